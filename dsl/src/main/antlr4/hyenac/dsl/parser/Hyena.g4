@@ -8,7 +8,8 @@ decl        : opDecl | modelDecl ;
 
 opDecl      : kind=(OP | BLOCK) name=IDENT '(' params? ')' '(' inputs? ')' '{' stmt* '}' ;
 params      : param (',' param)* ','? ;
-param       : name=IDENT ':' type=IDENT ('=' expr)? ;
+param       : name=IDENT ':' type=typeName ('=' expr)? ;
+typeName    : IDENT | OP ;
 inputs      : IDENT (',' IDENT)* ','? ;
 modelDecl   : MODEL name=IDENT '{' stmt* '}' ;
 

@@ -46,7 +46,7 @@ final class AstBuilder {
         List<Ast.Param> params = new ArrayList<>();
         if (ctx.params() != null) {
             for (ParamContext p : ctx.params().param()) {
-                params.add(new Ast.Param(span(p), ident(p.name, p), ident(p.type, p),
+                params.add(new Ast.Param(span(p), ident(p.name, p), typeName(p.type, p),
                         p.expr() == null ? null : expr(p.expr()), doc(p)));
             }
         }
@@ -203,6 +203,11 @@ final class AstBuilder {
             return new Ast.Ident(Span.at(file, span(owner).start()), "");
         }
         return new Ast.Ident(new Span(file, t.getStartIndex(), t.getStopIndex() + 1), t.getText());
+    }
+
+    private Ast.Ident typeName(TypeNameContext t, ParserRuleContext owner) {
+        if (t == null || t.getStart() == null || t.getStart().getTokenIndex() < 0) return new Ast.Ident(Span.at(file, span(owner).end()), "");
+        return new Ast.Ident(span(t), t.getText());
     }
 
     private int lastOffset() { return file.text().length(); }

@@ -1,0 +1,129 @@
+package hyenac.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import hyenac.dsl.check.Checker;
+import hyenac.dsl.check.Elaborated;
+import hyenac.explain.Explain;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "explain", description = "Per-layer parameters, FLOPs and activation bytes per token of a model.")
+final class ExplainCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "a .hyena file with a model") Path file;
+
+    @Option(names = "--context", paramLabel = "N", description = "sequence length for FLOPs (default: the model's context)")
+    Long context;
+
+    @Option(names = "--json", description = "print JSON") boolean json;
+
+    @Option(names = "--params", description = "list every weight with its shape, dtype and layout") boolean params;
+
+    @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several") String modelName;
+
+    @Option(names = "--diagnostics", defaultValue = "human", description = "human or json") DiagnosticOutput.Format format;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Checker.Result result = Checker.check(List.of(file));
+        if (!result.ok() || format == DiagnosticOutput.Format.human && !result.diagnostics().all().isEmpty()) {
+            DiagnosticOutput.print(result.diagnostics(), format, out, err);
+        }
+        if (!result.ok()) return Main.USER_ERROR;
+        List<Elaborated.Model> models = result.models();
+        if (modelName != null) models = models.stream().filter(m -> m.name().equals(modelName)).toList();
+        if (models.isEmpty()) {
+            err.println(file + ": " + (modelName == null ? "no model to explain (the file declares only operators)"
+                    : "no model named `" + modelName + "`; models: "
+                    + String.join(", ", result.models().stream().map(Elaborated.Model::name).toList())));
+            return Main.USER_ERROR;
+        }
+        if (context != null && context < 1) {
+            err.println("hyenac explain: --context must be at least 1");
+            return Main.INTERNAL_ERROR;
+        }
+        for (Elaborated.Model m : models) {
+            Explain.Report report = Explain.of(m, context != null ? context : m.context());
+            if (json) out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json(report)));
+            else table(report, out);
+        }
+        return Main.OK;
+    }
+
+    private void table(Explain.Report r, PrintWriter out) {
+        Elaborated.Model m = r.model();
+        out.printf(Locale.ROOT, "model %s: %d layers, width %d, vocab %d, %s; per token at context %d%n",
+                m.name(), m.layers().size(), m.width(), m.vocab(), m.dtype(), r.context());
+        String fmt = "%5s  %-30s %16s %15s %16s%n";
+        out.printf(Locale.ROOT, fmt, "layer", "operator", "parameters", "MFLOP/token", "act. KiB/token");
+        for (Explain.Row row : r.rows()) {
+            out.printf(Locale.ROOT, fmt, row.index(), row.operator(), String.format(Locale.ROOT, "%,d", row.parameters()),
+                    String.format(Locale.ROOT, "%,.2f", row.flopsPerToken() / 1e6),
+                    String.format(Locale.ROOT, "%,.2f", row.activationBytesPerToken() / 1024));
+        }
+        out.printf(Locale.ROOT, fmt, "", "total", String.format(Locale.ROOT, "%,d", r.parameters()),
+                String.format(Locale.ROOT, "%,.2f", r.flopsPerToken() / 1e6),
+                String.format(Locale.ROOT, "%,.2f", r.activationBytesPerToken() / 1024));
+        if (params) {
+            out.println();
+            String wf = "%-48s %-16s %-5s %s%n";
+            out.printf(Locale.ROOT, wf, "weight", "shape", "dtype", "layout");
+            for (Elaborated.Weight w : m.weights()) {
+                out.printf(Locale.ROOT, wf, w.name(), w.shape().toString(), w.dtype(), w.layout());
+            }
+        }
+    }
+
+    private JsonObject json(Explain.Report r) {
+        Elaborated.Model m = r.model();
+        JsonObject o = new JsonObject();
+        o.addProperty("model", m.name());
+        o.addProperty("context", r.context());
+        o.addProperty("width", m.width());
+        o.addProperty("vocab", m.vocab());
+        o.addProperty("dtype", m.dtype());
+        o.addProperty("layers", m.layers().size());
+        JsonArray rows = new JsonArray();
+        for (Explain.Row row : r.rows()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("index", row.index());
+            j.addProperty("operator", row.operator());
+            j.addProperty("parameters", row.parameters());
+            j.addProperty("flops_per_token", row.flopsPerToken());
+            j.addProperty("activation_bytes_per_token", row.activationBytesPerToken());
+            rows.add(j);
+        }
+        o.add("rows", rows);
+        JsonObject totals = new JsonObject();
+        totals.addProperty("parameters", r.parameters());
+        totals.addProperty("flops_per_token", r.flopsPerToken());
+        totals.addProperty("activation_bytes_per_token", r.activationBytesPerToken());
+        o.add("totals", totals);
+        if (params) {
+            JsonArray ws = new JsonArray();
+            for (Elaborated.Weight w : m.weights()) {
+                JsonObject j = new JsonObject();
+                j.addProperty("name", w.name());
+                JsonArray shape = new JsonArray();
+                w.shape().forEach(shape::add);
+                j.add("shape", shape);
+                j.addProperty("dtype", w.dtype());
+                j.addProperty("layout", w.layout());
+                ws.add(j);
+            }
+            o.add("weights", ws);
+        }
+        return o;
+    }
+}

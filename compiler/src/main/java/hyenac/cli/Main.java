@@ -1,0 +1,74 @@
+package hyenac.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code hyenac} command line. Exit codes: 0 clean (warnings allowed), 1 a user error in the input,
+ * 2 a usage error or an internal error.
+ */
+@Command(name = "hyenac", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "A compiler for convolutional multi-hybrid language models (StripedHyena 2, Evo 2).",
+        subcommands = {CheckCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int USER_ERROR = 1;
+    public static final int INTERNAL_ERROR = 2;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        // A deep stack lets pathological input become a diagnostic instead of a crash.
+        int[] code = {INTERNAL_ERROR};
+        Thread worker = new Thread(null, () -> code[0] = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)),
+                "hyenac", 512L << 20);
+        worker.start();
+        try {
+            worker.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.exit(code[0]);
+    }
+
+    /** Runs one command line with the given streams; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            err.println("hyenac: internal error: " + e);
+            for (StackTraceElement el : e.getStackTrace()) err.println("    at " + el);
+            err.println("This is a bug in hyenac, not in your input; please report it with the command line and files.");
+            return INTERNAL_ERROR;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            err.println("hyenac: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("Try `hyenac " + (e.getCommandLine() == cli ? "" : e.getCommandLine().getCommandName() + " ") + "--help`.");
+            return INTERNAL_ERROR;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("/hyenac/version.properties")) {
+                if (in != null) p.load(in);
+            }
+            return new String[] {"hyenac " + p.getProperty("version", "unknown") + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}
