@@ -18,7 +18,7 @@ stmt        : LET IDENT '=' expr ';'?                    # letStmt
             | OUT expr ';'?                              # outStmt
             | target (',' target)* '=' expr ';'?         # assignStmt
             ;
-target      : IDENT selector* ;
+target      : name=(IDENT | BLOCK) selector* ;   // `block` is also a model property
 selector    : '[' expr ']'                               # indexSelector
             | '.' IDENT                                  # fieldSelector
             ;

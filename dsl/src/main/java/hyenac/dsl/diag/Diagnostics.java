@@ -36,6 +36,11 @@ public final class Diagnostics {
         dropped += other.dropped;
     }
 
+    /** Drops the diagnostics a predicate selects (used for warnings the user allowed in a comment). */
+    public void removeIf(java.util.function.Predicate<Diagnostic> which) {
+        items.removeIf(which);
+    }
+
     public boolean hasErrors() { return items.stream().anyMatch(Diagnostic::isError) || dropped > 0; }
     public int errorCount() { return (int) items.stream().filter(Diagnostic::isError).count(); }
 

@@ -88,7 +88,7 @@ final class AstBuilder {
             if (s instanceof IndexSelectorContext i) selectors.add(new Ast.Index(span(i), expr(i.expr())));
             else if (s instanceof FieldSelectorContext f) selectors.add(new Ast.Field(span(f), ident(f.IDENT(), f)));
         }
-        return new Ast.Target(span(ctx), ident(ctx.IDENT(), ctx), selectors);
+        return new Ast.Target(span(ctx), keywordOrIdent(ctx.name, ctx), selectors);
     }
 
     private Ast.Expr expr(ExprContext ctx) {
@@ -202,6 +202,11 @@ final class AstBuilder {
         if (t == null || t.getTokenIndex() < 0 || t.getType() != HyenaLexer.IDENT) {
             return new Ast.Ident(Span.at(file, span(owner).start()), "");
         }
+        return new Ast.Ident(new Span(file, t.getStartIndex(), t.getStopIndex() + 1), t.getText());
+    }
+
+    private Ast.Ident keywordOrIdent(Token t, ParserRuleContext owner) {
+        if (t == null || t.getTokenIndex() < 0) return new Ast.Ident(Span.at(file, span(owner).start()), "");
         return new Ast.Ident(new Span(file, t.getStartIndex(), t.getStopIndex() + 1), t.getText());
     }
 
