@@ -63,7 +63,7 @@ public final class Primitives {
                     String order = fir ? "FIR order: filter[g, 0] multiplies the current token"
                                        : "cross-correlation order: filter[g, len-1] multiplies the current token";
                     if (app.boolArg("decay")) order += "; stored as taps × decay";
-                    app.weight("filter", FILTER_DTYPE, List.of(groups, len), order);
+                    app.weight("weight", FILTER_DTYPE, List.of(groups, len), order);
                     if (app.boolArg("skip")) app.weight("skip", FILTER_DTYPE, List.of(c), "[channels]");
                     return List.of(c);
                 }));
