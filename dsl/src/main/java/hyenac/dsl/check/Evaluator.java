@@ -209,8 +209,13 @@ final class Evaluator {
             }
         }
 
+        List<String> missing = new ArrayList<>();
         for (ModelProperty p : ModelProperty.values()) {
-            if (p.required && !props.containsKey(p.spelling)) report(Code.HY0401, decl.name().span(), decl.name().name(), p.spelling);
+            if (p.required && !props.containsKey(p.spelling)) missing.add("`" + p.spelling + "`");
+        }
+        if (!missing.isEmpty()) {
+            report(Code.HY0401, decl.name().span(), decl.name().name(), String.join(", ", missing));
+            return null;
         }
         long width = intProp(props, "width");
         long vocab = intProp(props, "vocab");
@@ -218,10 +223,8 @@ final class Evaluator {
         if (props.get("dtype") != null && props.get("dtype").value() instanceof Value.Enum e) dtype = e.name();
         Value layersValue = props.containsKey("layers") ? props.get("layers").value() : null;
         Value.Op block = blockOf(decl, scope, props.get("block"));
-        if (width < 1 || vocab < 1 || context < 1 || block == null || !(layersValue instanceof Value.ListV stripe)) {
-            warnUnused(scope);
-            return null;
-        }
+        // Unused-binding warnings only make sense once the layers were built from the bindings.
+        if (width < 1 || vocab < 1 || context < 1 || block == null || !(layersValue instanceof Value.ListV stripe)) return null;
         Span stripeSpan = props.get("layers").span();
         if (stripe.items().isEmpty()) {
             report(Code.HY0405, stripeSpan, decl.name().name());
@@ -350,7 +353,7 @@ final class Evaluator {
         } else {
             var t = scope.module.template("prenorm");
             if (t.isEmpty()) {
-                report(Diagnostic.of(Code.HY0401, decl.name().span(), decl.name().name(), "block")
+                report(Diagnostic.of(Code.HY0401, decl.name().span(), decl.name().name(), "`block`")
                         .withNote("add `import \"std\"` for the pre-norm residual block, or set `block = …`"));
                 return null;
             }
@@ -623,10 +626,10 @@ final class Evaluator {
                 }
                 case Ast.Assign as -> {
                     Value v = eval(as.value(), scope);
-                    for (Ast.Target target : as.targets()) {
-                        if (!target.isPlainName()) report(Code.HY0315, target.span(), target.span().text());
-                    }
-                    if (as.targets().size() == 1) {
+                    if (as.targets().stream().anyMatch(target -> !target.isPlainName())) {
+                        as.targets().stream().filter(target -> !target.isPlainName())
+                                .forEach(target -> report(Code.HY0315, target.span(), target.span().text()));
+                    } else if (as.targets().size() == 1) {
                         bind(scope, as.targets().getFirst().root(), new Binding(v, as.targets().getFirst().root().span(), null, true));
                     } else {
                         List<Value> parts = unpack(v, as.targets().size(), as.value().span());
@@ -876,7 +879,9 @@ final class Evaluator {
         Binding b = scope.find(c.callee().name());
         if (b != null) {
             b.used = true;
-            if (b.value instanceof Value.Unknown) return Value.Unknown.ANY;
+            if (b.value instanceof Value.Unknown u && (u.type() == null || u.type() == Type.OP || u.type() == Type.TENSOR)) {
+                return Value.Unknown.ANY;
+            }
             if (!(b.value instanceof Value.Op op)) {
                 report(Code.HY0212, c.callee().span(), c.callee().name());
                 return Value.Unknown.ANY;
@@ -914,12 +919,14 @@ final class Evaluator {
     /** Checks argument names and types against the template's parameters. */
     private Value.Op configure(Template t, Map<String, Value.Arg> named, Map<String, Span> namedAt, Span call) {
         Map<String, Value.Arg> args = new LinkedHashMap<>();
+        Set<String> suggested = new HashSet<>();
         for (var e : named.entrySet()) {
             var spec = t.param(e.getKey());
             if (spec.isEmpty()) {
                 Span at = namedAt.get(e.getKey());
                 Diagnostic d = Diagnostic.of(Code.HY0203, at, t.name(), e.getKey());
                 var guess = Suggest.closest(e.getKey(), t.params().stream().map(ParamSpec::name).toList());
+                guess.ifPresent(suggested::add); // a misspelt argument is not also a missing one
                 d = guess.isPresent() ? d.withFix("did you mean `" + guess.get() + "`?", at, guess.get())
                         : d.withNote(t.params().isEmpty() ? "`" + t.name() + "` takes no arguments" : "its parameters: " + t.signature());
                 report(d);
@@ -929,7 +936,7 @@ final class Evaluator {
         }
         for (ParamSpec p : t.params()) {
             if (p.required() && !args.containsKey(p.name())) {
-                report(Diagnostic.of(Code.HY0204, call, p.name(), t.name()).withNote("signature: " + t.signature()));
+                if (!suggested.contains(p.name())) report(Diagnostic.of(Code.HY0204, call, p.name(), t.name()).withNote("signature: " + t.signature()));
                 args.put(p.name(), new Value.Arg(new Value.Unknown(p.type()), null));
             }
         }

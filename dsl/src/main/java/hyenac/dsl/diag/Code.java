@@ -58,11 +58,10 @@ public enum Code {
     HY0313(Severity.ERROR, "operator `%s` has more than one `out` statement"),
     HY0314(Severity.ERROR, "a list of %s elements is too long (limit %s)"),
     HY0315(Severity.ERROR, "`%s` cannot be assigned here"),
-    HY0316(Severity.ERROR, "`%s` has no effect: statement after `out`"),
+    HY0316(Severity.WARNING, "`%s` has no effect: statement after `out`"),
 
     // 04xx: models, stripes and overrides
-    HY0400(Severity.ERROR, "%s"),
-    HY0401(Severity.ERROR, "model `%s` does not set `%s`"),
+    HY0401(Severity.ERROR, "model `%s` does not set %s"),
     HY0402(Severity.ERROR, "model `%s` has no property `%s`"),
     HY0403(Severity.ERROR, "layer index %s is out of range: the model has %s layers"),
     HY0404(Severity.ERROR, "`%s` is not a parameter of `%s`"),
@@ -70,7 +69,6 @@ public enum Code {
     HY0406(Severity.ERROR, "a list can only be repeated a non-negative integer number of times, got %s"),
     HY0407(Severity.ERROR, "`%s` is set more than once"),
     HY0408(Severity.ERROR, "block `%s` must take a parameter `mixer: op`"),
-    HY0409(Severity.WARNING, "layer %s is overridden after it was replaced; the later statement wins"),
 
     // 05xx: importing vortex YAML configs
     HY0500(Severity.WARNING, "unknown config key `%s`; it is ignored"),
