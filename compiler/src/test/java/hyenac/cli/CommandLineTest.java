@@ -1,0 +1,126 @@
+package hyenac.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandLineTest {
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static Path samples() {
+        String root = System.getProperty("hyenac.root", "..");
+        return Path.of(root, "samples");
+    }
+
+    @Test
+    void cleanSamplesExitZeroAndPrintNothing() {
+        Run r = run("check", samples().resolve("evo2-7b.hyena").toString(), samples().resolve("sh2-tiny.hyena").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void userErrorsExitOneWithFileLineColumnAndCaret(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.hyena");
+        Files.writeString(f, "import \"std\"\nop f() (x) {\n  out gleu(x)\n}\n");
+        Run r = run("check", f.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(f + ":3:7: error[HY0202]: unknown operator `gleu`"), r.err());
+        assertTrue(r.err().contains("  out gleu(x)\n") && r.err().contains("^^^^"), r.err());
+        assertTrue(r.err().contains("did you mean `gelu`?"), r.err());
+    }
+
+    @Test
+    void jsonDiagnosticsCarryCodeSpanArgumentsAndFix(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.hyena");
+        Files.writeString(f, "op f() (x) {\n  op p = linear(featurs = 8)\n  out p(x)\n}\n");
+        Run r = run("check", "--diagnostics=json", f.toString());
+        assertEquals(1, r.code());
+        JsonObject root = JsonParser.parseString(r.out()).getAsJsonObject();
+        JsonObject d = root.getAsJsonArray("diagnostics").get(0).getAsJsonObject();
+        assertEquals("HY0203", d.get("code").getAsString());
+        assertEquals(2, d.getAsJsonObject("span").get("line").getAsInt());
+        assertEquals(17, d.getAsJsonObject("span").get("column").getAsInt());
+        assertEquals("featurs", d.getAsJsonArray("args").get(1).getAsString());
+        assertEquals("features", d.getAsJsonObject("fix").get("replacement").getAsString());
+    }
+
+    @Test
+    void manyErrorsInOneRun(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.hyena");
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 150; i++) b.append("op f").append(i).append("() (x) { out nope").append(i).append("(x) }\n");
+        Files.writeString(f, b);
+        Run r = run("check", f.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("50 more diagnostics not shown"), r.err().lines().reduce((a, c) -> c).orElse(""));
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertEquals(2, run("check").code());
+        assertEquals(2, run("frobnicate").code());
+        assertEquals(2, run("explain", "--context", "x", "f.hyena").code());
+    }
+
+    @Test
+    void missingFileIsAUserError() {
+        Run r = run("check", "no/such/file.hyena");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no/such/file.hyena:1:1: error[HY0102]"), r.err());
+    }
+
+    @Test
+    void versionPrintsTheVersion() {
+        Run r = run("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().matches("(?s)hyenac \\d+\\.\\d+\\.\\d+.*"), r.out());
+    }
+
+    @Test
+    void explainPrintsOneRowPerLayerAndExactTotals() {
+        Run r = run("explain", samples().resolve("evo2-7b.hyena").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("6,481,059,584"), r.out());
+        assertEquals(32 + 4, r.out().lines().filter(l -> l.matches("\\s+(\\d+|-)\\s.*")).count() + 2, r.out());
+    }
+
+    @Test
+    void explainJsonHasFlopsAtTheRequestedContext() {
+        Run r = run("explain", "--json", "--context", "1024", samples().resolve("sh2-tiny.hyena").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject root = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(1024, root.get("context").getAsLong());
+        assertEquals(394296, root.getAsJsonObject("totals").get("parameters").getAsLong());
+        // Layer 3 is attention at D = 64: 2·L·D for scores and values plus the projections 2·64·192 + 2·64·64.
+        JsonObject attn = root.getAsJsonArray("rows").get(4).getAsJsonObject();
+        assertEquals("attention", attn.get("operator").getAsString());
+        double mixer = 2.0 * 1024 * 64 + 2.0 * 64 * 192 + 2.0 * 64 * 64;
+        double mlp = 3 * 2.0 * 64 * 176;
+        assertEquals(mixer + mlp, attn.get("flops_per_token").getAsDouble(), 1e-6);
+    }
+
+    @Test
+    void explainParamsListsEveryWeight() {
+        Run r = run("explain", "--params", samples().resolve("sh2-tiny.hyena").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("layers.3.mixer.qkv.weight"), r.out());
+        // vortex's file holds 77 tensors: these 76 and the attention's inv_freq buffer (not a parameter).
+        assertEquals(76, r.out().lines().filter(l -> l.matches("^(embedding|layers|final_norm)\\..*")).count(), r.out());
+    }
+}
