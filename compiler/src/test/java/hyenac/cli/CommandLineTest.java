@@ -123,4 +123,19 @@ class CommandLineTest {
         // vortex's file holds 77 tensors: these 76 and the attention's inv_freq buffer (not a parameter).
         assertEquals(76, r.out().lines().filter(l -> l.matches("^(embedding|layers|final_norm)\\..*")).count(), r.out());
     }
+
+    @Test
+    void importWritesASpecThatChecksAndWarnsOnStderr(@TempDir Path dir) throws Exception {
+        Path shared = Path.of(System.getProperty("hyenac.root", ".."), "..", "shared", "conformance", "vortex");
+        Path out = dir.resolve("evo2-1b.hyena");
+        Run r = run("import", shared.resolve("configs/evo2-1b-8k.yml").toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.out(), "the spec goes to the file");
+        assertTrue(r.err().contains("warning[HY0504]") && r.err().contains("use_fp8_input_projections"), r.err());
+        Run check = run("check", out.toString());
+        assertTrue(check.code() == 0, check.err());
+        Run explain = run("explain", "--json", out.toString());
+        assertEquals(1107989760L, JsonParser.parseString(explain.out()).getAsJsonObject()
+                .getAsJsonObject("totals").get("parameters").getAsLong());
+    }
 }
