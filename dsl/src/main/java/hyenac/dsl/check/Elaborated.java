@@ -23,11 +23,18 @@ public final class Elaborated {
 
     /**
      * One application of a primitive (or an elementwise arithmetic op: add, sub, mul, neg, scale).
-     * Inputs and outputs are value ids; widths are per value id.
+     * Inputs and outputs are value ids; widths are per value id. {@code weights} maps the primitive's
+     * weight roles ("weight", "bias", …) to the full weight names; an instance applied twice names the
+     * same weights from both nodes.
      */
     public record Node(int id, String op, Map<String, Value> args, List<Integer> inputs, List<Integer> outputs,
-                       String path, Span span) {
-        public Node { args = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(args)); inputs = List.copyOf(inputs); outputs = List.copyOf(outputs); }
+                       Map<String, String> weights, String path, Span span) {
+        public Node {
+            args = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(args));
+            inputs = List.copyOf(inputs);
+            outputs = List.copyOf(outputs);
+            weights = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(weights));
+        }
     }
 
     /** One layer: the block instance around the stripe's operator at this index. */

@@ -409,7 +409,7 @@ final class Evaluator {
         int x = newValue(width);
         List<Elaborated.Node> headNodes = new ArrayList<>();
         headNodes.add(new Elaborated.Node(nextNode++, "embedding", Map.of("vocab", new Value.Int(vocab)),
-                List.of(tokens), List.of(x), "embedding", decl.name().span()));
+                List.of(tokens), List.of(x), Map.of("weight", "embedding.weight"), "embedding", decl.name().span()));
 
         List<Elaborated.Layer> layers = new ArrayList<>();
         Value.Tensor h = new Value.Tensor(x, width);
@@ -433,8 +433,9 @@ final class Evaluator {
         Value.Op norm = new Value.Op(Primitives.get("rmsnorm"), Map.of(), decl.name().span());
         Value normed = apply(new Instance(norm, "final_norm"), List.of(h), decl.name().span(), false);
         int logits = newValue(vocab);
-        nodeSink.add(new Elaborated.Node(nextNode++, "unembed", Map.of("weight", new Value.Str("embedding.weight")),
-                List.of(normed instanceof Value.Tensor t ? t.id() : h.id()), List.of(logits), "unembed", decl.name().span()));
+        nodeSink.add(new Elaborated.Node(nextNode++, "unembed", Map.of(),
+                List.of(normed instanceof Value.Tensor t ? t.id() : h.id()), List.of(logits),
+                Map.of("weight", "embedding.weight"), "unembed", decl.name().span()));
         headNodes.addAll(nodeSink);
         return new Elaborated.Model(decl.name().name(), decl.doc(), decl.span(), vocab, width, context, dtype,
                 List.copyOf(embedding.values()), layers, List.copyOf(weightSink.values()), headNodes, Map.copyOf(widths));
@@ -504,7 +505,7 @@ final class Evaluator {
             if (a != null) resolved.put(spec.name(), a.value());
             else if (spec.dflt() != null) resolved.put(spec.name(), spec.dflt());
         }
-        boolean[] ownsWeights = {false};
+        Map<String, String> weightNames = new LinkedHashMap<>();
         Primitive.Application app = new Primitive.Application() {
             public long width(int i) { return inputs.get(i) instanceof Value.Tensor t ? t.width() : -1; }
             public int inputs() { return inputs.size(); }
@@ -520,22 +521,22 @@ final class Evaluator {
             }
             public void warn(Code code, Span at, Object... args) { report(code, at, args); }
             public void weight(String name, String wdtype, List<Long> shape, String layout) {
-                ownsWeights[0] = true;
-                if (inline) return;
                 String full = path.isEmpty() ? name : path + "." + name;
+                weightNames.put(name, full);
+                if (inline) return;
                 weightSink.putIfAbsent(full, new Elaborated.Weight(full, wdtype, shape, layout, call));
             }
             public String dtype() { return dtype; }
         };
         List<Long> outs = p.rule().apply(app);
-        if (inline && ownsWeights[0]) {
+        if (inline && !weightNames.isEmpty()) {
             report(Diagnostic.of(Code.HY0207, call, p.name())
                     .withNote("bind it first, e.g. `op proj = " + p.name() + "(…)`, then apply `proj(x)`: its weights are named after the binding"));
         }
         List<Integer> inIds = new ArrayList<>();
         for (Value v : inputs) inIds.add(v instanceof Value.Tensor t ? t.id() : -1);
         if (outs == null) {
-            nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, List.of(), path, call));
+            nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, List.of(), weightNames, path, call));
             return Value.Unknown.ANY;
         }
         List<Value> results = new ArrayList<>();
@@ -545,7 +546,7 @@ final class Evaluator {
             outIds.add(id);
             results.add(new Value.Tensor(id, w));
         }
-        nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, outIds, path, call));
+        nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, outIds, weightNames, path, call));
         return results.size() == 1 ? results.getFirst() : new Value.Tuple(results);
     }
 
@@ -797,7 +798,7 @@ final class Evaluator {
 
     private Value elementwise(String op, List<Value.Tensor> ins, long width, Map<String, Value> args, Span at, Scope scope) {
         int id = newValue(width);
-        nodeSink.add(new Elaborated.Node(nextNode++, op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), "", at));
+        nodeSink.add(new Elaborated.Node(nextNode++, op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), "", at));
         return new Value.Tensor(id, width);
     }
 
