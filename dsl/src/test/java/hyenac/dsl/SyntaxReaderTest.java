@@ -47,6 +47,17 @@ class SyntaxReaderTest {
     }
 
     @Test
+    void blockCommentsBeforeTheEndAreTerminated() {
+        Diagnostics diags = new Diagnostics();
+        Ast.File file = read("/* a */ model m { a = 1 /* b\n */ b = 2 /** c **/ }\n/*/ d */\n", diags);
+        assertTrue(diags.all().isEmpty(), diags.all().toString());
+        assertEquals(2, ((Ast.ModelDecl) file.decls().getFirst()).body().size());
+        read("model m { a = 1 } /* a */ /* never closed **", diags);
+        assertEquals(Code.HY0003, diags.all().getFirst().code());
+        assertEquals(27, diags.all().getFirst().span().column());
+    }
+
+    @Test
     void nonAsciiTextInCommentsDoesNotShiftColumns() {
         Diagnostics diags = new Diagnostics();
         read("// ünïcødé ✓\nop f() (x) { out y ? }\n", diags);

@@ -64,6 +64,7 @@ BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
 WS            : [ \t\r\n\f]+ -> channel(HIDDEN) ;
 
 // The lexer never fails: these become diagnostics and are hidden from the parser.
-UNTERMINATED_COMMENT : '/*' .*? EOF -> channel(HIDDEN) ;
+// No `*/` anywhere before the end: with `.*? EOF` this was the longest match for every block comment.
+UNTERMINATED_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'* EOF -> channel(HIDDEN) ;
 UNTERMINATED_STRING  : '"' (~["\\\r\n] | '\\' ~[\r\n])* '\\'? ;
 BAD_CHAR             : . -> channel(HIDDEN) ;
