@@ -138,4 +138,36 @@ class CommandLineTest {
         assertEquals(1107989760L, JsonParser.parseString(explain.out()).getAsJsonObject()
                 .getAsJsonObject("totals").get("parameters").getAsLong());
     }
+
+    @Test
+    void fmtCheckPassesOnTheSamplesAndFlagsAMessyFile(@TempDir Path dir) throws Exception {
+        try (var files = Files.list(samples())) {
+            String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("fmt", "--check"),
+                    files.filter(p -> p.toString().endsWith(".hyena")).map(Path::toString)).toArray(String[]::new);
+            Run r = run(args);
+            assertEquals(0, r.code(), r.err());
+        }
+        Path messy = dir.resolve("messy.hyena");
+        Files.writeString(messy, "op f()(x){out   gelu( x );}  // keep me\n");
+        Run r = run("fmt", "--check", messy.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("not formatted: " + messy), r.err());
+    }
+
+    @Test
+    void fmtWriteRewritesInPlaceAndLeavesBrokenFilesAlone(@TempDir Path dir) throws Exception {
+        Path messy = dir.resolve("messy.hyena");
+        Files.writeString(messy, "op f()(x){out   gelu( x );}  // keep me\n");
+        assertEquals(0, run("fmt", "--write", messy.toString()).code());
+        assertEquals("op f() (x) {\n  out gelu(x)\n} // keep me\n", Files.readString(messy));
+        assertEquals(0, run("fmt", "--check", messy.toString()).code());
+
+        Path broken = dir.resolve("broken.hyena");
+        String text = "op f()(x){out gelu( x }\n";
+        Files.writeString(broken, text);
+        Run r = run("fmt", "--write", broken.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error[HY0002]"), r.err());
+        assertEquals(text, Files.readString(broken), "a file with syntax errors is never rewritten");
+    }
 }

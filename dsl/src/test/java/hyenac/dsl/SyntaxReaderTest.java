@@ -64,4 +64,15 @@ class SyntaxReaderTest {
         assertEquals(2, diags.all().getFirst().span().line());
         assertEquals(20, diags.all().getFirst().span().column());
     }
+
+    @Test
+    void spansCountUtf16UnitsEvenAfterCharactersOutsideTheBmp() {
+        Diagnostics diags = new Diagnostics();
+        read("// 🧬🧬 dna\nop f() (x) { out y ? }\n", diags);
+        assertEquals(2, diags.all().getFirst().span().line());
+        assertEquals(20, diags.all().getFirst().span().column());
+        Diagnostics inLine = new Diagnostics();
+        read("op f() (x) { out x } // 🧬\nop g() (x) { out x ? }", inLine);
+        assertEquals("?", inLine.all().getFirst().span().text());
+    }
 }

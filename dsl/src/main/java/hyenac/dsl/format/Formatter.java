@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.antlr.v4.runtime.CharStreams;
 import org.antlr.v4.runtime.Token;
 
 /**
@@ -119,13 +118,13 @@ public final class Formatter {
     private List<Comment> lastTrailing = List.of();
 
     private Formatter(SourceFile src) {
-        text = src.text().codePoints().toArray();
+        text = src.text().chars().toArray(); // UTF-16 units: token offsets count them too
         int n = 0;
         for (int c : text) if (c == '\n') n++;
         newlines = new int[n];
         for (int i = 0, k = 0; i < text.length; i++) if (text[i] == '\n') newlines[k++] = i;
 
-        HyenaLexer lexer = new HyenaLexer(CharStreams.fromString(src.text(), src.name()));
+        HyenaLexer lexer = SyntaxReader.lexer(src);
         lexer.removeErrorListeners();
         tokens = new ArrayList<>(lexer.getAllTokens());
         for (Token t : tokens) {

@@ -9,7 +9,9 @@ import hyenac.dsl.source.SourceFile;
 import hyenac.dsl.source.Span;
 import java.util.List;
 import org.antlr.v4.runtime.BaseErrorListener;
-import org.antlr.v4.runtime.CharStreams;
+import java.nio.CharBuffer;
+import org.antlr.v4.runtime.CodePointBuffer;
+import org.antlr.v4.runtime.CodePointCharStream;
 import org.antlr.v4.runtime.CommonToken;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.RecognitionException;
@@ -35,8 +37,7 @@ public final class SyntaxReader {
             diags.report(Code.HY0006, Span.at(file, 0), file.text().length(), MAX_CHARS);
             return empty;
         }
-        HyenaLexer lexer = new HyenaLexer(CharStreams.fromString(file.text(), file.name()));
-        lexer.removeErrorListeners();
+        HyenaLexer lexer = lexer(file);
         CommonTokenStream tokens = new CommonTokenStream(lexer);
         tokens.fill();
         checkTokens(file, tokens.getTokens(), diags);
@@ -52,6 +53,17 @@ public final class SyntaxReader {
             diags.report(Code.HY0005, Span.at(file, 0), MAX_NESTING);
             return empty;
         }
+    }
+
+    /**
+     * A lexer that indexes by UTF-16 code units, as SourceFile and editor protocols do (ANTLR's
+     * default counts code points, which shifts every span after a character outside the BMP).
+     */
+    public static HyenaLexer lexer(SourceFile file) {
+        HyenaLexer lexer = new HyenaLexer(CodePointCharStream.fromBuffer(
+                CodePointBuffer.withChars(CharBuffer.wrap(file.text().toCharArray())), file.name()));
+        lexer.removeErrorListeners();
+        return lexer;
     }
 
     /** Unknown characters (one diagnostic per run), unterminated strings and comments. */
