@@ -6,6 +6,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/java-env.sh"
 cd "$root"
 spec="${1:-samples/evo2-40b.hyena}"
-mvn -q -B -ntp -pl bench -am package -DskipTests
+mvn -q -B -ntp -pl app,bench -am package -DskipTests
 # The shaded CLI jar carries the front end and Gson; the harness classes sit beside it.
-"$JAVA" -cp "bench/target/classes:compiler/target/hyenac.jar" hyenac.bench.FrontendBench "$spec" compiler/target/hyenac.jar "bench/results/frontend-$(hostname).json"
+"$JAVA" -cp "bench/target/classes:app/target/hyenac.jar" hyenac.bench.FrontendBench "$spec" app/target/hyenac.jar "bench/results/frontend-$(hostname).json"
