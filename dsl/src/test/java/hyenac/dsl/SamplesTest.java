@@ -136,4 +136,15 @@ class SamplesTest {
         assertEquals(List.of("hyena_x", "hyena_li", "hyena_x", "attention", "hyena_x", "hyena_li", "hyena_x", "hyena_li"),
                 m.layers().stream().map(Elaborated.Layer::mixer).toList());
     }
+
+    @Test
+    void valuesAreNamedByBindingPathForProbes() {
+        Elaborated.Model m = model("sh2-tiny.hyena");
+        for (String name : List.of("tokens", "embedding", "layers.0.mixer.q", "layers.0.mixer.v", "layers.0.r",
+                "layers.3.mixer.k", "layers.6", "final_norm", "logits")) {
+            assertTrue(m.probes().containsKey(name), name + " in " + m.probes().keySet());
+        }
+        assertEquals(64L, m.width(m.probes().get("layers.0.mixer.q")));
+        assertEquals(512L, m.width(m.probes().get("logits")));
+    }
 }

@@ -44,10 +44,21 @@ public final class Elaborated {
         public long parameters() { return weights.stream().mapToLong(Weight::elements).sum(); }
     }
 
+    /**
+     * {@code probes} names values by binding path, e.g. {@code layers.2.mixer.q} for the {@code q} an
+     * operator bound, {@code layers.2} for a layer's output, {@code embedding}, {@code final_norm},
+     * {@code logits}: what tests and tools observe. Inputs of an instance bound twice keep the first name.
+     */
     public record Model(String name, String doc, Span span, long vocab, long width, long context, String dtype,
                         List<Weight> embedding, List<Layer> layers, List<Weight> head, List<Node> headNodes,
-                        Map<Integer, Long> widths) {
-        public Model { embedding = List.copyOf(embedding); layers = List.copyOf(layers); head = List.copyOf(head); headNodes = List.copyOf(headNodes); }
+                        Map<Integer, Long> widths, Map<String, Integer> probes) {
+        public Model {
+            embedding = List.copyOf(embedding);
+            layers = List.copyOf(layers);
+            head = List.copyOf(head);
+            headNodes = List.copyOf(headNodes);
+            probes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(probes));
+        }
 
         public List<Weight> weights() {
             List<Weight> all = new java.util.ArrayList<>(embedding);

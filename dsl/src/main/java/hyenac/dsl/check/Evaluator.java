@@ -37,6 +37,7 @@ final class Evaluator {
     private final Map<Integer, Long> widths = new HashMap<>();
     private List<Elaborated.Node> nodeSink = new ArrayList<>();
     private Map<String, Elaborated.Weight> weightSink = new LinkedHashMap<>();
+    private final Map<String, Integer> probes = new LinkedHashMap<>();
 
     Evaluator(Diagnostics diags) {
         this.diags = diags;
@@ -406,6 +407,7 @@ final class Evaluator {
         embedding.put("embedding.weight", new Elaborated.Weight("embedding.weight", dtype, List.of(vocab, width),
                 "[vocab, width]; tied: also the unembedding", decl.name().span()));
         int tokens = newValue(1);
+        probes.put("tokens", tokens);
         int x = newValue(width);
         List<Elaborated.Node> headNodes = new ArrayList<>();
         headNodes.add(new Elaborated.Node(nextNode++, "embedding", Map.of("vocab", new Value.Int(vocab)),
@@ -418,6 +420,7 @@ final class Evaluator {
             weightSink = new LinkedHashMap<>();
             nodeSink = new ArrayList<>();
             Value out = apply(new Instance(op, "layers." + i), List.of(h), op.span(), false);
+            if (out instanceof Value.Tensor t) probes.put("layers." + i, t.id());
             if (out instanceof Value.Tensor t && t.width() >= 0 && t.width() != width) {
                 report(Diagnostic.of(Code.HY0304, op.span(), width, t.width())
                         .withNote("layer " + i + " must return the model width"));
@@ -432,13 +435,16 @@ final class Evaluator {
         nodeSink = new ArrayList<>();
         Value.Op norm = new Value.Op(Primitives.get("rmsnorm"), Map.of(), decl.name().span());
         Value normed = apply(new Instance(norm, "final_norm"), List.of(h), decl.name().span(), false);
+        probes.put("embedding", x);
+        if (normed instanceof Value.Tensor t) probes.put("final_norm", t.id());
         int logits = newValue(vocab);
+        probes.put("logits", logits);
         nodeSink.add(new Elaborated.Node(nextNode++, "unembed", Map.of(),
                 List.of(normed instanceof Value.Tensor t ? t.id() : h.id()), List.of(logits),
                 Map.of("weight", "embedding.weight"), "unembed", decl.name().span()));
         headNodes.addAll(nodeSink);
         return new Elaborated.Model(decl.name().name(), decl.doc(), decl.span(), vocab, width, context, dtype,
-                List.copyOf(embedding.values()), layers, List.copyOf(weightSink.values()), headNodes, Map.copyOf(widths));
+                List.copyOf(embedding.values()), layers, List.copyOf(weightSink.values()), headNodes, Map.copyOf(widths), probes);
     }
 
     private int newValue(long width) {
@@ -631,12 +637,15 @@ final class Evaluator {
                         as.targets().stream().filter(target -> !target.isPlainName())
                                 .forEach(target -> report(Code.HY0315, target.span(), target.span().text()));
                     } else if (as.targets().size() == 1) {
-                        bind(scope, as.targets().getFirst().root(), new Binding(v, as.targets().getFirst().root().span(), null, true));
+                        Ast.Ident name = as.targets().getFirst().root();
+                        bind(scope, name, new Binding(v, name.span(), null, true));
+                        probe(path, name, v);
                     } else {
                         List<Value> parts = unpack(v, as.targets().size(), as.value().span());
                         for (int i = 0; i < as.targets().size(); i++) {
                             Ast.Ident name = as.targets().get(i).root();
                             bind(scope, name, new Binding(parts.get(i), name.span(), null, true));
+                            probe(path, name, parts.get(i));
                         }
                     }
                 }
@@ -645,6 +654,10 @@ final class Evaluator {
         if (outAt == null) report(Code.HY0310, t.decl().name().span(), t.name());
         warnUnused(scope);
         return result == null ? Value.Unknown.ANY : result;
+    }
+
+    private void probe(String path, Ast.Ident name, Value v) {
+        if (v instanceof Value.Tensor t && !path.isEmpty()) probes.putIfAbsent(child(path, name.name()), t.id());
     }
 
     private List<Value> unpack(Value v, int n, Span at) {
