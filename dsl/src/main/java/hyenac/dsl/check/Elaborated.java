@@ -25,10 +25,11 @@ public final class Elaborated {
      * One application of a primitive (or an elementwise arithmetic op: add, sub, mul, neg, scale).
      * Inputs and outputs are value ids; widths are per value id. {@code weights} maps the primitive's
      * weight roles ("weight", "bias", …) to the full weight names; an instance applied twice names the
-     * same weights from both nodes.
+     * same weights from both nodes. {@code site} is the user code it came from when {@code span} lies in
+     * the prelude (null when there is none).
      */
     public record Node(int id, String op, Map<String, Value> args, List<Integer> inputs, List<Integer> outputs,
-                       Map<String, String> weights, String path, Span span) {
+                       Map<String, String> weights, String path, Span span, Span site) {
         public Node {
             args = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(args));
             inputs = List.copyOf(inputs);

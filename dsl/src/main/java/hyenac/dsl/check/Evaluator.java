@@ -411,7 +411,7 @@ final class Evaluator {
         int x = newValue(width);
         List<Elaborated.Node> headNodes = new ArrayList<>();
         headNodes.add(new Elaborated.Node(nextNode++, "embedding", Map.of("vocab", new Value.Int(vocab)),
-                List.of(tokens), List.of(x), Map.of("weight", "embedding.weight"), "embedding", decl.name().span()));
+                List.of(tokens), List.of(x), Map.of("weight", "embedding.weight"), "embedding", decl.name().span(), decl.name().span()));
 
         List<Elaborated.Layer> layers = new ArrayList<>();
         Value.Tensor h = new Value.Tensor(x, width);
@@ -441,7 +441,7 @@ final class Evaluator {
         probes.put("logits", logits);
         nodeSink.add(new Elaborated.Node(nextNode++, "unembed", Map.of(),
                 List.of(normed instanceof Value.Tensor t ? t.id() : h.id()), List.of(logits),
-                Map.of("weight", "embedding.weight"), "unembed", decl.name().span()));
+                Map.of("weight", "embedding.weight"), "unembed", decl.name().span(), decl.name().span()));
         headNodes.addAll(nodeSink);
         return new Elaborated.Model(decl.name().name(), decl.doc(), decl.span(), vocab, width, context, dtype,
                 List.copyOf(embedding.values()), layers, List.copyOf(weightSink.values()), headNodes, Map.copyOf(widths), probes);
@@ -533,6 +533,7 @@ final class Evaluator {
                 weightSink.putIfAbsent(full, new Elaborated.Weight(full, wdtype, shape, layout, call));
             }
             public String dtype() { return dtype; }
+            public void resolved(String name, Value value) { resolved.put(name, value); }
         };
         List<Long> outs = p.rule().apply(app);
         if (inline && !weightNames.isEmpty()) {
@@ -542,7 +543,7 @@ final class Evaluator {
         List<Integer> inIds = new ArrayList<>();
         for (Value v : inputs) inIds.add(v instanceof Value.Tensor t ? t.id() : -1);
         if (outs == null) {
-            nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, List.of(), weightNames, path, call));
+            nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, List.of(), weightNames, path, call, userSite()));
             return Value.Unknown.ANY;
         }
         List<Value> results = new ArrayList<>();
@@ -552,7 +553,7 @@ final class Evaluator {
             outIds.add(id);
             results.add(new Value.Tensor(id, w));
         }
-        nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, outIds, weightNames, path, call));
+        nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, outIds, weightNames, path, call, userSite()));
         return results.size() == 1 ? results.getFirst() : new Value.Tuple(results);
     }
 
@@ -654,6 +655,12 @@ final class Evaluator {
         if (outAt == null) report(Code.HY0310, t.decl().name().span(), t.name());
         warnUnused(scope);
         return result == null ? Value.Unknown.ANY : result;
+    }
+
+    /** The innermost call site in user code: where a node applied inside the prelude came from. */
+    private Span userSite() {
+        for (Span site : callSites) if (!isLibrary(site)) return site;
+        return null;
     }
 
     private void probe(String path, Ast.Ident name, Value v) {
@@ -811,7 +818,7 @@ final class Evaluator {
 
     private Value elementwise(String op, List<Value.Tensor> ins, long width, Map<String, Value> args, Span at, Scope scope) {
         int id = newValue(width);
-        nodeSink.add(new Elaborated.Node(nextNode++, op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), "", at));
+        nodeSink.add(new Elaborated.Node(nextNode++, op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), "", at, userSite()));
         return new Value.Tensor(id, width);
     }
 

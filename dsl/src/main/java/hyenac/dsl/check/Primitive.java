@@ -47,6 +47,8 @@ public record Primitive(String name, String doc, List<ParamSpec> params, int inp
         void weight(String name, String dtype, List<Long> shape, String layout);
         /** The model's storage dtype, e.g. bf16. */
         String dtype();
+        /** Records the value a computed default took, so later stages see every argument explicitly. */
+        void resolved(String name, Value value);
 
         default long intArg(String name) {
             return arg(name) instanceof Value.Int i ? i.value() : -1;

@@ -54,6 +54,7 @@ public final class Primitives {
                     long c = app.width(0);
                     app.require(len < 0 || (len >= 1 && len <= MAX_FILTER), Code.HY0301, app.at("len"), "len", "between 1 and 2^20", len);
                     long groups = app.known("groups") ? app.intArg("groups") : app.arg("groups") == null ? c : -1;
+                    if (app.arg("groups") == null && c > 0) app.resolved("groups", new Value.Int(c));
                     boolean ok = app.require(groups < 0 || groups >= 1, Code.HY0301, app.at("groups"), "groups", "at least 1", groups);
                     if (ok && groups > 0 && c > 0) {
                         ok = app.require(c % groups == 0, Code.HY0307, app.at("groups"), c, groups);
