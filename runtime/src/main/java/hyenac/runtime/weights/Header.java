@@ -38,8 +38,8 @@ record Header(Map<String, String> metadata, SequencedMap<String, TensorInfo> ten
     static Header read(String where, MemorySegment bytes) {
         long size = bytes.byteSize();
         if (size < 8) {
-            throw new WeightsException(where + ": file is " + size
-                    + " bytes, too short to hold the 8-byte header length (not a safetensors file?)");
+            throw new WeightsException(where + ": file is too short (" + size
+                    + " bytes) to hold the 8-byte header length (not a safetensors file?)");
         }
         long n = bytes.get(U64_LE, 0);  // unsigned on disk: a huge value reads as negative here
         if (Long.compareUnsigned(n, size - 8) > 0) {
@@ -104,8 +104,7 @@ record Header(Map<String, String> metadata, SequencedMap<String, TensorInfo> ten
                 in.endObject();
                 if (in.peek() != JsonToken.END_DOCUMENT) throw fail("unexpected content after the header object");
             } catch (IOException | IllegalStateException | NumberFormatException e) {
-                // Gson's messages carry line, column and JSON path, which is what a user needs to find it.
-                throw new WeightsException(where + ": header is not valid JSON: " + e.getMessage(), e);
+                throw new WeightsException(where + ": header is not valid JSON: " + gsonReason(e), e);
             }
             checkNoOverlap(tensors.values());
             return new Header(metadata, Collections.unmodifiableSequencedMap(tensors), dataStart);
@@ -160,7 +159,7 @@ record Header(Map<String, String> metadata, SequencedMap<String, TensorInfo> ten
                 if (d < 0) throw fail(name, "shape " + Arrays.toString(shape) + " has a negative dimension");
             }
             if (offsets.length != 2) {
-                throw fail(name, "data_offsets must be [begin, end], found " + offsets.length + " numbers");
+                throw fail(name, "data_offsets must be [begin, end], found " + Arrays.toString(offsets));
             }
             long begin = offsets[0], end = offsets[1];
             if (begin < 0 || end < begin) {
@@ -227,6 +226,17 @@ record Header(Map<String, String> metadata, SequencedMap<String, TensorInfo> ten
 
         private WeightsException fail(String tensor, String message) {
             return new WeightsException(where + ": tensor \"" + tensor + "\": " + message);
+        }
+
+        /**
+         * Gson's message carries the line, column and JSON path, which is what a user needs; its advice to
+         * parse leniently and its link to a troubleshooting page are not for our users, so they are dropped.
+         */
+        private static String gsonReason(Exception e) {
+            String m = String.valueOf(e.getMessage());
+            int see = m.indexOf("\nSee ");
+            if (see >= 0) m = m.substring(0, see);
+            return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
         }
 
         private static String kind(JsonToken t) {
