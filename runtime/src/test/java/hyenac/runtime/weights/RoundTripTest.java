@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -174,6 +175,28 @@ class RoundTripTest {
         }
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(List.of(p), s.toList());
+        }
+    }
+
+    /** Offsets past 2 GiB work because the whole file is one long memory segment. Sparse: costs no disk. */
+    @Test
+    void filesLargerThanTwoGiB() throws IOException {
+        long big = (1L << 31) + 16;
+        String json = "{\"big\":{\"dtype\":\"U8\",\"shape\":[" + big + "],\"data_offsets\":[0," + big + "]},"
+                + "\"tail\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[" + big + "," + (big + 8) + "]}}";
+        byte[] header = json.getBytes(StandardCharsets.UTF_8);
+        Path p = dir.resolve("big.safetensors");
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            ByteBuffer b = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).put(header);
+            f.write(b.array());
+            f.seek(8 + header.length + big);
+            f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).array());
+        }
+        try (SafeTensorsFile f = SafeTensors.open(p)) {
+            assertArrayEquals(new float[] {1.5f, -2f}, f.floats("tail"));
+            assertEquals(big, f.segment("big").byteSize());
+            var e = assertThrows(WeightsException.class, () -> f.longs("big"));
+            assertTrue(e.getMessage().contains("\"big\" has 2147483664 elements, too many for one Java array"), e.getMessage());
         }
     }
 
