@@ -179,6 +179,5 @@ class DecodeTest {
             }
             assertRelClose(rows(parallel, BATCH, total, d, prompt, total), stack(got, d), 1e-5, variant + " core");
         }
-        assertEquals(3, featurizer.len());
     }
 }
