@@ -4,7 +4,6 @@ import static hyenac.backends.cpu.TestUtil.assertRelClose;
 import static hyenac.backends.cpu.TestUtil.gaussian;
 import static hyenac.backends.cpu.TestUtil.rows;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
