@@ -37,17 +37,22 @@ import org.yaml.snakeyaml.nodes.Tag;
 public final class VortexImporter {
     private VortexImporter() {}
 
-    /** The converted source ({@code null} when there are errors) and everything found on the way. */
-    public record Result(String hyena, Diagnostics diagnostics) {
+    /**
+     * The converted source ({@code null} when there are errors), everything found on the way, and the
+     * vortex block index of each of our layers (they differ when the config leaves layers out).
+     */
+    public record Result(String hyena, Diagnostics diagnostics, List<Integer> vortexBlocks) {
+        public Result { vortexBlocks = List.copyOf(vortexBlocks); }
         public boolean ok() { return hyena != null; }
     }
 
     public static Result convert(SourceFile yaml) {
         Diagnostics diags = new Diagnostics();
         Node root = parse(yaml, diags);
-        if (root == null) return new Result(null, diags);
-        String text = new Conversion(yaml, diags).run((MappingNode) root);
-        return new Result(diags.hasErrors() ? null : text, diags);
+        if (root == null) return new Result(null, diags, List.of());
+        Conversion conversion = new Conversion(yaml, diags);
+        String text = conversion.run((MappingNode) root);
+        return new Result(diags.hasErrors() ? null : text, diags, conversion.blocks);
     }
 
     // ------------------------------------------------------------------ keys
@@ -197,6 +202,8 @@ public final class VortexImporter {
             this.diags = diags;
         }
 
+        final List<Integer> blocks = new ArrayList<>();
+
         String run(MappingNode root) {
             top = Span.at(src, 0); // whole-file problems (a missing key) point at the start
             collect(root);
@@ -288,6 +295,7 @@ public final class VortexImporter {
             out.append('\n');
 
             List<Long> indices = new ArrayList<>(stripe.keySet());
+            indices.forEach(i -> blocks.add(Math.toIntExact(i)));
             if (layerCount < numLayers) absentComment(out, indices, numLayers);
             List<String> ops = new ArrayList<>();
             for (Kind k : stripe.values()) ops.add(k.op);

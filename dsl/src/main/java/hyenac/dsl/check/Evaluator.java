@@ -28,6 +28,8 @@ final class Evaluator {
     private final Diagnostics diags;
     private final Deque<Span> callSites = new ArrayDeque<>();
     private final Deque<Template.Declared> active = new ArrayDeque<>();
+    /** The instance path of the operator body being evaluated: inline applications are named under it. */
+    private final Deque<String> paths = new ArrayDeque<>();
 
     // The model being elaborated (defaults serve checks of operators on their own).
     private String dtype = "bf16";
@@ -589,10 +591,19 @@ final class Evaluator {
                 Ast.Ident in = t.decl().inputs().get(i);
                 bind(scope, in, new Binding(inputs.get(i), in.span(), null, true));
             }
-            return body(t, scope, path, inline);
+            paths.push(path);
+            try {
+                return body(t, scope, path, inline);
+            } finally {
+                paths.pop();
+            }
         } finally {
             active.pop();
         }
+    }
+
+    private String currentPath() {
+        return paths.isEmpty() ? "" : paths.peek();
     }
 
     private static String child(String path, String name) {
@@ -818,7 +829,7 @@ final class Evaluator {
 
     private Value elementwise(String op, List<Value.Tensor> ins, long width, Map<String, Value> args, Span at, Scope scope) {
         int id = newValue(width);
-        nodeSink.add(new Elaborated.Node(nextNode++, op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), "", at, userSite()));
+        nodeSink.add(new Elaborated.Node(nextNode++, op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), currentPath(), at, userSite()));
         return new Value.Tensor(id, width);
     }
 
@@ -934,7 +945,7 @@ final class Evaluator {
             report(Code.HY0214, c.span(), c.callee().name());
             return Value.Unknown.ANY;
         }
-        return apply(new Instance(op, ""), inputs, c.span(), true);
+        return apply(new Instance(op, child(currentPath(), t.name())), inputs, c.span(), true);
     }
 
     /** Checks argument names and types against the template's parameters. */

@@ -1,0 +1,126 @@
+package hyenac.backends.cpu;
+
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.runtime.weights.WeightStore;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a graph on the CPU with the reference kernels: a parallel forward pass over [batch, length].
+ * Only the nodes needed for the wanted values run, starting from the values given, so one layer can
+ * run on its own (how the per-operator conformance cases feed a block its input).
+ */
+public final class CpuExecutor {
+    private final Graph graph;
+    private final WeightStore weights;
+
+    public CpuExecutor(Graph graph, WeightStore weights) {
+        this.graph = graph;
+        this.weights = weights;
+    }
+
+    /**
+     * @param tokens [batch, length] token ids, read by the embedding (may be null when it does not run)
+     * @param given  values supplied instead of computed, by value id, [batch, length, width] fp32
+     * @param wanted value ids to return
+     */
+    public Map<Integer, float[]> run(int batch, int length, long[] tokens, Map<Integer, float[]> given, Collection<Integer> wanted) {
+        Map<Integer, float[]> values = new HashMap<>(given);
+        Set<Node> needed = needed(given.keySet(), wanted);
+        for (Node n : graph.nodes()) {
+            if (!needed.contains(n)) continue;
+            float[][] results = execute(n, batch, length, tokens, values);
+            for (int i = 0; i < results.length; i++) values.put(n.results().get(i), results[i]);
+        }
+        Map<Integer, float[]> out = new HashMap<>();
+        for (int w : wanted) {
+            float[] v = values.get(w);
+            if (v == null) throw new IllegalArgumentException("value %" + w + " cannot be computed from the given values");
+            out.put(w, v);
+        }
+        return out;
+    }
+
+    /** The producers of the wanted values, back to the given values or the graph's inputs. */
+    private Set<Node> needed(Set<Integer> given, Collection<Integer> wanted) {
+        Set<Node> needed = new HashSet<>();
+        Deque<Integer> todo = new ArrayDeque<>(wanted);
+        while (!todo.isEmpty()) {
+            int v = todo.pop();
+            if (given.contains(v)) continue;
+            Node p = graph.producer(v);
+            if (p != null && needed.add(p)) todo.addAll(p.operands());
+        }
+        return needed;
+    }
+
+    private int width(int value) { return Math.toIntExact(graph.value(value).type().channels()); }
+
+    private float[] w(Node n, String role) {
+        String name = n.weights().get(role);
+        return name == null ? null : weights.get(name);
+    }
+
+    private float[][] execute(Node n, int batch, int length, long[] tokens, Map<Integer, float[]> values) {
+        int rows = batch * length;
+        List<float[]> in = n.operands().stream().map(values::get).toList();
+        int c = n.op().equals("embedding") ? 0 : width(n.operands().getFirst());
+        int out = width(n.results().getFirst());
+        float[] x = in.getFirst();
+        return switch (n.op()) {
+            case "embedding" -> new float[][] {embed(tokens, rows, out, w(n, "weight"))};
+            case "unembed" -> new float[][] {Linear.apply(x, rows, c, w(n, "weight"), out, null)};
+            case "linear" -> new float[][] {Linear.apply(x, rows, c, w(n, "weight"), out, w(n, "bias"))};
+            case "causal_conv" -> {
+                int len = Math.toIntExact(n.intAttr("len"));
+                int groups = Math.toIntExact(n.intAttr("groups"));
+                Fir fir = Fir.of(w(n, "weight"), groups, len, "xcorr".equals(n.stringAttr("taps")) ? Fir.Taps.XCORR : Fir.Taps.FIR);
+                yield new float[][] {Conv.causal(x, batch, length, c, fir, w(n, "skip"))};
+            }
+            case "modal_conv" -> new float[][] {ModalFilter.apply(x, batch, length, c, w(n, "log_poles"), w(n, "residues"),
+                    Math.toIntExact(n.intAttr("modes")), w(n, "skip"))};
+            case "rmsnorm" -> new float[][] {Norm.rmsnorm(x, rows, c, w(n, "scale"), n.floatAttr("eps"))};
+            case "deinterleave" -> Channels.deinterleave(x, rows, c, n.results().size());
+            case "split" -> Channels.split(x, rows, c, n.results().size());
+            case "concat" -> new float[][] {Channels.concat(rows, in.toArray(float[][]::new))};
+            case "add" -> new float[][] {Elementwise.add(x, in.get(1))};
+            case "sub" -> new float[][] {Elementwise.sub(x, in.get(1))};
+            case "mul" -> new float[][] {Elementwise.mul(x, in.get(1))};
+            case "scale" -> new float[][] {Elementwise.scale(x, n.floatAttr("by"))};
+            case "neg" -> new float[][] {Elementwise.scale(x, -1)};
+            case "identity", "gelu", "silu", "relu" -> new float[][] {Activation.of(n.op()).apply(x)};
+            case "causal_attention" -> {
+                int heads = Math.toIntExact(n.intAttr("heads"));
+                int headDim = c / heads;
+                yield new float[][] {Attention.causal(x, in.get(1), in.get(2), batch, length, heads, headDim, rope(n, headDim))};
+            }
+            default -> throw new IllegalStateException("the CPU backend has no kernel for `" + n.op() + "`");
+        };
+    }
+
+    /** RoPE from the node's attributes; inverse frequencies from the checkpoint when it had them. */
+    Rope rope(Node n, int headDim) {
+        if (!"rope".equals(n.attrs().get("rope"))) return null;
+        String layer = n.path().startsWith("layers.") ? n.path().substring(0, n.path().indexOf('.', 7)) : "";
+        float[] invFreq = weights.buffer(layer + ".inv_freq").orElseGet(() -> Rope.invFreqBf16(n.floatAttr("rope.base"), headDim));
+        return new Rope(invFreq, n.floatAttr("rope.scale"));
+    }
+
+    private static float[] embed(long[] tokens, int rows, int width, float[] table) {
+        float[] out = new float[rows * width];
+        int vocab = table.length / width;
+        for (int r = 0; r < rows; r++) {
+            long t = tokens[r];
+            if (t < 0 || t >= vocab) throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab);
+            System.arraycopy(table, (int) t * width, out, r * width, width);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,64 @@
+package hyenac.conformance;
+
+import hyenac.cli.ExtraCommand;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "conformance", description = {"Check a reference directory laid out like ../shared/conformance/vortex:",
+        "each case's model is built from its vortex YAML config through the importer and the whole pipeline,",
+        "and every reference tensor the graph exposes is compared. Exits 1 on any mismatch or case that cannot run."})
+public final class ConformanceCommand implements Callable<Integer>, ExtraCommand {
+    @Parameters(paramLabel = "DIR") Path dir;
+
+    @Option(names = "--target", defaultValue = "cpu", description = "backend to run on (cpu)") String target;
+
+    @Option(names = "--verbose", description = "print every tensor compared") boolean verbose;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!target.equals("cpu")) {
+            err.println("hyenac conformance: target `" + target + "` is not available yet; targets: cpu");
+            return 2;
+        }
+        if (!Files.isDirectory(dir)) {
+            err.println("hyenac conformance: " + dir + " is not a directory");
+            return 1;
+        }
+        List<VortexConformance.CaseResult> results = VortexConformance.run(dir);
+        if (results.isEmpty()) {
+            err.println(dir + ": no .safetensors cases found");
+            return 1;
+        }
+        int failed = 0;
+        for (VortexConformance.CaseResult r : results) {
+            if (!r.ok()) failed++;
+            if (r.error() != null) {
+                out.printf(Locale.ROOT, "FAIL  %-34s %-14s %s%n", r.file(), r.kind(), r.error());
+                continue;
+            }
+            double worst = r.checks().stream().mapToDouble(VortexConformance.Check::relative).max().orElse(0);
+            out.printf(Locale.ROOT, "%-5s %-34s %-14s %d tensors, worst max|err|/max|ref| = %.2e (tolerance %.0e)%n",
+                    r.ok() ? "ok" : "FAIL", r.file(), r.kind(), r.checks().size(), worst, VortexConformance.RELATIVE_TOLERANCE);
+            for (VortexConformance.Check c : r.checks()) {
+                if (verbose || !c.ok()) {
+                    out.printf(Locale.ROOT, "        %-28s %-6s max|err| %.3e  max|ref| %.3e  rel %.2e%s%n",
+                            c.tensor(), c.probe(), c.maxAbsError(), c.maxRef(), c.relative(), c.ok() ? "" : "  MISMATCH");
+                }
+            }
+            if (verbose) r.notes().forEach(n -> out.println("        note: " + n));
+        }
+        out.printf(Locale.ROOT, "%d of %d cases pass%n", results.size() - failed, results.size());
+        return failed == 0 ? 0 : 1;
+    }
+}
