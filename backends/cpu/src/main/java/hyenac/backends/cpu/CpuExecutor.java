@@ -4,6 +4,7 @@ import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.runtime.weights.WeightStore;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
@@ -13,13 +14,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs a graph on the CPU with the reference kernels: a parallel forward pass over [batch, length].
- * Only the nodes needed for the wanted values run, starting from the values given, so one layer can
- * run on its own (how the per-operator conformance cases feed a block its input).
+ * Runs a graph on the CPU with the reference kernels. {@link #run} is a stateless parallel forward pass
+ * over [batch, length]; only the nodes needed for the wanted values run, starting from the values
+ * given, so one layer can run on its own. {@link #prefill} and {@link #step} generate: the prompt runs
+ * in parallel while every stateful primitive (causal convolutions, modal convolutions, attention)
+ * keeps its recurrent state, then each new token runs through those states. Nothing here knows a
+ * model: any graph built from primitives can generate.
  */
 public final class CpuExecutor {
     private final Graph graph;
     private final WeightStore weights;
+
+    private enum Phase { PARALLEL, PREFILL, STEP }
+
+    /** Recurrent state per stateful node id, created by {@link #prefill}. */
+    private final Map<Integer, Object> states = new HashMap<>();
+    private int batch;
+    private long position;
 
     public CpuExecutor(Graph graph, WeightStore weights) {
         this.graph = graph;
@@ -32,11 +43,63 @@ public final class CpuExecutor {
      * @param wanted value ids to return
      */
     public Map<Integer, float[]> run(int batch, int length, long[] tokens, Map<Integer, float[]> given, Collection<Integer> wanted) {
+        return evaluate(Phase.PARALLEL, batch, length, tokens, given, wanted);
+    }
+
+    /**
+     * Runs the prompt [batch, length] in parallel and keeps every stateful node's state.
+     * Returns the logits at the last position, [batch, vocab].
+     */
+    public float[] prefill(long[] tokens, int batch, int length) {
+        return lastPosition(prefill(tokens, batch, length, List.of()), batch, length);
+    }
+
+    /** As {@link #prefill(long[], int, int)}, also returning other values of the prompt pass (all positions). */
+    public Map<Integer, float[]> prefill(long[] tokens, int batch, int length, Collection<Integer> alsoWanted) {
+        this.batch = batch;
+        states.clear();
+        List<Integer> wanted = new ArrayList<>(alsoWanted);
+        wanted.add(graph.outputs().getFirst());
+        Map<Integer, float[]> out = evaluate(Phase.PREFILL, batch, length, tokens, Map.of(), wanted);
+        position = length;
+        return out;
+    }
+
+    /** The logits at the last position of a prompt pass, [batch, vocab]. */
+    public float[] lastPosition(Map<Integer, float[]> values, int batch, int length) {
+        int logits = graph.outputs().getFirst();
+        float[] all = values.get(logits);
+        int vocab = width(logits);
+        float[] last = new float[batch * vocab];
+        for (int b = 0; b < batch; b++) System.arraycopy(all, ((b + 1) * length - 1) * vocab, last, b * vocab, vocab);
+        return last;
+    }
+
+    /** One decode step for tokens [batch] at the next position; returns logits [batch, vocab]. */
+    public float[] step(long[] tokens) {
+        return step(tokens, List.of()).get(graph.outputs().getFirst());
+    }
+
+    /** As {@link #step(long[])}, also returning other values of this step ([batch, 1, width] each). */
+    public Map<Integer, float[]> step(long[] tokens, Collection<Integer> alsoWanted) {
+        if (position == 0) throw new IllegalStateException("step before prefill");
+        List<Integer> wanted = new ArrayList<>(alsoWanted);
+        wanted.add(graph.outputs().getFirst());
+        Map<Integer, float[]> out = evaluate(Phase.STEP, batch, 1, tokens, Map.of(), wanted);
+        position++;
+        return out;
+    }
+
+    /** The recurrent state of a stateful node (FirState, ModalState or KvCache), null before prefill. */
+    public Object state(Node n) { return states.get(n.id()); }
+
+    private Map<Integer, float[]> evaluate(Phase phase, int batch, int length, long[] tokens, Map<Integer, float[]> given,
+                                           Collection<Integer> wanted) {
         Map<Integer, float[]> values = new HashMap<>(given);
         Set<Node> needed = needed(given.keySet(), wanted);
         for (Node n : graph.nodes()) {
             if (!needed.contains(n)) continue;
-            float[][] results = execute(n, batch, length, tokens, values);
+            float[][] results = execute(n, batch, length, tokens, values, phase);
             for (int i = 0; i < results.length; i++) values.put(n.results().get(i), results[i]);
         }
         Map<Integer, float[]> out = new HashMap<>();
@@ -68,7 +131,7 @@ public final class CpuExecutor {
         return name == null ? null : weights.get(name);
     }
 
-    private float[][] execute(Node n, int batch, int length, long[] tokens, Map<Integer, float[]> values) {
+    private float[][] execute(Node n, int batch, int length, long[] tokens, Map<Integer, float[]> values, Phase phase) {
         int rows = batch * length;
         List<float[]> in = n.operands().stream().map(values::get).toList();
         int c = n.op().equals("embedding") ? 0 : width(n.operands().getFirst());
@@ -82,10 +145,24 @@ public final class CpuExecutor {
                 int len = Math.toIntExact(n.intAttr("len"));
                 int groups = Math.toIntExact(n.intAttr("groups"));
                 Fir fir = Fir.of(w(n, "weight"), groups, len, "xcorr".equals(n.stringAttr("taps")) ? Fir.Taps.XCORR : Fir.Taps.FIR);
+                if (phase == Phase.STEP) yield new float[][] {((FirState) states.get(n.id())).step(x)};
+                if (phase == Phase.PREFILL) {
+                    FirState state = new FirState(batch, c, fir, w(n, "skip"));
+                    state.prefill(x, length);
+                    states.put(n.id(), state);
+                }
                 yield new float[][] {Conv.causal(x, batch, length, c, fir, w(n, "skip"))};
             }
-            case "modal_conv" -> new float[][] {ModalFilter.apply(x, batch, length, c, w(n, "log_poles"), w(n, "residues"),
-                    Math.toIntExact(n.intAttr("modes")), w(n, "skip"))};
+            case "modal_conv" -> {
+                int modes = Math.toIntExact(n.intAttr("modes"));
+                if (phase == Phase.STEP) yield new float[][] {((ModalState) states.get(n.id())).step(x)};
+                if (phase == Phase.PREFILL) {
+                    ModalState state = new ModalState(batch, c, modes, w(n, "log_poles"), w(n, "residues"), w(n, "skip"));
+                    state.prefill(x, length);
+                    states.put(n.id(), state);
+                }
+                yield new float[][] {ModalFilter.apply(x, batch, length, c, w(n, "log_poles"), w(n, "residues"), modes, w(n, "skip"))};
+            }
             case "rmsnorm" -> new float[][] {Norm.rmsnorm(x, rows, c, w(n, "scale"), n.floatAttr("eps"))};
             case "deinterleave" -> Channels.deinterleave(x, rows, c, n.results().size());
             case "split" -> Channels.split(x, rows, c, n.results().size());
@@ -99,6 +176,12 @@ public final class CpuExecutor {
             case "causal_attention" -> {
                 int heads = Math.toIntExact(n.intAttr("heads"));
                 int headDim = c / heads;
+                if (phase == Phase.STEP) yield new float[][] {((KvCache) states.get(n.id())).step(x, in.get(1), in.get(2), position)};
+                if (phase == Phase.PREFILL) {
+                    KvCache cache = new KvCache(batch, heads, headDim, rope(n, headDim));
+                    cache.prefill(in.get(1), in.get(2), length);
+                    states.put(n.id(), cache);
+                }
                 yield new float[][] {Attention.causal(x, in.get(1), in.get(2), batch, length, heads, headDim, rope(n, headDim))};
             }
             default -> throw new IllegalStateException("the CPU backend has no kernel for `" + n.op() + "`");
