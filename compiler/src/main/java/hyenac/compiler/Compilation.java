@@ -1,0 +1,27 @@
+package hyenac.compiler;
+
+import hyenac.compiler.passes.PassManager;
+import hyenac.dsl.check.Checker;
+import hyenac.dsl.check.Elaborated;
+import hyenac.ir.Graph;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The pipeline from a spec file to an optimised graph, as every command that runs a model uses it. */
+public final class Compilation {
+    /** The checked model and its graph after the passes; {@code checked} carries the diagnostics. */
+    public record Result(Checker.Result checked, Elaborated.Model model, Graph graph) {
+        public boolean ok() { return graph != null; }
+    }
+
+    private Compilation() {}
+
+    public static Result compile(Path spec, String modelName) {
+        Checker.Result checked = Checker.check(List.of(spec));
+        if (!checked.ok()) return new Result(checked, null, null);
+        Elaborated.Model model = checked.models().stream()
+                .filter(m -> modelName == null || m.name().equals(modelName)).findFirst().orElse(null);
+        if (model == null) return new Result(checked, null, null);
+        return new Result(checked, model, PassManager.standard().run(ToGraph.of(model)));
+    }
+}
