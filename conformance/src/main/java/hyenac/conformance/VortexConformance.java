@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -60,25 +61,33 @@ public final class VortexConformance {
     private VortexConformance() {}
 
     public static List<CaseResult> run(Path dir) throws IOException {
+        return run(dir, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #run(Path)}, with each imported spec rewritten before it is checked (tests use it to
+     * swap the prelude's operators for user-defined copies).
+     */
+    public static List<CaseResult> run(Path dir, UnaryOperator<String> rewrite) throws IOException {
         List<CaseResult> results = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
                 if (f.getFileName().toString().equals("model_weights.safetensors")) continue;
-                results.add(runCase(dir, f));
+                results.add(runCase(dir, f, rewrite));
             }
         }
         return results;
     }
 
-    static CaseResult runCase(Path dir, Path file) {
+    static CaseResult runCase(Path dir, Path file, UnaryOperator<String> rewrite) {
         String name = file.getFileName().toString();
         try (SafeTensorsFile st = SafeTensors.open(file)) {
             String kind = st.metadata().getOrDefault("case", "?");
             return switch (kind) {
-                case "hyena_se", "hyena_mr", "hyena_li" -> block(dir, st, kind, HYENA);
-                case "attention" -> block(dir, st, kind, ATTENTION);
-                case "model_forward" -> forward(dir, st);
-                case "model_decode" -> decode(dir, st);
+                case "hyena_se", "hyena_mr", "hyena_li" -> block(dir, st, kind, HYENA, rewrite);
+                case "attention" -> block(dir, st, kind, ATTENTION, rewrite);
+                case "model_forward" -> forward(dir, st, rewrite);
+                case "model_decode" -> decode(dir, st, rewrite);
                 default -> new CaseResult(name, kind, List.of(), List.of(), "unknown case kind `" + kind + "` in the metadata");
             };
         } catch (WeightsException | IOException | IllegalArgumentException | IllegalStateException e) {
@@ -89,14 +98,14 @@ public final class VortexConformance {
     /** A model built from the case's config: its graph, and which vortex block each of our layers is. */
     private record Built(Graph graph, List<Integer> blocks) {}
 
-    private static Built build(Path dir, SafeTensorsFile st, String configName) throws IOException {
+    private static Built build(Path dir, SafeTensorsFile st, String configName, UnaryOperator<String> rewrite) throws IOException {
         Path yml = dir.resolve(configName);
         SourceFile config = Files.exists(yml)
                 ? new SourceFile(yml.toString(), Files.readString(yml, StandardCharsets.UTF_8))
                 : new SourceFile(st.path() + "#config", st.metadata().getOrDefault("config", "")); // JSON is YAML
         VortexImporter.Result imported = VortexImporter.convert(config);
         if (!imported.ok()) throw new IllegalStateException("the config does not import:\n" + render(imported.diagnostics().all()));
-        Checker.Result checked = Checker.checkSource(new SourceFile(config.name() + ".hyena", imported.hyena()), dir);
+        Checker.Result checked = Checker.checkSource(new SourceFile(config.name() + ".hyena", rewrite.apply(imported.hyena())), dir);
         if (!checked.ok() || checked.models().isEmpty()) {
             throw new IllegalStateException("the imported spec does not check:\n" + render(checked.diagnostics().all()));
         }
@@ -104,9 +113,9 @@ public final class VortexConformance {
         return new Built(g, imported.vortexBlocks());
     }
 
-    private static CaseResult block(Path dir, SafeTensorsFile st, String kind, Map<String, String> probes) throws IOException {
+    private static CaseResult block(Path dir, SafeTensorsFile st, String kind, Map<String, String> probes, UnaryOperator<String> rewrite) throws IOException {
         String name = st.path().getFileName().toString();
-        Built built = build(dir, st, kind.equals("attention") ? "op_attention_config.yml" : "op_config.yml");
+        Built built = build(dir, st, kind.equals("attention") ? "op_attention_config.yml" : "op_config.yml", rewrite);
         int vortexBlock = Integer.parseInt(st.metadata().get("layer_idx"));
         int layer = built.blocks().indexOf(vortexBlock);
         if (layer < 0) throw new IllegalStateException("the config has no layer " + vortexBlock);
@@ -135,9 +144,9 @@ public final class VortexConformance {
         return new CaseResult(name, kind, compare(st, wanted, got), notes, null);
     }
 
-    private static CaseResult forward(Path dir, SafeTensorsFile st) throws IOException {
+    private static CaseResult forward(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite) throws IOException {
         String name = st.path().getFileName().toString();
-        Built built = build(dir, st, "model_config.yml");
+        Built built = build(dir, st, "model_config.yml", rewrite);
         Path weightsFile = dir.resolve("model_weights.safetensors");
         try (SafeTensorsFile wf = SafeTensors.open(weightsFile)) {
             WeightStore weights = WeightStore.fromVortex(wf, built.graph(), built.blocks()::get);
@@ -163,9 +172,9 @@ public final class VortexConformance {
      * tokens exactly, each layer's per-step output, the recurrent states after the prefill and at the end,
      * and a stateless parallel pass over prompt ++ tokens (the same logits within tolerance).
      */
-    private static CaseResult decode(Path dir, SafeTensorsFile st) throws IOException {
+    private static CaseResult decode(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite) throws IOException {
         String name = st.path().getFileName().toString();
-        Built built = build(dir, st, "model_config.yml");
+        Built built = build(dir, st, "model_config.yml", rewrite);
         Graph g = built.graph();
         try (SafeTensorsFile wf = SafeTensors.open(dir.resolve("model_weights.safetensors"))) {
             WeightStore weights = WeightStore.fromVortex(wf, g, built.blocks()::get);

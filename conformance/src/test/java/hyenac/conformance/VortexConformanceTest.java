@@ -42,4 +42,21 @@ class VortexConformanceTest {
                     "recurrent states are compared: " + names);
         }
     }
+
+    /** The same reference set with the prelude's Hyena operators replaced by user-written copies. */
+    @Test
+    void userCopiesOfTheHyenaOperatorsReproduceEveryCaseDecodeIncluded() throws Exception {
+        Path copies = Path.of(VortexConformanceTest.class.getResource("/user-hyena.hyena").toURI());
+        List<VortexConformance.CaseResult> results = VortexConformance.run(shared(), spec -> {
+            assertTrue(spec.contains("hyena_se(") || spec.contains("hyena_li(") || spec.contains("attention("), spec);
+            return spec.replace("import \"std\"", "import \"std\"\nimport \"" + copies + "\"")
+                    .replace("hyena_se(", "short_conv_mixer(").replace("hyena_mr(", "medium_conv_mixer(")
+                    .replace("hyena_li(", "long_conv_mixer(");
+        });
+        assertTrue(results.size() >= 8);
+        for (VortexConformance.CaseResult r : results) {
+            assertTrue(r.ok(), r.file() + ": " + (r.error() != null ? r.error() : r.checks().stream()
+                    .filter(c -> !c.ok()).map(VortexConformance.Check::tensor).toList()));
+        }
+    }
 }
