@@ -47,18 +47,19 @@ public final class Checker {
 
     private static Result finish(Diagnostics diags, List<Module> modules) {
         List<Elaborated.Model> models = new ArrayList<>();
+        Evaluator.Budget budget = new Evaluator.Budget();
         for (Module m : modules) {
             // Past a syntax error the tree is a guess; checking it would only add noise.
             int brokenFrom = firstSyntaxError(diags, m);
             for (Template.Declared t : m.declared().values()) {
                 if (t.decl().span().end() < brokenFrom) {
-                    guarded(diags, t.span(), () -> { new Evaluator(diags).checkAlone(t); return null; });
+                    guarded(diags, t.span(), () -> { new Evaluator(diags, budget).checkAlone(t); return null; });
                 }
             }
             for (Ast.ModelDecl decl : m.models()) {
                 if (decl.span().end() >= brokenFrom) continue;
                 int before = diags.errorCount();
-                Elaborated.Model model = guarded(diags, decl.name().span(), () -> new Evaluator(diags).model(m, decl));
+                Elaborated.Model model = guarded(diags, decl.name().span(), () -> new Evaluator(diags, budget).model(m, decl));
                 if (model != null && diags.errorCount() == before) models.add(model);
             }
         }

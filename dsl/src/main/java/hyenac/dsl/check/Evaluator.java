@@ -4,6 +4,7 @@ import hyenac.dsl.ast.Ast;
 import hyenac.dsl.diag.Code;
 import hyenac.dsl.diag.Diagnostic;
 import hyenac.dsl.diag.Diagnostics;
+import hyenac.dsl.parse.SyntaxReader;
 import hyenac.dsl.source.Span;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,6 +25,22 @@ final class Evaluator {
     /** Layers and list literals longer than this are refused rather than built. */
     static final int MAX_LIST = 100_000;
     static final int MAX_LAYERS = 10_000;
+    /** Operators applied inside one another deeper than this are refused: each level recurses. */
+    static final int MAX_DEPTH = SyntaxReader.MAX_NESTING;
+    /**
+     * Operator applications one check may perform. A real model needs thousands; chains and fan-out
+     * of operators (each applying the next twice) would otherwise take time exponential in the file.
+     */
+    static final int MAX_APPLICATIONS = 1_000_000;
+
+    /** Work shared by the evaluators of one check, so that many small checks cannot add up either. */
+    static final class Budget {
+        private int applications;
+        private boolean exhausted;
+        private boolean tooDeep;
+    }
+
+    private final Budget budget;
 
     private final Diagnostics diags;
     private final Deque<Span> callSites = new ArrayDeque<>();
@@ -42,7 +59,12 @@ final class Evaluator {
     private final Map<String, Integer> probes = new LinkedHashMap<>();
 
     Evaluator(Diagnostics diags) {
+        this(diags, new Budget());
+    }
+
+    Evaluator(Diagnostics diags, Budget budget) {
         this.diags = diags;
+        this.budget = budget;
     }
 
     // ------------------------------------------------------------------ scopes
@@ -476,7 +498,15 @@ final class Evaluator {
     // ------------------------------------------------------------------ application
 
     private Value apply(Instance inst, List<Value> inputs, Span call, boolean inline) {
+        if (budget.exhausted) return Value.Unknown.ANY;
         Value.Op op = inst.op;
+        if (++budget.applications > MAX_APPLICATIONS) {
+            budget.exhausted = true;
+            // Blame the outermost operator being expanded: that is the one to change.
+            Template.Declared top = active.peekLast();
+            report(Code.HY0317, top != null ? top.span() : call, MAX_APPLICATIONS, top != null ? top.name() : op.template().name());
+            return Value.Unknown.ANY;
+        }
         if (op.template().inputCount() >= 0 && inputs.size() != op.template().inputCount()
                 || op.template().inputCount() < 0 && inputs.isEmpty()) {
             if (op.template() instanceof Primitive p && p.role() == Primitive.Role.CONFIG) {
@@ -565,6 +595,12 @@ final class Evaluator {
             for (var it = active.descendingIterator(); it.hasNext(); ) chain.add(it.next().name());
             chain.add(t.name());
             report(Code.HY0311, t.decl().name().span(), t.name(), String.join(" → ", chain.subList(chain.indexOf(t.name()), chain.size())));
+            return Value.Unknown.ANY;
+        }
+        if (active.size() >= MAX_DEPTH) {
+            // Once: every operator above a too-deep chain would repeat it.
+            if (!budget.tooDeep) report(Code.HY0005, call, MAX_DEPTH);
+            budget.tooDeep = true;
             return Value.Unknown.ANY;
         }
         active.push(t);

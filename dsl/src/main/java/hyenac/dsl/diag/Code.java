@@ -59,6 +59,7 @@ public enum Code {
     HY0314(Severity.ERROR, "a list of %s elements is too long (limit %s)"),
     HY0315(Severity.ERROR, "`%s` cannot be assigned here"),
     HY0316(Severity.WARNING, "`%s` has no effect: statement after `out`"),
+    HY0317(Severity.ERROR, "more than %s operator applications in one check, while expanding `%s`"),
 
     // 04xx: models, stripes and overrides
     HY0401(Severity.ERROR, "model `%s` does not set %s"),
