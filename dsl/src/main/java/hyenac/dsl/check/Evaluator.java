@@ -773,6 +773,10 @@ final class Evaluator {
     }
 
     private void unknownName(Ast.Ident id, Scope scope, Code code) {
+        if (diags.isFull()) { // a suggestion scans every name in scope: quadratic over thousands of errors
+            report(code, id.span(), id.name());
+            return;
+        }
         List<String> candidates = new ArrayList<>();
         for (Scope s = scope; s != null; s = s.parent) candidates.addAll(s.names.keySet());
         if (scope.inBody()) candidates.addAll(ambient.keySet());

@@ -7,7 +7,11 @@ import java.util.Optional;
 public final class Suggest {
     private Suggest() {}
 
+    /** Longer names get no suggestion: the distance table grows with the square of the length. */
+    static final int MAX_LENGTH = 64;
+
     public static Optional<String> closest(String name, Collection<String> candidates) {
+        if (name.length() > MAX_LENGTH) return Optional.empty();
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         int limit = Math.max(1, Math.min(3, name.length() / 3));

@@ -44,6 +44,9 @@ public final class Diagnostics {
     public boolean hasErrors() { return items.stream().anyMatch(Diagnostic::isError) || dropped > 0; }
     public int errorCount() { return (int) items.stream().filter(Diagnostic::isError).count(); }
 
+    /** True once the cap is reached: further diagnostics are only counted, so extra work on them is wasted. */
+    public boolean isFull() { return items.size() >= limit; }
+
     /** How many diagnostics the cap left out. */
     public int dropped() { return dropped; }
 
