@@ -221,8 +221,10 @@ final class Evaluator {
                     for (Ast.Selector sel : target.selectors().subList(1, target.selectors().size())) {
                         if (sel instanceof Ast.Field f) fields.add(f.name());
                         else {
-                            report(Code.HY0315, sel.span(), target.span().text());
+                            // Once, quoting the target up to this selector: a long chain made this quadratic.
+                            report(Code.HY0315, sel.span(), new Span(sel.span().file(), target.span().start(), sel.span().end()).text());
                             ok = false;
+                            break;
                         }
                     }
                     Value index = eval(idx.index(), scope);
