@@ -158,7 +158,14 @@ public final class ModuleLoader {
 
     /** Turns the file's op and block declarations into templates, checking their signatures. */
     private void declare(Module module) {
+        Map<String, Span> models = new HashMap<>();
         for (Ast.Decl decl : module.ast().decls()) {
+            // Models share no namespace with operators, but `explain --model` picks them by name.
+            if (decl instanceof Ast.ModelDecl md && !md.name().missing()) {
+                Span first = models.putIfAbsent(md.name().name(), md.name().span());
+                if (first != null) diags.add(Diagnostic.of(Code.HY0201, md.name().span(), md.name().name()).withNote(first, "first defined here"));
+                continue;
+            }
             if (!(decl instanceof Ast.OpDecl op) || op.name().missing()) continue;
             if (module.declared.containsKey(op.name().name())) {
                 diags.add(Diagnostic.of(Code.HY0201, op.name().span(), op.name().name())
