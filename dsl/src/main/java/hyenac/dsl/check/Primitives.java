@@ -26,13 +26,15 @@ public final class Primitives {
 
     private static final Map<String, Primitive> ALL = new LinkedHashMap<>();
 
+    // intArg is -1 for an unknown value, so range checks ask known() rather than test for < 0:
+    // a negative number written by the user must fail them.
     static {
         add(new Primitive("linear", "Dense projection y = x·Wᵀ (+ b). `weight` is [features, in], row-major.",
                 List.of(required("features", Type.INT, "output width"),
                         optional("bias", Type.BOOL, new Value.Bool(false), "add a learned bias")),
                 1, Role.COMPUTE, app -> {
                     long out = app.intArg("features");
-                    app.require(out < 0 || (out >= 1 && out <= MAX_DIM), Code.HY0301, app.at("features"), "features", "between 1 and 2^31", out);
+                    app.require(!app.known("features") || (out >= 1 && out <= MAX_DIM), Code.HY0301, app.at("features"), "features", "between 1 and 2^31", out);
                     long in = app.width(0);
                     app.weight("weight", app.dtype(), List.of(out, in), "[out, in] row-major: y = x·Wᵀ");
                     if (app.boolArg("bias")) app.weight("bias", app.dtype(), List.of(out), "[out]");
@@ -52,10 +54,10 @@ public final class Primitives {
                 1, Role.COMPUTE, app -> {
                     long len = app.intArg("len");
                     long c = app.width(0);
-                    app.require(len < 0 || (len >= 1 && len <= MAX_FILTER), Code.HY0301, app.at("len"), "len", "between 1 and 2^20", len);
+                    app.require(!app.known("len") || (len >= 1 && len <= MAX_FILTER), Code.HY0301, app.at("len"), "len", "between 1 and 2^20", len);
                     long groups = app.known("groups") ? app.intArg("groups") : app.arg("groups") == null ? c : -1;
                     if (app.arg("groups") == null && c > 0) app.resolved("groups", new Value.Int(c));
-                    boolean ok = app.require(groups < 0 || groups >= 1, Code.HY0301, app.at("groups"), "groups", "at least 1", groups);
+                    boolean ok = app.require(!app.known("groups") || groups >= 1, Code.HY0301, app.at("groups"), "groups", "at least 1", groups);
                     if (ok && groups > 0 && c > 0) {
                         ok = app.require(c % groups == 0, Code.HY0307, app.at("groups"), c, groups);
                         if (ok && len > 8 && len <= 128 && c / groups < 16) app.warn(Code.HY0308, app.at("groups"), c / groups, "causal_conv");
@@ -77,7 +79,7 @@ public final class Primitives {
                         optional("skip", Type.BOOL, new Value.Bool(true), "add D ⊙ x")),
                 1, Role.COMPUTE, app -> {
                     long modes = app.intArg("modes");
-                    app.require(modes < 0 || (modes >= 1 && modes <= 4096), Code.HY0301, app.at("modes"), "modes", "between 1 and 4096", modes);
+                    app.require(!app.known("modes") || (modes >= 1 && modes <= 4096), Code.HY0301, app.at("modes"), "modes", "between 1 and 4096", modes);
                     long c = app.width(0);
                     app.weight("log_poles", FILTER_DTYPE, List.of(c, modes), "[channels, modes]: log λ < 0");
                     app.weight("residues", FILTER_DTYPE, List.of(c, modes), "[channels, modes]");
@@ -140,7 +142,7 @@ public final class Primitives {
                         if (q >= 0 && app.width(i) >= 0) app.require(app.width(i) == q, Code.HY0304, app.call(), q, app.width(i));
                     }
                     long heads = app.intArg("heads");
-                    boolean ok = app.require(heads < 0 || (heads >= 1 && heads <= MAX_DIM), Code.HY0301, app.at("heads"), "heads", "at least 1", heads);
+                    boolean ok = app.require(!app.known("heads") || (heads >= 1 && heads <= MAX_DIM), Code.HY0301, app.at("heads"), "heads", "at least 1", heads);
                     if (ok && heads > 0 && q > 0 && app.require(q % heads == 0, Code.HY0302, app.at("heads"), "width " + q, "heads " + heads)) {
                         if (app.arg("rope") instanceof Value.Op) {
                             app.require((q / heads) % 2 == 0, Code.HY0301, app.at("rope"), "head_dim with rope", "even", q / heads);
@@ -158,7 +160,7 @@ public final class Primitives {
     private static List<Long> splitRule(Primitive.Application app) {
         long n = app.intArg("n");
         long c = app.width(0);
-        if (n < 0) return null;
+        if (!app.known("n")) return null;
         if (!app.require(n >= 1 && n <= 4096, Code.HY0301, app.at("n"), "n", "between 1 and 4096", n)) return null;
         boolean ok = c < 0 || app.require(c % n == 0, Code.HY0302, app.at("n"), "width " + c, "n = " + n);
         List<Long> out = new ArrayList<>();
