@@ -570,6 +570,7 @@ final class Evaluator {
             public void resolved(String name, Value value) { resolved.put(name, value); }
         };
         List<Long> outs = p.rule().apply(app);
+        if (p.role() == Primitive.Role.CONFIG) return Value.Unknown.ANY; // checked only: no node
         if (inline && !weightNames.isEmpty()) {
             report(Diagnostic.of(Code.HY0207, call, p.name())
                     .withNote("bind it first, e.g. `op proj = " + p.name() + "(…)`, then apply `proj(x)`: its weights are named after the binding"));
@@ -982,7 +983,11 @@ final class Evaluator {
         }
         Template t = found.get();
         Value.Op op = configure(t, named, namedAt, c.span());
-        if (inputs.isEmpty()) return op;
+        if (inputs.isEmpty()) {
+            // A configuration (rope) is never applied itself: its rule checks the arguments here.
+            if (t instanceof Primitive p && p.role() == Primitive.Role.CONFIG) applyPrimitive(p, op, List.of(), c.span(), "", false);
+            return op;
+        }
         if (!scope.inBody()) {
             report(Code.HY0214, c.span(), c.callee().name());
             return Value.Unknown.ANY;
