@@ -38,6 +38,11 @@ public final class ModuleLoader {
 
     /** Loads a file named on the command line; null (and a diagnostic) when it cannot be read. */
     public Module loadFile(Path path) {
+        if (path.toString().isEmpty()) {
+            // Path.of("") is the working directory: name what was given instead of "cannot read : it is a directory".
+            diags.report(Code.HY0102, Span.at(new SourceFile("\"\"", ""), 0), "\"\"", "the file name is empty");
+            return null;
+        }
         return loadPath(path, null);
     }
 
