@@ -81,6 +81,20 @@ public final class SyntaxReader {
                             text.length() > 1 ? "s" : "", describe(text));
                     i = j;
                 }
+                case HyenaLexer.NUMBER -> {
+                    // `0x10`, `1e` or `12abc` would otherwise parse as a number and a new statement,
+                    // and the error would land on the next line. The parser sees the number alone.
+                    int j = i;
+                    while (j + 1 < tokens.size() && runsInto(tokens.get(j), tokens.get(j + 1))) {
+                        ((CommonToken) tokens.get(++j)).setChannel(Token.HIDDEN_CHANNEL);
+                    }
+                    if (j > i) {
+                        String text = file.text().substring(t.getStartIndex(), tokens.get(j).getStopIndex() + 1);
+                        diags.report(Code.HY0007, new Span(file, t.getStartIndex(), tokens.get(j).getStopIndex() + 1),
+                                "`" + (text.length() > 24 ? text.substring(0, 24) + "…" : text) + "`: a number cannot run into letters or another number");
+                        i = j;
+                    }
+                }
                 case HyenaLexer.UNTERMINATED_COMMENT ->
                         diags.report(Code.HY0003, new Span(file, t.getStartIndex(), t.getStartIndex() + 2), "block comment: `/*` has no matching `*/`");
                 case HyenaLexer.UNTERMINATED_STRING -> {
@@ -90,6 +104,12 @@ public final class SyntaxReader {
                 default -> { }
             }
         }
+    }
+
+    private static boolean runsInto(Token number, Token next) {
+        if (next.getStartIndex() != number.getStopIndex() + 1 || next.getType() == Token.EOF) return false;
+        char c = next.getText().charAt(0);
+        return next.getType() == HyenaLexer.NUMBER || Character.isLetterOrDigit(c) && c < 0x80 || c == '_';
     }
 
     private static String describe(String text) {
