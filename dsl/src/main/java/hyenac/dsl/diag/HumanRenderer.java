@@ -42,17 +42,29 @@ public final class HumanRenderer {
         return s.toString();
     }
 
+    /** Longer source lines are shown as a window around the span. */
+    static final int MAX_LINE = 200;
+
     private static void excerpt(StringBuilder out, Span span) {
         var file = span.file();
         if (file.text().isEmpty()) return;
         int line = span.line();
         String text = file.lineText(line);
-        String gutter = String.valueOf(line);
-        String pad = " ".repeat(Math.max(5, gutter.length() + 1));
-        out.append(String.format("%" + pad.length() + "s | ", gutter)).append(printable(text)).append('\n');
         int col = span.column() - 1;
         int width = span.endLine() == line ? Math.max(1, span.end() - span.start()) : Math.max(1, text.length() - col);
         width = Math.min(width, Math.max(1, text.length() - col));
+        if (text.length() > MAX_LINE) {
+            // A generated file can hold a line of megabytes, and every diagnostic on it would print it all.
+            int from = Math.max(0, Math.min(col - MAX_LINE / 4, text.length() - MAX_LINE));
+            int to = from + MAX_LINE;
+            String head = from > 0 ? "…" : "";
+            width = Math.max(1, Math.min(width, to - col));
+            col = col - from + head.length();
+            text = head + text.substring(from, to) + (to < text.length() ? "…" : "");
+        }
+        String gutter = String.valueOf(line);
+        String pad = " ".repeat(Math.max(5, gutter.length() + 1));
+        out.append(String.format("%" + pad.length() + "s | ", gutter)).append(printable(text)).append('\n');
         StringBuilder marks = new StringBuilder();
         for (int i = 0; i < col && i < text.length(); i++) marks.append(text.charAt(i) == '\t' ? '\t' : ' ');
         marks.append("^".repeat(width));
