@@ -10,6 +10,7 @@ import hyenac.dsl.source.Span;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -79,8 +80,9 @@ public final class ModuleLoader {
         if (cached != null) return cached;
         Span at = importedAt != null ? importedAt : Span.at(new SourceFile(path.toString(), ""), 0);
         String text;
+        byte[] bytes = null;
         try {
-            byte[] bytes = Files.readAllBytes(path);
+            bytes = Files.readAllBytes(path);
             if (bytes.length > SyntaxReader.MAX_CHARS) {
                 diags.report(Code.HY0006, at, bytes.length, SyntaxReader.MAX_CHARS);
                 return null;
@@ -90,7 +92,9 @@ public final class ModuleLoader {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            diags.report(Code.HY0104, at, path);
+            Span bad = firstInvalidByte(path, bytes);
+            diags.add(importedAt == null ? Diagnostic.of(Code.HY0104, bad, path)
+                    : Diagnostic.of(Code.HY0104, at, path).withNote(bad, "the first byte that is not UTF-8"));
             return null;
         } catch (NoSuchFileException e) {
             diags.report(Code.HY0102, at, path, "no such file");
@@ -108,6 +112,15 @@ public final class ModuleLoader {
         } finally {
             loading.pop();
         }
+    }
+
+    /** The first byte that is not UTF-8, in the text as decoded with replacement characters (so the excerpt can show it). */
+    private static Span firstInvalidByte(Path path, byte[] bytes) {
+        CharBuffer decoded = CharBuffer.allocate(bytes.length);
+        StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes), decoded, true); // stops there
+        SourceFile lenient = new SourceFile(path.toString(), new String(bytes, StandardCharsets.UTF_8));
+        int at = decoded.position();
+        return new Span(lenient, at, Math.min(at + 1, lenient.text().length()));
     }
 
     private Module build(SourceFile source, boolean library, Path dir) {
