@@ -391,6 +391,13 @@ final class Evaluator {
             report(Code.HY0408, given != null ? given.span() : decl.name().span(), block.template().name());
             return null;
         }
+        if (block.template().inputCount() != 1) {
+            // Every layer applies the block to one tensor: say so at the block, not at each layer's mixer.
+            int n = block.template().inputCount();
+            report(Diagnostic.of(Code.HY0206, given != null ? given.span() : decl.name().span(), block.template().name(),
+                    n < 0 ? "one or more" : n, n == 1 ? "" : "s", 1).withNote("each layer applies the block to the one tensor it receives"));
+            return null;
+        }
         return block;
     }
 
