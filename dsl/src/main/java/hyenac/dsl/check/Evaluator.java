@@ -53,6 +53,8 @@ final class Evaluator {
     private final Map<String, Value> ambient = new HashMap<>();
     private int nextValue;
     private int nextNode;
+    /** Weights declared so far, counted also where an inline application does not record them. */
+    private long weightsDeclared;
     private final Map<Integer, Long> widths = new HashMap<>();
     private List<Elaborated.Node> nodeSink = new ArrayList<>();
     private Map<String, Elaborated.Weight> weightSink = new LinkedHashMap<>();
@@ -102,6 +104,8 @@ final class Evaluator {
         final Scope parent;
         final Map<String, Binding> names = new LinkedHashMap<>();
         final boolean body;
+        /** Declared operators that this body applies inline and that own weights. */
+        final Set<String> inlined = new HashSet<>();
 
         Scope(Module module, Scope parent, boolean body) {
             this.module = module;
@@ -568,6 +572,7 @@ final class Evaluator {
             }
             public void warn(Code code, Span at, Object... args) { report(code, at, args); }
             public void weight(String name, String wdtype, List<Long> shape, String layout) {
+                weightsDeclared++;
                 String full = path.isEmpty() ? name : path + "." + name;
                 weightNames.put(name, full);
                 if (inline) return;
@@ -999,7 +1004,15 @@ final class Evaluator {
             report(Code.HY0214, c.span(), c.callee().name());
             return Value.Unknown.ANY;
         }
-        return apply(new Instance(op, child(currentPath(), t.name())), inputs, c.span(), true);
+        long weightsBefore = weightsDeclared;
+        Value out = apply(new Instance(op, child(currentPath(), t.name())), inputs, c.span(), true);
+        // Inline, its weights are named after the operator, so a second inline use would silently share them.
+        if (t instanceof Template.Declared && weightsDeclared > weightsBefore && !scope.inlined.add(t.name())) {
+            report(Diagnostic.of(Code.HY0207, c.span(), t.name())
+                    .withNote("applied inline twice in one body, both would use the weights named `" + t.name()
+                            + ".…`; bind each to its own name, e.g. `op second = " + t.name() + "(…)`"));
+        }
+        return out;
     }
 
     /** Checks argument names and types against the template's parameters. */
