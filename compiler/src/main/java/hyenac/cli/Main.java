@@ -58,7 +58,15 @@ public final class Main implements Runnable {
             err.println("Try `hyenac " + (e.getCommandLine() == cli ? "" : e.getCommandLine().getCommandName() + " ") + "--help`.");
             return INTERNAL_ERROR;
         });
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // Errors bypass picocli's handler; input this pathological still deserves a sentence, not a trace.
+            err.println("hyenac: the input is too large or too deeply nested to process ("
+                    + (e instanceof StackOverflowError ? "stack exhausted" : "out of memory") + "); simplify it or raise -Xss/-Xmx");
+            code = USER_ERROR;
+        }
         out.flush();
         err.flush();
         return code;

@@ -227,7 +227,7 @@ class MalformedCorpusTest {
 
     private static final Map<String, List<String>> LINES = new HashMap<>();
 
-    /** The file's lines as the compiler counts them (split at \n, columns in UTF-16 units); null if unreadable. */
+    /** The file's lines as the compiler counts them (\n, \r\n or a lone \r; columns in UTF-16 units); null if unreadable. */
     private static synchronized List<String> linesOf(String file) {
         return LINES.computeIfAbsent(file, f -> {
             try {
@@ -243,7 +243,7 @@ class MalformedCorpusTest {
                 }
                 String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
                         .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(ByteBuffer.wrap(bytes)).toString();
-                return List.of(text.split("\n", -1));
+                return List.of(text.split("\r\n|\n|\r", -1));
             } catch (IOException | RuntimeException e) {
                 return null;
             }

@@ -104,8 +104,6 @@ final class Evaluator {
         final Scope parent;
         final Map<String, Binding> names = new LinkedHashMap<>();
         final boolean body;
-        /** Declared operators that this body applies inline and that own weights. */
-        final Set<String> inlined = new HashSet<>();
 
         Scope(Module module, Scope parent, boolean body) {
             this.module = module;
@@ -1006,11 +1004,10 @@ final class Evaluator {
         }
         long weightsBefore = weightsDeclared;
         Value out = apply(new Instance(op, child(currentPath(), t.name())), inputs, c.span(), true);
-        // Inline, its weights are named after the operator, so a second inline use would silently share them.
-        if (t instanceof Template.Declared && weightsDeclared > weightsBefore && !scope.inlined.add(t.name())) {
+        // As for primitives: weights are named after bindings, so an operator that owns any must be bound.
+        if (t instanceof Template.Declared && weightsDeclared > weightsBefore) {
             report(Diagnostic.of(Code.HY0207, c.span(), t.name())
-                    .withNote("applied inline twice in one body, both would use the weights named `" + t.name()
-                            + ".…`; bind each to its own name, e.g. `op second = " + t.name() + "(…)`"));
+                    .withNote("bind it first, e.g. `op mlp = " + t.name() + "(…)`, then apply `mlp(x)`: its weights are named after the binding"));
         }
         return out;
     }
