@@ -80,9 +80,17 @@ final class Analysis {
         return out;
     }
 
-    /** One layer of a model of this file by index. */
+    /**
+     * The last analysis of the same document whose models elaborated, while this one's did not: mid-edit
+     * the file is usually broken, and completing {@code layers[3].mlp.} still wants layer 3.
+     */
+    volatile Analysis fallback;
+
+    /** One layer of a model of this file by index (from the fallback while this text does not elaborate). */
     LayerStat layer(String model, long index) {
         Explain.Report r = reports.get(model);
+        Analysis fb = fallback;
+        if (r == null && fb != null) return fb.layer(model, index);
         if (r == null || index < 0 || index >= r.model().layers().size()) return null;
         Elaborated.Layer l = r.model().layers().get((int) index);
         return new LayerStat(r.model(), l, r.rows().get(l.index() + 1));

@@ -125,7 +125,7 @@ final class Hovers {
                 if (l.def().name().equals("layers")) {
                     Explain.Report r = a.reports.get(l.decl().name().name());
                     if (r != null) {
-                        md.append("\n").append(r.model().layers().size()).append(" layers: ");
+                        md.append("\n\n").append(r.model().layers().size()).append(" layers: ");
                         md.append(r.model().layers().stream().map(Elaborated.Layer::mixer).collect(Collectors.joining(", "))).append("\n");
                     }
                 }
@@ -156,7 +156,7 @@ final class Hovers {
             current = arg != null ? arg.value() : spec != null ? spec.dflt() : null;
             if (f.name() == o.ident()) {
                 if (spec != null) param(owner, spec, md);
-                if (current != null) md.append("\nIn layer ").append(index).append(": `").append(current.show()).append("`\n");
+                if (current != null) md.append("\n\nIn layer ").append(index).append(": `").append(current.show()).append("`\n");
                 return;
             }
         }
@@ -167,11 +167,11 @@ final class Hovers {
         doc(md, m.doc());
         Explain.Report r = a.reports.get(m.name().name());
         if (r == null) {
-            md.append("\n_Not elaborated: fix the errors to see its numbers._\n");
+            md.append("\n\n_Not elaborated: fix the errors to see its numbers._\n");
             return;
         }
         Elaborated.Model model = r.model();
-        md.append("\n| | |\n|---|---|\n");
+        md.append("\n\n| | |\n|---|---|\n");
         md.append("| layers | ").append(model.layers().size()).append(" |\n");
         md.append("| width | ").append(model.width()).append(" |\n");
         md.append("| parameters | ").append(Numbers.exact(r.parameters())).append(" (").append(Numbers.shortCount(r.parameters())).append(") |\n");
@@ -184,13 +184,13 @@ final class Hovers {
         doc(md, t.doc());
         List<ParamSpec> documented = t.params().stream().filter(p -> p.doc() != null && !p.doc().isBlank()).toList();
         if (!documented.isEmpty()) {
-            md.append("\n");
+            md.append("\n\n");
             for (ParamSpec p : documented) md.append("- `").append(p.signature()).append("`: ").append(p.doc().strip()).append("\n");
         }
         if (t instanceof Template.Declared d) {
-            md.append("\n_Defined in ").append(d.module().isLibrary() ? "the prelude `std`" : "`" + fileName(d.module().source().name()) + "`").append("._\n");
+            md.append("\n\n_Defined in ").append(d.module().isLibrary() ? "the prelude `std`" : "`" + fileName(d.module().source().name()) + "`").append("._\n");
         } else if (t instanceof Primitive) {
-            md.append("\n_A built-in primitive._\n");
+            md.append("\n\n_A built-in primitive._\n");
         }
     }
 
@@ -206,7 +206,7 @@ final class Hovers {
         var byModel = stats.stream().collect(Collectors.groupingBy(s -> s.model().name(), java.util.LinkedHashMap::new, Collectors.toList()));
         for (var e : byModel.entrySet()) {
             List<Analysis.LayerStat> ls = e.getValue();
-            md.append("\n**").append(ls.size()).append(ls.size() == 1 ? " layer" : " layers").append("** of `").append(e.getKey()).append("`: ");
+            md.append("\n\n**").append(ls.size()).append(ls.size() == 1 ? " layer" : " layers").append("** of `").append(e.getKey()).append("`: ");
             md.append(ls.stream().map(s -> Integer.toString(s.layer().index())).collect(Collectors.joining(", "))).append("\n\n");
             md.append("| per layer | |\n|---|---|\n");
             md.append("| parameters | ").append(range(ls.stream().mapToLong(s -> s.row().parameters()).toArray(), true)).append(" |\n");
@@ -247,7 +247,7 @@ final class Hovers {
     }
 
     private static void shapeLine(StringBuilder md, List<Long> widths) {
-        md.append("\nInferred: ").append(widths.stream().map(w -> "`tensor[B, L, " + (w < 0 ? "?" : w) + "]`")
+        md.append("\n\nInferred: ").append(widths.stream().map(w -> "`tensor[B, L, " + (w < 0 ? "?" : w) + "]`")
                 .collect(Collectors.joining(" or "))).append(widths.size() > 1 ? " (in different models or layers)" : "").append("\n");
     }
 

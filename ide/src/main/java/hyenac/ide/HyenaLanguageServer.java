@@ -46,6 +46,8 @@ public final class HyenaLanguageServer implements LanguageServer, LanguageClient
         String text;
         int version;
         Analysis analysis;
+        /** The latest analysis in which some model elaborated. */
+        Analysis lastGood;
         ScheduledFuture<?> pending;
 
         Document(String uri, String text, int version) {
@@ -65,6 +67,8 @@ public final class HyenaLanguageServer implements LanguageServer, LanguageClient
             }
             Analysis a = Analysis.run(uri, v, t);
             synchronized (this) {
+                if (a.reports.isEmpty()) a.fallback = lastGood;
+                else lastGood = a;
                 if (v == version) analysis = a;
             }
             return a;
