@@ -334,7 +334,11 @@ final class Features {
         for (Token t : Completions.tokens(a.text())) {
             int start = t.getStartIndex(), end = t.getStopIndex() + 1;
             int type = -1, mods = 0;
-            switch (t.getType()) {
+            Index.Occurrence named = byStart.get(start);
+            // Keywords that name things: `block = parallel` sets a property, `mixer: op` declares a type.
+            boolean naming = t.getType() == HyenaLexer.BLOCK || t.getType() == HyenaLexer.OP;
+            int kind = naming && named != null ? HyenaLexer.IDENT : t.getType();
+            switch (kind) {
                 case HyenaLexer.IMPORT, HyenaLexer.OP, HyenaLexer.BLOCK, HyenaLexer.MODEL, HyenaLexer.LET, HyenaLexer.OUT,
                      HyenaLexer.TRUE, HyenaLexer.FALSE -> type = 0;
                 case HyenaLexer.LINE_COMMENT, HyenaLexer.BLOCK_COMMENT, HyenaLexer.UNTERMINATED_COMMENT -> type = 1;
@@ -343,9 +347,8 @@ final class Features {
                 case HyenaLexer.NUMBER -> type = 3;
                 case HyenaLexer.PLUS, HyenaLexer.MINUS, HyenaLexer.STAR, HyenaLexer.SLASH, HyenaLexer.PERCENT, HyenaLexer.ASSIGN -> type = 4;
                 case HyenaLexer.IDENT -> {
-                    Index.Occurrence o = byStart.get(start);
-                    if (o != null) {
-                        int[] tm = classify(o);
+                    if (named != null) {
+                        int[] tm = classify(named);
                         type = tm[0];
                         mods = tm[1];
                     }
