@@ -264,6 +264,74 @@ class InProcessServerTest {
     }
 
     @Test
+    void importsResolveNextToTheDocumentAcrossFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        java.nio.file.Files.writeString(dir.resolve("lib.hyena"), """
+                import "std"
+                /// Twice as wide, then back.
+                op widen(factor: int = 2) (x) {
+                  op up = linear(features = factor * width)
+                  op down = linear(features = width)
+                  out down(up(x))
+                }
+                op broken( {
+                """);
+        client.initialize();
+        String uri = dir.resolve("main.hyena").toUri().toString();
+        String text = """
+                import "std"
+                import "lib"
+                model m {
+                  vocab = 16
+                  width = 32
+                  context = 64
+                  op w = widen(factor = 4)
+                  op mlp = gated_mlp(hidden = 64)
+                  layers = [w, w]
+                }
+                """;
+        client.open(uri, text);
+        List<Diagnostic> ds = client.diagnostics(uri, 1).getDiagnostics();
+        // The syntax error inside lib.hyena is shown on the import that brings it in, linked to its place.
+        Diagnostic inLib = ds.stream().filter(d -> d.getCode().getLeft().equals("HY0002")).findFirst().orElseThrow(() -> new AssertionError(ds));
+        assertEquals(1, inLib.getRange().getStart().getLine());
+        assertTrue(inLib.getMessage().getLeft().startsWith("in " + dir.resolve("lib.hyena")), inLib.getMessage().getLeft());
+        Location where = inLib.getRelatedInformation().getFirst().getLocation();
+        assertEquals(dir.resolve("lib.hyena").toUri().toString(), where.getUri());
+        assertEquals(7, where.getRange().getStart().getLine());
+
+        Position widen = pos(text, "widen(", 1);
+        Location def = TestClient.get(client.server.getTextDocumentService().definition(
+                new DefinitionParams(new TextDocumentIdentifier(uri), widen))).getLeft().getFirst();
+        assertEquals(dir.resolve("lib.hyena").toUri().toString(), def.getUri());
+        assertEquals(new Position(2, 3), def.getRange().getStart());
+        String md = client.hover(uri, widen.getLine(), widen.getCharacter()).getContents().getRight().getValue();
+        assertTrue(md.contains("Twice as wide, then back.") && md.contains("_Defined in `lib.hyena`._"), md);
+
+        Position path = pos(text, "\"lib\"", 2);
+        Location file = TestClient.get(client.server.getTextDocumentService().definition(
+                new DefinitionParams(new TextDocumentIdentifier(uri), path))).getLeft().getFirst();
+        assertEquals(dir.resolve("lib.hyena").toUri().toString(), file.getUri());
+    }
+
+    @Test
+    void theDebounceChecksOnlyTheLastOfQuickChanges() throws Exception {
+        InitializeParams p = new InitializeParams();
+        p.setCapabilities(new ClientCapabilities());
+        com.google.gson.JsonObject options = new com.google.gson.JsonObject();
+        options.addProperty("debounceMs", 300);
+        p.setInitializationOptions(options);
+        TestClient.get(client.server.initialize(p));
+        String uri = uri("quick.hyena");
+        client.open(uri, "");
+        for (int v = 2; v <= 6; v++) client.change(uri, v, "import \"std\"\n".repeat(v % 2 + 1));
+        PublishDiagnosticsParams last = client.diagnostics(uri, 6);
+        assertEquals(List.of(), last.getDiagnostics());
+        Thread.sleep(400);
+        List<Integer> versions = client.allPublished.stream().map(PublishDiagnosticsParams::getVersion).toList();
+        assertEquals(List.of(6), versions, "only the last change was checked");
+    }
+
+    @Test
     void requestsOnUnknownDocumentsGetEmptyAnswers() {
         client.initialize();
         String uri = "file:///nowhere/x.hyena";
