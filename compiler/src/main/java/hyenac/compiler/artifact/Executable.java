@@ -291,12 +291,18 @@ public final class Executable implements AutoCloseable {
         for (String required : List.of(FORMAT_ENTRY, CHECKSUMS, META, PLAN, MANIFEST)) {
             if (!entries.containsKey(required)) throw new ArtifactException(name + ": entry " + required + " is missing; not a complete .hyx file");
         }
-        // The format first: a newer layout may check itself differently.
-        String format = text(zip, entries.get(FORMAT_ENTRY), name).strip();
-        if (!format.equals(FORMAT)) {
+        // The format first, as a newer layout may check itself differently; a line that is no format at all is damage.
+        byte[] formatBytes = bytes(zip, entries.get(FORMAT_ENTRY), name);
+        String format = new String(formatBytes, StandardCharsets.UTF_8).strip();
+        if (!format.equals(FORMAT) && format.matches("hyx [0-9]{1,9}")) {
             throw new ArtifactException(name + ": format `" + format + "` is not one this hyenac (" + hyenacVersion() + ") reads; it reads `" + FORMAT + "`");
         }
         Map<String, String> sums = checksums(text(zip, entries.get(CHECKSUMS), name), name);
+        if (!format.equals(FORMAT)) {
+            boolean damaged = !HexFormat.of().formatHex(sha256().digest(formatBytes)).equals(sums.get(FORMAT_ENTRY));
+            throw new ArtifactException(name + ": entry " + FORMAT_ENTRY + (damaged ? " does not match its checksum (the file was changed or is damaged)"
+                    : " does not hold a format line such as `" + FORMAT + "`"));
+        }
         for (String entry : entries.keySet()) {
             if (!entry.equals(CHECKSUMS) && !sums.containsKey(entry)) throw new ArtifactException(name + ": entry " + entry + " has no checksum");
         }
