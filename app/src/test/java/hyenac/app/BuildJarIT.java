@@ -88,6 +88,11 @@ class BuildJarIT {
         Result fromRun = java(dir, "-jar", HYENAC_JAR.toString(), "run", hyx.toString(), "--prompt", "ACGT", "--generate", "8",
                 "--print-tokens", "--temperature", "0.7", "--top-k", "40", "--seed", "2");
         assertEquals(generated(fromRun), generated(fromJar));
+        // A .hyx is packed as it is.
+        Path fromHyx = dir.resolve("from-hyx.jar");
+        assertEquals(0, java(dir, "-jar", HYENAC_JAR.toString(), "build", hyx.toString(), "--jar", fromHyx.toString()).code());
+        assertEquals(generated(fromRun), generated(java(dir, "-jar", fromHyx.toString(), "--prompt", "ACGT", "--generate", "8",
+                "--print-tokens", "--temperature", "0.7", "--top-k", "40", "--seed", "2")));
 
         Result usage = java(dir, "-jar", jar.toString(), "--generate", "3");
         assertEquals(2, usage.code());

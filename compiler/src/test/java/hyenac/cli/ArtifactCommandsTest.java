@@ -220,6 +220,12 @@ class ArtifactCommandsTest {
     }
 
     @Test
+    void anUnwritableOutputIsAUserError(@TempDir Path dir) {
+        Path out = dir.resolve("missing/x.hyx");
+        refused(run("compile", TINY.toString(), "-o", out.toString()), "hyenac compile: " + out + ": cannot write: no such file or directory");
+    }
+
+    @Test
     void aSpecWithErrorsWritesNothing(@TempDir Path dir) throws IOException {
         Path bad = dir.resolve("bad.hyena");
         Files.writeString(bad, "import \"std\"\nmodel m { vocab = 4 }\n");

@@ -175,8 +175,10 @@ public final class Executable implements AutoCloseable {
             }
             move(tmp, out);
             done = true;
-        } catch (IOException | UncheckedIOException e) {
-            throw new ArtifactException(out + ": cannot write: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ArtifactException(out + ": cannot write: " + describe(e), e);
+        } catch (UncheckedIOException e) {
+            throw new ArtifactException(out + ": cannot write: " + describe(e.getCause()), e);
         } catch (WeightsException e) {
             throw new ArtifactException(out + ": cannot write the weights: " + e.getMessage(), e);
         } finally {
@@ -270,7 +272,7 @@ public final class Executable implements AutoCloseable {
         } catch (ZipException e) {
             throw new ArtifactException(name + ": not a .hyx file, or truncated or damaged (" + e.getMessage() + ")", e);
         } catch (IOException e) {
-            throw new ArtifactException(name + ": cannot read: " + e.getMessage(), e);
+            throw new ArtifactException(name + ": cannot read: " + describe(e), e);
         } finally {
             if (temp != null) deleteTree(temp);
         }
@@ -338,7 +340,7 @@ public final class Executable implements AutoCloseable {
                 Files.createDirectories(target.getParent());
                 Files.write(target, e.getValue());
             } catch (IOException ex) {
-                throw new ArtifactException(name + ": cannot extract " + e.getKey() + ": " + ex.getMessage(), ex);
+                throw new ArtifactException(name + ": cannot extract " + e.getKey() + ": " + describe(ex), ex);
             }
         }
         if (!contents.containsKey(SPEC_DIR + meta.spec())) {
@@ -461,6 +463,18 @@ public final class Executable implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
+    }
+
+    /** An I/O failure in words: the JDK's messages for the common ones are only a path. */
+    static String describe(IOException e) {
+        String what = switch (e) {
+            case java.nio.file.NoSuchFileException x -> "no such file or directory";
+            case java.nio.file.AccessDeniedException x -> "permission denied";
+            case java.nio.file.FileAlreadyExistsException x -> "already exists";
+            case java.nio.file.DirectoryNotEmptyException x -> "is a directory";
+            default -> null;
+        };
+        return what == null ? String.valueOf(e.getMessage()) : what + " (" + e.getMessage() + ")";
     }
 
     static void move(Path from, Path to) throws IOException {

@@ -67,7 +67,7 @@ public final class RunnableJar {
                 throw new ArtifactException(jar + " has no " + needed + ": it was built before `hyenac build` existed; rebuild it with `mvn -pl app -am package`");
             }
         } catch (IOException e) {
-            throw new ArtifactException(jar + ": cannot read: " + e.getMessage(), e);
+            throw new ArtifactException(jar + ": cannot read: " + Executable.describe(e), e);
         }
         return jar;
     }
@@ -114,7 +114,7 @@ public final class RunnableJar {
             Executable.move(tmp, out);
             done = true;
         } catch (IOException e) {
-            throw new ArtifactException(out + ": cannot write the jar: " + e.getMessage(), e);
+            throw new ArtifactException(out + ": cannot write the jar: " + Executable.describe(e), e);
         } finally {
             if (!done) Executable.deleteQuietly(tmp);
         }
