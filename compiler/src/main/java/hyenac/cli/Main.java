@@ -1,5 +1,7 @@
 package hyenac.cli;
 
+import hyenac.compiler.artifact.ArtifactException;
+import hyenac.runtime.weights.WeightsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hyenac", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A compiler for convolutional multi-hybrid language models (StripedHyena 2, Evo 2).",
         subcommands = {CheckCommand.class, FmtCommand.class, ExplainCommand.class, GraphCommand.class, ImportCommand.class, RunCommand.class,
-                CommandLine.HelpCommand.class})
+                CompileCommand.class, BuildCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int USER_ERROR = 1;
@@ -27,10 +29,14 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        exit(() -> run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs {@code command} and exits with its code. */
+    static void exit(java.util.function.IntSupplier command) {
         // A deep stack lets pathological input become a diagnostic instead of a crash.
         int[] code = {INTERNAL_ERROR};
-        Thread worker = new Thread(null, () -> code[0] = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)),
-                "hyenac", 512L << 20);
+        Thread worker = new Thread(null, () -> code[0] = command.getAsInt(), "hyenac", 512L << 20);
         worker.start();
         try {
             worker.join();
@@ -44,18 +50,28 @@ public final class Main implements Runnable {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Main());
         for (ExtraCommand extra : java.util.ServiceLoader.load(ExtraCommand.class)) cli.addSubcommand(extra);
+        return execute(cli, args, out, err);
+    }
+
+    /** Runs {@code cli} with hyenac's streams, exit codes and error handling (shared with {@link EmbeddedMain}). */
+    static int execute(CommandLine cli, String[] args, PrintWriter out, PrintWriter err) {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            // Bad artifacts and weights are the input's fault: their messages say what and where.
+            if (e instanceof ArtifactException || e instanceof WeightsException) {
+                err.println(cli.getCommandName() + (line == cli ? "" : " " + line.getCommandName()) + ": " + e.getMessage());
+                return USER_ERROR;
+            }
             err.println("hyenac: internal error: " + e);
             for (StackTraceElement el : e.getStackTrace()) err.println("    at " + el);
             err.println("This is a bug in hyenac, not in your input; please report it with the command line and files.");
             return INTERNAL_ERROR;
         });
         cli.setParameterExceptionHandler((e, a) -> {
-            err.println("hyenac: " + e.getMessage());
+            err.println(cli.getCommandName() + ": " + e.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-            err.println("Try `hyenac " + (e.getCommandLine() == cli ? "" : e.getCommandLine().getCommandName() + " ") + "--help`.");
+            err.println("Try `" + cli.getCommandName() + " " + (e.getCommandLine() == cli ? "" : e.getCommandLine().getCommandName() + " ") + "--help`.");
             return INTERNAL_ERROR;
         });
         int code;

@@ -1,0 +1,104 @@
+package hyenac.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code hyenac build --jar} end to end, as a user meets it: the packaged hyenac.jar builds a jar, and that
+ * jar, started with {@code java -jar} from another directory, generates the tokens {@code hyenac run} does.
+ * Runs in the integration-test phase, after this module's package phase has written hyenac.jar.
+ */
+class BuildJarIT {
+    static final Path ROOT = Path.of(System.getProperty("hyenac.root", "..")).toAbsolutePath().normalize();
+    static final Path HYENAC_JAR = ROOT.resolve("app/target/hyenac.jar");
+    static final Path TINY = ROOT.resolve("samples/sh2-tiny.hyena");
+
+    record Result(int code, String out, String err) {}
+
+    static Result java(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("-Xss16m");
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("it", ".out");
+        Path err = Files.createTempFile("it", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("timed out: " + cmd);
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** Text and token ids, without the timing line. */
+    static String generated(Result r) {
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\ntokens: "), r.out());
+        return r.out().substring(0, r.out().lastIndexOf("\n[sh2_tiny on cpu:"));
+    }
+
+    @Test
+    void aBuiltJarGeneratesWhatRunGenerates(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isRegularFile(HYENAC_JAR), "needs app/target/hyenac.jar (mvn verify builds it before this test)");
+        Path jar = dir.resolve("tiny.jar");
+        Result build = java(dir, "-jar", HYENAC_JAR.toString(), "build", TINY.toString(), "--jar", jar.toString());
+        assertEquals(0, build.code(), build.err());
+        assertTrue(build.out().startsWith("wrote " + jar), build.out());
+
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Result fromJar = java(elsewhere, "-jar", jar.toString(), "--prompt", "ACGT", "--generate", "8", "--print-tokens");
+        Result fromRun = java(dir, "-jar", HYENAC_JAR.toString(), "run", TINY.toString(), "--prompt", "ACGT", "--generate", "8", "--print-tokens");
+        assertEquals(generated(fromRun), generated(fromJar));
+        assertTrue(fromJar.err().contains("using random weights (seed 0)"), "no weights built in: " + fromJar.err());
+        try (var files = Files.list(elsewhere)) {
+            assertEquals(0, files.count(), "the jar extracts to the temporary directory, not the working one");
+        }
+    }
+
+    @Test
+    void builtInWeightsAreUsedAndOptionsAreRuns(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isRegularFile(HYENAC_JAR), "needs app/target/hyenac.jar (mvn verify builds it before this test)");
+        Path jar = dir.resolve("tiny.jar");
+        assertEquals(0, java(dir, "-jar", HYENAC_JAR.toString(), "build", TINY.toString(), "--jar", jar.toString(),
+                "--random-weights", "--seed", "5").code());
+        Result fromJar = java(dir, "-jar", jar.toString(), "--prompt", "ACGT", "--generate", "8", "--print-tokens",
+                "--temperature", "0.7", "--top-k", "40", "--seed", "2");
+        assertFalse(fromJar.err().contains("random weights"), fromJar.err());
+        // hyenac run with the same weights: --seed picks the random weights there, so run from a .hyx carrying seed 5's.
+        Path hyx = dir.resolve("tiny.hyx");
+        assertEquals(0, java(dir, "-jar", HYENAC_JAR.toString(), "compile", TINY.toString(), "-o", hyx.toString(),
+                "--random-weights", "--seed", "5").code());
+        Result fromRun = java(dir, "-jar", HYENAC_JAR.toString(), "run", hyx.toString(), "--prompt", "ACGT", "--generate", "8",
+                "--print-tokens", "--temperature", "0.7", "--top-k", "40", "--seed", "2");
+        assertEquals(generated(fromRun), generated(fromJar));
+        // A .hyx is packed as it is.
+        Path fromHyx = dir.resolve("from-hyx.jar");
+        assertEquals(0, java(dir, "-jar", HYENAC_JAR.toString(), "build", hyx.toString(), "--jar", fromHyx.toString()).code());
+        assertEquals(generated(fromRun), generated(java(dir, "-jar", fromHyx.toString(), "--prompt", "ACGT", "--generate", "8",
+                "--print-tokens", "--temperature", "0.7", "--top-k", "40", "--seed", "2")));
+
+        Result usage = java(dir, "-jar", jar.toString(), "--generate", "3");
+        assertEquals(2, usage.code());
+        assertTrue(usage.err().contains("Missing required option: '--prompt=TEXT'"), usage.err());
+        Result missing = java(dir, "-jar", jar.toString(), "--prompt", "A", "--weights", "absent.safetensors");
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().startsWith("java -jar tiny.jar: absent.safetensors: cannot read: no such file"), missing.err());
+    }
+}

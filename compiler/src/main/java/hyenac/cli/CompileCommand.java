@@ -1,0 +1,71 @@
+package hyenac.cli;
+
+import hyenac.compiler.Compilation;
+import hyenac.compiler.artifact.Executable;
+import hyenac.ir.Weight;
+import hyenac.runtime.weights.WeightStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "compile", description = {"Compile a spec to a .hyx artifact: the plan, the spec, a weight manifest, checksums",
+        "and optionally the weights. `hyenac run model.hyx` runs it."})
+final class CompileCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "a .hyena spec") Path file;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.hyx") Path output;
+
+    @Mixin CompileOptions options;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The outcome of {@link #toArtifact}: the exit code and, on success, the model's name and what was packed. */
+    record Outcome(int code, String model, String summary) {}
+
+    @Override public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Outcome o = toArtifact("hyenac compile", file, options, output, err);
+        if (o.code() == Main.OK) out.println("wrote " + output + ": " + o.summary());
+        return o.code();
+    }
+
+    /** Compiles {@code file} with {@code opts} into the .hyx {@code out}, saying what went wrong on {@code err}. */
+    static Outcome toArtifact(String command, Path file, CompileOptions opts, Path out, PrintWriter err) {
+        if (opts.weightsFile != null && opts.randomWeights) {
+            err.println(command + ": --weights and --random-weights exclude each other");
+            return new Outcome(Main.INTERNAL_ERROR, null, null);
+        }
+        if (!opts.target.equals("cpu")) {
+            err.println(command + ": target `" + opts.target + "` is not available yet; targets: cpu");
+            return new Outcome(Main.INTERNAL_ERROR, null, null);
+        }
+        Compilation.Result c = Compilation.compile(file, opts.modelName);
+        DiagnosticOutput.print(c.checked().diagnostics(), DiagnosticOutput.Format.human, new PrintWriter(PrintWriter.nullWriter()), err);
+        if (!c.ok()) {
+            if (c.checked().ok()) err.println(file + ": no model" + (opts.modelName == null ? " in this file" : " named `" + opts.modelName + "`"));
+            return new Outcome(Main.USER_ERROR, null, null);
+        }
+        WeightStore weights = null;
+        String note = "none";
+        if (opts.weightsFile != null) {
+            // Loading checks every tensor against the spec now, not when the artifact is run.
+            weights = Generation.fromFile(opts.weightsFile, c.graph());
+            note = "from " + opts.weightsFile.getFileName();
+        } else if (opts.randomWeights) {
+            weights = WeightStore.random(c.graph(), opts.seed);
+            note = "random, seed " + opts.seed;
+        }
+        Executable.write(out, file, c, opts.target, weights, note);
+        long params = c.graph().weights().values().stream().mapToLong(Weight::elements).sum();
+        String summary = String.format(Locale.ROOT, "model %s for %s, %d weights (%,d parameters), %s", c.model().name(), opts.target,
+                c.graph().weights().size(), params, weights == null ? "no weights embedded" : "weights embedded (" + note + ")");
+        return new Outcome(Main.OK, c.model().name(), summary);
+    }
+}

@@ -1,0 +1,43 @@
+package hyenac.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options of generation, shared by {@code hyenac run} and the jars {@code hyenac build} writes. */
+final class GenerateOptions {
+    @Option(names = "--weights", paramLabel = "FILE",
+            description = "safetensors with our weight names, or a vortex (Evo 2) checkpoint converted to safetensors; wins over weights a .hyx carries")
+    Path weightsFile;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT") String prompt;
+
+    @Option(names = "--generate", defaultValue = "64", paramLabel = "N", description = "tokens to generate (default ${DEFAULT-VALUE})") int generate;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 is greedy (default)") double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "keep the k most likely tokens (0: all)") int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "keep the most likely tokens holding this much probability") double topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "for sampling and for random weights") long seed;
+
+    @Option(names = "--ignore-eos", description = "keep generating after the end-of-sequence token") boolean ignoreEos;
+
+    @Option(names = "--print-tokens", description = "also print the generated token ids") boolean printTokens;
+
+    @Option(names = "--target", defaultValue = "cpu", description = "backend (cpu)") String target;
+
+    /** Null when the options make sense, else the exit code after saying why on {@code err}. */
+    Integer invalid(String command, PrintWriter err) {
+        if (generate < 0 || topK < 0 || !(topP > 0 && topP <= 1) || temperature < 0) {
+            err.println(command + ": --generate and --top-k must be ≥ 0, --top-p in (0, 1], --temperature ≥ 0");
+            return Main.INTERNAL_ERROR;
+        }
+        if (!target.equals("cpu")) {
+            err.println(command + ": target `" + target + "` is not available yet; targets: cpu");
+            return Main.INTERNAL_ERROR;
+        }
+        return null;
+    }
+}

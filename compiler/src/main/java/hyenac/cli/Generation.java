@@ -1,0 +1,74 @@
+package hyenac.cli;
+
+import hyenac.backends.cpu.CpuBackend;
+import hyenac.compiler.artifact.ArtifactException;
+import hyenac.ir.Graph;
+import hyenac.runtime.exec.Backend;
+import hyenac.runtime.exec.Generator;
+import hyenac.runtime.text.ByteTokenizer;
+import hyenac.runtime.text.Sampler;
+import hyenac.runtime.weights.SafeTensors;
+import hyenac.runtime.weights.SafeTensorsFile;
+import hyenac.runtime.weights.WeightStore;
+import hyenac.runtime.weights.WeightsException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/** Generation from a compiled graph, as {@code hyenac run} (spec or .hyx) and built jars do it. */
+final class Generation {
+    private Generation() {}
+
+    /**
+     * Generates with {@code g}: weights from {@code --weights}, else {@code embedded} (null when the model
+     * carries none), else seeded random ones with a warning. Returns the exit code.
+     */
+    static int run(String command, GenerateOptions o, Graph g, String modelName, Supplier<WeightStore> embedded,
+                   PrintWriter out, PrintWriter err) {
+        WeightStore weights;
+        try {
+            if (o.weightsFile != null) {
+                weights = fromFile(o.weightsFile, g);
+            } else if (embedded != null) {
+                weights = embedded.get();
+            } else {
+                err.println(command + ": no --weights given: using random weights (seed " + o.seed + "); the text will be noise");
+                weights = WeightStore.random(g, o.seed);
+            }
+        } catch (WeightsException | ArtifactException e) {
+            err.println(command + ": " + e.getMessage());
+            return Main.USER_ERROR;
+        }
+        long[] tokens = ByteTokenizer.encode(o.prompt);
+        if (tokens.length == 0) {
+            err.println(command + ": the prompt is empty");
+            return Main.USER_ERROR;
+        }
+        Backend backend = new CpuBackend();
+        boolean tty = System.console() != null;
+        Generator.Result r = Generator.generate(backend.open(g, weights, 1), tokens, o.generate,
+                new Sampler(o.temperature, o.topK, o.topP, o.seed), !o.ignoreEos, p -> {
+                    if (tty) err.printf(Locale.ROOT, "\rgenerating %d/%d tokens (%.1f tokens/s)", p.done(), p.total(), p.tokensPerSecond());
+                    err.flush();
+                });
+        if (tty) err.print("\r\033[K");
+        out.println(o.prompt + r.text());
+        if (o.printTokens) out.println("tokens: " + Arrays.stream(r.generated()).mapToObj(Long::toString).collect(Collectors.joining(" ")));
+        out.printf(Locale.ROOT, "[%s on %s: prompt %d tokens, prefill %.1f tokens/s; %d tokens generated, decode %.1f tokens/s%s]%n",
+                modelName, backend.name(), tokens.length, r.prefillTokensPerSecond(), r.generated().length,
+                r.decodeTokensPerSecond(), r.stoppedAtEos() ? "; stopped at end-of-sequence" : "");
+        return Main.OK;
+    }
+
+    /** Weights from a safetensors file: under our names, or a vortex checkpoint's (its layers in order). */
+    static WeightStore fromFile(Path file, Graph g) {
+        try (SafeTensorsFile f = SafeTensors.open(file)) {
+            if (f.contains("embedding.weight")) return WeightStore.load(f, g);
+            if (f.contains("embedding_layer.weight")) return WeightStore.fromVortex(f, g, i -> i);
+            throw new WeightsException(file + ": neither our weight names (embedding.weight, …) nor a vortex checkpoint's (embedding_layer.weight, …)");
+        }
+    }
+}
