@@ -115,7 +115,7 @@ public final class VortexImporter {
     private static final double VORTEX_ROPE_BASE = 1e6;
     private static final double DEFAULT_EPS = 1e-6;
     /** The checker's limit on a model's layers. */
-    private static final long MAX_LAYERS = 10_000;
+    private static final long MAX_LAYERS = 4096; // the checker's limit
     private static final long MAX_INT = Integer.MAX_VALUE;
     private static final Set<String> KEYWORDS = Set.of("import", "op", "block", "model", "let", "out", "true", "false");
 

@@ -357,7 +357,7 @@ final class MalformedCorpus {
         gens.add(new Gen("product-200000-over-zero", "HY0303", "model m {\n  let n = " + "1*".repeat(200_000) + "1 / 0\n}\n"));
         gens.add(new Gen("list-of-100001", "HY0314", STD_MODEL_HEAD + "  layers = [" + "mha, ".repeat(100_001) + "]\n}\n"));
         gens.add(new Gen("stripe-of-20000", "HY0314", STD_MODEL_HEAD + "  layers = [" + "mha, ".repeat(20_000) + "]\n}\n"));
-        gens.add(new Gen("nested-lists-wide", "HY0300", STD_MODEL_HEAD + "  layers = [" + "[mha], ".repeat(5_000) + "]\n}\n"));
+        gens.add(new Gen("nested-lists-wide", "HY0300", STD_MODEL_HEAD + "  layers = [" + "[mha], ".repeat(3_000) + "]\n}\n"));
         gens.add(new Gen("selector-chain-100000", "HY0404", STD_MODEL_HEAD + "  layers = [mha]\n  layers[0]" + ".mixer".repeat(100_000) + " = mha\n}\n"));
         gens.add(new Gen("index-chain-100000", "HY0315", STD_MODEL_HEAD + "  layers = [mha]\n  layers" + "[0]".repeat(100_000) + " = mha\n}\n"));
         gens.add(new Gen("index-chain-in-op-100000", "HY0315", "op f() (x) {\n  y" + "[0]".repeat(100_000) + " = x\n  out x\n}\n"));

@@ -24,14 +24,14 @@ import java.util.Set;
 final class Evaluator {
     /** Layers and list literals longer than this are refused rather than built. */
     static final int MAX_LIST = 100_000;
-    static final int MAX_LAYERS = 10_000;
+    static final int MAX_LAYERS = 4096;
     /** Operators applied inside one another deeper than this are refused: each level recurses. */
     static final int MAX_DEPTH = SyntaxReader.MAX_NESTING;
     /**
      * Operator applications one check may perform. A real model needs thousands; chains and fan-out
      * of operators (each applying the next twice) would otherwise take time exponential in the file.
      */
-    static final int MAX_APPLICATIONS = 1_000_000;
+    static final int MAX_APPLICATIONS = 250_000;
 
     /** Work shared by the evaluators of one check, so that many small checks cannot add up either. */
     static final class Budget {
