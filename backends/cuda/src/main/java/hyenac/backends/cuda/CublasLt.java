@@ -206,7 +206,8 @@ public final class CublasLt implements AutoCloseable {
     /**
      * One planned product. Column-major view of the row-major problem: Yᵀ[n×m] = W[n×k]·Xᵀ[k×m], so A = W read
      * transposed from its k×n column-major storage, B = Xᵀ as stored (k×m, ld k), D = Yᵀ (n×m, ld n) and the
-     * bias runs along D's rows, i.e. Y's columns, as a linear layer needs.
+     * bias runs along D's rows, i.e. Y's columns, as a linear layer needs. A plan is used by one thread at a
+     * time (each run sets the bias pointer on its descriptor).
      */
     public final class Matmul implements AutoCloseable {
         private final Arena arena = Arena.ofShared();
