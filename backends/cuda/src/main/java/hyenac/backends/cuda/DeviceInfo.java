@@ -1,0 +1,25 @@
+package hyenac.backends.cuda;
+
+/**
+ * What the driver says about one GPU. Clocks are in kHz as the driver reports them; memory in bytes.
+ */
+public record DeviceInfo(int ordinal, String name, int computeMajor, int computeMinor, int multiprocessors,
+                         int clockKHz, int memoryClockKHz, int memoryBusWidthBits, int l2CacheBytes,
+                         int maxSharedMemoryPerBlockOptin, long totalMemoryBytes) {
+
+    /** The real architecture NVRTC compiles for, e.g. {@code sm_90}. */
+    public String arch() {
+        return "sm_" + computeMajor + computeMinor;
+    }
+
+    /** Peak DRAM bandwidth in bytes/s from the memory clock and bus width (two transfers per clock). */
+    public double peakBandwidthBytesPerSecond() {
+        return 2.0 * memoryClockKHz * 1e3 * memoryBusWidthBits / 8.0;
+    }
+
+    @Override public String toString() {
+        return String.format(java.util.Locale.ROOT, "GPU %d: %s, %s, %d SMs at %d MHz, %s, %.0f GB/s peak",
+                ordinal, name, arch(), multiprocessors, clockKHz / 1000, CudaErrors.bytes(totalMemoryBytes),
+                peakBandwidthBytesPerSecond() / 1e9);
+    }
+}
