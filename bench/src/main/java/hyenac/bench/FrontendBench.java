@@ -3,7 +3,10 @@ package hyenac.bench;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import hyenac.compiler.ToGraph;
+import hyenac.compiler.passes.PassManager;
 import hyenac.dsl.check.Checker;
+import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -14,7 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Times the front end on a spec: check + explain in a warm JVM (repeated in-process after warm-up)
+ * Times the front end on a spec: check, graph, passes and explain in a warm JVM (repeated in-process after warm-up)
  * and as a cold process (a fresh `java -jar hyenac.jar explain` per run, as a user types it).
  * Usage: FrontendBench SPEC JAR OUT.json [warm-runs] [cold-runs]
  */
@@ -60,7 +63,8 @@ public final class FrontendBench {
     private static void checkAndExplain(Path spec) {
         Checker.Result r = Checker.check(List.of(spec));
         if (!r.ok() || r.models().isEmpty()) throw new IllegalStateException(spec + " does not check clean");
-        Explain.of(r.models().getFirst(), r.models().getFirst().context());
+        Elaborated.Model m = r.models().getFirst();
+        Explain.of(PassManager.standard().run(ToGraph.of(m)), m.context());
     }
 
     private static JsonObject stats(double[] ms) {

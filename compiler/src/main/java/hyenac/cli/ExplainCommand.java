@@ -3,9 +3,12 @@ package hyenac.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import hyenac.compiler.ToGraph;
+import hyenac.compiler.passes.PassManager;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
+import hyenac.ir.Weight;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +57,8 @@ final class ExplainCommand implements Callable<Integer> {
             return Main.INTERNAL_ERROR;
         }
         for (Elaborated.Model m : models) {
-            Explain.Report report = Explain.of(m, context != null ? context : m.context());
+            // The numbers come from the graph the backends run, after the standard passes.
+            Explain.Report report = Explain.of(PassManager.standard().run(ToGraph.of(m)), context != null ? context : m.context());
             if (json) out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json(report)));
             else table(report, out);
         }
@@ -62,9 +66,8 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     private void table(Explain.Report r, PrintWriter out) {
-        Elaborated.Model m = r.model();
         out.printf(Locale.ROOT, "model %s: %d layers, width %d, vocab %d, %s; per token at context %d%n",
-                m.name(), m.layers().size(), m.width(), m.vocab(), m.dtype(), r.context());
+                r.model(), r.layers(), r.width(), r.vocab(), r.dtype(), r.context());
         String fmt = "%5s  %-30s %16s %15s %16s%n";
         out.printf(Locale.ROOT, fmt, "layer", "operator", "parameters", "MFLOP/token", "act. KiB/token");
         for (Explain.Row row : r.rows()) {
@@ -79,21 +82,20 @@ final class ExplainCommand implements Callable<Integer> {
             out.println();
             String wf = "%-48s %-16s %-5s %s%n";
             out.printf(Locale.ROOT, wf, "weight", "shape", "dtype", "layout");
-            for (Elaborated.Weight w : m.weights()) {
-                out.printf(Locale.ROOT, wf, w.name(), w.shape().toString(), w.dtype(), w.layout());
+            for (Weight w : r.weights()) {
+                out.printf(Locale.ROOT, wf, w.name(), w.shape().toString(), w.dtype().spelling(), w.layout());
             }
         }
     }
 
     private JsonObject json(Explain.Report r) {
-        Elaborated.Model m = r.model();
         JsonObject o = new JsonObject();
-        o.addProperty("model", m.name());
+        o.addProperty("model", r.model());
         o.addProperty("context", r.context());
-        o.addProperty("width", m.width());
-        o.addProperty("vocab", m.vocab());
-        o.addProperty("dtype", m.dtype());
-        o.addProperty("layers", m.layers().size());
+        o.addProperty("width", r.width());
+        o.addProperty("vocab", r.vocab());
+        o.addProperty("dtype", r.dtype());
+        o.addProperty("layers", r.layers());
         JsonArray rows = new JsonArray();
         for (Explain.Row row : r.rows()) {
             JsonObject j = new JsonObject();
@@ -112,13 +114,13 @@ final class ExplainCommand implements Callable<Integer> {
         o.add("totals", totals);
         if (params) {
             JsonArray ws = new JsonArray();
-            for (Elaborated.Weight w : m.weights()) {
+            for (Weight w : r.weights()) {
                 JsonObject j = new JsonObject();
                 j.addProperty("name", w.name());
                 JsonArray shape = new JsonArray();
                 w.shape().forEach(shape::add);
                 j.add("shape", shape);
-                j.addProperty("dtype", w.dtype());
+                j.addProperty("dtype", w.dtype().spelling());
                 j.addProperty("layout", w.layout());
                 ws.add(j);
             }
