@@ -30,6 +30,9 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--params", description = "list every weight with its shape, dtype and layout") boolean params;
 
+    @Option(names = "--kernels", description = "print the plan: every node after the passes in execution order, with the CPU backend's algorithm")
+    boolean kernels;
+
     @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several") String modelName;
 
     @Option(names = "--diagnostics", defaultValue = "human", description = "human or json") DiagnosticOutput.Format format;
@@ -59,7 +62,7 @@ final class ExplainCommand implements Callable<Integer> {
         for (Elaborated.Model m : models) {
             // The numbers come from the graph the backends run, after the standard passes.
             Explain.Report report = Explain.of(PassManager.standard().run(ToGraph.of(m)), context != null ? context : m.context());
-            if (json) out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json(report)));
+            if (json) out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(json(report)));
             else table(report, out);
         }
         return Main.OK;
@@ -86,6 +89,28 @@ final class ExplainCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, wf, w.name(), w.shape().toString(), w.dtype().spelling(), w.layout());
             }
         }
+        if (kernels) {
+            out.println();
+            out.printf(Locale.ROOT, "plan: %d kernels in execution order; convolution algorithms as the CPU backend picks them for %d tokens%n",
+                    r.kernels().size(), r.context());
+            String kf = "%5s  %-16s %-6s %-18s %14s  %-40s %s%n";
+            out.printf(Locale.ROOT, kf, "#", "op", "algo", "widths", "FLOP/token", "weights", "origin");
+            for (Explain.Kernel k : r.kernels()) {
+                out.printf(Locale.ROOT, kf, k.index(), k.op(), k.algorithm() == null ? "-" : k.algorithm(),
+                        widths(k.inputWidths()) + " → " + widths(k.outputWidths()),
+                        String.format(Locale.ROOT, "%,.0f", k.flopsPerToken()),
+                        k.weights().isEmpty() ? "-" : String.join(", ", k.weights()), origin(k));
+            }
+        }
+    }
+
+    private static String widths(List<Long> ws) {
+        return String.join(",", ws.stream().map(w -> w == null ? "ids" : Long.toString(w)).toList());
+    }
+
+    /** Where the user wrote it, then the prelude line that implements it. */
+    private static String origin(Explain.Kernel k) {
+        return String.join(" via ", k.origins().stream().map(Object::toString).toList());
     }
 
     private JsonObject json(Explain.Report r) {
@@ -112,6 +137,25 @@ final class ExplainCommand implements Callable<Integer> {
         totals.addProperty("flops_per_token", r.flopsPerToken());
         totals.addProperty("activation_bytes_per_token", r.activationBytesPerToken());
         o.add("totals", totals);
+        if (kernels) {
+            JsonArray ks = new JsonArray();
+            for (Explain.Kernel k : r.kernels()) {
+                JsonObject j = new JsonObject();
+                j.addProperty("index", k.index());
+                j.addProperty("op", k.op());
+                j.addProperty("algorithm", k.algorithm());
+                j.add("input_widths", numbers(k.inputWidths()));
+                j.add("output_widths", numbers(k.outputWidths()));
+                JsonArray ws = new JsonArray();
+                k.weights().forEach(ws::add);
+                j.add("weights", ws);
+                j.addProperty("flops_per_token", k.flopsPerToken());
+                j.addProperty("path", k.path());
+                j.addProperty("origin", origin(k));
+                ks.add(j);
+            }
+            o.add("kernels", ks);
+        }
         if (params) {
             JsonArray ws = new JsonArray();
             for (Weight w : r.weights()) {
@@ -127,5 +171,12 @@ final class ExplainCommand implements Callable<Integer> {
             o.add("weights", ws);
         }
         return o;
+    }
+
+    /** Widths as numbers; null for a value without channels (the token ids). */
+    private static JsonArray numbers(List<Long> ws) {
+        JsonArray a = new JsonArray();
+        ws.forEach(a::add);
+        return a;
     }
 }

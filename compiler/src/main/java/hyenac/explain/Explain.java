@@ -1,7 +1,9 @@
 package hyenac.explain;
 
+import hyenac.backends.cpu.Conv;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Origin;
 import hyenac.ir.TensorType;
 import hyenac.ir.Value;
 import hyenac.ir.Weight;
@@ -27,8 +29,17 @@ public final class Explain {
     /** One row of the table: a layer, the embedding or the head. */
     public record Row(String index, String operator, long parameters, double flopsPerToken, double activationBytesPerToken) {}
 
+    /**
+     * One node of the plan, in execution order. {@code algorithm} is what the CPU backend runs for a
+     * convolution ("direct" or "fft"), null otherwise. Widths are the operands' and results' channels;
+     * null where a value has none (the token ids).
+     */
+    public record Kernel(int index, String op, String algorithm, List<Long> inputWidths, List<Long> outputWidths,
+                         List<String> weights, double flopsPerToken, String path, List<Origin> origins) {}
+
     public record Report(String model, long context, long width, long vocab, String dtype, int layers, List<Row> rows,
-                         long parameters, double flopsPerToken, double activationBytesPerToken, List<Weight> weights) {}
+                         long parameters, double flopsPerToken, double activationBytesPerToken, List<Weight> weights,
+                         List<Kernel> kernels) {}
 
     public static Report of(Graph g, long context) {
         Node embedding = g.nodes().stream().filter(n -> n.op().equals("embedding")).findFirst()
@@ -61,11 +72,16 @@ public final class Explain {
                 && n.weights().get("weight") != null && n.weights().get("weight").equals(embedding.weights().get("weight")));
         rows.add(head.row("-", tied ? "head (norm, tied unembedding)" : "head (norm, unembedding)"));
 
+        List<Kernel> kernels = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            kernels.add(new Kernel(kernels.size(), n.op(), cpuAlgorithm(n, context), widths(g, n.operands()), widths(g, n.results()),
+                    List.copyOf(n.weights().values()), flops(g, n, context), n.path(), n.origins()));
+        }
         return new Report(model, context, width, vocab, embedded.type().dtype().spelling(), layers.size(), rows,
                 rows.stream().mapToLong(Row::parameters).sum(),
                 rows.stream().mapToDouble(Row::flopsPerToken).sum(),
                 rows.stream().mapToDouble(Row::activationBytesPerToken).sum(),
-                List.copyOf(g.weights().values()));
+                List.copyOf(g.weights().values()), kernels);
     }
 
     /** FLOPs per token of one node at sequence length {@code l}. */
@@ -95,10 +111,33 @@ public final class Explain {
         return total;
     }
 
+    /**
+     * The algorithm the CPU backend runs for a node over {@code length} tokens: a causal convolution
+     * directly or through the FFT as {@link Conv#choose} decides; a modal convolution always through
+     * the FFT (its filter is as long as the sequence); null for everything else.
+     */
+    public static String cpuAlgorithm(Node n, long length) {
+        return switch (n.op()) {
+            case "causal_conv" -> Conv.choose(Math.toIntExact(n.intAttr("len")), (int) Math.min(length, Integer.MAX_VALUE))
+                    == Conv.Algorithm.DIRECT ? "direct" : "fft";
+            case "modal_conv" -> "fft";
+            default -> null;
+        };
+    }
+
     /** The channel count of a value; -1 where its last dimension is symbolic (token ids [B, L]). */
     private static long channels(Graph g, int value) {
         TensorType t = g.value(value).type();
         return t.dims().getLast().isSymbolic() ? -1 : t.channels();
+    }
+
+    private static List<Long> widths(Graph g, List<Integer> values) {
+        List<Long> out = new ArrayList<>();
+        for (int v : values) {
+            long c = channels(g, v);
+            out.add(c < 0 ? null : c);
+        }
+        return java.util.Collections.unmodifiableList(out);
     }
 
     /** The layer index a binding path lies in ({@code layers.12.mixer.q} → 12), or null. */
