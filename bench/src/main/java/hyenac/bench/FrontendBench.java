@@ -29,6 +29,7 @@ public final class FrontendBench {
         int warmRuns = args.length > 3 ? Integer.parseInt(args[3]) : 200;
         int coldRuns = args.length > 4 ? Integer.parseInt(args[4]) : 10;
 
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         for (int i = 0; i < 50; i++) checkAndExplain(spec);
         double[] warm = new double[warmRuns];
         for (int i = 0; i < warmRuns; i++) {
@@ -49,9 +50,11 @@ public final class FrontendBench {
         }
 
         JsonObject result = new JsonObject();
-        result.addProperty("benchmark", "frontend check + explain");
+        result.addProperty("benchmark", "frontend check + graph + passes + explain");
         result.addProperty("spec", spec.toString());
         result.add("machine", machine());
+        result.addProperty("load_average_before", loadBefore);
+        result.addProperty("load_average_after", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         result.add("warm_ms", stats(warm));
         result.add("cold_process_ms", stats(cold));
         String json = new GsonBuilder().setPrettyPrinting().create().toJson(result);
@@ -67,7 +70,7 @@ public final class FrontendBench {
         Explain.of(PassManager.standard().run(ToGraph.of(m)), m.context());
     }
 
-    private static JsonObject stats(double[] ms) {
+    static JsonObject stats(double[] ms) {
         double[] s = ms.clone();
         Arrays.sort(s);
         JsonObject o = new JsonObject();
@@ -79,7 +82,7 @@ public final class FrontendBench {
         return o;
     }
 
-    private static JsonObject machine() throws IOException {
+    static JsonObject machine() throws IOException {
         JsonObject m = new JsonObject();
         m.addProperty("host", java.net.InetAddress.getLocalHost().getHostName());
         m.addProperty("cpu", cpuModel());
