@@ -3,7 +3,10 @@ package hyenac.bench;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import hyenac.compiler.ToGraph;
+import hyenac.compiler.passes.PassManager;
 import hyenac.dsl.check.Checker;
+import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -14,7 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Times the front end on a spec: check + explain in a warm JVM (repeated in-process after warm-up)
+ * Times the front end on a spec: check, graph, passes and explain in a warm JVM (repeated in-process after warm-up)
  * and as a cold process (a fresh `java -jar hyenac.jar explain` per run, as a user types it).
  * Usage: FrontendBench SPEC JAR OUT.json [warm-runs] [cold-runs]
  */
@@ -26,6 +29,7 @@ public final class FrontendBench {
         int warmRuns = args.length > 3 ? Integer.parseInt(args[3]) : 200;
         int coldRuns = args.length > 4 ? Integer.parseInt(args[4]) : 10;
 
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         for (int i = 0; i < 50; i++) checkAndExplain(spec);
         double[] warm = new double[warmRuns];
         for (int i = 0; i < warmRuns; i++) {
@@ -46,9 +50,11 @@ public final class FrontendBench {
         }
 
         JsonObject result = new JsonObject();
-        result.addProperty("benchmark", "frontend check + explain");
+        result.addProperty("benchmark", "frontend check + graph + passes + explain");
         result.addProperty("spec", spec.toString());
         result.add("machine", machine());
+        result.addProperty("load_average_before", loadBefore);
+        result.addProperty("load_average_after", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         result.add("warm_ms", stats(warm));
         result.add("cold_process_ms", stats(cold));
         String json = new GsonBuilder().setPrettyPrinting().create().toJson(result);
@@ -60,10 +66,11 @@ public final class FrontendBench {
     private static void checkAndExplain(Path spec) {
         Checker.Result r = Checker.check(List.of(spec));
         if (!r.ok() || r.models().isEmpty()) throw new IllegalStateException(spec + " does not check clean");
-        Explain.of(r.models().getFirst(), r.models().getFirst().context());
+        Elaborated.Model m = r.models().getFirst();
+        Explain.of(PassManager.standard().run(ToGraph.of(m)), m.context());
     }
 
-    private static JsonObject stats(double[] ms) {
+    static JsonObject stats(double[] ms) {
         double[] s = ms.clone();
         Arrays.sort(s);
         JsonObject o = new JsonObject();
@@ -75,7 +82,7 @@ public final class FrontendBench {
         return o;
     }
 
-    private static JsonObject machine() throws IOException {
+    static JsonObject machine() throws IOException {
         JsonObject m = new JsonObject();
         m.addProperty("host", java.net.InetAddress.getLocalHost().getHostName());
         m.addProperty("cpu", cpuModel());

@@ -3,9 +3,12 @@ package hyenac.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import hyenac.compiler.ToGraph;
+import hyenac.compiler.passes.PassManager;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
+import hyenac.ir.Weight;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +29,9 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON") boolean json;
 
     @Option(names = "--params", description = "list every weight with its shape, dtype and layout") boolean params;
+
+    @Option(names = "--kernels", description = "print the plan: every node after the passes in execution order, with the CPU backend's algorithm")
+    boolean kernels;
 
     @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several") String modelName;
 
@@ -54,17 +60,17 @@ final class ExplainCommand implements Callable<Integer> {
             return Main.INTERNAL_ERROR;
         }
         for (Elaborated.Model m : models) {
-            Explain.Report report = Explain.of(m, context != null ? context : m.context());
-            if (json) out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json(report)));
+            // The numbers come from the graph the backends run, after the standard passes.
+            Explain.Report report = Explain.of(PassManager.standard().run(ToGraph.of(m)), context != null ? context : m.context());
+            if (json) out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(json(report)));
             else table(report, out);
         }
         return Main.OK;
     }
 
     private void table(Explain.Report r, PrintWriter out) {
-        Elaborated.Model m = r.model();
         out.printf(Locale.ROOT, "model %s: %d layers, width %d, vocab %d, %s; per token at context %d%n",
-                m.name(), m.layers().size(), m.width(), m.vocab(), m.dtype(), r.context());
+                r.model(), r.layers(), r.width(), r.vocab(), r.dtype(), r.context());
         String fmt = "%5s  %-30s %16s %15s %16s%n";
         out.printf(Locale.ROOT, fmt, "layer", "operator", "parameters", "MFLOP/token", "act. KiB/token");
         for (Explain.Row row : r.rows()) {
@@ -79,21 +85,42 @@ final class ExplainCommand implements Callable<Integer> {
             out.println();
             String wf = "%-48s %-16s %-5s %s%n";
             out.printf(Locale.ROOT, wf, "weight", "shape", "dtype", "layout");
-            for (Elaborated.Weight w : m.weights()) {
-                out.printf(Locale.ROOT, wf, w.name(), w.shape().toString(), w.dtype(), w.layout());
+            for (Weight w : r.weights()) {
+                out.printf(Locale.ROOT, wf, w.name(), w.shape().toString(), w.dtype().spelling(), w.layout());
+            }
+        }
+        if (kernels) {
+            out.println();
+            out.printf(Locale.ROOT, "plan: %d kernels in execution order; convolution algorithms as the CPU backend picks them for %d tokens%n",
+                    r.kernels().size(), r.context());
+            String kf = "%5s  %-16s %-6s %-18s %14s  %-40s %s%n";
+            out.printf(Locale.ROOT, kf, "#", "op", "algo", "widths", "FLOP/token", "weights", "origin");
+            for (Explain.Kernel k : r.kernels()) {
+                out.printf(Locale.ROOT, kf, k.index(), k.op(), k.algorithm() == null ? "-" : k.algorithm(),
+                        widths(k.inputWidths()) + " → " + widths(k.outputWidths()),
+                        String.format(Locale.ROOT, "%,.0f", k.flopsPerToken()),
+                        k.weights().isEmpty() ? "-" : String.join(", ", k.weights()), origin(k));
             }
         }
     }
 
+    private static String widths(List<Long> ws) {
+        return String.join(",", ws.stream().map(w -> w == null ? "ids" : Long.toString(w)).toList());
+    }
+
+    /** Where the user wrote it, then the prelude line that implements it. */
+    private static String origin(Explain.Kernel k) {
+        return String.join(" via ", k.origins().stream().map(Object::toString).toList());
+    }
+
     private JsonObject json(Explain.Report r) {
-        Elaborated.Model m = r.model();
         JsonObject o = new JsonObject();
-        o.addProperty("model", m.name());
+        o.addProperty("model", r.model());
         o.addProperty("context", r.context());
-        o.addProperty("width", m.width());
-        o.addProperty("vocab", m.vocab());
-        o.addProperty("dtype", m.dtype());
-        o.addProperty("layers", m.layers().size());
+        o.addProperty("width", r.width());
+        o.addProperty("vocab", r.vocab());
+        o.addProperty("dtype", r.dtype());
+        o.addProperty("layers", r.layers());
         JsonArray rows = new JsonArray();
         for (Explain.Row row : r.rows()) {
             JsonObject j = new JsonObject();
@@ -110,20 +137,46 @@ final class ExplainCommand implements Callable<Integer> {
         totals.addProperty("flops_per_token", r.flopsPerToken());
         totals.addProperty("activation_bytes_per_token", r.activationBytesPerToken());
         o.add("totals", totals);
+        if (kernels) {
+            JsonArray ks = new JsonArray();
+            for (Explain.Kernel k : r.kernels()) {
+                JsonObject j = new JsonObject();
+                j.addProperty("index", k.index());
+                j.addProperty("op", k.op());
+                j.addProperty("algorithm", k.algorithm());
+                j.add("input_widths", numbers(k.inputWidths()));
+                j.add("output_widths", numbers(k.outputWidths()));
+                JsonArray ws = new JsonArray();
+                k.weights().forEach(ws::add);
+                j.add("weights", ws);
+                j.addProperty("flops_per_token", k.flopsPerToken());
+                j.addProperty("path", k.path());
+                j.addProperty("origin", origin(k));
+                ks.add(j);
+            }
+            o.add("kernels", ks);
+        }
         if (params) {
             JsonArray ws = new JsonArray();
-            for (Elaborated.Weight w : m.weights()) {
+            for (Weight w : r.weights()) {
                 JsonObject j = new JsonObject();
                 j.addProperty("name", w.name());
                 JsonArray shape = new JsonArray();
                 w.shape().forEach(shape::add);
                 j.add("shape", shape);
-                j.addProperty("dtype", w.dtype());
+                j.addProperty("dtype", w.dtype().spelling());
                 j.addProperty("layout", w.layout());
                 ws.add(j);
             }
             o.add("weights", ws);
         }
         return o;
+    }
+
+    /** Widths as numbers; null for a value without channels (the token ids). */
+    private static JsonArray numbers(List<Long> ws) {
+        JsonArray a = new JsonArray();
+        ws.forEach(a::add);
+        return a;
     }
 }

@@ -38,6 +38,9 @@ public final class ToGraph {
             b.add(new Node(b.nextNodeId(), n.op(), attrs(n.args()), n.inputs(), n.outputs(), n.weights(), n.path(), origins(n)));
         }
         b.output(m.probes().get("logits"));
+        // What the nodes cannot say: the model's name and context, and which operator each layer was written as.
+        b.attr("model", m.name()).attr("context", m.context());
+        for (Elaborated.Layer l : m.layers()) b.attr("layers." + l.index() + ".mixer", l.mixer());
         m.probes().forEach((name, id) -> { if (!name.equals("tokens")) b.probe(name, id); });
         return b.build();
     }

@@ -13,6 +13,8 @@ import org.jgrapht.graph.DirectedAcyclicGraph;
  * A model as a dataflow graph in SSA form: nodes in a topological order, each value produced once.
  * Immutable; passes build new graphs with {@link Builder}. {@code probes} name values for observers
  * (tests, conformance, debugging) by their binding path in the DSL, e.g. {@code layers.2.mixer.q}.
+ * {@code attrs} holds facts about the whole model that no node carries (its name, context, the operator
+ * each layer was written with), as plain Longs and Strings; passes keep them.
  */
 public final class Graph {
     private final List<Node> nodes;
@@ -21,16 +23,18 @@ public final class Graph {
     private final List<Integer> outputs;
     private final Map<String, Weight> weights;
     private final Map<String, Integer> probes;
+    private final Map<String, Object> attrs;
     private final Map<Integer, Node> producers = new HashMap<>();
 
     private Graph(List<Node> nodes, Map<Integer, Value> values, List<Integer> inputs, List<Integer> outputs,
-                  Map<String, Weight> weights, Map<String, Integer> probes) {
+                  Map<String, Weight> weights, Map<String, Integer> probes, Map<String, Object> attrs) {
         this.nodes = List.copyOf(nodes);
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.inputs = List.copyOf(inputs);
         this.outputs = List.copyOf(outputs);
         this.weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
         this.probes = Collections.unmodifiableMap(new LinkedHashMap<>(probes));
+        this.attrs = Collections.unmodifiableMap(new LinkedHashMap<>(attrs));
         for (Node n : nodes) for (int r : n.results()) producers.put(r, n);
     }
 
@@ -41,6 +45,7 @@ public final class Graph {
     public List<Integer> outputs() { return outputs; }
     public Map<String, Weight> weights() { return weights; }
     public Map<String, Integer> probes() { return probes; }
+    public Map<String, Object> attrs() { return attrs; }
 
     /** The node that produces a value, or null for a graph input. */
     public Node producer(int value) { return producers.get(value); }
@@ -73,6 +78,7 @@ public final class Graph {
         b.outputs.addAll(outputs);
         b.weights.putAll(weights);
         b.probes.putAll(probes);
+        b.attrs.putAll(attrs);
         b.nextValue = values.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         b.nextNode = nodes.stream().mapToInt(Node::id).max().orElse(-1) + 1;
         return b;
@@ -86,6 +92,7 @@ public final class Graph {
         final List<Integer> outputs = new ArrayList<>();
         final Map<String, Weight> weights = new LinkedHashMap<>();
         final Map<String, Integer> probes = new LinkedHashMap<>();
+        final Map<String, Object> attrs = new LinkedHashMap<>();
         int nextValue;
         int nextNode;
 
@@ -107,6 +114,7 @@ public final class Graph {
         public Builder output(int value) { outputs.add(value); return this; }
         public Builder weight(Weight w) { weights.put(w.name(), w); return this; }
         public Builder probe(String name, int value) { probes.put(name, value); return this; }
+        public Builder attr(String key, Object value) { attrs.put(key, value); return this; }
 
         public Builder add(Node n) {
             nodes.add(n);
@@ -119,6 +127,6 @@ public final class Graph {
         public Map<String, Integer> probes() { return probes; }
         public List<Integer> outputs() { return outputs; }
 
-        public Graph build() { return new Graph(nodes, values, inputs, outputs, weights, probes); }
+        public Graph build() { return new Graph(nodes, values, inputs, outputs, weights, probes, attrs); }
     }
 }

@@ -1,0 +1,106 @@
+package hyenac.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import hyenac.compiler.Compilation;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ExplainKernelsTest {
+    static final String TINY = CommandLineTest.samples().resolve("sh2-tiny.hyena").toString();
+
+    static JsonArray kernels(String... extra) {
+        List<String> args = new ArrayList<>(List.of("explain", "--json", "--kernels"));
+        args.addAll(List.of(extra));
+        args.add(TINY);
+        CommandLineTest.Run r = CommandLineTest.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        return JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("kernels");
+    }
+
+    static JsonObject byPath(JsonArray ks, String path) {
+        for (JsonElement e : ks) if (e.getAsJsonObject().get("path").getAsString().equals(path)) return e.getAsJsonObject();
+        throw new AssertionError("no kernel at " + path);
+    }
+
+    /** The first kernel of an op within a layer (paths of weightless ops name the scope they ran in). */
+    static JsonObject first(JsonArray ks, String layer, String op) {
+        for (JsonElement e : ks) {
+            JsonObject k = e.getAsJsonObject();
+            if (k.get("path").getAsString().startsWith(layer + ".") && k.get("op").getAsString().equals(op)) return k;
+        }
+        throw new AssertionError("no " + op + " in " + layer);
+    }
+
+    @Test
+    void onePlanEntryPerNodeAfterThePassesInExecutionOrder() {
+        JsonArray ks = kernels();
+        var graph = Compilation.compile(java.nio.file.Path.of(TINY), null).graph();
+        assertEquals(graph.nodes().size(), ks.size());
+        for (int i = 0; i < ks.size(); i++) {
+            JsonObject k = ks.get(i).getAsJsonObject();
+            assertEquals(i, k.get("index").getAsInt());
+            assertEquals(graph.nodes().get(i).op(), k.get("op").getAsString());
+        }
+        assertTrue(ks.asList().stream().noneMatch(k -> k.getAsJsonObject().get("op").getAsString().equals("identity")),
+                "the passes removed the MLPs' identities");
+        JsonObject first = ks.get(0).getAsJsonObject();
+        assertEquals("embedding", first.get("op").getAsString());
+        assertTrue(first.getAsJsonArray("input_widths").get(0).isJsonNull(), "token ids have no width");
+        assertEquals(64, first.getAsJsonArray("output_widths").get(0).getAsLong());
+        assertEquals("unembed", ks.get(ks.size() - 1).getAsJsonObject().get("op").getAsString());
+    }
+
+    @Test
+    void convolutionsShowTheAlgorithmTheCpuBackendPicks() {
+        JsonArray ks = kernels();
+        assertEquals("direct", byPath(ks, "layers.0.mixer.featurizer").get("algorithm").getAsString());
+        assertEquals("direct", byPath(ks, "layers.0.mixer.filter").get("algorithm").getAsString(), "7 taps");
+        assertEquals("fft", byPath(ks, "layers.1.mixer.filter").get("algorithm").getAsString(), "128 taps over 4096 tokens");
+        assertEquals("fft", byPath(ks, "layers.2.mixer.filter").get("algorithm").getAsString(), "modal");
+        assertTrue(byPath(ks, "layers.0.mixer.proj_in").get("algorithm").isJsonNull());
+        // Over 64 tokens only 64 of the 128 taps ever meet data: direct.
+        assertEquals("direct", byPath(kernels("--context", "64"), "layers.1.mixer.filter").get("algorithm").getAsString());
+    }
+
+    @Test
+    void widthsWeightsFlopsAndOrigins() {
+        CommandLineTest.Run r = CommandLineTest.run("explain", "--json", "--kernels", "--context", "1024", TINY);
+        JsonObject root = JsonParser.parseString(r.out()).getAsJsonObject();
+        JsonArray ks = root.getAsJsonArray("kernels");
+        JsonObject proj = byPath(ks, "layers.0.mixer.proj_in");
+        assertEquals(List.of(64L), longs(proj.getAsJsonArray("input_widths")));
+        assertEquals(List.of(192L), longs(proj.getAsJsonArray("output_widths")));
+        assertEquals("layers.0.mixer.proj_in.weight", proj.getAsJsonArray("weights").get(0).getAsString());
+        assertEquals(2.0 * 64 * 192, proj.get("flops_per_token").getAsDouble());
+        assertTrue(proj.get("origin").getAsString().endsWith("sh2-tiny.hyena:12:11 via std:14:7"), proj.get("origin").getAsString());
+        JsonObject split = first(ks, "layers.0", "deinterleave");
+        assertEquals(List.of(192L), longs(split.getAsJsonArray("input_widths")));
+        assertEquals(List.of(64L, 64L, 64L), longs(split.getAsJsonArray("output_widths")));
+        assertEquals(2.0 * 1024 * 64, first(ks, "layers.3", "causal_attention").get("flops_per_token").getAsDouble(), "causal_attention");
+        double sum = ks.asList().stream().mapToDouble(k -> k.getAsJsonObject().get("flops_per_token").getAsDouble()).sum();
+        assertEquals(root.getAsJsonObject("totals").get("flops_per_token").getAsDouble(), sum, 1e-6);
+    }
+
+    @Test
+    void theTextPlanHasALinePerKernel() {
+        CommandLineTest.Run r = CommandLineTest.run("explain", "--kernels", TINY);
+        assertEquals(0, r.code(), r.err());
+        int nodes = Compilation.compile(java.nio.file.Path.of(TINY), null).graph().nodes().size();
+        List<String> plan = r.out().lines().dropWhile(l -> !l.startsWith("plan: ")).toList();
+        assertTrue(plan.getFirst().startsWith("plan: " + nodes + " kernels"), plan.getFirst());
+        assertEquals(nodes, plan.stream().filter(l -> l.matches("\\s+\\d+  \\S+.*")).count(), r.out());
+        assertTrue(r.out().contains("causal_conv      fft    64 → 64"), r.out());
+        assertTrue(r.out().contains("embedding        -      ids → 64"), r.out());
+    }
+
+    static List<Long> longs(JsonArray a) {
+        return a.asList().stream().map(JsonElement::getAsLong).toList();
+    }
+}
