@@ -1,5 +1,7 @@
 package hyenac.ide;
 
+import hyenac.compiler.ToGraph;
+import hyenac.compiler.passes.PassManager;
 import hyenac.dsl.ast.Ast;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
@@ -27,7 +29,16 @@ final class Analysis {
     final Module module;
     final Index index;
     /** explain's report of each model of this file that checked cleanly, by model name. */
-    final Map<String, Explain.Report> reports = new LinkedHashMap<>();
+    final Map<String, Report> reports = new LinkedHashMap<>();
+
+    /** A model of this file with explain's numbers (computed from its graph IR, as `hyenac explain` does). */
+    record Report(Elaborated.Model model, Explain.Report numbers) {
+        List<Explain.Row> rows() { return numbers.rows(); }
+        long parameters() { return numbers.parameters(); }
+        double flopsPerToken() { return numbers.flopsPerToken(); }
+        double activationBytesPerToken() { return numbers.activationBytesPerToken(); }
+        long context() { return numbers.context(); }
+    }
 
     /** The layers whose mixer was configured at a span (an {@code op se = hyena_se(…)} binding's call). */
     record LayerStat(Elaborated.Model model, Elaborated.Layer layer, Explain.Row row) {}
@@ -40,7 +51,9 @@ final class Analysis {
         this.result = result;
         this.module = result.modules().isEmpty() ? null : result.modules().getFirst();
         this.index = new Index(module);
-        for (Elaborated.Model m : result.models()) reports.put(m.name(), Explain.of(m, m.context()));
+        for (Elaborated.Model m : result.models()) {
+            reports.put(m.name(), new Report(m, Explain.of(PassManager.standard().run(ToGraph.of(m)), m.context())));
+        }
     }
 
     /**
@@ -69,7 +82,7 @@ final class Analysis {
     List<LayerStat> layersConfiguredAt(Span at) {
         List<LayerStat> out = new ArrayList<>();
         for (Elaborated.Model m : result.models()) {
-            Explain.Report r = reports.get(m.name());
+            Report r = reports.get(m.name());
             for (Elaborated.Layer l : m.layers()) {
                 Span mixer = mixerSpan(l);
                 if (mixer != null && mixer.file() == at.file() && mixer.start() == at.start() && mixer.end() == at.end()) {
@@ -88,7 +101,7 @@ final class Analysis {
 
     /** One layer of a model of this file by index (from the fallback while this text does not elaborate). */
     LayerStat layer(String model, long index) {
-        Explain.Report r = reports.get(model);
+        Report r = reports.get(model);
         Analysis fb = fallback;
         if (r == null && fb != null) return fb.layer(model, index);
         if (r == null || index < 0 || index >= r.model().layers().size()) return null;

@@ -196,7 +196,7 @@ final class Features {
                 }
                 case Ast.ModelDecl m -> {
                     kind = SymbolKind.Module;
-                    Explain.Report r = a.reports.get(m.name().name());
+                    Analysis.Report r = a.reports.get(m.name().name());
                     detail = r == null ? "model" : "model · " + r.model().layers().size() + " layers · " + Numbers.shortCount(r.parameters()) + " params";
                     statements(a, m.body(), children, false);
                 }
@@ -426,7 +426,7 @@ final class Features {
         if (a.module == null) return out;
         int from = a.lines.offset(range.getStart()), to = a.lines.offset(range.getEnd());
         for (Ast.ModelDecl m : a.module.models()) {
-            Explain.Report r = a.reports.get(m.name().name());
+            Analysis.Report r = a.reports.get(m.name().name());
             if (r == null) continue;
             hint(a, out, from, to, m.name().span().end(), Numbers.shortCount(r.parameters()) + " params · " + r.model().layers().size() + " layers",
                     Numbers.exact(r.parameters()) + " parameters, " + Numbers.flops(r.flopsPerToken()) + " per token at context " + Numbers.exact(r.context()));

@@ -123,7 +123,7 @@ final class Hovers {
                 code(md, as.span().text().strip());
                 md.append("A property of model `").append(l.decl().name().name()).append("`.\n");
                 if (l.def().name().equals("layers")) {
-                    Explain.Report r = a.reports.get(l.decl().name().name());
+                    Analysis.Report r = a.reports.get(l.decl().name().name());
                     if (r != null) {
                         md.append("\n\n").append(r.model().layers().size()).append(" layers: ");
                         md.append(r.model().layers().stream().map(Elaborated.Layer::mixer).collect(Collectors.joining(", "))).append("\n");
@@ -165,7 +165,7 @@ final class Hovers {
     private static void model(Analysis a, Ast.ModelDecl m, StringBuilder md) {
         code(md, "model " + m.name().name());
         doc(md, m.doc());
-        Explain.Report r = a.reports.get(m.name().name());
+        Analysis.Report r = a.reports.get(m.name().name());
         if (r == null) {
             md.append("\n\n_Not elaborated: fix the errors to see its numbers._\n");
             return;
