@@ -27,6 +27,12 @@ public final class CpuExecutor {
 
     private enum Phase { PARALLEL, PREFILL, STEP }
 
+    /**
+     * Filters derived from weights, made once: explicit taps in FIR order per node, and Hyena-LI's
+     * materialised filter per node and sequence length (key: node id and length).
+     */
+    private final Map<Long, Fir> filters = new HashMap<>();
+
     /** Recurrent state per stateful node id, created by {@link #prefill}. */
     private final Map<Integer, Object> states = new HashMap<>();
     private int batch;
@@ -144,7 +150,8 @@ public final class CpuExecutor {
             case "causal_conv" -> {
                 int len = Math.toIntExact(n.intAttr("len"));
                 int groups = Math.toIntExact(n.intAttr("groups"));
-                Fir fir = Fir.of(w(n, "weight"), groups, len, "xcorr".equals(n.stringAttr("taps")) ? Fir.Taps.XCORR : Fir.Taps.FIR);
+                Fir fir = filters.computeIfAbsent(key(n, 0), k -> Fir.of(w(n, "weight"), groups, len,
+                        "xcorr".equals(n.stringAttr("taps")) ? Fir.Taps.XCORR : Fir.Taps.FIR));
                 if (phase == Phase.STEP) yield new float[][] {((FirState) states.get(n.id())).step(x)};
                 if (phase == Phase.PREFILL) {
                     FirState state = new FirState(batch, c, fir, w(n, "skip"));
@@ -161,7 +168,9 @@ public final class CpuExecutor {
                     state.prefill(x, length);
                     states.put(n.id(), state);
                 }
-                yield new float[][] {ModalFilter.apply(x, batch, length, c, w(n, "log_poles"), w(n, "residues"), modes, w(n, "skip"))};
+                Fir h = filters.computeIfAbsent(key(n, length), k ->
+                        new Fir(ModalFilter.materialise(w(n, "log_poles"), w(n, "residues"), c, modes, length), c, length));
+                yield new float[][] {Conv.causal(x, batch, length, c, h, w(n, "skip"), Conv.Algorithm.FFT)};
             }
             case "rmsnorm" -> new float[][] {Norm.rmsnorm(x, rows, c, w(n, "scale"), n.floatAttr("eps"))};
             case "deinterleave" -> Channels.deinterleave(x, rows, c, n.results().size());
@@ -187,6 +196,8 @@ public final class CpuExecutor {
             default -> throw new IllegalStateException("the CPU backend has no kernel for `" + n.op() + "`");
         };
     }
+
+    private static long key(Node n, int length) { return (long) n.id() << 32 | length; }
 
     /** RoPE from the node's attributes; inverse frequencies from the checkpoint when it had them. */
     Rope rope(Node n, int headDim) {
