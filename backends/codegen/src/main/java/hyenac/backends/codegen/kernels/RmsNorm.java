@@ -28,7 +28,7 @@ public final class RmsNorm {
 
     /** Threads per row: a power of two, no more than the channels need, at least a warp. */
     public static int threads(long channels) {
-        return (int) Math.clamp(Long.highestOneBit(Math.max(1, channels - 1)) << 1, 32, MAX_THREADS);
+        return Math.clamp(Long.highestOneBit(Math.max(1, channels - 1)) << 1, 32, MAX_THREADS);
     }
 
     public static GeneratedKernel generate(long channels, double eps, Precision p) {
