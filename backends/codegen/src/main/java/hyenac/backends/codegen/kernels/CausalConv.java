@@ -32,7 +32,7 @@ public final class CausalConv {
     private CausalConv() {}
 
     public static final int TILE_C = 32, ROWS = 8, TILE_T = 64, THREADS = TILE_C * ROWS;
-    /** The longest filter the direct kernels take (the tile with its halo must fit in 48 KiB); longer ones go to the FFT. */
+    /** The longest filter staged in shared memory with its halo (within 48 KiB), and the longest the fused core takes. */
     public static final int MAX_TAPS = 256;
     /** Tap loops up to this length are unrolled. */
     static final int UNROLL_TAPS = 16;
@@ -67,9 +67,44 @@ public final class CausalConv {
         }
     }
 
+    /** The direct convolution: staged in shared memory up to {@link #MAX_TAPS} taps, straight from global memory beyond. */
     public static GeneratedKernel direct(Filter f, Precision p) {
-        return tiled(f, p, false, "identity");
+        return f.len() <= MAX_TAPS ? tiled(f, p, false, "identity") : untiled(f, p);
     }
+
+    /**
+     * One thread per output, reading its inputs through the cache: for filters too long to stage with their
+     * halo (the FFT is the better algorithm there, but any length stays possible).
+     */
+    private static GeneratedKernel untiled(Filter f, Precision p) {
+        long C = f.channels();
+        Scalar st = p.storage();
+        String io = Signature.shape("B", "L", C);
+        Signature sig = new Signature("causal_conv_" + f.tag() + "_" + p.suffix(), Pointwise.THREADS);
+        Var x = sig.input("x", st, "input " + io);
+        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
+        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var y = sig.output("y", st, "result " + io);
+        Var rows = sig.scalar("rows", Scalar.INT64, "B*L");
+        Var length = sig.scalar("length", Scalar.INT64, "L");
+
+        Scope s = sig.k.body();
+        Var i = Pointwise.globalIndex(s, Pointwise.THREADS);
+        s.when(i.ge(rows.mul(C)), Scope::exit);
+        Var c = s.let("c", i.mod(C).cast(Scalar.INT));
+        Var t = s.let("t", i.div(C).mod(length));
+        Expr g = f.groupSize() == 1 ? c : s.let("g", c.div(f.groupSize()));
+        Var acc = s.var("acc", Scalar.FLOAT, skip != null ? load(skip, c).mul(load(x, i)) : lit(0.0f));
+        s.comment("Taps reaching before t = 0 meet the zero history.");
+        Var taps = s.let("taps", Expr.min(t.add(1), lit64(f.len())));
+        s.loop("j", lit64(0), taps, lit(1), (j, body) -> body.inc(acc, tap(h, g, j, f).mul(load(x, i.sub(j.mul(C))))));
+        s.store(y, i, acc);
+        return sig.build("causal_conv", Launch.linear(Extent.rows().times(C).ceilDiv(Pointwise.THREADS), Pointwise.THREADS),
+                List.of("Direct causal convolution, zero history: " + f.describe() + ".",
+                        "Too long to stage in shared memory: one thread per output, inputs through the cache; fp32 sums."));
+    }
+
+    private static Expr lit64(long v) { return Expr.lit64(v); }
 
     /**
      * y = act(q) ⊙ (h ∗ s + skip ⊙ s), s = k ⊙ v, from z = [B, L, 3C] holding q, k, v interleaved

@@ -112,13 +112,7 @@ public class Kernels {
             case "deinterleave" -> List.of(Channels.deinterleave(in, n.results().size(), p));
             case "split" -> List.of(Channels.split(in, n.results().size(), p));
             case "concat" -> List.of(Channels.concat(n.operands().stream().map(v -> width(g, v)).toList(), p));
-            case "causal_conv" -> {
-                CausalConv.Filter f = filter(n, in);
-                if (f.len() > CausalConv.MAX_TAPS) {
-                    throw new UnsupportedOperationException(n.path() + ": a causal_conv of " + f.len() + " taps needs the FFT path, not generated yet");
-                }
-                yield List.of(CausalConv.direct(f, p));
-            }
+            case "causal_conv" -> List.of(CausalConv.direct(filter(n, in), p));
             // the parallel form is h = materialised filter, then an FFT convolution (cuFFT) with skip
             case "modal_conv" -> List.of(ModalFilter.generate(in, toInt(n.intAttr("modes")), p));
             case "causal_attention" -> {

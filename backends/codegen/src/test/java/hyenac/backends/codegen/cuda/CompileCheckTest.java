@@ -8,6 +8,13 @@ import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Samples;
 import hyenac.backends.codegen.cache.KernelCompileException;
+import hyenac.backends.codegen.kernels.Attention;
+import hyenac.backends.codegen.kernels.CausalConv;
+import hyenac.backends.codegen.kernels.Channels;
+import hyenac.backends.codegen.kernels.Decode;
+import hyenac.backends.codegen.kernels.GeneratedKernel;
+import hyenac.backends.codegen.kernels.Pointwise;
+import hyenac.backends.codegen.kernels.Rope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,13 +32,32 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every kernel the generator can emit for every sample, in bf16 and fp32, compiles with nvcc for sm_90 with
- * no error and no warning (front end and ptxas). Identical kernels compile once; the new kernels of each
- * (sample, precision) go to nvcc as one translation unit, the units in parallel.
+ * no error and no warning (front end and ptxas); so do a few kernels no sample needs yet ({@link #extras}).
+ * Identical kernels compile once; the new kernels of each (sample, precision) go to nvcc as one translation
+ * unit, the units in parallel.
  */
 class CompileCheckTest {
     static final String ARCH = "sm_90";
 
-    private record Unit(String name, List<KernelSource> kernels) {}
+    private record Unit(String name, List<String> sources) {}
+
+    /** Kernels the generator can emit that no sample needs (yet): ops, shapes and options the samples lack. */
+    static List<GeneratedKernel> extras(Precision p) {
+        List<GeneratedKernel> out = new ArrayList<>();
+        for (String op : List.of("sub", "scale", "neg", "identity", "relu")) out.add(Pointwise.generate(op, 96, p));
+        out.add(Channels.concat(List.of(64L, 32L), p));
+        out.add(CausalConv.direct(new CausalConv.Filter(96, 1000, 3, CausalConv.Taps.FIR, true), p));
+        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 16, 96, CausalConv.Taps.XCORR, true), "gelu", p));
+        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 5, 1, CausalConv.Taps.FIR, false), "relu", p));
+        out.add(Decode.firStep(new CausalConv.Filter(96, 1, 1, CausalConv.Taps.FIR, true), p));
+        out.add(Decode.kvAttend(1, 256, false, 1, p));
+        out.add(Decode.kvAttend(3, 96, true, 32, p));
+        out.add(Decode.modalScan(96, 64, false, p));
+        out.add(Attention.generate(3, 96, p));
+        out.add(Attention.generate(1, 256, p));
+        out.add(Rope.generate(3, 96, 0.5, p));
+        return out;
+    }
 
     @Test
     void everyKernelOfEverySampleCompilesForSm90WithoutWarnings() throws Exception {
@@ -51,8 +77,20 @@ class CompileCheckTest {
                     if (before != null && !before.equals(k.code())) fail("two different kernels are named " + k.entry());
                     if (byCode.putIfAbsent(k.code(), k) == null) fresh.add(k);
                 }
-                if (!fresh.isEmpty()) units.add(new Unit(sample.getFileName().toString().replace(".hyena", "") + "-" + p.suffix(), fresh));
+                if (!fresh.isEmpty()) {
+                    units.add(new Unit(sample.getFileName().toString().replace(".hyena", "") + "-" + p.suffix(), fresh.stream().map(KernelSource::text).toList()));
+                }
             }
+        }
+        for (Precision p : Precision.values()) {
+            List<String> fresh = new ArrayList<>();
+            for (GeneratedKernel k : extras(p)) {
+                String code = k.kernel().render(CudaDialect.INSTANCE);
+                String before = codeByEntry.putIfAbsent(k.entry(), code);
+                if (before != null && !before.equals(code)) fail("two different kernels are named " + k.entry());
+                if (before == null) fresh.add(code);
+            }
+            units.add(new Unit("extras-" + p.suffix(), fresh));
         }
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
@@ -67,7 +105,7 @@ class CompileCheckTest {
             List<Future<String>> results = new ArrayList<>();
             for (Unit u : units) {
                 StringBuilder tu = new StringBuilder();
-                for (KernelSource k : u.kernels()) tu.append(k.text()).append('\n');
+                for (String k : u.sources()) tu.append(k).append('\n');
                 Files.writeString(keep.resolve(u.name() + ".cu"), tu);
                 results.add(pool.submit(() -> {
                     try {
@@ -84,7 +122,7 @@ class CompileCheckTest {
             }
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + units.size() + " translation units failed:\n" + String.join("\n\n", failures));
-        System.out.println("compile check: " + byCode.size() + " distinct kernels in " + units.size() + " translation units, " + compiler.identity()
+        System.out.println("compile check: " + codeByEntry.size() + " distinct kernels in " + units.size() + " translation units, " + compiler.identity()
                 + ", " + ARCH);
     }
 }

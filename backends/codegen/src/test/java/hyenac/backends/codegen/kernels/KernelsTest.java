@@ -68,7 +68,12 @@ class KernelsTest {
 
         Node conv = first(g, "causal_conv");
         Node tooLong = conv.withAttrs(Map.of("len", 1000L, "groups", conv.intAttr("groups"), "taps", "fir", "skip", false));
-        assertThrows(UnsupportedOperationException.class, () -> cuda.forNode(g, tooLong, Precision.FP32), "long filters take the FFT path");
+        KernelSource streaming = cuda.forNode(g, tooLong, Precision.FP32).getFirst();
+        assertEquals("causal_conv", streaming.name());
+        assertTrue(!streaming.code().contains("__shared__"), "too long to stage: read through the cache\n" + streaming.code());
+        Node mystery = first(g, "add").withAttrs(Map.of());
+        assertThrows(UnsupportedOperationException.class, () -> cuda.forNode(g, new Node(999, "fft_magic", Map.of(), mystery.operands(),
+                mystery.results(), Map.of(), "x", List.of()), Precision.FP32));
     }
 
     @Test

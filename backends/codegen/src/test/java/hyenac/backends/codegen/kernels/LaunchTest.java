@@ -74,6 +74,8 @@ class LaunchTest {
                 assertArrayEquals(new long[] {60, Math.ceilDiv(len, 64), b}, odd);
                 assertArrayEquals(new long[] {Math.ceilDiv(len, Attention.tile(128)), 32, b}, Attention.generate(32, 128, Precision.BF16).launch().grid(s));
                 assertArrayEquals(new long[] {32, b, 1}, Decode.kvAttend(32, 128, true, 1, Precision.BF16).launch().grid(s));
+                coversLinearly(CausalConv.direct(new CausalConv.Filter(4096, 1000, 256, CausalConv.Taps.FIR, true), Precision.BF16).launch(), s,
+                        rows * 4096);
                 assertArrayEquals(new long[] {Math.ceilDiv(len, 256), 4096, 1}, ModalFilter.generate(4096, 16, Precision.BF16).launch().grid(s));
             }
         }
@@ -90,8 +92,9 @@ class LaunchTest {
             var f = new CausalConv.Filter(64, k, 4, CausalConv.Taps.FIR, false);
             assertTrue(CausalConv.direct(f, Precision.FP32).kernel().sharedBytes() <= 48 * 1024, "taps " + k);
         }
-        assertThrows(IllegalArgumentException.class, () -> CausalConv.direct(new CausalConv.Filter(64, CausalConv.MAX_TAPS + 1, 4,
-                CausalConv.Taps.FIR, false), Precision.FP32));
+        var long_ = new CausalConv.Filter(64, CausalConv.MAX_TAPS + 1, 4, CausalConv.Taps.FIR, false);
+        assertEquals(0, CausalConv.direct(long_, Precision.FP32).kernel().sharedBytes(), "past the tile limit the direct kernel streams");
+        assertThrows(IllegalArgumentException.class, () -> CausalConv.hyenaCore(long_, "identity", Precision.FP32));
         assertEquals(64, RmsNorm.threads(64));
         assertEquals(128, RmsNorm.threads(65));
         assertEquals(32, RmsNorm.threads(1));
