@@ -1,0 +1,80 @@
+package hyenac.backends.codegen;
+
+import hyenac.backends.codegen.CType.Scalar;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What differs between C-family GPU languages, and nothing else: how a kernel is declared, how types,
+ * pointers and shared memory are spelled, where a thread is, how a block waits, how bf16 converts and how
+ * math functions are named. Everything else (expressions, statements, layout) is the builder's.
+ */
+public interface Dialect {
+    /** A short name, e.g. {@code cuda}. */
+    String name();
+
+    /** Lines every translation unit starts with, given the scalar types its kernels use (e.g. a bf16 header). */
+    List<String> preamble(Set<Scalar> used);
+
+    /** The declaration up to the entry's name, e.g. {@code extern "C" __global__ void __launch_bounds__(256)}. */
+    String kernelPrefix(int threadsPerBlock);
+
+    String scalar(Scalar type);
+
+    /** A parameter declaration of a pointer or scalar, e.g. {@code const float* __restrict__ x}. */
+    String parameter(CType type, String name);
+
+    /** A shared-memory array declaration without the semicolon, e.g. {@code __shared__ float tile[256]}. */
+    String sharedArray(CType.Array type, String name);
+
+    /** A thread or block coordinate as a value of {@code type} (INT or INT64). */
+    String builtin(Expr.BuiltinKind kind, Expr.Axis axis, Scalar type);
+
+    /** The block-wide barrier statement, with its semicolon. */
+    String barrier();
+
+    /** The float value of a bf16 expression. */
+    String bf16ToFloat(String expr);
+
+    /** A float expression rounded to bf16 (to nearest, ties to even). */
+    String floatToBf16(String expr);
+
+    String math(MathFn fn, Scalar type);
+
+    /** −∞ of a floating type. */
+    String negInfinity(Scalar type);
+
+    /** A line that asks the next loop to be unrolled, or null when the dialect has none. */
+    String unrollPragma();
+
+    /** The most static shared memory one block may declare. */
+    int maxSharedBytes();
+
+    /** An integer or floating literal. */
+    default String literal(Expr.Lit lit) {
+        return switch (lit.type()) {
+            case INT -> Integer.toString(lit.value().intValue());
+            case INT64 -> Long.toString(lit.value().longValue()) + int64Suffix();
+            case FLOAT -> floating(Float.toString(lit.value().floatValue())) + "f";
+            case DOUBLE -> floating(Double.toString(lit.value().doubleValue()));
+            default -> throw new IllegalArgumentException("no literal of " + lit.type());
+        };
+    }
+
+    /** The suffix of an int64 literal ({@code LL} in C99 where long is 32 bits). */
+    String int64Suffix();
+
+    /** Java's shortest round-trip spelling made C's: {@code 1.0E-6} → {@code 1.0e-06}, always with a point. */
+    private static String floating(String java) {
+        String s = java.replace("E", "e");
+        int e = s.indexOf('e');
+        String mantissa = e < 0 ? s : s.substring(0, e);
+        if (!mantissa.contains(".")) mantissa += ".0";
+        if (e < 0) return mantissa;
+        String exp = s.substring(e + 1);
+        boolean negative = exp.startsWith("-");
+        String digits = negative ? exp.substring(1) : exp;
+        if (digits.length() < 2) digits = "0" + digits;
+        return mantissa + "e" + (negative ? "-" : "+") + digits;
+    }
+}

@@ -1,0 +1,10 @@
+package hyenac.backends.codegen;
+
+/** The math library functions kernels may call, on float or double arguments; a dialect spells them. */
+public enum MathFn {
+    EXP(1), LOG(1), SQRT(1), ERF(1), ERFC(1), SIN(1), COS(1), FABS(1), FMAX(2), FMIN(2);
+
+    public final int arity;
+
+    MathFn(int arity) { this.arity = arity; }
+}

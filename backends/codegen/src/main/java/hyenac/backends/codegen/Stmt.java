@@ -1,0 +1,41 @@
+package hyenac.backends.codegen;
+
+import java.util.List;
+
+/** A statement of a kernel body; built through {@link Scope}, rendered by {@link CWriter}. */
+public sealed interface Stmt {
+
+    /** A local: {@code const float x = …;}, {@code float acc = …;} or a private array {@code float acc[8];}. */
+    record Declare(Var var, Expr init) implements Stmt {}
+
+    enum AssignOp {
+        SET("="), ADD("+="), SUB("-="), MUL("*="), DIV("/=");
+
+        public final String symbol;
+
+        AssignOp(String symbol) { this.symbol = symbol; }
+    }
+
+    record Assign(Expr target, AssignOp op, Expr value) implements Stmt {}
+
+    record If(Expr cond, List<Stmt> then, List<Stmt> otherwise) implements Stmt {
+        public If {
+            then = List.copyOf(then);
+            otherwise = List.copyOf(otherwise);
+        }
+    }
+
+    /** {@code for (type var = init; cond; update) body}, optionally asking the compiler to unroll it. */
+    record For(Var var, Expr init, Expr cond, Assign update, List<Stmt> body, boolean unroll) implements Stmt {
+        public For { body = List.copyOf(body); }
+    }
+
+    record Return() implements Stmt {}
+
+    /** Every thread of the block waits here; shared (and global) writes before it are visible after it. */
+    record Barrier() implements Stmt {}
+
+    record Comment(String text) implements Stmt {}
+
+    record Blank() implements Stmt {}
+}

@@ -1,0 +1,206 @@
+package hyenac.backends.codegen.kernels;
+
+import static hyenac.backends.codegen.Expr.blockIdx;
+import static hyenac.backends.codegen.Expr.lit;
+import static hyenac.backends.codegen.Expr.load;
+import static hyenac.backends.codegen.Expr.select;
+import static hyenac.backends.codegen.Expr.threadIdx;
+
+import hyenac.backends.codegen.CType.Scalar;
+import hyenac.backends.codegen.Expr;
+import hyenac.backends.codegen.Expr.Axis;
+import hyenac.backends.codegen.Extent;
+import hyenac.backends.codegen.Launch;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.Scope;
+import hyenac.backends.codegen.Var;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Direct causal convolution along time with zero history, y[t, c] = Σ_{j<K} h_g[j]·x[t−j, c] (+ skip[c]·x[t, c]),
+ * g = c / (C/G), and the fused Hyena core that convolves k ⊙ v read straight from the featurizer's
+ * interleaved output and gates the result with q.
+ *
+ * <p>Tiling: a block of 32 × 8 threads owns 32 channels × 64 time steps of one sequence. It stages the 64 + K − 1
+ * inputs those outputs read (the K − 1 before the tile are the halo; before t = 0 they are the zero history)
+ * in shared memory once, then each thread computes 8 outputs of its channel from shared memory. Taps are
+ * fp32 and read through the cache: the threads of a warp serve at most a few filter groups.
+ */
+public final class CausalConv {
+    private CausalConv() {}
+
+    public static final int TILE_C = 32, ROWS = 8, TILE_T = 64, THREADS = TILE_C * ROWS;
+    /** The longest filter staged in shared memory with its halo (within 48 KiB), and the longest the fused core takes. */
+    public static final int MAX_TAPS = 256;
+    /** Tap loops up to this length are unrolled. */
+    static final int UNROLL_TAPS = 16;
+
+    /** How the taps of each filter are stored. */
+    public enum Taps {
+        /** FIR order: tap 0 multiplies the current token (Hyena-MR, LI). */
+        FIR,
+        /** Cross-correlation order (PyTorch conv1d): the last tap multiplies the current token (featurizer, Hyena-SE). */
+        XCORR;
+
+        public static Taps of(String attr) { return "xcorr".equals(attr) ? XCORR : FIR; }
+
+        String spelling() { return name().toLowerCase(Locale.ROOT); }
+    }
+
+    /** A bank of {@code groups} filters of {@code len} taps over {@code channels} channels, with or without a per-channel skip. */
+    public record Filter(long channels, int len, long groups, Taps taps, boolean skip) {
+        public Filter {
+            if (channels <= 0 || len <= 0 || groups <= 0) throw new IllegalArgumentException("bad filter " + channels + "/" + len + "/" + groups);
+            if (channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not divide into " + groups + " filter groups");
+        }
+
+        /** Channels per group. */
+        public long groupSize() { return channels / groups; }
+
+        String tag() { return "c" + channels + "_k" + len + "_g" + groups + "_" + taps.spelling() + (skip ? "_skip" : ""); }
+
+        String describe() {
+            return groups + " filter" + (groups == 1 ? "" : "s") + " of " + len + " taps (" + taps.spelling() + " order) over " + channels
+                    + " channels" + (skip ? ", with skip" : "");
+        }
+    }
+
+    /** The direct convolution: staged in shared memory up to {@link #MAX_TAPS} taps, straight from global memory beyond. */
+    public static GeneratedKernel direct(Filter f, Precision p) {
+        return f.len() <= MAX_TAPS ? tiled(f, p, false, "identity") : untiled(f, p);
+    }
+
+    /**
+     * One thread per output, reading its inputs through the cache: for filters too long to stage with their
+     * halo (the FFT is the better algorithm there, but any length stays possible).
+     */
+    private static GeneratedKernel untiled(Filter f, Precision p) {
+        long C = f.channels();
+        Scalar st = p.storage();
+        String io = Signature.shape("B", "L", C);
+        Signature sig = new Signature("causal_conv_" + f.tag() + "_" + p.suffix(), Pointwise.THREADS);
+        Var x = sig.input("x", st, "input " + io);
+        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
+        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var y = sig.output("y", st, "result " + io);
+        Var rows = sig.scalar("rows", Scalar.INT64, "B*L");
+        Var length = sig.scalar("length", Scalar.INT64, "L");
+
+        Scope s = sig.k.body();
+        Var i = Pointwise.globalIndex(s, Pointwise.THREADS);
+        s.when(i.ge(rows.mul(C)), Scope::exit);
+        Var c = s.let("c", i.mod(C).cast(Scalar.INT));
+        Var t = s.let("t", i.div(C).mod(length));
+        Expr g = f.groupSize() == 1 ? c : s.let("g", c.div(f.groupSize()));
+        Var acc = s.var("acc", Scalar.FLOAT, skip != null ? load(skip, c).mul(load(x, i)) : lit(0.0f));
+        s.comment("Taps reaching before t = 0 meet the zero history.");
+        Var taps = s.let("taps", Expr.min(t.add(1), lit64(f.len())));
+        s.loop("j", lit64(0), taps, lit(1), (j, body) -> body.inc(acc, tap(h, g, j, f).mul(load(x, i.sub(j.mul(C))))));
+        s.store(y, i, acc);
+        return sig.build("causal_conv", Launch.linear(Extent.rows().times(C).ceilDiv(Pointwise.THREADS), Pointwise.THREADS),
+                List.of("Direct causal convolution, zero history: " + f.describe() + ".",
+                        "Too long to stage in shared memory: one thread per output, inputs through the cache; fp32 sums."));
+    }
+
+    private static Expr lit64(long v) { return Expr.lit64(v); }
+
+    /**
+     * y = act(q) ⊙ (h ∗ s + skip ⊙ s), s = k ⊙ v, from z = [B, L, 3C] holding q, k, v interleaved
+     * (channel c reads 3c, 3c+1, 3c+2): the gate-conv-gate of Hyena-SE and MR in one pass over z.
+     */
+    public static GeneratedKernel hyenaCore(Filter f, String gate, Precision p) {
+        if (!Activations.known(gate)) throw new IllegalArgumentException("unknown gate activation " + gate);
+        return tiled(f, p, true, gate);
+    }
+
+    private static GeneratedKernel tiled(Filter f, Precision p, boolean core, String gate) {
+        if (f.len() > MAX_TAPS) throw new IllegalArgumentException(f.len() + " taps is too long for a direct convolution (at most " + MAX_TAPS + ")");
+        long C = f.channels();
+        int halo = f.len() - 1;
+        int tileSize = (TILE_T + halo) * TILE_C;
+        Scalar st = p.storage();
+        String io = Signature.shape("B", "L", C);
+        String entry = (core ? "hyena_core_" : "causal_conv_") + f.tag() + (core && !gate.equals("identity") ? "_" + gate : "") + "_" + p.suffix();
+        Signature sig = new Signature(entry, THREADS);
+        Var in = core ? sig.input("z", st, "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
+                : sig.input("x", st, "input " + io);
+        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
+        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var y = sig.output("y", st, "result " + io);
+        Var length = sig.scalar("length", Scalar.INT64, "L");
+        Var tile = sig.k.shared("tile", Scalar.FLOAT, tileSize);
+
+        Scope s = sig.k.body();
+        Var tx = s.let("tx", threadIdx(Axis.X));
+        Var ty = s.let("ty", threadIdx(Axis.Y));
+        Var c0 = s.let("c0", blockIdx(Axis.X).mul(TILE_C));
+        Var t0 = s.let("t0", blockIdx(Axis.Y).cast(Scalar.INT64).mul(TILE_T));
+        Var row0 = s.let("row0", blockIdx(Axis.Z).cast(Scalar.INT64).mul(length));
+        s.comment("Stage " + (core ? "s = k * v" : "x") + " at times [t0 - " + halo + ", t0 + " + TILE_T + ") for channels [c0, c0 + " + TILE_C
+                + "): tile[(t - t0 + " + halo + ") * " + TILE_C + " + (c - c0)].");
+        s.comment("Times before 0 are the zero history; positions past the end or past channel " + (C - 1) + " stage zeros, never stored.");
+        s.loop("e", ty.mul(TILE_C).add(tx), lit(tileSize), lit(THREADS), (e, body) -> {
+            Var t = body.let("t", t0.sub(halo).add(e.div(TILE_C)));
+            Var cc = body.let("cc", c0.add(e.mod(TILE_C)));
+            Expr inside = t.ge(0).and(t.lt(length)).and(cc.lt(C));
+            Expr value;
+            if (core) {
+                Var at = body.let("at", row0.add(t).mul(C).add(cc).mul(3));
+                value = load(in, at.add(1)).mul(load(in, at.add(2)));
+            } else {
+                value = load(in, row0.add(t).mul(C).add(cc));
+            }
+            body.set(tile.at(e), select(inside, value, lit(0.0f)));
+        });
+        s.barrier();
+        s.blank();
+        Var c = s.let("c", c0.add(tx));
+        s.when(c.ge(C), Scope::exit);
+        Expr g = f.groupSize() == 1 ? c : s.let("g", c.div(f.groupSize()));
+        s.loop("r", ty, lit(TILE_T), lit(ROWS), (r, body) -> {
+            Var t = body.let("t", t0.add(r));
+            body.when(t.lt(length), out -> {
+                Expr current = tile.at(r.add(halo).mul(TILE_C).add(tx));
+                Var acc = out.var("acc", Scalar.FLOAT, skip != null ? load(skip, c).mul(current) : lit(0.0f));
+                taps(out, f, (j, lb) -> lb.inc(acc, tap(h, g, j, f).mul(tile.at(r.add(halo).sub(j).mul(TILE_C).add(tx)))));
+                Var at = out.let("at", row0.add(t).mul(C).add(c));
+                if (core) {
+                    Var q = out.let("q", load(in, at.mul(3)));
+                    Expr gated = gate.equals("identity") ? q : out.let("gate", Activations.apply(gate, q));
+                    out.store(y, at, gated.mul(acc));
+                } else {
+                    out.store(y, at, acc);
+                }
+            });
+        });
+
+        List<String> about = new ArrayList<>();
+        if (core) {
+            about.add("Fused Hyena core: y = " + (gate.equals("identity") ? "q" : gate + "(q)") + " * (h * s" + (f.skip() ? " + skip * s" : "")
+                    + "), s = k * v, reading q, k, v");
+            about.add("interleaved from the featurizer output; h: " + f.describe() + ".");
+        } else {
+            about.add("Direct causal convolution, zero history: " + f.describe() + ".");
+        }
+        about.add("Blocks of 32 channels x 64 steps stage their inputs (+ " + halo + " halo steps) in shared memory; fp32 sums.");
+        return sig.build(core ? "hyena_core" : "causal_conv", launch(C), about);
+    }
+
+    static Launch launch(long channels) {
+        return new Launch(Extent.of(Math.ceilDiv(channels, TILE_C)), Extent.length().ceilDiv(TILE_T), Extent.batch(), TILE_C, ROWS, 1);
+    }
+
+    /** A loop over the taps j = 0 … K−1, unrolled when short. */
+    static void taps(Scope s, Filter f, java.util.function.BiConsumer<Var, Scope> body) {
+        if (f.len() <= UNROLL_TAPS) s.unrolled("j", lit(0), lit(f.len()), body);
+        else s.loop("j", lit(0), lit(f.len()), lit(1), body);
+    }
+
+    /** The tap of filter g that multiplies the input j steps back, whatever the storage order. */
+    static Expr tap(Var h, Expr g, Expr j, Filter f) {
+        Expr k = f.taps() == Taps.FIR ? j : lit(f.len() - 1).sub(j);
+        return load(h, g.mul(f.len()).add(k));
+    }
+}

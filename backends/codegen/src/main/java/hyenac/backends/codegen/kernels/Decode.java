@@ -1,0 +1,283 @@
+package hyenac.backends.codegen.kernels;
+
+import static hyenac.backends.codegen.Expr.blockIdx;
+import static hyenac.backends.codegen.Expr.cos;
+import static hyenac.backends.codegen.Expr.exp;
+import static hyenac.backends.codegen.Expr.fmax;
+import static hyenac.backends.codegen.Expr.lit;
+import static hyenac.backends.codegen.Expr.load;
+import static hyenac.backends.codegen.Expr.min;
+import static hyenac.backends.codegen.Expr.negInfinity;
+import static hyenac.backends.codegen.Expr.select;
+import static hyenac.backends.codegen.Expr.sin;
+import static hyenac.backends.codegen.Expr.threadIdx;
+
+import hyenac.backends.codegen.CType.Scalar;
+import hyenac.backends.codegen.Expr;
+import hyenac.backends.codegen.Expr.Axis;
+import hyenac.backends.codegen.Extent;
+import hyenac.backends.codegen.Launch;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.Scope;
+import hyenac.backends.codegen.Stmt.AssignOp;
+import hyenac.backends.codegen.Var;
+import hyenac.backends.codegen.kernels.CausalConv.Filter;
+import java.util.List;
+import java.util.function.BinaryOperator;
+
+/**
+ * The recurrent (decode) forms of the stateful primitives, one token per sequence per step:
+ * <ul>
+ *   <li>FIR ring step: y = Σⱼ h[j]·x_(t−j) (+ skip·x_t) from a ring of the last K−1 inputs, then x_t joins the ring;
+ *   <li>FIR ring prefill: the ring after a prompt (its last K−1 inputs, oldest in slot 0);
+ *   <li>modal scan: the diagonal IIR of Hyena-LI, state ← λ·state + s, y = Σₙ R·state + D·s, over any number of
+ *       tokens (1 to decode; the prompt to build the state after it);
+ *   <li>KV append + attend: rotate q and k at the token's position, append k and v to the cache, attend over it.
+ * </ul>
+ */
+public final class Decode {
+    private Decode() {}
+
+    public static final int THREADS = 256, SCAN_THREADS = 64, ATTEND_THREADS = 128;
+
+    /**
+     * One step of a causal FIR. The ring holds per (sequence, channel) the last K−1 inputs; slot {@code next}
+     * receives this step's input, so the input j steps back sits in slot (next − j) mod (K−1).
+     */
+    public static GeneratedKernel firStep(Filter f, Precision p) {
+        long C = f.channels();
+        int k = f.len() - 1;
+        Scalar st = p.storage();
+        Signature sig = new Signature("fir_step_" + f.tag() + "_" + p.suffix(), THREADS);
+        Var x = sig.input("x", st, "this step's input " + Signature.shape("B", C));
+        Var ring = k > 0 ? sig.output("ring", st, "state: last " + k + " inputs " + Signature.shape("B", C, k)) : null;
+        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
+        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var y = sig.output("y", st, "result " + Signature.shape("B", C));
+        Var batch = sig.scalar("batch", Scalar.INT64, "B");
+        Var next = k > 0 ? sig.scalar("next", Scalar.INT, "ring slot that receives this input, in [0, " + k + ")") : null;
+
+        Scope s = sig.k.body();
+        Var i = Pointwise.globalIndex(s, THREADS);
+        s.when(i.ge(batch.mul(C)), Scope::exit);
+        Var c = s.let("c", i.mod(C).cast(Scalar.INT));
+        Expr g = f.groupSize() == 1 ? c : s.let("g", c.div(f.groupSize()));
+        Var xt = s.let("xt", load(x, i));
+        Var acc = s.var("acc", Scalar.FLOAT, CausalConv.tap(h, g, lit(0), f).mul(xt));
+        if (skip != null) s.inc(acc, load(skip, c).mul(xt));
+        if (k > 0) {
+            Var base = s.let("base", i.mul(k));
+            s.loop("j", lit(1), lit(f.len()), lit(1), (j, body) ->
+                    body.inc(acc, CausalConv.tap(h, g, j, f).mul(load(ring, base.add(next.sub(j).add(k).mod(k))))));
+            s.comment("The oldest input (j = " + k + ") was in slot `next`: this step's input takes its place.");
+            s.set(ring.at(base.add(next)), x.at(i));
+        }
+        s.store(y, i, acc);
+        return sig.build("fir_step", Launch.linear(Extent.batch().times(C).ceilDiv(THREADS), THREADS),
+                List.of("One decode step of a causal FIR: " + f.describe() + ";",
+                        k > 0 ? "the last " + k + " inputs per channel in a ring; one thread per (sequence, channel)."
+                              : "a single tap needs no history; one thread per (sequence, channel)."));
+    }
+
+    /** The ring after a prompt x [B, L, C]: slot i holds x[L − (K−1) + i] (zero before the start); decoding continues at next = 0. */
+    public static GeneratedKernel firPrefill(Filter f, Precision p) {
+        long C = f.channels();
+        int k = f.len() - 1;
+        if (k == 0) throw new IllegalArgumentException("a one-tap filter keeps no history");
+        Scalar st = p.storage();
+        Signature sig = new Signature("fir_prefill_c" + C + "_k" + f.len() + "_" + p.suffix(), THREADS);
+        Var x = sig.input("x", st, "the prompt's input " + Signature.shape("B", "L", C));
+        Var ring = sig.output("ring", st, "state " + Signature.shape("B", C, k));
+        Var batch = sig.scalar("batch", Scalar.INT64, "B");
+        Var length = sig.scalar("length", Scalar.INT64, "L");
+
+        Scope s = sig.k.body();
+        Var i = Pointwise.globalIndex(s, THREADS);
+        s.when(i.ge(batch.mul(C * k)), Scope::exit);
+        Var slot = s.let("slot", i.mod(k).cast(Scalar.INT));
+        Var bc = s.let("bc", i.div(k));
+        Var c = s.let("c", bc.mod(C));
+        Var t = s.let("t", length.sub(k).add(slot));
+        s.set(ring.at(i), select(t.ge(0), x.at(bc.div(C).mul(length).add(t).mul(C).add(c)), Expr.toStorage(st, lit(0.0f))));
+        return sig.build("fir_prefill", Launch.linear(Extent.batch().times(C * k).ceilDiv(THREADS), THREADS),
+                List.of("FIR ring after a prompt: the last " + k + " inputs of each of " + C + " channels, oldest in slot 0."));
+    }
+
+    /**
+     * The Hyena-LI recurrence over {@code steps} tokens of s [B, steps, C]: per channel c and mode n,
+     * state ← λ·state + s_t, then y_t = Σₙ R·state + skip·s_t, λ = exp(log_pole). One thread per
+     * (sequence, channel) holds its modes in registers and runs the recurrence in fp64, as the reference does;
+     * the state is stored as fp32 between calls.
+     */
+    public static GeneratedKernel modalScan(long channels, int modes, boolean skip, Precision p) {
+        if (modes <= 0 || modes > 64) throw new IllegalArgumentException("modes must be in [1, 64], got " + modes);
+        Scalar st = p.storage();
+        Signature sig = new Signature("modal_scan_c" + channels + "_m" + modes + (skip ? "_skip" : "") + "_" + p.suffix(), SCAN_THREADS);
+        Var sIn = sig.input("s", st, "pre-gate input " + Signature.shape("B", "steps", channels));
+        Var y = sig.output("y", st, "result " + Signature.shape("B", "steps", channels));
+        Var state = sig.output("state", p.filter(), "state " + Signature.shape("B", channels, modes));
+        Var logPoles = sig.input("log_poles", p.filter(), "weight log_poles [" + channels + ", " + modes + "]");
+        Var residues = sig.input("residues", p.filter(), "weight residues [" + channels + ", " + modes + "]");
+        Var skipW = skip ? sig.input("skip", p.filter(), "weight skip [" + channels + "]") : null;
+        Var batch = sig.scalar("batch", Scalar.INT64, "B");
+        Var steps = sig.scalar("steps", Scalar.INT64, "tokens to run (1 to decode, L to prefill)");
+
+        Scope s = sig.k.body();
+        Var i = Pointwise.globalIndex(s, SCAN_THREADS);
+        s.when(i.ge(batch.mul(channels)), Scope::exit);
+        Var c = s.let("c", i.mod(channels).cast(Scalar.INT));
+        Var b = s.let("b", i.div(channels));
+        s.comment("The recurrence runs in fp64 (as the reference's); the state is stored back as fp32.");
+        Var lambda = s.array("lambda", Scalar.DOUBLE, modes);
+        Var residue = s.array("residue", Scalar.DOUBLE, modes);
+        Var x = s.array("x", Scalar.DOUBLE, modes);
+        s.unrolled("n", lit(0), lit(modes), (n, body) -> {
+            body.set(lambda.at(n), exp(logPoles.at(c.mul(modes).add(n)).cast(Scalar.DOUBLE)));
+            body.set(residue.at(n), residues.at(c.mul(modes).add(n)).cast(Scalar.DOUBLE));
+            body.set(x.at(n), state.at(i.mul(modes).add(n)).cast(Scalar.DOUBLE));
+        });
+        Expr d = skipW == null ? null : s.let("d", skipW.at(c).cast(Scalar.DOUBLE));
+        s.loop("t", lit64(0), steps, lit(1), (t, body) -> {
+            Var at = body.let("at", b.mul(steps).add(t).mul(channels).add(c));
+            Var st0 = body.let("st", load(sIn, at).cast(Scalar.DOUBLE));
+            Var acc = body.var("acc", Scalar.DOUBLE, d == null ? lit(0.0) : d.mul(st0));
+            body.unrolled("n", lit(0), lit(modes), (n, inner) -> {
+                inner.set(x.at(n), lambda.at(n).mul(x.at(n)).add(st0));
+                inner.inc(acc, residue.at(n).mul(x.at(n)));
+            });
+            body.store(y, at, acc);
+        });
+        s.unrolled("n", lit(0), lit(modes), (n, body) -> body.store(state, i.mul(modes).add(n), x.at(n)));
+        return sig.build("modal_scan", Launch.linear(Extent.batch().times(channels).ceilDiv(SCAN_THREADS), SCAN_THREADS),
+                List.of("Hyena-LI as a diagonal IIR over " + channels + " channels x " + modes + " modes" + (skip ? " with skip" : "") + ":",
+                        "state = lambda * state + s; y = sum(residue * state) + skip * s, in fp64; one thread per (sequence, channel)."));
+    }
+
+    private static Expr lit64(long v) { return Expr.lit64(v); }
+
+    /**
+     * One token of causal attention against a KV cache [B, capacity, H·d] holding rotated keys: rotates q and k
+     * at {@code position} (as {@link Rope}), appends k and v at row {@code held}, then attends over the
+     * held + 1 rows. One block per (head, sequence); keys go by in chunks of the block size with an online
+     * softmax (block-wide max and sum through shared memory), each thread owning output dimensions.
+     */
+    public static GeneratedKernel kvAttend(int heads, int headDim, boolean rope, double scale, Precision p) {
+        int half = rope ? Rope.half(headDim) : headDim / 2;
+        long width = (long) heads * headDim;
+        int per = Math.ceilDiv(headDim, ATTEND_THREADS);
+        Scalar st = p.storage();
+        String token = Signature.shape("B", width);
+        String cache = Signature.shape("B", "capacity", width);
+        Signature sig = new Signature("kv_attend_h" + heads + "_d" + headDim + (rope ? "_rope" + Rope.scaleTag(scale) : "") + "_" + p.suffix(),
+                ATTEND_THREADS);
+        Var q = sig.input("q", st, "this token's query " + token);
+        Var k = sig.input("k", st, "this token's key " + token);
+        Var v = sig.input("v", st, "this token's value " + token);
+        Var keys = sig.output("keys", st, "state: rotated keys " + cache);
+        Var values = sig.output("values", st, "state: values " + cache);
+        Var out = sig.output("out", st, "result " + token);
+        Var invFreq = rope ? sig.input("inv_freq", p.filter(), "inverse frequencies [" + half + "]") : null;
+        Var position = sig.scalar("position", Scalar.INT64, "absolute position of this token");
+        Var held = sig.scalar("held", Scalar.INT64, "tokens in the cache before this one");
+        Var capacity = sig.scalar("capacity", Scalar.INT64, "rows per sequence in the cache (> held)");
+        Var qs = sig.k.shared("qs", Scalar.FLOAT, headDim);
+        Var pr = sig.k.shared("p", Scalar.FLOAT, ATTEND_THREADS);
+        Var red = sig.k.shared("red", Scalar.FLOAT, ATTEND_THREADS);
+        float qkScale = (float) (1 / Math.sqrt(headDim));
+
+        Scope s = sig.k.body();
+        Var tid = s.let("tid", threadIdx(Axis.X));
+        Var c0 = s.let("c0", blockIdx(Axis.X).mul(headDim)); // first channel of this head
+        Var b = s.let("b", blockIdx(Axis.Y).cast(Scalar.INT64));
+        Var src = s.let("src", b.mul(width).add(c0));
+        Var cacheRow = s.let("cache_row", b.mul(capacity));
+        Var dst = s.let("dst", cacheRow.add(held).mul(width).add(c0));
+        if (rope) {
+            s.comment("Rotate q (into shared memory) and k (into the cache) at this token's position, in fp64.");
+            s.loop("i", tid, lit(half), lit(ATTEND_THREADS), (i, body) -> {
+                Expr pos = position.cast(Scalar.DOUBLE);
+                if (scale != 1) pos = pos.div(lit(scale));
+                Var theta = body.let("theta", pos.mul(invFreq.at(i).cast(Scalar.DOUBLE)));
+                Var cs = body.let("cs", cos(theta));
+                Var sn = body.let("sn", sin(theta));
+                Var q0v = body.let("q0", load(q, src.add(i)).cast(Scalar.DOUBLE));
+                Var q1v = body.let("q1", load(q, src.add(i).add(half)).cast(Scalar.DOUBLE));
+                body.set(qs.at(i), q0v.mul(cs).sub(q1v.mul(sn)).cast(Scalar.FLOAT));
+                body.set(qs.at(i.add(half)), q0v.mul(sn).add(q1v.mul(cs)).cast(Scalar.FLOAT));
+                Var k0v = body.let("k0", load(k, src.add(i)).cast(Scalar.DOUBLE));
+                Var k1v = body.let("k1", load(k, src.add(i).add(half)).cast(Scalar.DOUBLE));
+                body.store(keys, dst.add(i), k0v.mul(cs).sub(k1v.mul(sn)));
+                body.store(keys, dst.add(i).add(half), k0v.mul(sn).add(k1v.mul(cs)));
+            });
+        } else {
+            s.loop("d", tid, lit(headDim), lit(ATTEND_THREADS), (d, body) -> {
+                body.set(qs.at(d), load(q, src.add(d)));
+                body.set(keys.at(dst.add(d)), k.at(src.add(d)));
+            });
+        }
+        s.loop("d", tid, lit(headDim), lit(ATTEND_THREADS), (d, body) -> body.set(values.at(dst.add(d)), v.at(src.add(d))));
+        s.comment("The appended row and qs are read by other threads of this block below.");
+        s.barrier();
+        s.blank();
+        Var count = s.let("count", held.add(1));
+        Var m = s.var("m", Scalar.FLOAT, negInfinity());
+        Var l = s.var("l", Scalar.FLOAT, lit(0.0f));
+        Var acc = s.array("acc", Scalar.FLOAT, per);
+        s.unrolled("r", lit(0), lit(per), (r, body) -> body.set(acc.at(r), lit(0.0f)));
+        s.loop("j0", lit64(0), count, lit(ATTEND_THREADS), (j0, chunk) -> {
+            Var j = chunk.let("j", j0.add(tid));
+            Var score = chunk.var("score", Scalar.FLOAT, negInfinity());
+            chunk.when(j.lt(count), visible -> {
+                Var krow = visible.let("krow", cacheRow.add(j).mul(width).add(c0));
+                Var dot = visible.var("dot", Scalar.FLOAT, lit(0.0f));
+                visible.loop("d", lit(0), lit(headDim), lit(1), (d, inner) -> inner.inc(dot, qs.at(d).mul(load(keys, krow.add(d)))));
+                visible.set(score, dot.mul(lit(qkScale)));
+            });
+            Var mChunk = blockReduce(chunk, "m_chunk", red, tid, score, (a, c) -> fmax(a, c));
+            Var mNew = chunk.let("m_new", fmax(m, mChunk));
+            Var alpha = chunk.let("alpha", select(mNew.eq(negInfinity()), lit(1.0f), exp(m.sub(mNew))));
+            Var w = chunk.let("w", select(score.eq(negInfinity()), lit(0.0f), exp(score.sub(mNew))));
+            chunk.set(pr.at(tid), w);
+            Var wSum = blockReduce(chunk, "w_sum", red, tid, w, Expr::add);
+            chunk.set(l, l.mul(alpha).add(wSum));
+            chunk.set(m, mNew);
+            Var n = chunk.let("n", min(count.sub(j0), lit64(ATTEND_THREADS)).cast(Scalar.INT));
+            chunk.unrolled("r", lit(0), lit(per), (r, body) -> {
+                Var d = body.let("d", tid.add(r.mul(ATTEND_THREADS)));
+                body.when(d.lt(headDim), dim -> {
+                    Var sum = dim.var("sum", Scalar.FLOAT, acc.at(r).mul(alpha));
+                    dim.loop("jj", lit(0), n, lit(1), (jj, inner) ->
+                            inner.inc(sum, pr.at(jj).mul(load(values, cacheRow.add(j0).add(jj).mul(width).add(c0).add(d)))));
+                    dim.set(acc.at(r), sum);
+                });
+            });
+            chunk.comment("p is rewritten by the next chunk.");
+            chunk.barrier();
+        });
+        s.unrolled("r", lit(0), lit(per), (r, body) -> {
+            Var d = body.let("d", tid.add(r.mul(ATTEND_THREADS)));
+            body.when(d.lt(headDim), dim -> dim.store(out, src.add(d), acc.at(r).div(l)));
+        });
+        return sig.build("kv_attend", new Launch(Extent.of(heads), Extent.batch(), Extent.of(1), ATTEND_THREADS, 1, 1),
+                List.of("One decode step of causal attention, " + heads + " heads x " + headDim
+                                + (rope ? ", RoPE at the token's position" + (scale != 1 ? " / " + scale : "") : ", no position encoding") + ":",
+                        "append k, v to the cache, then attend over it in chunks of " + ATTEND_THREADS
+                                + " keys with an online softmax; one block per (head, sequence)."));
+    }
+
+    /**
+     * A block-wide reduction of one value per thread through {@code red} (size = block size, a power of two);
+     * every thread gets the result as {@code name}. Ends with a barrier, so {@code red} may be reused at once.
+     */
+    private static Var blockReduce(Scope s, String name, Var red, Var tid, Expr value, BinaryOperator<Expr> op) {
+        s.set(red.at(tid), value);
+        s.barrier();
+        s.loop("stride", Scalar.INT, lit(ATTEND_THREADS / 2), v -> v.gt(0), AssignOp.DIV, lit(2), (stride, body) -> {
+            body.when(tid.lt(stride), then -> then.set(red.at(tid), op.apply(red.at(tid), red.at(tid.add(stride)))));
+            body.barrier();
+        });
+        Var result = s.let(name, red.at(0));
+        s.barrier();
+        return result;
+    }
+}

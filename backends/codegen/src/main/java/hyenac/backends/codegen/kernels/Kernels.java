@@ -1,0 +1,210 @@
+package hyenac.backends.codegen.kernels;
+
+import hyenac.backends.codegen.CType;
+import hyenac.backends.codegen.Dialect;
+import hyenac.backends.codegen.KernelParam;
+import hyenac.backends.codegen.KernelSource;
+import hyenac.backends.codegen.KernelSource.Site;
+import hyenac.backends.codegen.Precision;
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.ir.Origin;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The kernels of a graph in one dialect. Per node: the kernels of the parallel (prompt) pass and of the
+ * decode step; per gate-conv-gate pattern: the fused Hyena core. {@link #all} gathers everything the
+ * generator can emit for a graph, merging kernels whose code is identical into one source that names
+ * every site it serves. Output is deterministic: the same graph gives the same text.
+ *
+ * <p>{@code linear} and {@code unembed} are library GEMMs (cuBLASLt), not generated here.
+ */
+public class Kernels {
+    private final Dialect dialect;
+    private final SourceLines lines;
+
+    public Kernels(Dialect dialect) { this(dialect, SourceLines.NONE); }
+
+    /** {@code lines}: the text of DSL lines, quoted in headers where known. */
+    public Kernels(Dialect dialect, SourceLines lines) {
+        this.dialect = dialect;
+        this.lines = lines;
+    }
+
+    public Dialect dialect() { return dialect; }
+
+    /** Ops that run as library calls rather than generated kernels. */
+    public static boolean isLibraryCall(Node n) {
+        return n.op().equals("linear") || n.op().equals("unembed");
+    }
+
+    /** The precision a graph's activations ask for (its first value's dtype that is not the token ids). */
+    public static Precision precisionOf(Graph g) {
+        return g.values().values().stream().map(v -> v.type().dtype()).filter(d -> d != hyenac.ir.DType.I64).findFirst()
+                .map(Precision::of).orElse(Precision.FP32);
+    }
+
+    /** The kernels one node needs in the parallel pass, in launch order (empty for a library call). */
+    public List<KernelSource> forNode(Graph g, Node n, Precision p) {
+        return parallel(g, n, p).stream().map(k -> source(k, List.of(new Site(List.of(n))))).toList();
+    }
+
+    /** The kernels one node needs for a decode step (empty when its parallel kernels serve with L = 1). */
+    public List<KernelSource> decodeForNode(Graph g, Node n, Precision p) {
+        return decode(g, n, p).stream().map(k -> source(k, List.of(new Site(List.of(n))))).toList();
+    }
+
+    public KernelSource hyenaCore(Graph g, HyenaCore.Match m, Precision p) {
+        return source(core(g, m, p), List.of(site(g, m)));
+    }
+
+    /** Everything the generator can emit for the graph, identical code merged, in first-use order. */
+    public List<KernelSource> all(Graph g, Precision p) {
+        Map<String, Group> byCode = new LinkedHashMap<>();
+        for (Node n : g.nodes()) {
+            for (GeneratedKernel k : parallel(g, n, p)) add(byCode, k, new Site(List.of(n)));
+            for (GeneratedKernel k : decode(g, n, p)) add(byCode, k, new Site(List.of(n)));
+        }
+        for (HyenaCore.Match m : HyenaCore.find(g)) add(byCode, core(g, m, p), site(g, m));
+        Map<String, String> entries = new LinkedHashMap<>();
+        List<KernelSource> out = new ArrayList<>();
+        for (Map.Entry<String, Group> e : byCode.entrySet()) {
+            String entry = e.getValue().kernel.entry();
+            if (entries.putIfAbsent(entry, e.getKey()) != null) {
+                throw new IllegalStateException("two different kernels are both named " + entry + ": a generator must name every specialisation");
+            }
+            out.add(source(e.getValue().kernel, e.getValue().sites));
+        }
+        return out;
+    }
+
+    /** A fused kernel's site: its nodes in graph order. */
+    private static Site site(Graph g, HyenaCore.Match m) {
+        List<Node> order = g.nodes();
+        return new Site(m.nodes().stream().sorted(java.util.Comparator.comparingInt(order::indexOf)).toList());
+    }
+
+    private record Group(GeneratedKernel kernel, List<Site> sites) {}
+
+    private void add(Map<String, Group> byCode, GeneratedKernel k, Site site) {
+        byCode.computeIfAbsent(k.kernel().render(dialect), c -> new Group(k, new ArrayList<>())).sites().add(site);
+    }
+
+    // ---- node → generator ----
+
+    private static long width(Graph g, int value) { return g.value(value).type().channels(); }
+
+    private static int toInt(long v) { return Math.toIntExact(v); }
+
+    private List<GeneratedKernel> parallel(Graph g, Node n, Precision p) {
+        long in = n.operands().isEmpty() || n.op().equals("embedding") ? 0 : width(g, n.operands().getFirst());
+        long out = width(g, n.results().getFirst());
+        return switch (n.op()) {
+            case "linear", "unembed" -> List.of();
+            case "embedding" -> List.of(Embedding.generate(n.intAttr("vocab"), out, p));
+            case "rmsnorm" -> List.of(RmsNorm.generate(in, n.floatAttr("eps"), p));
+            case "deinterleave" -> List.of(Channels.deinterleave(in, n.results().size(), p));
+            case "split" -> List.of(Channels.split(in, n.results().size(), p));
+            case "concat" -> List.of(Channels.concat(n.operands().stream().map(v -> width(g, v)).toList(), p));
+            case "causal_conv" -> List.of(CausalConv.direct(filter(n, in), p));
+            // the parallel form is h = materialised filter, then an FFT convolution (cuFFT) with skip
+            case "modal_conv" -> List.of(ModalFilter.generate(in, toInt(n.intAttr("modes")), p));
+            case "causal_attention" -> {
+                int heads = toInt(n.intAttr("heads"));
+                int headDim = toInt(in / heads);
+                List<GeneratedKernel> ks = new ArrayList<>();
+                if (hasRope(n)) ks.add(Rope.generate(heads, headDim, ropeScale(n), p));
+                ks.add(Attention.generate(heads, headDim, p));
+                yield ks;
+            }
+            default -> {
+                if (Pointwise.handles(n.op())) yield List.of(Pointwise.generate(n.op(), out, p));
+                throw new UnsupportedOperationException("no kernel generator for `" + n.op() + "`");
+            }
+        };
+    }
+
+    private List<GeneratedKernel> decode(Graph g, Node n, Precision p) {
+        return switch (n.op()) {
+            case "causal_conv" -> {
+                CausalConv.Filter f = filter(n, width(g, n.operands().getFirst()));
+                yield f.len() > 1 ? List.of(Decode.firStep(f, p), Decode.firPrefill(f, p)) : List.of(Decode.firStep(f, p));
+            }
+            case "modal_conv" -> List.of(Decode.modalScan(width(g, n.operands().getFirst()), toInt(n.intAttr("modes")), n.boolAttr("skip"), p));
+            case "causal_attention" -> {
+                int heads = toInt(n.intAttr("heads"));
+                yield List.of(Decode.kvAttend(heads, toInt(width(g, n.operands().getFirst()) / heads), hasRope(n), ropeScale(n), p));
+            }
+            default -> List.of();
+        };
+    }
+
+    private GeneratedKernel core(Graph g, HyenaCore.Match m, Precision p) {
+        return CausalConv.hyenaCore(filter(m.conv(), width(g, m.conv().operands().getFirst())), m.gateActivation(), p);
+    }
+
+    private static CausalConv.Filter filter(Node n, long channels) {
+        return new CausalConv.Filter(channels, toInt(n.intAttr("len")), n.intAttr("groups"), CausalConv.Taps.of(n.stringAttr("taps")),
+                n.boolAttr("skip"));
+    }
+
+    private static boolean hasRope(Node n) { return "rope".equals(n.attrs().get("rope")); }
+
+    private static double ropeScale(Node n) { return n.attrs().containsKey("rope.scale") ? n.floatAttr("rope.scale") : 1; }
+
+    // ---- the header ----
+
+    private KernelSource source(GeneratedKernel k, List<Site> sites) {
+        String code = k.kernel().render(dialect);
+        List<String> h = new ArrayList<>();
+        h.add(k.entry() + " - generated by hyenac (" + dialect.name() + ")");
+        h.addAll(k.about());
+        boolean bf16 = k.kernel().scalarsUsed().contains(CType.Scalar.BF16);
+        h.add("Numbers: " + (bf16 ? "bf16 in memory, fp32 arithmetic; filters and states fp32." : "fp32 in memory and arithmetic."));
+        h.add("Launch: " + k.launch() + (k.kernel().sharedBytes() > 0 ? ", " + k.kernel().sharedBytes() + " bytes of shared memory" : "") + ".");
+        h.add("Arguments:");
+        for (KernelParam param : k.params()) h.add("  " + param.name() + ": " + param.holds());
+        h.add(sites.size() == 1 ? "Implements:" : "Implements, at " + sites.size() + " sites:");
+        Set<Origin> quoted = new LinkedHashSet<>();
+        for (Site site : sites) {
+            for (Node n : site.nodes()) {
+                h.add("  " + describe(n));
+                quoted.addAll(n.origins());
+            }
+        }
+        List<String> dsl = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (Origin o : quoted) {
+            lines.line(o).ifPresent(text -> {
+                String entry = "  " + o.file() + ":" + o.line() + "  " + text.strip();
+                if (seen.add(entry)) dsl.add(entry);
+            });
+        }
+        if (!dsl.isEmpty()) {
+            h.add("DSL lines:");
+            h.addAll(dsl);
+        }
+        String header = h.stream().map(line -> ("// " + clean(line)).stripTrailing()).collect(Collectors.joining("\n", "", "\n\n"));
+        return new KernelSource(k.name(), k.entry(), dialect.name(), header + code, code, k.launch(), k.params(), k.kernel().sharedBytes(), sites);
+    }
+
+    /** "%9 = causal_conv(%8)  layers.0.mixer.filter  at sh2-tiny.hyena:12:11 via std:16:7". */
+    static String describe(Node n) {
+        String results = n.results().stream().map(r -> "%" + r).collect(Collectors.joining(", "));
+        String operands = n.operands().stream().map(o -> "%" + o).collect(Collectors.joining(", "));
+        String at = n.origins().isEmpty() ? "" : "  at " + n.origins().stream().map(Origin::toString).collect(Collectors.joining(" via "));
+        String path = n.path() == null || n.path().isEmpty() ? "" : "  " + n.path();
+        return results + " = " + n.op() + "(" + operands + ")" + path + at;
+    }
+
+    /** One line of comment text: no line breaks, nothing that could end or open a comment. */
+    private static String clean(String s) {
+        return s.replace('\n', ' ').replace('\r', ' ').replace("*/", "* /").replace("/*", "/ *");
+    }
+}

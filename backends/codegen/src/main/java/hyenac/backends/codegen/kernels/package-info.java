@@ -1,0 +1,13 @@
+/**
+ * The kernel generators, one class per family, written against the builder and therefore in any dialect:
+ * {@link hyenac.backends.codegen.kernels.Pointwise elementwise ops and activations},
+ * {@link hyenac.backends.codegen.kernels.RmsNorm}, {@link hyenac.backends.codegen.kernels.Embedding},
+ * {@link hyenac.backends.codegen.kernels.Channels deinterleave, split, concat},
+ * {@link hyenac.backends.codegen.kernels.CausalConv direct causal convolution and the fused Hyena core},
+ * {@link hyenac.backends.codegen.kernels.Rope}, {@link hyenac.backends.codegen.kernels.Attention},
+ * {@link hyenac.backends.codegen.kernels.ModalFilter} and the {@link hyenac.backends.codegen.kernels.Decode decode
+ * steps}. {@link hyenac.backends.codegen.kernels.Kernels} maps graph nodes (and
+ * {@link hyenac.backends.codegen.kernels.HyenaCore gate-conv-gate patterns}) to them. Numerics follow the CPU
+ * reference kernels of {@code hyenac.backends.cpu}, which the tests run them against.
+ */
+package hyenac.backends.codegen.kernels;

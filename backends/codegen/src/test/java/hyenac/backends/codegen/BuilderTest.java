@@ -1,0 +1,201 @@
+package hyenac.backends.codegen;
+
+import static hyenac.backends.codegen.Expr.lit;
+import static hyenac.backends.codegen.Expr.lit64;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import hyenac.backends.codegen.CType.Scalar;
+import hyenac.backends.codegen.Expr.Axis;
+import hyenac.backends.codegen.Stmt.AssignOp;
+import hyenac.backends.codegen.cuda.CudaDialect;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class BuilderTest {
+    /** A kernel that uses every kind of statement, in both dialects. */
+    static Kernel sample() {
+        KernelBuilder k = new KernelBuilder("demo_bf16", 128);
+        Var x = k.param("x", CType.input(Scalar.BF16));
+        Var y = k.param("y", CType.output(Scalar.BF16));
+        Var n = k.param("n", Scalar.INT64);
+        Var tile = k.shared("tile", Scalar.FLOAT, 128);
+        Scope s = k.body();
+        Var tid = s.let("tid", Expr.threadIdx(Axis.X));
+        Var i = s.let("i", Expr.blockIdx(Axis.X).cast(Scalar.INT64).mul(128).add(tid));
+        s.when(i.ge(n), Scope::exit);
+        s.set(tile.at(tid), Expr.load(x, i));
+        s.barrier();
+        Var acc = s.var("acc", Scalar.FLOAT, Expr.negInfinity());
+        s.unrolled("j", lit(0), lit(4), (j, body) -> body.set(acc, Expr.fmax(acc, tile.at(tid.add(j).mod(128)))));
+        s.loop("stride", Scalar.INT, lit(64), v -> v.gt(0), AssignOp.DIV, lit(2), (stride, body) ->
+                body.when(tid.lt(stride), then -> then.inc(acc, lit(1.0f)), otherwise -> otherwise.when(tid.eq(lit(0)),
+                        a -> a.set(acc, lit(0.0f)), b -> b.comment("nothing"))));
+        s.store(y, i, Expr.exp(acc.sub(lit(1.0e-6f))).mul(lit(0.5f)));
+        return k.build();
+    }
+
+    @Test
+    void rendersReadableCuda() {
+        String expected = """
+                #include <cuda_bf16.h>
+
+                extern "C" __global__ void __launch_bounds__(128) demo_bf16(
+                    const __nv_bfloat16* __restrict__ x,
+                    __nv_bfloat16* __restrict__ y,
+                    long long n)
+                {
+                    __shared__ float tile[128];
+
+                    const int tid = (int)threadIdx.x;
+                    const long long i = (long long)blockIdx.x * 128 + tid;
+                    if (i >= n) return;
+                    tile[tid] = __bfloat162float(x[i]);
+                    __syncthreads();
+                    float acc = __int_as_float(0xff800000);
+                    #pragma unroll
+                    for (int j = 0; j < 4; j++) {
+                        acc = fmaxf(acc, tile[(tid + j) % 128]);
+                    }
+                    for (int stride = 64; stride > 0; stride /= 2) {
+                        if (tid < stride) {
+                            acc += 1.0f;
+                        } else if (tid == 0) {
+                            acc = 0.0f;
+                        } else {
+                            // nothing
+                        }
+                    }
+                    y[i] = __float2bfloat16_rn(expf(acc - 1.0e-06f) * 0.5f);
+                }
+                """;
+        assertEquals(expected, sample().render(CudaDialect.INSTANCE));
+    }
+
+    @Test
+    void theSameKernelInAnotherDialectCarriesNoCuda() {
+        String text = sample().render(new ToyOpenClDialect());
+        assertTrue(text.contains("__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void demo_bf16(\n    __global const bf16* restrict x,"), text);
+        assertTrue(text.contains("const long i = (long)get_group_id(0) * 128 + tid;"), text);
+        assertTrue(text.contains("barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);"), text);
+        for (String cuda : new String[] {"__global__", "threadIdx", "blockIdx", "__syncthreads", "__nv_bfloat16", "__shared__", "expf", "#pragma unroll"}) {
+            assertTrue(!text.contains(cuda), cuda + " leaked into:\n" + text);
+        }
+    }
+
+    @Test
+    void parenthesesOnlyWhereNeeded() {
+        CWriter w = new CWriter(CudaDialect.INSTANCE);
+        Var a = new Var("a", Scalar.INT, false), b = new Var("b", Scalar.INT, false), c = new Var("c", Scalar.INT, false);
+        Var f = new Var("f", Scalar.FLOAT, false);
+        Var ok = new Var("ok", Scalar.BOOL, false);
+        assertEquals("a - (b - c)", w.expr(a.sub(b.sub(c))));
+        assertEquals("a - b - c", w.expr(a.sub(b).sub(c)));
+        assertEquals("(a + b) * c", w.expr(a.add(b).mul(c)));
+        assertEquals("a + b * c", w.expr(a.add(b.mul(c))));
+        assertEquals("a / (b * c)", w.expr(a.div(b.mul(c))));
+        assertEquals("-(-f)", w.expr(f.neg().neg()));
+        assertEquals("(float)(a + b)", w.expr(a.add(b).cast(Scalar.FLOAT)));
+        assertEquals("(a < b && ok) || !ok", w.expr(a.lt(b).and(ok).or(ok.not())));
+        assertEquals("a < b ? f : (ok ? f : 0.0f)", w.expr(Expr.select(a.lt(b), f, Expr.select(ok, f, lit(0.0f)))));
+        assertEquals("!(a < b)", w.expr(a.lt(b).not()));
+        assertEquals("a - -2", w.expr(a.sub(lit(-2))));
+    }
+
+    @Test
+    void integerArithmeticOnLiteralsFolds() {
+        CWriter w = new CWriter(CudaDialect.INSTANCE);
+        Var j = new Var("j", Scalar.INT, false);
+        Var t = new Var("t", Scalar.INT64, false);
+        assertEquals("6 - j", w.expr(lit(7).sub(lit(1)).sub(j)));
+        assertEquals("j", w.expr(j.add(0).mul(1).div(1)));
+        assertEquals("j", w.expr(lit(0).add(j)));
+        // dropping the literal would change the type: int + int64 stays an int64 sum
+        assertEquals(Scalar.INT64, j.add(lit64(0)).type());
+        assertEquals("j + 0LL", w.expr(j.add(lit64(0))));
+        assertEquals("t * 3", w.expr(t.mul(3)));
+        assertEquals("4294967296LL", w.expr(lit(1L << 32)));
+        assertEquals("-3", w.expr(lit(7).div(lit(-2))));
+        assertEquals("-1", w.expr(lit(-7).mod(lit(2)))); // C truncates, as Java does
+    }
+
+    @Test
+    void literalsSpellAsC() {
+        CWriter w = new CWriter(CudaDialect.INSTANCE);
+        assertEquals("1.0e-06f", w.expr(lit(1.0e-6f)));
+        assertEquals("0.5", w.expr(lit(0.5)));
+        assertEquals("64.0f", w.expr(lit(64.0f)));
+        assertEquals("1.0e+30f", w.expr(lit(1e30f)));
+        assertEquals("0.70710677f", w.expr(lit((float) (1 / Math.sqrt(2)))));
+        assertThrows(IllegalArgumentException.class, () -> lit(Float.NaN));
+    }
+
+    @Test
+    void typesAreChecked() {
+        Var h = new Var("h", Scalar.BF16, false);
+        Var f = new Var("f", Scalar.FLOAT, false);
+        Var d = new Var("d", Scalar.DOUBLE, false);
+        Var i = new Var("i", Scalar.INT, false);
+        Var p = new Var("p", CType.input(Scalar.FLOAT), false);
+        assertThrows(Expr.TypeError.class, () -> h.add(f), "no arithmetic on bf16");
+        assertThrows(Expr.TypeError.class, () -> f.mod(i), "% on floats");
+        assertThrows(Expr.TypeError.class, () -> p.at(f), "float index");
+        assertThrows(Expr.TypeError.class, () -> i.at(i), "indexing a scalar");
+        assertThrows(Expr.TypeError.class, () -> i.and(i), "&& on ints");
+        assertThrows(Expr.TypeError.class, () -> Expr.exp(i), "exp of an int");
+        assertThrows(Expr.TypeError.class, () -> Expr.call(MathFn.FMAX, f, d), "mixed float and double");
+        assertThrows(Expr.TypeError.class, () -> Expr.cast(Scalar.FLOAT, h), "bf16 converts, not casts");
+        assertEquals(Scalar.FLOAT, Expr.toFloat(h).type());
+        assertEquals(Scalar.DOUBLE, f.mul(d).type());
+        assertEquals(Scalar.FLOAT, i.mul(f).type());
+        assertEquals(Scalar.BOOL, i.lt(f).type());
+
+        Scope s = new KernelBuilder("k", 32).body();
+        Var x = s.var("x", Scalar.FLOAT, lit(0.0f));
+        assertThrows(Expr.TypeError.class, () -> s.set(x, d), "double to float needs a cast");
+        assertThrows(Expr.TypeError.class, () -> s.set(x, h), "bf16 to float needs a conversion");
+        assertThrows(Expr.TypeError.class, () -> s.set(p.at(0), f), "writing through a read-only pointer");
+        assertThrows(Expr.TypeError.class, () -> s.set(s.let("c", f), f), "assigning a const");
+        assertThrows(Expr.TypeError.class, () -> s.when(i, t -> { }), "an int condition");
+        s.set(x, i); // int widens to float
+        Var out = new Var("out", CType.output(Scalar.BF16), false);
+        s.store(out, i, d); // double → float → bf16, stated by store
+    }
+
+    @Test
+    void namesAreCheckedAndScoped() {
+        KernelBuilder k = new KernelBuilder("k", 32);
+        k.param("x", CType.input(Scalar.FLOAT));
+        Scope s = k.body();
+        assertThrows(IllegalArgumentException.class, () -> s.let("x", lit(1)), "shadows a parameter");
+        assertThrows(IllegalArgumentException.class, () -> s.let("float", lit(1)), "a keyword");
+        assertThrows(IllegalArgumentException.class, () -> s.let("threadIdx", lit(1)), "a CUDA builtin");
+        assertThrows(IllegalArgumentException.class, () -> s.let("__x", lit(1)), "reserved spelling");
+        assertThrows(IllegalArgumentException.class, () -> s.let("a b", lit(1)), "not an identifier");
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuilder("1k", 32), "entry not an identifier");
+        // siblings may reuse a name; a nested scope may not shadow
+        s.loop("j", lit(0), lit(4), lit(1), (j, b) -> b.let("t", j));
+        s.loop("j", lit(0), lit(4), lit(1), (j, b) -> {
+            b.let("t", j);
+            assertThrows(IllegalArgumentException.class, () -> b.when(j.gt(0), inner -> inner.let("t", j)));
+        });
+        k.build();
+        assertThrows(IllegalStateException.class, k::build);
+    }
+
+    @Test
+    void sharedMemoryIsBoundedByTheDialect() {
+        KernelBuilder k = new KernelBuilder("big", 32);
+        k.shared("a", Scalar.FLOAT, 10_000);
+        k.shared("b", Scalar.FLOAT, 3_000);
+        Kernel kernel = k.build();
+        assertEquals(52_000, kernel.sharedBytes());
+        assertThrows(IllegalStateException.class, () -> kernel.render(CudaDialect.INSTANCE));
+    }
+
+    @Test
+    void reportsTheScalarsItUses() {
+        assertEquals(Set.of(Scalar.BF16, Scalar.INT64, Scalar.FLOAT, Scalar.INT, Scalar.BOOL), sample().scalarsUsed());
+    }
+}

@@ -1,0 +1,67 @@
+package hyenac.backends.codegen;
+
+import hyenac.backends.codegen.kernels.SourceLines;
+import hyenac.compiler.Compilation;
+import hyenac.ir.Graph;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/** The project's sample specs compiled to graphs through the real front end, and their source lines. */
+public final class Samples {
+    private Samples() {}
+
+    public static Path root() { return Path.of(System.getProperty("hyenac.root", "../..")).toAbsolutePath().normalize(); }
+
+    public static List<Path> all() {
+        try (Stream<Path> files = Files.list(root().resolve("samples"))) {
+            return files.filter(p -> p.toString().endsWith(".hyena")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final Map<Path, Graph> GRAPHS = new ConcurrentHashMap<>();
+
+    public static Graph graph(Path spec) {
+        return GRAPHS.computeIfAbsent(spec, s -> {
+            Compilation.Result r = Compilation.compile(s, null);
+            if (!r.ok()) throw new IllegalStateException(s + " does not compile: " + r.checked().diagnostics().all());
+            return r.graph();
+        });
+    }
+
+    public static Graph graph(String name) { return graph(root().resolve("samples").resolve(name)); }
+
+    /** DSL lines from the files the origins name; "std" is the prelude on the class path. */
+    public static final SourceLines LINES = new SourceLines() {
+        private final Map<String, List<String>> files = new ConcurrentHashMap<>();
+
+        @Override public Optional<String> line(hyenac.ir.Origin o) {
+            List<String> text = files.computeIfAbsent(o.file(), Samples::read);
+            return o.line() >= 1 && o.line() <= text.size() ? Optional.of(text.get(o.line() - 1)) : Optional.empty();
+        }
+    };
+
+    private static List<String> read(String file) {
+        try {
+            if (file.equals("std")) {
+                try (InputStream in = Samples.class.getResourceAsStream("/hyenac/dsl/std.hyena")) {
+                    return in == null ? List.of() : new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+                }
+            }
+            Path p = Path.of(file);
+            return Files.exists(p) ? Files.readAllLines(p) : List.of();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package hyenac.backends.codegen.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import hyenac.backends.codegen.KernelSource;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.Samples;
+import hyenac.backends.codegen.cache.KernelCompileException;
+import hyenac.backends.codegen.kernels.Attention;
+import hyenac.backends.codegen.kernels.CausalConv;
+import hyenac.backends.codegen.kernels.Channels;
+import hyenac.backends.codegen.kernels.Decode;
+import hyenac.backends.codegen.kernels.GeneratedKernel;
+import hyenac.backends.codegen.kernels.Pointwise;
+import hyenac.backends.codegen.kernels.Rope;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every kernel the generator can emit for every sample, in bf16 and fp32, compiles with nvcc for sm_90 with
+ * no error and no warning (front end and ptxas); so do a few kernels no sample needs yet ({@link #extras}).
+ * Identical kernels compile once; the new kernels of each (sample, precision) go to nvcc as one translation
+ * unit, the units in parallel.
+ */
+class CompileCheckTest {
+    static final String ARCH = "sm_90";
+
+    private record Unit(String name, List<String> sources) {}
+
+    /** Kernels the generator can emit that no sample needs (yet): ops, shapes and options the samples lack. */
+    static List<GeneratedKernel> extras(Precision p) {
+        List<GeneratedKernel> out = new ArrayList<>();
+        for (String op : List.of("sub", "scale", "neg", "identity", "relu")) out.add(Pointwise.generate(op, 96, p));
+        out.add(Channels.concat(List.of(64L, 32L), p));
+        out.add(CausalConv.direct(new CausalConv.Filter(96, 1000, 3, CausalConv.Taps.FIR, true), p));
+        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 16, 96, CausalConv.Taps.XCORR, true), "gelu", p));
+        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 5, 1, CausalConv.Taps.FIR, false), "relu", p));
+        out.add(Decode.firStep(new CausalConv.Filter(96, 1, 1, CausalConv.Taps.FIR, true), p));
+        out.add(Decode.kvAttend(1, 256, false, 1, p));
+        out.add(Decode.kvAttend(3, 96, true, 32, p));
+        out.add(Decode.modalScan(96, 64, false, p));
+        out.add(Attention.generate(3, 96, p));
+        out.add(Attention.generate(1, 256, p));
+        out.add(Rope.generate(3, 96, 0.5, p));
+        return out;
+    }
+
+    @Test
+    void everyKernelOfEverySampleCompilesForSm90WithoutWarnings() throws Exception {
+        Optional<Path> nvcc = NvccCompiler.locate();
+        Assumptions.assumeTrue(nvcc.isPresent(), "nvcc is not installed here (CI has it)");
+        NvccCompiler compiler = NvccCompiler.strict(nvcc.get(), ARCH);
+
+        Map<String, KernelSource> byCode = new LinkedHashMap<>();
+        Map<String, String> codeByEntry = new LinkedHashMap<>();
+        List<Unit> units = new ArrayList<>();
+        CudaKernels generator = new CudaKernels();
+        for (Path sample : Samples.all()) {
+            for (Precision p : Precision.values()) {
+                List<KernelSource> fresh = new ArrayList<>();
+                for (KernelSource k : generator.all(Samples.graph(sample), p)) {
+                    String before = codeByEntry.putIfAbsent(k.entry(), k.code());
+                    if (before != null && !before.equals(k.code())) fail("two different kernels are named " + k.entry());
+                    if (byCode.putIfAbsent(k.code(), k) == null) fresh.add(k);
+                }
+                if (!fresh.isEmpty()) {
+                    units.add(new Unit(sample.getFileName().toString().replace(".hyena", "") + "-" + p.suffix(), fresh.stream().map(KernelSource::text).toList()));
+                }
+            }
+        }
+        for (Precision p : Precision.values()) {
+            List<String> fresh = new ArrayList<>();
+            for (GeneratedKernel k : extras(p)) {
+                String code = k.kernel().render(CudaDialect.INSTANCE);
+                String before = codeByEntry.putIfAbsent(k.entry(), code);
+                if (before != null && !before.equals(code)) fail("two different kernels are named " + k.entry());
+                if (before == null) fresh.add(code);
+            }
+            units.add(new Unit("extras-" + p.suffix(), fresh));
+        }
+        Set<String> kinds = new TreeSet<>();
+        byCode.values().forEach(k -> kinds.add(k.name()));
+        assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "embedding", "fir_prefill", "fir_step",
+                "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "rmsnorm", "rope", "silu", "split")), kinds);
+
+        Path keep = Path.of("target", "kernel-check");
+        Files.createDirectories(keep);
+        List<String> failures = new ArrayList<>();
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<String>> results = new ArrayList<>();
+            for (Unit u : units) {
+                StringBuilder tu = new StringBuilder();
+                for (String k : u.sources()) tu.append(k).append('\n');
+                Files.writeString(keep.resolve(u.name() + ".cu"), tu);
+                results.add(pool.submit(() -> {
+                    try {
+                        byte[] cubin = compiler.compile(u.name(), tu.toString());
+                        return cubin.length > 0 ? null : u.name() + ": empty cubin";
+                    } catch (KernelCompileException e) {
+                        return u.name() + " (" + keep.resolve(u.name() + ".cu").toAbsolutePath() + "):\n" + e.log();
+                    }
+                }));
+            }
+            for (Future<String> r : results) {
+                String failure = r.get();
+                if (failure != null) failures.add(failure);
+            }
+        }
+        assertTrue(failures.isEmpty(), failures.size() + " of " + units.size() + " translation units failed:\n" + String.join("\n\n", failures));
+        System.out.println("compile check: " + codeByEntry.size() + " distinct kernels in " + units.size() + " translation units, " + compiler.identity()
+                + ", " + ARCH);
+    }
+}

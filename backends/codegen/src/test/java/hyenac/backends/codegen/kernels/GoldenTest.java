@@ -1,0 +1,101 @@
+package hyenac.backends.codegen.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import hyenac.backends.codegen.KernelSource;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.Samples;
+import hyenac.backends.codegen.cuda.CudaDialect;
+import hyenac.backends.codegen.cuda.CudaKernels;
+import hyenac.ir.Graph;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One kernel of each kind as text, against golden files in src/test/resources/golden; after an intended
+ * change, regenerate them with {@code -Dhyenac.updateGoldens=true} and read the diff.
+ */
+class GoldenTest {
+    static Path goldens() { return Samples.root().resolve("backends/codegen/src/test/resources/golden"); }
+
+    /** The first kernel of every kind for sh2-tiny in bf16, the silu-gated core of custom-ops, fp32 and a few kinds the samples lack. */
+    static Map<String, String> expected() {
+        Map<String, String> out = new LinkedHashMap<>();
+        CudaKernels cuda = new CudaKernels(Samples.LINES);
+        Map<String, KernelSource> firstOfKind = new LinkedHashMap<>();
+        for (KernelSource k : cuda.all(Samples.graph("sh2-tiny.hyena"), Precision.BF16)) firstOfKind.putIfAbsent(k.name(), k);
+        for (KernelSource k : firstOfKind.values()) out.put(k.entry(), relative(k.text()));
+        for (KernelSource k : cuda.all(Samples.graph("custom-ops.hyena"), Precision.BF16)) {
+            if (k.name().equals("hyena_core") || k.name().equals("silu")) out.putIfAbsent(k.entry(), relative(k.text()));
+        }
+        KernelSource fp32 = cuda.all(Samples.graph("sh2-tiny.hyena"), Precision.FP32).stream().filter(k -> k.name().equals("rmsnorm")).findFirst().orElseThrow();
+        out.put(fp32.entry(), relative(fp32.text()));
+        for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate("scale", 64, Precision.FP32),
+                Pointwise.generate("relu", 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
+                Rope.generate(32, 128, 128, Precision.BF16))) {
+            out.put(k.entry(), k.kernel().render(CudaDialect.INSTANCE));
+        }
+        return out;
+    }
+
+    private static String relative(String text) { return text.replace(Samples.root() + "/", ""); }
+
+    @Test
+    void kernelsMatchTheirGoldens() throws IOException {
+        Map<String, String> expected = expected();
+        Path dir = goldens();
+        boolean update = Boolean.getBoolean("hyenac.updateGoldens");
+        Files.createDirectories(dir);
+        List<String> stale = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String entry = f.getFileName().toString().replaceFirst("\\.cu$", "");
+                if (!expected.containsKey(entry)) {
+                    if (update) Files.delete(f);
+                    else stale.add(f.getFileName().toString());
+                }
+            }
+        }
+        assertTrue(stale.isEmpty(), "goldens no kernel produces (run with -Dhyenac.updateGoldens=true): " + stale);
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            Path golden = dir.resolve(e.getKey() + ".cu");
+            if (update || !Files.exists(golden)) Files.writeString(golden, e.getValue());
+            assertEquals(Files.readString(golden), e.getValue(), e.getKey() + ": run with -Dhyenac.updateGoldens=true after an intended change");
+        }
+        assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "embedding", "fir_prefill",
+                "fir_step", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "relu", "rmsnorm", "rope", "scale", "silu",
+                "split")), new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
+    }
+
+    private static String kind(String entry) {
+        for (String k : List.of("causal_attention", "causal_conv", "fir_prefill", "fir_step", "hyena_core", "kv_attend", "modal_filter", "modal_scan")) {
+            if (entry.startsWith(k + "_")) return k;
+        }
+        return entry.substring(0, entry.indexOf('_'));
+    }
+
+    @Test
+    void theSameGraphGivesTheSameTextAndTextIsAscii() {
+        for (Path sample : Samples.all()) {
+            Graph g = Samples.graph(sample);
+            for (Precision p : Precision.values()) {
+                List<String> first = new CudaKernels(Samples.LINES).all(g, p).stream().map(KernelSource::text).toList();
+                List<String> second = new CudaKernels(Samples.LINES).all(g, p).stream().map(KernelSource::text).toList();
+                assertEquals(first, second, sample + " " + p);
+                for (String text : first) {
+                    assertTrue(StandardCharsets.US_ASCII.newEncoder().canEncode(text), "non-ASCII in a kernel of " + sample + ":\n" + text);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+// Test shim: just enough of CUDA to run generated kernels on the CPU with a host C++20 compiler.
+// Blocks run one after another; the threads of a block run as OS threads meeting at a std::barrier,
+// so __syncthreads() and __shared__ (function statics, one block at a time) behave as on a GPU.
+// Included in place of <cuda_bf16.h>, and first in every emulated translation unit.
+#pragma once
+#include <barrier>
+#include <cstdint>
+#include <cstring>
+#include <math.h>
+
+#define __global__
+#define __launch_bounds__(n)
+#define __restrict__ __restrict
+#define __shared__ static
+
+struct uint3_ { unsigned x, y, z; };
+inline thread_local uint3_ threadIdx;
+inline uint3_ blockIdx, blockDim, gridDim;
+inline std::barrier<>* block_barrier;
+
+inline void __syncthreads() { block_barrier->arrive_and_wait(); }
+
+inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
+inline double __longlong_as_double(long long i) { double d; std::memcpy(&d, &i, 8); return d; }
+
+struct __nv_bfloat16 { uint16_t bits; };
+
+inline float __bfloat162float(__nv_bfloat16 h) {
+    uint32_t u = uint32_t(h.bits) << 16;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+
+// round to nearest, ties to even; NaN stays NaN
+inline __nv_bfloat16 __float2bfloat16_rn(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return __nv_bfloat16{uint16_t((u >> 16) | 0x40)};
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return __nv_bfloat16{uint16_t(u >> 16)};
+}
