@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.diag.Code;
-import hyenac.dsl.diag.Diagnostic;
 import hyenac.dsl.diag.HumanRenderer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -114,7 +113,4 @@ class DiagnosticExamplesTest {
     static Path importExamples() {
         return TestFiles.root().resolve("compiler/src/test/resources/diagnostics/import");
     }
-
-    @SuppressWarnings("unused")
-    private static boolean isSyntax(Diagnostic d) { return d.code().ordinal() < Code.HY0100.ordinal(); }
 }
