@@ -799,13 +799,16 @@ final class Evaluator {
         var guess = Suggest.closest(id.name(), candidates);
         if (guess.isPresent()) {
             d = d.withFix("did you mean `" + guess.get() + "`?", id.span(), guess.get());
-        } else if (STD_NAMES.contains(id.name()) && scope.module.imports().stream().noneMatch(Module::isLibrary)) {
+        } else if (StdNames.ALL.contains(id.name()) && scope.module.imports().stream().noneMatch(Module::isLibrary)) {
             d = d.withNote("`" + id.name() + "` is defined in the prelude: add `import \"std\"`");
         }
         report(d);
     }
 
-    private static final Set<String> STD_NAMES = Set.of("hyena_se", "hyena_mr", "hyena_li", "attention", "gated_mlp", "prenorm");
+    /** What the prelude declares, read from the prelude itself (once), for the "add import" hint. */
+    private static final class StdNames {
+        static final Set<String> ALL = Set.copyOf(new ModuleLoader(new Diagnostics()).prelude().declared().keySet());
+    }
 
     private Value negate(Value v, Ast.Neg n, Scope scope) {
         return switch (v) {
