@@ -181,7 +181,6 @@ final class Evaluator {
     Elaborated.Model model(Module module, Ast.ModelDecl decl) {
         Scope scope = new Scope(module, null, false);
         Map<String, Value.Arg> props = new LinkedHashMap<>();
-        record Override(Ast.Assign stmt, long index, List<Ast.Ident> fields, Value value) {}
         List<Override> overrides = new ArrayList<>();
 
         for (Ast.Stmt stmt : decl.body()) {
@@ -213,27 +212,8 @@ final class Evaluator {
                         setProperty(decl, scope, props, target.root(), assign.value());
                         continue;
                     }
-                    if (!target.root().name().equals("layers") || !(target.selectors().getFirst() instanceof Ast.Index idx)) {
-                        report(Diagnostic.of(Code.HY0315, target.span(), target.span().text())
-                                .withNote("only layers can be overridden, as in `layers[0].mlp.act = gelu`"));
-                        continue;
-                    }
-                    List<Ast.Ident> fields = new ArrayList<>();
-                    boolean ok = true;
-                    for (Ast.Selector sel : target.selectors().subList(1, target.selectors().size())) {
-                        if (sel instanceof Ast.Field f) fields.add(f.name());
-                        else {
-                            // Once, quoting the target up to this selector: a long chain made this quadratic.
-                            report(Code.HY0315, sel.span(), new Span(sel.span().file(), target.span().start(), sel.span().end()).text());
-                            ok = false;
-                            break;
-                        }
-                    }
-                    Value index = eval(idx.index(), scope);
-                    Value value = eval(assign.value(), scope);
-                    if (!ok) continue;
-                    if (index instanceof Value.Int i) overrides.add(new Override(assign, i.value(), fields, value));
-                    else if (!(index instanceof Value.Unknown)) report(Code.HY0300, idx.index().span(), "a layer index (int)", describe(index));
+                    Override o = readOverride(target, assign, scope);
+                    if (o != null) overrides.add(o);
                 }
             }
         }
@@ -303,6 +283,34 @@ final class Evaluator {
         }
         warnUnused(scope);
         return elaborate(decl, layerOps, vocab, width, context);
+    }
+
+    /** {@code layers[index].fields… = value}, to apply once the layers exist. */
+    private record Override(Ast.Assign stmt, long index, List<Ast.Ident> fields, Value value) {}
+
+    /** Reads an override statement; null (after a diagnostic) when it is not one. */
+    private Override readOverride(Ast.Target target, Ast.Assign assign, Scope scope) {
+        if (!target.root().name().equals("layers") || !(target.selectors().getFirst() instanceof Ast.Index idx)) {
+            report(Diagnostic.of(Code.HY0315, target.span(), target.span().text())
+                    .withNote("only layers can be overridden, as in `layers[0].mlp.act = gelu`"));
+            return null;
+        }
+        List<Ast.Ident> fields = new ArrayList<>();
+        for (Ast.Selector sel : target.selectors().subList(1, target.selectors().size())) {
+            if (!(sel instanceof Ast.Field f)) {
+                // Once, quoting the target up to this selector: a long chain made this quadratic.
+                report(Code.HY0315, sel.span(), new Span(sel.span().file(), target.span().start(), sel.span().end()).text());
+                eval(idx.index(), scope);
+                eval(assign.value(), scope);
+                return null;
+            }
+            fields.add(f.name());
+        }
+        Value index = eval(idx.index(), scope);
+        Value value = eval(assign.value(), scope);
+        if (index instanceof Value.Int i) return new Override(assign, i.value(), fields, value);
+        if (!(index instanceof Value.Unknown)) report(Code.HY0300, idx.index().span(), "a layer index (int)", describe(index));
+        return null;
     }
 
     /** The model properties a user may set. */
