@@ -1,6 +1,9 @@
 package hyenac.conformance;
 
+import hyenac.backends.codegen.Precision;
 import hyenac.backends.cpu.CpuExecutor;
+import hyenac.backends.cuda.CudaException;
+import hyenac.backends.cuda.CudaExecutor;
 import hyenac.compiler.ToGraph;
 import hyenac.compiler.passes.PassManager;
 import hyenac.dsl.check.Checker;
@@ -19,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +51,35 @@ public final class VortexConformance {
 
     public record CaseResult(String file, String kind, List<Check> checks, List<String> notes, String error) {
         public boolean ok() { return error == null && !checks.isEmpty() && checks.stream().allMatch(Check::ok); }
+
+        /** A case the target cannot run yet (not a failure of what it can run). */
+        public boolean unsupported() { return error != null && error.startsWith(UNSUPPORTED); }
+    }
+
+    static final String UNSUPPORTED = "not supported on ";
+
+    /** The backend that runs the parallel passes; decode runs on the CPU only for now. */
+    public enum Target {
+        CPU, CUDA;
+
+        public static Target of(String name) {
+            return switch (name) {
+                case "cpu" -> CPU;
+                case "cuda" -> CUDA;
+                default -> throw new IllegalArgumentException("unknown target `" + name + "`; targets: cpu, cuda");
+            };
+        }
+
+        String spelling() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
+    /** One stateless parallel pass on the target (a CUDA executor opens and closes the GPU per call). */
+    static Map<Integer, float[]> forwardOn(Target target, Graph g, WeightStore weights, int batch, int length, long[] tokens,
+                                           Map<Integer, float[]> given, Collection<Integer> wanted) {
+        if (target == Target.CPU) return new CpuExecutor(g, weights).run(batch, length, tokens, given, wanted);
+        try (CudaExecutor exec = new CudaExecutor(g, weights, Precision.FP32)) {
+            return exec.run(batch, length, tokens, given, wanted);
+        }
     }
 
     /** Reference tensor → our probe, per block kind. {@code %} stands for the layer's probe prefix. */
@@ -64,33 +97,43 @@ public final class VortexConformance {
         return run(dir, UnaryOperator.identity());
     }
 
+    public static List<CaseResult> run(Path dir, Target target) throws IOException {
+        return run(dir, UnaryOperator.identity(), target);
+    }
+
     /**
      * As {@link #run(Path)}, with each imported spec rewritten before it is checked (tests use it to
      * swap the prelude's operators for user-defined copies).
      */
     public static List<CaseResult> run(Path dir, UnaryOperator<String> rewrite) throws IOException {
+        return run(dir, rewrite, Target.CPU);
+    }
+
+    public static List<CaseResult> run(Path dir, UnaryOperator<String> rewrite, Target target) throws IOException {
         List<CaseResult> results = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
                 if (f.getFileName().toString().equals("model_weights.safetensors")) continue;
-                results.add(runCase(dir, f, rewrite));
+                results.add(runCase(dir, f, rewrite, target));
             }
         }
         return results;
     }
 
-    static CaseResult runCase(Path dir, Path file, UnaryOperator<String> rewrite) {
+    static CaseResult runCase(Path dir, Path file, UnaryOperator<String> rewrite, Target target) {
         String name = file.getFileName().toString();
         try (SafeTensorsFile st = SafeTensors.open(file)) {
             String kind = st.metadata().getOrDefault("case", "?");
             return switch (kind) {
-                case "hyena_se", "hyena_mr", "hyena_li" -> block(dir, st, kind, HYENA, rewrite);
-                case "attention" -> block(dir, st, kind, ATTENTION, rewrite);
-                case "model_forward" -> forward(dir, st, rewrite);
-                case "model_decode" -> decode(dir, st, rewrite);
+                case "hyena_se", "hyena_mr", "hyena_li" -> block(dir, st, kind, HYENA, rewrite, target);
+                case "attention" -> block(dir, st, kind, ATTENTION, rewrite, target);
+                case "model_forward" -> forward(dir, st, rewrite, target);
+                case "model_decode" -> target == Target.CPU ? decode(dir, st, rewrite)
+                        : new CaseResult(name, kind, List.of(), List.of(), UNSUPPORTED + target.spelling() + ": decode runs on the cpu only for now");
                 default -> new CaseResult(name, kind, List.of(), List.of(), "unknown case kind `" + kind + "` in the metadata");
             };
-        } catch (WeightsException | IOException | IllegalArgumentException | IllegalStateException e) {
+        } catch (WeightsException | IOException | IllegalArgumentException | IllegalStateException | CudaException
+                 | hyenac.backends.cuda.CudaUnavailableException e) {
             return new CaseResult(name, "?", List.of(), List.of(), e.getMessage());
         }
     }
@@ -113,7 +156,8 @@ public final class VortexConformance {
         return new Built(g, imported.vortexBlocks());
     }
 
-    private static CaseResult block(Path dir, SafeTensorsFile st, String kind, Map<String, String> probes, UnaryOperator<String> rewrite) throws IOException {
+    private static CaseResult block(Path dir, SafeTensorsFile st, String kind, Map<String, String> probes, UnaryOperator<String> rewrite,
+                                    Target target) throws IOException {
         String name = st.path().getFileName().toString();
         Built built = build(dir, st, kind.equals("attention") ? "op_attention_config.yml" : "op_config.yml", rewrite);
         int vortexBlock = Integer.parseInt(st.metadata().get("layer_idx"));
@@ -139,12 +183,11 @@ public final class VortexConformance {
                 notes.add(t + ": not a value of the graph (computed inside a primitive)");
             }
         }
-        Map<Integer, float[]> got = new CpuExecutor(built.graph(), weights)
-                .run(batch, length, null, Map.of(input, st.floats("input.u")), wanted.values());
+        Map<Integer, float[]> got = forwardOn(target, built.graph(), weights, batch, length, null, Map.of(input, st.floats("input.u")), wanted.values());
         return new CaseResult(name, kind, compare(st, wanted, got), notes, null);
     }
 
-    private static CaseResult forward(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite) throws IOException {
+    private static CaseResult forward(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite, Target target) throws IOException {
         String name = st.path().getFileName().toString();
         Built built = build(dir, st, "model_config.yml", rewrite);
         Path weightsFile = dir.resolve("model_weights.safetensors");
@@ -162,7 +205,7 @@ public final class VortexConformance {
                 String t = "inter.hidden.layer" + built.blocks().get(i);
                 if (st.contains(t)) wanted.put(t, probes.get("layers." + i));
             }
-            Map<Integer, float[]> got = new CpuExecutor(built.graph(), weights).run(batch, length, st.longs("input.tokens"), Map.of(), wanted.values());
+            Map<Integer, float[]> got = forwardOn(target, built.graph(), weights, batch, length, st.longs("input.tokens"), Map.of(), wanted.values());
             return new CaseResult(name, "model_forward", compare(st, wanted, got), List.of(), null);
         }
     }

@@ -1,6 +1,7 @@
 package hyenac.backends.cuda;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -59,6 +60,12 @@ public final class KernelArgs {
     /** A float. */
     public KernelArgs f32(float v) {
         values.set(JAVA_FLOAT, next(), v);
+        return this;
+    }
+
+    /** A double. */
+    public KernelArgs f64(double v) {
+        values.set(JAVA_DOUBLE, next(), v);
         return this;
     }
 

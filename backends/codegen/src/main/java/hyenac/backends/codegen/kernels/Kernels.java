@@ -60,6 +60,11 @@ public class Kernels {
         return decode(g, n, p).stream().map(k -> source(k, List.of(new Site(List.of(n))))).toList();
     }
 
+    /** A kernel made outside the node mapping (e.g. a launcher's own specialisation) as the source of one node. */
+    public KernelSource forKernel(GeneratedKernel k, Node n) {
+        return source(k, List.of(new Site(List.of(n))));
+    }
+
     public KernelSource hyenaCore(Graph g, HyenaCore.Match m, Precision p) {
         return source(core(g, m, p), List.of(site(g, m)));
     }

@@ -1,0 +1,27 @@
+package hyenac.backends.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import hyenac.backends.codegen.Precision;
+import hyenac.ir.Graph;
+import hyenac.runtime.weights.WeightStore;
+import org.junit.jupiter.api.Test;
+
+/** What the executor does on a machine without a GPU (the GPU side is checked by GpuCheck). */
+class CudaExecutorTest {
+    @Test
+    void withoutAGpuConstructionFailsCleanly() {
+        assumeFalse(Libs.hasGpu(), "this machine has a GPU");
+        Graph g = NodePlanTest.graph("sh2-tiny.hyena");
+        var e = assertThrows(CudaUnavailableException.class, () -> new CudaExecutor(g, WeightStore.random(g, 1), Precision.FP32));
+        assertTrue(e.getMessage().endsWith("use --target cpu"), e.getMessage());
+    }
+
+    @Test
+    void bf16IsNotYetSupported() {
+        Graph g = NodePlanTest.graph("sh2-tiny.hyena");
+        assertThrows(UnsupportedOperationException.class, () -> new CudaExecutor(g, WeightStore.random(g, 1), Precision.BF16));
+    }
+}

@@ -1,0 +1,124 @@
+package hyenac.backends.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import hyenac.backends.codegen.CType;
+import hyenac.backends.codegen.KernelParam;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.cuda.CudaKernels;
+import hyenac.backends.cuda.NodePlan.Arg;
+import hyenac.backends.cuda.NodePlan.Step;
+import hyenac.compiler.Compilation;
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Argument binding for every op of the sample models, without a device. */
+class NodePlanTest {
+    static final int B = 2, L = 100;
+
+    static Graph graph(String sample) {
+        Path root = Path.of(System.getProperty("hyenac.root", "../..")).toAbsolutePath().normalize();
+        Compilation.Result r = Compilation.compile(root.resolve("samples").resolve(sample), null);
+        if (!r.ok()) throw new IllegalStateException(sample + " does not compile: " + r.checked().diagnostics().all());
+        return r.graph();
+    }
+
+    private static List<Step> plan(Graph g, Node n) {
+        return NodePlan.of(g, n, new CudaKernels(), Precision.FP32, name -> Optional.empty(), B, L);
+    }
+
+    @Test
+    void everyNodeOfTheSamplesBindsEveryParameterWithTheRightKind() {
+        Set<String> ops = new HashSet<>();
+        for (String sample : List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena")) {
+            Graph g = graph(sample);
+            for (Node n : g.nodes()) {
+                ops.add(n.op());
+                for (Step s : plan(g, n)) {
+                    if (!(s instanceof Step.Launch l)) continue;
+                    assertEquals(l.kernel().params().size(), l.args().size(), l.kernel().entry());
+                    for (int i = 0; i < l.args().size(); i++) {
+                        KernelParam p = l.kernel().params().get(i);
+                        Arg a = l.args().get(i);
+                        assertEquals(p.type() instanceof CType.Pointer, a.isPointer(), l.kernel().entry() + " " + p.name());
+                        // a written pointer is a result or scratch, never a weight or an operand
+                        if (p.type() instanceof CType.Pointer ptr && !ptr.readOnly()) {
+                            assertTrue(a instanceof Arg.Scratch || a instanceof Arg.Value v && n.results().contains(v.id()),
+                                    l.kernel().entry() + " writes " + a);
+                        }
+                        if (a instanceof Arg.Weight w) assertTrue(n.weights().containsValue(w.name()), w.name());
+                    }
+                }
+            }
+        }
+        assertTrue(ops.containsAll(Set.of("embedding", "rmsnorm", "linear", "unembed", "causal_conv", "modal_conv", "causal_attention")), ops.toString());
+    }
+
+    @Test
+    void linearAndUnembedAreGemmsOverAllRows() {
+        Graph g = graph("transformer-tiny.hyena");
+        Node unembed = g.nodes().stream().filter(n -> n.op().equals("unembed")).findFirst().orElseThrow();
+        Step.Gemm gm = assertInstanceOf(Step.Gemm.class, plan(g, unembed).getFirst());
+        assertEquals(B * L, gm.m());
+        assertEquals(g.value(unembed.results().getFirst()).type().channels(), gm.n());
+        assertEquals(g.value(unembed.operands().getFirst()).type().channels(), gm.k());
+        assertEquals(null, gm.bias());
+    }
+
+    @Test
+    void modalConvMaterialisesItsFilterThenConvolvesWithLengthL() {
+        Graph g = graph("sh2-tiny.hyena");
+        Node modal = g.nodes().stream().filter(n -> n.op().equals("modal_conv")).findFirst().orElseThrow();
+        List<Step> steps = plan(g, modal);
+        assertEquals(2, steps.size());
+        Step.Launch filter = (Step.Launch) steps.get(0), conv = (Step.Launch) steps.get(1);
+        assertTrue(filter.kernel().entry().startsWith("modal_filter"), filter.kernel().entry());
+        assertTrue(conv.kernel().entry().contains("_k" + L + "_"), conv.kernel().entry());
+        Arg written = filter.args().get(index(filter, "h"));
+        assertEquals(written, conv.args().get(index(conv, "h")));
+        assertEquals(new Arg.Value(modal.operands().getFirst()), conv.args().get(index(conv, "x")));
+        assertEquals(new Arg.Int(L), conv.args().get(index(conv, "length")));
+    }
+
+    @Test
+    void attentionRotatesQueriesAndKeysIntoScratchFirst() {
+        Graph g = graph("transformer-tiny.hyena");
+        Node att = g.nodes().stream().filter(n -> n.op().equals("causal_attention")).findFirst().orElseThrow();
+        List<Step> steps = plan(g, att);
+        Step.Launch last = (Step.Launch) steps.getLast();
+        assertEquals(new Arg.Value(att.operands().get(2)), last.args().get(index(last, "v")));
+        if ("rope".equals(att.attrs().get("rope"))) {
+            assertEquals(3, steps.size());
+            Step.Launch q = (Step.Launch) steps.get(0);
+            assertEquals(q.args().get(index(q, "y")), last.args().get(index(last, "q")));
+            assertFalse(q.args().get(index(q, "y")) instanceof Arg.Value);
+        }
+    }
+
+    @Test
+    void aParameterNothingBindsIsAnError() {
+        Graph g = graph("sh2-tiny.hyena");
+        Node norm = g.nodes().stream().filter(n -> n.op().equals("rmsnorm")).findFirst().orElseThrow();
+        var k = new CudaKernels().forNode(g, norm, Precision.FP32).getFirst();
+        var e = assertThrows(IllegalStateException.class, () -> NodePlan.bind(k, norm, B, L, Map.of("x", new Arg.Value(1))));
+        assertTrue(e.getMessage().contains("`scale`"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> NodePlan.bind(k, norm, B, L,
+                Map.of("x", new Arg.Int(3), "scale", new Arg.Weight("s"), "y", new Arg.Value(2))));
+    }
+
+    private static int index(Step.Launch l, String param) {
+        for (int i = 0; i < l.kernel().params().size(); i++) if (l.kernel().params().get(i).name().equals(param)) return i;
+        throw new AssertionError(l.kernel().entry() + " has no parameter " + param);
+    }
+}

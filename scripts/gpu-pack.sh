@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run HERE (the build machine): builds the jars GpuCheck needs and a small JRE into .device/ (gitignored),
+# for scripts/gpu-check.sh to run on a GPU machine that has neither Maven nor Java.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
+export JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
+
+# package the reactor modules and list the class path (siblings resolve to their target/ jars, the rest to ~/.m2)
+mvn -q -B -o -pl conformance -am package -DskipTests dependency:build-classpath \
+    -Dmdep.outputFile=target/gpu-classpath.txt -Dmdep.includeScope=runtime
+rm -rf .device && mkdir -p .device/lib
+cp conformance/target/hyenac-conformance-*.jar .device/lib/
+tr ':' '\n' < conformance/target/gpu-classpath.txt | grep -v -e junit -e opentest4j -e apiguardian | while read -r jar; do
+    [ -n "$jar" ] && cp "$jar" .device/lib/
+done
+
+# the JRE: java.base for the executor and FFM, the Vector API for the CPU reference kernels
+"$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector --strip-debug --no-header-files --no-man-pages \
+    --compress=zip-9 --output .device/jre
+tar -C .device -cJf .device/jre.tar.xz jre && rm -rf .device/jre
+
+# the vortex reference set, when this machine has it (the GPU machine sees only the working tree)
+for d in ../shared/conformance/vortex /work/shared/conformance/vortex; do
+    if [ -d "$d" ]; then cp -r "$d" .device/vortex; break; fi
+done
+du -sh .device
