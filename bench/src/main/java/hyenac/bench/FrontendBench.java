@@ -3,8 +3,7 @@ package hyenac.bench;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import hyenac.compiler.ToGraph;
-import hyenac.compiler.passes.PassManager;
+import hyenac.compiler.Compilation;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
@@ -67,7 +66,7 @@ public final class FrontendBench {
         Checker.Result r = Checker.check(List.of(spec));
         if (!r.ok() || r.models().isEmpty()) throw new IllegalStateException(spec + " does not check clean");
         Elaborated.Model m = r.models().getFirst();
-        Explain.of(PassManager.standard().run(ToGraph.of(m)), m.context());
+        Explain.of(Compilation.lower(m), m.context());
     }
 
     static JsonObject stats(double[] ms) {

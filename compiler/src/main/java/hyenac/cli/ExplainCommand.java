@@ -3,8 +3,7 @@ package hyenac.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import hyenac.compiler.ToGraph;
-import hyenac.compiler.passes.PassManager;
+import hyenac.compiler.Compilation;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
@@ -61,7 +60,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         for (Elaborated.Model m : models) {
             // The numbers come from the graph the backends run, after the standard passes.
-            Explain.Report report = Explain.of(PassManager.standard().run(ToGraph.of(m)), context != null ? context : m.context());
+            Explain.Report report = Explain.of(Compilation.lower(m), context != null ? context : m.context());
             if (json) out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(json(report)));
             else table(report, out);
         }

@@ -17,11 +17,20 @@ public final class Compilation {
     private Compilation() {}
 
     public static Result compile(Path spec, String modelName) {
-        Checker.Result checked = Checker.check(List.of(spec));
+        return of(Checker.check(List.of(spec)), modelName);
+    }
+
+    /** The rest of the pipeline for a spec already checked (text held in memory, an imported config). */
+    public static Result of(Checker.Result checked, String modelName) {
         if (!checked.ok()) return new Result(checked, null, null);
         Elaborated.Model model = checked.models().stream()
                 .filter(m -> modelName == null || m.name().equals(modelName)).findFirst().orElse(null);
         if (model == null) return new Result(checked, null, null);
-        return new Result(checked, model, PassManager.standard().run(ToGraph.of(model)));
+        return new Result(checked, model, lower(model));
+    }
+
+    /** A checked model to its graph after the standard passes: the one place the pipeline is run. */
+    public static Graph lower(Elaborated.Model model) {
+        return PassManager.standard().run(ToGraph.of(model));
     }
 }

@@ -4,8 +4,7 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.cpu.CpuExecutor;
 import hyenac.backends.cuda.CudaException;
 import hyenac.backends.cuda.CudaExecutor;
-import hyenac.compiler.ToGraph;
-import hyenac.compiler.passes.PassManager;
+import hyenac.compiler.Compilation;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.diag.Diagnostic;
 import hyenac.dsl.diag.HumanRenderer;
@@ -148,11 +147,13 @@ public final class VortexConformance {
                 : new SourceFile(st.path() + "#config", st.metadata().getOrDefault("config", "")); // JSON is YAML
         VortexImporter.Result imported = VortexImporter.convert(config);
         if (!imported.ok()) throw new IllegalStateException("the config does not import:\n" + render(imported.diagnostics().all()));
-        Checker.Result checked = Checker.checkSource(new SourceFile(config.name() + ".hyena", rewrite.apply(imported.hyena())), dir);
-        if (!checked.ok() || checked.models().isEmpty()) {
-            throw new IllegalStateException("the imported spec does not check:\n" + render(checked.diagnostics().all()));
+        // The same pipeline `hyenac run` uses, on the imported spec.
+        Compilation.Result compiled = Compilation.of(
+                Checker.checkSource(new SourceFile(config.name() + ".hyena", rewrite.apply(imported.hyena())), dir), null);
+        if (!compiled.ok()) {
+            throw new IllegalStateException("the imported spec does not check:\n" + render(compiled.checked().diagnostics().all()));
         }
-        Graph g = PassManager.standard().run(ToGraph.of(checked.models().getFirst()));
+        Graph g = compiled.graph();
         return new Built(g, imported.vortexBlocks());
     }
 

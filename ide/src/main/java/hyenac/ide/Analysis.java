@@ -1,7 +1,6 @@
 package hyenac.ide;
 
-import hyenac.compiler.ToGraph;
-import hyenac.compiler.passes.PassManager;
+import hyenac.compiler.Compilation;
 import hyenac.dsl.ast.Ast;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
@@ -52,7 +51,7 @@ final class Analysis {
         this.module = result.modules().isEmpty() ? null : result.modules().getFirst();
         this.index = new Index(module);
         for (Elaborated.Model m : result.models()) {
-            reports.put(m.name(), new Report(m, Explain.of(PassManager.standard().run(ToGraph.of(m)), m.context())));
+            reports.put(m.name(), new Report(m, Explain.of(Compilation.lower(m), m.context())));
         }
     }
 
