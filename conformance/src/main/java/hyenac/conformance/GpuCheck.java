@@ -23,11 +23,14 @@ import java.util.SplittableRandom;
  * nothing failed.
  *
  * <p>{@code java --enable-native-access=ALL-UNNAMED -cp … hyenac.conformance.GpuCheck [--samples DIR] [--vortex DIR]}
- * (defaults: {@code samples}, and the first of {@code .device/vortex}, {@code ../shared/conformance/vortex} that exists).
+ * Then each spec decodes on both executors (prefill of {@link #PROMPT} tokens, {@link #STEPS} greedy steps): logits
+ * per step within the same tolerance and identical tokens.
+ *
+ * <p>(defaults: {@code samples}, and the first of {@code .device/vortex}, {@code ../shared/conformance/vortex} that exists).
  */
 public final class GpuCheck {
     static final List<String> SPECS = List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena");
-    static final int B = 2, L = 100;
+    static final int B = 2, L = 100, PROMPT = 37, STEPS = 10;
 
     private GpuCheck() {}
 
@@ -54,6 +57,7 @@ public final class GpuCheck {
         }
         int failures = 0;
         for (String spec : SPECS) failures += sample(samples.resolve(spec));
+        for (String spec : SPECS) failures += decode(samples.resolve(spec));
         if (vortex == null) {
             System.out.println("SKIP vortex: no reference set found (pass --vortex DIR)");
         } else {
@@ -108,6 +112,69 @@ public final class GpuCheck {
             System.out.println("FAIL " + name + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** GPU prefill + greedy steps against the CPU's; each side picks its own tokens, which must agree. */
+    static int decode(Path spec) {
+        String name = spec.getFileName().toString();
+        try {
+            Compilation.Result c = Compilation.compile(spec, null);
+            if (!c.ok()) {
+                System.out.println("FAIL decode " + name + ": does not compile: " + c.checked().diagnostics().all());
+                return 1;
+            }
+            Graph g = c.graph();
+            WeightStore weights = WeightStore.random(g, 1);
+            int vocab = Math.toIntExact(g.value(g.outputs().getFirst()).type().channels());
+            SplittableRandom rng = new SplittableRandom(11);
+            long[] prompt = new long[B * PROMPT];
+            for (int i = 0; i < prompt.length; i++) prompt[i] = rng.nextLong(vocab);
+            CpuExecutor cpu = new CpuExecutor(g, weights);
+            List<float[]> ref = new ArrayList<>(), got = new ArrayList<>();
+            List<long[]> refTokens = new ArrayList<>(), gotTokens = new ArrayList<>();
+            ref.add(cpu.prefill(prompt, B, PROMPT));
+            refTokens.add(greedy(ref.getLast(), vocab));
+            for (int s = 0; s < STEPS; s++) {
+                ref.add(cpu.step(refTokens.getLast()));
+                refTokens.add(greedy(ref.getLast(), vocab));
+            }
+            long t0 = System.nanoTime();
+            String device;
+            try (CudaExecutor gpu = new CudaExecutor(g, weights, Precision.FP32)) {
+                device = gpu.device().name() + " " + gpu.arch();
+                got.add(gpu.prefill(prompt, B, PROMPT, PROMPT + STEPS));
+                gotTokens.add(greedy(got.getLast(), vocab));
+                for (int s = 0; s < STEPS; s++) {
+                    got.add(gpu.step(gotTokens.getLast()));
+                    gotTokens.add(greedy(got.getLast(), vocab));
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            int failed = 0;
+            List<String> lines = new ArrayList<>();
+            for (int s = 0; s <= STEPS; s++) {
+                double[] cmp = compare(got.get(s), ref.get(s));
+                boolean ok = cmp[0] <= VortexConformance.RELATIVE_TOLERANCE * cmp[1] && !Double.isNaN(cmp[0]);
+                boolean same = java.util.Arrays.equals(gotTokens.get(s), refTokens.get(s));
+                if (!ok || !same) failed++;
+                lines.add(String.format(Locale.ROOT, "  %-4s %-12s max|err| %.3e  max|ref| %.3e  rel %.2e  tokens %s%s", ok && same ? "ok" : "BAD",
+                        s == 0 ? "prefill" : "step " + s, cmp[0], cmp[1], cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1],
+                        java.util.Arrays.toString(gotTokens.get(s)), same ? "" : " vs the CPU's " + java.util.Arrays.toString(refTokens.get(s))));
+            }
+            System.out.printf(Locale.ROOT, "%s decode %s: prefill + %d greedy steps vs the CPU (B=%d, prompt %d, tolerance %.0e·max|ref|) on %s, %.1f s with compiles%n",
+                    failed == 0 ? "PASS" : "FAIL", name, STEPS, B, PROMPT, VortexConformance.RELATIVE_TOLERANCE, device, seconds);
+            lines.forEach(System.out::println);
+            return failed;
+        } catch (RuntimeException e) {
+            System.out.println("FAIL decode " + name + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static long[] greedy(float[] logits, int vocab) {
+        long[] t = new long[logits.length / vocab];
+        for (int b = 0; b < t.length; b++) t[b] = hyenac.runtime.text.Sampler.argmax(logits, b * vocab, vocab);
+        return t;
     }
 
     /** {max|got − ref|, max|ref|}; infinite error when a value is missing or has the wrong size. */

@@ -57,7 +57,7 @@ public final class VortexConformance {
 
     static final String UNSUPPORTED = "not supported on ";
 
-    /** The backend that runs the parallel passes; decode runs on the CPU only for now. */
+    /** The backend that runs the passes and the decode. */
     public enum Target {
         CPU, CUDA;
 
@@ -127,8 +127,7 @@ public final class VortexConformance {
                 case "hyena_se", "hyena_mr", "hyena_li" -> block(dir, st, kind, HYENA, rewrite, target);
                 case "attention" -> block(dir, st, kind, ATTENTION, rewrite, target);
                 case "model_forward" -> forward(dir, st, rewrite, target);
-                case "model_decode" -> target == Target.CPU ? decode(dir, st, rewrite)
-                        : new CaseResult(name, kind, List.of(), List.of(), UNSUPPORTED + target.spelling() + ": decode runs on the cpu only for now");
+                case "model_decode" -> decode(dir, st, rewrite, target);
                 default -> new CaseResult(name, kind, List.of(), List.of(), "unknown case kind `" + kind + "` in the metadata");
             };
         } catch (WeightsException | IOException | IllegalArgumentException | IllegalStateException | CudaException
@@ -216,7 +215,7 @@ public final class VortexConformance {
      * tokens exactly, each layer's per-step output, the recurrent states after the prefill and at the end,
      * and a stateless parallel pass over prompt ++ tokens (the same logits within tolerance).
      */
-    private static CaseResult decode(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite) throws IOException {
+    private static CaseResult decode(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite, Target target) throws IOException {
         String name = st.path().getFileName().toString();
         Built built = build(dir, st, "model_config.yml", rewrite);
         Graph g = built.graph();
@@ -234,35 +233,45 @@ public final class VortexConformance {
 
             List<Check> checks = new ArrayList<>();
             List<String> notes = new ArrayList<>();
-            CpuExecutor exec = new CpuExecutor(g, weights);
-            float[] logits = exec.prefill(prompt, batch, length);
-            compareStates(st, "state.prefill.", built, exec, length, checks, notes);
+            boolean cpu = target == Target.CPU;
+            CpuExecutor exec = cpu ? new CpuExecutor(g, weights) : null;
+            // on cuda the states stay on the device and a step returns only logits: states and per-layer outputs are not compared
+            CudaExecutor gpu = cpu ? null : new CudaExecutor(g, weights, Precision.FP32);
             float[][] ourLogits = new float[steps + 1][];
             long[][] ourTokens = new long[steps + 1][];
             Map<Integer, float[]> stepHidden = new HashMap<>();
             List<Integer> layerOutputs = new ArrayList<>();
             for (int i = 0; i < built.blocks().size(); i++) layerOutputs.add(g.probes().get("layers." + i));
-            for (int s = 0; s <= steps; s++) {
-                if (s > 0) {
-                    Map<Integer, float[]> out = exec.step(ourTokens[s - 1], layerOutputs);
-                    logits = out.get(g.outputs().getFirst());
-                    for (int v : layerOutputs) stepHidden.computeIfAbsent(v, k -> new float[batch * steps * width(g, v)]);
-                    for (int v : layerOutputs) place(stepHidden.get(v), out.get(v), batch, steps, s - 1, width(g, v));
+            try {
+                float[] logits = cpu ? exec.prefill(prompt, batch, length) : gpu.prefill(prompt, batch, length, length + steps + 1);
+                if (cpu) compareStates(st, "state.prefill.", built, exec, length, checks, notes);
+                else notes.add("cuda: states and per-step layer outputs stay on the device and are not compared");
+                for (int s = 0; s <= steps; s++) {
+                    if (s > 0 && !cpu) {
+                        logits = gpu.step(ourTokens[s - 1]);
+                    } else if (s > 0) {
+                        Map<Integer, float[]> out = exec.step(ourTokens[s - 1], layerOutputs);
+                        logits = out.get(g.outputs().getFirst());
+                        for (int v : layerOutputs) stepHidden.computeIfAbsent(v, k -> new float[batch * steps * width(g, v)]);
+                        for (int v : layerOutputs) place(stepHidden.get(v), out.get(v), batch, steps, s - 1, width(g, v));
+                    }
+                    ourLogits[s] = logits;
+                    ourTokens[s] = new long[batch];
+                    for (int b = 0; b < batch; b++) ourTokens[s][b] = hyenac.runtime.text.Sampler.argmax(logits, b * vocab, vocab);
                 }
-                ourLogits[s] = logits;
-                ourTokens[s] = new long[batch];
-                for (int b = 0; b < batch; b++) ourTokens[s][b] = hyenac.runtime.text.Sampler.argmax(logits, b * vocab, vocab);
+                checks.add(check("output.step_logits", "decode", interleave(ourLogits, batch, vocab), refLogits));
+                long[] tokens = new long[batch * (steps + 1)];
+                for (int s = 0; s <= steps; s++) for (int b = 0; b < batch; b++) tokens[b * (steps + 1) + s] = ourTokens[s][b];
+                boolean same = java.util.Arrays.equals(tokens, refTokens);
+                checks.add(new Check("output.tokens", "greedy", same ? 0 : 1, 1, same));
+                for (int i = 0; i < built.blocks().size(); i++) {
+                    String t = "inter.step_hidden.layer" + built.blocks().get(i);
+                    if (cpu && st.contains(t)) checks.add(check(t, "layers." + i, stepHidden.get(layerOutputs.get(i)), st.floats(t)));
+                }
+                if (cpu) compareStates(st, "state.final.", built, exec, length + steps, checks, notes);
+            } finally {
+                if (gpu != null) gpu.close();
             }
-            checks.add(check("output.step_logits", "decode", interleave(ourLogits, batch, vocab), refLogits));
-            long[] tokens = new long[batch * (steps + 1)];
-            for (int s = 0; s <= steps; s++) for (int b = 0; b < batch; b++) tokens[b * (steps + 1) + s] = ourTokens[s][b];
-            boolean same = java.util.Arrays.equals(tokens, refTokens);
-            checks.add(new Check("output.tokens", "greedy", same ? 0 : 1, 1, same));
-            for (int i = 0; i < built.blocks().size(); i++) {
-                String t = "inter.step_hidden.layer" + built.blocks().get(i);
-                if (st.contains(t)) checks.add(check(t, "layers." + i, stepHidden.get(layerOutputs.get(i)), st.floats(t)));
-            }
-            compareStates(st, "state.final.", built, exec, length + steps, checks, notes);
 
             if (st.contains("check.parallel_logits")) {
                 int full = length + steps;
@@ -272,7 +281,7 @@ public final class VortexConformance {
                     for (int s = 0; s < steps; s++) sequence[b * full + length + s] = ourTokens[s][b];
                 }
                 int out = g.outputs().getFirst();
-                float[] all = new CpuExecutor(g, weights).run(batch, full, sequence, Map.of(), List.of(out)).get(out);
+                float[] all = forwardOn(target, g, weights, batch, full, sequence, Map.of(), List.of(out)).get(out);
                 float[] window = new float[batch * (steps + 1) * vocab];
                 for (int b = 0; b < batch; b++) {
                     System.arraycopy(all, (b * full + length - 1) * vocab, window, b * (steps + 1) * vocab, (steps + 1) * vocab);

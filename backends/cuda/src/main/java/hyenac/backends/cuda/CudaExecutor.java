@@ -37,6 +37,10 @@ import java.util.Set;
  * value, enqueues every node in graph order on the legacy stream, then downloads the wanted values. Every
  * CUDA failure surfaces as the bindings' exceptions.
  *
+ * <p>{@link #prefill} and {@link #step} generate as the CPU executor does: the prompt runs through the parallel
+ * pass, then each stateful node's device state (FIR ring, modal state, KV cache) is built from that pass; a step
+ * runs every stateful node through its codegen decode kernel and every other node with L = 1.
+ *
  * <p>Not thread-safe: one run at a time.
  */
 public final class CudaExecutor implements AutoCloseable {
@@ -59,6 +63,13 @@ public final class CudaExecutor implements AutoCloseable {
     private final Map<String, CublasLt.Matmul> matmuls = new HashMap<>();
     private long workspace;
     private boolean closed;
+
+    private enum Phase { PARALLEL, PREFILL, STEP }
+
+    /** Device state per name (see {@link NodePlan#states}), kept from {@link #prefill} through every {@link #step}. */
+    private final Map<String, Long> states = new HashMap<>();
+    private int decodeBatch;
+    private long position, capacity, steps;
 
     /** Opens GPU 0; no driver, library or GPU → {@link CudaUnavailableException}. */
     public CudaExecutor(Graph graph, WeightStore weights, Precision precision) {
@@ -101,6 +112,62 @@ public final class CudaExecutor implements AutoCloseable {
      * @param wanted value ids to return
      */
     public Map<Integer, float[]> run(int batch, int length, long[] tokens, Map<Integer, float[]> given, Collection<Integer> wanted) {
+        return forward(Phase.PARALLEL, batch, length, tokens, given, wanted);
+    }
+
+    /**
+     * Runs the prompt [batch, length] in parallel, then builds every stateful node's state on the device from
+     * that pass, as the CPU executor's prefill. Returns the logits at the last position, [batch, vocab].
+     */
+    public float[] prefill(long[] tokens, int batch, int length) {
+        return prefill(tokens, batch, length, length + 64);
+    }
+
+    /** As {@link #prefill(long[], int, int)}, with KV caches sized for {@code maxLength} tokens (they grow past it). */
+    public float[] prefill(long[] tokens, int batch, int length, int maxLength) {
+        if (closed) throw new IllegalStateException("the CUDA executor is closed");
+        ctx.makeCurrent();
+        freeStates();
+        position = 0;
+        decodeBatch = batch;
+        capacity = Math.max(maxLength, length + 1);
+        steps = 0;
+        for (Node n : graph.nodes()) {
+            if (!NodePlan.stateful(n)) continue;
+            for (var e : NodePlan.states(graph, n, batch, capacity).entrySet()) {
+                long p = d.memAlloc(4L * Math.max(1, e.getValue()), "state " + e.getKey());
+                states.put(e.getKey(), p);
+                // modal states start at zero (the scan adds to them); rings and caches are written before read
+                d.memsetD8(p, (byte) 0, 4L * e.getValue(), "state " + e.getKey());
+            }
+        }
+        int logits = graph.outputs().getFirst();
+        float[] all = forward(Phase.PREFILL, batch, length, tokens, Map.of(), List.of(logits)).get(logits);
+        position = length;
+        int vocab = Math.toIntExact(graph.value(logits).type().channels());
+        float[] last = new float[batch * vocab];
+        for (int b = 0; b < batch; b++) System.arraycopy(all, ((b + 1) * length - 1) * vocab, last, b * vocab, vocab);
+        return last;
+    }
+
+    /** One decode step for tokens [batch] at the next position through the device states; logits [batch, vocab]. */
+    public float[] step(long[] tokens) {
+        if (closed) throw new IllegalStateException("the CUDA executor is closed");
+        if (position == 0) throw new IllegalStateException("step before prefill");
+        ctx.makeCurrent();
+        if (position + 1 > capacity) growCaches(Math.max(2 * capacity, position + 1));
+        int logits = graph.outputs().getFirst();
+        float[] out = forward(Phase.STEP, decodeBatch, 1, tokens, Map.of(), List.of(logits)).get(logits);
+        position++;
+        steps++;
+        return out;
+    }
+
+    /** The tokens the states have seen (prompt and steps); 0 before prefill. */
+    public long position() { return position; }
+
+    private Map<Integer, float[]> forward(Phase phase, int batch, int length, long[] tokens, Map<Integer, float[]> given,
+                                          Collection<Integer> wanted) {
         if (closed) throw new IllegalStateException("the CUDA executor is closed");
         ctx.makeCurrent();
         List<Node> order = new ArrayList<>();
@@ -112,7 +179,11 @@ public final class CudaExecutor implements AutoCloseable {
             if (!available.contains(w)) throw new IllegalArgumentException("value %" + w + " cannot be computed from the given values");
         }
         List<List<Step>> plans = new ArrayList<>();
-        for (Node n : order) plans.add(NodePlan.of(graph, n, kernels, precision, weights::buffer, batch, length));
+        for (Node n : order) {
+            boolean recurrent = phase == Phase.STEP && NodePlan.stateful(n);
+            plans.add(recurrent ? List.of(NodePlan.decodeStep(graph, n, kernels, precision, weights::buffer, batch, next(n), position, capacity))
+                    : NodePlan.of(graph, n, kernels, precision, weights::buffer, batch, length));
+        }
         boolean embeds = order.stream().anyMatch(n -> n.op().equals("embedding"));
         if (embeds) checkTokens(tokens, batch, length);
 
@@ -149,6 +220,7 @@ public final class CudaExecutor implements AutoCloseable {
                         case Step.Launch l -> launch(l, values, scratch, owned, tokenBuffer, batch, length, order.get(i));
                     }
                 }
+                if (phase == Phase.PREFILL && NodePlan.stateful(order.get(i))) fillState(order.get(i), values, scratch, owned, batch, length);
             }
             d.ctxSynchronize("running the forward pass");
             Map<Integer, float[]> out = new HashMap<>();
@@ -167,6 +239,60 @@ public final class CudaExecutor implements AutoCloseable {
             }
             if (ok && first != null) throw first;
         }
+    }
+
+    /** The ring slot a FIR's next input takes: the prefill leaves the oldest input in slot 0. */
+    private int next(Node n) {
+        if (!n.op().equals("causal_conv") || n.intAttr("len") < 2) return 0;
+        return Math.toIntExact(steps % (n.intAttr("len") - 1));
+    }
+
+    /** Builds a node's state from its prompt pass, enqueued right after the node's parallel steps. */
+    private void fillState(Node n, Map<Integer, Long> values, Map<String, Long> scratch, List<Long> owned, int batch, int length) {
+        for (Step.Launch l : NodePlan.prefillState(graph, n, kernels, precision, batch, length)) {
+            launch(l, values, scratch, owned, 0, batch, length, n);
+        }
+        if (!n.op().equals("causal_attention")) return;
+        long width = graph.value(n.operands().getFirst()).type().channels();
+        long keys = switch (NodePlan.cachedKeys(graph, n, batch, length)) {
+            case Arg.Value v -> require(values.get(v.id()), "value %" + v.id(), n);
+            case Arg.Scratch s -> require(scratch.get(s.name() + "/" + s.floats()), "scratch " + s.name(), n);
+            default -> throw new IllegalStateException("unexpected key source");
+        };
+        long vals = require(values.get(n.operands().get(2)), "value %" + n.operands().get(2), n);
+        // the prompt is [B, L, W], the cache [B, capacity, W]: one contiguous copy per sequence
+        long bytes = 4L * length * width;
+        for (int b = 0; b < batch; b++) {
+            long dst = 4L * b * capacity * width;
+            d.memcpyDtoDAsync(states.get("n" + n.id() + ".keys") + dst, keys + b * bytes, bytes, Stream.DEFAULT, "the KV cache's keys");
+            d.memcpyDtoDAsync(states.get("n" + n.id() + ".values") + dst, vals + b * bytes, bytes, Stream.DEFAULT, "the KV cache's values");
+        }
+    }
+
+    /** Moves every KV cache to {@code newCapacity} rows per sequence, keeping the rows held. */
+    private void growCaches(long newCapacity) {
+        for (Node n : graph.nodes()) {
+            if (!n.op().equals("causal_attention")) continue;
+            long width = graph.value(n.operands().getFirst()).type().channels();
+            for (String part : List.of(".keys", ".values")) {
+                String name = "n" + n.id() + part;
+                long old = states.get(name);
+                long grown = d.memAlloc(4L * decodeBatch * newCapacity * width, "state " + name);
+                for (int b = 0; b < decodeBatch; b++) {
+                    d.memcpyDtoDAsync(grown + 4L * b * newCapacity * width, old + 4L * b * capacity * width, 4L * position * width,
+                            Stream.DEFAULT, "growing " + name);
+                }
+                d.ctxSynchronize("growing " + name);
+                d.memFree(old, "state " + name);
+                states.put(name, grown);
+            }
+        }
+        capacity = newCapacity;
+    }
+
+    private void freeStates() {
+        for (var e : states.entrySet()) d.memFree(e.getValue(), "state " + e.getKey());
+        states.clear();
     }
 
     private long floats(int value, int batch, int length) {
@@ -211,6 +337,7 @@ public final class CudaExecutor implements AutoCloseable {
                     }));
                     case Arg.Host h -> args.ptr(constants.computeIfAbsent(h.key(), x -> upload(h.data(), h.key())));
                     case Arg.Tokens t -> args.ptr(tokens);
+                    case Arg.State st -> args.ptr(require(states.get(st.name()), "state " + st.name() + " (prefill first)", n));
                     case Arg.Int v -> {
                         if (param.type() == CType.Scalar.INT) args.i32(Math.toIntExact(v.value()));
                         else args.i64(v.value());
@@ -285,6 +412,7 @@ public final class CudaExecutor implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
+            freeStates();
             for (CublasLt.Matmul m : matmuls.values()) m.close();
             if (lt != null) lt.close();
             for (long p : weightBuffers.values()) d.memFree(p, "a weight");

@@ -40,6 +40,8 @@ public final class NodePlan {
         record Int(long value) implements Arg {}
         /** A real scalar, written as the parameter's C type (float or double). */
         record Real(double value) implements Arg {}
+        /** A recurrent state buffer the executor keeps across calls (ring, modal state, KV cache), by name. */
+        record State(String name) implements Arg {}
 
         default boolean isPointer() { return !(this instanceof Int || this instanceof Real); }
     }
@@ -118,6 +120,89 @@ public final class NodePlan {
             }
         };
     }
+
+    /** Whether a node keeps recurrent state while decoding (the others run their parallel kernels with L = 1). */
+    public static boolean stateful(Node n) {
+        return switch (n.op()) {
+            case "causal_conv", "modal_conv", "causal_attention" -> true;
+            default -> false;
+        };
+    }
+
+    /** The state buffers of a stateful node for {@code batch} sequences and a KV capacity, by name → floats. */
+    public static Map<String, Long> states(Graph g, Node n, int batch, long capacity) {
+        long c = width(g, n.operands().getFirst());
+        String id = "n" + n.id();
+        return switch (n.op()) {
+            case "causal_conv" -> n.intAttr("len") > 1 ? Map.of(id + ".ring", batch * c * (n.intAttr("len") - 1)) : Map.of();
+            case "modal_conv" -> Map.of(id + ".modal", batch * c * n.intAttr("modes"));
+            case "causal_attention" -> Map.of(id + ".keys", batch * capacity * c, id + ".values", batch * capacity * c);
+            default -> Map.of();
+        };
+    }
+
+    /**
+     * One decode step of a stateful node, through its codegen decode kernel: {@code next} is the ring slot this
+     * token's input takes, {@code position} the token's absolute position (= tokens already in the KV cache).
+     */
+    public static Step.Launch decodeStep(Graph g, Node n, Kernels kernels, Precision p, Function<String, Optional<float[]>> buffers,
+                                         int batch, int next, long position, long capacity) {
+        KernelSource k = kernels.decodeForNode(g, n, p).getFirst();
+        String id = "n" + n.id();
+        Map<String, Arg> named = new HashMap<>(Map.of("x", operand(n, 0), "y", result(n, 0)));
+        switch (n.op()) {
+            case "causal_conv" -> {
+                named.put("h", new Arg.Weight(weight(n, "weight")));
+                named.put("ring", new Arg.State(id + ".ring"));
+                named.put("next", new Arg.Int(next));
+            }
+            case "modal_conv" -> {
+                named.put("s", operand(n, 0));
+                named.put("state", new Arg.State(id + ".modal"));
+                named.put("log_poles", new Arg.Weight(weight(n, "log_poles")));
+                named.put("residues", new Arg.Weight(weight(n, "residues")));
+                named.put("steps", new Arg.Int(1));
+            }
+            case "causal_attention" -> {
+                int in = width(g, n.operands().getFirst());
+                named.putAll(Map.of("q", operand(n, 0), "k", operand(n, 1), "v", operand(n, 2), "out", result(n, 0),
+                        "keys", new Arg.State(id + ".keys"), "values", new Arg.State(id + ".values"),
+                        "position", new Arg.Int(position), "held", new Arg.Int(position), "capacity", new Arg.Int(capacity)));
+                // the same constant as the parallel pass's RoPE, so both rotate with one table
+                if (rope(n)) named.put("inv_freq", new Arg.Host(id + ".inv_freq", invFreq(n, in / Math.toIntExact(n.intAttr("heads")), buffers)));
+            }
+            default -> throw new IllegalArgumentException(n.op() + " keeps no state");
+        }
+        return bind(k, n, batch, 1, withSkip(n, named));
+    }
+
+    /**
+     * The kernels that build a node's state from its prompt pass [batch, length], run after the node's parallel
+     * steps: the FIR ring from the node's input; the modal state by the scan over the prompt from a zero state
+     * (its y goes to scratch: the parallel pass already wrote the result). Attention's cache is filled by copies,
+     * see {@link #cachedKeys}; a one-tap FIR keeps nothing.
+     */
+    public static List<Step.Launch> prefillState(Graph g, Node n, Kernels kernels, Precision p, int batch, int length) {
+        List<KernelSource> ks = kernels.decodeForNode(g, n, p);
+        String id = "n" + n.id();
+        return switch (n.op()) {
+            case "causal_conv" -> ks.size() < 2 ? List.of()
+                    : List.of(bind(ks.get(1), n, batch, length, Map.of("x", operand(n, 0), "ring", new Arg.State(id + ".ring"))));
+            case "modal_conv" -> List.of(bind(ks.getFirst(), n, batch, length, withSkip(n, Map.of("s", operand(n, 0),
+                    "y", new Arg.Scratch(id + ".scan_y", (long) batch * length * width(g, n.operands().getFirst())),
+                    "state", new Arg.State(id + ".modal"), "log_poles", new Arg.Weight(weight(n, "log_poles")),
+                    "residues", new Arg.Weight(weight(n, "residues")), "steps", new Arg.Int(length)))));
+            default -> List.of();
+        };
+    }
+
+    /** Where attention's prompt pass left its keys as the cache holds them: rotated (scratch) with RoPE, else the k operand. */
+    public static Arg cachedKeys(Graph g, Node n, int batch, int length) {
+        if (!rope(n)) return operand(n, 1);
+        return new Arg.Scratch("n" + n.id() + ".k_rotated", (long) batch * length * width(g, n.operands().getFirst()));
+    }
+
+    private static boolean rope(Node n) { return "rope".equals(n.attrs().get("rope")); }
 
     /**
      * Binds a kernel's parameters in order: pointers and op-specific scalars from {@code named}, the size

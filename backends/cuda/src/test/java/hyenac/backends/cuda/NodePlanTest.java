@@ -107,6 +107,39 @@ class NodePlanTest {
     }
 
     @Test
+    void everyStatefulNodeBindsItsDecodeAndPrefillKernelsToItsOwnStates() {
+        for (String sample : List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena")) {
+            Graph g = graph(sample);
+            for (Node n : g.nodes()) {
+                if (!NodePlan.stateful(n)) continue;
+                Set<String> states = NodePlan.states(g, n, B, 64).keySet();
+                List<Step.Launch> launches = new java.util.ArrayList<>(NodePlan.prefillState(g, n, new CudaKernels(), Precision.FP32, B, L));
+                launches.add(NodePlan.decodeStep(g, n, new CudaKernels(), Precision.FP32, name -> Optional.empty(), B, 0, L, 64));
+                for (Step.Launch l : launches) {
+                    assertEquals(l.kernel().params().size(), l.args().size(), l.kernel().entry());
+                    for (Arg a : l.args()) if (a instanceof Arg.State st) assertTrue(states.contains(st.name()), st.name());
+                }
+                Step.Launch step = launches.getLast();
+                assertEquals(new Arg.Value(n.results().getFirst()), step.args().get(index(step, n.op().equals("causal_attention") ? "out" : "y")));
+                if (n.op().equals("causal_attention")) {
+                    assertEquals(new Arg.Int(L), step.args().get(index(step, "position")));
+                    assertEquals(new Arg.Int(64), step.args().get(index(step, "capacity")));
+                }
+            }
+        }
+    }
+
+    @Test
+    void theModalPrefillScansThePromptIntoScratch() {
+        Graph g = graph("sh2-tiny.hyena");
+        Node modal = g.nodes().stream().filter(n -> n.op().equals("modal_conv")).findFirst().orElseThrow();
+        Step.Launch scan = NodePlan.prefillState(g, modal, new CudaKernels(), Precision.FP32, B, L).getFirst();
+        assertEquals(new Arg.Int(L), scan.args().get(index(scan, "steps")));
+        assertInstanceOf(Arg.Scratch.class, scan.args().get(index(scan, "y")));
+        assertEquals(new Arg.State("n" + modal.id() + ".modal"), scan.args().get(index(scan, "state")));
+    }
+
+    @Test
     void aParameterNothingBindsIsAnError() {
         Graph g = graph("sh2-tiny.hyena");
         Node norm = g.nodes().stream().filter(n -> n.op().equals("rmsnorm")).findFirst().orElseThrow();
