@@ -15,10 +15,22 @@
 //   samples/sh2-tiny.hyena:14  op li = hyena_li(modes = 16)
 //   std:45  c = filter(k * v)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+static __device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+static __device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) fft_pack_c64_bf16(
-    const __nv_bfloat16* __restrict__ x,
+    const hy_bf16* __restrict__ x,
     float* __restrict__ xp,
     long long length,
     long long n)
@@ -36,7 +48,7 @@ extern "C" __global__ void __launch_bounds__(256) fft_pack_c64_bf16(
     for (int r = ty; r < 32; r += 8) {
         const long long t = t0 + r;
         const int c = c0 + tx;
-        tile[r * 33 + tx] = t < length && c < 64 ? __bfloat162float(x[(b * length + t) * 64 + c]) : 0.0f;
+        tile[r * 33 + tx] = t < length && c < 64 ? hy_bf16_to_float(x[(b * length + t) * 64 + c]) : 0.0f;
     }
     __syncthreads();
     // Write them along time (coalesced); the extra column keeps the transposed reads off one bank.

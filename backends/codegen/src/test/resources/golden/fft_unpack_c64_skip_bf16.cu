@@ -17,13 +17,25 @@
 //   samples/sh2-tiny.hyena:14  op li = hyena_li(modes = 16)
 //   std:45  c = filter(k * v)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+static __device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+static __device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) fft_unpack_c64_skip_bf16(
     const float* __restrict__ yp,
-    const __nv_bfloat16* __restrict__ x,
+    const hy_bf16* __restrict__ x,
     const float* __restrict__ skip,
-    __nv_bfloat16* __restrict__ y,
+    hy_bf16* __restrict__ y,
     long long length,
     long long n)
 {
@@ -48,7 +60,7 @@ extern "C" __global__ void __launch_bounds__(256) fft_unpack_c64_skip_bf16(
         const int c = c0 + tx;
         if (t < length && c < 64) {
             const long long at = (b * length + t) * 64 + c;
-            y[at] = __float2bfloat16_rn(tile[tx * 33 + r] * scale + skip[c] * __bfloat162float(x[at]));
+            y[at] = hy_float_to_bf16(tile[tx * 33 + r] * scale + skip[c] * hy_bf16_to_float(x[at]));
         }
     }
 }
