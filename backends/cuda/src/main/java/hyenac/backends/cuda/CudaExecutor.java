@@ -341,6 +341,38 @@ public final class CudaExecutor implements AutoCloseable {
             }
         }
 
+        /**
+         * Runs the pass once from the host with an event pair around every operation and returns the GPU
+         * milliseconds per kind of work (a kernel's name, "gemm", "fft", "copy"), largest first: where a
+         * pass's time goes, at the price of one synchronisation per operation.
+         */
+        public Map<String, Double> profile() {
+            ctx.makeCurrent();
+            Driver.Event start = d.eventCreate(Driver.EVENT_DEFAULT), end = d.eventCreate(Driver.EVENT_DEFAULT);
+            Map<String, Double> ms = new HashMap<>();
+            try {
+                for (Op op : ops) {
+                    d.eventRecord(start, stream);
+                    run(op);
+                    d.eventRecord(end, stream);
+                    d.eventSynchronize(end);
+                    String kind = switch (op) {
+                        case Op.Launch l -> l.kernel().name();
+                        case Op.Gemm g -> "gemm";
+                        case Op.Fft f -> "fft";
+                        case Op.Copy c -> "copy";
+                    };
+                    ms.merge(kind, (double) d.eventElapsedTime(start, end), Double::sum);
+                }
+            } finally {
+                d.eventDestroy(start);
+                d.eventDestroy(end);
+            }
+            Map<String, Double> sorted = new LinkedHashMap<>();
+            ms.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            return sorted;
+        }
+
         /** Rewrites the decode kernels' position arguments for the token at {@code position}, {@code steps} after the prompt. */
         private void advanceTo(long position, long steps) {
             for (Op op : ops) {
