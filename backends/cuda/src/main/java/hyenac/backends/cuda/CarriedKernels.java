@@ -236,7 +236,8 @@ final class CarriedKernels {
     /**
      * Hands the carried PTX to the executor: the executor looks every kernel up in the disk {@code cache} before
      * compiling it with NVRTC, so each carried kernel whose source is the one this hyenac generates for
-     * {@code graph} is stored there under the executor's key, unless that key holds an image already. Only when
+     * {@code graph} is stored there under the executor's key, unless that key holds an image already (an earlier
+     * run's, which serves as well). Only when
      * the PTX is for the architecture the executor compiles for ({@code arch}), comes from a CUDA no newer than
      * the driver's, and {@code loads} (the driver JIT-compiling it) accepts it: a persistent cache must never
      * hold an image that fails. Kernels not served so (and those the executor specialises per length) are
@@ -252,7 +253,7 @@ final class CarriedKernels {
         }
         Map<String, KernelSource> generated = new LinkedHashMap<>();
         for (KernelSource k : new CudaKernels().all(graph, precision)) generated.put(k.entry(), k);
-        int served = 0, stale = 0;
+        int seeded = 0, cached = 0, stale = 0;
         try {
             for (Kernel k : kernels) {
                 KernelSource ours = generated.get(k.entry());
@@ -261,22 +262,27 @@ final class CarriedKernels {
                     continue;
                 }
                 String key = executorCacheKey(ours.code(), arch);
-                if (cache.lookup(key).isEmpty()) {
-                    byte[] image = files.get(k.ptx());
-                    if (!loads.test(image)) {
-                        stale++;
-                        continue;
-                    }
-                    cache.store(key, image, ours.text());
+                if (cache.lookup(key).isPresent()) {
+                    cached++;
+                    continue;
                 }
-                served++;
+                byte[] image = files.get(k.ptx());
+                if (!loads.test(image)) {
+                    stale++;
+                    continue;
+                }
+                cache.store(key, image, ours.text());
+                seeded++;
             }
         } catch (RuntimeException e) {
             // The cache only saves time; an unwritable one means NVRTC does the work.
             return "kernels compiled with NVRTC (the artifact's PTX could not be put in the kernel cache at " + cache.dir() + ": " + e.getMessage() + ")";
         }
-        return String.format(Locale.ROOT, "%d kernels from the artifact's PTX for %s%s", served, arch,
-                stale == 0 ? "" : ", " + stale + " compiled with NVRTC (their PTX does not fit this hyenac or driver)");
+        List<String> parts = new ArrayList<>();
+        if (seeded > 0) parts.add(seeded + " kernels from the artifact's PTX for " + arch);
+        if (cached > 0) parts.add(cached + " kernels already in the kernel cache");
+        if (stale > 0) parts.add(stale + " kernels compiled with NVRTC (their PTX does not fit this hyenac or driver)");
+        return String.join(", ", parts);
     }
 
     /** The driver version (as cuDriverGetVersion gives it, 13000 for 13.0) a CUDA version's PTX needs; -1 when unknown. */
