@@ -2,6 +2,7 @@ package hyenac.backends.cuda;
 
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cache.KernelCache;
+import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.ir.Graph;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.BackendException;
@@ -20,10 +21,10 @@ public final class CudaBackend implements Backend {
     private final Precision precision;
     private final CarriedKernels carried;
 
-    /** fp32 kernels generated and compiled with NVRTC at run time (no artifact). */
-    public CudaBackend() { this(Precision.FP32, null); }
+    /** Kernels generated for the spec's dtype (bf16 or fp32 activations) and compiled with NVRTC at run time (no artifact). */
+    public CudaBackend() { this(null, null); }
 
-    /** {@code carried}: the kernels of an artifact compiled for cuda, or null. */
+    /** {@code precision}: the artifact's, or null for the spec's dtype; {@code carried}: the kernels of an artifact compiled for cuda, or null. */
     CudaBackend(Precision precision, CarriedKernels carried) {
         this.precision = precision;
         this.carried = carried;
@@ -32,7 +33,8 @@ public final class CudaBackend implements Backend {
     @Override public String name() { return CudaTarget.NAME; }
 
     @Override public Session open(Graph graph, WeightStore weights, int batch) {
-        CudaExecutor exec = call(() -> new CudaExecutor(graph, weights, precision));
+        Precision p = precision != null ? precision : Kernels.precisionOf(graph);
+        CudaExecutor exec = call(() -> new CudaExecutor(graph, weights, p));
         String note;
         try {
             // The executor compiles lazily, at a kernel's first launch, so the cache can still be seeded now.

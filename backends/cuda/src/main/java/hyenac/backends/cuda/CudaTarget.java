@@ -1,6 +1,6 @@
 package hyenac.backends.cuda;
 
-import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.ir.Graph;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.DeviceCode;
@@ -13,9 +13,6 @@ import hyenac.runtime.exec.DeviceTarget;
 public final class CudaTarget implements DeviceTarget {
     public static final String NAME = "cuda";
     public static final String DEFAULT_ARCH = "sm_90";
-    /** The executor runs fp32 only for now; artifacts say so, and will say bf16 once it runs that. */
-    static final Precision PRECISION = Precision.FP32;
-
     private Availability availability;
 
     @Override public String name() { return NAME; }
@@ -28,7 +25,8 @@ public final class CudaTarget implements DeviceTarget {
     @Override public String defaultArch() { return DEFAULT_ARCH; }
 
     @Override public DeviceCode generate(Graph plan, String arch) {
-        return CarriedKernels.generate(plan, PRECISION, arch, CarriedKernels.Nvcc.locate());
+        // activations are stored as the spec's dtype says (bf16 or fp32)
+        return CarriedKernels.generate(plan, Kernels.precisionOf(plan), arch, CarriedKernels.Nvcc.locate());
     }
 
     @Override public Backend backend(DeviceCode carried) {
