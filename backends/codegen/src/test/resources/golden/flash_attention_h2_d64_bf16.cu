@@ -1,13 +1,25 @@
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+static __device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+static __device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(128) flash_attention_h2_d64_bf16(
-    const __nv_bfloat16* __restrict__ q,
-    const __nv_bfloat16* __restrict__ k,
-    const __nv_bfloat16* __restrict__ v,
-    __nv_bfloat16* __restrict__ out,
+    const hy_bf16* __restrict__ q,
+    const hy_bf16* __restrict__ k,
+    const hy_bf16* __restrict__ v,
+    hy_bf16* __restrict__ out,
     long long length)
 {
-    __shared__ __align__(128) __nv_bfloat16 kv[8192];
+    __shared__ __align__(128) hy_bf16 kv[8192];
 
     const int tid = (int)threadIdx.x;
     const int warp = tid / 32;
@@ -248,16 +260,16 @@ extern "C" __global__ void __launch_bounds__(128) flash_attention_h2_d64_bf16(
         const long long at0 = (seq + r0) * 128 + column;
         #pragma unroll
         for (int n = 0; n < 8; n++) {
-            out[at0 + n * 8] = __float2bfloat16_rn(o[n * 4] * inv0);
-            out[at0 + n * 8 + 1] = __float2bfloat16_rn(o[n * 4 + 1] * inv0);
+            out[at0 + n * 8] = hy_float_to_bf16(o[n * 4] * inv0);
+            out[at0 + n * 8 + 1] = hy_float_to_bf16(o[n * 4 + 1] * inv0);
         }
     }
     if (r0 + 8 < length) {
         const long long at1 = (seq + (r0 + 8)) * 128 + column;
         #pragma unroll
         for (int n = 0; n < 8; n++) {
-            out[at1 + n * 8] = __float2bfloat16_rn(o[n * 4 + 2] * inv1);
-            out[at1 + n * 8 + 1] = __float2bfloat16_rn(o[n * 4 + 3] * inv1);
+            out[at1 + n * 8] = hy_float_to_bf16(o[n * 4 + 2] * inv1);
+            out[at1 + n * 8 + 1] = hy_float_to_bf16(o[n * 4 + 3] * inv1);
         }
     }
 }

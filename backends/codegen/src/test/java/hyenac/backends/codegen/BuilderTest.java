@@ -38,12 +38,11 @@ class BuilderTest {
 
     @Test
     void rendersReadableCuda() {
-        String expected = """
-                #include <cuda_bf16.h>
+        String expected = CudaDialect.BF16_PRELUDE + "\n" + """
 
                 extern "C" __global__ void __launch_bounds__(128) demo_bf16(
-                    const __nv_bfloat16* __restrict__ x,
-                    __nv_bfloat16* __restrict__ y,
+                    const hy_bf16* __restrict__ x,
+                    hy_bf16* __restrict__ y,
                     long long n)
                 {
                     __shared__ float tile[128];
@@ -51,7 +50,7 @@ class BuilderTest {
                     const int tid = (int)threadIdx.x;
                     const long long i = (long long)blockIdx.x * 128 + tid;
                     if (i >= n) return;
-                    tile[tid] = __bfloat162float(x[i]);
+                    tile[tid] = hy_bf16_to_float(x[i]);
                     __syncthreads();
                     float acc = __int_as_float(0xff800000);
                     #pragma unroll
@@ -67,7 +66,7 @@ class BuilderTest {
                             // nothing
                         }
                     }
-                    y[i] = __float2bfloat16_rn(expf(acc - 1.0e-06f) * 0.5f);
+                    y[i] = hy_float_to_bf16(expf(acc - 1.0e-06f) * 0.5f);
                 }
                 """;
         assertEquals(expected, sample().render(CudaDialect.INSTANCE));
@@ -79,7 +78,7 @@ class BuilderTest {
         assertTrue(text.contains("__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void demo_bf16(\n    __global const bf16* restrict x,"), text);
         assertTrue(text.contains("const long i = (long)get_group_id(0) * 128 + tid;"), text);
         assertTrue(text.contains("barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);"), text);
-        for (String cuda : new String[] {"__global__", "threadIdx", "blockIdx", "__syncthreads", "__nv_bfloat16", "__shared__", "expf", "#pragma unroll"}) {
+        for (String cuda : new String[] {"__global__", "threadIdx", "blockIdx", "__syncthreads", "hy_bf16", "__shared__", "expf", "#pragma unroll"}) {
             assertTrue(!text.contains(cuda), cuda + " leaked into:\n" + text);
         }
     }
@@ -232,7 +231,8 @@ class BuilderTest {
         String cuda = tensorCoreSample().render(CudaDialect.INSTANCE);
         for (String line : java.util.List.of(
                 "extern \"C\" __global__ void __launch_bounds__(32, 2) mma_demo(",
-                "    __shared__ __align__(128) __nv_bfloat16 tile[256];",
+                "    const hy_bf16* __restrict__ a,",
+                "    __shared__ __align__(128) hy_bf16 tile[256];",
                 "    const int at = (int)__cvta_generic_to_shared(&tile[lane * 8]);",
                 "    asm volatile(\"cp.async.cg.shared.global [%0], [%1], 16;\" : : \"r\"(at), \"l\"(a + lane * 8) : \"memory\");",
                 "    asm volatile(\"cp.async.commit_group;\" ::: \"memory\");",

@@ -23,8 +23,28 @@ public final class CudaDialect implements Dialect {
 
     @Override public String name() { return "cuda"; }
 
+    /**
+     * bf16 without {@code cuda_bf16.h}, which a GPU machine with only the driver and NVRTC does not have: a bf16
+     * is the upper half of a float's bits; narrowing rounds to nearest even and keeps a NaN a NaN. Guarded, so
+     * sources holding several kernels define it once.
+     */
+    public static final String BF16_PRELUDE = """
+            #ifndef HY_BF16_PRELUDE
+            #define HY_BF16_PRELUDE
+            typedef unsigned short hy_bf16;
+            static __device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+                return __uint_as_float(((unsigned int) h) << 16);
+            }
+            static __device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+                unsigned int u = __float_as_uint(f);
+                if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+                u += 0x7fffu + ((u >> 16) & 1u);
+                return (hy_bf16) (u >> 16);
+            }
+            #endif""";
+
     @Override public List<String> preamble(Set<Scalar> used) {
-        return used.contains(Scalar.BF16) ? List.of("#include <cuda_bf16.h>") : List.of();
+        return used.contains(Scalar.BF16) ? BF16_PRELUDE.lines().toList() : List.of();
     }
 
     @Override public String kernelPrefix(int threadsPerBlock) { return kernelPrefix(threadsPerBlock, 0); }
@@ -41,7 +61,7 @@ public final class CudaDialect implements Dialect {
             case INT64 -> "long long";
             case FLOAT -> "float";
             case DOUBLE -> "double";
-            case BF16 -> "__nv_bfloat16";
+            case BF16 -> "hy_bf16";
             case B32 -> "unsigned int";
         };
     }
@@ -72,9 +92,9 @@ public final class CudaDialect implements Dialect {
 
     @Override public String barrier() { return "__syncthreads();"; }
 
-    @Override public String bf16ToFloat(String expr) { return "__bfloat162float(" + expr + ")"; }
+    @Override public String bf16ToFloat(String expr) { return "hy_bf16_to_float(" + expr + ")"; }
 
-    @Override public String floatToBf16(String expr) { return "__float2bfloat16_rn(" + expr + ")"; }
+    @Override public String floatToBf16(String expr) { return "hy_float_to_bf16(" + expr + ")"; }
 
     @Override public String math(MathFn fn, Scalar type) {
         String base = fn.name().toLowerCase(Locale.ROOT);

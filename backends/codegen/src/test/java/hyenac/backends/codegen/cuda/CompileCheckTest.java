@@ -116,8 +116,8 @@ class CompileCheckTest {
                 "the tensor-core kernel at d = 64 and 128 is checked");
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
-        assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "embedding", "fir_prefill", "fir_step",
-                "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "rmsnorm", "rope", "silu", "split")), kinds);
+        assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "embedding", "fft_pack", "fft_pad_filter",
+                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "rmsnorm", "rope", "silu", "split")), kinds);
 
         Path keep = Path.of("target", "kernel-check");
         Files.createDirectories(keep);

@@ -75,14 +75,13 @@ class GoldenTest {
             if (update || !Files.exists(golden)) Files.writeString(golden, e.getValue());
             assertEquals(Files.readString(golden), e.getValue(), e.getKey() + ": run with -Dhyenac.updateGoldens=true after an intended change");
         }
-        assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "embedding", "fir_prefill",
-                "fir_step", "flash_attention", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "relu", "rmsnorm", "rope", "scale", "silu",
+        assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "embedding", "fft_pack",
+                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "relu", "rmsnorm", "rope", "scale", "silu",
                 "split")), new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
-        for (String k : List.of("causal_attention", "causal_conv", "fir_prefill", "fir_step", "flash_attention", "hyena_core", "kv_attend", "modal_filter",
-                "modal_scan")) {
+        for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "hyena_core", "kv_attend", "modal_filter", "modal_scan")) {
             if (entry.startsWith(k + "_")) return k;
         }
         return entry.substring(0, entry.indexOf('_'));

@@ -59,7 +59,7 @@ class KernelsTest {
         assertEquals(List.of("kv_attend"), cuda.decodeForNode(g, attention, Precision.BF16).stream().map(KernelSource::name).toList());
         assertEquals(List.of("fir_step", "fir_prefill"), cuda.decodeForNode(g, first(g, "causal_conv"), Precision.FP32).stream()
                 .map(KernelSource::name).toList());
-        assertEquals(List.of("modal_filter"), cuda.forNode(g, first(g, "modal_conv"), Precision.FP32).stream().map(KernelSource::name).toList());
+        assertEquals(List.of("modal_filter", "fft_pad_filter", "fft_pack", "fft_product", "fft_unpack"), cuda.forNode(g, first(g, "modal_conv"), Precision.FP32).stream().map(KernelSource::name).toList());
         assertEquals(List.of("modal_scan"), cuda.decodeForNode(g, first(g, "modal_conv"), Precision.FP32).stream().map(KernelSource::name).toList());
         assertEquals(List.of(), cuda.decodeForNode(g, first(g, "rmsnorm"), Precision.FP32), "stateless: the parallel kernel runs with L = 1");
         KernelSource norm = cuda.forNode(g, first(g, "rmsnorm"), Precision.BF16).getFirst();
