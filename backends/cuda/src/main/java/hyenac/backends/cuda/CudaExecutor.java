@@ -341,6 +341,38 @@ public final class CudaExecutor implements AutoCloseable {
             }
         }
 
+        /**
+         * Runs the pass once from the host with an event pair around every operation and returns the GPU
+         * milliseconds per kind of work (a kernel's name, "gemm", "fft", "copy"), largest first: where a
+         * pass's time goes, at the price of one synchronisation per operation.
+         */
+        public Map<String, Double> profile() {
+            ctx.makeCurrent();
+            Driver.Event start = d.eventCreate(Driver.EVENT_DEFAULT), end = d.eventCreate(Driver.EVENT_DEFAULT);
+            Map<String, Double> ms = new HashMap<>();
+            try {
+                for (Op op : ops) {
+                    d.eventRecord(start, stream);
+                    run(op);
+                    d.eventRecord(end, stream);
+                    d.eventSynchronize(end);
+                    String kind = switch (op) {
+                        case Op.Launch l -> l.kernel().name();
+                        case Op.Gemm g -> "gemm";
+                        case Op.Fft f -> "fft";
+                        case Op.Copy c -> "copy";
+                    };
+                    ms.merge(kind, (double) d.eventElapsedTime(start, end), Double::sum);
+                }
+            } finally {
+                d.eventDestroy(start);
+                d.eventDestroy(end);
+            }
+            Map<String, Double> sorted = new LinkedHashMap<>();
+            ms.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            return sorted;
+        }
+
         /** Rewrites the decode kernels' position arguments for the token at {@code position}, {@code steps} after the prompt. */
         private void advanceTo(long position, long steps) {
             for (Op op : ops) {
@@ -410,8 +442,8 @@ public final class CudaExecutor implements AutoCloseable {
         // the last node (by index in order) that reads each value; kept values are never returned to the pool
         Map<Integer, Integer> lastRead = new HashMap<>();
         for (int i = 0; i < order.size(); i++) for (int v : order.get(i).operands()) lastRead.put(v, i);
-        Set<Integer> kept = new HashSet<>(key.wanted());
-        kept.addAll(key.given());
+        Set<Integer> keep = new HashSet<>(key.wanted());
+        keep.addAll(key.given());
 
         Pass pass = new Pass(key, phase != Phase.STEP);
         boolean ok = false;
@@ -429,14 +461,25 @@ public final class CudaExecutor implements AutoCloseable {
                         ? List.of(NodePlan.decodeStep(graph, n, kernels, precision, weights::buffer, batch, next(n, 0), position, capacity))
                         : NodePlan.of(graph, n, kernels, precision, weights::buffer, batch, length);
                 Map<String, long[]> scratch = new HashMap<>();
-                for (Step s : steps) pass.ops.add(op(s, pass, scratch, batch, length, n, recurrent));
+                Set<String> kept = new HashSet<>();
+                for (Step s : steps) {
+                    if (s instanceof Step.Once once) {
+                        pass.run(op(once.step(), pass, scratch, batch, length, n, false));
+                    } else {
+                        pass.ops.add(op(s, pass, scratch, batch, length, n, recurrent));
+                        kept.addAll(scratchRead(s));
+                    }
+                }
                 if (phase == Phase.PREFILL && NodePlan.stateful(n)) fillState(n, pass, scratch, batch, length);
-                for (long[] sc : scratch.values()) pass.give(sc[1], sc[0]);
+                // what a prepared step left for the runs stays; the rest goes back to the pool
+                scratch.forEach((name, sc) -> {
+                    if (!kept.contains(name)) pass.give(sc[1], sc[0]);
+                });
                 List<Integer> done = new ArrayList<>(n.operands());
                 done.addAll(n.results());
                 for (int v : new HashSet<>(done)) {
                     Long p = pass.values.get(v);
-                    if (p != null && !kept.contains(v) && lastRead.getOrDefault(v, -1) <= i) {
+                    if (p != null && !keep.contains(v) && lastRead.getOrDefault(v, -1) <= i) {
                         pass.give(valueBytes(v, batch, length), p);
                         pass.values.remove(v);
                     }
@@ -447,6 +490,18 @@ public final class CudaExecutor implements AutoCloseable {
         } finally {
             if (!ok) pass.close();
         }
+    }
+
+    /** The scratch buffers a step reads or writes, by name. */
+    private static Set<String> scratchRead(Step s) {
+        Set<String> names = new HashSet<>();
+        List<Arg> args = switch (s) {
+            case Step.Launch l -> l.args();
+            case Step.Fft f -> List.of(f.in(), f.out());
+            default -> List.of();
+        };
+        for (Arg a : args) if (a instanceof Arg.Scratch sc) names.add(sc.name());
+        return names;
     }
 
     private Op op(Step s, Pass pass, Map<String, long[]> scratch, int batch, int length, Node n, boolean recurrent) {
@@ -471,6 +526,7 @@ public final class CudaExecutor implements AutoCloseable {
                 Cufft.Plan plan = fftPlans.computeIfAbsent(key, k -> f.forward() ? cufft.planR2C(f.n(), f.batch()) : cufft.planC2R(f.n(), f.batch()));
                 yield new Op.Fft(plan, in, out, f.forward());
             }
+            case Step.Once o -> throw new IllegalStateException("a prepared step inside a pass");
             case Step.Launch l -> {
                 KernelSource k = l.kernel();
                 long[] grid = k.launch().grid(Map.of(Extent.B, (long) batch, Extent.L, (long) length));

@@ -54,6 +54,11 @@ public final class NodePlan {
         record Gemm(int m, int n, int k, int x, String weight, String bias, int y) implements Step {}
         /** {@code batch} real FFTs of {@code n} points, rows of reals ↔ rows of n/2+1 complex bins (cuFFT, fp32, unnormalised). */
         record Fft(Arg in, Arg out, int n, int batch, boolean forward) implements Step {}
+        /**
+         * Work that depends only on weights and sizes (a long filter's spectrum): done once when a pass is
+         * prepared, its scratch results kept for the pass's runs.
+         */
+        record Once(Step step) implements Step {}
     }
 
     /**
@@ -85,7 +90,7 @@ public final class NodePlan {
             case "causal_conv" -> one(kernels.forNode(g, n, p), n, batch, length, withSkip(n,
                     Map.of("x", operand(n, 0), "h", new Arg.Weight(weight(n, "weight")), "y", result(n, 0))));
             case "modal_conv" -> {
-                // h materialised for this L, then y = IFFT(FFT(x)·FFT(h)) / N + skip·x over rows zero-padded to N ≥ 2L
+                // the filter's spectrum for this L once, then y = IFFT(FFT(x)·FFT(h)) / N + skip·x over rows zero-padded to N ≥ 2L
                 List<KernelSource> ks = kernels.forNode(g, n, p);
                 long fft = FftConv.fftLength(length), bins = FftConv.bins(fft);
                 int transforms = Math.multiplyExact(batch, in);
@@ -97,10 +102,10 @@ public final class NodePlan {
                 Arg.Scratch xf = new Arg.Scratch(id + ".spectra", transforms * bins * 2);
                 Arg.Int size = new Arg.Int(fft);
                 yield List.of(
-                        bind(ks.get(0), n, batch, length, Map.of("log_poles", new Arg.Weight(weight(n, "log_poles")),
-                                "residues", new Arg.Weight(weight(n, "residues")), "h", h)),
-                        bind(ks.get(1), n, batch, length, Map.of("h", h, "hp", hp, "n", size)),
-                        new Step.Fft(hp, hf, Math.toIntExact(fft), in, true),
+                        new Step.Once(bind(ks.get(0), n, batch, length, Map.of("log_poles", new Arg.Weight(weight(n, "log_poles")),
+                                "residues", new Arg.Weight(weight(n, "residues")), "h", h))),
+                        new Step.Once(bind(ks.get(1), n, batch, length, Map.of("h", h, "hp", hp, "n", size))),
+                        new Step.Once(new Step.Fft(hp, hf, Math.toIntExact(fft), in, true)),
                         bind(ks.get(2), n, batch, length, Map.of("x", operand(n, 0), "xp", xp, "n", size)),
                         new Step.Fft(xp, xf, Math.toIntExact(fft), transforms, true),
                         bind(ks.get(3), n, batch, length, Map.of("xf", xf, "hf", hf, "bins", new Arg.Int(bins))),
