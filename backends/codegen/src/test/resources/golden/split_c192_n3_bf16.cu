@@ -18,10 +18,10 @@
 #ifndef HY_BF16_PRELUDE
 #define HY_BF16_PRELUDE
 typedef unsigned short hy_bf16;
-static __device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
     return __uint_as_float(((unsigned int) h) << 16);
 }
-static __device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
     unsigned int u = __float_as_uint(f);
     if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
     u += 0x7fffu + ((u >> 16) & 1u);

@@ -148,6 +148,20 @@ class NodePlanTest {
     }
 
     @Test
+    void bf16AttentionOfTheEvo2ShapeBindsTheTensorCoreKernel() {
+        Graph g = graph("evo2-7b.hyena");
+        Node att = g.nodes().stream().filter(n -> n.op().equals("causal_attention")).findFirst().orElseThrow();
+        List<Step> steps = NodePlan.of(g, att, new CudaKernels(), Precision.BF16, name -> Optional.empty(), B, L);
+        Step.Launch last = (Step.Launch) steps.getLast();
+        assertEquals("flash_attention_h32_d128_bf16", last.kernel().entry());
+        assertEquals(((Step.Launch) steps.get(0)).args().get(index((Step.Launch) steps.get(0), "y")), last.args().get(index(last, "q")));
+        assertEquals(new Arg.Value(att.operands().get(2)), last.args().get(index(last, "v")));
+        assertEquals(new Arg.Value(att.results().getFirst()), last.args().get(index(last, "out")));
+        assertEquals(new Arg.Int(L), last.args().get(index(last, "length")));
+        assertEquals("grid (B*32, ceil(L / 64), 1), block (128, 1, 1)", last.kernel().launch().toString());
+    }
+
+    @Test
     void theModalPrefillScansThePromptIntoScratch() {
         Graph g = graph("sh2-tiny.hyena");
         Node modal = g.nodes().stream().filter(n -> n.op().equals("modal_conv")).findFirst().orElseThrow();

@@ -126,7 +126,9 @@ public class Kernels {
                 int headDim = toInt(in / heads);
                 List<GeneratedKernel> ks = new ArrayList<>();
                 if (hasRope(n)) ks.add(Rope.generate(heads, headDim, ropeScale(n), p));
-                ks.add(Attention.generate(heads, headDim, p));
+                // tensor cores where the dialect has them and the shape fits; fp32 keeps the plain kernel
+                ks.add(dialect.inlinePtx() && FlashAttention.supports(headDim, p) ? FlashAttention.generate(heads, headDim, p)
+                        : Attention.generate(heads, headDim, p));
                 yield ks;
             }
             default -> {

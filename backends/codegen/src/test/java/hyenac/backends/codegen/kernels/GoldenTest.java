@@ -28,7 +28,10 @@ import org.junit.jupiter.api.Test;
 class GoldenTest {
     static Path goldens() { return Samples.root().resolve("backends/codegen/src/test/resources/golden"); }
 
-    /** The first kernel of every kind for sh2-tiny in bf16, the silu-gated core of custom-ops, fp32 and a few kinds the samples lack. */
+    /**
+     * The first kernel of every kind for sh2-tiny in bf16, the silu-gated core of custom-ops, fp32 and a few kinds the samples lack
+     * (the tensor-core attention among them).
+     */
     static Map<String, String> expected() {
         Map<String, String> out = new LinkedHashMap<>();
         CudaKernels cuda = new CudaKernels(Samples.LINES);
@@ -42,7 +45,7 @@ class GoldenTest {
         out.put(fp32.entry(), relative(fp32.text()));
         for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate("scale", 64, Precision.FP32),
                 Pointwise.generate("relu", 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
-                Rope.generate(32, 128, 128, Precision.BF16))) {
+                Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16))) {
             out.put(k.entry(), k.kernel().render(CudaDialect.INSTANCE));
         }
         return out;
@@ -73,12 +76,12 @@ class GoldenTest {
             assertEquals(Files.readString(golden), e.getValue(), e.getKey() + ": run with -Dhyenac.updateGoldens=true after an intended change");
         }
         assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "embedding", "fft_pack",
-                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "relu", "rmsnorm", "rope", "scale", "silu",
+                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "relu", "rmsnorm", "rope", "scale", "silu",
                 "split")), new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
-        for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "hyena_core", "kv_attend", "modal_filter", "modal_scan")) {
+        for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "hyena_core", "kv_attend", "modal_filter", "modal_scan")) {
             if (entry.startsWith(k + "_")) return k;
         }
         return entry.substring(0, entry.indexOf('_'));
