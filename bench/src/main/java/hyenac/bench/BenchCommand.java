@@ -188,6 +188,10 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
             if (compiled != null) run.model(compiled);
             else run.operators();
             report = report(plan, machine, compiled, run);
+        } catch (CudaUnavailableException e) {
+            // a library the executor needs (NVRTC, cuBLASLt, cuFFT) is missing: as unusable as no GPU
+            err.println("hyenac bench: " + e.getMessage());
+            return 2;
         }
         out.print(Table.render(run.points(), run.copyGbps()));
         for (String n : run.notes()) out.println("note: " + n);

@@ -3,7 +3,6 @@ package hyenac.bench;
 import com.google.gson.JsonObject;
 import hyenac.backends.cuda.DeviceInfo;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +18,30 @@ final class Machine {
 
     private Machine() {}
 
+    /** Host name, CPU, cores, Java, OS and heap (java.base only: the GPU machine's JRE has no other modules). */
     static JsonObject host() {
+        JsonObject m = new JsonObject();
+        String host;
         try {
-            return FrontendBench.machine();
+            host = java.net.InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            host = System.getenv().getOrDefault("HOSTNAME", "unknown");
+        }
+        m.addProperty("host", host);
+        m.addProperty("cpu", cpuModel());
+        m.addProperty("cores", Runtime.getRuntime().availableProcessors());
+        m.addProperty("java", Runtime.version().toString());
+        m.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.addProperty("max_heap_bytes", Runtime.getRuntime().maxMemory());
+        return m;
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(System.getProperty("os.arch"));
+        } catch (IOException | RuntimeException e) {
+            return System.getProperty("os.arch");
         }
     }
 
