@@ -102,8 +102,8 @@ final class BenchRun {
                 measure("decode", variant, 1, p, width, () -> new Point("decode", variant, 1, p, width,
                         r.decode(Inputs.dna(p), n, plan.warmup()), (long) Counts.decodeBytesPerToken(g, position, 1, elementBytes()),
                         Counts.decodeFlopsPerToken(g, position), 1,
-                        "wall clock of each step() call: tokens in, the step, the logits [1, vocab] back on the host; greedy; "
-                                + "min_bytes = every weight once + the KV caches at position " + position, "ok"));
+                        "L is the prompt; wall clock of each step() call: tokens in, the step, the logits [1, vocab] back on the host; "
+                                + "greedy; min_bytes = every weight once + the KV caches at position " + position, "ok"));
             }
         }
     }

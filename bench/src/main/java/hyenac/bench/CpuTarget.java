@@ -35,7 +35,7 @@ final class CpuTarget implements Target {
 
             @Override public Samples decode(long[] prompt, int steps, int warmup) {
                 float[] logits = cpu.prefill(prompt, 1, prompt.length);
-                for (int i = 0; i < warmup; i++) logits = cpu.step(new long[] {Sampler.argmax(logits, 0, vocab)});
+                for (int i = 0; i <= warmup; i++) logits = cpu.step(new long[] {Sampler.argmax(logits, 0, vocab)});
                 double[] ms = new double[steps];
                 for (int i = 0; i < steps; i++) {
                     long[] next = {Sampler.argmax(logits, 0, vocab)};

@@ -36,8 +36,8 @@ interface Target extends AutoCloseable {
         Samples forward(int batch, int length, long[] tokens, Map<Integer, float[]> given, Set<Integer> wanted, int warmup, int reps);
 
         /**
-         * Prefill of {@code prompt} (one sequence), {@code warmup} greedy decode steps, then {@code steps} timed ones:
-         * each step's wall clock, from the tokens in to the logits back on the host.
+         * Prefill of {@code prompt} (one sequence), one untimed greedy decode step and {@code warmup} more, then
+         * {@code steps} timed ones: each step's wall clock, from the tokens in to the logits back on the host.
          */
         Samples decode(long[] prompt, int steps, int warmup);
 
