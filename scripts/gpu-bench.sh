@@ -4,7 +4,8 @@
 # the operator points peer_baselines.py covers (copy, se, mr, li, attention at B = 1, D = 4096), then the PyTorch
 # peer baselines on the same points and GPU, then our/peer ratios. Everything goes under $OUT (set by the device
 # tool; default bench/results/), each step's output in gpu-bench.log. Fits one 10-minute call: every step has a
-# time limit, and a step that fails or runs out of time does not stop the others.
+# time limit, a step that fails or runs out of time does not stop the others, and hyenac bench rewrites its JSON
+# after every point, so a step cut short keeps what it measured.
 #
 # Usage: scripts/gpu-bench.sh [--smoke]    (--smoke: one short shape and few repetitions, to check the plumbing)
 # Environment: SHAPES (Hyena operators and copy), ATTENTION_SHAPES, SPEC (defaults below); TARGET=cpu WIDTH=64
@@ -52,14 +53,14 @@ step() {
 }
 
 { nvidia-smi || true; } 2>&1 | tee -a "$log"
-step "hyenac bench: copy, se, mr, li" 130 "${hyenac[@]}" bench "${where[@]}" --op copy,se,mr,li --shapes "$shapes" --time-budget 100 \
+step "hyenac bench: copy, se, mr, li" 120 "${hyenac[@]}" bench "${where[@]}" --op copy,se,mr,li --shapes "$shapes" --time-budget 90 \
     ${quick[@]+"${quick[@]}"} --json "$out/hyenac-ops.json"
-step "hyenac bench: attention" 80 "${hyenac[@]}" bench "${where[@]}" --op attention --shapes "$attention_shapes" --time-budget 50 \
+step "hyenac bench: attention" 90 "${hyenac[@]}" bench "${where[@]}" --op attention --shapes "$attention_shapes" --time-budget 40 \
     ${quick[@]+"${quick[@]}"} --json "$out/hyenac-attention.json"
 # the peer runs every operator at each shape: the union of ours
 peer_shapes=$(echo "$shapes,$attention_shapes" | tr ',' '\n' | awk '!seen[$0]++' | paste -sd, -)
-step "peer_baselines.py" 170 python3 .device/peer_baselines.py --ops copy,se,mr,li,attention --shapes "$peer_shapes" \
-    --D "${WIDTH:-4096}" --time-budget 120 ${peer[@]+"${peer[@]}"} --json "$out/peer.json" --markdown "$out/peer.md"
+step "peer_baselines.py" 160 python3 .device/peer_baselines.py --ops copy,se,mr,li,attention --shapes "$peer_shapes" \
+    --D "${WIDTH:-4096}" --time-budget 110 ${peer[@]+"${peer[@]}"} --json "$out/peer.json" --markdown "$out/peer.md"
 ours=()
 for f in "$out/hyenac-ops.json" "$out/hyenac-attention.json"; do [ -f "$f" ] && ours+=("$f"); done
 if [ ${#ours[@]} -gt 0 ] && [ -f "$out/peer.json" ]; then

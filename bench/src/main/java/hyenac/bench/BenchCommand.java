@@ -163,9 +163,8 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
             err.println("hyenac bench: " + e.getMessage());
             return 2;
         }
-        Compilation.Result compiled = null;
-        if (plan.spec() != null) {
-            compiled = Compilation.compile(plan.spec(), plan.modelName());
+        Compilation.Result compiled = plan.spec() == null ? null : Compilation.compile(plan.spec(), plan.modelName());
+        if (compiled != null) {
             compiled.checked().diagnostics().all().forEach(d -> err.print(HumanRenderer.render(d)));
             if (!compiled.ok()) {
                 if (compiled.checked().ok()) err.println(plan.spec() + ": no model" + (plan.modelName() == null ? "" : " named `" + plan.modelName() + "`"));
@@ -184,7 +183,8 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         try (t) {
             JsonObject machine = t.machine();
             err.println("hyenac bench on " + t.name() + " " + plan.precision().suffix() + ": " + Machine.describe(machine));
-            run = new BenchRun(plan, t, err);
+            // the file is rewritten after every point: a run cut short by a time limit keeps what it measured
+            run = new BenchRun(plan, t, err, r -> write(plan.json(), report(plan, machine, compiled, r)));
             if (compiled != null) run.model(compiled);
             else run.operators();
             report = report(plan, machine, compiled, run);
@@ -196,13 +196,22 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         out.print(Table.render(run.points(), run.copyGbps()));
         for (String n : run.notes()) out.println("note: " + n);
         if (plan.json() != null) {
-            Path parent = plan.json().toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
-            Files.writeString(plan.json(), gson(report) + "\n");
+            write(plan.json(), report);
             out.println("wrote " + plan.json());
         }
         if (plan.compare() != null) return CompareCommand.print(report, plan.compare(), null, out, err);
         return run.points().stream().allMatch(Point::ok) ? 0 : 1;
+    }
+
+    private static void write(Path file, JsonObject report) {
+        if (file == null) return;
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            Files.writeString(file, gson(report) + "\n");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static String gson(JsonObject o) {

@@ -13,19 +13,23 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /** Runs a validated {@link BenchCommand.Plan} on a target, point by point, and builds the report. */
 final class BenchRun {
     private final BenchCommand.Plan plan;
     private final Target target;
     private final PrintWriter log;
+    private final Consumer<BenchRun> afterPoint;
     private final List<Point> points = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final long started = System.nanoTime();
     private Double copyGbps;
 
-    BenchRun(BenchCommand.Plan plan, Target target, PrintWriter log) {
+    /** {@code afterPoint} sees the run after each point (the command saves the JSON so far). */
+    BenchRun(BenchCommand.Plan plan, Target target, PrintWriter log, Consumer<BenchRun> afterPoint) {
         this.plan = plan;
+        this.afterPoint = afterPoint;
         this.target = target;
         this.log = log;
         if (target.name().equals("cpu")) notes.add("cpu target: fp32, timed with the host clock (System.nanoTime), no cache flush between repetitions");
@@ -131,6 +135,7 @@ final class BenchRun {
                 p.gbPerS() == null ? "" : "  " + Table.num(p.gbPerS()) + " GB/s", p.tflops() == null ? "" : "  " + Table.num(p.tflops()) + " TFLOP/s")
                 : "  " + op + " B=" + batch + " L=" + length + ": " + p.status());
         log.flush();
+        afterPoint.accept(this);
         return p;
     }
 

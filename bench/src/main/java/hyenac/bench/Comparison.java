@@ -97,7 +97,7 @@ record Comparison(String ours, String peer, List<String> warnings, List<Row> row
         for (Row r : rows) {
             Variant v = r.best();
             t.add(List.of(r.op(), "" + r.batch(), "" + r.length(), Table.f("%.4f", r.oursMs()), Table.f("%.4f", v.ms()),
-                    v.impl() == null ? String.valueOf(v.variant()) : v.impl(), Table.f("%.3f", v.oursOverPeer()), Table.f("%.2fx", r.speedup()),
+                    v.impl() == null ? String.valueOf(v.variant()) : v.impl(), Table.f("%.3f", v.oursOverPeer()), Table.num(r.speedup()) + "x",
                     Table.num(r.oursGbps()), Table.num(v.gbps()), Table.num(r.oursTflops()), Table.num(v.tflops()),
                     Table.f("%.3f", r.paperKernelMs()), r.paperKernelMs() == null ? "" : Table.f("%.3f", r.oursMs() / r.paperKernelMs())));
         }
