@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Run HERE (the build machine): builds the jars GpuCheck needs and a small JRE into .device/ (gitignored),
-# for scripts/gpu-check.sh to run on a GPU machine that has neither Maven nor Java.
+# Run HERE (the build machine): builds the jars GpuCheck and `hyenac bench` need, a small JRE and the peer
+# baseline script into .device/ (gitignored), for scripts/gpu-check.sh and scripts/gpu-bench.sh to run on a GPU
+# machine that has neither Maven nor Java. Extra arguments go to mvn (e.g. -Dmaven.repo.local=DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
 export JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
 
 # package the reactor modules and list the class path (siblings resolve to their target/ jars, the rest to ~/.m2)
-mvn -q -B -o -pl conformance -am package -DskipTests dependency:build-classpath \
-    -Dmdep.outputFile=target/gpu-classpath.txt -Dmdep.includeScope=runtime
+mvn -q -B -o -pl conformance,bench -am package -DskipTests dependency:build-classpath \
+    -Dmdep.outputFile=target/gpu-classpath.txt -Dmdep.includeScope=runtime "$@"
 rm -rf .device && mkdir -p .device/lib
-cp conformance/target/hyenac-conformance-*.jar .device/lib/
-tr ':' '\n' < conformance/target/gpu-classpath.txt | grep -v -e junit -e opentest4j -e apiguardian | while read -r jar; do
+cp conformance/target/hyenac-conformance-*.jar bench/target/hyenac-bench-*.jar .device/lib/
+# each list is one line of colon-separated paths without a final newline
+{ tr ':' '\n' < conformance/target/gpu-classpath.txt; echo; tr ':' '\n' < bench/target/gpu-classpath.txt; echo; } | sort -u \
+    | grep -v -e junit -e opentest4j -e apiguardian | while read -r jar; do
     [ -n "$jar" ] && cp "$jar" .device/lib/
 done
 
@@ -23,5 +26,9 @@ tar -C .device -cJf .device/jre.tar.xz jre && rm -rf .device/jre
 # the vortex reference set, when this machine has it (the GPU machine sees only the working tree)
 for d in ../shared/conformance/vortex /work/shared/conformance/vortex; do
     if [ -d "$d" ]; then cp -r "$d" .device/vortex; break; fi
+done
+# the PyTorch peer baselines that scripts/gpu-bench.sh runs beside `hyenac bench`
+for f in ../shared/bench/peer_baselines.py /work/shared/bench/peer_baselines.py; do
+    if [ -f "$f" ]; then cp "$f" .device/; break; fi
 done
 du -sh .device

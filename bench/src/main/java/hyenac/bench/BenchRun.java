@@ -1,0 +1,158 @@
+package hyenac.bench;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import hyenac.compiler.Compilation;
+import hyenac.explain.Explain;
+import hyenac.ir.Graph;
+import hyenac.runtime.weights.WeightStore;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** Runs a validated {@link BenchCommand.Plan} on a target, point by point, and builds the report. */
+final class BenchRun {
+    private final BenchCommand.Plan plan;
+    private final Target target;
+    private final PrintWriter log;
+    private final Consumer<BenchRun> afterPoint;
+    private final List<Point> points = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private final long started = System.nanoTime();
+    private Double copyGbps;
+
+    /** {@code afterPoint} sees the run after each point (the command saves the JSON so far). */
+    BenchRun(BenchCommand.Plan plan, Target target, PrintWriter log, Consumer<BenchRun> afterPoint) {
+        this.plan = plan;
+        this.afterPoint = afterPoint;
+        this.target = target;
+        this.log = log;
+        if (target.name().equals("cpu")) notes.add("cpu target: fp32, timed with the host clock (System.nanoTime), no cache flush between repetitions");
+    }
+
+    List<Point> points() { return points; }
+
+    Double copyGbps() { return copyGbps; }
+
+    List<String> notes() { return notes; }
+
+    int elementBytes() { return target.precision().storage().bytes(); }
+
+    /** Every operator point: the copy first (the bandwidth the others are compared with), then each operator at each shape. */
+    void operators() {
+        if (plan.ops().contains(Operator.COPY)) copy();
+        long context = plan.shapes().stream().mapToLong(BenchCommand.Shape::length).max().orElse(1);
+        for (Operator op : plan.ops()) {
+            if (op == Operator.COPY) continue;
+            Operator.Model m = op.model(plan.config(), context);
+            WeightStore w = WeightStore.random(m.graph(), plan.seed());
+            String variant = "hyenac " + target.name() + " " + target.precision().suffix()
+                    + (op == Operator.ATTENTION ? " causal attention " + plan.config().heads() + "x" + plan.config().headDim() + " with RoPE"
+                    : " gate-conv-gate core");
+            try (Target.Runner r = target.open(m.graph(), w)) {
+                for (BenchCommand.Shape s : plan.shapes()) {
+                    measure(op.peerName, variant, s.batch(), s.length(), plan.config().width(), () -> {
+                        Map<Integer, float[]> given = new HashMap<>();
+                        long seed = plan.seed();
+                        for (int v : m.given()) {
+                            given.put(v, Inputs.random((long) s.batch() * s.length() * m.graph().value(v).type().channels(), seed++));
+                        }
+                        Samples t = r.forward(s.batch(), s.length(), null, given, Set.of(m.wanted()), plan.warmup(), plan.reps());
+                        return new Point(op.peerName, variant, s.batch(), s.length(), plan.config().width(), t,
+                                op.bytes(m, s.batch(), s.length(), elementBytes()), op.flops(m, s.batch(), s.length()),
+                                (long) s.batch() * s.length(), null, "ok");
+                    });
+                }
+            }
+        }
+    }
+
+    private void copy() {
+        long bytes = plan.copyBytes();
+        String variant = target.name().equals("cuda") ? "cuMemcpyDtoDAsync of " + bytes / (1 << 20) + " MiB" : "System.arraycopy of " + bytes / (1 << 20) + " MiB";
+        Point p = measure("copy", variant, 1, 0, plan.config().width(), () ->
+                new Point("copy", variant, 1, 0, plan.config().width(), target.copy(bytes, plan.warmup(), plan.reps()), Counts.copyBytes(bytes),
+                        null, 0, "bytes read plus bytes written, as the peer's copy row", "ok"));
+        if (p.ok()) copyGbps = p.gbPerS();
+    }
+
+    /** The model's forward pass at the prefill length, then its decode steps after a prompt. */
+    void model(Compilation.Result c) {
+        Graph g = c.graph();
+        String name = c.model().name();
+        long width = c.model().width();
+        log.println("random weights for " + name + " (" + String.format(Locale.ROOT, "%,d", Explain.of(g, c.model().context()).parameters())
+                + " parameters)...");
+        log.flush();
+        WeightStore w = WeightStore.random(g, plan.seed());
+        try (Target.Runner r = target.open(g, w)) {
+            if (plan.prefill() > 0) {
+                int l = plan.prefill();
+                String variant = name + " forward pass, logits at every position";
+                measure("prefill", variant, 1, l, width, () -> new Point("prefill", variant, 1, l, width,
+                        r.forward(1, l, Inputs.dna(l), Map.of(), Set.of(g.outputs().getFirst()), plan.warmup(), plan.reps()),
+                        null, Explain.of(g, l).flopsPerToken() * l, l, "FLOPs by SEMANTICS.md §7 (explain's per-token count × L)", "ok"));
+            }
+            if (plan.decode() > 0) {
+                int p = plan.prompt(), n = plan.decode();
+                // the middle of the timed steps: where the KV caches' size and attention's work are counted
+                long position = p + plan.warmup() + 1 + n / 2;
+                String variant = name + " decode step after a " + p + "-token prompt";
+                measure("decode", variant, 1, p, width, () -> new Point("decode", variant, 1, p, width,
+                        r.decode(Inputs.dna(p), n, plan.warmup()), (long) Counts.decodeBytesPerToken(g, position, 1, elementBytes()),
+                        Counts.decodeFlopsPerToken(g, position), 1,
+                        "L is the prompt; wall clock of each step() call: tokens in, the step, the logits [1, vocab] back on the host; "
+                                + "greedy; min_bytes = every weight once + the KV caches at position " + position, "ok"));
+            }
+        }
+    }
+
+    private interface Work {
+        Point run();
+    }
+
+    /** Runs one point; a point past the time budget, or one the device cannot run (out of memory), is recorded and skipped. */
+    private Point measure(String op, String variant, long batch, long length, long width, Work work) {
+        Point p;
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        if (plan.timeBudget() > 0 && elapsed > plan.timeBudget()) {
+            p = Point.failed(op, variant, batch, length, width, "skipped: time budget (" + plan.timeBudget() + " s)");
+        } else {
+            try {
+                p = work.run();
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // e.g. out of GPU memory at a long shape: the other points still run
+                p = Point.failed(op, variant, batch, length, width, "error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+        points.add(p);
+        log.println(p.ok() ? String.format(Locale.ROOT, "  %-9s B=%d L=%-6d %10.4f ms%s%s", op, batch, length, p.samples().median(),
+                p.gbPerS() == null ? "" : "  " + Table.num(p.gbPerS()) + " GB/s", p.tflops() == null ? "" : "  " + Table.num(p.tflops()) + " TFLOP/s")
+                : "  " + op + " B=" + batch + " L=" + length + ": " + p.status());
+        log.flush();
+        afterPoint.accept(this);
+        return p;
+    }
+
+    JsonArray pointsJson() {
+        JsonArray a = new JsonArray();
+        for (Point p : points) a.add(p.json(copyGbps));
+        return a;
+    }
+
+    JsonObject timing() {
+        JsonObject t = new JsonObject();
+        t.addProperty("timer", target.timer());
+        t.addProperty("untimed_first_run", true);
+        t.addProperty("warmup", plan.warmup());
+        t.addProperty("reps", plan.reps());
+        t.addProperty("l2_flush_bytes", target.name().equals("cuda") ? CudaTarget.FLUSH_BYTES : null);
+        t.addProperty("decode", "median of the wall-clock time of each decode step() (synchronous; includes the logits download)");
+        return t;
+    }
+}

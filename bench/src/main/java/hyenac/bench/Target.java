@@ -1,0 +1,46 @@
+package hyenac.bench;
+
+import com.google.gson.JsonObject;
+import hyenac.backends.codegen.Precision;
+import hyenac.ir.Graph;
+import hyenac.runtime.weights.WeightStore;
+import java.util.Map;
+import java.util.Set;
+
+/** Where the work runs and how it is timed: {@link CudaTarget} (CUDA events, L2 flushed) or {@link CpuTarget} (host clock). */
+interface Target extends AutoCloseable {
+    /** {@code cuda} or {@code cpu}. */
+    String name();
+
+    /** How a repetition is timed, for the JSON. */
+    String timer();
+
+    Precision precision();
+
+    /** The machine and its accelerator, for the JSON. */
+    JsonObject machine();
+
+    /** A device-to-device copy of {@code bytes}: the bandwidth memory-bound points are compared with. */
+    Samples copy(long bytes, int warmup, int reps);
+
+    /** Prepares a graph with its weights to be timed. */
+    Runner open(Graph graph, WeightStore weights);
+
+    @Override void close();
+
+    interface Runner extends AutoCloseable {
+        /**
+         * One parallel forward pass of [batch, length] from the given values (or the tokens) to the wanted ones,
+         * run untimed once and {@code warmup} times, then timed {@code reps} times.
+         */
+        Samples forward(int batch, int length, long[] tokens, Map<Integer, float[]> given, Set<Integer> wanted, int warmup, int reps);
+
+        /**
+         * Prefill of {@code prompt} (one sequence), one untimed greedy decode step and {@code warmup} more, then
+         * {@code steps} timed ones: each step's wall clock, from the tokens in to the logits back on the host.
+         */
+        Samples decode(long[] prompt, int steps, int warmup);
+
+        @Override void close();
+    }
+}

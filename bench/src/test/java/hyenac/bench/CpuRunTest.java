@@ -1,0 +1,92 @@
+package hyenac.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real runs on the cpu target, small enough for CI: the table, and the JSON's schema and arithmetic. */
+class CpuRunTest {
+    static final List<String> POINT_FIELDS = List.of("op", "variant", "B", "L", "D", "status", "median_ms", "p10_ms", "p90_ms", "min_ms", "mean_ms",
+            "reps", "tokens_per_s", "min_bytes", "flops", "gb_per_s", "pct_copy", "tflops");
+
+    @Test
+    void anOperatorPointWritesTheSchema(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("out/se.json");
+        Cli.Result r = Cli.run("bench", "--target", "cpu", "--op", "se", "--shapes", "1x256", "--width", "64", "--reps", "3", "--warmup", "1",
+                "--quick", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("hyena_se  1  256  64"), r.out());
+        assertTrue(r.out().contains("note: cpu target: fp32, timed with the host clock"), r.out());
+
+        JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        for (String k : List.of("tool", "hyenac_version", "date_utc", "machine", "target", "precision", "spec", "model", "ops", "config",
+                "timing", "conventions", "copy_gbps", "points", "notes")) {
+            assertTrue(o.has(k), k);
+        }
+        assertEquals("cpu", o.get("target").getAsString());
+        assertEquals("fp32", o.get("precision").getAsString());
+        assertTrue(o.get("spec").isJsonNull());
+        JsonObject machine = o.getAsJsonObject("machine");
+        for (String k : List.of("host", "cpu", "cores", "java")) assertTrue(machine.has(k), k);
+        JsonObject timing = o.getAsJsonObject("timing");
+        assertTrue(timing.get("timer").getAsString().contains("no cache flush"));
+        assertEquals(3, timing.get("reps").getAsInt());
+
+        assertEquals(1, o.getAsJsonArray("points").size());
+        JsonObject p = o.getAsJsonArray("points").get(0).getAsJsonObject();
+        assertEquals(Set.copyOf(POINT_FIELDS), p.keySet());
+        assertEquals("hyena_se", p.get("op").getAsString());
+        assertEquals("ok", p.get("status").getAsString());
+        assertEquals(1, p.get("B").getAsInt());
+        assertEquals(256, p.get("L").getAsInt());
+        assertEquals(64, p.get("D").getAsInt());
+        assertEquals(3, p.get("reps").getAsInt());
+        double ms = p.get("median_ms").getAsDouble();
+        assertTrue(ms > 0 && p.get("p10_ms").getAsDouble() <= ms && ms <= p.get("p90_ms").getAsDouble());
+        assertEquals(4L * 256 * 64 * 4, p.get("min_bytes").getAsLong(), "q, k, v and y in fp32");
+        assertEquals(2.0 * 7 * 64 * 256, p.get("flops").getAsDouble());
+        assertEquals(256 / (ms / 1e3), p.get("tokens_per_s").getAsDouble(), 1e-6 * p.get("tokens_per_s").getAsDouble());
+        assertEquals(4.0 * 256 * 64 * 4 / (ms / 1e3) / 1e9, p.get("gb_per_s").getAsDouble(), 1e-9);
+        assertEquals(2.0 * 7 * 64 * 256 / (ms / 1e3) / 1e12, p.get("tflops").getAsDouble(), 1e-12);
+        assertTrue(p.get("pct_copy").isJsonNull(), "no copy measured");
+    }
+
+    @Test
+    void aModelReportsPrefillAndDecode(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("tiny.json");
+        Cli.Result r = Cli.run("bench", Cli.ROOT.resolve("samples/sh2-tiny.hyena").toString(), "--target", "cpu", "--prefill", "32",
+                "--decode", "4", "--prompt", "8", "--reps", "2", "--warmup", "1", "--quick", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals("sh2_tiny", o.get("model").getAsString());
+        var points = o.getAsJsonArray("points");
+        assertEquals(2, points.size());
+        JsonObject prefill = points.get(0).getAsJsonObject(), decode = points.get(1).getAsJsonObject();
+        assertEquals("prefill", prefill.get("op").getAsString());
+        assertEquals(32, prefill.get("L").getAsInt());
+        assertEquals(2, prefill.get("reps").getAsInt());
+        assertTrue(prefill.get("tflops").getAsDouble() > 0);
+        assertTrue(prefill.get("gb_per_s").isJsonNull(), "prefill is judged in TFLOP/s");
+        assertEquals("decode", decode.get("op").getAsString());
+        assertEquals(8, decode.get("L").getAsInt(), "the prompt");
+        assertEquals(4, decode.get("reps").getAsInt(), "one repetition per decoded token");
+        assertEquals(1000 / decode.get("median_ms").getAsDouble(), decode.get("tokens_per_s").getAsDouble(), 1e-6);
+        assertTrue(decode.get("note").getAsString().contains("logits"));
+    }
+
+    @Test
+    void aSpecThatDoesNotCheckIsAnInputError(@TempDir Path dir) throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.hyena"), "model m { width = }\n");
+        Cli.Result r = Cli.run("bench", bad.toString(), "--target", "cpu");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("bad.hyena:1:"), r.err());
+    }
+}
