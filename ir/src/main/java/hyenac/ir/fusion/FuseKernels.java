@@ -3,9 +3,8 @@ package hyenac.ir.fusion;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import java.util.ArrayList;
-import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -74,14 +73,18 @@ public final class FuseKernels {
         final Map<Node, Integer> position = new HashMap<>();
         final Map<Integer, Node> producers = new HashMap<>();
         final Map<Integer, List<Node>> users = new HashMap<>();
-        /** The running nodes that read any result of a node. */
-        final Map<Node, Set<Node>> readers = new HashMap<>();
         final Set<Integer> kept = new HashSet<>();
         final Set<Node> alone = new HashSet<>();
-        /** Accepted groups by index; groupOf maps their nodes to that index. */
-        final List<Set<Node>> fused = new ArrayList<>();
+        /** Accepted groups by index: their kinds and their nodes' positions; groupOf and groupAt map nodes (positions) to the index. */
         final List<String> kinds = new ArrayList<>();
+        final List<int[]> members = new ArrayList<>();
         final Map<Node, Integer> groupOf = new HashMap<>();
+        final int[] groupAt;
+        /** By position: the positions of the running nodes reading a node's results. */
+        final int[][] readers;
+        /** Scratch of {@link #schedulable}: marks stamped per call, and its search stack. */
+        final int[] mark, stack;
+        int stamp;
 
         Run(Graph g, Collection<Node> nodes, Collection<Integer> keep, Mode mode) {
             this.graph = g;
@@ -93,11 +96,16 @@ public final class FuseKernels {
                 for (int r : n.results()) producers.put(r, n);
                 for (int v : new LinkedHashSet<>(n.operands())) users.computeIfAbsent(v, x -> new ArrayList<>()).add(n);
             }
-            for (Node n : order) {
-                Set<Node> r = new LinkedHashSet<>();
-                for (int v : n.results()) r.addAll(users(v));
-                readers.put(n, r);
+            readers = new int[order.size()][];
+            for (int i = 0; i < order.size(); i++) {
+                Set<Integer> r = new LinkedHashSet<>();
+                for (int v : order.get(i).results()) for (Node u : users(v)) r.add(position.get(u));
+                readers[i] = r.stream().mapToInt(Integer::intValue).toArray();
             }
+            mark = new int[order.size()];
+            stack = new int[order.size()];
+            groupAt = new int[order.size()];
+            Arrays.fill(groupAt, -1);
             kept.addAll(keep);
             kept.addAll(g.outputs());
             for (Node n : order) {
@@ -121,20 +129,39 @@ public final class FuseKernels {
          * The graph of groups (accepted ones and {@code nodes}, each contracted) stays acyclic when no path leaves
          * {@code nodes} and comes back: a search from their readers outside, moving through a group as through one
          * vertex, must not reach them. It was acyclic before, so any new cycle passes through {@code nodes}.
+         * Over positions with stamped marks: patterns ask this often, on graphs of a thousand nodes.
          */
         @Override public boolean schedulable(Collection<Node> nodes) {
-            Set<Node> candidate = new HashSet<>(nodes);
-            Set<Node> seen = new HashSet<>();
-            Deque<Node> todo = new ArrayDeque<>();
-            for (Node n : candidate) for (Node s : readers.get(n)) if (!candidate.contains(s) && seen.add(s)) todo.push(s);
-            while (!todo.isEmpty()) {
-                Node n = todo.pop();
-                Integer g = groupOf.get(n);
-                for (Node m : g == null ? List.of(n) : fused.get(g)) {
-                    if (m != n && !seen.add(m)) continue;
-                    for (Node s : readers.get(m)) {
-                        if (candidate.contains(s)) return false;
-                        if (seen.add(s)) todo.push(s);
+            int candidate = ++stamp, seen = ++stamp;
+            for (Node n : nodes) {
+                Integer p = position.get(n);
+                if (p == null) return false;
+                mark[p] = candidate;
+            }
+            int top = 0;
+            for (Node n : nodes) {
+                for (int r : readers[position.get(n)]) {
+                    if (mark[r] != candidate && mark[r] != seen) {
+                        mark[r] = seen;
+                        stack[top++] = r;
+                    }
+                }
+            }
+            while (top > 0) {
+                int n = stack[--top];
+                if (groupAt[n] >= 0) {
+                    for (int m : members.get(groupAt[n])) {
+                        if (mark[m] != seen) {
+                            mark[m] = seen;
+                            stack[top++] = m;
+                        }
+                    }
+                }
+                for (int r : readers[n]) {
+                    if (mark[r] == candidate) return false;
+                    if (mark[r] != seen) {
+                        mark[r] = seen;
+                        stack[top++] = r;
                     }
                 }
             }
@@ -142,16 +169,19 @@ public final class FuseKernels {
         }
 
         void accept(String kind, Set<Node> nodes) {
-            int index = fused.size();
-            fused.add(nodes);
+            int index = kinds.size();
             kinds.add(kind);
-            for (Node n : nodes) groupOf.put(n, index);
+            members.add(nodes.stream().mapToInt(position::get).toArray());
+            for (Node n : nodes) {
+                groupOf.put(n, index);
+                groupAt[position.get(n)] = index;
+            }
         }
 
         /** Every node in a group (accepted or single), the groups in dependence order, ties broken by their first node. */
         List<Group> groups() {
             // slots in the graph order of their first nodes: a node alone, or an accepted group at its first node
-            List<List<Node>> members = new ArrayList<>();
+            List<List<Node>> slots = new ArrayList<>();
             List<String> kind = new ArrayList<>();
             Map<Integer, Integer> slotOfGroup = new HashMap<>();
             Map<Node, Integer> of = new HashMap<>();
@@ -159,15 +189,15 @@ public final class FuseKernels {
                 Integer g = groupOf.get(n);
                 Integer slot = g == null ? null : slotOfGroup.get(g);
                 if (slot == null) {
-                    slot = members.size();
-                    members.add(new ArrayList<>());
+                    slot = slots.size();
+                    slots.add(new ArrayList<>());
                     kind.add(g == null ? Group.SINGLE : kinds.get(g));
                     if (g != null) slotOfGroup.put(g, slot);
                 }
-                members.get(slot).add(n);
+                slots.get(slot).add(n);
                 of.put(n, slot);
             }
-            int count = members.size();
+            int count = slots.size();
             List<Set<Integer>> successors = new ArrayList<>();
             int[] indegree = new int[count];
             for (int i = 0; i < count; i++) successors.add(new LinkedHashSet<>());
@@ -184,7 +214,7 @@ public final class FuseKernels {
             List<Group> out = new ArrayList<>();
             while (!ready.isEmpty()) {
                 int i = ready.poll();
-                out.add(describe(kind.get(i), members.get(i)));
+                out.add(describe(kind.get(i), slots.get(i)));
                 for (int s : successors.get(i)) if (--indegree[s] == 0) ready.add(s);
             }
             if (out.size() != count) throw new IllegalStateException("the groups form a cycle: a pattern broke the schedule");
