@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The CUDA executor against the CPU executor on a GPU machine: each sample spec with random weights
+ * The fused group kernels on their own ({@link FusedKernelCheck}); then the CUDA executor against the CPU
+ * executor on a GPU machine: each sample spec with random weights
  * (B = 2, L = 100, random tokens), logits and every layer's output compared within
  * {@link VortexConformance#RELATIVE_TOLERANCE}·max|ref|; then the vortex reference set's block and forward
  * cases through the CUDA executor (decode: reported as not supported). One line per check; exits 0 when
@@ -55,7 +56,7 @@ public final class GpuCheck {
                 }
             }
         }
-        int failures = 0;
+        int failures = FusedKernelCheck.run(samples, SPECS);
         for (String spec : SPECS) failures += sample(samples.resolve(spec));
         for (String spec : SPECS) failures += decode(samples.resolve(spec));
         if (vortex == null) {

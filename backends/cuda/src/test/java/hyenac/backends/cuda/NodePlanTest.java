@@ -180,6 +180,13 @@ class NodePlanTest {
     }
 
     @Test
+    void theFusionPassKnowsTheStatefulNodesAsRecurrent() {
+        for (String sample : List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena")) {
+            for (Node n : graph(sample).nodes()) assertEquals(NodePlan.stateful(n), FuseKernels.recurrent(n), n.op());
+        }
+    }
+
+    @Test
     void aFusedGroupBindsItsWeightsAndSizes() {
         Graph g = graph("sh2-tiny.hyena");
         List<Group> groups = FuseKernels.standard().run(g);

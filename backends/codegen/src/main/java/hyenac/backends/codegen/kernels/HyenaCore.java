@@ -16,10 +16,10 @@ public final class HyenaCore {
     private HyenaCore() {}
 
     /** The group's convolution. */
-    public static Node conv(Group group) { return group.nodes("causal_conv").getFirst(); }
+    static Node conv(Group group) { return group.nodes("causal_conv").getFirst(); }
 
     /** The activation q goes through before gating, "identity" when q gates directly. */
-    public static String gateActivation(Group group) {
+    static String gateActivation(Group group) {
         return group.nodes().stream().filter(n -> FuseHyenaCore.GATE_ACTIVATIONS.contains(n.op())).map(Node::op).findFirst().orElse("identity");
     }
 
