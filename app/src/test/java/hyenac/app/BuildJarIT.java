@@ -73,6 +73,34 @@ class BuildJarIT {
     }
 
     @Test
+    void aJarBuiltForCudaRunsWhereverItIsAndSaysOnWhat(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isRegularFile(HYENAC_JAR), "needs app/target/hyenac.jar (mvn verify builds it before this test)");
+        Path jar = dir.resolve("tiny-cuda.jar");
+        // No nvcc (a path that does not exist) keeps this quick: the cuda module's tests cover the PTX.
+        Result build = java(dir, "-Dhyenac.nvcc=" + dir.resolve("no-nvcc"), "-jar", HYENAC_JAR.toString(), "build", TINY.toString(),
+                "--jar", jar.toString(), "--target", "cuda");
+        assertEquals(0, build.code(), build.err());
+        assertTrue(build.out().contains("model sh2_tiny for cuda") && build.out().contains("CUDA sources, no PTX"), build.out());
+        Path hyx = dir.resolve("inner.hyx");
+        try (java.util.zip.ZipFile j = new java.util.zip.ZipFile(jar.toFile())) {
+            Files.copy(j.getInputStream(j.getEntry("hyenac/model.hyx")), hyx);
+        }
+        try (java.util.zip.ZipFile h = new java.util.zip.ZipFile(hyx.toFile())) {
+            assertTrue(h.getEntry("kernels/index.json") != null, "the model in the jar carries its kernels");
+        }
+
+        Result fromJar = java(dir, "-jar", jar.toString(), "--prompt", "ACGT", "--generate", "8", "--print-tokens");
+        assertEquals(0, fromJar.code(), fromJar.err());
+        assertFalse(fromJar.err().contains("restricted method"), "probing for a GPU must not make the JDK warn: " + fromJar.err());
+        String target = fromJar.err().lines().filter(l -> l.startsWith("target: ")).findFirst().orElseThrow(() -> new AssertionError(fromJar.err()));
+        String on = target.startsWith("target: cuda (") ? "cuda" : "cpu";
+        if (on.equals("cpu")) assertTrue(target.endsWith("; the artifact's cuda kernels go unused)"), target);
+        Result fromRun = java(dir, "-jar", HYENAC_JAR.toString(), "run", TINY.toString(), "--prompt", "ACGT", "--generate", "8", "--print-tokens",
+                "--target", "cpu");
+        assertEquals(generated(fromRun), fromJar.out().substring(0, fromJar.out().lastIndexOf("\n[sh2_tiny on " + on + ":")));
+    }
+
+    @Test
     void builtInWeightsAreUsedAndOptionsAreRuns(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isRegularFile(HYENAC_JAR), "needs app/target/hyenac.jar (mvn verify builds it before this test)");
         Path jar = dir.resolve("tiny.jar");

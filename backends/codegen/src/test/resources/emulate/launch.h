@@ -1,6 +1,6 @@
 // Test shim, part two: launching an emulated kernel and moving buffers through files.
 #pragma once
-#include "cuda_bf16.h"
+#include "cuda_shim.h"
 #include <cstdio>
 #include <atomic>
 #include <cstdlib>

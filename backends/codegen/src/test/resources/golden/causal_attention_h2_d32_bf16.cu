@@ -15,13 +15,25 @@
 //   samples/sh2-tiny.hyena:15  op mha = attention(heads = 2)
 //   std:56  a = causal_attention(q, k, v, heads = heads, rope = rope)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(128) causal_attention_h2_d32_bf16(
-    const __nv_bfloat16* __restrict__ q,
-    const __nv_bfloat16* __restrict__ k,
-    const __nv_bfloat16* __restrict__ v,
-    __nv_bfloat16* __restrict__ out,
+    const hy_bf16* __restrict__ q,
+    const hy_bf16* __restrict__ k,
+    const hy_bf16* __restrict__ v,
+    hy_bf16* __restrict__ out,
     long long length)
 {
     __shared__ float qs[1024];
@@ -40,7 +52,7 @@ extern "C" __global__ void __launch_bounds__(128) causal_attention_h2_d32_bf16(
     // Stage this block's queries (zeros past the end: computed, never stored) and clear O, m, l.
     for (int e = tid; e < 1024; e += 128) {
         const long long t = q0 + e / 32;
-        qs[e] = t < length ? __bfloat162float(q[(row0 + t) * 64 + c0 + e % 32]) : 0.0f;
+        qs[e] = t < length ? hy_bf16_to_float(q[(row0 + t) * 64 + c0 + e % 32]) : 0.0f;
         o[e] = 0.0f;
     }
     for (int i = tid; i < 32; i += 128) {
@@ -54,8 +66,8 @@ extern "C" __global__ void __launch_bounds__(128) causal_attention_h2_d32_bf16(
         for (int e = tid; e < 1024; e += 128) {
             const long long t = k0 + e / 32;
             const long long at = (row0 + t) * 64 + c0 + e % 32;
-            ks[e] = t < length ? __bfloat162float(k[at]) : 0.0f;
-            vs[e] = t < length ? __bfloat162float(v[at]) : 0.0f;
+            ks[e] = t < length ? hy_bf16_to_float(k[at]) : 0.0f;
+            vs[e] = t < length ? hy_bf16_to_float(v[at]) : 0.0f;
         }
         __syncthreads();
         // Scores q_i . k_j / sqrt(32); -inf where key j is in query i's future or past the end.
@@ -108,7 +120,7 @@ extern "C" __global__ void __launch_bounds__(128) causal_attention_h2_d32_bf16(
     for (int e = tid; e < 1024; e += 128) {
         const long long t = q0 + e / 32;
         if (t < length) {
-            out[(row0 + t) * 64 + c0 + e % 32] = __float2bfloat16_rn(o[e] / row_sum[e / 32]);
+            out[(row0 + t) * 64 + c0 + e % 32] = hy_float_to_bf16(o[e] / row_sum[e / 32]);
         }
     }
 }

@@ -23,12 +23,24 @@
 //   samples/sh2-tiny.hyena:14  op li = hyena_li(modes = 16)
 //   std:44  q, k, v = deinterleave(featurizer(z), n = 3)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) causal_conv_c192_k3_g192_xcorr_bf16(
-    const __nv_bfloat16* __restrict__ x,
+    const hy_bf16* __restrict__ x,
     const float* __restrict__ h,
-    __nv_bfloat16* __restrict__ y,
+    hy_bf16* __restrict__ y,
     long long length)
 {
     __shared__ float tile[2112];
@@ -43,7 +55,7 @@ extern "C" __global__ void __launch_bounds__(256) causal_conv_c192_k3_g192_xcorr
     for (int e = ty * 32 + tx; e < 2112; e += 256) {
         const long long t = t0 - 2 + e / 32;
         const int cc = c0 + e % 32;
-        tile[e] = t >= 0 && t < length && cc < 192 ? __bfloat162float(x[(row0 + t) * 192 + cc]) : 0.0f;
+        tile[e] = t >= 0 && t < length && cc < 192 ? hy_bf16_to_float(x[(row0 + t) * 192 + cc]) : 0.0f;
     }
     __syncthreads();
 
@@ -58,7 +70,7 @@ extern "C" __global__ void __launch_bounds__(256) causal_conv_c192_k3_g192_xcorr
                 acc += h[c * 3 + (2 - j)] * tile[(r + 2 - j) * 32 + tx];
             }
             const long long at = (row0 + t) * 192 + c;
-            y[at] = __float2bfloat16_rn(acc);
+            y[at] = hy_float_to_bf16(acc);
         }
     }
 }

@@ -17,19 +17,31 @@
 //   std:65  out w3(act(w1(x)) * w2(x))
 //   samples/sh2-tiny.hyena:16  op mlp = gated_mlp(hidden = 176, act = identity)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) elementwise_c176_gelu_mul_668057_bf16(
-    const __nv_bfloat16* __restrict__ x0,
-    const __nv_bfloat16* __restrict__ x1,
-    __nv_bfloat16* __restrict__ y0,
+    const hy_bf16* __restrict__ x0,
+    const hy_bf16* __restrict__ x1,
+    hy_bf16* __restrict__ y0,
     long long rows)
 {
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (i >= rows * 176) return;
-    const float in0 = __bfloat162float(x0[i]);
-    const float in1 = __bfloat162float(x1[i]);
+    const float in0 = hy_bf16_to_float(x0[i]);
+    const float in1 = hy_bf16_to_float(x1[i]);
     const float t0 = 0.5f * in0 * erfcf(-in0 * 0.70710677f);
     const float t1 = __fmul_rn(t0, in1);
-    y0[i] = __float2bfloat16_rn(t1);
+    y0[i] = hy_float_to_bf16(t1);
 }

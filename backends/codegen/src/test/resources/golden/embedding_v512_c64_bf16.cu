@@ -12,12 +12,24 @@
 // DSL lines:
 //   samples/sh2-tiny.hyena:5  model sh2_tiny {
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) embedding_v512_c64_bf16(
     const long long* __restrict__ tokens,
-    const __nv_bfloat16* __restrict__ table,
-    __nv_bfloat16* __restrict__ y,
+    const hy_bf16* __restrict__ table,
+    hy_bf16* __restrict__ y,
     long long rows)
 {
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;
@@ -25,5 +37,5 @@ extern "C" __global__ void __launch_bounds__(256) embedding_v512_c64_bf16(
     const long long token = tokens[i / 64];
     const int c = (int)(i % 64);
     // A token outside the vocabulary reads as zeros; the host checks tokens before launching.
-    y[i] = token >= 0 && token < 512 ? table[token * 64 + c] : __float2bfloat16_rn(0.0f);
+    y[i] = token >= 0 && token < 512 ? table[token * 64 + c] : hy_float_to_bf16(0.0f);
 }

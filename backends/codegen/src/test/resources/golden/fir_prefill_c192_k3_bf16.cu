@@ -22,11 +22,23 @@
 //   samples/sh2-tiny.hyena:14  op li = hyena_li(modes = 16)
 //   std:44  q, k, v = deinterleave(featurizer(z), n = 3)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) fir_prefill_c192_k3_bf16(
-    const __nv_bfloat16* __restrict__ x,
-    __nv_bfloat16* __restrict__ ring,
+    const hy_bf16* __restrict__ x,
+    hy_bf16* __restrict__ ring,
     long long batch,
     long long length)
 {
@@ -36,5 +48,5 @@ extern "C" __global__ void __launch_bounds__(256) fir_prefill_c192_k3_bf16(
     const long long bc = i / 2;
     const long long c = bc % 192;
     const long long t = length - 2 + slot;
-    ring[i] = t >= 0 ? x[(bc / 192 * length + t) * 192 + c] : __float2bfloat16_rn(0.0f);
+    ring[i] = t >= 0 ? x[(bc / 192 * length + t) * 192 + c] : hy_float_to_bf16(0.0f);
 }

@@ -25,26 +25,38 @@
 //   samples/sh2-tiny.hyena:14  op li = hyena_li(modes = 16)
 //   std:44  q, k, v = deinterleave(featurizer(z), n = 3)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) fir_step_c192_k3_g192_xcorr_bf16(
-    const __nv_bfloat16* __restrict__ x,
-    __nv_bfloat16* __restrict__ ring,
+    const hy_bf16* __restrict__ x,
+    hy_bf16* __restrict__ ring,
     const float* __restrict__ h,
-    __nv_bfloat16* __restrict__ y,
+    hy_bf16* __restrict__ y,
     long long batch,
     int next)
 {
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (i >= batch * 192) return;
     const int c = (int)(i % 192);
-    const float xt = __bfloat162float(x[i]);
+    const float xt = hy_bf16_to_float(x[i]);
     float acc = h[c * 3 + 2] * xt;
     const long long base = i * 2;
     for (int j = 1; j < 3; j++) {
-        acc += h[c * 3 + (2 - j)] * __bfloat162float(ring[base + (next - j + 2) % 2]);
+        acc += h[c * 3 + (2 - j)] * hy_bf16_to_float(ring[base + (next - j + 2) % 2]);
     }
     // The oldest input (j = 2) was in slot `next`: this step's input takes its place.
     ring[base + next] = x[i];
-    y[i] = __float2bfloat16_rn(acc);
+    y[i] = hy_float_to_bf16(acc);
 }

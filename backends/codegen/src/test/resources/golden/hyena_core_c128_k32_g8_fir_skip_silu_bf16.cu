@@ -37,13 +37,25 @@
 //   samples/custom-ops.hyena:29  op hx = hyena_x(len = 32)
 //   samples/custom-ops.hyena:9  op filter = causal_conv(len = len, groups = groups, skip = true)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) hyena_core_c128_k32_g8_fir_skip_silu_bf16(
-    const __nv_bfloat16* __restrict__ z,
+    const hy_bf16* __restrict__ z,
     const float* __restrict__ h,
     const float* __restrict__ skip,
-    __nv_bfloat16* __restrict__ y,
+    hy_bf16* __restrict__ y,
     long long length)
 {
     __shared__ float tile[3040];
@@ -59,7 +71,7 @@ extern "C" __global__ void __launch_bounds__(256) hyena_core_c128_k32_g8_fir_ski
         const long long t = t0 - 31 + e / 32;
         const int cc = c0 + e % 32;
         const long long at = ((row0 + t) * 128 + cc) * 3;
-        tile[e] = t >= 0 && t < length && cc < 128 ? __bfloat162float(z[at + 1]) * __bfloat162float(z[at + 2]) : 0.0f;
+        tile[e] = t >= 0 && t < length && cc < 128 ? hy_bf16_to_float(z[at + 1]) * hy_bf16_to_float(z[at + 2]) : 0.0f;
     }
     __syncthreads();
 
@@ -74,9 +86,9 @@ extern "C" __global__ void __launch_bounds__(256) hyena_core_c128_k32_g8_fir_ski
                 acc += h[g * 32 + j] * tile[(r + 31 - j) * 32 + tx];
             }
             const long long at = (row0 + t) * 128 + c;
-            const float q = __bfloat162float(z[at * 3]);
+            const float q = hy_bf16_to_float(z[at * 3]);
             const float gate = q / (1.0f + expf(-q));
-            y[at] = __float2bfloat16_rn(gate * acc);
+            y[at] = hy_float_to_bf16(gate * acc);
         }
     }
 }

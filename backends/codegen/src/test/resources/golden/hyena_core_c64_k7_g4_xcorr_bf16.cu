@@ -24,12 +24,24 @@
 //   std:16  c = filter(k * v)
 //   std:17  y = q * c
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) hyena_core_c64_k7_g4_xcorr_bf16(
-    const __nv_bfloat16* __restrict__ z,
+    const hy_bf16* __restrict__ z,
     const float* __restrict__ h,
-    __nv_bfloat16* __restrict__ y,
+    hy_bf16* __restrict__ y,
     long long length)
 {
     __shared__ float tile[2240];
@@ -45,7 +57,7 @@ extern "C" __global__ void __launch_bounds__(256) hyena_core_c64_k7_g4_xcorr_bf1
         const long long t = t0 - 6 + e / 32;
         const int cc = c0 + e % 32;
         const long long at = ((row0 + t) * 64 + cc) * 3;
-        tile[e] = t >= 0 && t < length && cc < 64 ? __bfloat162float(z[at + 1]) * __bfloat162float(z[at + 2]) : 0.0f;
+        tile[e] = t >= 0 && t < length && cc < 64 ? hy_bf16_to_float(z[at + 1]) * hy_bf16_to_float(z[at + 2]) : 0.0f;
     }
     __syncthreads();
 
@@ -61,8 +73,8 @@ extern "C" __global__ void __launch_bounds__(256) hyena_core_c64_k7_g4_xcorr_bf1
                 acc += h[g * 7 + (6 - j)] * tile[(r + 6 - j) * 32 + tx];
             }
             const long long at = (row0 + t) * 64 + c;
-            const float q = __bfloat162float(z[at * 3]);
-            y[at] = __float2bfloat16_rn(q * acc);
+            const float q = hy_bf16_to_float(z[at * 3]);
+            y[at] = hy_float_to_bf16(q * acc);
         }
     }
 }

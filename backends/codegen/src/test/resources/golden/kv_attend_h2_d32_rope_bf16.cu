@@ -20,15 +20,27 @@
 //   samples/sh2-tiny.hyena:15  op mha = attention(heads = 2)
 //   std:56  a = causal_attention(q, k, v, heads = heads, rope = rope)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(128) kv_attend_h2_d32_rope_bf16(
-    const __nv_bfloat16* __restrict__ q,
-    const __nv_bfloat16* __restrict__ k,
-    const __nv_bfloat16* __restrict__ v,
-    __nv_bfloat16* __restrict__ keys,
-    __nv_bfloat16* __restrict__ values,
-    __nv_bfloat16* __restrict__ out,
+    const hy_bf16* __restrict__ q,
+    const hy_bf16* __restrict__ k,
+    const hy_bf16* __restrict__ v,
+    hy_bf16* __restrict__ keys,
+    hy_bf16* __restrict__ values,
+    hy_bf16* __restrict__ out,
     const float* __restrict__ inv_freq,
     long long position,
     long long held,
@@ -49,14 +61,14 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h2_d32_rope_bf16(
         const double theta = (double)position * (double)inv_freq[i];
         const double cs = cos(theta);
         const double sn = sin(theta);
-        const double q0 = (double)__bfloat162float(q[src + i]);
-        const double q1 = (double)__bfloat162float(q[src + i + 16]);
+        const double q0 = (double)hy_bf16_to_float(q[src + i]);
+        const double q1 = (double)hy_bf16_to_float(q[src + i + 16]);
         qs[i] = (float)(q0 * cs - q1 * sn);
         qs[i + 16] = (float)(q0 * sn + q1 * cs);
-        const double k0 = (double)__bfloat162float(k[src + i]);
-        const double k1 = (double)__bfloat162float(k[src + i + 16]);
-        keys[dst + i] = __float2bfloat16_rn((float)(k0 * cs - k1 * sn));
-        keys[dst + i + 16] = __float2bfloat16_rn((float)(k0 * sn + k1 * cs));
+        const double k0 = (double)hy_bf16_to_float(k[src + i]);
+        const double k1 = (double)hy_bf16_to_float(k[src + i + 16]);
+        keys[dst + i] = hy_float_to_bf16((float)(k0 * cs - k1 * sn));
+        keys[dst + i + 16] = hy_float_to_bf16((float)(k0 * sn + k1 * cs));
     }
     for (int d = tid; d < 32; d += 128) {
         values[dst + d] = v[src + d];
@@ -79,7 +91,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h2_d32_rope_bf16(
             const long long krow = (cache_row + j) * 64 + c0;
             float dot = 0.0f;
             for (int d = 0; d < 32; d++) {
-                dot += qs[d] * __bfloat162float(keys[krow + d]);
+                dot += qs[d] * hy_bf16_to_float(keys[krow + d]);
             }
             score = dot * 0.17677669f;
         }
@@ -116,7 +128,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h2_d32_rope_bf16(
             if (d < 32) {
                 float sum = acc[r] * alpha;
                 for (int jj = 0; jj < n; jj++) {
-                    sum += p[jj] * __bfloat162float(values[(cache_row + j0 + jj) * 64 + c0 + d]);
+                    sum += p[jj] * hy_bf16_to_float(values[(cache_row + j0 + jj) * 64 + c0 + d]);
                 }
                 acc[r] = sum;
             }
@@ -128,7 +140,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h2_d32_rope_bf16(
     for (int r = 0; r < 1; r++) {
         const int d = tid + r * 128;
         if (d < 32) {
-            out[src + d] = __float2bfloat16_rn(acc[r] / l);
+            out[src + d] = hy_float_to_bf16(acc[r] / l);
         }
     }
 }

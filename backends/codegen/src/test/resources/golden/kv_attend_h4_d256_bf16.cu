@@ -1,12 +1,24 @@
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(128) kv_attend_h4_d256_bf16(
-    const __nv_bfloat16* __restrict__ q,
-    const __nv_bfloat16* __restrict__ k,
-    const __nv_bfloat16* __restrict__ v,
-    __nv_bfloat16* __restrict__ keys,
-    __nv_bfloat16* __restrict__ values,
-    __nv_bfloat16* __restrict__ out,
+    const hy_bf16* __restrict__ q,
+    const hy_bf16* __restrict__ k,
+    const hy_bf16* __restrict__ v,
+    hy_bf16* __restrict__ keys,
+    hy_bf16* __restrict__ values,
+    hy_bf16* __restrict__ out,
     long long position,
     long long held,
     long long capacity)
@@ -22,7 +34,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h4_d256_bf16(
     const long long cache_row = b * capacity;
     const long long dst = (cache_row + held) * 1024 + c0;
     for (int d = tid; d < 256; d += 128) {
-        qs[d] = __bfloat162float(q[src + d]);
+        qs[d] = hy_bf16_to_float(q[src + d]);
         keys[dst + d] = k[src + d];
     }
     for (int d = tid; d < 256; d += 128) {
@@ -46,7 +58,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h4_d256_bf16(
             const long long krow = (cache_row + j) * 1024 + c0;
             float dot = 0.0f;
             for (int d = 0; d < 256; d++) {
-                dot += qs[d] * __bfloat162float(keys[krow + d]);
+                dot += qs[d] * hy_bf16_to_float(keys[krow + d]);
             }
             score = dot * 0.0625f;
         }
@@ -83,7 +95,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h4_d256_bf16(
             if (d < 256) {
                 float sum = acc[r] * alpha;
                 for (int jj = 0; jj < n; jj++) {
-                    sum += p[jj] * __bfloat162float(values[(cache_row + j0 + jj) * 1024 + c0 + d]);
+                    sum += p[jj] * hy_bf16_to_float(values[(cache_row + j0 + jj) * 1024 + c0 + d]);
                 }
                 acc[r] = sum;
             }
@@ -95,7 +107,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h4_d256_bf16(
     for (int r = 0; r < 2; r++) {
         const int d = tid + r * 128;
         if (d < 256) {
-            out[src + d] = __float2bfloat16_rn(acc[r] / l);
+            out[src + d] = hy_float_to_bf16(acc[r] / l);
         }
     }
 }

@@ -19,11 +19,23 @@
 //   samples/sh2-tiny.hyena:14  op li = hyena_li(modes = 16)
 //   std:45  c = filter(k * v)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(64) modal_scan_c64_m16_skip_bf16(
-    const __nv_bfloat16* __restrict__ s,
-    __nv_bfloat16* __restrict__ y,
+    const hy_bf16* __restrict__ s,
+    hy_bf16* __restrict__ y,
     float* __restrict__ state,
     const float* __restrict__ log_poles,
     const float* __restrict__ residues,
@@ -48,14 +60,14 @@ extern "C" __global__ void __launch_bounds__(64) modal_scan_c64_m16_skip_bf16(
     const double d = (double)skip[c];
     for (long long t = 0LL; t < steps; t++) {
         const long long at = (b * steps + t) * 64 + c;
-        const double st = (double)__bfloat162float(s[at]);
+        const double st = (double)hy_bf16_to_float(s[at]);
         double acc = d * st;
         #pragma unroll
         for (int n = 0; n < 16; n++) {
             x[n] = lambda[n] * x[n] + st;
             acc += residue[n] * x[n];
         }
-        y[at] = __float2bfloat16_rn((float)acc);
+        y[at] = hy_float_to_bf16((float)acc);
     }
     #pragma unroll
     for (int n = 0; n < 16; n++) {

@@ -31,17 +31,29 @@
 //   std:45  c = filter(k * v)
 //   std:46  y = q * c
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) mul_c64_bf16(
-    const __nv_bfloat16* __restrict__ a,
-    const __nv_bfloat16* __restrict__ b,
-    __nv_bfloat16* __restrict__ y,
+    const hy_bf16* __restrict__ a,
+    const hy_bf16* __restrict__ b,
+    hy_bf16* __restrict__ y,
     long long rows)
 {
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (i >= rows * 64) return;
-    const float va = __bfloat162float(a[i]);
-    const float vb = __bfloat162float(b[i]);
-    y[i] = __float2bfloat16_rn(va * vb);
+    const float va = hy_bf16_to_float(a[i]);
+    const float vb = hy_bf16_to_float(b[i]);
+    y[i] = hy_float_to_bf16(va * vb);
 }

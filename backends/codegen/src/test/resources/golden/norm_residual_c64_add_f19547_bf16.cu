@@ -47,14 +47,26 @@
 //   samples/sh2-tiny.hyena:14  op li = hyena_li(modes = 16)
 //   samples/sh2-tiny.hyena:15  op mha = attention(heads = 2)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(64) norm_residual_c64_add_f19547_bf16(
-    const __nv_bfloat16* __restrict__ x0,
-    const __nv_bfloat16* __restrict__ x1,
-    const __nv_bfloat16* __restrict__ scale,
-    __nv_bfloat16* __restrict__ y0,
-    __nv_bfloat16* __restrict__ y1)
+    const hy_bf16* __restrict__ x0,
+    const hy_bf16* __restrict__ x1,
+    const hy_bf16* __restrict__ scale,
+    hy_bf16* __restrict__ y0,
+    hy_bf16* __restrict__ y1)
 {
     __shared__ float partial[64];
 
@@ -64,10 +76,10 @@ extern "C" __global__ void __launch_bounds__(64) norm_residual_c64_add_f19547_bf
     float sum_sq = 0.0f;
     for (int c = tid; c < 64; c += 64) {
         const long long i = base + c;
-        const float in0 = __bfloat162float(x0[i]);
-        const float in1 = __bfloat162float(x1[i]);
+        const float in0 = hy_bf16_to_float(x0[i]);
+        const float in1 = hy_bf16_to_float(x1[i]);
         const float t0 = in0 + in1;
-        y0[i] = __float2bfloat16_rn(t0);
+        y0[i] = hy_float_to_bf16(t0);
         sum_sq += t0 * t0;
     }
     partial[tid] = sum_sq;
@@ -82,9 +94,9 @@ extern "C" __global__ void __launch_bounds__(64) norm_residual_c64_add_f19547_bf
     const float denom = sqrtf(partial[0] / 64.0f) + 1.0e-06f;
     for (int c = tid; c < 64; c += 64) {
         const long long i = base + c;
-        const float in0 = __bfloat162float(x0[i]);
-        const float in1 = __bfloat162float(x1[i]);
+        const float in0 = hy_bf16_to_float(x0[i]);
+        const float in1 = hy_bf16_to_float(x1[i]);
         const float t0 = in0 + in1;
-        y1[i] = __float2bfloat16_rn(__bfloat162float(scale[c]) * (t0 / denom));
+        y1[i] = hy_float_to_bf16(hy_bf16_to_float(scale[c]) * (t0 / denom));
     }
 }

@@ -32,12 +32,24 @@
 //   samples/sh2-tiny.hyena:15  op mha = attention(heads = 2)
 //   samples/sh2-tiny.hyena:5  model sh2_tiny {
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(64) rmsnorm_c64_bf16(
-    const __nv_bfloat16* __restrict__ x,
-    const __nv_bfloat16* __restrict__ scale,
-    __nv_bfloat16* __restrict__ y)
+    const hy_bf16* __restrict__ x,
+    const hy_bf16* __restrict__ scale,
+    hy_bf16* __restrict__ y)
 {
     __shared__ float partial[64];
 
@@ -45,7 +57,7 @@ extern "C" __global__ void __launch_bounds__(64) rmsnorm_c64_bf16(
     const long long base = (long long)blockIdx.x * 64;
     float sum_sq = 0.0f;
     for (int c = tid; c < 64; c += 64) {
-        const float v = __bfloat162float(x[base + c]);
+        const float v = hy_bf16_to_float(x[base + c]);
         sum_sq += v * v;
     }
     partial[tid] = sum_sq;
@@ -59,6 +71,6 @@ extern "C" __global__ void __launch_bounds__(64) rmsnorm_c64_bf16(
     }
     const float denom = sqrtf(partial[0] / 64.0f) + 1.0e-06f;
     for (int c = tid; c < 64; c += 64) {
-        y[base + c] = __float2bfloat16_rn(__bfloat162float(scale[c]) * (__bfloat162float(x[base + c]) / denom));
+        y[base + c] = hy_float_to_bf16(hy_bf16_to_float(scale[c]) * (hy_bf16_to_float(x[base + c]) / denom));
     }
 }

@@ -1,8 +1,20 @@
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) rope_h32_d128_s128_bf16(
-    const __nv_bfloat16* __restrict__ x,
-    __nv_bfloat16* __restrict__ y,
+    const hy_bf16* __restrict__ x,
+    hy_bf16* __restrict__ y,
     const float* __restrict__ inv_freq,
     long long rows,
     long long length,
@@ -21,9 +33,9 @@ extern "C" __global__ void __launch_bounds__(256) rope_h32_d128_s128_bf16(
     const double sn = sin(theta);
     for (int head = 0; head < 32; head++) {
         const int at = head * 128 + i;
-        const double x0 = (double)__bfloat162float(x[src + at]);
-        const double x1 = (double)__bfloat162float(x[src + at + 64]);
-        y[dst + at] = __float2bfloat16_rn((float)(x0 * cs - x1 * sn));
-        y[dst + at + 64] = __float2bfloat16_rn((float)(x0 * sn + x1 * cs));
+        const double x0 = (double)hy_bf16_to_float(x[src + at]);
+        const double x1 = (double)hy_bf16_to_float(x[src + at + 64]);
+        y[dst + at] = hy_float_to_bf16((float)(x0 * cs - x1 * sn));
+        y[dst + at + 64] = hy_float_to_bf16((float)(x0 * sn + x1 * cs));
     }
 }

@@ -14,15 +14,27 @@
 // DSL lines:
 //   samples/custom-ops.hyena:12  out proj_out(silu(q) * filter(k * v))
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) silu_c128_bf16(
-    const __nv_bfloat16* __restrict__ a,
-    __nv_bfloat16* __restrict__ y,
+    const hy_bf16* __restrict__ a,
+    hy_bf16* __restrict__ y,
     long long rows)
 {
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (i >= rows * 128) return;
-    const float va = __bfloat162float(a[i]);
-    y[i] = __float2bfloat16_rn(va / (1.0f + expf(-va)));
+    const float va = hy_bf16_to_float(a[i]);
+    y[i] = hy_float_to_bf16(va / (1.0f + expf(-va)));
 }

@@ -15,13 +15,25 @@
 //   samples/sh2-tiny.hyena:15  op mha = attention(heads = 2)
 //   std:55  q, k, v = split(qkv(x), n = 3)
 
-#include <cuda_bf16.h>
+#ifndef HY_BF16_PRELUDE
+#define HY_BF16_PRELUDE
+typedef unsigned short hy_bf16;
+__device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+    return __uint_as_float(((unsigned int) h) << 16);
+}
+__device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+    unsigned int u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (hy_bf16) (u >> 16);
+}
+#endif
 
 extern "C" __global__ void __launch_bounds__(256) split_c192_n3_bf16(
-    const __nv_bfloat16* __restrict__ x,
-    __nv_bfloat16* __restrict__ y0,
-    __nv_bfloat16* __restrict__ y1,
-    __nv_bfloat16* __restrict__ y2,
+    const hy_bf16* __restrict__ x,
+    hy_bf16* __restrict__ y0,
+    hy_bf16* __restrict__ y1,
+    hy_bf16* __restrict__ y2,
     long long rows)
 {
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;

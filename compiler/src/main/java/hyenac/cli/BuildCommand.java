@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "build", description = {"Build a self-contained runnable jar: hyenac and the compiled model in one file.",
-        "`java -jar OUT.jar --prompt TEXT [--generate N …]` then generates with it (the options of `hyenac run`)."})
+        "`java -jar OUT.jar --prompt TEXT [--generate N …]` then generates with it (the options of `hyenac run`),",
+        "on the GPU when one is usable (--target auto), with the kernels of --target cuda when the model carries them."})
 final class BuildCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "a .hyena spec (compiled first), or a .hyx from `hyenac compile` (packed as it is)") Path file;
 
@@ -33,12 +34,13 @@ final class BuildCommand implements Callable<Integer> {
         Path hyenacJar = RunnableJar.hyenacJar(Main.class, root == null ? null : Path.of(root), EmbeddedMain.class.getName());
         String summary;
         if (Executable.looksLikeArtifact(file)) {
-            if (options.weightsFile != null || options.randomWeights || options.modelName != null) {
-                err.println("hyenac build: a .hyx is packed as it is; --weights, --random-weights and --model apply when building from a spec");
+            if (options.weightsFile != null || options.randomWeights || options.modelName != null || options.target != Targets.Name.auto
+                    || options.arch != null) {
+                err.println("hyenac build: a .hyx is packed as it is; --weights, --random-weights, --model, --target and --arch apply when building from a spec");
                 return Main.INTERNAL_ERROR;
             }
             try (Executable x = Executable.open(file)) {  // checked now rather than when the jar first runs
-                summary = "model " + x.meta().model() + " from " + file;
+                summary = "model " + x.meta().model() + " for " + x.meta().target() + " from " + file;
                 RunnableJar.write(hyenacJar, file, jar, EmbeddedMain.class.getName(), x.meta().model());
             }
         } else {

@@ -3,6 +3,7 @@ package hyenac.cli;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
 import hyenac.ir.Weight;
+import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.weights.WeightStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -14,8 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "compile", description = {"Compile a spec to a .hyx artifact: the plan, the spec, a weight manifest, checksums",
-        "and optionally the weights. `hyenac run model.hyx` runs it."})
+@Command(name = "compile", description = {"Compile a spec to a .hyx artifact: the plan, the spec, a weight manifest, checksums,",
+        "optionally the weights, and for --target cuda the CUDA kernels (sources, and PTX when nvcc is at hand).",
+        "`hyenac run model.hyx` runs it."})
 final class CompileCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "a .hyena spec") Path file;
 
@@ -42,10 +44,18 @@ final class CompileCommand implements Callable<Integer> {
             err.println(command + ": --weights and --random-weights exclude each other");
             return new Outcome(Main.INTERNAL_ERROR, null, null);
         }
-        if (!opts.target.equals("cpu")) {
-            err.println(command + ": target `" + opts.target + "` is not available yet; targets: cpu");
+        if (opts.arch != null && !opts.arch.matches("sm_[0-9]{2,3}[a-z]?")) {
+            err.println(command + ": --arch takes a GPU architecture such as sm_90 or sm_80, not `" + opts.arch + "`");
             return new Outcome(Main.INTERNAL_ERROR, null, null);
         }
+        if (opts.arch != null && opts.target == Targets.Name.cpu) {
+            err.println(command + ": --arch applies to --target cuda (or auto), not to --target cpu");
+            return new Outcome(Main.INTERNAL_ERROR, null, null);
+        }
+        Targets.Picked target = Targets.forCompiling(command, opts.target, err);
+        if (target == null) return new Outcome(Main.INTERNAL_ERROR, null, null);
+        String line = target.line(null);
+        if (line != null) err.println(line);
         Compilation.Result c = Compilation.compile(file, opts.modelName);
         DiagnosticOutput.print(c.checked().diagnostics(), DiagnosticOutput.Format.human, new PrintWriter(PrintWriter.nullWriter()), err);
         if (!c.ok()) {
@@ -62,10 +72,14 @@ final class CompileCommand implements Callable<Integer> {
             weights = WeightStore.random(c.graph(), opts.seed);
             note = "random, seed " + opts.seed;
         }
-        Executable.write(out, file, c, opts.target, weights, note);
+        // Device code is generated from the plan as the artifact stores it, so reading it back regenerates the same sources.
+        DeviceCode code = target.device() == null ? null
+                : target.device().generate(Executable.plan(file, c), opts.arch != null ? opts.arch : target.device().defaultArch());
+        Executable.write(out, file, c, code, weights, note);
         long params = c.graph().weights().values().stream().mapToLong(Weight::elements).sum();
-        String summary = String.format(Locale.ROOT, "model %s for %s, %d weights (%,d parameters), %s", c.model().name(), opts.target,
-                c.graph().weights().size(), params, weights == null ? "no weights embedded" : "weights embedded (" + note + ")");
+        String summary = String.format(Locale.ROOT, "model %s for %s, %d weights (%,d parameters), %s%s", c.model().name(), target.name(),
+                c.graph().weights().size(), params, weights == null ? "no weights embedded" : "weights embedded (" + note + ")",
+                code == null ? "" : "; kernels (" + code.precision() + "): " + code.summary());
         return new Outcome(Main.OK, c.model().name(), summary);
     }
 }

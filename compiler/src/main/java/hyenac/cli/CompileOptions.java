@@ -15,5 +15,11 @@ final class CompileOptions {
 
     @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several") String modelName;
 
-    @Option(names = "--target", defaultValue = "cpu", description = "backend the artifact is for (cpu)") String target;
+    @Option(names = "--target", defaultValue = "auto", paramLabel = "cpu|cuda|auto",
+            description = {"the target the artifact is for: cpu, cuda (carries the generated CUDA sources, and PTX when nvcc is at hand;",
+                    "needs no GPU), or auto, the default: cuda when a usable GPU is present, else cpu. Any artifact runs on either."})
+    Targets.Name target;
+
+    @Option(names = "--arch", paramLabel = "sm_XY", description = "the GPU architecture the PTX of --target cuda is for (default sm_90)")
+    String arch;
 }

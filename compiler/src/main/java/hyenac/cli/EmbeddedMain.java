@@ -43,6 +43,8 @@ public final class EmbeddedMain implements Callable<Integer> {
         String command = spec.commandLine().getCommandName();
         Integer bad = gen.invalid(command, err);
         if (bad != null) return bad;
+        Targets.Picked target = Targets.forRunning(command, gen.target, err);
+        if (target == null) return Main.INTERNAL_ERROR;
         // The artifact is read as a file (its weights are memory-mapped), so it is copied out of the jar first.
         Path hyx = Files.createTempFile("hyenac-model", ".hyx");
         try {
@@ -54,11 +56,8 @@ public final class EmbeddedMain implements Callable<Integer> {
                 Files.copy(in, hyx, StandardCopyOption.REPLACE_EXISTING);
             }
             try (Executable x = Executable.open(hyx, jarName() + "!/" + RunnableJar.MODEL_RESOURCE)) {
-                if (!x.meta().target().equals(gen.target)) {
-                    err.println(command + ": the model was compiled for target `" + x.meta().target() + "`, not `" + gen.target + "`");
-                    return Main.USER_ERROR;
-                }
-                return Generation.run(command, gen, x.graph(), x.meta().model(), x.hasWeights() ? x::weights : null, out, err);
+                return Generation.run(command, gen, target, x.graph(), x.deviceCode(), x.meta().model(), x.hasWeights() ? x::weights : null,
+                        out, err);
             }
         } finally {
             Files.deleteIfExists(hyx);

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import hyenac.compiler.Compilation;
+import hyenac.compiler.artifact.Executable;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
@@ -22,9 +23,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "explain", description = "Per-layer parameters, FLOPs and activation bytes per token of a model.")
+@Command(name = "explain", description = {"Per-layer parameters, FLOPs and activation bytes per token of a model.",
+        "Given a .hyx, first lists what the artifact carries: target, precision, kernels, weights, every entry."})
 final class ExplainCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE", description = "a .hyena file with a model") Path file;
+    @Parameters(paramLabel = "FILE", description = "a .hyena file with a model, or a .hyx artifact") Path file;
 
     @Option(names = "--context", paramLabel = "N", description = "sequence length for FLOPs (default: the model's context)")
     Long context;
@@ -45,6 +47,11 @@ final class ExplainCommand implements Callable<Integer> {
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (context != null && context < 1) {
+            err.println("hyenac explain: --context must be at least 1");
+            return Main.INTERNAL_ERROR;
+        }
+        if (Executable.looksLikeArtifact(file)) return explainArtifact(out);
         Checker.Result result = Checker.check(List.of(file));
         if (!result.ok() || format == DiagnosticOutput.Format.human && !result.diagnostics().all().isEmpty()) {
             DiagnosticOutput.print(result.diagnostics(), format, out, err);
@@ -58,10 +65,6 @@ final class ExplainCommand implements Callable<Integer> {
                     + String.join(", ", result.models().stream().map(Elaborated.Model::name).toList())));
             return Main.USER_ERROR;
         }
-        if (context != null && context < 1) {
-            err.println("hyenac explain: --context must be at least 1");
-            return Main.INTERNAL_ERROR;
-        }
         for (Elaborated.Model m : models) {
             // The numbers come from the graph the backends run, after the standard passes.
             Explain.Report report = Explain.of(Compilation.lower(m), context != null ? context : m.context(), kernels);
@@ -69,6 +72,53 @@ final class ExplainCommand implements Callable<Integer> {
             else table(report, out);
         }
         return Main.OK;
+    }
+
+    /** What a .hyx carries, then the report of its model (from the plan it holds). */
+    private int explainArtifact(PrintWriter out) {
+        if (modelName != null) {
+            spec.commandLine().getErr().println("hyenac explain: --model applies to a spec; an artifact holds one model");
+            return Main.INTERNAL_ERROR;
+        }
+        try (Executable x = Executable.open(file)) {
+            Explain.Report report = Explain.of(x.graph(), context != null ? context : x.compilation().model().context());
+            if (json) {
+                JsonObject o = json(report);
+                o.add("artifact", artifactJson(x));
+                out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(o));
+                return Main.OK;
+            }
+            Executable.Meta m = x.meta();
+            out.printf(Locale.ROOT, "artifact %s: %s, model %s, built by hyenac %s%n", file, x.format(), m.model(), m.hyenac());
+            out.printf(Locale.ROOT, "  target %s, precision %s; kernels: %s%n", m.target(), m.precision(), m.kernels());
+            out.printf(Locale.ROOT, "  weights: %s%n", m.weights().equals("none") ? "none embedded" : m.weights());
+            out.printf(Locale.ROOT, "  %d entries:%n", x.entries().size());
+            x.entries().forEach((name, bytes) -> out.printf(Locale.ROOT, "  %,12d  %s%n", bytes, name));
+            out.println();
+            table(report, out);
+        }
+        return Main.OK;
+    }
+
+    private JsonObject artifactJson(Executable x) {
+        JsonObject a = new JsonObject();
+        a.addProperty("format", x.format());
+        Executable.Meta m = x.meta();
+        a.addProperty("model", m.model());
+        a.addProperty("hyenac", m.hyenac());
+        a.addProperty("target", m.target());
+        a.addProperty("precision", m.precision());
+        a.addProperty("kernels", m.kernels());
+        a.addProperty("weights", m.weights());
+        JsonArray entries = new JsonArray();
+        x.entries().forEach((name, bytes) -> {
+            JsonObject e = new JsonObject();
+            e.addProperty("name", name);
+            e.addProperty("bytes", bytes);
+            entries.add(e);
+        });
+        a.add("entries", entries);
+        return a;
     }
 
     private void table(Explain.Report r, PrintWriter out) {

@@ -26,16 +26,14 @@ final class GenerateOptions {
 
     @Option(names = "--print-tokens", description = "also print the generated token ids") boolean printTokens;
 
-    @Option(names = "--target", defaultValue = "cpu", description = "backend (cpu)") String target;
+    @Option(names = "--target", defaultValue = "auto", paramLabel = "cpu|cuda|auto",
+            description = "where to run: cpu, cuda (GPU 0), or auto, the default: cuda when a usable GPU is present, else cpu")
+    Targets.Name target;
 
     /** Null when the options make sense, else the exit code after saying why on {@code err}. */
     Integer invalid(String command, PrintWriter err) {
         if (generate < 0 || topK < 0 || !(topP > 0 && topP <= 1) || temperature < 0) {
             err.println(command + ": --generate and --top-k must be ≥ 0, --top-p in (0, 1], --temperature ≥ 0");
-            return Main.INTERNAL_ERROR;
-        }
-        if (!target.equals("cpu")) {
-            err.println(command + ": target `" + target + "` is not available yet; targets: cpu");
             return Main.INTERNAL_ERROR;
         }
         return null;

@@ -1,10 +1,11 @@
 package hyenac.cli;
 
-import hyenac.backends.cpu.CpuBackend;
 import hyenac.compiler.artifact.ArtifactException;
 import hyenac.ir.Graph;
 import hyenac.runtime.exec.Backend;
+import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.Generator;
+import hyenac.runtime.exec.Session;
 import hyenac.runtime.text.ByteTokenizer;
 import hyenac.runtime.text.Sampler;
 import hyenac.runtime.weights.SafeTensors;
@@ -23,11 +24,12 @@ final class Generation {
     private Generation() {}
 
     /**
-     * Generates with {@code g}: weights from {@code --weights}, else {@code embedded} (null when the model
-     * carries none), else seeded random ones with a warning. Returns the exit code.
+     * Generates with {@code g} on {@code target}: weights from {@code --weights}, else {@code embedded} (null when
+     * the model carries none), else seeded random ones with a warning. {@code carried} is the device code of an
+     * artifact (null from a spec or a cpu artifact). Says which target runs and why, then generates. Returns the exit code.
      */
-    static int run(String command, GenerateOptions o, Graph g, String modelName, Supplier<WeightStore> embedded,
-                   PrintWriter out, PrintWriter err) {
+    static int run(String command, GenerateOptions o, Targets.Picked target, Graph g, DeviceCode carried, String modelName,
+                   Supplier<WeightStore> embedded, PrintWriter out, PrintWriter err) {
         WeightStore weights;
         try {
             if (o.weightsFile != null) {
@@ -47,13 +49,18 @@ final class Generation {
             err.println(command + ": the prompt is empty");
             return Main.USER_ERROR;
         }
-        Backend backend = new CpuBackend();
+        Backend backend = target.backend(carried);
         boolean tty = System.console() != null;
-        Generator.Result r = Generator.generate(backend.open(g, weights, 1), tokens, o.generate,
-                new Sampler(o.temperature, o.topK, o.topP, o.seed), !o.ignoreEos, p -> {
-                    if (tty) err.printf(Locale.ROOT, "\rgenerating %d/%d tokens (%.1f tokens/s)", p.done(), p.total(), p.tokensPerSecond());
-                    err.flush();
-                });
+        Generator.Result r;
+        try (Session session = backend.open(g, weights, 1)) {
+            String note = target.device() == null && carried != null ? "the artifact's " + carried.target() + " kernels go unused" : session.note();
+            String line = target.line(note);
+            if (line != null) err.println(line);
+            r = Generator.generate(session, tokens, o.generate, new Sampler(o.temperature, o.topK, o.topP, o.seed), !o.ignoreEos, p -> {
+                if (tty) err.printf(Locale.ROOT, "\rgenerating %d/%d tokens (%.1f tokens/s)", p.done(), p.total(), p.tokensPerSecond());
+                err.flush();
+            });
+        }
         if (tty) err.print("\r\033[K");
         out.println(o.prompt + r.text());
         if (o.printTokens) out.println("tokens: " + Arrays.stream(r.generated()).mapToObj(Long::toString).collect(Collectors.joining(" ")));

@@ -1,6 +1,8 @@
 package hyenac.cli;
 
 import hyenac.compiler.artifact.ArtifactException;
+import hyenac.runtime.exec.BackendException;
+import hyenac.runtime.exec.BackendUnavailableException;
 import hyenac.runtime.weights.WeightsException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,9 +61,10 @@ public final class Main implements Runnable {
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             // Bad artifacts and weights are the input's fault: their messages say what and where.
-            if (e instanceof ArtifactException || e instanceof WeightsException) {
+            // A device that fails (out of memory, say) or is missing: the message says what was being done and what to do.
+            if (e instanceof ArtifactException || e instanceof WeightsException || e instanceof BackendException) {
                 err.println(cli.getCommandName() + (line == cli ? "" : " " + line.getCommandName()) + ": " + e.getMessage());
-                return USER_ERROR;
+                return e instanceof BackendUnavailableException ? INTERNAL_ERROR : USER_ERROR;
             }
             err.println("hyenac: internal error: " + e);
             for (StackTraceElement el : e.getStackTrace()) err.println("    at " + el);

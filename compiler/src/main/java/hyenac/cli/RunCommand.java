@@ -27,17 +27,17 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Integer bad = gen.invalid("hyenac run", err);
         if (bad != null) return bad;
+        // Before anything is compiled or loaded: --target cuda on a machine without a GPU is one message.
+        Targets.Picked target = Targets.forRunning("hyenac run", gen.target, err);
+        if (target == null) return Main.INTERNAL_ERROR;
         if (Executable.looksLikeArtifact(model)) {
             try (Executable x = Executable.open(model)) {
                 if (modelName != null && !modelName.equals(x.meta().model())) {
                     err.println("hyenac run: " + model + " holds the model `" + x.meta().model() + "`, not `" + modelName + "`");
                     return Main.USER_ERROR;
                 }
-                if (!x.meta().target().equals(gen.target)) {
-                    err.println("hyenac run: " + model + " was compiled for target `" + x.meta().target() + "`, not `" + gen.target + "`");
-                    return Main.USER_ERROR;
-                }
-                return Generation.run("hyenac run", gen, x.graph(), x.meta().model(), x.hasWeights() ? x::weights : null, out, err);
+                return Generation.run("hyenac run", gen, target, x.graph(), x.deviceCode(), x.meta().model(), x.hasWeights() ? x::weights : null,
+                        out, err);
             }
         }
         Compilation.Result c = Compilation.compile(model, modelName);
@@ -46,6 +46,6 @@ final class RunCommand implements Callable<Integer> {
             if (c.checked().ok()) err.println(model + ": no model" + (modelName == null ? " in this file" : " named `" + modelName + "`"));
             return Main.USER_ERROR;
         }
-        return Generation.run("hyenac run", gen, c.graph(), c.model().name(), null, out, err);
+        return Generation.run("hyenac run", gen, target, c.graph(), null, c.model().name(), null, out, err);
     }
 }

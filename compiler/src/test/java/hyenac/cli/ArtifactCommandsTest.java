@@ -157,8 +157,82 @@ class ArtifactCommandsTest {
     @Test
     void aNewerFormatIsNamed(@TempDir Path dir) throws IOException {
         Path hyx = compile(dir, "tiny.hyx");
-        rewrite(hyx, Map.of("format", b -> "hyx 2\n".getBytes(StandardCharsets.UTF_8)), true);
-        refused(generate(hyx.toString()), hyx + ": format `hyx 2` is not one this hyenac", "it reads `hyx 1`");
+        rewrite(hyx, Map.of("format", b -> "hyx 3\n".getBytes(StandardCharsets.UTF_8)), true);
+        refused(generate(hyx.toString()), hyx + ": format `hyx 3` is not one this hyenac", "it reads `hyx 1` and `hyx 2`");
+    }
+
+    /** An artifact as hyenac wrote them before targets carried kernels: format hyx 1, no precision or kernels in meta.json. */
+    static void makeHyx1(Path hyx) throws IOException {
+        rewrite(hyx, Map.of("format", b -> "hyx 1\n".getBytes(StandardCharsets.UTF_8),
+                "meta.json", b -> new String(b, StandardCharsets.UTF_8).replaceAll(",\n  \"precision\": \"fp32\",\n  \"kernels\": \"none\"", "")
+                        .getBytes(StandardCharsets.UTF_8)), true);
+    }
+
+    @Test
+    void aHyx1ArtifactStillRuns(@TempDir Path dir) throws IOException {
+        Path hyx = compile(dir, "tiny.hyx", "--random-weights", "--seed", "5");
+        makeHyx1(hyx);
+        try (ZipFile z = new ZipFile(hyx.toFile())) {
+            String meta = new String(z.getInputStream(z.getEntry("meta.json")).readAllBytes(), StandardCharsets.UTF_8);
+            assertFalse(meta.contains("precision") || meta.contains("kernels"), meta);
+        }
+        assertEquals(generated(generate(TINY.toString(), "--seed", "5")), generated(generate(hyx.toString())));
+        CommandLineTest.Run listed = run("explain", hyx.toString());
+        assertEquals(0, listed.code(), listed.err());
+        assertTrue(listed.out().contains(": hyx 1, model sh2_tiny") && listed.out().contains("target cpu, precision fp32; kernels: none"), listed.out());
+        // hyx 1 had no kernels/ directory.
+        rewrite(hyx, Map.of("kernels/k.cu", b -> "//".getBytes(StandardCharsets.UTF_8)), true);
+        refused(generate(hyx.toString()), hyx + ": unexpected entry kernels/k.cu (not part of the hyx 1 format)");
+    }
+
+    @Test
+    void metaMustNameAKnownTargetAndPrecision(@TempDir Path dir) throws IOException {
+        Path hyx = compile(dir, "tiny.hyx");
+        rewrite(hyx, Map.of("meta.json", b -> new String(b, StandardCharsets.UTF_8).replace("\"target\": \"cpu\"", "\"target\": \"tpu\"")
+                .getBytes(StandardCharsets.UTF_8)), true);
+        refused(generate(hyx.toString()), hyx + ": entry meta.json names the target `tpu`, which this hyenac does not know (targets: cpu, cuda)");
+        hyx = compile(dir, "tiny.hyx");
+        rewrite(hyx, Map.of("meta.json", b -> new String(b, StandardCharsets.UTF_8).replace("\"precision\": \"fp32\"", "\"precision\": \"fp8\"")
+                .getBytes(StandardCharsets.UTF_8)), true);
+        refused(generate(hyx.toString()), hyx + ": entry meta.json names the precision `fp8` (fp32 or bf16 expected)");
+        hyx = compile(dir, "tiny.hyx");
+        rewrite(hyx, Map.of("kernels/k.cu", b -> "//".getBytes(StandardCharsets.UTF_8)), true);
+        refused(generate(hyx.toString()), hyx + ": entry kernels/k.cu is unexpected in an artifact for target cpu");
+    }
+
+    @Test
+    void explainListsWhatAnArtifactCarries(@TempDir Path dir) {
+        Path hyx = compile(dir, "tiny.hyx", "--random-weights", "--seed", "2");
+        CommandLineTest.Run r = run("explain", hyx.toString());
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
+        assertTrue(out.startsWith("artifact " + hyx + ": hyx 2, model sh2_tiny, built by hyenac "), out);
+        assertTrue(out.contains("  target cpu, precision fp32; kernels: none\n  weights: random, seed 2\n"), out);
+        for (String entry : List.of("format", "meta.json", "spec/sh2-tiny.hyena", "plan.ir", "weights.json", "weights.safetensors", "checksums")) {
+            assertTrue(out.contains("  " + entry + "\n"), entry + " in:\n" + out);
+        }
+        assertTrue(out.contains("model sh2_tiny: "), "then the usual report:\n" + out);
+        CommandLineTest.Run json = run("explain", hyx.toString(), "--json");
+        assertEquals(0, json.code(), json.err());
+        assertTrue(json.out().contains("\"artifact\": {") && json.out().contains("\"target\": \"cpu\""), json.out());
+    }
+
+    @Test
+    void withoutTheCudaBackendAutoRunsOnTheCpuAndCudaIsRefused(@TempDir Path dir) {
+        // The compiler's tests have no cuda backend on the class path (the cuda module's tests cover the one with it).
+        CommandLineTest.Run auto = generate(TINY.toString());
+        assertEquals(0, auto.code(), auto.err());
+        assertTrue(auto.err().contains("target: cpu (this hyenac was built without the cuda backend)\n"), auto.err());
+        CommandLineTest.Run cpu = generate(TINY.toString(), "--target", "cpu");
+        assertFalse(cpu.err().contains("target:"), "a target the user named needs no reason: " + cpu.err());
+        assertEquals(generated(auto), generated(cpu));
+        for (String[] args : List.of(new String[] {"run", TINY.toString(), "--prompt", "A", "--target", "cuda"},
+                new String[] {"compile", TINY.toString(), "-o", dir.resolve("x.hyx").toString(), "--target", "cuda"})) {
+            CommandLineTest.Run r = run(args);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(": --target cuda: this hyenac was built without the cuda backend") && r.err().contains("use --target cpu"), r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+        }
     }
 
     @Test
@@ -216,7 +290,15 @@ class ArtifactCommandsTest {
     void optionMistakesAreUsageErrors(@TempDir Path dir) {
         assertEquals(2, run("compile", TINY.toString(), "-o", dir.resolve("x.hyx").toString(), "--weights", "w", "--random-weights").code());
         assertEquals(2, run("compile", TINY.toString()).code(), "-o is required");
-        assertEquals(2, run("compile", TINY.toString(), "-o", dir.resolve("x.hyx").toString(), "--target", "cuda").code());
+        assertEquals(2, run("compile", TINY.toString(), "-o", dir.resolve("x.hyx").toString(), "--target", "gpu").code());
+        assertEquals(2, run("run", TINY.toString(), "--prompt", "A", "--target", "gpu").code());
+        CommandLineTest.Run arch = run("compile", TINY.toString(), "-o", dir.resolve("x.hyx").toString(), "--arch", "90");
+        assertEquals(2, arch.code());
+        assertTrue(arch.err().contains("--arch takes a GPU architecture such as sm_90 or sm_80, not `90`"), arch.err());
+        CommandLineTest.Run cpuArch = run("compile", TINY.toString(), "-o", dir.resolve("x.hyx").toString(), "--target", "cpu", "--arch", "sm_90");
+        assertEquals(2, cpuArch.code());
+        assertTrue(cpuArch.err().contains("--arch applies to --target cuda"), cpuArch.err());
+        assertFalse(Files.exists(dir.resolve("x.hyx")));
     }
 
     @Test

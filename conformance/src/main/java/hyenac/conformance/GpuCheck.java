@@ -16,18 +16,23 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The fused group kernels on their own ({@link FusedKernelCheck}); then the CUDA executor against the CPU
- * executor on a GPU machine: each sample spec with random weights
- * (B = 2, L = 100, random tokens), logits and every layer's output compared within
- * {@link VortexConformance#RELATIVE_TOLERANCE}·max|ref|; then the vortex reference set's block and forward
- * cases through the CUDA executor (decode: reported as not supported). One line per check; exits 0 when
- * nothing failed.
+ * First the fused group kernels on their own ({@link FusedKernelCheck}); then the CUDA executor against the CPU
+ * executor on a GPU machine, in fp32 and then in bf16:
+ * <ul>
+ *   <li>each sample spec with random weights (B = 2, L = 100, random tokens): logits and every layer's output;
+ *   <li>each sample decoding on both (prefill of {@link #PROMPT} tokens, {@link #STEPS} greedy steps): logits per
+ *       step, and in fp32 identical tokens (in bf16 the GPU steps on the CPU's tokens);
+ *   <li>the vortex reference set on the cuda target ({@link VortexConformance});
+ *   <li>with {@code --layers SPEC} (e.g. one layer of each kind at the Evo 2 7B shape), each layer alone from
+ *       the CPU's input to it (B = 1, L = 256): the operator bound.
+ * </ul>
+ * fp32 is compared within {@link VortexConformance#RELATIVE_TOLERANCE}·max|ref|; bf16 with the CPU on the same
+ * bf16-rounded weights and inputs, within {@link VortexConformance#BF16_MODEL_TOLERANCE} (models) and
+ * {@link VortexConformance#BF16_OPERATOR_TOLERANCE} (single layers). One line per check; exits 0 when nothing failed.
  *
- * <p>{@code java --enable-native-access=ALL-UNNAMED -cp … hyenac.conformance.GpuCheck [--samples DIR] [--vortex DIR]}
- * Then each spec decodes on both executors (prefill of {@link #PROMPT} tokens, {@link #STEPS} greedy steps): logits
- * per step within the same tolerance and identical tokens.
- *
- * <p>(defaults: {@code samples}, and the first of {@code .device/vortex}, {@code ../shared/conformance/vortex} that exists).
+ * <p>{@code java --enable-native-access=ALL-UNNAMED -cp … hyenac.conformance.GpuCheck [--samples DIR] [--vortex DIR]
+ * [--precision fp32|bf16|both] [--layers SPEC]} (defaults: {@code samples}, the first of {@code .device/vortex},
+ * {@code ../shared/conformance/vortex} that exists, both precisions, no layer check).
  */
 public final class GpuCheck {
     static final List<String> SPECS = List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena");
@@ -37,13 +42,20 @@ public final class GpuCheck {
 
     public static void main(String[] args) throws Exception {
         Path samples = Path.of("samples");
-        Path vortex = null;
+        Path vortex = null, layers = null;
+        List<Precision> precisions = List.of(Precision.FP32, Precision.BF16);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--samples" -> samples = Path.of(args[++i]);
                 case "--vortex" -> vortex = Path.of(args[++i]);
+                case "--layers" -> layers = Path.of(args[++i]);
+                case "--precision" -> precisions = switch (args[++i]) {
+                    case "fp32" -> List.of(Precision.FP32);
+                    case "bf16" -> List.of(Precision.BF16);
+                    default -> List.of(Precision.FP32, Precision.BF16);
+                };
                 default -> {
-                    System.err.println("usage: GpuCheck [--samples DIR] [--vortex DIR]");
+                    System.err.println("usage: GpuCheck [--samples DIR] [--vortex DIR] [--precision fp32|bf16|both] [--layers SPEC]");
                     System.exit(2);
                 }
             }
@@ -57,19 +69,23 @@ public final class GpuCheck {
             }
         }
         int failures = FusedKernelCheck.run(samples, SPECS);
-        for (String spec : SPECS) failures += sample(samples.resolve(spec));
-        for (String spec : SPECS) failures += decode(samples.resolve(spec));
-        if (vortex == null) {
-            System.out.println("SKIP vortex: no reference set found (pass --vortex DIR)");
-        } else {
-            failures += vortex(vortex);
+        for (Precision p : precisions) {
+            System.out.println("== " + p.suffix());
+            for (String spec : SPECS) failures += sample(samples.resolve(spec), p);
+            for (String spec : SPECS) failures += decode(samples.resolve(spec), p);
+            if (vortex == null) {
+                System.out.println("SKIP vortex: no reference set found (pass --vortex DIR)");
+            } else {
+                failures += vortex(vortex, p);
+            }
+            if (layers != null) failures += layers(layers, p);
         }
         System.out.println(failures == 0 ? "all GPU checks passed" : failures + " GPU check(s) failed");
         System.exit(failures == 0 ? 0 : 1);
     }
 
     /** Returns the number of failed comparisons (a spec that cannot run counts as one). */
-    static int sample(Path spec) {
+    static int sample(Path spec, Precision precision) {
         String name = spec.getFileName().toString();
         try {
             Compilation.Result c = Compilation.compile(spec, null);
@@ -78,7 +94,7 @@ public final class GpuCheck {
                 return 1;
             }
             Graph g = c.graph();
-            WeightStore weights = WeightStore.random(g, 1);
+            WeightStore weights = stored(WeightStore.random(g, 1), precision);
             long vocab = g.nodes().stream().filter(n -> n.op().equals("embedding")).findFirst().map(n -> n.intAttr("vocab")).orElseThrow();
             SplittableRandom rng = new SplittableRandom(7);
             long[] tokens = new long[B * L];
@@ -91,22 +107,23 @@ public final class GpuCheck {
             Map<Integer, float[]> got;
             long t0 = System.nanoTime();
             String device;
-            try (CudaExecutor gpu = new CudaExecutor(g, weights, Precision.FP32)) {
+            try (CudaExecutor gpu = new CudaExecutor(g, weights, precision)) {
                 device = gpu.device().name() + " " + gpu.arch();
                 got = gpu.run(B, L, tokens, Map.of(), wanted.values());
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
+            double tolerance = tolerance(precision, true);
             int failed = 0;
             List<String> lines = new ArrayList<>();
             for (var e : wanted.entrySet()) {
                 double[] cmp = compare(got.get(e.getValue()), ref.get(e.getValue()));
-                boolean ok = cmp[0] <= VortexConformance.RELATIVE_TOLERANCE * cmp[1] && !Double.isNaN(cmp[0]);
+                boolean ok = cmp[0] <= tolerance * cmp[1] && !Double.isNaN(cmp[0]);
                 if (!ok) failed++;
                 lines.add(String.format(Locale.ROOT, "  %-4s %-12s max|err| %.3e  max|ref| %.3e  rel %.2e", ok ? "ok" : "BAD", e.getKey(),
                         cmp[0], cmp[1], cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1]));
             }
-            System.out.printf(Locale.ROOT, "%s %s: %d values vs the CPU (B=%d, L=%d, tolerance %.0e·max|ref|) on %s, %.1f s with compiles%n",
-                    failed == 0 ? "PASS" : "FAIL", name, wanted.size(), B, L, VortexConformance.RELATIVE_TOLERANCE, device, seconds);
+            System.out.printf(Locale.ROOT, "%s %s %s: %d values vs the CPU (B=%d, L=%d, tolerance %.0e·max|ref|) on %s, %.1f s with compiles%n",
+                    failed == 0 ? "PASS" : "FAIL", name, precision.suffix(), wanted.size(), B, L, tolerance, device, seconds);
             lines.forEach(System.out::println);
             return failed;
         } catch (RuntimeException e) {
@@ -116,7 +133,7 @@ public final class GpuCheck {
     }
 
     /** GPU prefill + greedy steps against the CPU's; each side picks its own tokens, which must agree. */
-    static int decode(Path spec) {
+    static int decode(Path spec, Precision precision) {
         String name = spec.getFileName().toString();
         try {
             Compilation.Result c = Compilation.compile(spec, null);
@@ -125,7 +142,7 @@ public final class GpuCheck {
                 return 1;
             }
             Graph g = c.graph();
-            WeightStore weights = WeightStore.random(g, 1);
+            WeightStore weights = stored(WeightStore.random(g, 1), precision);
             int vocab = Math.toIntExact(g.value(g.outputs().getFirst()).type().channels());
             SplittableRandom rng = new SplittableRandom(11);
             long[] prompt = new long[B * PROMPT];
@@ -141,35 +158,102 @@ public final class GpuCheck {
             }
             long t0 = System.nanoTime();
             String device;
-            try (CudaExecutor gpu = new CudaExecutor(g, weights, Precision.FP32)) {
+            // bf16 may pick the other one of a near-tie: then the GPU steps on the CPU's tokens, and only logits are compared
+            boolean forced = precision == Precision.BF16;
+            try (CudaExecutor gpu = new CudaExecutor(g, weights, precision)) {
                 device = gpu.device().name() + " " + gpu.arch();
                 got.add(gpu.prefill(prompt, B, PROMPT, PROMPT + STEPS));
-                gotTokens.add(greedy(got.getLast(), vocab));
+                gotTokens.add(forced ? refTokens.getFirst() : greedy(got.getLast(), vocab));
                 for (int s = 0; s < STEPS; s++) {
                     got.add(gpu.step(gotTokens.getLast()));
-                    gotTokens.add(greedy(got.getLast(), vocab));
+                    gotTokens.add(forced ? refTokens.get(s + 1) : greedy(got.getLast(), vocab));
                 }
             }
+            double tolerance = tolerance(precision, true);
             double seconds = (System.nanoTime() - t0) / 1e9;
             int failed = 0;
             List<String> lines = new ArrayList<>();
             for (int s = 0; s <= STEPS; s++) {
                 double[] cmp = compare(got.get(s), ref.get(s));
-                boolean ok = cmp[0] <= VortexConformance.RELATIVE_TOLERANCE * cmp[1] && !Double.isNaN(cmp[0]);
+                boolean ok = cmp[0] <= tolerance * cmp[1] && !Double.isNaN(cmp[0]);
                 boolean same = java.util.Arrays.equals(gotTokens.get(s), refTokens.get(s));
                 if (!ok || !same) failed++;
                 lines.add(String.format(Locale.ROOT, "  %-4s %-12s max|err| %.3e  max|ref| %.3e  rel %.2e  tokens %s%s", ok && same ? "ok" : "BAD",
                         s == 0 ? "prefill" : "step " + s, cmp[0], cmp[1], cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1],
                         java.util.Arrays.toString(gotTokens.get(s)), same ? "" : " vs the CPU's " + java.util.Arrays.toString(refTokens.get(s))));
             }
-            System.out.printf(Locale.ROOT, "%s decode %s: prefill + %d greedy steps vs the CPU (B=%d, prompt %d, tolerance %.0e·max|ref|) on %s, %.1f s with compiles%n",
-                    failed == 0 ? "PASS" : "FAIL", name, STEPS, B, PROMPT, VortexConformance.RELATIVE_TOLERANCE, device, seconds);
+            System.out.printf(Locale.ROOT, "%s decode %s %s: prefill + %d greedy steps vs the CPU (B=%d, prompt %d, tolerance %.0e·max|ref|%s) on %s, %.1f s with compiles%n",
+                    failed == 0 ? "PASS" : "FAIL", name, precision.suffix(), STEPS, B, PROMPT, tolerance, forced ? ", on the CPU's tokens" : "",
+                    device, seconds);
             lines.forEach(System.out::println);
             return failed;
         } catch (RuntimeException e) {
             System.out.println("FAIL decode " + name + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * Each layer of {@code spec} alone (B = 1, L = 256, random weights): the CPU's output of the layer before
+     * (or of the embedding) given to both, the layer's output compared at the operator bound.
+     */
+    static int layers(Path spec, Precision precision) {
+        String name = spec.getFileName().toString();
+        int batch = 1, length = 256;
+        try {
+            Compilation.Result c = Compilation.compile(spec, null);
+            if (!c.ok()) {
+                System.out.println("FAIL layers " + name + ": does not compile: " + c.checked().diagnostics().all());
+                return 1;
+            }
+            Graph g = c.graph();
+            WeightStore weights = stored(WeightStore.random(g, 1), precision);
+            long vocab = g.nodes().stream().filter(n -> n.op().equals("embedding")).findFirst().map(n -> n.intAttr("vocab")).orElseThrow();
+            SplittableRandom rng = new SplittableRandom(13);
+            long[] tokens = new long[batch * length];
+            for (int i = 0; i < tokens.length; i++) tokens[i] = rng.nextLong(vocab);
+            List<Integer> outputs = new ArrayList<>(List.of(g.probes().get("embedding")));
+            for (int i = 0; g.probes().containsKey("layers." + i); i++) outputs.add(g.probes().get("layers." + i));
+            Map<Integer, float[]> ref = new CpuExecutor(g, weights).run(batch, length, tokens, Map.of(), outputs);
+            double tolerance = tolerance(precision, false);
+            int failed = 0;
+            try (CudaExecutor gpu = new CudaExecutor(g, weights, precision)) {
+                String device = gpu.device().name() + " " + gpu.arch();
+                for (int i = 1; i < outputs.size(); i++) {
+                    int in = outputs.get(i - 1), out = outputs.get(i);
+                    String mixer = "layers." + (i - 1) + ".mixer.";
+                    String kind = g.nodes().stream().filter(n -> n.path().startsWith(mixer))
+                            .map(n -> n.op()).filter(op -> op.endsWith("conv") || op.equals("causal_attention")).reduce((a, b) -> b).orElse("?");
+                    float[] given = precision == Precision.BF16 ? bf16(ref.get(in)) : ref.get(in);
+                    Map<Integer, float[]> expect = precision == Precision.BF16
+                            ? new CpuExecutor(g, weights).run(batch, length, null, Map.of(in, given), List.of(out)) : ref;
+                    double[] cmp = compare(gpu.run(batch, length, null, Map.of(in, given), List.of(out)).get(out), expect.get(out));
+                    boolean ok = cmp[0] <= tolerance * cmp[1] && !Double.isNaN(cmp[0]);
+                    if (!ok) failed++;
+                    System.out.printf(Locale.ROOT, "%s layers %s %s: layer %d (%s) alone, B=%d, L=%d, max|err| %.3e  max|ref| %.3e  rel %.2e (tolerance %.0e) on %s%n",
+                            ok ? "PASS" : "FAIL", name, precision.suffix(), i - 1, kind, batch, length, cmp[0], cmp[1], cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1],
+                            tolerance, device);
+                }
+            }
+            return failed;
+        } catch (RuntimeException e) {
+            System.out.println("FAIL layers " + name + " " + precision.suffix() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** bf16 runs get bf16-rounded weights, so the CPU oracle sees exactly what the GPU stores. */
+    private static WeightStore stored(WeightStore w, Precision p) { return p == Precision.BF16 ? w.roundedToBf16() : w; }
+
+    private static double tolerance(Precision p, boolean model) {
+        return p == Precision.FP32 ? VortexConformance.RELATIVE_TOLERANCE
+                : model ? VortexConformance.BF16_MODEL_TOLERANCE : VortexConformance.BF16_OPERATOR_TOLERANCE;
+    }
+
+    private static float[] bf16(float[] x) {
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = hyenac.runtime.weights.Floats.bf16ToFloat(hyenac.runtime.weights.Floats.floatToBf16(x[i]));
+        return y;
     }
 
     private static long[] greedy(float[] logits, int vocab) {
@@ -191,9 +275,10 @@ public final class GpuCheck {
         return new double[] {err, max};
     }
 
-    static int vortex(Path dir) throws Exception {
+    static int vortex(Path dir, Precision precision) throws Exception {
         int failed = 0;
-        List<VortexConformance.CaseResult> results = VortexConformance.run(dir, VortexConformance.Target.CUDA);
+        List<VortexConformance.CaseResult> results = VortexConformance.run(dir,
+                precision == Precision.BF16 ? VortexConformance.Target.CUDA_BF16 : VortexConformance.Target.CUDA);
         for (VortexConformance.CaseResult r : results) {
             if (r.unsupported()) {
                 System.out.println("SKIP vortex " + r.file() + " (" + r.kind() + "): " + r.error());
@@ -205,8 +290,8 @@ public final class GpuCheck {
                 continue;
             }
             double worst = r.checks().stream().mapToDouble(VortexConformance.Check::relative).max().orElse(0);
-            System.out.printf(Locale.ROOT, "%s vortex %s (%s): %d tensors, worst max|err|/max|ref| = %.2e%n", r.ok() ? "PASS" : "FAIL",
-                    r.file(), r.kind(), r.checks().size(), worst);
+            System.out.printf(Locale.ROOT, "%s vortex %s %s (%s): %d tensors, worst max|err|/max|ref| = %.2e (tolerance %.0e)%n", r.ok() ? "PASS" : "FAIL",
+                    r.file(), precision.suffix(), r.kind(), r.checks().size(), worst, r.checks().getFirst().tolerance());
             for (VortexConformance.Check c : r.checks()) {
                 if (!c.ok()) {
                     System.out.printf(Locale.ROOT, "  BAD  %-28s max|err| %.3e  max|ref| %.3e  rel %.2e%n", c.tensor(), c.maxAbsError(),

@@ -11,6 +11,7 @@ import hyenac.dsl.diag.HumanRenderer;
 import hyenac.ir.Graph;
 import hyenac.ir.Printer;
 import hyenac.ir.Weight;
+import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.weights.SafeTensors;
 import hyenac.runtime.weights.SafeTensorsFile;
 import hyenac.runtime.weights.WeightStore;
@@ -46,20 +47,28 @@ import java.util.zip.ZipOutputStream;
 /**
  * A compiled model as one file, the .hyx: a zip holding
  * <pre>
- *   format               "hyx 1"
- *   meta.json            model name, hyenac version, target, the root spec's name, where the weights came from
+ *   format               "hyx 2"
+ *   meta.json            model name, hyenac version, target, the root spec's name, where the weights came from,
+ *                        the precision the target computes in, and a summary of the kernels carried
  *   spec/…               the root spec and the user files it imports ("std" belongs to hyenac and is not stored)
  *   plan.ir              the graph after the passes, as {@link Printer} writes it
  *   weights.json         the weight manifest: name, dtype, shape, layout of every weight the plan reads
+ *   kernels/…            for a GPU target: its device code ({@link DeviceCode}), laid out as that target reads it
+ *                        (for cuda: the generated .cu sources, PTX when nvcc was at hand, an index)
  *   weights.safetensors  optional: the weights under our names, fp32
  *   checksums            SHA-256 of every other entry, one "HEX  NAME" line each
  * </pre>
  * Opening one checks the format, every checksum and every entry name, then elaborates the embedded spec
  * again and insists on the same plan and manifest: a .hyx never runs a plan this hyenac would not make.
- * Every problem is one {@link ArtifactException} naming the file and the entry.
+ * Every problem is one {@link ArtifactException} naming the file and the entry. {@code hyx 1} (before targets
+ * carried kernels: no precision or kernels in meta.json, no kernels/) is read as a cpu artifact in fp32.
  */
 public final class Executable implements AutoCloseable {
-    public static final String FORMAT = "hyx 1";
+    public static final String FORMAT = "hyx 2";
+    /** The formats this hyenac reads, oldest first. */
+    public static final List<String> READS = List.of("hyx 1", FORMAT);
+    /** The targets an artifact may be compiled for. */
+    public static final List<String> TARGETS = List.of("cpu", "cuda");
     static final String FORMAT_ENTRY = "format";
     static final String META = "meta.json";
     static final String PLAN = "plan.ir";
@@ -67,32 +76,52 @@ public final class Executable implements AutoCloseable {
     static final String WEIGHTS = "weights.safetensors";
     static final String CHECKSUMS = "checksums";
     static final String SPEC_DIR = "spec/";
+    static final String KERNELS_DIR = "kernels/";
     private static final Set<String> FIXED = Set.of(FORMAT_ENTRY, META, PLAN, MANIFEST, WEIGHTS, CHECKSUMS);
     // Everything but the weights is text; a cap keeps a hostile archive from filling the heap.
     private static final long MAX_TEXT = 64L << 20;
     // A fixed timestamp: compiling the same spec twice gives the same bytes.
     private static final long ENTRY_TIME = 946_684_800_000L;
 
-    /** What meta.json records. {@code weights} says where embedded weights came from, or "none". */
-    public record Meta(String model, String hyenac, String target, String spec, String weights) {}
+    /**
+     * What meta.json records. {@code weights} says where embedded weights came from, or "none"; {@code precision}
+     * is what the target computes in (fp32 or bf16); {@code kernels} summarises the device code carried, or "none".
+     */
+    public record Meta(String model, String hyenac, String target, String spec, String weights, String precision, String kernels) {}
 
     private final String name;
+    private final String format;
     private final Meta meta;
     private final Compilation.Result compilation;
     private final Graph graph;
+    private final DeviceCode deviceCode;
+    private final Map<String, Long> entries;
     private final Path tempDir;
     private final Path weightsFile;
 
-    private Executable(String name, Meta meta, Compilation.Result compilation, Graph graph, Path tempDir, Path weightsFile) {
+    private Executable(String name, String format, Meta meta, Compilation.Result compilation, Graph graph, DeviceCode deviceCode,
+                       Map<String, Long> entries, Path tempDir, Path weightsFile) {
         this.name = name;
+        this.format = format;
         this.meta = meta;
         this.compilation = compilation;
         this.graph = graph;
+        this.deviceCode = deviceCode;
+        this.entries = entries;
         this.tempDir = tempDir;
         this.weightsFile = weightsFile;
     }
 
+    /** The format line, e.g. "hyx 2". */
+    public String format() { return format; }
+
     public Meta meta() { return meta; }
+
+    /** The device code carried for a GPU target, or null (a cpu artifact). */
+    public DeviceCode deviceCode() { return deviceCode; }
+
+    /** Every entry with its size in bytes, in the archive's order: what the artifact carries. */
+    public Map<String, Long> entries() { return entries; }
 
     /** The embedded spec compiled again by this hyenac (its plan equals the stored one). */
     public Compilation.Result compilation() { return compilation; }
@@ -142,17 +171,34 @@ public final class Executable implements AutoCloseable {
     // ---------------------------------------------------------------------------------------- writing
 
     /**
-     * Writes {@code c}, compiled from {@code rootSpec}, to {@code out}; {@code weights} (may be null) are
-     * embedded, {@code weightsNote} says where they came from. The file appears atomically.
+     * The graph as an artifact of {@code c}, compiled from {@code rootSpec}, stores it: origins relative to
+     * {@code spec/}. Device code for the artifact is generated from this graph, as the artifact is read back as it.
      */
-    public static void write(Path out, Path rootSpec, Compilation.Result c, String target, WeightStore weights, String weightsNote) {
+    public static Graph plan(Path rootSpec, Compilation.Result c) {
+        if (!c.ok()) throw new IllegalArgumentException("only a successful compilation has a plan");
+        return SpecFiles.of(rootSpec, c.checked()).relabel(c.graph());
+    }
+
+    /**
+     * Writes {@code c}, compiled from {@code rootSpec}, to {@code out}: for the cpu target when {@code deviceCode} is
+     * null, else for its target, carrying it; {@code weights} (may be null) are embedded, {@code weightsNote} says
+     * where they came from. The file appears atomically.
+     */
+    public static void write(Path out, Path rootSpec, Compilation.Result c, DeviceCode deviceCode, WeightStore weights, String weightsNote) {
         if (!c.ok()) throw new IllegalArgumentException("only a successful compilation can be written");
         SpecFiles specs = SpecFiles.of(rootSpec, c.checked());
         for (String rel : specs.files().keySet()) {
             if (!safeName(SPEC_DIR + rel)) throw new ArtifactException(out + ": cannot store the spec file " + rel + " (its name is not portable)");
         }
+        if (deviceCode != null) {
+            for (String rel : deviceCode.files().keySet()) {
+                if (!safeName(KERNELS_DIR + rel)) throw new IllegalArgumentException("a kernel file needs a portable name, not " + rel);
+            }
+        }
         Graph g = specs.relabel(c.graph());
-        Meta meta = new Meta(c.model().name(), hyenacVersion(), target, specs.root(), weights == null ? "none" : weightsNote);
+        Meta meta = new Meta(c.model().name(), hyenacVersion(), deviceCode == null ? "cpu" : deviceCode.target(), specs.root(),
+                weights == null ? "none" : weightsNote, deviceCode == null ? "fp32" : deviceCode.precision(),
+                deviceCode == null ? "none" : deviceCode.summary());
         Path dir = out.toAbsolutePath().getParent();
         Path tmp = dir.resolve("." + out.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         Path weightsTmp = null;
@@ -169,6 +215,9 @@ public final class Executable implements AutoCloseable {
                 for (var e : specs.files().entrySet()) putBytes(zip, SPEC_DIR + e.getKey(), Files.readAllBytes(e.getValue()), sums);
                 putText(zip, PLAN, Printer.print(g), sums);
                 putText(zip, MANIFEST, manifest(g), sums);
+                if (deviceCode != null) {
+                    for (var e : deviceCode.files().entrySet()) putBytes(zip, KERNELS_DIR + e.getKey(), e.getValue(), sums);
+                }
                 if (weightsTmp != null) putStored(zip, WEIGHTS, weightsTmp, sums);
                 String list = sums.entrySet().stream().map(e -> e.getValue() + "  " + e.getKey() + "\n").collect(Collectors.joining());
                 putBytes(zip, CHECKSUMS, list.getBytes(StandardCharsets.UTF_8), new LinkedHashMap<>());
@@ -229,7 +278,9 @@ public final class Executable implements AutoCloseable {
                 + "  \"hyenac\": " + quote(m.hyenac()) + ",\n"
                 + "  \"target\": " + quote(m.target()) + ",\n"
                 + "  \"spec\": " + quote(m.spec()) + ",\n"
-                + "  \"weights\": " + quote(m.weights()) + "\n"
+                + "  \"weights\": " + quote(m.weights()) + ",\n"
+                + "  \"precision\": " + quote(m.precision()) + ",\n"
+                + "  \"kernels\": " + quote(m.kernels()) + "\n"
                 + "}\n";
     }
 
@@ -285,7 +336,7 @@ public final class Executable implements AutoCloseable {
                 throw new ArtifactException(name + ": entry " + e.getName() + " has an unsafe path (absolute, or with `..`); refusing to read it");
             }
             if (e.isDirectory()) continue;
-            if (!FIXED.contains(e.getName()) && !e.getName().startsWith(SPEC_DIR)) {
+            if (!FIXED.contains(e.getName()) && !e.getName().startsWith(SPEC_DIR) && !e.getName().startsWith(KERNELS_DIR)) {
                 throw new ArtifactException(name + ": unexpected entry " + e.getName() + " (not part of the " + FORMAT + " format)");
             }
             if (entries.put(e.getName(), e) != null) throw new ArtifactException(name + ": entry " + e.getName() + " appears twice");
@@ -296,16 +347,19 @@ public final class Executable implements AutoCloseable {
         // The format first, as a newer layout may check itself differently; a line that is no format at all is damage.
         byte[] formatBytes = bytes(zip, entries.get(FORMAT_ENTRY), name);
         String format = new String(formatBytes, StandardCharsets.UTF_8).strip();
-        if (!format.equals(FORMAT) && format.matches("hyx [0-9]{1,9}")) {
-            throw new ArtifactException(name + ": format `" + format + "` is not one this hyenac (" + hyenacVersion() + ") reads; it reads `" + FORMAT + "`");
+        if (!READS.contains(format) && format.matches("hyx [0-9]{1,9}")) {
+            throw new ArtifactException(name + ": format `" + format + "` is not one this hyenac (" + hyenacVersion() + ") reads; it reads "
+                    + READS.stream().map(f -> "`" + f + "`").collect(Collectors.joining(" and ")));
         }
         Map<String, String> sums = checksums(text(zip, entries.get(CHECKSUMS), name), name);
-        if (!format.equals(FORMAT)) {
+        if (!READS.contains(format)) {
             boolean damaged = !HexFormat.of().formatHex(sha256().digest(formatBytes)).equals(sums.get(FORMAT_ENTRY));
             throw new ArtifactException(name + ": entry " + FORMAT_ENTRY + (damaged ? " does not match its checksum (the file was changed or is damaged)"
                     : " does not hold a format line such as `" + FORMAT + "`"));
         }
+        boolean v1 = format.equals("hyx 1");
         for (String entry : entries.keySet()) {
+            if (v1 && entry.startsWith(KERNELS_DIR)) throw new ArtifactException(name + ": unexpected entry " + entry + " (not part of the hyx 1 format)");
             if (!entry.equals(CHECKSUMS) && !sums.containsKey(entry)) throw new ArtifactException(name + ": entry " + entry + " has no checksum");
         }
         for (String listed : sums.keySet()) {
@@ -330,7 +384,15 @@ public final class Executable implements AutoCloseable {
             }
         }
 
-        Meta meta = meta(contents.get(META), name);
+        Meta meta = meta(contents.get(META), name, v1);
+        Map<String, byte[]> kernels = new LinkedHashMap<>();
+        contents.forEach((entry, bytes) -> {
+            if (entry.startsWith(KERNELS_DIR)) kernels.put(entry.substring(KERNELS_DIR.length()), bytes);
+        });
+        if (meta.target().equals("cpu") && !kernels.isEmpty()) {
+            throw new ArtifactException(name + ": entry " + KERNELS_DIR + kernels.keySet().iterator().next() + " is unexpected in an artifact for target cpu");
+        }
+        DeviceCode deviceCode = meta.target().equals("cpu") ? null : new DeviceCode(meta.target(), meta.precision(), kernels, meta.kernels());
         Path specDir = temp.resolve("spec");
         for (var e : contents.entrySet()) {
             if (!e.getKey().startsWith(SPEC_DIR)) continue;
@@ -371,7 +433,9 @@ public final class Executable implements AutoCloseable {
             throw new ArtifactException(name + ": entry " + MANIFEST + " does not list the weights of the embedded spec (the artifact was built by hyenac "
                     + meta.hyenac() + ", this is hyenac " + ours + ", or it was edited)");
         }
-        return new Executable(name, meta, c, g, temp, weightsFile);
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        entries.values().forEach(e -> sizes.put(e.getName(), e.getSize()));
+        return new Executable(name, format, meta, c, g, deviceCode, java.util.Collections.unmodifiableMap(sizes), temp, weightsFile);
     }
 
     private static Map<String, String> checksums(String text, String name) {
@@ -388,19 +452,32 @@ public final class Executable implements AutoCloseable {
         return sums;
     }
 
-    private static Meta meta(byte[] bytes, String name) {
+    /** meta.json; a hyx 1 artifact has no precision or kernels: it was compiled for cpu, which computes in fp32. */
+    private static Meta meta(byte[] bytes, String name, boolean v1) {
+        Meta m;
         try {
             JsonObject o = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8)).getAsJsonObject();
+            List<String> keys = new ArrayList<>(List.of("model", "hyenac", "target", "spec", "weights"));
+            if (!v1) keys.addAll(List.of("precision", "kernels"));
             List<String> v = new ArrayList<>();
-            for (String key : List.of("model", "hyenac", "target", "spec", "weights")) {
+            for (String key : keys) {
                 JsonElement e = o.get(key);
                 if (e == null || !e.isJsonPrimitive()) throw new ArtifactException(name + ": entry " + META + " lacks the string `" + key + "`");
                 v.add(e.getAsString());
             }
-            return new Meta(v.get(0), v.get(1), v.get(2), v.get(3), v.get(4));
+            m = v1 ? new Meta(v.get(0), v.get(1), v.get(2), v.get(3), v.get(4), "fp32", "none")
+                    : new Meta(v.get(0), v.get(1), v.get(2), v.get(3), v.get(4), v.get(5), v.get(6));
         } catch (JsonParseException | IllegalStateException e) {
             throw new ArtifactException(name + ": entry " + META + " is not a JSON object: " + e.getMessage(), e);
         }
+        if (!TARGETS.contains(m.target())) {
+            throw new ArtifactException(name + ": entry " + META + " names the target `" + m.target() + "`, which this hyenac does not know (targets: "
+                    + String.join(", ", TARGETS) + ")");
+        }
+        if (!List.of("fp32", "bf16").contains(m.precision())) {
+            throw new ArtifactException(name + ": entry " + META + " names the precision `" + m.precision() + "` (fp32 or bf16 expected)");
+        }
+        return m;
     }
 
     private static String text(ZipFile zip, ZipEntry e, String name) {

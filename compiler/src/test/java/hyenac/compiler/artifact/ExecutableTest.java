@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hyenac.compiler.Compilation;
 import hyenac.ir.Printer;
+import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.weights.WeightStore;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -39,11 +41,13 @@ class ExecutableTest {
         Compilation.Result c = compile(TINY);
         Path hyx = dir.resolve("t.hyx");
         WeightStore w = WeightStore.random(c.graph(), 9);
-        Executable.write(hyx, TINY, c, "cpu", w, "random, seed 9");
+        Executable.write(hyx, TINY, c, null, w, "random, seed 9");
         Path extracted;
         try (Executable x = Executable.open(hyx)) {
-            assertEquals(new Executable.Meta("sh2_tiny", Executable.hyenacVersion(), "cpu", "sh2-tiny.hyena", "random, seed 9"), x.meta());
+            assertEquals(new Executable.Meta("sh2_tiny", Executable.hyenacVersion(), "cpu", "sh2-tiny.hyena", "random, seed 9", "fp32", "none"), x.meta());
             assertTrue(x.hasWeights());
+            assertEquals(null, x.deviceCode(), "a cpu artifact carries no device code");
+            assertEquals(Executable.FORMAT, x.format());
             WeightStore back = x.weights();
             for (String name : c.graph().weights().keySet()) assertArrayEquals(w.get(name), back.get(name), name);
             // The origins name the spec relative to its directory, wherever it lay.
@@ -58,14 +62,35 @@ class ExecutableTest {
     void thePlanDoesNotDependOnWhereTheSpecLies(@TempDir Path dir) throws IOException {
         Path copy = Files.createDirectories(dir.resolve("elsewhere/deeper")).resolve("sh2-tiny.hyena");
         Files.copy(TINY, copy);
-        Executable.write(dir.resolve("a.hyx"), TINY, compile(TINY), "cpu", null, "none");
-        Executable.write(dir.resolve("b.hyx"), copy, compile(copy), "cpu", null, "none");
+        Executable.write(dir.resolve("a.hyx"), TINY, compile(TINY), null, null, "none");
+        Executable.write(dir.resolve("b.hyx"), copy, compile(copy), null, null, "none");
         assertArrayEquals(Files.readAllBytes(dir.resolve("a.hyx")), Files.readAllBytes(dir.resolve("b.hyx")));
         try (Executable x = Executable.open(dir.resolve("b.hyx"))) {
             assertFalse(x.hasWeights());
             ArtifactException e = assertThrows(ArtifactException.class, x::weights);
             assertEquals(dir.resolve("b.hyx") + ": holds no weights", e.getMessage());
         }
+    }
+
+    @Test
+    void deviceCodeTravelsUnderKernels(@TempDir Path dir) throws IOException {
+        Map<String, byte[]> files = Map.of("index.json", "{}\n".getBytes(StandardCharsets.UTF_8),
+                "k.cu", "__global__ void k() {}\n".getBytes(StandardCharsets.UTF_8), "sm_90/k.ptx", new byte[] {1, 2, 3});
+        DeviceCode code = new DeviceCode("cuda", "fp32", files, "1 CUDA source, PTX for sm_90");
+        Path hyx = dir.resolve("t.hyx");
+        Compilation.Result c = compile(TINY);
+        Executable.write(hyx, TINY, c, code, null, "none");
+        try (Executable x = Executable.open(hyx)) {
+            assertEquals("cuda", x.meta().target());
+            assertEquals("fp32", x.meta().precision());
+            assertEquals("1 CUDA source, PTX for sm_90", x.meta().kernels());
+            assertEquals(files.keySet(), x.deviceCode().files().keySet());
+            files.forEach((name, bytes) -> assertArrayEquals(bytes, x.deviceCode().files().get(name), name));
+            assertEquals(3L, x.entries().get("kernels/sm_90/k.ptx"));
+            assertTrue(x.entries().keySet().containsAll(List.of("format", "meta.json", "plan.ir", "checksums", "kernels/k.cu")), x.entries().toString());
+        }
+        DeviceCode unportable = new DeviceCode("cuda", "fp32", Map.of("../k.cu", new byte[0]), "");
+        assertThrows(IllegalArgumentException.class, () -> Executable.write(dir.resolve("u.hyx"), TINY, c, unportable, null, "none"));
     }
 
     @Test
@@ -80,7 +105,7 @@ class ExecutableTest {
     void aJarGetsTheClassesTheModelAndANewMainClass(@TempDir Path dir) throws IOException {
         Path app = fakeAppJar(dir.resolve("app/target/hyenac.jar"), true);
         Path hyx = dir.resolve("t.hyx");
-        Executable.write(hyx, TINY, compile(TINY), "cpu", null, "none");
+        Executable.write(hyx, TINY, compile(TINY), null, null, "none");
         Path out = dir.resolve("out.jar");
         RunnableJar.write(app, hyx, out, "hyenac.cli.EmbeddedMain", "sh2_tiny");
         try (JarFile j = new JarFile(out.toFile())) {

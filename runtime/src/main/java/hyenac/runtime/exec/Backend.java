@@ -3,7 +3,7 @@ package hyenac.runtime.exec;
 import hyenac.ir.Graph;
 import hyenac.runtime.weights.WeightStore;
 
-/** A device that runs graphs: the CPU oracle now, the GPU backends later. */
+/** A device that runs graphs: the CPU oracle, or a GPU through a {@link DeviceTarget}. */
 public interface Backend {
     /** A short name, as {@code --target} spells it. */
     String name();

@@ -12,7 +12,12 @@ public sealed interface CType permits CType.Scalar, CType.Pointer, CType.Array {
     enum Scalar implements CType {
         VOID, BOOL, INT, INT64, FLOAT, DOUBLE,
         /** bfloat16 storage only: no arithmetic on it; convert to float first ({@link Expr#toFloat}). */
-        BF16;
+        BF16,
+        /**
+         * 32 raw bits in a register (two packed bf16, a matrix fragment): no arithmetic, no conversions; only
+         * inline assembly ({@link Stmt.Asm}) produces and consumes them.
+         */
+        B32;
 
         public boolean isInteger() { return this == INT || this == INT64; }
         public boolean isFloating() { return this == FLOAT || this == DOUBLE; }
@@ -24,7 +29,7 @@ public sealed interface CType permits CType.Scalar, CType.Pointer, CType.Array {
                 case VOID -> 0;
                 case BOOL -> 1;
                 case BF16 -> 2;
-                case INT, FLOAT -> 4;
+                case INT, FLOAT, B32 -> 4;
                 case INT64, DOUBLE -> 8;
             };
         }
@@ -42,13 +47,22 @@ public sealed interface CType permits CType.Scalar, CType.Pointer, CType.Array {
         }
     }
 
-    /** A fixed-size array: shared memory of a block or private registers of a thread. */
-    record Array(Scalar element, int length, Space space) implements CType {
+    /**
+     * A fixed-size array: shared memory of a block or private registers of a thread. {@code align} is its
+     * alignment in bytes: the element size unless a wider one is asked for (16 for 16-byte copies into shared memory).
+     */
+    record Array(Scalar element, int length, Space space, int align) implements CType {
         public Array {
-            if (!(element.isNumeric() || element == Scalar.BF16)) throw new IllegalArgumentException("no arrays of " + element);
+            if (!(element.isNumeric() || element == Scalar.BF16 || element == Scalar.B32)) throw new IllegalArgumentException("no arrays of " + element);
             if (length <= 0) throw new IllegalArgumentException("array length must be positive, got " + length);
             if (space == Space.GLOBAL) throw new IllegalArgumentException("arrays live in shared or private memory");
+            if (Integer.bitCount(align) != 1 || align < element.bytes()) {
+                throw new IllegalArgumentException("alignment must be a power of two no less than the element size, got " + align);
+            }
         }
+
+        /** Naturally aligned. */
+        public Array(Scalar element, int length, Space space) { this(element, length, space, element.bytes()); }
 
         public int bytes() { return length * element.bytes(); }
     }

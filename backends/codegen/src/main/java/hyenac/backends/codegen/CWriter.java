@@ -19,7 +19,7 @@ final class CWriter {
     String kernel(Kernel k) {
         for (String line : d.preamble(k.scalarsUsed())) out.append(line).append('\n');
         out.append('\n');
-        String head = d.kernelPrefix(k.threadsPerBlock()) + " " + k.entry() + "(";
+        String head = d.kernelPrefix(k.threadsPerBlock(), k.minBlocks()) + " " + k.entry() + "(";
         List<String> params = k.params().stream().map(p -> d.parameter(p.type(), p.name())).toList();
         String oneLine = head + String.join(", ", params) + ")";
         if (oneLine.length() <= LINE) {
@@ -69,6 +69,11 @@ final class CWriter {
             }
             case Stmt.Return r -> line(depth, "return;");
             case Stmt.Barrier b -> line(depth, d.barrier());
+            case Stmt.Asm a -> {
+                List<String> lines = d.inlineAsm(a, a.outputs().stream().map(o -> expr(o.value())).toList(),
+                        a.inputs().stream().map(o -> expr(o.value())).toList());
+                for (int i = 0; i < lines.size(); i++) line(depth + (i == 0 ? 0 : 2), lines.get(i));
+            }
             case Stmt.Comment c -> line(depth, c.text().isEmpty() ? "//" : "// " + c.text());
             case Stmt.Blank b -> out.append('\n');
         }
@@ -105,8 +110,9 @@ final class CWriter {
             case Var v -> v.name();
             case Expr.Lit l -> d.literal(l);
             case Expr.Binary b -> {
-                String l = wrap(b.left(), b.left().precedence() < b.op().precedence || mixedLogic(b.op(), b.left()));
-                String r = wrap(b.right(), b.right().precedence() <= b.op().precedence || mixedLogic(b.op(), b.right()));
+                String l = wrap(b.left(), b.left().precedence() < b.op().precedence || mixedLogic(b.op(), b.left()) || bitsOfArithmetic(b.op(), b.left()));
+                String r = wrap(b.right(), b.right().precedence() <= b.op().precedence || mixedLogic(b.op(), b.right())
+                        || bitsOfArithmetic(b.op(), b.right()));
                 yield l + " " + b.op().symbol + " " + r;
             }
             case Expr.Unary u -> switch (u.op()) {
@@ -124,7 +130,15 @@ final class CWriter {
             case Expr.Builtin b -> d.builtin(b.kind(), b.axis(), Scalar.INT);
             case Expr.Convert c -> c.type() == Scalar.BF16 ? d.floatToBf16(expr(c.operand())) : d.bf16ToFloat(expr(c.operand()));
             case Expr.NegInfinity n -> d.negInfinity(n.type());
+            case Expr.Offset o -> expr(o.pointer()) + " + " + wrap(o.index(), o.index().precedence() <= Expr.ADDITIVE);
+            case Expr.SharedAddress a -> d.sharedAddress(expr(a.array().at(a.index())));
+            case Expr.ShuffleXor x -> d.shuffleXor(expr(x.value()), (Scalar) x.type(), x.laneMask());
         };
+    }
+
+    /** `a ^ b + c` means `a ^ (b + c)`, which few read at a glance: parenthesise arithmetic inside bitwise operators. */
+    private static boolean bitsOfArithmetic(BinOp parent, Expr child) {
+        return parent == BinOp.XOR && child instanceof Expr.Binary b && b.op().precedence >= Expr.ADDITIVE;
     }
 
     /** `a && b || c` is legal but easy to misread: parenthesise a conjunction inside a disjunction. */
@@ -163,6 +177,10 @@ final class CWriter {
                 }
                 case Stmt.Return r -> { }
                 case Stmt.Barrier b -> { }
+                case Stmt.Asm a -> {
+                    a.outputs().forEach(o -> visit(o.value(), f));
+                    a.inputs().forEach(o -> visit(o.value(), f));
+                }
                 case Stmt.Comment c -> { }
                 case Stmt.Blank b -> { }
             }
@@ -189,6 +207,15 @@ final class CWriter {
                 visit(s.ifFalse(), f);
             }
             case Expr.Convert c -> visit(c.operand(), f);
+            case Expr.Offset o -> {
+                visit(o.pointer(), f);
+                visit(o.index(), f);
+            }
+            case Expr.SharedAddress a -> {
+                visit(a.array(), f);
+                visit(a.index(), f);
+            }
+            case Expr.ShuffleXor x -> visit(x.value(), f);
             default -> { }
         }
     }

@@ -19,6 +19,9 @@ public interface Dialect {
     /** The declaration up to the entry's name, e.g. {@code extern "C" __global__ void __launch_bounds__(256)}. */
     String kernelPrefix(int threadsPerBlock);
 
+    /** As {@link #kernelPrefix(int)}, asking for {@code minBlocks} resident blocks per multiprocessor where the dialect can say so (0: no ask). */
+    default String kernelPrefix(int threadsPerBlock, int minBlocks) { return kernelPrefix(threadsPerBlock); }
+
     String scalar(Scalar type);
 
     /** A parameter declaration of a pointer or scalar, e.g. {@code const float* __restrict__ x}. */
@@ -59,6 +62,27 @@ public interface Dialect {
             case DOUBLE -> floating(Double.toString(lit.value().doubleValue()));
             default -> throw new IllegalArgumentException("no literal of " + lit.type());
         };
+    }
+
+    /** Whether the dialect renders inline PTX ({@link Stmt.Asm}), shared addresses and warp shuffles: CUDA does. */
+    default boolean inlinePtx() { return false; }
+
+    /**
+     * An inline assembly statement as lines (the first at the statement's indentation, the rest continuing it),
+     * given its operands rendered as C expressions in order.
+     */
+    default List<String> inlineAsm(Stmt.Asm asm, List<String> outputs, List<String> inputs) {
+        throw new UnsupportedOperationException(name() + " has no inline assembly");
+    }
+
+    /** The shared-window address, as an int, of the shared-array element {@code element} (an lvalue). */
+    default String sharedAddress(String element) {
+        throw new UnsupportedOperationException(name() + " has no shared-window addresses");
+    }
+
+    /** {@code value} (an int or float) from lane (this lane XOR laneMask) of the warp. */
+    default String shuffleXor(String value, Scalar type, int laneMask) {
+        throw new UnsupportedOperationException(name() + " has no warp shuffles");
     }
 
     /** The suffix of an int64 literal ({@code LL} in C99 where long is 32 bits). */

@@ -10,14 +10,14 @@ import java.util.List;
  * Integer arithmetic on literals is folded, so {@code K - 1 - j} reads {@code 6 - j} for K = 7.
  */
 public sealed interface Expr permits Var, Expr.Lit, Expr.Binary, Expr.Unary, Expr.Index, Expr.Call, Expr.Cast,
-        Expr.Select, Expr.Builtin, Expr.Convert, Expr.NegInfinity {
+        Expr.Select, Expr.Builtin, Expr.Convert, Expr.NegInfinity, Expr.Offset, Expr.SharedAddress, Expr.ShuffleXor {
 
     CType type();
 
     /** C precedence level for rendering with the fewest parentheses. */
     int precedence();
 
-    int PRIMARY = 16, UNARY = 15, MULTIPLICATIVE = 13, ADDITIVE = 12, RELATIONAL = 10, EQUALITY = 9, AND = 5, OR = 4,
+    int PRIMARY = 16, UNARY = 15, MULTIPLICATIVE = 13, ADDITIVE = 12, RELATIONAL = 10, EQUALITY = 9, BIT_XOR = 7, AND = 5, OR = 4,
         CONDITIONAL = 3;
 
     // ---- node kinds ----
@@ -41,7 +41,7 @@ public sealed interface Expr permits Var, Expr.Lit, Expr.Binary, Expr.Unary, Exp
     enum BinOp {
         ADD("+", ADDITIVE), SUB("-", ADDITIVE), MUL("*", MULTIPLICATIVE), DIV("/", MULTIPLICATIVE), MOD("%", MULTIPLICATIVE),
         LT("<", RELATIONAL), LE("<=", RELATIONAL), GT(">", RELATIONAL), GE(">=", RELATIONAL),
-        EQ("==", EQUALITY), NE("!=", EQUALITY), AND("&&", Expr.AND), OR("||", Expr.OR);
+        EQ("==", EQUALITY), NE("!=", EQUALITY), XOR("^", BIT_XOR), AND("&&", Expr.AND), OR("||", Expr.OR);
 
         public final String symbol;
         public final int precedence;
@@ -113,6 +113,30 @@ public sealed interface Expr permits Var, Expr.Lit, Expr.Binary, Expr.Unary, Exp
         @Override public int precedence() { return UNARY; }
     }
 
+    /** {@code pointer + index}: the address of an element of global memory, for inline assembly that reads it. */
+    record Offset(Expr pointer, Expr index) implements Expr {
+        @Override public CType type() { return pointer.type(); }
+        @Override public int precedence() { return ADDITIVE; }
+    }
+
+    /**
+     * The address of {@code array[index]} in the block's shared-memory window, as a 32-bit int: what PTX
+     * instructions on shared memory (ldmatrix, cp.async) take. Byte arithmetic on it is ordinary int arithmetic.
+     */
+    record SharedAddress(Expr array, Expr index) implements Expr {
+        @Override public CType type() { return Scalar.INT; }
+        @Override public int precedence() { return UNARY; }
+    }
+
+    /**
+     * The value {@code value} holds in the thread whose lane is this lane XOR {@code laneMask} (all 32 lanes of
+     * the warp take part): a butterfly step of a reduction within a warp.
+     */
+    record ShuffleXor(Expr value, int laneMask) implements Expr {
+        @Override public CType type() { return value.type(); }
+        @Override public int precedence() { return PRIMARY; }
+    }
+
     // ---- construction ----
 
     static Lit lit(int v) { return new Lit(Scalar.INT, v); }
@@ -168,6 +192,30 @@ public sealed interface Expr permits Var, Expr.Lit, Expr.Binary, Expr.Unary, Exp
         return new Cast(type, e);
     }
 
+    /** {@code pointer + index}, the address of one element of a global array (for {@link Stmt.Asm} operands). */
+    static Expr offset(Expr pointer, Expr index) {
+        if (!(pointer.type() instanceof CType.Pointer)) throw new TypeError("an offset needs a pointer, got " + pointer.type());
+        if (!scalar(index).isInteger()) throw new TypeError("an offset must be an integer, got " + index.type());
+        return new Offset(pointer, index);
+    }
+
+    /** The shared-memory address of {@code array[index]}, an int (see {@link SharedAddress}). */
+    static Expr sharedAddress(Expr array, Expr index) {
+        if (!(array.type() instanceof CType.Array a && a.space() == CType.Space.SHARED)) {
+            throw new TypeError("a shared address needs a shared array, got " + array.type());
+        }
+        if (!scalar(index).isInteger()) throw new TypeError("an index must be an integer, got " + index.type());
+        return new SharedAddress(array, index);
+    }
+
+    /** {@code value} from lane (this lane XOR laneMask) of the warp; value an int or float. */
+    static Expr shuffleXor(Expr value, int laneMask) {
+        Scalar t = scalar(value);
+        if (t != Scalar.INT && t != Scalar.FLOAT) throw new TypeError("a shuffle moves an int or a float, got " + t);
+        if (laneMask <= 0 || laneMask >= 32) throw new TypeError("a lane mask is in [1, 32), got " + laneMask);
+        return new ShuffleXor(value, laneMask);
+    }
+
     /** A float view of a value: bf16 converts, float stays, other numbers cast. */
     static Expr toFloat(Expr e) {
         Scalar from = scalar(e);
@@ -201,6 +249,8 @@ public sealed interface Expr permits Var, Expr.Lit, Expr.Binary, Expr.Unary, Exp
     default Expr ge(Expr o) { return binary(BinOp.GE, this, o); }
     default Expr eq(Expr o) { return binary(BinOp.EQ, this, o); }
     default Expr ne(Expr o) { return binary(BinOp.NE, this, o); }
+    /** Bitwise exclusive or of integers. */
+    default Expr xor(Expr o) { return binary(BinOp.XOR, this, o); }
     default Expr and(Expr o) { return binary(BinOp.AND, this, o); }
     default Expr or(Expr o) { return binary(BinOp.OR, this, o); }
 
@@ -254,7 +304,9 @@ public sealed interface Expr permits Var, Expr.Lit, Expr.Binary, Expr.Unary, Exp
                 throw new TypeError("`" + op.symbol + "` needs numbers, got " + a + " and " + b
                         + (a == Scalar.BF16 || b == Scalar.BF16 ? " (convert bf16 with Expr.toFloat)" : ""));
             }
-            if (op == BinOp.MOD && !(a.isInteger() && b.isInteger())) throw new TypeError("`%` needs integers, got " + a + " and " + b);
+            if ((op == BinOp.MOD || op == BinOp.XOR) && !(a.isInteger() && b.isInteger())) {
+                throw new TypeError("`" + op.symbol + "` needs integers, got " + a + " and " + b);
+            }
             result = op.comparison() ? Scalar.BOOL : Scalar.promote(a, b);
         }
         Expr folded = fold(op, l, r, result);
@@ -272,6 +324,7 @@ public sealed interface Expr permits Var, Expr.Lit, Expr.Binary, Expr.Unary, Exp
                 case MUL -> Math.multiplyExact(x, y);
                 case DIV -> y == 0 ? null : x / y; // C truncates toward zero, as Java does
                 case MOD -> y == 0 ? null : x % y;
+                case XOR -> x ^ y;
                 default -> null;
             };
             return v == null ? null : result == Scalar.INT64 ? lit64(v) : lit(v);

@@ -4,8 +4,11 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
-/** A built kernel: dialect-independent, rendered to source by {@link #render}. */
-public record Kernel(String entry, int threadsPerBlock, List<Var> params, List<Var> shared, List<Stmt> body) {
+/**
+ * A built kernel: dialect-independent, rendered to source by {@link #render}. {@code minBlocks}: how many blocks
+ * should fit on one multiprocessor at once (the compiler budgets registers for it), 0 for no ask.
+ */
+public record Kernel(String entry, int threadsPerBlock, int minBlocks, List<Var> params, List<Var> shared, List<Stmt> body) {
     public Kernel {
         params = List.copyOf(params);
         shared = List.copyOf(shared);

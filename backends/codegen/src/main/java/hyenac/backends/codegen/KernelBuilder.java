@@ -23,6 +23,7 @@ public final class KernelBuilder {
     private final List<Var> params = new ArrayList<>();
     private final List<Var> shared = new ArrayList<>();
     private final Scope body = new Scope(names.child());
+    private int minBlocks;
     private boolean built;
 
     /** {@code threadsPerBlock}: the block size every launch uses (the dialect may pass it on as a launch bound). */
@@ -44,11 +45,25 @@ public final class KernelBuilder {
     }
 
     /** An array in the block's shared memory. */
-    public Var shared(String name, Scalar element, int length) {
+    public Var shared(String name, Scalar element, int length) { return shared(name, element, length, element.bytes()); }
+
+    /** An array in the block's shared memory aligned to {@code align} bytes (16 for 16-byte copies into it). */
+    public Var shared(String name, Scalar element, int length, int align) {
         requireOpen();
-        Var v = new Var(names.declare(name), new CType.Array(element, length, CType.Space.SHARED), true);
+        Var v = new Var(names.declare(name), new CType.Array(element, length, CType.Space.SHARED, align), true);
         shared.add(v);
         return v;
+    }
+
+    /**
+     * Asks the compiler to fit {@code blocks} blocks on one multiprocessor at once (in CUDA, the second
+     * argument of {@code __launch_bounds__}): it then budgets registers for that, spilling if it must.
+     */
+    public KernelBuilder minBlocksPerMultiprocessor(int blocks) {
+        requireOpen();
+        if (blocks < 1) throw new IllegalArgumentException("at least one block, got " + blocks);
+        this.minBlocks = blocks;
+        return this;
     }
 
     public Scope body() {
@@ -59,7 +74,7 @@ public final class KernelBuilder {
     public Kernel build() {
         requireOpen();
         built = true;
-        return new Kernel(entry, threadsPerBlock, params, shared, body.statements());
+        return new Kernel(entry, threadsPerBlock, minBlocks, params, shared, body.statements());
     }
 
     private void requireOpen() {

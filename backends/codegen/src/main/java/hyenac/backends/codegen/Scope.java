@@ -111,6 +111,46 @@ public final class Scope {
 
     public void barrier() { stmts.add(new Stmt.Barrier()); }
 
+    /**
+     * Inline assembly: {@code template} names operand i as {@code %i}, outputs first then inputs, and must use
+     * every operand. Outputs are assignable scalars; inputs are scalars or global pointers (an {@link Expr#offset}).
+     * Only dialects with inline assembly can render it ({@link Dialect#inlineAsm}).
+     */
+    public void asm(String template, List<Expr> writes, List<Expr> readWrites, List<Expr> reads, boolean sideEffects, boolean memory) {
+        if (template.isBlank() || template.chars().anyMatch(c -> c == '"' || c == '\\' || c == '\n' || c < 0x20 || c > 0x7e)) {
+            throw new IllegalArgumentException("an assembly template is one printable ASCII line without quotes or backslashes: " + template);
+        }
+        List<Stmt.AsmOperand> outs = new ArrayList<>();
+        for (Expr w : writes) outs.add(new Stmt.AsmOperand(Stmt.AsmMode.WRITE, w));
+        for (Expr rw : readWrites) outs.add(new Stmt.AsmOperand(Stmt.AsmMode.READ_WRITE, rw));
+        for (Stmt.AsmOperand o : outs) {
+            requireLvalue(o.value());
+            if (!asmType(o.value().type())) throw new Expr.TypeError("no assembly operands of " + o.value().type());
+        }
+        List<Stmt.AsmOperand> ins = new ArrayList<>();
+        for (Expr r : reads) {
+            if (!asmType(r.type())) throw new Expr.TypeError("no assembly operands of " + r.type());
+            ins.add(new Stmt.AsmOperand(Stmt.AsmMode.READ, r));
+        }
+        int n = outs.size() + ins.size();
+        boolean[] used = new boolean[n];
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("%(\\d+)").matcher(template);
+        while (m.find()) {
+            int i = Integer.parseInt(m.group(1));
+            if (i >= n) throw new IllegalArgumentException("assembly operand %" + i + " does not exist (" + n + " operands): " + template);
+            used[i] = true;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!used[i]) throw new IllegalArgumentException("assembly operand %" + i + " is never used: " + template);
+        }
+        stmts.add(new Stmt.Asm(template, outs, ins, sideEffects, memory));
+    }
+
+    private static boolean asmType(CType t) {
+        return t instanceof CType.Pointer p && p.space() == CType.Space.GLOBAL
+                || t instanceof Scalar s && (s == Scalar.INT || s == Scalar.INT64 || s == Scalar.FLOAT || s == Scalar.DOUBLE || s == Scalar.B32);
+    }
+
     /** A line comment; say why, briefly. */
     public void comment(String text) {
         for (String line : text.split("\n")) stmts.add(new Stmt.Comment(line));
@@ -121,16 +161,20 @@ public final class Scope {
     private Scope nested() { return new Scope(names.child()); }
 
     private static Stmt.Assign assign(Expr target, AssignOp op, Expr value) {
+        requireLvalue(target);
+        Scalar t = (Scalar) target.type();
+        if (op != AssignOp.SET && !t.isNumeric()) throw new Expr.TypeError("`" + op.symbol + "` needs a number, not " + t);
+        requireAssignable(t, value);
+        return new Stmt.Assign(target, op, value);
+    }
+
+    private static void requireLvalue(Expr target) {
         boolean lvalue = switch (target) {
             case Var v -> v.mutable() && v.type() instanceof Scalar;
             case Expr.Index i -> i.writable();
             default -> false;
         };
         if (!lvalue) throw new Expr.TypeError("cannot assign to " + target);
-        Scalar t = (Scalar) target.type();
-        if (op != AssignOp.SET && !t.isNumeric()) throw new Expr.TypeError("`" + op.symbol + "` needs a number, not " + t);
-        requireAssignable(t, value);
-        return new Stmt.Assign(target, op, value);
     }
 
     /**

@@ -35,6 +35,24 @@ public sealed interface Stmt {
     /** Every thread of the block waits here; shared (and global) writes before it are visible after it. */
     record Barrier() implements Stmt {}
 
+    /**
+     * Inline assembly (PTX in CUDA) for what C cannot say: tensor-core products, matrix loads, asynchronous copies.
+     * Operands are numbered in order, outputs first: {@code %0} is the first output. An output is written
+     * ({@code =}) or read and written ({@code +}); its constraint letter follows from its type. {@code sideEffects}
+     * keeps the statement where it is and never removed (anything touching memory); {@code memory} also tells the
+     * compiler that memory it holds in registers may have changed.
+     */
+    record Asm(String template, List<AsmOperand> outputs, List<AsmOperand> inputs, boolean sideEffects, boolean memory) implements Stmt {
+        public Asm {
+            outputs = List.copyOf(outputs);
+            inputs = List.copyOf(inputs);
+        }
+    }
+
+    enum AsmMode { WRITE, READ_WRITE, READ }
+
+    record AsmOperand(AsmMode mode, Expr value) {}
+
     record Comment(String text) implements Stmt {}
 
     record Blank() implements Stmt {}

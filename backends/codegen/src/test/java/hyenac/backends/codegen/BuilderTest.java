@@ -38,12 +38,11 @@ class BuilderTest {
 
     @Test
     void rendersReadableCuda() {
-        String expected = """
-                #include <cuda_bf16.h>
+        String expected = CudaDialect.BF16_PRELUDE + "\n" + """
 
                 extern "C" __global__ void __launch_bounds__(128) demo_bf16(
-                    const __nv_bfloat16* __restrict__ x,
-                    __nv_bfloat16* __restrict__ y,
+                    const hy_bf16* __restrict__ x,
+                    hy_bf16* __restrict__ y,
                     long long n)
                 {
                     __shared__ float tile[128];
@@ -51,7 +50,7 @@ class BuilderTest {
                     const int tid = (int)threadIdx.x;
                     const long long i = (long long)blockIdx.x * 128 + tid;
                     if (i >= n) return;
-                    tile[tid] = __bfloat162float(x[i]);
+                    tile[tid] = hy_bf16_to_float(x[i]);
                     __syncthreads();
                     float acc = __int_as_float(0xff800000);
                     #pragma unroll
@@ -67,7 +66,7 @@ class BuilderTest {
                             // nothing
                         }
                     }
-                    y[i] = __float2bfloat16_rn(expf(acc - 1.0e-06f) * 0.5f);
+                    y[i] = hy_float_to_bf16(expf(acc - 1.0e-06f) * 0.5f);
                 }
                 """;
         assertEquals(expected, sample().render(CudaDialect.INSTANCE));
@@ -79,7 +78,7 @@ class BuilderTest {
         assertTrue(text.contains("__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void demo_bf16(\n    __global const bf16* restrict x,"), text);
         assertTrue(text.contains("const long i = (long)get_group_id(0) * 128 + tid;"), text);
         assertTrue(text.contains("barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);"), text);
-        for (String cuda : new String[] {"__global__", "threadIdx", "blockIdx", "__syncthreads", "__nv_bfloat16", "__shared__", "expf", "#pragma unroll"}) {
+        for (String cuda : new String[] {"__global__", "threadIdx", "blockIdx", "__syncthreads", "hy_bf16", "__shared__", "expf", "#pragma unroll"}) {
             assertTrue(!text.contains(cuda), cuda + " leaked into:\n" + text);
         }
     }
@@ -197,5 +196,83 @@ class BuilderTest {
     @Test
     void reportsTheScalarsItUses() {
         assertEquals(Set.of(Scalar.BF16, Scalar.INT64, Scalar.FLOAT, Scalar.INT, Scalar.BOOL), sample().scalarsUsed());
+    }
+
+    /** Inline PTX, shared addresses, packed registers, warp shuffles and xor: what tensor-core kernels need. */
+    static Kernel tensorCoreSample() {
+        KernelBuilder k = new KernelBuilder("mma_demo", 32).minBlocksPerMultiprocessor(2);
+        Var a = k.param("a", CType.input(Scalar.BF16));
+        Var y = k.param("y", CType.output(Scalar.FLOAT));
+        Var tile = k.shared("tile", Scalar.BF16, 16 * 16, 128);
+        Scope s = k.body();
+        Var lane = s.let("lane", Expr.threadIdx(Axis.X));
+        Var at = s.let("at", Expr.sharedAddress(tile, lane.mul(8)));
+        Ptx.cpAsync16(s, at, Expr.offset(a, lane.mul(8)));
+        Ptx.cpAsyncCommit(s);
+        Ptx.cpAsyncWait(s, 0);
+        s.barrier();
+        Var frag = s.array("frag", Scalar.B32, 4);
+        Ptx.ldmatrixX4(s, java.util.List.of(frag.at(0), frag.at(1), frag.at(2), frag.at(3)),
+                Expr.sharedAddress(tile, lit(0)).add(lane.mod(16).xor(lane.div(16)).mul(16)), true);
+        Var acc = s.array("acc", Scalar.FLOAT, 4);
+        s.unrolled("i", lit(0), lit(4), (i, body) -> body.set(acc.at(i), lit(0.0f)));
+        Ptx.mmaBf16(s, java.util.List.of(acc.at(0), acc.at(1), acc.at(2), acc.at(3)), java.util.List.of(frag.at(0), frag.at(1), frag.at(2), frag.at(3)),
+                java.util.List.of(frag.at(0), frag.at(1)));
+        Var packed = s.var("packed", Scalar.B32, frag.at(0));
+        Ptx.packBf16x2(s, packed, acc.at(0), acc.at(1));
+        Var e = s.var("e", Scalar.FLOAT, lit(0.0f));
+        Ptx.exp2Approx(s, e, acc.at(2));
+        s.store(y, lane, e.add(Expr.shuffleXor(acc.at(3), 1)));
+        return k.build();
+    }
+
+    @Test
+    void rendersInlinePtxForCudaOnly() {
+        String cuda = tensorCoreSample().render(CudaDialect.INSTANCE);
+        for (String line : java.util.List.of(
+                "extern \"C\" __global__ void __launch_bounds__(32, 2) mma_demo(",
+                "    const hy_bf16* __restrict__ a,",
+                "    __shared__ __align__(128) hy_bf16 tile[256];",
+                "    const int at = (int)__cvta_generic_to_shared(&tile[lane * 8]);",
+                "    asm volatile(\"cp.async.cg.shared.global [%0], [%1], 16;\" : : \"r\"(at), \"l\"(a + lane * 8) : \"memory\");",
+                "    asm volatile(\"cp.async.commit_group;\" ::: \"memory\");",
+                "    unsigned int frag[4];",
+                "            : \"r\"((int)__cvta_generic_to_shared(&tile[0]) + ((lane % 16) ^ (lane / 16)) * 16));",
+                "    asm(\"cvt.rn.bf16x2.f32 %0, %1, %2;\" : \"=r\"(packed) : \"f\"(acc[1]), \"f\"(acc[0]));",
+                "    y[lane] = e + __shfl_xor_sync(0xffffffffu, acc[3], 1);")) {
+            assertTrue(cuda.contains(line + "\n"), "missing\n" + line + "\nin\n" + cuda);
+        }
+        assertTrue(cuda.contains(": \"+f\"(acc[0]), \"+f\"(acc[1]), \"+f\"(acc[2]), \"+f\"(acc[3])"), cuda);
+        assertTrue(cuda.contains("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"), cuda);
+        assertEquals(Set.of(Scalar.BF16, Scalar.FLOAT, Scalar.INT, Scalar.B32, Scalar.BOOL), tensorCoreSample().scalarsUsed()); // BOOL: the unrolled loop's condition
+        assertThrows(UnsupportedOperationException.class, () -> tensorCoreSample().render(new ToyOpenClDialect()));
+        assertTrue(CudaDialect.INSTANCE.inlinePtx());
+        assertTrue(!new ToyOpenClDialect().inlinePtx());
+    }
+
+    @Test
+    void inlineAssemblyIsChecked() {
+        KernelBuilder k = new KernelBuilder("k", 32);
+        Var x = k.param("x", CType.input(Scalar.FLOAT));
+        Scope s = k.body();
+        Var f = s.var("f", Scalar.FLOAT, lit(0.0f));
+        Var c = s.let("c", lit(1.0f));
+        java.util.List<Expr> none = java.util.List.of();
+        assertThrows(IllegalArgumentException.class, () -> s.asm("mov.f32 %0, %2;", java.util.List.of(f), none, java.util.List.of(c), false, false),
+                "names an operand that does not exist");
+        assertThrows(IllegalArgumentException.class, () -> s.asm("mov.f32 %0, 1.0;", java.util.List.of(f), none, java.util.List.of(c), false, false),
+                "leaves an operand unused");
+        assertThrows(Expr.TypeError.class, () -> s.asm("mov.f32 %0, %1;", java.util.List.of(c), none, java.util.List.of(f), false, false),
+                "writes a constant");
+        assertThrows(IllegalArgumentException.class, () -> s.asm("mov.f32 %0, \"%1\";", java.util.List.of(f), none, java.util.List.of(c), false, false),
+                "quotes");
+        assertThrows(Expr.TypeError.class, () -> Ptx.mmaBf16(s, java.util.List.of(f, f, f, f), java.util.List.of(f, f, f, f), java.util.List.of(f, f)),
+                "fragments are b32 registers");
+        assertThrows(Expr.TypeError.class, () -> Expr.sharedAddress(x, lit(0)), "global memory has no shared address");
+        assertThrows(Expr.TypeError.class, () -> c.xor(lit(1)), "xor of a float");
+        assertEquals(lit(6), lit(3).xor(lit(5)), "folded");
+        s.asm("mov.f32 %0, %1;", java.util.List.of(f), none, java.util.List.of(c), false, false);
+        assertThrows(IllegalArgumentException.class, () -> new CType.Array(Scalar.FLOAT, 4, CType.Space.SHARED, 2), "below the element size");
+        assertThrows(IllegalArgumentException.class, () -> new CType.Array(Scalar.FLOAT, 4, CType.Space.SHARED, 24), "not a power of two");
     }
 }

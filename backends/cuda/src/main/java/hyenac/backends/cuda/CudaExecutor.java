@@ -16,6 +16,7 @@ import hyenac.backends.cuda.NodePlan.Step;
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.runtime.weights.Floats;
 import hyenac.runtime.weights.WeightStore;
 import java.lang.foreign.Arena;
 import java.util.ArrayDeque;
@@ -31,20 +32,28 @@ import java.util.Set;
 
 /**
  * Runs a graph's parallel forward pass on one GPU, with the contract of the CPU executor's {@code run}:
- * only the nodes the wanted values need run, starting from the values given. Weights are uploaded once at
- * construction (fp32); each distinct kernel is compiled once with NVRTC for the device (kept in memory, and
- * on disk in the {@link KernelCache}); GEMMs are cuBLASLt in fp32 without TF32. A run allocates a buffer per
- * value, enqueues every node in graph order on the legacy stream, then downloads the wanted values. Every
- * CUDA failure surfaces as the bindings' exceptions.
+ * only the nodes the wanted values need run, starting from the values given. Values live in the precision's
+ * storage type (fp32, or bf16 with fp32 arithmetic); filters and FFT data are fp32. Each distinct kernel is
+ * compiled once with NVRTC for the device (in memory, and on disk in the {@link KernelCache}); GEMMs are
+ * cuBLASLt (TF32 off in fp32 mode); long filters convolve through cuFFT.
+ *
+ * <p>Work is prepared as a {@link Pass}: for one shape and one set of given and wanted values, every kernel's
+ * arguments are bound once to buffers from a memory plan (a value's buffer returns to a pool after its last
+ * reader, so memory follows the live values, not the whole graph), and the pass is captured as a CUDA graph
+ * that each run replays. The last pass is kept, so a repeated shape costs one graph launch. Weights are
+ * uploaded when a pass first needs them, in the type its kernels read.
  *
  * <p>{@link #prefill} and {@link #step} generate as the CPU executor does: the prompt runs through the parallel
  * pass, then each stateful node's device state (FIR ring, modal state, KV cache) is built from that pass; a step
- * runs every stateful node through its codegen decode kernel and every other node with L = 1.
+ * runs every stateful node through its codegen decode kernel and every other node with L = 1, from a pass
+ * prepared at the first step whose position arguments are rewritten in place before each launch.
  *
  * <p>Not thread-safe: one run at a time.
  */
 public final class CudaExecutor implements AutoCloseable {
     private static final long WORKSPACE_BYTES = 32L << 20;
+    /** Set {@code -Dhyenac.cuda.graphs=false} to launch every kernel from the host (to compare, or to debug). */
+    private static final boolean GRAPHS = !"false".equals(System.getProperty("hyenac.cuda.graphs"));
 
     private final Graph graph;
     private final WeightStore weights;
@@ -54,14 +63,18 @@ public final class CudaExecutor implements AutoCloseable {
     private final Driver d;
     private Nvrtc nvrtc;
     private CublasLt lt;
+    private Cufft cufft;
     private String arch;
+    private Stream stream;
     private final KernelCache diskCache = KernelCache.atDefaultLocation();
     private final Map<String, Long> weightBuffers = new LinkedHashMap<>();
     private final Map<String, Long> constants = new HashMap<>();
     private final Map<String, Driver.Function> functions = new HashMap<>();
     private final List<Driver.Module> modules = new ArrayList<>();
     private final Map<String, CublasLt.Matmul> matmuls = new HashMap<>();
+    private final Map<String, Cufft.Plan> fftPlans = new HashMap<>();
     private long workspace;
+    private Pass lastPass, stepPass;
     private boolean closed;
 
     private enum Phase { PARALLEL, PREFILL, STEP }
@@ -73,9 +86,6 @@ public final class CudaExecutor implements AutoCloseable {
 
     /** Opens GPU 0; no driver, library or GPU → {@link CudaUnavailableException}. */
     public CudaExecutor(Graph graph, WeightStore weights, Precision precision) {
-        if (precision != Precision.FP32) {
-            throw new UnsupportedOperationException("the CUDA executor runs fp32 only for now, not " + precision);
-        }
         this.graph = graph;
         this.weights = weights;
         this.precision = precision;
@@ -86,15 +96,8 @@ public final class CudaExecutor implements AutoCloseable {
             arch = nvrtc.archFor(ctx.device().computeMajor(), ctx.device().computeMinor());
             lt = CublasLt.open();
             workspace = d.memAlloc(WORKSPACE_BYTES, "the cuBLASLt workspace");
-            // A store may hold only some layers (one block of a conformance case): upload what it has;
-            // a node that runs without its weights fails by name.
-            for (Node n : graph.nodes()) {
-                for (String name : n.weights().values()) {
-                    if (!weightBuffers.containsKey(name) && weights.tensors().containsKey(name)) {
-                        weightBuffers.put(name, upload(weights.get(name), "weight " + name));
-                    }
-                }
-            }
+            // blocking: it orders itself with the legacy stream that the host copies use
+            stream = d.streamCreate(0);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -106,14 +109,46 @@ public final class CudaExecutor implements AutoCloseable {
     /** The arch kernels compile for, e.g. sm_90. */
     public String arch() { return arch; }
 
+    public Precision precision() { return precision; }
+
     /**
      * @param tokens [batch, length] token ids, read by the embedding (may be null when it does not run)
-     * @param given  values supplied instead of computed, by value id, [batch, length, width] fp32
-     * @param wanted value ids to return
+     * @param given  values supplied instead of computed, by value id, [batch, length, width] fp32 (rounded to
+     *               the storage type on upload)
+     * @param wanted value ids to return, as fp32
      */
     public Map<Integer, float[]> run(int batch, int length, long[] tokens, Map<Integer, float[]> given, Collection<Integer> wanted) {
-        return forward(Phase.PARALLEL, batch, length, tokens, given, wanted);
+        Pass p = pass(batch, length, given.keySet(), wanted);
+        p.load(tokens, given);
+        p.enqueue();
+        d.ctxSynchronize("running the forward pass");
+        Map<Integer, float[]> out = new HashMap<>();
+        for (int w : wanted) out.put(w, p.read(w));
+        return out;
     }
+
+    /**
+     * The prepared parallel pass for this shape and these given and wanted values: built on first use, kept
+     * until a different one is asked for (its buffers then go back to the device). For benchmarks: load, then
+     * {@link Pass#enqueue} on {@link #stream()} as often as wanted.
+     */
+    public Pass pass(int batch, int length, Set<Integer> given, Collection<Integer> wanted) {
+        if (closed) throw new IllegalStateException("the CUDA executor is closed");
+        ctx.makeCurrent();
+        Pass.Key key = new Pass.Key(batch, length, Set.copyOf(given), Set.copyOf(wanted));
+        if (lastPass != null && lastPass.key.equals(key)) return lastPass;
+        if (lastPass != null) {
+            lastPass.close();
+            lastPass = null;
+        }
+        lastPass = build(Phase.PARALLEL, key);
+        return lastPass;
+    }
+
+    /** The stream passes run on. */
+    public Stream stream() { return stream; }
+
+    public Driver driver() { return d; }
 
     /**
      * Runs the prompt [batch, length] in parallel, then builds every stateful node's state on the device from
@@ -135,14 +170,26 @@ public final class CudaExecutor implements AutoCloseable {
         for (Node n : graph.nodes()) {
             if (!NodePlan.stateful(n)) continue;
             for (var e : NodePlan.states(graph, n, batch, capacity).entrySet()) {
-                long p = d.memAlloc(4L * Math.max(1, e.getValue()), "state " + e.getKey());
+                long bytes = stateElementBytes(n, e.getKey()) * Math.max(1, e.getValue());
+                long p = d.memAlloc(bytes, "state " + e.getKey());
                 states.put(e.getKey(), p);
                 // modal states start at zero (the scan adds to them); rings and caches are written before read
-                d.memsetD8(p, (byte) 0, 4L * e.getValue(), "state " + e.getKey());
+                d.memsetD8(p, (byte) 0, bytes, "state " + e.getKey());
             }
         }
         int logits = graph.outputs().getFirst();
-        float[] all = forward(Phase.PREFILL, batch, length, tokens, Map.of(), List.of(logits)).get(logits);
+        // a prompt pass runs once: built, run and freed (the kept parallel pass makes room for it)
+        if (lastPass != null) {
+            lastPass.close();
+            lastPass = null;
+        }
+        float[] all;
+        try (Pass p = build(Phase.PREFILL, new Pass.Key(batch, length, Set.of(), Set.of(logits)))) {
+            p.load(tokens, Map.of());
+            p.enqueue();
+            d.ctxSynchronize("running the prompt");
+            all = p.read(logits);
+        }
         position = length;
         int vocab = Math.toIntExact(graph.value(logits).type().channels());
         float[] last = new float[batch * vocab];
@@ -157,7 +204,12 @@ public final class CudaExecutor implements AutoCloseable {
         ctx.makeCurrent();
         if (position + 1 > capacity) growCaches(Math.max(2 * capacity, position + 1));
         int logits = graph.outputs().getFirst();
-        float[] out = forward(Phase.STEP, decodeBatch, 1, tokens, Map.of(), List.of(logits)).get(logits);
+        if (stepPass == null) stepPass = build(Phase.STEP, new Pass.Key(decodeBatch, 1, Set.of(), Set.of(logits)));
+        stepPass.advanceTo(position, steps);
+        stepPass.load(tokens, Map.of());
+        stepPass.enqueue();
+        d.ctxSynchronize("running a decode step");
+        float[] out = stepPass.read(logits);
         position++;
         steps++;
         return out;
@@ -166,121 +218,415 @@ public final class CudaExecutor implements AutoCloseable {
     /** The tokens the states have seen (prompt and steps); 0 before prefill. */
     public long position() { return position; }
 
-    private Map<Integer, float[]> forward(Phase phase, int batch, int length, long[] tokens, Map<Integer, float[]> given,
-                                          Collection<Integer> wanted) {
-        if (closed) throw new IllegalStateException("the CUDA executor is closed");
-        ctx.makeCurrent();
-        List<Node> order = new ArrayList<>();
-        Set<Node> needed = needed(given.keySet(), wanted);
-        for (Node n : graph.nodes()) if (needed.contains(n)) order.add(n);
-        Set<Integer> available = new HashSet<>(given.keySet());
-        for (Node n : order) available.addAll(n.results());
-        for (int w : wanted) {
-            if (!available.contains(w)) throw new IllegalArgumentException("value %" + w + " cannot be computed from the given values");
-        }
-        List<List<Step>> plans = new ArrayList<>();
-        for (Node n : order) {
-            boolean recurrent = phase == Phase.STEP && NodePlan.stateful(n);
-            plans.add(recurrent ? List.of(NodePlan.decodeStep(graph, n, kernels, precision, weights::buffer, batch, next(n), position, capacity))
-                    : NodePlan.of(graph, n, kernels, precision, weights::buffer, batch, length));
-        }
-        boolean embeds = order.stream().anyMatch(n -> n.op().equals("embedding"));
-        if (embeds) checkTokens(tokens, batch, length);
-
-        Map<Integer, Long> values = new HashMap<>();
-        List<Long> owned = new ArrayList<>();
-        boolean ok = false;
-        try {
-            for (var e : given.entrySet()) {
-                long p = upload(e.getValue(), "given value %" + e.getKey());
-                owned.add(p);
-                values.put(e.getKey(), p);
-            }
-            for (Node n : order) {
-                for (int r : n.results()) {
-                    if (values.containsKey(r) || graph.value(r).type().dtype() == DType.I64) continue;
-                    long p = d.memAlloc(4L * floats(r, batch, length), "value %" + r);
-                    owned.add(p);
-                    values.put(r, p);
-                }
-            }
-            long tokenBuffer = 0;
-            if (embeds) {
-                tokenBuffer = d.memAlloc(8L * tokens.length, "token ids");
-                owned.add(tokenBuffer);
-                try (Arena a = Arena.ofConfined()) {
-                    d.memcpyHtoD(tokenBuffer, a.allocateFrom(JAVA_LONG, tokens), "token ids");
-                }
-            }
-            Map<String, Long> scratch = new HashMap<>();
-            for (int i = 0; i < order.size(); i++) {
-                for (Step s : plans.get(i)) {
-                    switch (s) {
-                        case Step.Gemm gm -> gemm(gm, values);
-                        case Step.Launch l -> launch(l, values, scratch, owned, tokenBuffer, batch, length, order.get(i));
-                    }
-                }
-                if (phase == Phase.PREFILL && NodePlan.stateful(order.get(i))) fillState(order.get(i), values, scratch, owned, batch, length);
-            }
-            d.ctxSynchronize("running the forward pass");
-            Map<Integer, float[]> out = new HashMap<>();
-            for (int w : wanted) out.put(w, d.memcpyDtoHFloats(values.get(w), Math.toIntExact(floats(w, batch, length)), "value %" + w));
-            ok = true;
-            return out;
-        } finally {
-            // after a failed kernel the frees fail too: the run's own error is the one worth reporting
-            RuntimeException first = null;
-            for (long p : owned) {
-                try {
-                    d.memFree(p, "a run's buffer");
-                } catch (RuntimeException e) {
-                    if (first == null) first = e;
-                }
-            }
-            if (ok && first != null) throw first;
-        }
-    }
-
     /** The ring slot a FIR's next input takes: the prefill leaves the oldest input in slot 0. */
-    private int next(Node n) {
+    private static int next(Node n, long steps) {
         if (!n.op().equals("causal_conv") || n.intAttr("len") < 2) return 0;
         return Math.toIntExact(steps % (n.intAttr("len") - 1));
     }
 
+    // ---- passes ----------------------------------------------------------------------------------------
+
+    /** One operation of a pass, with every argument resolved. */
+    private sealed interface Op {
+        record Launch(Driver.Function f, Dim3 grid, Dim3 block, KernelSource kernel, KernelArgs args, Node node) implements Op {}
+        record Gemm(CublasLt.Matmul mm, long x, long w, long bias, long y) implements Op {}
+        record Fft(Cufft.Plan plan, long in, long out, boolean forward) implements Op {}
+        record Copy(long dst, long src, long bytes, String what) implements Op {}
+    }
+
+    /**
+     * The work of one forward pass of fixed shape with its buffers: built by {@link #build}, replayed by
+     * {@link #enqueue} (as a CUDA graph once captured), freed by {@link #close}.
+     */
+    public final class Pass implements AutoCloseable {
+        record Key(int batch, int length, Set<Integer> given, Set<Integer> wanted) {}
+
+        private final Key key;
+        private final Arena arena = Arena.ofShared();
+        private final List<Op> ops = new ArrayList<>();
+        private final Map<Integer, Long> values = new HashMap<>();
+        private final List<Long> owned = new ArrayList<>();
+        private final Map<Long, Deque<Long>> pool = new HashMap<>();
+        private long tokenBuffer;
+        private long bytesHeld;
+        private Driver.Graph captured;
+        private Driver.GraphExec exec;
+        /** Whether runs may replay a captured graph: not a decode step's pass, whose position arguments change every run. */
+        private boolean replayable;
+
+        private Pass(Key key, boolean replayable) {
+            this.key = key;
+            this.replayable = replayable && GRAPHS;
+        }
+
+        public int batch() { return key.batch; }
+
+        public int length() { return key.length; }
+
+        /** Device memory the pass's values and temporaries hold. */
+        public long bytesHeld() { return bytesHeld; }
+
+        /** Kernel launches, GEMMs and FFTs a run enqueues. */
+        public int operations() { return ops.size(); }
+
+        /** Whether runs replay a captured CUDA graph (after the first). */
+        public boolean graphed() { return exec != null; }
+
+        private long take(long bytes, String what) {
+            Deque<Long> free = pool.get(bytes);
+            if (free != null && !free.isEmpty()) return free.pop();
+            long p = d.memAlloc(Math.max(1, bytes), what);
+            owned.add(p);
+            bytesHeld += bytes;
+            return p;
+        }
+
+        private void give(long bytes, long p) { pool.computeIfAbsent(bytes, b -> new ArrayDeque<>()).push(p); }
+
+        /** Uploads the token ids and the given values (converted to the storage type). */
+        public void load(long[] tokens, Map<Integer, float[]> given) {
+            ctx.makeCurrent();
+            if (tokenBuffer != 0) {
+                checkTokens(tokens, key.batch, key.length);
+                try (Arena a = Arena.ofConfined()) {
+                    d.memcpyHtoD(tokenBuffer, a.allocateFrom(JAVA_LONG, tokens), "token ids");
+                }
+            }
+            for (var e : given.entrySet()) {
+                long want = floats(e.getKey(), key.batch, key.length);
+                if (e.getValue().length != want) {
+                    throw new IllegalArgumentException("given value %" + e.getKey() + " has " + e.getValue().length + " numbers, the pass needs " + want);
+                }
+                upload(values.get(e.getKey()), e.getValue(), precision.storage(), "given value %" + e.getKey());
+            }
+        }
+
+        /** Enqueues the pass on the executor's stream: the captured graph, or (first, or without graphs) every operation. */
+        public void enqueue() {
+            ctx.makeCurrent();
+            if (exec == null && replayable) capture();
+            if (exec != null) {
+                d.graphLaunch(exec, stream);
+                return;
+            }
+            for (Op op : ops) run(op);
+        }
+
+        private void capture() {
+            try {
+                d.streamBeginCapture(stream, Driver.CAPTURE_MODE_THREAD_LOCAL);
+                try {
+                    for (Op op : ops) run(op);
+                } finally {
+                    captured = d.streamEndCapture(stream);
+                }
+                exec = d.graphInstantiate(captured, 0);
+            } catch (CudaException e) {
+                // a library call that cannot be captured: launch from the host instead, which is only slower
+                replayable = false;
+                System.err.println("hyenac: running the pass without a CUDA graph: " + e.getMessage());
+            }
+        }
+
+        private void run(Op op) {
+            switch (op) {
+                case Op.Launch l -> d.launchKernel(l.f(), l.grid(), l.block(), 0, stream, l.args());
+                case Op.Gemm g -> g.mm().run(g.x(), g.w(), g.bias(), g.y(), workspace, stream);
+                case Op.Fft f -> {
+                    f.plan().setStream(stream);
+                    if (f.forward()) f.plan().execR2C(f.in(), f.out());
+                    else f.plan().execC2R(f.in(), f.out());
+                }
+                case Op.Copy c -> d.memcpyDtoDAsync(c.dst(), c.src(), c.bytes(), stream, c.what());
+            }
+        }
+
+        /**
+         * Runs the pass once from the host with an event pair around every operation and returns the GPU
+         * milliseconds per kind of work (a kernel's name, "gemm", "fft", "copy"), largest first: where a
+         * pass's time goes, at the price of one synchronisation per operation.
+         */
+        public Map<String, Double> profile() {
+            ctx.makeCurrent();
+            Driver.Event start = d.eventCreate(Driver.EVENT_DEFAULT), end = d.eventCreate(Driver.EVENT_DEFAULT);
+            Map<String, Double> ms = new HashMap<>();
+            try {
+                for (Op op : ops) {
+                    d.eventRecord(start, stream);
+                    run(op);
+                    d.eventRecord(end, stream);
+                    d.eventSynchronize(end);
+                    String kind = switch (op) {
+                        case Op.Launch l -> l.kernel().name();
+                        case Op.Gemm g -> "gemm";
+                        case Op.Fft f -> "fft";
+                        case Op.Copy c -> "copy";
+                    };
+                    ms.merge(kind, (double) d.eventElapsedTime(start, end), Double::sum);
+                }
+            } finally {
+                d.eventDestroy(start);
+                d.eventDestroy(end);
+            }
+            Map<String, Double> sorted = new LinkedHashMap<>();
+            ms.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            return sorted;
+        }
+
+        /** Rewrites the decode kernels' position arguments for the token at {@code position}, {@code steps} after the prompt. */
+        private void advanceTo(long position, long steps) {
+            for (Op op : ops) {
+                if (!(op instanceof Op.Launch l) || l.node() == null) continue;
+                List<KernelParam> params = l.kernel().params();
+                for (int i = 0; i < params.size(); i++) {
+                    long v = switch (params.get(i).name()) {
+                        case "next" -> next(l.node(), steps);
+                        case "position", "held" -> position;
+                        case "capacity" -> capacity;
+                        default -> -1;
+                    };
+                    if (v < 0) continue;
+                    if (params.get(i).type() == CType.Scalar.INT) l.args().setI32(i, Math.toIntExact(v));
+                    else l.args().setI64(i, v);
+                }
+            }
+        }
+
+        /** A value after the pass ran, as fp32. */
+        public float[] read(int value) {
+            Long p = values.get(value);
+            if (p == null) throw new IllegalArgumentException("value %" + value + " is not kept by this pass");
+            int count = Math.toIntExact(floats(value, key.batch, key.length));
+            if (precision.storage() == CType.Scalar.BF16) {
+                short[] bits = d.memcpyDtoHShorts(p, count, "value %" + value);
+                float[] out = new float[count];
+                for (int i = 0; i < count; i++) out[i] = Floats.bf16ToFloat(bits[i]);
+                return out;
+            }
+            return d.memcpyDtoHFloats(p, count, "value %" + value);
+        }
+
+        @Override public void close() {
+            ctx.makeCurrent();
+            RuntimeException first = null;
+            try {
+                if (exec != null) d.graphExecDestroy(exec);
+                if (captured != null) d.graphDestroy(captured);
+            } catch (RuntimeException e) {
+                first = e;
+            }
+            // after a failed kernel the frees fail too: the run's own error is the one worth reporting
+            for (long p : owned) {
+                try {
+                    d.memFree(p, "a pass's buffer");
+                } catch (RuntimeException e) {
+                    if (first == null) first = e;
+                }
+            }
+            owned.clear();
+            arena.close();
+        }
+    }
+
+    /** Prepares a pass: binds every node's steps to buffers from the memory plan. */
+    private Pass build(Phase phase, Pass.Key key) {
+        int batch = key.batch(), length = key.length();
+        List<Node> order = new ArrayList<>();
+        Set<Node> needed = needed(key.given(), key.wanted());
+        for (Node n : graph.nodes()) if (needed.contains(n)) order.add(n);
+        Set<Integer> available = new HashSet<>(key.given());
+        for (Node n : order) available.addAll(n.results());
+        for (int w : key.wanted()) {
+            if (!available.contains(w)) throw new IllegalArgumentException("value %" + w + " cannot be computed from the given values");
+        }
+        // the last node (by index in order) that reads each value; kept values are never returned to the pool
+        Map<Integer, Integer> lastRead = new HashMap<>();
+        for (int i = 0; i < order.size(); i++) for (int v : order.get(i).operands()) lastRead.put(v, i);
+        Set<Integer> keep = new HashSet<>(key.wanted());
+        keep.addAll(key.given());
+
+        Pass pass = new Pass(key, phase != Phase.STEP);
+        boolean ok = false;
+        try {
+            for (int v : key.given()) pass.values.put(v, pass.take(valueBytes(v, batch, length), "given value %" + v));
+            if (order.stream().anyMatch(n -> n.op().equals("embedding"))) pass.tokenBuffer = pass.take(8L * batch * length, "token ids");
+            for (int i = 0; i < order.size(); i++) {
+                Node n = order.get(i);
+                for (int r : n.results()) {
+                    if (pass.values.containsKey(r) || graph.value(r).type().dtype() == DType.I64) continue;
+                    pass.values.put(r, pass.take(valueBytes(r, batch, length), "value %" + r));
+                }
+                boolean recurrent = phase == Phase.STEP && NodePlan.stateful(n);
+                List<Step> steps = recurrent
+                        ? List.of(NodePlan.decodeStep(graph, n, kernels, precision, weights::buffer, batch, next(n, 0), position, capacity))
+                        : NodePlan.of(graph, n, kernels, precision, weights::buffer, batch, length);
+                Map<String, long[]> scratch = new HashMap<>();
+                Set<String> kept = new HashSet<>();
+                for (Step s : steps) {
+                    if (s instanceof Step.Once once) {
+                        pass.run(op(once.step(), pass, scratch, batch, length, n, false));
+                    } else {
+                        pass.ops.add(op(s, pass, scratch, batch, length, n, recurrent));
+                        kept.addAll(scratchRead(s));
+                    }
+                }
+                if (phase == Phase.PREFILL && NodePlan.stateful(n)) fillState(n, pass, scratch, batch, length);
+                // what a prepared step left for the runs stays; the rest goes back to the pool
+                scratch.forEach((name, sc) -> {
+                    if (!kept.contains(name)) pass.give(sc[1], sc[0]);
+                });
+                List<Integer> done = new ArrayList<>(n.operands());
+                done.addAll(n.results());
+                for (int v : new HashSet<>(done)) {
+                    Long p = pass.values.get(v);
+                    if (p != null && !keep.contains(v) && lastRead.getOrDefault(v, -1) <= i) {
+                        pass.give(valueBytes(v, batch, length), p);
+                        pass.values.remove(v);
+                    }
+                }
+            }
+            ok = true;
+            return pass;
+        } finally {
+            if (!ok) pass.close();
+        }
+    }
+
+    /** The scratch buffers a step reads or writes, by name. */
+    private static Set<String> scratchRead(Step s) {
+        Set<String> names = new HashSet<>();
+        List<Arg> args = switch (s) {
+            case Step.Launch l -> l.args();
+            case Step.Fft f -> List.of(f.in(), f.out());
+            default -> List.of();
+        };
+        for (Arg a : args) if (a instanceof Arg.Scratch sc) names.add(sc.name());
+        return names;
+    }
+
+    private Op op(Step s, Pass pass, Map<String, long[]> scratch, int batch, int length, Node n, boolean recurrent) {
+        return switch (s) {
+            case Step.Gemm g -> {
+                CublasLt.Epilogue epilogue = g.bias() == null ? CublasLt.Epilogue.DEFAULT : CublasLt.Epilogue.BIAS;
+                CublasLt.DataType type = precision == Precision.BF16 ? CublasLt.DataType.BF16 : CublasLt.DataType.F32;
+                String key = g.m() + "x" + g.n() + "x" + g.k() + epilogue + type;
+                CublasLt.Matmul mm = matmuls.get(key);
+                if (mm == null) {
+                    mm = lt.linear(g.m(), g.n(), g.k(), type, type, epilogue, WORKSPACE_BYTES, 256);
+                    matmuls.put(key, mm);
+                }
+                CType.Scalar st = precision.storage();
+                yield new Op.Gemm(mm, value(pass, g.x(), n), weight(g.weight(), st, n), g.bias() == null ? 0 : weight(g.bias(), st, n),
+                        value(pass, g.y(), n));
+            }
+            case Step.Fft f -> {
+                long in = pointer(f.in(), CType.Scalar.FLOAT, pass, scratch, n), out = pointer(f.out(), CType.Scalar.FLOAT, pass, scratch, n);
+                String key = f.n() + "/" + f.batch() + (f.forward() ? "/r2c" : "/c2r");
+                if (cufft == null) cufft = Cufft.load();
+                Cufft.Plan plan = fftPlans.computeIfAbsent(key, k -> f.forward() ? cufft.planR2C(f.n(), f.batch()) : cufft.planC2R(f.n(), f.batch()));
+                yield new Op.Fft(plan, in, out, f.forward());
+            }
+            case Step.Once o -> throw new IllegalStateException("a prepared step inside a pass");
+            case Step.Launch l -> {
+                KernelSource k = l.kernel();
+                long[] grid = k.launch().grid(Map.of(Extent.B, (long) batch, Extent.L, (long) length));
+                KernelArgs args = new KernelArgs(pass.arena, Math.max(1, k.params().size()));
+                for (int i = 0; i < k.params().size(); i++) {
+                    KernelParam param = k.params().get(i);
+                    CType.Scalar element = param.type() instanceof CType.Pointer ptr ? ptr.element() : null;
+                    switch (l.args().get(i)) {
+                        case Arg.Int v -> {
+                            if (param.type() == CType.Scalar.INT) args.i32(Math.toIntExact(v.value()));
+                            else args.i64(v.value());
+                        }
+                        case Arg.Real v -> {
+                            if (param.type() == CType.Scalar.FLOAT) args.f32((float) v.value());
+                            else args.f64(v.value());
+                        }
+                        case Arg a -> args.ptr(pointer(a, element, pass, scratch, n));
+                    }
+                }
+                // shared arrays are static in the generated code: no dynamic shared memory
+                yield new Op.Launch(function(k), new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
+                        new Dim3(k.launch().blockX(), k.launch().blockY(), k.launch().blockZ()), k, args, recurrent ? n : null);
+            }
+        };
+    }
+
+    /** The device pointer an argument names, allocating scratch (of the reading kernel's element type) on first use. */
+    private long pointer(Arg a, CType.Scalar element, Pass pass, Map<String, long[]> scratch, Node n) {
+        return switch (a) {
+            case Arg.Value v -> value(pass, v.id(), n);
+            case Arg.Weight w -> weight(w.name(), element, n);
+            case Arg.Scratch s -> scratch.computeIfAbsent(s.name(), x -> {
+                long bytes = (long) element.bytes() * s.floats();
+                return new long[] {pass.take(bytes, "scratch " + s.name()), bytes};
+            })[0];
+            case Arg.Host h -> constants.computeIfAbsent(h.key() + "/" + element, x -> {
+                long p = d.memAlloc((long) element.bytes() * Math.max(1, h.data().length), h.key());
+                upload(p, h.data(), element, h.key());
+                return p;
+            });
+            case Arg.Tokens t -> pass.tokenBuffer;
+            case Arg.State st -> require(states.get(st.name()), "state " + st.name() + " (prefill first)", n);
+            case Arg.Int i -> throw new IllegalStateException("a scalar bound to a pointer");
+            case Arg.Real r -> throw new IllegalStateException("a scalar bound to a pointer");
+        };
+    }
+
+    private long value(Pass pass, int id, Node n) { return require(pass.values.get(id), "value %" + id, n); }
+
+    /** A weight on the device in {@code element}'s type, uploaded on first use. */
+    private long weight(String name, CType.Scalar element, Node n) {
+        String key = name + "/" + element;
+        Long p = weightBuffers.get(key);
+        if (p != null) return p;
+        if (!weights.tensors().containsKey(name)) {
+            throw new IllegalStateException(n.op() + " " + n.path() + " reads weight " + name + ", which the weight store does not hold");
+        }
+        float[] data = weights.get(name);
+        long q = d.memAlloc((long) element.bytes() * Math.max(1, data.length), "weight " + name);
+        weightBuffers.put(key, q);
+        upload(q, data, element, "weight " + name);
+        return q;
+    }
+
     /** Builds a node's state from its prompt pass, enqueued right after the node's parallel steps. */
-    private void fillState(Node n, Map<Integer, Long> values, Map<String, Long> scratch, List<Long> owned, int batch, int length) {
+    private void fillState(Node n, Pass pass, Map<String, long[]> scratch, int batch, int length) {
         for (Step.Launch l : NodePlan.prefillState(graph, n, kernels, precision, batch, length)) {
-            launch(l, values, scratch, owned, 0, batch, length, n);
+            pass.ops.add(op(l, pass, scratch, batch, length, n, false));
         }
         if (!n.op().equals("causal_attention")) return;
         long width = graph.value(n.operands().getFirst()).type().channels();
         long keys = switch (NodePlan.cachedKeys(graph, n, batch, length)) {
-            case Arg.Value v -> require(values.get(v.id()), "value %" + v.id(), n);
-            case Arg.Scratch s -> require(scratch.get(s.name() + "/" + s.floats()), "scratch " + s.name(), n);
+            case Arg.Value v -> value(pass, v.id(), n);
+            case Arg.Scratch s -> require(scratch.containsKey(s.name()) ? scratch.get(s.name())[0] : null, "scratch " + s.name(), n);
             default -> throw new IllegalStateException("unexpected key source");
         };
-        long vals = require(values.get(n.operands().get(2)), "value %" + n.operands().get(2), n);
+        long vals = value(pass, n.operands().get(2), n);
         // the prompt is [B, L, W], the cache [B, capacity, W]: one contiguous copy per sequence
-        long bytes = 4L * length * width;
+        long element = precision.storage().bytes();
+        long bytes = element * length * width;
         for (int b = 0; b < batch; b++) {
-            long dst = 4L * b * capacity * width;
-            d.memcpyDtoDAsync(states.get("n" + n.id() + ".keys") + dst, keys + b * bytes, bytes, Stream.DEFAULT, "the KV cache's keys");
-            d.memcpyDtoDAsync(states.get("n" + n.id() + ".values") + dst, vals + b * bytes, bytes, Stream.DEFAULT, "the KV cache's values");
+            long dst = element * b * capacity * width;
+            pass.ops.add(new Op.Copy(states.get("n" + n.id() + ".keys") + dst, keys + b * bytes, bytes, "the KV cache's keys"));
+            pass.ops.add(new Op.Copy(states.get("n" + n.id() + ".values") + dst, vals + b * bytes, bytes, "the KV cache's values"));
         }
     }
 
     /** Moves every KV cache to {@code newCapacity} rows per sequence, keeping the rows held. */
     private void growCaches(long newCapacity) {
+        long element = precision.storage().bytes();
         for (Node n : graph.nodes()) {
             if (!n.op().equals("causal_attention")) continue;
             long width = graph.value(n.operands().getFirst()).type().channels();
             for (String part : List.of(".keys", ".values")) {
                 String name = "n" + n.id() + part;
                 long old = states.get(name);
-                long grown = d.memAlloc(4L * decodeBatch * newCapacity * width, "state " + name);
+                long grown = d.memAlloc(element * decodeBatch * newCapacity * width, "state " + name);
                 for (int b = 0; b < decodeBatch; b++) {
-                    d.memcpyDtoDAsync(grown + 4L * b * newCapacity * width, old + 4L * b * capacity * width, 4L * position * width,
-                            Stream.DEFAULT, "growing " + name);
+                    d.memcpyDtoDAsync(grown + element * b * newCapacity * width, old + element * b * capacity * width, element * position * width,
+                            stream, "growing " + name);
                 }
                 d.ctxSynchronize("growing " + name);
                 d.memFree(old, "state " + name);
@@ -288,9 +634,35 @@ public final class CudaExecutor implements AutoCloseable {
             }
         }
         capacity = newCapacity;
+        // the step pass holds the old caches' addresses
+        if (stepPass != null) {
+            stepPass.close();
+            stepPass = null;
+        }
+    }
+
+    /** The element size of a state buffer: the type its decode kernel declares for it. */
+    private long stateElementBytes(Node n, String state) {
+        String param = switch (state.substring(state.lastIndexOf('.') + 1)) {
+            case "ring" -> "ring";
+            case "modal" -> "state";
+            case "keys" -> "keys";
+            case "values" -> "values";
+            default -> throw new IllegalStateException("unknown state " + state);
+        };
+        for (KernelSource k : kernels.decodeForNode(graph, n, precision)) {
+            for (KernelParam p : k.params()) {
+                if (p.name().equals(param) && p.type() instanceof CType.Pointer ptr) return ptr.element().bytes();
+            }
+        }
+        throw new IllegalStateException("no decode kernel of " + n.op() + " " + n.path() + " reads " + state);
     }
 
     private void freeStates() {
+        if (stepPass != null) {
+            stepPass.close();
+            stepPass = null;
+        }
         for (var e : states.entrySet()) d.memFree(e.getValue(), "state " + e.getKey());
         states.clear();
     }
@@ -299,58 +671,14 @@ public final class CudaExecutor implements AutoCloseable {
         return (long) batch * length * graph.value(value).type().channels();
     }
 
+    private long valueBytes(int value, int batch, int length) {
+        return floats(value, batch, length) * precision.storage().bytes();
+    }
+
     private static void checkTokens(long[] tokens, int batch, int length) {
         if (tokens == null || tokens.length != (long) batch * length) {
             throw new IllegalArgumentException("the embedding needs " + batch + "×" + length + " token ids, got "
                     + (tokens == null ? "none" : tokens.length));
-        }
-    }
-
-    private void gemm(Step.Gemm g, Map<Integer, Long> values) {
-        CublasLt.Epilogue epilogue = g.bias() == null ? CublasLt.Epilogue.DEFAULT : CublasLt.Epilogue.BIAS;
-        String key = g.m() + "x" + g.n() + "x" + g.k() + epilogue;
-        CublasLt.Matmul mm = matmuls.get(key);
-        if (mm == null) {
-            mm = lt.linear(g.m(), g.n(), g.k(), CublasLt.DataType.F32, CublasLt.DataType.F32, epilogue, WORKSPACE_BYTES, 256);
-            matmuls.put(key, mm);
-        }
-        mm.run(values.get(g.x()), weightBuffers.get(g.weight()), g.bias() == null ? 0 : weightBuffers.get(g.bias()), values.get(g.y()),
-                workspace, Stream.DEFAULT);
-    }
-
-    private void launch(Step.Launch l, Map<Integer, Long> values, Map<String, Long> scratch, List<Long> owned, long tokens, int batch,
-                        int length, Node n) {
-        KernelSource k = l.kernel();
-        Driver.Function f = function(k);
-        long[] grid = k.launch().grid(Map.of(Extent.B, (long) batch, Extent.L, (long) length));
-        try (Arena a = Arena.ofConfined()) {
-            KernelArgs args = new KernelArgs(a, Math.max(1, k.params().size()));
-            for (int i = 0; i < k.params().size(); i++) {
-                KernelParam param = k.params().get(i);
-                switch (l.args().get(i)) {
-                    case Arg.Value v -> args.ptr(require(values.get(v.id()), "value %" + v.id(), n));
-                    case Arg.Weight w -> args.ptr(require(weightBuffers.get(w.name()), "weight " + w.name(), n));
-                    case Arg.Scratch s -> args.ptr(scratch.computeIfAbsent(s.name() + "/" + s.floats(), x -> {
-                        long p = d.memAlloc(4L * s.floats(), "scratch " + s.name());
-                        owned.add(p);
-                        return p;
-                    }));
-                    case Arg.Host h -> args.ptr(constants.computeIfAbsent(h.key(), x -> upload(h.data(), h.key())));
-                    case Arg.Tokens t -> args.ptr(tokens);
-                    case Arg.State st -> args.ptr(require(states.get(st.name()), "state " + st.name() + " (prefill first)", n));
-                    case Arg.Int v -> {
-                        if (param.type() == CType.Scalar.INT) args.i32(Math.toIntExact(v.value()));
-                        else args.i64(v.value());
-                    }
-                    case Arg.Real v -> {
-                        if (param.type() == CType.Scalar.FLOAT) args.f32((float) v.value());
-                        else args.f64(v.value());
-                    }
-                }
-            }
-            // shared arrays are static in the generated code: no dynamic shared memory
-            d.launchKernel(f, new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
-                    new Dim3(k.launch().blockX(), k.launch().blockY(), k.launch().blockZ()), 0, Stream.DEFAULT, args);
         }
     }
 
@@ -389,10 +717,18 @@ public final class CudaExecutor implements AutoCloseable {
         }
     }
 
-    private long upload(float[] data, String what) {
-        long p = d.memAlloc(4L * Math.max(1, data.length), what);
-        if (data.length > 0) d.memcpyHtoD(p, data, what);
-        return p;
+    /** Copies fp32 data to the device as {@code element} (fp32, or bf16 rounded to nearest even). */
+    private void upload(long p, float[] data, CType.Scalar element, String what) {
+        if (data.length == 0) return;
+        switch (element) {
+            case FLOAT -> d.memcpyHtoD(p, data, what);
+            case BF16 -> {
+                short[] bits = new short[data.length];
+                for (int i = 0; i < data.length; i++) bits[i] = Floats.floatToBf16(data[i]);
+                d.memcpyHtoD(p, bits, what);
+            }
+            default -> throw new IllegalStateException(what + " would be uploaded as " + element);
+        }
     }
 
     /** The producers of the wanted values, back to the given values or the graph's inputs. */
@@ -412,12 +748,15 @@ public final class CudaExecutor implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
+            if (lastPass != null) lastPass.close();
             freeStates();
             for (CublasLt.Matmul m : matmuls.values()) m.close();
             if (lt != null) lt.close();
+            for (Cufft.Plan p : fftPlans.values()) p.close();
             for (long p : weightBuffers.values()) d.memFree(p, "a weight");
             for (long p : constants.values()) d.memFree(p, "a constant");
             if (workspace != 0) d.memFree(workspace, "the cuBLASLt workspace");
+            if (stream != null) d.streamDestroy(stream);
             for (Driver.Module m : modules) d.moduleUnload(m);
         } finally {
             ctx.close();

@@ -5,7 +5,7 @@ import hyenac.backends.codegen.KernelParam;
 import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.kernels.Binding;
-import hyenac.backends.codegen.kernels.CausalConv;
+import hyenac.backends.codegen.kernels.FftConv;
 import hyenac.backends.codegen.kernels.FusedKernel;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.ir.Graph;
@@ -56,6 +56,13 @@ public final class NodePlan {
         record Launch(KernelSource kernel, List<Arg> args) implements Step {}
         /** y[m×n] = x[m×k]·Wᵀ (+ bias), W stored [n, k]; {@code bias} null for none. */
         record Gemm(int m, int n, int k, int x, String weight, String bias, int y) implements Step {}
+        /** {@code batch} real FFTs of {@code n} points, rows of reals ↔ rows of n/2+1 complex bins (cuFFT, fp32, unnormalised). */
+        record Fft(Arg in, Arg out, int n, int batch, boolean forward) implements Step {}
+        /**
+         * Work that depends only on weights and sizes (a long filter's spectrum): done once when a pass is
+         * prepared, its scratch results kept for the pass's runs.
+         */
+        record Once(Step step) implements Step {}
     }
 
     /**
@@ -87,15 +94,27 @@ public final class NodePlan {
             case "causal_conv" -> one(kernels.forNode(g, n, p), n, batch, length, withSkip(n,
                     Map.of("x", operand(n, 0), "h", new Arg.Weight(weight(n, "weight")), "y", result(n, 0))));
             case "modal_conv" -> {
-                // Materialise h[c, t] for this L, then the direct convolution with len = L: correct, if slow (cuFFT later).
-                Arg.Scratch h = new Arg.Scratch("n" + n.id() + ".filter", (long) in * length);
-                List<KernelSource> filter = kernels.forNode(g, n, p);
-                Step first = bind(single(filter, n), n, batch, length,
-                        Map.of("log_poles", new Arg.Weight(weight(n, "log_poles")), "residues", new Arg.Weight(weight(n, "residues")), "h", h));
-                boolean skip = n.weights().containsKey("skip");
-                KernelSource conv = kernels.forKernel(CausalConv.direct(new CausalConv.Filter(in, length, in, CausalConv.Taps.FIR, skip), p), n);
-                Step second = bind(conv, n, batch, length, withSkip(n, Map.of("x", operand(n, 0), "h", h, "y", result(n, 0))));
-                yield List.of(first, second);
+                // the filter's spectrum for this L once, then y = IFFT(FFT(x)·FFT(h)) / N + skip·x over rows zero-padded to N ≥ 2L
+                List<KernelSource> ks = kernels.forNode(g, n, p);
+                long fft = FftConv.fftLength(length), bins = FftConv.bins(fft);
+                int transforms = Math.multiplyExact(batch, in);
+                String id = "n" + n.id();
+                Arg.Scratch h = new Arg.Scratch(id + ".filter", (long) in * length);
+                Arg.Scratch hp = new Arg.Scratch(id + ".filter_rows", in * fft);
+                Arg.Scratch hf = new Arg.Scratch(id + ".filter_spectra", in * bins * 2);
+                Arg.Scratch xp = new Arg.Scratch(id + ".rows", transforms * fft);
+                Arg.Scratch xf = new Arg.Scratch(id + ".spectra", transforms * bins * 2);
+                Arg.Int size = new Arg.Int(fft);
+                yield List.of(
+                        new Step.Once(bind(ks.get(0), n, batch, length, Map.of("log_poles", new Arg.Weight(weight(n, "log_poles")),
+                                "residues", new Arg.Weight(weight(n, "residues")), "h", h))),
+                        new Step.Once(bind(ks.get(1), n, batch, length, Map.of("h", h, "hp", hp, "n", size))),
+                        new Step.Once(new Step.Fft(hp, hf, Math.toIntExact(fft), in, true)),
+                        bind(ks.get(2), n, batch, length, Map.of("x", operand(n, 0), "xp", xp, "n", size)),
+                        new Step.Fft(xp, xf, Math.toIntExact(fft), transforms, true),
+                        bind(ks.get(3), n, batch, length, Map.of("xf", xf, "hf", hf, "bins", new Arg.Int(bins))),
+                        new Step.Fft(xf, xp, Math.toIntExact(fft), transforms, false),
+                        bind(ks.get(4), n, batch, length, withSkip(n, Map.of("yp", xp, "x", operand(n, 0), "y", result(n, 0), "n", size))));
             }
             case "causal_attention" -> {
                 int heads = Math.toIntExact(n.intAttr("heads"));

@@ -38,22 +38,8 @@ import java.util.List;
 public final class Nvrtc {
     static final int NVRTC_SUCCESS = 0;
 
-    /**
-     * bf16 ⇄ float without {@code cuda_bf16.h}: a bf16 is the upper half of a float's bits; narrowing rounds to
-     * nearest even and keeps NaN a NaN.
-     */
-    public static final String BF16_PRELUDE = """
-            typedef unsigned short hy_bf16;
-            __device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
-                return __uint_as_float(((unsigned int) h) << 16);
-            }
-            __device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
-                unsigned int u = __float_as_uint(f);
-                if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
-                u += 0x7fffu + ((u >> 16) & 1u);
-                return (hy_bf16) (u >> 16);
-            }
-            """;
+    /** bf16 ⇄ float without {@code cuda_bf16.h}: the generated kernels' own definitions. */
+    public static final String BF16_PRELUDE = hyenac.backends.codegen.cuda.CudaDialect.BF16_PRELUDE + "\n";
 
     private final NativeLibrary lib;
     private final MethodHandle nvrtcVersion, nvrtcGetNumSupportedArchs, nvrtcGetSupportedArchs, nvrtcGetErrorString;

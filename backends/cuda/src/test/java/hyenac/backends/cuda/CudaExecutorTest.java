@@ -18,10 +18,4 @@ class CudaExecutorTest {
         var e = assertThrows(CudaUnavailableException.class, () -> new CudaExecutor(g, WeightStore.random(g, 1), Precision.FP32));
         assertTrue(e.getMessage().endsWith("use --target cpu"), e.getMessage());
     }
-
-    @Test
-    void bf16IsNotYetSupported() {
-        Graph g = NodePlanTest.graph("sh2-tiny.hyena");
-        assertThrows(UnsupportedOperationException.class, () -> new CudaExecutor(g, WeightStore.random(g, 1), Precision.BF16));
-    }
 }

@@ -5,6 +5,8 @@ import hyenac.backends.codegen.CType.Scalar;
 import hyenac.backends.codegen.Dialect;
 import hyenac.backends.codegen.Expr;
 import hyenac.backends.codegen.MathFn;
+import hyenac.backends.codegen.Stmt;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -12,6 +14,7 @@ import java.util.Set;
 /**
  * CUDA C++ as NVRTC and nvcc read it. Entry points are {@code extern "C"} so their symbols are the names
  * we chose; every kernel states its block size with {@code __launch_bounds__} so ptxas can budget registers.
+ * Inline PTX (tensor-core products, matrix loads, asynchronous copies) is written with {@code asm}.
  */
 public final class CudaDialect implements Dialect {
     public static final CudaDialect INSTANCE = new CudaDialect();
@@ -20,12 +23,35 @@ public final class CudaDialect implements Dialect {
 
     @Override public String name() { return "cuda"; }
 
+    /**
+     * bf16 without {@code cuda_bf16.h}, which a GPU machine with only the driver and NVRTC does not have: a bf16
+     * is the upper half of a float's bits; narrowing rounds to nearest even and keeps a NaN a NaN. Guarded, so
+     * sources holding several kernels define it once; inline rather than static, so a kernel that uses only one
+     * of the two conversions (the tensor-core attention narrows but never widens) draws no unused-function warning.
+     */
+    public static final String BF16_PRELUDE = """
+            #ifndef HY_BF16_PRELUDE
+            #define HY_BF16_PRELUDE
+            typedef unsigned short hy_bf16;
+            __device__ __forceinline__ float hy_bf16_to_float(hy_bf16 h) {
+                return __uint_as_float(((unsigned int) h) << 16);
+            }
+            __device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
+                unsigned int u = __float_as_uint(f);
+                if ((u & 0x7fffffffu) > 0x7f800000u) return (hy_bf16) ((u >> 16) | 0x40u);
+                u += 0x7fffu + ((u >> 16) & 1u);
+                return (hy_bf16) (u >> 16);
+            }
+            #endif""";
+
     @Override public List<String> preamble(Set<Scalar> used) {
-        return used.contains(Scalar.BF16) ? List.of("#include <cuda_bf16.h>") : List.of();
+        return used.contains(Scalar.BF16) ? BF16_PRELUDE.lines().toList() : List.of();
     }
 
-    @Override public String kernelPrefix(int threadsPerBlock) {
-        return "extern \"C\" __global__ void __launch_bounds__(" + threadsPerBlock + ")";
+    @Override public String kernelPrefix(int threadsPerBlock) { return kernelPrefix(threadsPerBlock, 0); }
+
+    @Override public String kernelPrefix(int threadsPerBlock, int minBlocks) {
+        return "extern \"C\" __global__ void __launch_bounds__(" + threadsPerBlock + (minBlocks > 0 ? ", " + minBlocks : "") + ")";
     }
 
     @Override public String scalar(Scalar type) {
@@ -36,7 +62,8 @@ public final class CudaDialect implements Dialect {
             case INT64 -> "long long";
             case FLOAT -> "float";
             case DOUBLE -> "double";
-            case BF16 -> "__nv_bfloat16";
+            case BF16 -> "hy_bf16";
+            case B32 -> "unsigned int";
         };
     }
 
@@ -49,7 +76,8 @@ public final class CudaDialect implements Dialect {
     }
 
     @Override public String sharedArray(CType.Array type, String name) {
-        return "__shared__ " + scalar(type.element()) + " " + name + "[" + type.length() + "]";
+        String align = type.align() > type.element().bytes() ? "__align__(" + type.align() + ") " : "";
+        return "__shared__ " + align + scalar(type.element()) + " " + name + "[" + type.length() + "]";
     }
 
     @Override public String builtin(Expr.BuiltinKind kind, Expr.Axis axis, Scalar type) {
@@ -65,9 +93,9 @@ public final class CudaDialect implements Dialect {
 
     @Override public String barrier() { return "__syncthreads();"; }
 
-    @Override public String bf16ToFloat(String expr) { return "__bfloat162float(" + expr + ")"; }
+    @Override public String bf16ToFloat(String expr) { return "hy_bf16_to_float(" + expr + ")"; }
 
-    @Override public String floatToBf16(String expr) { return "__float2bfloat16_rn(" + expr + ")"; }
+    @Override public String floatToBf16(String expr) { return "hy_float_to_bf16(" + expr + ")"; }
 
     @Override public String math(MathFn fn, Scalar type) {
         // the intrinsics nvcc never contracts into an FMA
@@ -86,4 +114,44 @@ public final class CudaDialect implements Dialect {
     @Override public int maxSharedBytes() { return 48 * 1024; }
 
     @Override public String int64Suffix() { return "LL"; }
+
+    @Override public boolean inlinePtx() { return true; }
+
+    @Override public List<String> inlineAsm(Stmt.Asm asm, List<String> outputs, List<String> inputs) {
+        List<String> outs = new ArrayList<>(), ins = new ArrayList<>();
+        for (int i = 0; i < outputs.size(); i++) {
+            Stmt.AsmOperand o = asm.outputs().get(i);
+            outs.add("\"" + (o.mode() == Stmt.AsmMode.WRITE ? "=" : "+") + constraint(o.value().type()) + "\"(" + outputs.get(i) + ")");
+        }
+        for (int i = 0; i < inputs.size(); i++) ins.add("\"" + constraint(asm.inputs().get(i).value().type()) + "\"(" + inputs.get(i) + ")");
+        String head = "asm" + (asm.sideEffects() ? " volatile" : "") + "(\"" + asm.template() + "\"";
+        String clobber = asm.memory() ? " : \"memory\"" : "";
+        if (outs.isEmpty() && ins.isEmpty()) return List.of(head + " :::" + clobber.substring(2) + ");");
+        List<String> lines = new ArrayList<>(List.of(head, (": " + String.join(", ", outs)).strip()));
+        if (!ins.isEmpty() || !clobber.isEmpty()) lines.add((": " + String.join(", ", ins)).strip() + clobber);
+        lines.set(lines.size() - 1, lines.getLast() + ");");
+        // a short statement reads best on one line
+        String one = String.join(" ", lines);
+        return one.length() <= 100 ? List.of(one) : lines;
+    }
+
+    /** The register class of an operand: 32-bit int or raw bits "r", 64-bit int or address "l", float "f", double "d". */
+    private static String constraint(CType type) {
+        return switch (type) {
+            case CType.Pointer p -> "l";
+            case Scalar s when s == Scalar.INT || s == Scalar.B32 -> "r";
+            case Scalar s when s == Scalar.INT64 -> "l";
+            case Scalar s when s == Scalar.FLOAT -> "f";
+            case Scalar s when s == Scalar.DOUBLE -> "d";
+            default -> throw new IllegalArgumentException("no assembly operands of " + type);
+        };
+    }
+
+    @Override public String sharedAddress(String element) {
+        return "(int)__cvta_generic_to_shared(&" + element + ")";
+    }
+
+    @Override public String shuffleXor(String value, Scalar type, int laneMask) {
+        return "__shfl_xor_sync(0xffffffffu, " + value + ", " + laneMask + ")";
+    }
 }

@@ -16,8 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Compiles CUDA C to a cubin with the {@code nvcc} of the machine: {@code nvcc -cubin -arch=sm_90 …}.
- * Used to compile-check every kernel the generator emits (no GPU needed); at run time NVRTC will do this job.
+ * Compiles CUDA C to a cubin with the {@code nvcc} of the machine: {@code nvcc -cubin -arch=sm_90 …}, or to PTX
+ * ({@link #ptx}: {@code nvcc -ptx …}). Used to compile-check every kernel the generator emits and to put PTX into
+ * artifacts (no GPU needed); at run time NVRTC does this job.
  * {@link #strict} turns every warning of the front end and of ptxas into an error, and any output at all
  * counts as a failure, so a kernel either compiles silently or fails with the log.
  */
@@ -25,20 +26,41 @@ public final class NvccCompiler implements KernelCompiler {
     /** nvcc's own warnings and ptxas's, as errors. */
     public static final List<String> STRICT = List.of("-Werror", "all-warnings", "-Xptxas", "-Werror");
 
+    /** What nvcc writes: a cubin (machine code for one architecture) or PTX (text the driver compiles at load). */
+    public enum Output {
+        CUBIN("-cubin", ".cubin"), PTX("-ptx", ".ptx");
+
+        private final String flag, extension;
+
+        Output(String flag, String extension) {
+            this.flag = flag;
+            this.extension = extension;
+        }
+    }
+
     private final Path nvcc;
     private final String arch;
     private final List<String> options;
-    private final String identity;
+    private final Output output;
+    private final String version;
 
     public NvccCompiler(Path nvcc, String arch, List<String> options) {
+        this(nvcc, arch, options, Output.CUBIN);
+    }
+
+    public NvccCompiler(Path nvcc, String arch, List<String> options, Output output) {
         this.nvcc = nvcc;
         this.arch = arch;
         this.options = List.copyOf(options);
-        this.identity = "nvcc " + version(nvcc);
+        this.output = output;
+        this.version = version(nvcc);
     }
 
     /** An nvcc for compile checks: every warning is an error. */
     public static NvccCompiler strict(Path nvcc, String arch) { return new NvccCompiler(nvcc, arch, STRICT); }
+
+    /** An nvcc that writes PTX for {@code arch}, as NVRTC would at run time (C++17). */
+    public static NvccCompiler ptx(Path nvcc, String arch) { return new NvccCompiler(nvcc, arch, List.of("-std=c++17"), Output.PTX); }
 
     /** nvcc from $HYENAC_NVCC, the PATH, $CUDA_HOME/bin or /usr/local/cuda/bin, in that order. */
     public static Optional<Path> locate() { return locate(System.getenv()); }
@@ -56,7 +78,11 @@ public final class NvccCompiler implements KernelCompiler {
 
     @Override public String arch() { return arch; }
 
-    @Override public String identity() { return identity; }
+    /** "nvcc 13.0.88", with " -ptx" for PTX output so a cache never hands PTX to a cubin reader. */
+    @Override public String identity() { return "nvcc " + version + (output == Output.PTX ? " -ptx" : ""); }
+
+    /** The toolkit's version, e.g. {@code 13.0.88}, or "unknown". */
+    public String version() { return version; }
 
     @Override public List<String> options() { return options; }
 
@@ -69,19 +95,19 @@ public final class NvccCompiler implements KernelCompiler {
             throw new UncheckedIOException("creating a directory for nvcc", e);
         }
         Path cu = work.resolve(name + ".cu");
-        Path cubin = work.resolve(name + ".cubin");
+        Path binary = work.resolve(name + output.extension);
         boolean keep = false;
         try {
             Files.writeString(cu, source);
-            List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-cubin", "-arch=" + arch));
+            List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), output.flag, "-arch=" + arch));
             cmd.addAll(options);
-            cmd.addAll(List.of("-o", cubin.toString(), cu.toString()));
+            cmd.addAll(List.of("-o", binary.toString(), cu.toString()));
             Result r = run(cmd, work);
-            if (r.exit != 0 || !r.output.isBlank() || !Files.exists(cubin)) {
+            if (r.exit != 0 || !r.output.isBlank() || !Files.exists(binary)) {
                 keep = true; // leave the source where the message says it is
                 throw new KernelCompileException(unit, (r.exit != 0 ? "" : "(warnings count as errors)\n") + r.output.strip(), cu);
             }
-            return Files.readAllBytes(cubin);
+            return Files.readAllBytes(binary);
         } catch (IOException e) {
             throw new UncheckedIOException("running nvcc on " + unit, e);
         } finally {

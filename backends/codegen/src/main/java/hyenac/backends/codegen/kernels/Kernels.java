@@ -143,14 +143,17 @@ public class Kernels {
             case "split" -> List.of(Channels.split(in, n.results().size(), p));
             case "concat" -> List.of(Channels.concat(n.operands().stream().map(v -> width(g, v)).toList(), p));
             case "causal_conv" -> List.of(CausalConv.direct(filter(n, in), p));
-            // the parallel form is h = materialised filter, then an FFT convolution (cuFFT) with skip
-            case "modal_conv" -> List.of(ModalFilter.generate(in, toInt(n.intAttr("modes")), p));
+            // the parallel form: materialise h, then convolve through library FFTs between these kernels
+            case "modal_conv" -> List.of(ModalFilter.generate(in, toInt(n.intAttr("modes")), p), FftConv.padFilter(in),
+                    FftConv.packSignal(in, p), FftConv.spectralProduct(in), FftConv.unpack(in, n.boolAttr("skip"), p));
             case "causal_attention" -> {
                 int heads = toInt(n.intAttr("heads"));
                 int headDim = toInt(in / heads);
                 List<GeneratedKernel> ks = new ArrayList<>();
                 if (hasRope(n)) ks.add(Rope.generate(heads, headDim, ropeScale(n), p));
-                ks.add(Attention.generate(heads, headDim, p));
+                // tensor cores where the dialect has them and the shape fits; fp32 keeps the plain kernel
+                ks.add(dialect.inlinePtx() && FlashAttention.supports(headDim, p) ? FlashAttention.generate(heads, headDim, p)
+                        : Attention.generate(heads, headDim, p));
                 yield ks;
             }
             default -> {

@@ -13,6 +13,7 @@ import hyenac.backends.codegen.kernels.Attention;
 import hyenac.backends.codegen.kernels.CausalConv;
 import hyenac.backends.codegen.kernels.Channels;
 import hyenac.backends.codegen.kernels.Decode;
+import hyenac.backends.codegen.kernels.FlashAttention;
 import hyenac.backends.codegen.kernels.GeneratedKernel;
 import hyenac.backends.codegen.kernels.Pointwise;
 import hyenac.backends.codegen.kernels.Rope;
@@ -34,15 +35,26 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every kernel the generator can emit for every sample (fused groups included), in bf16 and fp32, compiles with nvcc
- * for sm_90 with no error and no warning (front end and ptxas); so do a few kernels no sample needs yet ({@link #extras},
- * and the fused groups of the {@link Synthetic} graph).
+ * for sm_90 with no error and no warning (front end and ptxas; a register spill counts as a warning); so do a few
+ * kernels no sample needs yet ({@link #extras}, and the fused groups of the {@link Synthetic} graph).
  * Identical kernels compile once; the new kernels of each (sample, precision) go to nvcc as one translation
  * unit, the units in parallel.
  */
 class CompileCheckTest {
     static final String ARCH = "sm_90";
 
-    private record Unit(String name, List<String> sources) {}
+    /** {@code noSpills}: a register spill fails it too (the tensor-core kernels are budgeted to keep everything in registers). */
+    private record Unit(String name, List<String> sources, boolean noSpills) {}
+
+    private static boolean tensorCore(String entry) { return entry.startsWith("flash_attention_"); }
+
+    /** The unit {@code name} of the sources, and its tensor-core kernels as a second unit that must not spill. */
+    private static void addUnits(List<Unit> units, String name, List<String> entries, List<String> sources) {
+        List<String> plain = new ArrayList<>(), tc = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) (tensorCore(entries.get(i)) ? tc : plain).add(sources.get(i));
+        if (!plain.isEmpty()) units.add(new Unit(name, plain, false));
+        if (!tc.isEmpty()) units.add(new Unit(name + "-tensor-core", tc, true));
+    }
 
     /** Kernels the generator can emit that no sample needs (yet): ops, shapes and options the samples lack. */
     static List<GeneratedKernel> extras(Precision p) {
@@ -59,6 +71,8 @@ class CompileCheckTest {
         out.add(Attention.generate(3, 96, p));
         out.add(Attention.generate(1, 256, p));
         out.add(Rope.generate(3, 96, 0.5, p));
+        // the samples' attention is 32 x 128 (Evo 2) or too narrow: the tensor-core kernel at its other head dim
+        if (FlashAttention.supports(64, p)) out.add(FlashAttention.generate(4, 64, p));
         return out;
     }
 
@@ -67,6 +81,9 @@ class CompileCheckTest {
         Optional<Path> nvcc = NvccCompiler.locate();
         Assumptions.assumeTrue(nvcc.isPresent(), "nvcc is not installed here (CI has it)");
         NvccCompiler compiler = NvccCompiler.strict(nvcc.get(), ARCH);
+        List<String> noSpills = new ArrayList<>(NvccCompiler.STRICT);
+        noSpills.addAll(List.of("-Xptxas", "-warn-spills")); // with -Werror, a spill fails the check
+        NvccCompiler spillChecker = new NvccCompiler(nvcc.get(), ARCH, noSpills);
 
         Map<String, KernelSource> byCode = new LinkedHashMap<>();
         Map<String, String> codeByEntry = new LinkedHashMap<>();
@@ -83,26 +100,30 @@ class CompileCheckTest {
                     if (before != null && !before.equals(k.code())) fail("two different kernels are named " + k.entry());
                     if (byCode.putIfAbsent(k.code(), k) == null) fresh.add(k);
                 }
-                if (!fresh.isEmpty()) {
-                    units.add(new Unit(graph.getKey() + "-" + p.suffix(), fresh.stream().map(KernelSource::text).toList()));
-                }
+                addUnits(units, graph.getKey() + "-" + p.suffix(), fresh.stream().map(KernelSource::entry).toList(),
+                        fresh.stream().map(KernelSource::text).toList());
             }
         }
         for (Precision p : Precision.values()) {
-            List<String> fresh = new ArrayList<>();
+            List<String> fresh = new ArrayList<>(), entries = new ArrayList<>();
             for (GeneratedKernel k : extras(p)) {
                 String code = k.kernel().render(CudaDialect.INSTANCE);
                 String before = codeByEntry.putIfAbsent(k.entry(), code);
                 if (before != null && !before.equals(code)) fail("two different kernels are named " + k.entry());
-                if (before == null) fresh.add(code);
+                if (before == null) {
+                    fresh.add(code);
+                    entries.add(k.entry());
+                }
             }
-            units.add(new Unit("extras-" + p.suffix(), fresh));
+            addUnits(units, "extras-" + p.suffix(), entries, fresh);
         }
+        assertTrue(units.stream().filter(Unit::noSpills).flatMap(u -> u.sources().stream()).filter(t -> t.contains("mma.sync")).count() >= 2,
+                "the tensor-core kernel at d = 64 and 128 is checked");
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
-        assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fir_prefill", "fir_step",
-                "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "neg", "norm_residual", "rmsnorm", "relu", "rope", "scale", "silu",
-                "split", "sub")), kinds);
+        assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",
+                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "neg",
+                "norm_residual", "rmsnorm", "relu", "rope", "scale", "silu", "split", "sub")), kinds);
 
         Path keep = Path.of("target", "kernel-check");
         Files.createDirectories(keep);
@@ -116,7 +137,7 @@ class CompileCheckTest {
                 Files.writeString(keep.resolve(u.name() + ".cu"), tu);
                 results.add(pool.submit(() -> {
                     try {
-                        byte[] cubin = compiler.compile(u.name(), tu.toString());
+                        byte[] cubin = (u.noSpills() ? spillChecker : compiler).compile(u.name(), tu.toString());
                         return cubin.length > 0 ? null : u.name() + ": empty cubin";
                     } catch (KernelCompileException e) {
                         return u.name() + " (" + keep.resolve(u.name() + ".cu").toAbsolutePath() + "):\n" + e.log();

@@ -167,7 +167,7 @@ final class CudaOnCpu {
     private static String cppType(Scalar t) {
         return switch (t) {
             case FLOAT -> "float";
-            case BF16 -> "__nv_bfloat16";
+            case BF16 -> "hy_bf16";
             case INT64 -> "long long";
             default -> throw new IllegalArgumentException("buffer of " + t);
         };
@@ -186,7 +186,7 @@ final class CudaOnCpu {
     /** Compiles every scenario into one program, runs it, and leaves the buffers for {@link Scenario#read}. */
     void run(Path cxx) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        for (String shim : List.of("cuda_bf16.h", "launch.h")) {
+        for (String shim : List.of("cuda_shim.h", "launch.h")) {
             try (InputStream in = CudaOnCpu.class.getResourceAsStream("/emulate/" + shim)) {
                 Files.write(dir.resolve(shim), in.readAllBytes());
             }

@@ -11,6 +11,7 @@ import hyenac.backends.codegen.kernels.CausalConv.Taps;
 import hyenac.backends.codegen.kernels.Channels;
 import hyenac.backends.codegen.kernels.Decode;
 import hyenac.backends.codegen.kernels.Embedding;
+import hyenac.backends.codegen.kernels.FftConv;
 import hyenac.backends.codegen.kernels.ModalFilter;
 import hyenac.backends.codegen.kernels.Pointwise;
 import hyenac.backends.codegen.kernels.RmsNorm;
@@ -73,9 +74,13 @@ class EmulatedKernelsTest {
             norms(emu, p);
             embeddingAndChannels(emu, p);
             convolutions(emu, p);
+            // The plain attention kernel, in both precisions and at d = 128 too. The tensor-core kernel that Kernels picks for
+            // bf16 at d = 64 and 128 (FlashAttention) is skipped here on purpose: the shim cannot run its inline PTX (mma.sync,
+            // ldmatrix, cp.async); it is compile-checked (CompileCheckTest) and checked on a GPU by AttentionCheck.
             attention(emu, p, 2, 32, 1);
             attention(emu, p, 1, 128, 4);
             modal(emu, p);
+            fftConv(emu, p);
             firDecode(emu, p, new Filter(48, 7, 4, Taps.XCORR, false), L);
             firDecode(emu, p, new Filter(48, 128, 4, Taps.FIR, true), 5); // prompt shorter than the ring
             kvDecode(emu, p, 2, 32, true, 1);
@@ -248,6 +253,41 @@ class EmulatedKernelsTest {
         float[] y1 = state.step(next);
         expect(scan, "y1", y1, "modal_scan step " + p.suffix());
         expect(scan, "state", state.state(), "modal_scan state " + p.suffix());
+    }
+
+    /** The kernels around the library FFTs: packing, padding, the spectral product and unpacking, against direct index arithmetic. */
+    private void fftConv(CudaOnCpu emu, Precision p) {
+        int c = 40, n = Math.toIntExact(FftConv.fftLength(L)), bins = n / 2 + 1;
+        float[] x = stored(p, normal(B * L * c, 1)), h = normal(c * L, 1), skip = normal(c, 1);
+        float[] xf = normal(B * c * bins * 2, 1), hf = normal(c * bins * 2, 1), yp = normal(B * c * n, 1);
+        var s = emu.scenario("fft_conv_" + p.suffix()).buffer("x", p.storage(), x).buffer("h", Scalar.FLOAT, h).buffer("skip", Scalar.FLOAT, skip)
+                .buffer("xf", Scalar.FLOAT, xf).buffer("hf", Scalar.FLOAT, hf).buffer("yp", Scalar.FLOAT, yp)
+                .zeros("xp", Scalar.FLOAT, B * c * n).zeros("hp", Scalar.FLOAT, c * n).zeros("y", p.storage(), B * L * c);
+        Map<String, Object> sizes = Map.of("length", (long) L, "n", (long) n, "batch", (long) B, "bins", (long) bins);
+        s.launch(FftConv.packSignal(c, p), B, L, sizes);
+        s.launch(FftConv.padFilter(c), B, L, sizes);
+        s.launch(FftConv.spectralProduct(c), B, L, sizes);
+        s.launch(FftConv.unpack(c, true, p), B, L, sizes);
+        float[] xp = new float[B * c * n], hp = new float[c * n], product = new float[xf.length], y = new float[B * L * c];
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < L; t++) {
+                for (int ch = 0; ch < c; ch++) {
+                    int at = (b * L + t) * c + ch, row = (b * c + ch) * n;
+                    xp[row + t] = x[at];
+                    y[at] = yp[row + t] / n + skip[ch] * x[at];
+                }
+            }
+        }
+        for (int ch = 0; ch < c; ch++) System.arraycopy(h, ch * L, hp, ch * n, L);
+        for (int i = 0; i < B * c * bins; i++) {
+            int j = (i / bins) % c * bins + i % bins;
+            product[2 * i] = xf[2 * i] * hf[2 * j] - xf[2 * i + 1] * hf[2 * j + 1];
+            product[2 * i + 1] = xf[2 * i] * hf[2 * j + 1] + xf[2 * i + 1] * hf[2 * j];
+        }
+        expect(s, "xp", xp, "fft_pack " + p.suffix());
+        expect(s, "hp", hp, "fft_pad_filter");
+        expect(s, "xf", product, "fft_product");
+        expect(s, "y", y, "fft_unpack " + p.suffix());
     }
 
     private void firDecode(CudaOnCpu emu, Precision p, Filter f, int length) {

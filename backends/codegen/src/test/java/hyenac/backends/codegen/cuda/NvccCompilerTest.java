@@ -34,6 +34,16 @@ class NvccCompilerTest {
     }
 
     @Test
+    void compilesToPtxForTheArchitecture() throws Exception {
+        NvccCompiler ptx = NvccCompiler.ptx(NvccCompiler.locate().orElseThrow(), "sm_90");
+        String text = new String(ptx.compile("ok", "extern \"C\" __global__ void ok(float* y) { y[threadIdx.x] = 1.0f; }\n"),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.contains(".target sm_90") && text.contains(".entry ok("), text);
+        assertTrue(ptx.identity().endsWith(" -ptx") && !nvcc.identity().equals(ptx.identity()), "a cache must tell PTX from cubins");
+        assertTrue(ptx.version().matches("\\d+\\.\\d+.*"), ptx.version());
+    }
+
+    @Test
     void aWarningFailsTheCheck() throws Exception {
         KernelCompileException e = assertThrows(KernelCompileException.class,
                 () -> nvcc.compile("unused", "extern \"C\" __global__ void unused(float* y) { int never; y[0] = 1.0f; }\n"));

@@ -30,7 +30,7 @@ class GoldenTest {
 
     /**
      * The first kernel of every kind for sh2-tiny in bf16 (the fused groups' included), the silu-gated core of custom-ops,
-     * fp32 and a few kinds the samples lack.
+     * fp32 and a few kinds the samples lack (the tensor-core attention among them).
      */
     static Map<String, String> expected() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -45,7 +45,7 @@ class GoldenTest {
         out.put(fp32.entry(), relative(fp32.text()));
         for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate("scale", 64, Precision.FP32),
                 Pointwise.generate("relu", 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
-                Rope.generate(32, 128, 128, Precision.BF16))) {
+                Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16))) {
             out.put(k.entry(), k.kernel().render(CudaDialect.INSTANCE));
         }
         return out;
@@ -75,14 +75,15 @@ class GoldenTest {
             if (update || !Files.exists(golden)) Files.writeString(golden, e.getValue());
             assertEquals(Files.readString(golden), e.getValue(), e.getKey() + ": run with -Dhyenac.updateGoldens=true after an intended change");
         }
-        assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fir_prefill",
-                "fir_step", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale",
-                "silu", "split")), new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
+        assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
+                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "hyena_core", "kv_attend", "modal_filter",
+                "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),
+                new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
-        for (String k : List.of("causal_attention", "causal_conv", "fir_prefill", "fir_step", "hyena_core", "kv_attend", "modal_filter", "modal_scan",
-                "norm_residual")) {
+        for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step",
+                "flash_attention", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "norm_residual")) {
             if (entry.startsWith(k + "_")) return k;
         }
         return entry.substring(0, entry.indexOf('_'));

@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import hyenac.backends.codegen.Dialect;
 import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Samples;
+import hyenac.backends.codegen.cuda.CudaDialect;
 import hyenac.backends.codegen.cuda.CudaKernels;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,7 +31,7 @@ class KernelsTest {
         assertEquals(List.of("kv_attend"), cuda.decodeForNode(g, attention, Precision.BF16).stream().map(KernelSource::name).toList());
         assertEquals(List.of("fir_step", "fir_prefill"), cuda.decodeForNode(g, first(g, "causal_conv"), Precision.FP32).stream()
                 .map(KernelSource::name).toList());
-        assertEquals(List.of("modal_filter"), cuda.forNode(g, first(g, "modal_conv"), Precision.FP32).stream().map(KernelSource::name).toList());
+        assertEquals(List.of("modal_filter", "fft_pad_filter", "fft_pack", "fft_product", "fft_unpack"), cuda.forNode(g, first(g, "modal_conv"), Precision.FP32).stream().map(KernelSource::name).toList());
         assertEquals(List.of("modal_scan"), cuda.decodeForNode(g, first(g, "modal_conv"), Precision.FP32).stream().map(KernelSource::name).toList());
         assertEquals(List.of(), cuda.decodeForNode(g, first(g, "rmsnorm"), Precision.FP32), "stateless: the parallel kernel runs with L = 1");
         KernelSource norm = cuda.forNode(g, first(g, "rmsnorm"), Precision.BF16).getFirst();
@@ -46,6 +49,29 @@ class KernelsTest {
         Node mystery = first(g, "add").withAttrs(Map.of());
         assertThrows(UnsupportedOperationException.class, () -> cuda.forNode(g, new Node(999, "fft_magic", Map.of(), mystery.operands(),
                 mystery.results(), Map.of(), "x", List.of()), Precision.FP32));
+    }
+
+    @Test
+    void bf16AttentionOfHeadDim64Or128RunsOnTheTensorCores() {
+        Graph g = Samples.graph("evo2-7b.hyena");
+        Node attention = first(g, "causal_attention");
+        CudaKernels cuda = new CudaKernels();
+        List<KernelSource> bf16 = cuda.forNode(g, attention, Precision.BF16);
+        assertEquals(List.of("rope", "causal_attention"), bf16.stream().map(KernelSource::name).toList());
+        assertEquals("flash_attention_h32_d128_bf16", bf16.getLast().entry());
+        assertEquals(List.of("q", "k", "v", "out", "length"), bf16.getLast().params().stream().map(p -> p.name()).toList(), "what NodePlan binds");
+        assertTrue(bf16.getLast().text().contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"));
+        assertEquals(FlashAttention.sharedBytes(128), bf16.getLast().sharedBytes());
+        // fp32 keeps the plain kernel, as does a head dim the tensor-core kernel lacks, as does a dialect without inline PTX
+        assertEquals("causal_attention_h32_d128_fp32", cuda.forNode(g, attention, Precision.FP32).getLast().entry());
+        Graph tiny = Samples.graph("sh2-tiny.hyena");
+        assertEquals("causal_attention_h2_d32_bf16", cuda.forNode(tiny, first(tiny, "causal_attention"), Precision.BF16).getLast().entry());
+        Dialect noPtx = (Dialect) Proxy.newProxyInstance(Dialect.class.getClassLoader(), new Class<?>[] {Dialect.class},
+                (proxy, m, args) -> m.getName().equals("inlinePtx") ? Boolean.FALSE : m.invoke(CudaDialect.INSTANCE, args));
+        assertEquals("causal_attention_h32_d128_bf16", new Kernels(noPtx).forNode(g, attention, Precision.BF16).getLast().entry());
+        assertTrue(FlashAttention.supports(64, Precision.BF16) && FlashAttention.supports(128, Precision.BF16));
+        assertTrue(!FlashAttention.supports(96, Precision.BF16) && !FlashAttention.supports(128, Precision.FP32));
+        assertThrows(IllegalArgumentException.class, () -> FlashAttention.generate(4, 96, Precision.BF16));
     }
 
     @Test

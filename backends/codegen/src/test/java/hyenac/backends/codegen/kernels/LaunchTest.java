@@ -74,6 +74,9 @@ class LaunchTest {
                 assertArrayEquals(new long[] {60, Math.ceilDiv(len, 64), b}, odd);
                 assertArrayEquals(new long[] {Math.ceilDiv(len, Attention.tile(128)), 32, b}, Attention.generate(32, 128, Precision.BF16).launch().grid(s));
                 assertArrayEquals(new long[] {32, b, 1}, Decode.kvAttend(32, 128, true, 1, Precision.BF16).launch().grid(s));
+                // (sequence, head) along x, so the first blocks launched are the last (longest) query tiles of every head
+                assertArrayEquals(new long[] {b * 32, Math.ceilDiv(len, FlashAttention.QUERIES), 1}, FlashAttention.generate(32, 128, Precision.BF16)
+                        .launch().grid(s));
                 coversLinearly(CausalConv.direct(new CausalConv.Filter(4096, 1000, 256, CausalConv.Taps.FIR, true), Precision.BF16).launch(), s,
                         rows * 4096);
                 assertArrayEquals(new long[] {Math.ceilDiv(len, 256), 4096, 1}, ModalFilter.generate(4096, 16, Precision.BF16).launch().grid(s));
@@ -87,6 +90,12 @@ class LaunchTest {
             int t = Attention.tile(d);
             assertTrue(t >= 4 && t <= 32 && Integer.bitCount(t) == 1, "tile " + t + " for d = " + d);
             assertTrue(Attention.generate(1, d, Precision.FP32).kernel().sharedBytes() <= 48 * 1024, "d = " + d);
+        }
+        for (int d : new int[] {64, 128}) {
+            var flash = FlashAttention.generate(1, d, Precision.BF16);
+            assertEquals(FlashAttention.sharedBytes(d), flash.kernel().sharedBytes(), "d = " + d);
+            assertTrue(flash.kernel().sharedBytes() <= 48 * 1024, "static shared memory only: no dynamic shared memory to ask for");
+            assertEquals(FlashAttention.THREADS, flash.launch().threadsPerBlock());
         }
         for (int k : new int[] {1, 2, 3, 7, 128, CausalConv.MAX_TAPS}) {
             var f = new CausalConv.Filter(64, k, 4, CausalConv.Taps.FIR, false);

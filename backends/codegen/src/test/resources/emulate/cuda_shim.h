@@ -1,7 +1,7 @@
 // Test shim: just enough of CUDA to run generated kernels on the CPU with a host C++20 compiler.
 // Blocks run one after another; the threads of a block run as OS threads meeting at a std::barrier,
 // so __syncthreads() and __shared__ (function statics, one block at a time) behave as on a GPU.
-// Included in place of <cuda_bf16.h>, and first in every emulated translation unit.
+// Included first in every emulated translation unit; the kernels bring their own bf16 prelude.
 #pragma once
 #include <barrier>
 #include <cstdint>
@@ -27,20 +27,8 @@ inline double __dmul_rn(double a, double b) { return a * b; }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
 inline double __longlong_as_double(long long i) { double d; std::memcpy(&d, &i, 8); return d; }
 
-struct __nv_bfloat16 { uint16_t bits; };
+#define __device__
+#define __forceinline__ inline
 
-inline float __bfloat162float(__nv_bfloat16 h) {
-    uint32_t u = uint32_t(h.bits) << 16;
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-}
-
-// round to nearest, ties to even; NaN stays NaN
-inline __nv_bfloat16 __float2bfloat16_rn(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return __nv_bfloat16{uint16_t((u >> 16) | 0x40)};
-    u += 0x7fffu + ((u >> 16) & 1u);
-    return __nv_bfloat16{uint16_t(u >> 16)};
-}
+inline float __uint_as_float(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+inline uint32_t __float_as_uint(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }

@@ -1,0 +1,83 @@
+package hyenac.backends.cuda;
+
+import hyenac.backends.codegen.kernels.Kernels;
+import hyenac.ir.Graph;
+import hyenac.runtime.exec.Backend;
+import hyenac.runtime.exec.DeviceCode;
+import hyenac.runtime.exec.DeviceTarget;
+
+/**
+ * {@code --target cuda}, as the command line finds it through ServiceLoader: whether GPU 0 can run (driver, device,
+ * NVRTC, cuBLASLt), the kernels an artifact carries ({@link CarriedKernels}), and the {@link CudaBackend}.
+ */
+public final class CudaTarget implements DeviceTarget {
+    public static final String NAME = "cuda";
+    public static final String DEFAULT_ARCH = "sm_90";
+    private Availability availability;
+
+    @Override public String name() { return NAME; }
+
+    @Override public synchronized Availability availability() {
+        if (availability == null) availability = probe();
+        return availability;
+    }
+
+    @Override public String defaultArch() { return DEFAULT_ARCH; }
+
+    @Override public DeviceCode generate(Graph plan, String arch) {
+        // activations are stored as the spec's dtype says (bf16 or fp32)
+        return CarriedKernels.generate(plan, Kernels.precisionOf(plan), arch, CarriedKernels.Nvcc.locate());
+    }
+
+    @Override public Backend backend(DeviceCode carried) {
+        if (carried == null || !carried.target().equals(NAME)) return new CudaBackend();
+        CarriedKernels kernels = CarriedKernels.read(carried);
+        return new CudaBackend(kernels.precision(), kernels);
+    }
+
+    /** Loads what the executor needs, in its order, and names the first thing missing; loads nothing onto the GPU. */
+    static Availability probe() {
+        try {
+            Driver driver = Driver.load();
+            driver.init();
+            if (driver.deviceGetCount() == 0) {
+                return Availability.unusable("no NVIDIA GPU found", "no NVIDIA GPU found: the driver reports no devices;"
+                        + " the cuda target needs an NVIDIA GPU and driver; use --target cpu");
+            }
+            DeviceInfo gpu = driver.deviceInfo(0);
+            Nvrtc.load().archFor(gpu.computeMajor(), gpu.computeMinor());
+            CublasLt.load();
+            return Availability.usable(gpu.name() + ", " + gpu.arch());
+        } catch (CudaUnavailableException | CudaException e) {
+            return Availability.unusable(brief(e.getMessage()), e.getMessage());
+        } catch (RuntimeException e) {
+            // A probe must not take the command down: anything else (native access refused, say) also means "not here".
+            return Availability.unusable("the CUDA stack could not be probed (" + e + ")",
+                    "the CUDA stack could not be probed (" + e + "); use --target cpu");
+        }
+    }
+
+    /**
+     * The first clause of a CUDA-unavailable message, without its parenthesised details: "no NVIDIA driver found:
+     * libcuda.so.1 could not be loaded (not found …; tried …); the cuda target needs …" → "no NVIDIA driver found:
+     * libcuda.so.1 could not be loaded".
+     */
+    static String brief(String message) {
+        int depth = 0, end = message.length();
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c == '(') depth++;
+            else if (c == ')') depth = Math.max(0, depth - 1);
+            else if (c == ';' && depth == 0) {
+                end = i;
+                break;
+            }
+        }
+        String clause = message.substring(0, end).strip();
+        if (clause.endsWith(")")) {
+            int open = clause.lastIndexOf(" (");
+            if (open > 0) clause = clause.substring(0, open);
+        }
+        return clause;
+    }
+}

@@ -1,0 +1,339 @@
+package hyenac.backends.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import hyenac.backends.codegen.KernelSource;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.cache.KernelCache;
+import hyenac.backends.codegen.cuda.CudaKernels;
+import hyenac.backends.codegen.cuda.NvccCompiler;
+import hyenac.cli.Main;
+import hyenac.compiler.Compilation;
+import hyenac.compiler.artifact.Executable;
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.runtime.exec.BackendUnavailableException;
+import hyenac.runtime.exec.DeviceCode;
+import hyenac.runtime.exec.DeviceTarget;
+import hyenac.runtime.weights.WeightStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --target cuda} through the real command line, with this module's target on the class path: artifacts that
+ * carry the kernels (with nvcc, a stand-in nvcc, and none), their round trip, and the behaviour without a GPU
+ * (CI's case). The GPU side of running them is checked on a GPU machine.
+ */
+class CudaTargetTest {
+    static final Path ROOT = Path.of(System.getProperty("hyenac.root", "../..")).toAbsolutePath().normalize();
+    static final Path TINY = ROOT.resolve("samples/sh2-tiny.hyena");
+
+    record Run(int code, String out, String err) {}
+
+    static Run hyenac(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** hyenac with -Dhyenac.nvcc set for the call (tests of one class run one at a time). */
+    static Run withNvcc(Path nvcc, String... args) {
+        String before = System.getProperty(CarriedKernels.NVCC_PROPERTY);
+        System.setProperty(CarriedKernels.NVCC_PROPERTY, nvcc.toString());
+        try {
+            return hyenac(args);
+        } finally {
+            if (before == null) System.clearProperty(CarriedKernels.NVCC_PROPERTY);
+            else System.setProperty(CarriedKernels.NVCC_PROPERTY, before);
+        }
+    }
+
+    static Map<String, byte[]> entries(Path zip) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            for (ZipEntry e : Collections.list(z.entries())) out.put(e.getName(), z.getInputStream(e).readAllBytes());
+        }
+        return out;
+    }
+
+    static String text(byte[] b) { return new String(b, StandardCharsets.UTF_8); }
+
+    /** The kernels of sh2-tiny as an artifact of it carries them: generated from the plan as the artifact stores it. */
+    static List<KernelSource> tinyKernels() {
+        Compilation.Result c = Compilation.compile(TINY, null);
+        return new CudaKernels().all(Executable.plan(TINY, c), Precision.FP32);
+    }
+
+    /** A stand-in nvcc: answers --version like nvcc 13.0 and writes a small PTX naming the architecture it was given. */
+    static Path fakeNvcc(Path dir, boolean fails) throws IOException {
+        Path nvcc = dir.resolve("nvcc");
+        Files.writeString(nvcc, """
+                #!/bin/sh
+                if [ "$1" = "--version" ]; then echo "Cuda compilation tools, release 13.0, V13.0.88"; exit 0; fi
+                %s
+                arch=""; out=""
+                while [ $# -gt 0 ]; do case "$1" in -arch=*) arch="${1#-arch=}";; -o) out="$2"; shift;; esac; shift; done
+                printf '// stand-in\\n.version 9.0\\n.target %%s\\n' "$arch" > "$out"
+                """.formatted(fails ? "echo 'error: no such luck'; exit 1" : ""));
+        assertTrue(nvcc.toFile().setExecutable(true));
+        return nvcc;
+    }
+
+    static boolean gpuUsable() { return CudaTarget.probe().usable(); }
+
+    // ---------------------------------------------------------------------------------------- compile
+
+    @Test
+    void compileForCudaCarriesEverySourceAndItsPtx(@TempDir Path dir) throws IOException {
+        Optional<Path> nvcc = NvccCompiler.locate();
+        assumeTrue(nvcc.isPresent(), "nvcc is not installed here (CI has it)");
+        Path hyx = dir.resolve("m.hyx");
+        Run r = hyenac("compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("wrote " + hyx + ": model sh2_tiny for cuda, 76 weights"), r.out());
+        List<KernelSource> kernels = tinyKernels();
+        assertTrue(r.out().contains("kernels (fp32): " + kernels.size() + " CUDA sources, PTX for sm_90 (nvcc "), r.out());
+
+        Map<String, byte[]> entries = entries(hyx);
+        for (KernelSource k : kernels) {
+            assertEquals(k.text(), text(entries.get("kernels/" + k.entry() + ".cu")), k.entry());
+            String ptx = text(entries.get("kernels/sm_90/" + k.entry() + ".ptx"));
+            assertTrue(ptx.contains(".target sm_90") && ptx.contains(".entry " + k.entry() + "("), k.entry() + ":\n" + ptx);
+        }
+        assertEquals(1 + 2 * kernels.size(), entries.keySet().stream().filter(e -> e.startsWith("kernels/")).count(), entries.keySet().toString());
+        JsonObject index = JsonParser.parseString(text(entries.get("kernels/index.json"))).getAsJsonObject();
+        assertEquals("sm_90", index.getAsJsonObject("ptx").get("arch").getAsString());
+        assertTrue(index.getAsJsonObject("ptx").get("cuda").getAsString().matches("\\d+\\.\\d+"), index.toString());
+
+        // The round trip: what comes back is what went in, and this target reads it.
+        try (Executable x = Executable.open(hyx)) {
+            assertEquals("cuda", x.meta().target());
+            assertEquals("fp32", x.meta().precision());
+            DeviceCode code = x.deviceCode();
+            assertEquals(entries.keySet().stream().filter(e -> e.startsWith("kernels/")).map(e -> e.substring(8)).toList(),
+                    List.copyOf(code.files().keySet()));
+            code.files().forEach((name, bytes) -> assertArrayEquals(entries.get("kernels/" + name), bytes, name));
+            CarriedKernels carried = CarriedKernels.read(code);
+            assertEquals("sm_90", carried.ptx().arch());
+            assertEquals(kernels.stream().map(KernelSource::entry).toList(), carried.kernels().stream().map(CarriedKernels.Kernel::entry).toList());
+        }
+    }
+
+    @Test
+    void withoutNvccTheArtifactCarriesSourcesOnlyAndSaysSo(@TempDir Path dir) throws IOException {
+        Path hyx = dir.resolve("m.hyx");
+        Path missing = dir.resolve("no/nvcc");
+        Run r = withNvcc(missing, "compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("CUDA sources, no PTX: no nvcc at " + missing + " (as -Dhyenac.nvcc says); NVRTC compiles them at load"), r.out());
+        Map<String, byte[]> entries = entries(hyx);
+        List<KernelSource> kernels = tinyKernels();
+        for (KernelSource k : kernels) assertEquals(k.text(), text(entries.get("kernels/" + k.entry() + ".cu")), k.entry());
+        assertFalse(entries.keySet().stream().anyMatch(e -> e.endsWith(".ptx")), entries.keySet().toString());
+        try (Executable x = Executable.open(hyx)) {
+            assertTrue(x.meta().kernels().contains("no PTX"), x.meta().kernels());
+            assertNull(CarriedKernels.read(x.deviceCode()).ptx());
+        }
+        // explain lists it
+        Run listed = hyenac("explain", hyx.toString());
+        assertEquals(0, listed.code(), listed.err());
+        assertTrue(listed.out().contains("target cuda, precision fp32; kernels: " + kernels.size() + " CUDA sources, no PTX"), listed.out());
+        assertTrue(listed.out().contains("  kernels/index.json\n") && listed.out().contains("  kernels/" + kernels.getFirst().entry() + ".cu\n"), listed.out());
+    }
+
+    @Test
+    void archChoosesWhatThePtxIsFor(@TempDir Path dir) throws IOException {
+        Path hyx = dir.resolve("m.hyx");
+        Path nvcc = fakeNvcc(dir, false);
+        Run r = withNvcc(nvcc, "compile", TINY.toString(), "--target", "cuda", "--arch", "sm_80", "-o", hyx.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("PTX for sm_80 (nvcc 13.0.88)"), r.out());
+        Map<String, byte[]> entries = entries(hyx);
+        for (KernelSource k : tinyKernels()) assertTrue(text(entries.get("kernels/sm_80/" + k.entry() + ".ptx")).contains(".target sm_80"), k.entry());
+        // Compiling again gives the same bytes, kernels and all.
+        Path again = dir.resolve("again.hyx");
+        assertEquals(0, withNvcc(nvcc, "compile", TINY.toString(), "--target", "cuda", "--arch", "sm_80", "-o", again.toString()).code());
+        assertArrayEquals(Files.readAllBytes(hyx), Files.readAllBytes(again));
+    }
+
+    @Test
+    void whenNvccFailsTheSourcesStillTravel(@TempDir Path dir) throws IOException {
+        Path hyx = dir.resolve("m.hyx");
+        Run r = withNvcc(fakeNvcc(dir, true), "compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("no PTX: nvcc could not compile ") && r.out().contains("error: no such luck"), r.out());
+        assertFalse(entries(hyx).keySet().stream().anyMatch(e -> e.endsWith(".ptx")));
+    }
+
+    // ---------------------------------------------------------------------------------------- without a GPU
+
+    @Test
+    void runOnCudaWithoutAGpuIsOneClearError() {
+        assumeFalse(gpuUsable(), "this machine has a GPU");
+        Run r = hyenac("run", TINY.toString(), "--prompt", "ACGT", "--generate", "4", "--target", "cuda");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("hyenac run: --target cuda: "), r.err());
+        assertTrue(r.err().strip().endsWith("use --target cpu"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(r.err().contains("Exception") || r.err().contains("    at "), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void autoPicksTheCpuHereAndSaysWhy(@TempDir Path dir) throws IOException {
+        DeviceTarget.Availability a = CudaTarget.probe();
+        assumeFalse(a.usable(), "this machine has a GPU");
+        Run auto = hyenac("run", TINY.toString(), "--prompt", "ACGT", "--generate", "6", "--print-tokens");
+        assertEquals(0, auto.code(), auto.err());
+        assertTrue(auto.err().contains("target: cpu (" + a.summary() + ")\n"), auto.err());
+        Run cpu = hyenac("run", TINY.toString(), "--prompt", "ACGT", "--generate", "6", "--print-tokens", "--target", "cpu");
+        assertEquals(cpu.out().substring(0, cpu.out().lastIndexOf("\n[")), auto.out().substring(0, auto.out().lastIndexOf("\n[")));
+
+        // An artifact for cuda runs on the CPU here, with the same tokens, and says its kernels go unused.
+        Path hyx = dir.resolve("m.hyx");
+        assertEquals(0, withNvcc(fakeNvcc(dir, false), "compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString()).code());
+        Run fromHyx = hyenac("run", hyx.toString(), "--prompt", "ACGT", "--generate", "6", "--print-tokens");
+        assertEquals(0, fromHyx.code(), fromHyx.err());
+        assertTrue(fromHyx.err().contains("target: cpu (" + a.summary() + "; the artifact's cuda kernels go unused)"), fromHyx.err());
+        assertEquals(cpu.out().substring(0, cpu.out().lastIndexOf("\n[")), fromHyx.out().substring(0, fromHyx.out().lastIndexOf("\n[")));
+
+        // compile --target auto makes a cpu artifact here, and says why.
+        Run compiled = hyenac("compile", TINY.toString(), "-o", dir.resolve("auto.hyx").toString());
+        assertEquals(0, compiled.code(), compiled.err());
+        assertTrue(compiled.err().contains("target: cpu (" + a.summary() + ")"), compiled.err());
+        assertTrue(compiled.out().contains("model sh2_tiny for cpu"), compiled.out());
+    }
+
+    @Test
+    void theBackendWithoutAGpuFailsCleanly() {
+        assumeFalse(gpuUsable(), "this machine has a GPU");
+        Graph g = NodePlanTest.graph("sh2-tiny.hyena");
+        var e = assertThrows(BackendUnavailableException.class, () -> new CudaBackend().open(g, WeightStore.random(g, 1), 1));
+        assertTrue(e.getMessage().endsWith("use --target cpu"), e.getMessage());
+        assertEquals("cuda", new CudaBackend().name());
+        assertFalse(new CudaTarget().availability().usable());
+    }
+
+    @Test
+    void theTargetIsFoundThroughServiceLoader() {
+        DeviceTarget t = DeviceTarget.find("cuda").orElseThrow();
+        assertTrue(t instanceof CudaTarget);
+        assertEquals("sm_90", t.defaultArch());
+        assertTrue(DeviceTarget.find("opencl").isEmpty());
+    }
+
+    @Test
+    void aBriefReasonIsTheFirstClause() {
+        assertEquals("no NVIDIA driver found: libcuda.so.1 could not be loaded", CudaTarget.brief(CudaLibrary.DRIVER.missingMessage(
+                "not found on the library search path; tried libcuda.so.1")));
+        assertEquals("no NVIDIA GPU found: cuInit returned CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected) from libcuda.so.1",
+                CudaTarget.brief("no NVIDIA GPU found: cuInit returned CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected) from libcuda.so.1"
+                        + "; the cuda target needs an NVIDIA GPU and driver; use --target cpu"));
+        assertEquals("plain", CudaTarget.brief("plain"));
+    }
+
+    // ---------------------------------------------------------------------------------------- with a GPU
+
+    @Test
+    void onAGpuCudaGeneratesTheTokensTheCpuDoes(@TempDir Path dir) {
+        assumeTrue(gpuUsable(), "no usable GPU here (CI has none)");
+        String[] args = {"--prompt", "ACGTACGT", "--generate", "16", "--print-tokens"};
+        Run cpu = hyenac(concat(new String[] {"run", TINY.toString(), "--target", "cpu"}, args));
+        Run cuda = hyenac(concat(new String[] {"run", TINY.toString(), "--target", "cuda"}, args));
+        assertEquals(0, cuda.code(), cuda.err());
+        assertTrue(cuda.err().contains("target: cuda (" + CudaTarget.probe().summary() + ")"), cuda.err());
+        assertTrue(cuda.out().contains("[sh2_tiny on cuda:"), cuda.out());
+        assertEquals(cpu.out().substring(0, cpu.out().lastIndexOf("\n[")), cuda.out().substring(0, cuda.out().lastIndexOf("\n[")));
+        if (NvccCompiler.locate().isPresent()) {
+            Path hyx = dir.resolve("m.hyx");
+            assertEquals(0, hyenac("compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString()).code());
+            Run carried = hyenac(concat(new String[] {"run", hyx.toString()}, args));
+            assertEquals(0, carried.code(), carried.err());
+            assertTrue(carried.err().contains("kernels from the artifact's PTX") || carried.err().contains("compiled with NVRTC"), carried.err());
+            assertEquals(cpu.out().substring(0, cpu.out().lastIndexOf("\n[")), carried.out().substring(0, carried.out().lastIndexOf("\n[")));
+        }
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------- carried PTX at load
+
+    @Test
+    void carriedPtxGoesWhereTheExecutorLooksForKernels(@TempDir Path dir) throws IOException {
+        Compilation.Result c = Compilation.compile(TINY, null);
+        Graph plan = Executable.plan(TINY, c);
+        DeviceCode code = CarriedKernels.generate(plan, Precision.FP32, "sm_90", new CarriedKernels.Nvcc(Optional.of(fakeNvcc(dir, false)), null));
+        CarriedKernels carried = CarriedKernels.read(code);
+        KernelCache cache = new KernelCache(dir.resolve("cache"));
+
+        assertEquals("kernels compiled with NVRTC for sm_89 (the artifact's PTX is for sm_90)", carried.seed(plan, "sm_89", 13000, cache, b -> true));
+        assertEquals("kernels compiled with NVRTC (the artifact's PTX is from CUDA 13.0, the driver supports CUDA 12.8)",
+                carried.seed(plan, "sm_90", 12080, cache, b -> true));
+        assertFalse(Files.exists(cache.dir()), "nothing is stored when the PTX does not fit");
+
+        int n = carried.kernels().size();
+        assertEquals(n + " kernels from the artifact's PTX for sm_90", carried.seed(plan, "sm_90", 13000, cache, b -> true));
+        // Every kernel the executor launches per node is found under the key it computes (the specialised direct
+        // form of a modal convolution excepted: NVRTC compiles that per length).
+        CudaKernels gen = new CudaKernels();
+        List<String> missing = new ArrayList<>();
+        for (Node node : plan.nodes()) {
+            List<KernelSource> used = new ArrayList<>(gen.forNode(plan, node, Precision.FP32));
+            used.addAll(gen.decodeForNode(plan, node, Precision.FP32));
+            for (KernelSource k : used) {
+                Optional<byte[]> hit = cache.lookup(CarriedKernels.executorCacheKey(k.code(), "sm_90"));
+                if (hit.isEmpty()) missing.add(k.entry());
+                else assertArrayEquals(code.files().get("sm_90/" + k.entry() + ".ptx"), hit.get(), k.entry());
+            }
+        }
+        assertEquals(List.of(), missing);
+        assertEquals(n + " kernels already in the kernel cache", carried.seed(plan, "sm_90", 13000, cache, b -> true));
+
+        // An image already cached (NVRTC's, from an earlier run) is kept; PTX the driver refuses is never stored.
+        KernelCache other = new KernelCache(dir.resolve("other"));
+        KernelSource first = gen.all(plan, Precision.FP32).getFirst();
+        String key = CarriedKernels.executorCacheKey(first.code(), "sm_90");
+        other.store(key, new byte[] {42}, first.text());
+        assertEquals("1 kernels already in the kernel cache, " + (n - 1) + " kernels compiled with NVRTC (their PTX does not fit this hyenac or driver)",
+                carried.seed(plan, "sm_90", 13000, other, b -> false));
+        assertArrayEquals(new byte[] {42}, other.lookup(key).orElseThrow());
+    }
+
+    @Test
+    void aMalformedIndexIsNamed() {
+        DeviceCode noIndex = new DeviceCode("cuda", "fp32", Map.of("k.cu", new byte[0]), "");
+        var e = assertThrows(hyenac.runtime.exec.BackendException.class, () -> CarriedKernels.read(noIndex));
+        assertEquals("the artifact's kernels/index.json cannot be used: it is missing", e.getMessage());
+        DeviceCode dangling = new DeviceCode("cuda", "fp32", Map.of("index.json",
+                "{\"precision\": \"fp32\", \"ptx\": null, \"kernels\": [{\"entry\": \"k\", \"name\": \"add\", \"source\": \"k.cu\"}]}".getBytes(StandardCharsets.UTF_8)), "");
+        e = assertThrows(hyenac.runtime.exec.BackendException.class, () -> CarriedKernels.read(dangling));
+        assertEquals("the artifact's kernels/index.json cannot be used: it lists kernels/k.cu, which the artifact lacks", e.getMessage());
+    }
+}
