@@ -20,6 +20,10 @@ inline std::barrier<>* block_barrier;
 
 inline void __syncthreads() { block_barrier->arrive_and_wait(); }
 
+// x86-64 without -mfma has no fused multiply-add: a product is always rounded on its own
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline double __dmul_rn(double a, double b) { return a * b; }
+
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
 inline double __longlong_as_double(long long i) { double d; std::memcpy(&d, &i, 8); return d; }
 

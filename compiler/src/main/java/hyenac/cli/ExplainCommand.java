@@ -9,11 +9,15 @@ import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
 import hyenac.ir.Weight;
+import hyenac.ir.fusion.Group;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,7 +35,7 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--params", description = "list every weight with its shape, dtype and layout") boolean params;
 
-    @Option(names = "--kernels", description = "print the plan: every node after the passes in execution order, with the CPU backend's algorithm")
+    @Option(names = "--kernels", description = "print the plan: the kernels the fusion pass groups the nodes into, in execution order, each node with the CPU backend's algorithm")
     boolean kernels;
 
     @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several") String modelName;
@@ -63,7 +67,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         for (Elaborated.Model m : models) {
             // The numbers come from the graph the backends run, after the standard passes.
-            Explain.Report report = Explain.of(Compilation.lower(m), context != null ? context : m.context());
+            Explain.Report report = Explain.of(Compilation.lower(m), context != null ? context : m.context(), kernels);
             if (json) out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(json(report)));
             else table(report, out);
         }
@@ -140,12 +144,16 @@ final class ExplainCommand implements Callable<Integer> {
         }
         if (kernels) {
             out.println();
-            out.printf(Locale.ROOT, "plan: %d kernels in execution order; convolution algorithms as the CPU backend picks them for %d tokens%n",
-                    r.kernels().size(), r.context());
-            String kf = "%5s  %-16s %-6s %-18s %14s  %-40s %s%n";
-            out.printf(Locale.ROOT, kf, "#", "op", "algo", "widths", "FLOP/token", "weights", "origin");
+            Map<String, Long> fused = r.groups().stream().filter(Group::fused).collect(Collectors.groupingBy(Group::kind, TreeMap::new, Collectors.counting()));
+            out.printf(Locale.ROOT, "plan: %d kernels for %d nodes in execution order (fused: %s); convolution algorithms as the CPU backend picks them for %d tokens%n",
+                    r.groups().size(), r.kernels().size(), fused.isEmpty() ? "none" : fused.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
+                            .collect(Collectors.joining(", ")), r.context());
+            String kf = "%5s  %-14s %-16s %-6s %-18s %14s  %-40s %s%n";
+            out.printf(Locale.ROOT, kf, "#", "kernel", "op", "algo", "widths", "FLOP/token", "weights", "origin");
             for (Explain.Kernel k : r.kernels()) {
-                out.printf(Locale.ROOT, kf, k.index(), k.op(), k.algorithm() == null ? "-" : k.algorithm(),
+                // a kernel's number and kind on its first node; its other nodes below it
+                boolean first = k.index() == 0 || r.kernels().get(k.index() - 1).group() != k.group();
+                out.printf(Locale.ROOT, kf, first ? k.group() : "", first ? k.fusion() : "", k.op(), k.algorithm() == null ? "-" : k.algorithm(),
                         widths(k.inputWidths()) + " → " + widths(k.outputWidths()),
                         String.format(Locale.ROOT, "%,.0f", k.flopsPerToken()),
                         k.weights().isEmpty() ? "-" : String.join(", ", k.weights()), origin(k));
@@ -201,9 +209,25 @@ final class ExplainCommand implements Callable<Integer> {
                 j.addProperty("flops_per_token", k.flopsPerToken());
                 j.addProperty("path", k.path());
                 j.addProperty("origin", origin(k));
+                j.addProperty("group", k.group());
+                j.addProperty("fusion", k.fusion());
                 ks.add(j);
             }
             o.add("kernels", ks);
+            JsonArray gs = new JsonArray();
+            for (int i = 0; i < r.groups().size(); i++) {
+                Group gr = r.groups().get(i);
+                JsonObject j = new JsonObject();
+                j.addProperty("index", i);
+                j.addProperty("kind", gr.kind());
+                JsonArray ops = new JsonArray();
+                gr.nodes().forEach(n -> ops.add(n.op()));
+                j.add("ops", ops);
+                j.add("reads", ids(gr.inputs()));
+                j.add("writes", ids(gr.materialised()));
+                gs.add(j);
+            }
+            o.add("groups", gs);
         }
         if (params) {
             JsonArray ws = new JsonArray();
@@ -220,6 +244,12 @@ final class ExplainCommand implements Callable<Integer> {
             o.add("weights", ws);
         }
         return o;
+    }
+
+    private static JsonArray ids(List<Integer> values) {
+        JsonArray a = new JsonArray();
+        values.forEach(a::add);
+        return a;
     }
 
     /** Widths as numbers; null for a value without channels (the token ids). */

@@ -7,6 +7,8 @@ import hyenac.ir.Origin;
 import hyenac.ir.TensorType;
 import hyenac.ir.Value;
 import hyenac.ir.Weight;
+import hyenac.ir.fusion.FuseKernels;
+import hyenac.ir.fusion.Group;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,16 +34,21 @@ public final class Explain {
     /**
      * One node of the plan, in execution order. {@code algorithm} is what the CPU backend runs for a
      * convolution ("direct" or "fft"), null otherwise. Widths are the operands' and results' channels;
-     * null where a value has none (the token ids).
+     * null where a value has none (the token ids). {@code group} is the index of the kernel the node runs in
+     * ({@link Report#groups()}), {@code fusion} that kernel's kind ("single" for a node alone).
      */
     public record Kernel(int index, String op, String algorithm, List<Long> inputWidths, List<Long> outputWidths,
-                         List<String> weights, double flopsPerToken, String path, List<Origin> origins) {}
+                         List<String> weights, double flopsPerToken, String path, List<Origin> origins, int group, String fusion) {}
 
+    /** {@code groups}: the kernels of a parallel pass as the fusion pass groups the nodes, in execution order. */
     public record Report(String model, long context, long width, long vocab, String dtype, int layers, List<Row> rows,
                          long parameters, double flopsPerToken, double activationBytesPerToken, List<Weight> weights,
-                         List<Kernel> kernels) {}
+                         List<Kernel> kernels, List<Group> groups) {}
 
-    public static Report of(Graph g, long context) {
+    public static Report of(Graph g, long context) { return of(g, context, true); }
+
+    /** As {@link #of(Graph, long)}; without the {@code plan} (kernels and groups empty), which only --kernels prints. */
+    public static Report of(Graph g, long context, boolean plan) {
         Node embedding = g.nodes().stream().filter(n -> n.op().equals("embedding")).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("the graph has no embedding"));
         Value embedded = g.value(embedding.results().getFirst());
@@ -72,16 +79,19 @@ public final class Explain {
                 && n.weights().get("weight") != null && n.weights().get("weight").equals(embedding.weights().get("weight")));
         rows.add(head.row("-", tied ? "head (norm, tied unembedding)" : "head (norm, unembedding)"));
 
+        List<Group> groups = plan ? FuseKernels.standard().run(g) : List.of();
         List<Kernel> kernels = new ArrayList<>();
-        for (Node n : g.nodes()) {
-            kernels.add(new Kernel(kernels.size(), n.op(), cpuAlgorithm(n, context), widths(g, n.operands()), widths(g, n.results()),
-                    List.copyOf(n.weights().values()), flops(g, n, context), n.path(), n.origins()));
+        for (int i = 0; i < groups.size(); i++) {
+            for (Node n : groups.get(i).nodes()) {
+                kernels.add(new Kernel(kernels.size(), n.op(), cpuAlgorithm(n, context), widths(g, n.operands()), widths(g, n.results()),
+                        List.copyOf(n.weights().values()), flops(g, n, context), n.path(), n.origins(), i, groups.get(i).kind()));
+            }
         }
         return new Report(model, context, width, vocab, embedded.type().dtype().spelling(), layers.size(), rows,
                 rows.stream().mapToLong(Row::parameters).sum(),
                 rows.stream().mapToDouble(Row::flopsPerToken).sum(),
                 rows.stream().mapToDouble(Row::activationBytesPerToken).sum(),
-                List.copyOf(g.weights().values()), kernels);
+                List.copyOf(g.weights().values()), kernels, groups);
     }
 
     /** FLOPs per token of one node at sequence length {@code l}. */

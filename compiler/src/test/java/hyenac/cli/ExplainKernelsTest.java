@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import hyenac.compiler.Compilation;
+import hyenac.ir.fusion.FuseKernels;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -42,11 +43,12 @@ class ExplainKernelsTest {
     void onePlanEntryPerNodeAfterThePassesInExecutionOrder() {
         JsonArray ks = kernels();
         var graph = Compilation.compile(java.nio.file.Path.of(TINY), null).graph();
+        List<String> executed = FuseKernels.standard().run(graph).stream().flatMap(g -> g.nodes().stream()).map(n -> n.op()).toList();
         assertEquals(graph.nodes().size(), ks.size());
         for (int i = 0; i < ks.size(); i++) {
             JsonObject k = ks.get(i).getAsJsonObject();
             assertEquals(i, k.get("index").getAsInt());
-            assertEquals(graph.nodes().get(i).op(), k.get("op").getAsString());
+            assertEquals(executed.get(i), k.get("op").getAsString());
         }
         assertTrue(ks.asList().stream().noneMatch(k -> k.getAsJsonObject().get("op").getAsString().equals("identity")),
                 "the passes removed the MLPs' identities");
@@ -55,6 +57,28 @@ class ExplainKernelsTest {
         assertTrue(first.getAsJsonArray("input_widths").get(0).isJsonNull(), "token ids have no width");
         assertEquals(64, first.getAsJsonArray("output_widths").get(0).getAsLong());
         assertEquals("unembed", ks.get(ks.size() - 1).getAsJsonObject().get("op").getAsString());
+    }
+
+    @Test
+    void nodesAreGroupedIntoTheKernelsTheFusionPassForms() {
+        CommandLineTest.Run r = CommandLineTest.run("explain", "--json", "--kernels", TINY);
+        JsonObject root = JsonParser.parseString(r.out()).getAsJsonObject();
+        JsonArray groups = root.getAsJsonArray("groups");
+        JsonArray ks = root.getAsJsonArray("kernels");
+        assertEquals(77, groups.size(), "106 nodes in 77 kernels");
+        JsonObject core = byPath(ks, "layers.0.mixer.filter");
+        assertEquals("hyena_core", core.get("fusion").getAsString());
+        JsonObject group = groups.get(core.get("group").getAsInt()).getAsJsonObject();
+        assertEquals(List.of("deinterleave", "mul", "causal_conv", "mul"), group.getAsJsonArray("ops").asList().stream().map(JsonElement::getAsString).toList());
+        assertEquals(1, group.getAsJsonArray("writes").size(), "the core writes y alone");
+        assertEquals("norm_residual", byPath(ks, "layers.0.post_norm").get("fusion").getAsString());
+        assertEquals("single", byPath(ks, "layers.0.mixer.proj_in").get("fusion").getAsString(), "GEMMs are library calls");
+        int previous = -1;
+        for (JsonElement e : ks) {
+            int g = e.getAsJsonObject().get("group").getAsInt();
+            assertTrue(g == previous || g == previous + 1, "a kernel's nodes are listed together, kernels in order");
+            previous = g;
+        }
     }
 
     @Test
@@ -89,15 +113,19 @@ class ExplainKernelsTest {
     }
 
     @Test
-    void theTextPlanHasALinePerKernel() {
+    void theTextPlanNumbersEachKernelAndListsItsNodes() {
         CommandLineTest.Run r = CommandLineTest.run("explain", "--kernels", TINY);
         assertEquals(0, r.code(), r.err());
-        int nodes = Compilation.compile(java.nio.file.Path.of(TINY), null).graph().nodes().size();
+        var graph = Compilation.compile(java.nio.file.Path.of(TINY), null).graph();
+        int nodes = graph.nodes().size(), kernels = FuseKernels.standard().run(graph).size();
         List<String> plan = r.out().lines().dropWhile(l -> !l.startsWith("plan: ")).toList();
-        assertTrue(plan.getFirst().startsWith("plan: " + nodes + " kernels"), plan.getFirst());
-        assertEquals(nodes, plan.stream().filter(l -> l.matches("\\s+\\d+  \\S+.*")).count(), r.out());
+        assertTrue(plan.getFirst().startsWith("plan: " + kernels + " kernels for " + nodes + " nodes in execution order (fused: 3 elementwise, 4 hyena_core,"
+                + " 14 norm_residual)"), plan.getFirst());
+        assertEquals(kernels, plan.stream().filter(l -> l.matches("\\s+\\d+  \\S+.*")).count(), r.out());
+        assertEquals(nodes, plan.size() - 2, "a line per node under the header and the column names");
         assertTrue(r.out().contains("causal_conv      fft    64 → 64"), r.out());
-        assertTrue(r.out().contains("embedding        -      ids → 64"), r.out());
+        assertTrue(r.out().contains("single         embedding        -      ids → 64"), r.out());
+        assertTrue(r.out().contains("hyena_core     deinterleave"), r.out());
     }
 
     static List<Long> longs(JsonArray a) {

@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The CUDA executor against the CPU executor on a GPU machine, in fp32 and then in bf16:
+ * First the fused group kernels on their own ({@link FusedKernelCheck}); then the CUDA executor against the CPU
+ * executor on a GPU machine, in fp32 and then in bf16:
  * <ul>
  *   <li>each sample spec with random weights (B = 2, L = 100, random tokens): logits and every layer's output;
  *   <li>each sample decoding on both (prefill of {@link #PROMPT} tokens, {@link #STEPS} greedy steps): logits per
@@ -67,7 +68,7 @@ public final class GpuCheck {
                 }
             }
         }
-        int failures = 0;
+        int failures = FusedKernelCheck.run(samples, SPECS);
         for (Precision p : precisions) {
             System.out.println("== " + p.suffix());
             for (String spec : SPECS) failures += sample(samples.resolve(spec), p);

@@ -51,7 +51,7 @@ final class Analysis {
         this.module = result.modules().isEmpty() ? null : result.modules().getFirst();
         this.index = new Index(module);
         for (Elaborated.Model m : result.models()) {
-            reports.put(m.name(), new Report(m, Explain.of(Compilation.lower(m), m.context())));
+            reports.put(m.name(), new Report(m, Explain.of(Compilation.lower(m), m.context(), false))); // no plan: its fusion pass is not needed here
         }
     }
 

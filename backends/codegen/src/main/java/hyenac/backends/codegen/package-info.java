@@ -8,7 +8,7 @@
  *       statements; a {@link hyenac.backends.codegen.Dialect} renders it (CUDA now, OpenCL later on the same builder).
  *       What C cannot say (tensor-core products, matrix loads, asynchronous copies) is typed inline PTX
  *       ({@link hyenac.backends.codegen.Ptx}), which only a dialect with inline PTX renders.
- *       The generators in {@code kernels} turn graph nodes into {@link hyenac.backends.codegen.KernelSource}s:
+ *       The generators in {@code kernels} turn graph nodes and fusion groups into {@link hyenac.backends.codegen.KernelSource}s:
  *       text with a header naming the nodes and DSL lines served, plus the launch rule and arguments.</li>
  *   <li><b>compile</b>: {@code cache.KernelCompiler} (nvcc here, NVRTC in the CUDA backend) behind
  *       {@code cache.KernelCache}, keyed by the SHA-256 of code, options and architecture.</li>

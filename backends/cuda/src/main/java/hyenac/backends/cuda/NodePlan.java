@@ -4,10 +4,14 @@ import hyenac.backends.codegen.CType;
 import hyenac.backends.codegen.KernelParam;
 import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.kernels.Binding;
 import hyenac.backends.codegen.kernels.FftConv;
+import hyenac.backends.codegen.kernels.FusedKernel;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.fusion.FuseKernels;
+import hyenac.ir.fusion.Group;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -138,6 +142,34 @@ public final class NodePlan {
                 yield one(kernels.forNode(g, n, p), n, batch, length, named);
             }
         };
+    }
+
+    /**
+     * The steps of one group of the fusion pass ({@link FuseKernels}) for a [batch, length] pass: a single node's
+     * are {@link #of} its node; a fused group's are its one kernel, bound as the generator says at this group
+     * ({@link FusedKernel#bindings()}: values, weights, reals; sizes as {@link #bind} binds them for every kernel).
+     * A fused group reads only {@link Group#inputs()} and writes only {@link Group#materialised()}: its
+     * {@link Group#internal() internal} values need no buffer.
+     *
+     * <p>How an executor runs groups instead of nodes: group the nodes a run needs with
+     * {@code FuseKernels.standard().run(graph, neededNodes, wanted, mode)} (mode PARALLEL for {@code run}, PREFILL
+     * for a prefill, STEP for a decode step); allocate a buffer for each group's {@code materialised()} values
+     * (skipping I64) rather than every node result; then for each group in order enqueue {@code ofGroup(...)} — in a
+     * STEP, a group holding a {@link #stateful} node is that node alone: enqueue {@link #decodeStep} for it instead —
+     * and, in a PREFILL, after a group's steps, {@link #prefillState} (and the KV cache copies) for each stateful node
+     * in it (PREFILL keeps those nodes' operands materialised for this).
+     */
+    public static List<Step> ofGroup(Graph g, Group group, Kernels kernels, Precision p, Function<String, Optional<float[]>> buffers,
+                                     int batch, int length) {
+        if (!group.fused()) return of(g, group.node(), kernels, p, buffers, batch, length);
+        FusedKernel k = kernels.fused(g, group, p);
+        Map<String, Arg> named = new HashMap<>();
+        k.bindings().forEach((param, b) -> named.put(param, switch (b) {
+            case Binding.Value v -> new Arg.Value(v.id());
+            case Binding.Weight w -> new Arg.Weight(w.name());
+            case Binding.Real r -> new Arg.Real(r.value());
+        }));
+        return List.of(bind(k.source(), group.nodes().getLast(), batch, length, named));
     }
 
     /** Whether a node keeps recurrent state while decoding (the others run their parallel kernels with L = 1). */

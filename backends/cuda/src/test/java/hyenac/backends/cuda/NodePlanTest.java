@@ -15,6 +15,8 @@ import hyenac.backends.cuda.NodePlan.Step;
 import hyenac.compiler.Compilation;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.fusion.FuseKernels;
+import hyenac.ir.fusion.Group;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -169,6 +171,83 @@ class NodePlanTest {
         assertEquals(new Arg.Int(L), scan.args().get(index(scan, "steps")));
         assertInstanceOf(Arg.Scratch.class, scan.args().get(index(scan, "y")));
         assertEquals(new Arg.State("n" + modal.id() + ".modal"), scan.args().get(index(scan, "state")));
+    }
+
+    @Test
+    void everyGroupOfTheSamplesBindsToItsInputsMaterialisedValuesAndWeights() {
+        java.util.Map<String, Integer> fusedKinds = new java.util.TreeMap<>();
+        for (String sample : List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena")) {
+            Graph g = graph(sample);
+            for (FuseKernels.Mode mode : FuseKernels.Mode.values()) {
+                for (Group group : FuseKernels.standard().run(g, g.nodes(), List.of(), mode)) {
+                    List<Step> steps = NodePlan.ofGroup(g, group, new CudaKernels(), Precision.FP32, name -> Optional.empty(), B, L);
+                    if (!group.fused()) {
+                        assertEquals(summary(plan(g, group.node())), summary(steps), "a single group is its node's plan");
+                        continue;
+                    }
+                    fusedKinds.merge(group.kind(), 1, Integer::sum);
+                    assertEquals(1, steps.size(), group + ": one kernel per fused group");
+                    Step.Launch l = assertInstanceOf(Step.Launch.class, steps.getFirst());
+                    Set<Integer> read = new HashSet<>(), written = new HashSet<>();
+                    Set<String> groupWeights = new HashSet<>();
+                    group.nodes().forEach(n -> groupWeights.addAll(n.weights().values()));
+                    for (int i = 0; i < l.args().size(); i++) {
+                        KernelParam param = l.kernel().params().get(i);
+                        Arg a = l.args().get(i);
+                        assertEquals(param.type() instanceof CType.Pointer, a.isPointer(), l.kernel().entry() + " " + param.name());
+                        if (a instanceof Arg.Weight w) assertTrue(groupWeights.contains(w.name()), w.name());
+                        if (a instanceof Arg.Value v) {
+                            boolean writes = param.type() instanceof CType.Pointer ptr && !ptr.readOnly();
+                            (writes ? written : read).add(v.id());
+                        }
+                        assertFalse(a instanceof Arg.Scratch, "a fused kernel needs no scratch");
+                    }
+                    assertEquals(Set.copyOf(group.inputs()), read, group + " reads its inputs");
+                    assertEquals(Set.copyOf(group.materialised()), written, group + " writes exactly its materialised values");
+                    for (int v : group.internal()) assertFalse(read.contains(v) || written.contains(v), "%" + v + " is internal to " + group);
+                }
+            }
+        }
+        assertEquals(Set.of("elementwise", "hyena_core", "norm_residual"), fusedKinds.keySet(), fusedKinds.toString());
+    }
+
+    @Test
+    void theFusionPassKnowsTheStatefulNodesAsRecurrent() {
+        for (String sample : List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena")) {
+            for (Node n : graph(sample).nodes()) assertEquals(NodePlan.stateful(n), FuseKernels.recurrent(n), n.op());
+        }
+    }
+
+    @Test
+    void aFusedGroupBindsItsWeightsAndSizes() {
+        Graph g = graph("sh2-tiny.hyena");
+        List<Group> groups = FuseKernels.standard().run(g);
+        Group core = groups.stream().filter(gr -> gr.kind().equals("hyena_core")).toList().get(1); // layer 1: Hyena-MR, with a skip
+        Step.Launch l = (Step.Launch) NodePlan.ofGroup(g, core, new CudaKernels(), Precision.FP32, name -> Optional.empty(), B, L).getFirst();
+        Node conv = core.nodes("causal_conv").getFirst();
+        assertEquals(new Arg.Weight(conv.weights().get("weight")), l.args().get(index(l, "h")));
+        assertEquals(new Arg.Weight(conv.weights().get("skip")), l.args().get(index(l, "skip")));
+        assertEquals(new Arg.Value(core.inputs().getFirst()), l.args().get(index(l, "z")));
+        assertEquals(new Arg.Int(L), l.args().get(index(l, "length")));
+
+        Group norm = groups.stream().filter(gr -> gr.kind().equals("norm_residual")).findFirst().orElseThrow();
+        Step.Launch n = (Step.Launch) NodePlan.ofGroup(g, norm, new CudaKernels(), Precision.BF16, name -> Optional.empty(), B, L).getFirst();
+        assertEquals(new Arg.Weight("layers.0.post_norm.scale"), n.args().get(index(n, "scale")));
+        assertEquals(List.of(new Arg.Value(norm.inputs().get(0)), new Arg.Value(norm.inputs().get(1))), n.args().subList(0, 2));
+        assertTrue(n.kernel().entry().endsWith("_bf16"), n.kernel().entry());
+    }
+
+    /** Steps as comparable text: kernel or GEMM, and arguments (constant data by key, not by array identity). */
+    private static List<String> summary(List<Step> steps) {
+        return steps.stream().map(NodePlanTest::summary).toList();
+    }
+
+    private static String summary(Step s) {
+        return switch (s) {
+            case Step.Launch l -> l.kernel().entry() + l.args().stream().map(a -> a instanceof Arg.Host h ? "host " + h.key() : a.toString()).toList();
+            case Step.Once o -> "once " + summary(o.step());
+            default -> s.toString();
+        };
     }
 
     @Test

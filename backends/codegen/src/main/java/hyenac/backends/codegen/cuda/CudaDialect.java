@@ -98,6 +98,8 @@ public final class CudaDialect implements Dialect {
     @Override public String floatToBf16(String expr) { return "hy_float_to_bf16(" + expr + ")"; }
 
     @Override public String math(MathFn fn, Scalar type) {
+        // the intrinsics nvcc never contracts into an FMA
+        if (fn == MathFn.MUL_RN) return type == Scalar.FLOAT ? "__fmul_rn" : "__dmul_rn";
         String base = fn.name().toLowerCase(Locale.ROOT);
         return type == Scalar.FLOAT ? base + "f" : base;
     }

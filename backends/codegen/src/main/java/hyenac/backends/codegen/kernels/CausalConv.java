@@ -32,7 +32,7 @@ public final class CausalConv {
     private CausalConv() {}
 
     public static final int TILE_C = 32, ROWS = 8, TILE_T = 64, THREADS = TILE_C * ROWS;
-    /** The longest filter staged in shared memory with its halo (within 48 KiB), and the longest the fused core takes. */
+    /** The longest filter staged in shared memory with its halo (within 48 KiB); longer ones, fused or not, stream from global memory. */
     public static final int MAX_TAPS = 256;
     /** Tap loops up to this length are unrolled. */
     static final int UNROLL_TAPS = 16;
@@ -69,19 +69,20 @@ public final class CausalConv {
 
     /** The direct convolution: staged in shared memory up to {@link #MAX_TAPS} taps, straight from global memory beyond. */
     public static GeneratedKernel direct(Filter f, Precision p) {
-        return f.len() <= MAX_TAPS ? tiled(f, p, false, "identity") : untiled(f, p);
+        return f.len() <= MAX_TAPS ? tiled(f, p, false, "identity") : untiled(f, p, false, "identity");
     }
 
     /**
      * One thread per output, reading its inputs through the cache: for filters too long to stage with their
      * halo (the FFT is the better algorithm there, but any length stays possible).
      */
-    private static GeneratedKernel untiled(Filter f, Precision p) {
+    private static GeneratedKernel untiled(Filter f, Precision p, boolean core, String gate) {
         long C = f.channels();
         Scalar st = p.storage();
         String io = Signature.shape("B", "L", C);
-        Signature sig = new Signature("causal_conv_" + f.tag() + "_" + p.suffix(), Pointwise.THREADS);
-        Var x = sig.input("x", st, "input " + io);
+        Signature sig = new Signature(entry(f, p, core, gate), Pointwise.THREADS);
+        Var in = core ? sig.input("z", st, "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
+                : sig.input("x", st, "input " + io);
         Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
         Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
         Var y = sig.output("y", st, "result " + io);
@@ -94,14 +95,32 @@ public final class CausalConv {
         Var c = s.let("c", i.mod(C).cast(Scalar.INT));
         Var t = s.let("t", i.div(C).mod(length));
         Expr g = f.groupSize() == 1 ? c : s.let("g", c.div(f.groupSize()));
-        Var acc = s.var("acc", Scalar.FLOAT, skip != null ? load(skip, c).mul(load(x, i)) : lit(0.0f));
+        // the core's input j steps back is s = k * v of that element, read from z in place
+        java.util.function.Function<Expr, Expr> input = at -> core ? load(in, at.mul(3).add(1)).mul(load(in, at.mul(3).add(2))) : load(in, at);
+        Var acc = s.var("acc", Scalar.FLOAT, skip != null ? load(skip, c).mul(input.apply(i)) : lit(0.0f));
         s.comment("Taps reaching before t = 0 meet the zero history.");
         Var taps = s.let("taps", Expr.min(t.add(1), lit64(f.len())));
-        s.loop("j", lit64(0), taps, lit(1), (j, body) -> body.inc(acc, tap(h, g, j, f).mul(load(x, i.sub(j.mul(C))))));
-        s.store(y, i, acc);
-        return sig.build("causal_conv", Launch.linear(Extent.rows().times(C).ceilDiv(Pointwise.THREADS), Pointwise.THREADS),
-                List.of("Direct causal convolution, zero history: " + f.describe() + ".",
-                        "Too long to stage in shared memory: one thread per output, inputs through the cache; fp32 sums."));
+        s.loop("j", lit64(0), taps, lit(1), (j, body) -> body.inc(acc, tap(h, g, j, f).mul(input.apply(i.sub(j.mul(C))))));
+        if (core) {
+            Var q = s.let("q", load(in, i.mul(3)));
+            s.store(y, i, (gate.equals("identity") ? q : s.let("gate", Activations.apply(gate, q))).mul(acc));
+        } else {
+            s.store(y, i, acc);
+        }
+        List<String> about = new ArrayList<>();
+        if (core) about.addAll(coreAbout(f, gate));
+        else about.add("Direct causal convolution, zero history: " + f.describe() + ".");
+        about.add("Too long to stage in shared memory: one thread per output, inputs through the cache; fp32 sums.");
+        return sig.build(core ? "hyena_core" : "causal_conv", Launch.linear(Extent.rows().times(C).ceilDiv(Pointwise.THREADS), Pointwise.THREADS), about);
+    }
+
+    private static String entry(Filter f, Precision p, boolean core, String gate) {
+        return (core ? "hyena_core_" : "causal_conv_") + f.tag() + (core && !gate.equals("identity") ? "_" + gate : "") + "_" + p.suffix();
+    }
+
+    private static List<String> coreAbout(Filter f, String gate) {
+        return List.of("Fused Hyena core: y = " + (gate.equals("identity") ? "q" : gate + "(q)") + " * (h * s" + (f.skip() ? " + skip * s" : "")
+                + "), s = k * v, reading q, k, v", "interleaved from the featurizer output; h: " + f.describe() + ".");
     }
 
     private static Expr lit64(long v) { return Expr.lit64(v); }
@@ -112,7 +131,7 @@ public final class CausalConv {
      */
     public static GeneratedKernel hyenaCore(Filter f, String gate, Precision p) {
         if (!Activations.known(gate)) throw new IllegalArgumentException("unknown gate activation " + gate);
-        return tiled(f, p, true, gate);
+        return f.len() <= MAX_TAPS ? tiled(f, p, true, gate) : untiled(f, p, true, gate);
     }
 
     private static GeneratedKernel tiled(Filter f, Precision p, boolean core, String gate) {
@@ -122,8 +141,7 @@ public final class CausalConv {
         int tileSize = (TILE_T + halo) * TILE_C;
         Scalar st = p.storage();
         String io = Signature.shape("B", "L", C);
-        String entry = (core ? "hyena_core_" : "causal_conv_") + f.tag() + (core && !gate.equals("identity") ? "_" + gate : "") + "_" + p.suffix();
-        Signature sig = new Signature(entry, THREADS);
+        Signature sig = new Signature(entry(f, p, core, gate), THREADS);
         Var in = core ? sig.input("z", st, "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
                 : sig.input("x", st, "input " + io);
         Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
@@ -178,9 +196,7 @@ public final class CausalConv {
 
         List<String> about = new ArrayList<>();
         if (core) {
-            about.add("Fused Hyena core: y = " + (gate.equals("identity") ? "q" : gate + "(q)") + " * (h * s" + (f.skip() ? " + skip * s" : "")
-                    + "), s = k * v, reading q, k, v");
-            about.add("interleaved from the featurizer output; h: " + f.describe() + ".");
+            about.addAll(coreAbout(f, gate));
         } else {
             about.add("Direct causal convolution, zero history: " + f.describe() + ".");
         }

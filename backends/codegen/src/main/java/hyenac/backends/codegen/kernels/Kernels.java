@@ -9,6 +9,11 @@ import hyenac.backends.codegen.Precision;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.Origin;
+import hyenac.ir.fusion.FuseElementwise;
+import hyenac.ir.fusion.FuseHyenaCore;
+import hyenac.ir.fusion.FuseKernels;
+import hyenac.ir.fusion.FuseNormResidual;
+import hyenac.ir.fusion.Group;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,9 +24,9 @@ import java.util.stream.Collectors;
 
 /**
  * The kernels of a graph in one dialect. Per node: the kernels of the parallel (prompt) pass and of the
- * decode step; per gate-conv-gate pattern: the fused Hyena core. {@link #all} gathers everything the
- * generator can emit for a graph, merging kernels whose code is identical into one source that names
- * every site it serves. Output is deterministic: the same graph gives the same text.
+ * decode step; per fused group ({@link FuseKernels}): exactly one kernel, by the group's kind. {@link #all}
+ * gathers everything the generator can emit for a graph, merging kernels whose code is identical into one
+ * source that names every site it serves. Output is deterministic: the same graph gives the same text.
  *
  * <p>{@code linear} and {@code unembed} are library GEMMs (cuBLASLt), not generated here.
  */
@@ -65,21 +70,35 @@ public class Kernels {
         return source(k, List.of(new Site(List.of(n))));
     }
 
-    public KernelSource hyenaCore(Graph g, HyenaCore.Match m, Precision p) {
-        return source(core(g, m, p), List.of(site(g, m)));
+    /** The kernels a group runs in the parallel pass: a single node's own (none for a library call), a fused group's one. */
+    public List<KernelSource> forGroup(Graph g, Group group, Precision p) {
+        return group.fused() ? List.of(fused(g, group, p).source()) : forNode(g, group.node(), p);
     }
 
-    /** Everything the generator can emit for the graph, identical code merged, in first-use order. */
+    /** The one kernel of a fused group and what its parameters take at that group. */
+    public FusedKernel fused(Graph g, Group group, Precision p) {
+        GroupKernel k = generate(g, group, p);
+        return new FusedKernel(source(k.kernel(), List.of(new Site(group.nodes()))), k.bindings());
+    }
+
+    /**
+     * Everything the generator can emit for the graph, identical code merged, in first-use order: every node's
+     * kernels, then the fused groups' of a parallel pass, a prefill and a decode step (nothing kept but the outputs).
+     */
     public List<KernelSource> all(Graph g, Precision p) {
-        Map<String, Group> byCode = new LinkedHashMap<>();
+        Map<String, Sites> byCode = new LinkedHashMap<>();
         for (Node n : g.nodes()) {
             for (GeneratedKernel k : parallel(g, n, p)) add(byCode, k, new Site(List.of(n)));
             for (GeneratedKernel k : decode(g, n, p)) add(byCode, k, new Site(List.of(n)));
         }
-        for (HyenaCore.Match m : HyenaCore.find(g)) add(byCode, core(g, m, p), site(g, m));
+        for (FuseKernels.Mode mode : FuseKernels.Mode.values()) {
+            for (Group group : FuseKernels.standard().run(g, g.nodes(), List.of(), mode)) {
+                if (group.fused()) add(byCode, generate(g, group, p).kernel(), new Site(group.nodes()));
+            }
+        }
         Map<String, String> entries = new LinkedHashMap<>();
         List<KernelSource> out = new ArrayList<>();
-        for (Map.Entry<String, Group> e : byCode.entrySet()) {
+        for (Map.Entry<String, Sites> e : byCode.entrySet()) {
             String entry = e.getValue().kernel.entry();
             if (entries.putIfAbsent(entry, e.getKey()) != null) {
                 throw new IllegalStateException("two different kernels are both named " + entry + ": a generator must name every specialisation");
@@ -89,16 +108,22 @@ public class Kernels {
         return out;
     }
 
-    /** A fused kernel's site: its nodes in graph order. */
-    private static Site site(Graph g, HyenaCore.Match m) {
-        List<Node> order = g.nodes();
-        return new Site(m.nodes().stream().sorted(java.util.Comparator.comparingInt(order::indexOf)).toList());
+    private record Sites(GeneratedKernel kernel, List<Site> sites) {}
+
+    /** Adds a site of a kernel; a group that fuses alike in several modes is one site. */
+    private void add(Map<String, Sites> byCode, GeneratedKernel k, Site site) {
+        List<Site> sites = byCode.computeIfAbsent(k.kernel().render(dialect), c -> new Sites(k, new ArrayList<>())).sites();
+        if (!sites.contains(site)) sites.add(site);
     }
 
-    private record Group(GeneratedKernel kernel, List<Site> sites) {}
-
-    private void add(Map<String, Group> byCode, GeneratedKernel k, Site site) {
-        byCode.computeIfAbsent(k.kernel().render(dialect), c -> new Group(k, new ArrayList<>())).sites().add(site);
+    /** A fused group's kernel, by the group's kind; a new pattern adds its generator here. */
+    private static GroupKernel generate(Graph g, Group group, Precision p) {
+        return switch (group.kind()) {
+            case FuseHyenaCore.KIND -> HyenaCore.generate(g, group, p);
+            case FuseNormResidual.KIND -> NormResidual.generate(g, group, p);
+            case FuseElementwise.KIND -> ElementwiseChain.generate(g, group, p);
+            default -> throw new UnsupportedOperationException("no kernel generator for " + group.kind() + " groups");
+        };
     }
 
     // ---- node → generator ----
@@ -153,11 +178,7 @@ public class Kernels {
         };
     }
 
-    private GeneratedKernel core(Graph g, HyenaCore.Match m, Precision p) {
-        return CausalConv.hyenaCore(filter(m.conv(), width(g, m.conv().operands().getFirst())), m.gateActivation(), p);
-    }
-
-    private static CausalConv.Filter filter(Node n, long channels) {
+    static CausalConv.Filter filter(Node n, long channels) {
         return new CausalConv.Filter(channels, toInt(n.intAttr("len")), n.intAttr("groups"), CausalConv.Taps.of(n.stringAttr("taps")),
                 n.boolAttr("skip"));
     }

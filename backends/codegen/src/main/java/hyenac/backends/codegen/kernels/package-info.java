@@ -7,8 +7,10 @@
  * {@link hyenac.backends.codegen.kernels.Rope}, {@link hyenac.backends.codegen.kernels.Attention} (and, for bf16 at head dim
  * 64 or 128 in CUDA, {@link hyenac.backends.codegen.kernels.FlashAttention} on the tensor cores, through inline PTX),
  * {@link hyenac.backends.codegen.kernels.ModalFilter} and the {@link hyenac.backends.codegen.kernels.Decode decode
- * steps}. {@link hyenac.backends.codegen.kernels.Kernels} maps graph nodes (and
- * {@link hyenac.backends.codegen.kernels.HyenaCore gate-conv-gate patterns}) to them. Numerics follow the CPU
- * reference kernels of {@code hyenac.backends.cpu}, which the tests run them against.
+ * steps}; for the groups of the fusion pass ({@link hyenac.ir.fusion}), one kernel per group:
+ * {@link hyenac.backends.codegen.kernels.HyenaCore}, {@code NormResidual} and {@code ElementwiseChain} (the last
+ * two run a group's pointwise nodes per element through {@code ElementProgram}). {@link hyenac.backends.codegen.kernels.Kernels}
+ * maps nodes and groups to them. Numerics follow the CPU reference kernels of {@code hyenac.backends.cpu}, which the
+ * tests run them against.
  */
 package hyenac.backends.codegen.kernels;

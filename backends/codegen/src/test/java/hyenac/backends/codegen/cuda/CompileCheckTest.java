@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Samples;
+import hyenac.backends.codegen.Synthetic;
 import hyenac.backends.codegen.cache.KernelCompileException;
 import hyenac.backends.codegen.kernels.Attention;
 import hyenac.backends.codegen.kernels.CausalConv;
@@ -16,6 +17,7 @@ import hyenac.backends.codegen.kernels.FlashAttention;
 import hyenac.backends.codegen.kernels.GeneratedKernel;
 import hyenac.backends.codegen.kernels.Pointwise;
 import hyenac.backends.codegen.kernels.Rope;
+import hyenac.ir.Graph;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,9 +34,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every kernel the generator can emit for every sample, in bf16 and fp32, compiles with nvcc for sm_90 with
- * no error and no warning (front end and ptxas; a register spill counts as a warning); so do a few kernels no
- * sample needs yet ({@link #extras}).
+ * Every kernel the generator can emit for every sample (fused groups included), in bf16 and fp32, compiles with nvcc
+ * for sm_90 with no error and no warning (front end and ptxas; a register spill counts as a warning); so do a few
+ * kernels no sample needs yet ({@link #extras}, and the fused groups of the {@link Synthetic} graph).
  * Identical kernels compile once; the new kernels of each (sample, precision) go to nvcc as one translation
  * unit, the units in parallel.
  */
@@ -87,15 +89,18 @@ class CompileCheckTest {
         Map<String, String> codeByEntry = new LinkedHashMap<>();
         List<Unit> units = new ArrayList<>();
         CudaKernels generator = new CudaKernels();
-        for (Path sample : Samples.all()) {
+        Map<String, Graph> graphs = new LinkedHashMap<>();
+        for (Path sample : Samples.all()) graphs.put(sample.getFileName().toString().replace(".hyena", ""), Samples.graph(sample));
+        graphs.put("synthetic", Synthetic.graph());
+        for (Map.Entry<String, Graph> graph : graphs.entrySet()) {
             for (Precision p : Precision.values()) {
                 List<KernelSource> fresh = new ArrayList<>();
-                for (KernelSource k : generator.all(Samples.graph(sample), p)) {
+                for (KernelSource k : generator.all(graph.getValue(), p)) {
                     String before = codeByEntry.putIfAbsent(k.entry(), k.code());
                     if (before != null && !before.equals(k.code())) fail("two different kernels are named " + k.entry());
                     if (byCode.putIfAbsent(k.code(), k) == null) fresh.add(k);
                 }
-                addUnits(units, sample.getFileName().toString().replace(".hyena", "") + "-" + p.suffix(), fresh.stream().map(KernelSource::entry).toList(),
+                addUnits(units, graph.getKey() + "-" + p.suffix(), fresh.stream().map(KernelSource::entry).toList(),
                         fresh.stream().map(KernelSource::text).toList());
             }
         }
@@ -116,8 +121,9 @@ class CompileCheckTest {
                 "the tensor-core kernel at d = 64 and 128 is checked");
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
-        assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "embedding", "fft_pack", "fft_pad_filter",
-                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "rmsnorm", "rope", "silu", "split")), kinds);
+        assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",
+                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "neg",
+                "norm_residual", "rmsnorm", "relu", "rope", "scale", "silu", "split", "sub")), kinds);
 
         Path keep = Path.of("target", "kernel-check");
         Files.createDirectories(keep);

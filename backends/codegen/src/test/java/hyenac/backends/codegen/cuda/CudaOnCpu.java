@@ -4,6 +4,8 @@ import hyenac.backends.codegen.CType;
 import hyenac.backends.codegen.CType.Scalar;
 import hyenac.backends.codegen.Extent;
 import hyenac.backends.codegen.KernelParam;
+import hyenac.backends.codegen.KernelSource;
+import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.kernels.GeneratedKernel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,24 +82,33 @@ final class CudaOnCpu {
          * is a scalar's value; a pointer parameter not named binds to the buffer of its own name.
          */
         Scenario launch(GeneratedKernel k, long batch, long length, Map<String, Object> args) {
-            code.putIfAbsent(k.entry(), k.kernel().render(CudaDialect.INSTANCE));
-            long[] grid = k.launch().grid(Map.of(Extent.B, batch, Extent.L, length));
+            return launch(k.entry(), k.kernel().render(CudaDialect.INSTANCE), k.launch(), k.params(), batch, length, args);
+        }
+
+        /** As {@link #launch(GeneratedKernel, long, long, Map)}, for a kernel as {@code Kernels} gives it. */
+        Scenario launch(KernelSource k, long batch, long length, Map<String, Object> args) {
+            return launch(k.entry(), k.code(), k.launch(), k.params(), batch, length, args);
+        }
+
+        private Scenario launch(String entry, String kernelCode, Launch launch, List<KernelParam> params, long batch, long length, Map<String, Object> args) {
+            code.putIfAbsent(entry, kernelCode);
+            long[] grid = launch.grid(Map.of(Extent.B, batch, Extent.L, length));
             List<String> actual = new ArrayList<>();
-            for (KernelParam p : k.params()) {
+            for (KernelParam p : params) {
                 Object a = args.getOrDefault(p.name(), p.type() instanceof CType.Pointer ? p.name() : null);
-                if (a == null) throw new IllegalArgumentException(k.entry() + ": no value for " + p.name());
+                if (a == null) throw new IllegalArgumentException(entry + ": no value for " + p.name());
                 if (p.type() instanceof CType.Pointer ptr) {
                     Buffer b = buffers.get((String) a);
-                    if (b == null) throw new IllegalArgumentException(k.entry() + ": no buffer " + a);
-                    if (b.type() != ptr.element()) throw new IllegalArgumentException(k.entry() + ": " + p.name() + " wants " + ptr.element() + ", " + a + " holds " + b.type());
+                    if (b == null) throw new IllegalArgumentException(entry + ": no buffer " + a);
+                    if (b.type() != ptr.element()) throw new IllegalArgumentException(entry + ": " + p.name() + " wants " + ptr.element() + ", " + a + " holds " + b.type());
                     actual.add(a + ".data()");
                 } else {
                     actual.add(literal((Scalar) p.type(), (Number) a));
                 }
             }
-            boolean barriers = code.get(k.entry()).contains("__syncthreads()");
-            statements.add("launch(uint3_{" + grid[0] + ", " + grid[1] + ", " + grid[2] + "}, uint3_{" + k.launch().blockX() + ", " + k.launch().blockY() + ", "
-                    + k.launch().blockZ() + "}, " + barriers + ", [&] { " + k.entry() + "(" + String.join(", ", actual) + "); });");
+            boolean barriers = code.get(entry).contains("__syncthreads()");
+            statements.add("launch(uint3_{" + grid[0] + ", " + grid[1] + ", " + grid[2] + "}, uint3_{" + launch.blockX() + ", " + launch.blockY() + ", "
+                    + launch.blockZ() + "}, " + barriers + ", [&] { " + entry + "(" + String.join(", ", actual) + "); });");
             return this;
         }
 

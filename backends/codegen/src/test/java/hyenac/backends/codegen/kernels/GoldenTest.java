@@ -29,8 +29,8 @@ class GoldenTest {
     static Path goldens() { return Samples.root().resolve("backends/codegen/src/test/resources/golden"); }
 
     /**
-     * The first kernel of every kind for sh2-tiny in bf16, the silu-gated core of custom-ops, fp32 and a few kinds the samples lack
-     * (the tensor-core attention among them).
+     * The first kernel of every kind for sh2-tiny in bf16 (the fused groups' included), the silu-gated core of custom-ops,
+     * fp32 and a few kinds the samples lack (the tensor-core attention among them).
      */
     static Map<String, String> expected() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -75,13 +75,15 @@ class GoldenTest {
             if (update || !Files.exists(golden)) Files.writeString(golden, e.getValue());
             assertEquals(Files.readString(golden), e.getValue(), e.getKey() + ": run with -Dhyenac.updateGoldens=true after an intended change");
         }
-        assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "embedding", "fft_pack",
-                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "relu", "rmsnorm", "rope", "scale", "silu",
-                "split")), new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
+        assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
+                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "hyena_core", "kv_attend", "modal_filter",
+                "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),
+                new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
-        for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "hyena_core", "kv_attend", "modal_filter", "modal_scan")) {
+        for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step",
+                "flash_attention", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "norm_residual")) {
             if (entry.startsWith(k + "_")) return k;
         }
         return entry.substring(0, entry.indexOf('_'));

@@ -21,34 +21,6 @@ class KernelsTest {
     static Node first(Graph g, String op) { return g.nodes().stream().filter(n -> n.op().equals(op)).findFirst().orElseThrow(); }
 
     @Test
-    void findsTheGateConvGatePatternOfShortAndMediumFilters() {
-        Graph tiny = Samples.graph("sh2-tiny.hyena");
-        List<HyenaCore.Match> m = HyenaCore.find(tiny);
-        assertEquals(4, m.size(), "two Hyena-SE and two Hyena-MR layers; LI's modal filter is not direct");
-        assertEquals(List.of(7L, 128L, 7L, 128L), m.stream().map(x -> x.conv().intAttr("len")).toList());
-        assertTrue(m.stream().allMatch(x -> x.activation() == null));
-        assertEquals(List.of("layers.0.mixer.filter", "layers.1.mixer.filter", "layers.4.mixer.filter", "layers.5.mixer.filter"),
-                m.stream().map(x -> x.conv().path()).toList());
-
-        List<HyenaCore.Match> custom = HyenaCore.find(Samples.graph("custom-ops.hyena"));
-        assertEquals(4, custom.size());
-        assertTrue(custom.stream().allMatch(x -> x.gateActivation().equals("silu")));
-
-        assertEquals(18, HyenaCore.find(Samples.graph("evo2-7b.hyena")).size(), "9 SE + 9 MR");
-        assertEquals(0, HyenaCore.find(Samples.graph("transformer-tiny.hyena")).size());
-    }
-
-    @Test
-    void noFusionWhenAnIntermediateIsReadElsewhere() {
-        Graph tiny = Samples.graph("sh2-tiny.hyena");
-        HyenaCore.Match first = HyenaCore.find(tiny).getFirst();
-        // the convolution's output also leaves the graph: it must be materialised, so this site cannot fuse
-        Graph exposed = tiny.toBuilder().output(first.conv().results().getFirst()).build();
-        assertEquals(3, HyenaCore.find(exposed).size());
-        assertTrue(HyenaCore.find(exposed).stream().noneMatch(x -> x.conv().equals(first.conv())));
-    }
-
-    @Test
     void perNodeKernels() {
         Graph g = Samples.graph("sh2-tiny.hyena");
         CudaKernels cuda = new CudaKernels();
@@ -111,7 +83,7 @@ class KernelsTest {
         assertEquals(all.size(), all.stream().map(KernelSource::entry).distinct().count());
         assertEquals(all.size(), all.stream().map(KernelSource::code).distinct().count());
         KernelSource core = all.stream().filter(k -> k.entry().equals("hyena_core_c4096_k7_g256_xcorr_bf16")).findFirst().orElseThrow();
-        assertEquals(9, core.sites().size());
+        assertEquals(9, core.sites().size(), "one site per SE layer, though a parallel pass, a prefill and a step all group them");
         assertEquals(4, core.sites().getFirst().nodes().size(), "deinterleave, k*v, conv, gate");
         assertTrue(core.text().contains("std:16  c = filter(k * v)"), "quotes the DSL lines:\n" + core.text());
     }

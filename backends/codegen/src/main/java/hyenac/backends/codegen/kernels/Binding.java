@@ -1,0 +1,16 @@
+package hyenac.backends.codegen.kernels;
+
+/**
+ * What a parameter of a fused group's kernel takes at one group: the kernel's code is shared by every group of
+ * the same shape, the bindings are the group's own. Sizes (B·L, L, B) are the launcher's, as for every kernel.
+ */
+public sealed interface Binding {
+    /** The buffer of graph value {@code id}. */
+    record Value(int id) implements Binding {}
+
+    /** A weight, by name. */
+    record Weight(String name) implements Binding {}
+
+    /** A real scalar (an op's attribute, e.g. scale's factor). */
+    record Real(double value) implements Binding {}
+}

@@ -1,0 +1,81 @@
+package hyenac.backends.codegen.kernels;
+
+import hyenac.backends.codegen.CType.Scalar;
+import hyenac.backends.codegen.Extent;
+import hyenac.backends.codegen.Launch;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.Scope;
+import hyenac.backends.codegen.Var;
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.ir.fusion.Group;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The kernel of an elementwise group: one thread per element of [B, L, C] runs the group's {@link ElementProgram},
+ * reading each input once and writing only the group's materialised values.
+ */
+final class ElementwiseChain {
+    private ElementwiseChain() {}
+
+    static final int THREADS = Pointwise.THREADS;
+
+    static GroupKernel generate(Graph g, Group group, Precision p) {
+        long width = g.value(group.nodes().getFirst().results().getFirst()).type().channels();
+        ElementProgram program = new ElementProgram(width, group.inputs(), group.nodes());
+        List<Integer> stored = group.materialised();
+        Scalar st = p.storage();
+        String shape = Signature.shape("B", "L", width);
+        String entry = "elementwise_c" + width + "_" + program.opNames() + "_" + shortHash(program.signature(stored)) + "_" + p.suffix();
+        Signature sig = new Signature(entry, THREADS);
+        Map<String, Binding> bindings = new LinkedHashMap<>();
+        List<Var> x = new ArrayList<>();
+        for (int k = 0; k < group.inputs().size(); k++) {
+            int v = group.inputs().get(k);
+            x.add(sig.input("x" + k, st, "input " + Signature.shape("B", "L", g.value(v).type().channels())));
+            bindings.put("x" + k, new Binding.Value(v));
+        }
+        List<Var> y = new ArrayList<>();
+        for (int m = 0; m < stored.size(); m++) {
+            y.add(sig.output("y" + m, st, "result " + shape + " = " + program.nameOf(stored.get(m))));
+            bindings.put("y" + m, new Binding.Value(stored.get(m)));
+        }
+        Var rows = sig.scalar("rows", Scalar.INT64, "B*L");
+        List<Var> by = new ArrayList<>();
+        for (int k = 0; k < program.scales().size(); k++) {
+            Node scale = program.scales().get(k);
+            by.add(sig.scalar("by" + k, Scalar.DOUBLE, "the factor of scale " + k + " (attribute `by`)"));
+            bindings.put("by" + k, new Binding.Real(scale.floatAttr("by")));
+        }
+
+        Scope s = sig.k.body();
+        Var i = Pointwise.globalIndex(s, THREADS);
+        s.when(i.ge(rows.mul(width)), Scope::exit);
+        ElementProgram.At at = program.needsRowAndChannel()
+                ? new ElementProgram.At(i, s.let("row", i.div(width)), s.let("c", i.mod(width))) : new ElementProgram.At(i, null, null);
+        Map<Integer, Var> values = program.emit(s, at, x, by, stored);
+        for (int m = 0; m < stored.size(); m++) s.store(y.get(m), i, values.get(stored.get(m)));
+
+        List<String> about = new ArrayList<>();
+        about.add("Fused elementwise chain over " + shape + ", one thread per element, each input read once, fp32 arithmetic:");
+        for (String f : program.formulas()) about.add("  " + f);
+        return new GroupKernel(sig.build("elementwise", Launch.linear(Extent.rows().times(width).ceilDiv(THREADS), THREADS), about), bindings);
+    }
+
+    /** Six hex digits of the SHA-256 of a kernel's structure: kernels of one shape share a name, others do not. */
+    static String shortHash(String structure) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(structure.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 3);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package hyenac.backends.codegen.kernels;
+
+import static hyenac.backends.codegen.Expr.blockIdx;
+import static hyenac.backends.codegen.Expr.lit;
+import static hyenac.backends.codegen.Expr.load;
+import static hyenac.backends.codegen.Expr.sqrt;
+import static hyenac.backends.codegen.Expr.threadIdx;
+
+import hyenac.backends.codegen.CType.Scalar;
+import hyenac.backends.codegen.Expr.Axis;
+import hyenac.backends.codegen.Extent;
+import hyenac.backends.codegen.Launch;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.Scope;
+import hyenac.backends.codegen.Stmt.AssignOp;
+import hyenac.backends.codegen.Var;
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.ir.fusion.Group;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The kernel of a norm_residual group: one block per row computes the residual sum (the group's pointwise
+ * prologue, usually one add), writes it where it is materialised, and normalises it as {@link RmsNorm} does, with
+ * the same fp32 sums and reduction. The sum is recomputed for the second pass over the row rather than read back:
+ * both passes see the same fp32 values, and nothing depends on its stored (possibly bf16) copy.
+ */
+final class NormResidual {
+    private NormResidual() {}
+
+    static GroupKernel generate(Graph g, Group group, Precision p) {
+        Node norm = group.nodes("rmsnorm").getLast();
+        List<Node> prologue = group.nodes().stream().filter(n -> n != norm).toList();
+        int sum = norm.operands().getFirst();
+        long width = g.value(sum).type().channels();
+        double eps = norm.floatAttr("eps");
+        int threads = RmsNorm.threads(width);
+        ElementProgram program = new ElementProgram(width, group.inputs(), prologue);
+        List<Integer> stored = group.materialised();
+        Scalar st = p.storage();
+        String shape = Signature.shape("B", "L", width);
+        String structure = program.signature(stored.stream().filter(program::computes).toList()) + ";rmsnorm eps " + eps
+                + (stored.contains(norm.results().getFirst()) ? " stored" : "");
+        String entry = "norm_residual_c" + width + "_" + program.opNames() + "_" + ElementwiseChain.shortHash(structure) + "_" + p.suffix();
+        Signature sig = new Signature(entry, threads);
+        Map<String, Binding> bindings = new LinkedHashMap<>();
+        List<Var> x = new ArrayList<>();
+        for (int k = 0; k < group.inputs().size(); k++) {
+            int v = group.inputs().get(k);
+            x.add(sig.input("x" + k, st, "input " + Signature.shape("B", "L", g.value(v).type().channels())));
+            bindings.put("x" + k, new Binding.Value(v));
+        }
+        Var scale = sig.input("scale", st, "weight scale [" + width + "]");
+        bindings.put("scale", new Binding.Weight(norm.weights().get("scale")));
+        Map<Integer, Var> y = new LinkedHashMap<>();
+        for (int m = 0; m < stored.size(); m++) {
+            int v = stored.get(m);
+            String holds = "result " + shape + " = " + (program.computes(v) ? program.nameOf(v) : "normalised " + program.nameOf(sum));
+            y.put(v, sig.output("y" + m, st, holds));
+            bindings.put("y" + m, new Binding.Value(v));
+        }
+        List<Var> by = new ArrayList<>();
+        for (int k = 0; k < program.scales().size(); k++) {
+            by.add(sig.scalar("by" + k, Scalar.DOUBLE, "the factor of scale " + k + " (attribute `by`)"));
+            bindings.put("by" + k, new Binding.Real(program.scales().get(k).floatAttr("by")));
+        }
+        Var partial = sig.k.shared("partial", Scalar.FLOAT, threads);
+
+        Scope s = sig.k.body();
+        Var tid = s.let("tid", threadIdx(Axis.X));
+        Var row = s.let("row", blockIdx(Axis.X).cast(Scalar.INT64));
+        Var base = s.let("base", row.mul(width));
+        Var sumSq = s.var("sum_sq", Scalar.FLOAT, lit(0.0f));
+        List<Integer> firstPass = new ArrayList<>(y.keySet().stream().filter(program::computes).toList());
+        firstPass.add(sum);
+        s.loop("c", tid, lit(width), lit(threads), (c, body) -> {
+            Var i = body.let("i", base.add(c));
+            Map<Integer, Var> values = program.emit(body, new ElementProgram.At(i, row, c), x, by, firstPass);
+            for (var e : y.entrySet()) if (program.computes(e.getKey())) body.store(e.getValue(), i, values.get(e.getKey()));
+            Var v = values.get(sum);
+            body.inc(sumSq, v.mul(v));
+        });
+        s.set(partial.at(tid), sumSq);
+        s.barrier();
+        s.comment("Tree reduction of the partial sums; partial[0] ends up holding the row's sum of squares.");
+        s.loop("stride", Scalar.INT, lit(threads / 2), v -> v.gt(0), AssignOp.DIV, lit(2), (stride, body) -> {
+            body.when(tid.lt(stride), then -> then.inc(partial.at(tid), partial.at(tid.add(stride))));
+            body.barrier();
+        });
+        Var denom = s.let("denom", sqrt(partial.at(0).div(lit((float) width))).add(lit((float) eps)));
+        Var normed = y.get(norm.results().getFirst());
+        s.loop("c", tid, lit(width), lit(threads), (c, body) -> {
+            Var i = body.let("i", base.add(c));
+            Var v = program.emit(body, new ElementProgram.At(i, row, c), x, by, List.of(sum)).get(sum);
+            body.store(normed, i, load(scale, c).mul(v.div(denom)));
+        });
+
+        List<String> about = new ArrayList<>();
+        about.add("Fused residual sum and RMS normalisation over " + width + " channels, one block per row, fp32 arithmetic:");
+        for (String f : program.formulas()) about.add("  " + f);
+        about.add("  normalised = scale * " + program.nameOf(sum) + " / (rms(" + program.nameOf(sum) + ") + " + eps + "), eps added to the RMS;");
+        about.add("fp32 sums of squares reduced in shared memory; the sum is recomputed, not re-read, for the second pass.");
+        return new GroupKernel(sig.build("norm_residual", new Launch(Extent.rows(), Extent.of(1), Extent.of(1), threads, 1, 1), about), bindings);
+    }
+}

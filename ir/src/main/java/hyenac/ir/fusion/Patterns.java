@@ -1,0 +1,14 @@
+package hyenac.ir.fusion;
+
+import java.util.List;
+
+/** The registry of fusion patterns. A new pattern (e.g. GEMM epilogues) is a class and a line here, not a change to the pass. */
+public final class Patterns {
+    private Patterns() {}
+
+    /**
+     * In priority order: an earlier pattern claims its nodes first. The Hyena core needs the deinterleave and the
+     * products an elementwise chain would also take; the norm's residual add likewise.
+     */
+    public static final List<Pattern> STANDARD = List.of(new FuseHyenaCore(), new FuseNormResidual(), new FuseElementwise());
+}
