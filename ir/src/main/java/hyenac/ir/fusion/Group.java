@@ -26,6 +26,11 @@ public record Group(String kind, List<Node> nodes, List<Integer> inputs, List<In
         if (kind.equals(SINGLE) && nodes.size() != 1) throw new IllegalArgumentException("a single group holds one node, not " + nodes.size());
     }
 
+    /** A node alone: it reads its operands and writes all its results. */
+    public static Group single(Node n) {
+        return new Group(SINGLE, List.of(n), n.operands().stream().distinct().toList(), n.results());
+    }
+
     public boolean fused() { return !kind.equals(SINGLE); }
 
     /** The node of a single group. */

@@ -16,6 +16,8 @@ import hyenac.backends.cuda.NodePlan.Step;
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.fusion.FuseKernels;
+import hyenac.ir.fusion.Group;
 import hyenac.runtime.weights.Floats;
 import hyenac.runtime.weights.WeightStore;
 import java.lang.foreign.Arena;
@@ -54,6 +56,8 @@ public final class CudaExecutor implements AutoCloseable {
     private static final long WORKSPACE_BYTES = 32L << 20;
     /** Set {@code -Dhyenac.cuda.graphs=false} to launch every kernel from the host (to compare, or to debug). */
     private static final boolean GRAPHS = !"false".equals(System.getProperty("hyenac.cuda.graphs"));
+    /** Set {@code -Dhyenac.fusion=false} to run one kernel per node (the fusion pass's groups otherwise). */
+    private static final boolean FUSION = !"false".equals(System.getProperty("hyenac.fusion"));
 
     private final Graph graph;
     private final WeightStore weights;
@@ -439,27 +443,34 @@ public final class CudaExecutor implements AutoCloseable {
         for (int w : key.wanted()) {
             if (!available.contains(w)) throw new IllegalArgumentException("value %" + w + " cannot be computed from the given values");
         }
-        // the last node (by index in order) that reads each value; kept values are never returned to the pool
-        Map<Integer, Integer> lastRead = new HashMap<>();
-        for (int i = 0; i < order.size(); i++) for (int v : order.get(i).operands()) lastRead.put(v, i);
         Set<Integer> keep = new HashSet<>(key.wanted());
         keep.addAll(key.given());
+        List<Group> groups = FUSION ? FuseKernels.standard().run(graph, order, key.wanted(), switch (phase) {
+            case PARALLEL -> FuseKernels.Mode.PARALLEL;
+            case PREFILL -> FuseKernels.Mode.PREFILL;
+            case STEP -> FuseKernels.Mode.STEP;
+        }) : order.stream().map(Group::single).toList();
+        // the last group (by index) that reads each value; kept values are never returned to the pool
+        Map<Integer, Integer> lastRead = new HashMap<>();
+        for (int i = 0; i < groups.size(); i++) for (int v : groups.get(i).inputs()) lastRead.put(v, i);
 
         Pass pass = new Pass(key, phase != Phase.STEP);
         boolean ok = false;
         try {
             for (int v : key.given()) pass.values.put(v, pass.take(valueBytes(v, batch, length), "given value %" + v));
             if (order.stream().anyMatch(n -> n.op().equals("embedding"))) pass.tokenBuffer = pass.take(8L * batch * length, "token ids");
-            for (int i = 0; i < order.size(); i++) {
-                Node n = order.get(i);
-                for (int r : n.results()) {
+            for (int i = 0; i < groups.size(); i++) {
+                Group group = groups.get(i);
+                Node n = group.nodes().getLast();
+                // values inside a fused group live in registers: only what it materialises gets a buffer
+                for (int r : group.materialised()) {
                     if (pass.values.containsKey(r) || graph.value(r).type().dtype() == DType.I64) continue;
                     pass.values.put(r, pass.take(valueBytes(r, batch, length), "value %" + r));
                 }
-                boolean recurrent = phase == Phase.STEP && NodePlan.stateful(n);
+                boolean recurrent = phase == Phase.STEP && !group.fused() && NodePlan.stateful(n);
                 List<Step> steps = recurrent
                         ? List.of(NodePlan.decodeStep(graph, n, kernels, precision, weights::buffer, batch, next(n, 0), position, capacity))
-                        : NodePlan.of(graph, n, kernels, precision, weights::buffer, batch, length);
+                        : NodePlan.ofGroup(graph, group, kernels, precision, weights::buffer, batch, length);
                 Map<String, long[]> scratch = new HashMap<>();
                 Set<String> kept = new HashSet<>();
                 for (Step s : steps) {
@@ -470,14 +481,16 @@ public final class CudaExecutor implements AutoCloseable {
                         kept.addAll(scratchRead(s));
                     }
                 }
-                if (phase == Phase.PREFILL && NodePlan.stateful(n)) fillState(n, pass, scratch, batch, length);
+                if (phase == Phase.PREFILL) {
+                    for (Node m : group.nodes()) if (NodePlan.stateful(m)) fillState(m, pass, scratch, batch, length);
+                }
                 // what a prepared step left for the runs stays; the rest goes back to the pool
                 scratch.forEach((name, sc) -> {
                     if (!kept.contains(name)) pass.give(sc[1], sc[0]);
                 });
-                List<Integer> done = new ArrayList<>(n.operands());
-                done.addAll(n.results());
-                for (int v : new HashSet<>(done)) {
+                Set<Integer> done = new HashSet<>(group.inputs());
+                done.addAll(group.materialised());
+                for (int v : done) {
                     Long p = pass.values.get(v);
                     if (p != null && !keep.contains(v) && lastRead.getOrDefault(v, -1) <= i) {
                         pass.give(valueBytes(v, batch, length), p);
