@@ -28,7 +28,9 @@ import java.util.SplittableRandom;
  * </ul>
  * fp32 is compared within {@link VortexConformance#RELATIVE_TOLERANCE}·max|ref|; bf16 with the CPU on the same
  * bf16-rounded weights and inputs, within {@link VortexConformance#BF16_MODEL_TOLERANCE} (models) and
- * {@link VortexConformance#BF16_OPERATOR_TOLERANCE} (single layers). One line per check; exits 0 when nothing failed.
+ * {@link VortexConformance#BF16_OPERATOR_TOLERANCE} (single layers), each model value shown beside what bf16 storage
+ * alone costs there (the CPU rounding every node's results, {@link CpuExecutor#storingBf16}). One line per check;
+ * exits 0 when nothing failed.
  *
  * <p>{@code java --enable-native-access=ALL-UNNAMED -cp … hyenac.conformance.GpuCheck [--samples DIR] [--vortex DIR]
  * [--precision fp32|bf16|both] [--layers SPEC]} (defaults: {@code samples}, the first of {@code .device/vortex},
@@ -104,6 +106,9 @@ public final class GpuCheck {
             g.probes().entrySet().stream().filter(e -> e.getKey().matches("layers\\.\\d+"))
                     .sorted(Map.Entry.comparingByValue()).forEach(e -> wanted.put(e.getKey(), e.getValue()));
             Map<Integer, float[]> ref = new CpuExecutor(g, weights).run(B, L, tokens, Map.of(), wanted.values());
+            // in bf16, what bf16 storage alone costs (the CPU rounding every node's results): the floor to read errors against
+            Map<Integer, float[]> floor = precision == Precision.BF16
+                    ? new CpuExecutor(g, weights).storingBf16().run(B, L, tokens, Map.of(), wanted.values()) : Map.of();
             Map<Integer, float[]> got;
             long t0 = System.nanoTime();
             String device;
@@ -119,8 +124,8 @@ public final class GpuCheck {
                 double[] cmp = compare(got.get(e.getValue()), ref.get(e.getValue()));
                 boolean ok = cmp[0] <= tolerance * cmp[1] && !Double.isNaN(cmp[0]);
                 if (!ok) failed++;
-                lines.add(String.format(Locale.ROOT, "  %-4s %-12s max|err| %.3e  max|ref| %.3e  rel %.2e", ok ? "ok" : "BAD", e.getKey(),
-                        cmp[0], cmp[1], cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1]));
+                lines.add(String.format(Locale.ROOT, "  %-4s %-12s max|err| %.3e  max|ref| %.3e  rel %.2e%s", ok ? "ok" : "BAD", e.getKey(),
+                        cmp[0], cmp[1], cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1], floorNote(floor.get(e.getValue()), ref.get(e.getValue()))));
             }
             System.out.printf(Locale.ROOT, "%s %s %s: %d values vs the CPU (B=%d, L=%d, tolerance %.0e·max|ref|) on %s, %.1f s with compiles%n",
                     failed == 0 ? "PASS" : "FAIL", name, precision.suffix(), wanted.size(), B, L, tolerance, device, seconds);
@@ -148,11 +153,15 @@ public final class GpuCheck {
             long[] prompt = new long[B * PROMPT];
             for (int i = 0; i < prompt.length; i++) prompt[i] = rng.nextLong(vocab);
             CpuExecutor cpu = new CpuExecutor(g, weights);
-            List<float[]> ref = new ArrayList<>(), got = new ArrayList<>();
+            boolean bf16 = precision == Precision.BF16;
+            CpuExecutor stored = bf16 ? new CpuExecutor(g, weights).storingBf16() : null;
+            List<float[]> ref = new ArrayList<>(), got = new ArrayList<>(), floor = new ArrayList<>();
             List<long[]> refTokens = new ArrayList<>(), gotTokens = new ArrayList<>();
             ref.add(cpu.prefill(prompt, B, PROMPT));
+            if (bf16) floor.add(stored.prefill(prompt, B, PROMPT));
             refTokens.add(greedy(ref.getLast(), vocab));
             for (int s = 0; s < STEPS; s++) {
+                if (bf16) floor.add(stored.step(refTokens.getLast()));
                 ref.add(cpu.step(refTokens.getLast()));
                 refTokens.add(greedy(ref.getLast(), vocab));
             }
@@ -178,8 +187,8 @@ public final class GpuCheck {
                 boolean ok = cmp[0] <= tolerance * cmp[1] && !Double.isNaN(cmp[0]);
                 boolean same = java.util.Arrays.equals(gotTokens.get(s), refTokens.get(s));
                 if (!ok || !same) failed++;
-                lines.add(String.format(Locale.ROOT, "  %-4s %-12s max|err| %.3e  max|ref| %.3e  rel %.2e  tokens %s%s", ok && same ? "ok" : "BAD",
-                        s == 0 ? "prefill" : "step " + s, cmp[0], cmp[1], cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1],
+                lines.add(String.format(Locale.ROOT, "  %-4s %-12s max|err| %.3e  max|ref| %.3e  rel %.2e%s  tokens %s%s", ok && same ? "ok" : "BAD",
+                        s == 0 ? "prefill" : "step " + s, cmp[0], cmp[1], cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1], floorNote(bf16 ? floor.get(s) : null, ref.get(s)),
                         java.util.Arrays.toString(gotTokens.get(s)), same ? "" : " vs the CPU's " + java.util.Arrays.toString(refTokens.get(s))));
             }
             System.out.printf(Locale.ROOT, "%s decode %s %s: prefill + %d greedy steps vs the CPU (B=%d, prompt %d, tolerance %.0e·max|ref|%s) on %s, %.1f s with compiles%n",
@@ -240,6 +249,13 @@ public final class GpuCheck {
             System.out.println("FAIL layers " + name + " " + precision.suffix() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** "  (bf16 storage alone: rel 4.9e-02)": the CPU's own error when it rounds every stored value, or nothing. */
+    private static String floorNote(float[] floor, float[] ref) {
+        if (floor == null) return "";
+        double[] cmp = compare(floor, ref);
+        return String.format(Locale.ROOT, "  (bf16 storage alone: rel %.2e)", cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1]);
     }
 
     /** bf16 runs get bf16-rounded weights, so the CPU oracle sees exactly what the GPU stores. */

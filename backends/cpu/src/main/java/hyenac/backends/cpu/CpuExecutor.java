@@ -2,6 +2,7 @@ package hyenac.backends.cpu;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.runtime.weights.Floats;
 import hyenac.runtime.weights.WeightStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,10 +38,20 @@ public final class CpuExecutor {
     private final Map<Integer, Object> states = new HashMap<>();
     private int batch;
     private long position;
+    private boolean storeBf16;
 
     public CpuExecutor(Graph graph, WeightStore weights) {
         this.graph = graph;
         this.weights = weights;
+    }
+
+    /**
+     * Rounds every node's results to bf16 as it stores them (arithmetic stays fp32): what bf16 storage costs
+     * a model by itself, the floor a bf16 backend's difference from the fp32 oracle is read against.
+     */
+    public CpuExecutor storingBf16() {
+        storeBf16 = true;
+        return this;
     }
 
     /**
@@ -96,6 +107,13 @@ public final class CpuExecutor {
         return out;
     }
 
+    /** A copy: a result may share its array with an operand. */
+    private static float[] roundedToBf16(float[] v) {
+        float[] r = new float[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = Floats.bf16ToFloat(Floats.floatToBf16(v[i]));
+        return r;
+    }
+
     /** The recurrent state of a stateful node (FirState, ModalState or KvCache), null before prefill. */
     public Object state(Node n) { return states.get(n.id()); }
 
@@ -106,7 +124,9 @@ public final class CpuExecutor {
         for (Node n : graph.nodes()) {
             if (!needed.contains(n)) continue;
             float[][] results = execute(n, batch, length, tokens, values, phase);
-            for (int i = 0; i < results.length; i++) values.put(n.results().get(i), results[i]);
+            for (int i = 0; i < results.length; i++) {
+                values.put(n.results().get(i), storeBf16 ? roundedToBf16(results[i]) : results[i]);
+            }
         }
         Map<Integer, float[]> out = new HashMap<>();
         for (int w : wanted) {
