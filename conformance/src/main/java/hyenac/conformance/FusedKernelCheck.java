@@ -146,14 +146,8 @@ final class FusedKernelCheck {
                             case Arg.Value v -> args.ptr(values.computeIfAbsent(v.id(), id -> alloc((long) B * L * width(g, id) * (bf16 ? 2 : 4), owned)));
                             case Arg.Weight w -> args.ptr(uploaded.computeIfAbsent(w.name() + "/" + bf16Elements, x -> upload(weights.get(w.name()), bf16Elements, owned)));
                             case Arg.Scratch sc -> args.ptr(scratch.computeIfAbsent(sc.name(), x -> alloc(4L * sc.floats(), owned)));
-                            case Arg.Int v -> {
-                                if (param.type() == CType.Scalar.INT) args.i32(Math.toIntExact(v.value()));
-                                else args.i64(v.value());
-                            }
-                            case Arg.Real v -> {
-                                if (param.type() == CType.Scalar.FLOAT) args.f32((float) v.value());
-                                else args.f64(v.value());
-                            }
+                            case Arg.Int v -> args.integer(param.type(), v.value());
+                            case Arg.Real v -> args.real(param.type(), v.value());
                             default -> throw new IllegalStateException(k.entry() + ": a fused group's node takes no " + l.args().get(i));
                         }
                     }

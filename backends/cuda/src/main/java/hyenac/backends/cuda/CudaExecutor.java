@@ -548,14 +548,8 @@ public final class CudaExecutor implements AutoCloseable {
                     KernelParam param = k.params().get(i);
                     CType.Scalar element = param.type() instanceof CType.Pointer ptr ? ptr.element() : null;
                     switch (l.args().get(i)) {
-                        case Arg.Int v -> {
-                            if (param.type() == CType.Scalar.INT) args.i32(Math.toIntExact(v.value()));
-                            else args.i64(v.value());
-                        }
-                        case Arg.Real v -> {
-                            if (param.type() == CType.Scalar.FLOAT) args.f32((float) v.value());
-                            else args.f64(v.value());
-                        }
+                        case Arg.Int v -> args.integer(param.type(), v.value());
+                        case Arg.Real v -> args.real(param.type(), v.value());
                         case Arg a -> args.ptr(pointer(a, element, pass, scratch, n));
                     }
                 }

@@ -57,6 +57,16 @@ public final class KernelArgs {
         return this;
     }
 
+    /** An integer as a generated kernel's parameter declares it: {@code int} (range-checked) or 64-bit. */
+    public KernelArgs integer(hyenac.backends.codegen.CType type, long v) {
+        return type == hyenac.backends.codegen.CType.Scalar.INT ? i32(Math.toIntExact(v)) : i64(v);
+    }
+
+    /** A real as a generated kernel's parameter declares it: {@code float} or {@code double}. */
+    public KernelArgs real(hyenac.backends.codegen.CType type, double v) {
+        return type == hyenac.backends.codegen.CType.Scalar.FLOAT ? f32((float) v) : f64(v);
+    }
+
     /** A float. */
     public KernelArgs f32(float v) {
         values.set(JAVA_FLOAT, next(), v);
