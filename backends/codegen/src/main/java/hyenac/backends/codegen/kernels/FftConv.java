@@ -29,6 +29,15 @@ public final class FftConv {
 
     static final int TILE = 32, ROWS = 8;
 
+    /** A thread of a 32 × 8 block in its 32 × 32 transpose tile: block x picks the time tile, y the channel tile, z the sequence. */
+    private record TileOrigin(Var tx, Var ty, Var t0, Var c0, Var b) {
+        static TileOrigin of(Scope s) {
+            return new TileOrigin(s.let("tx", threadIdx(Axis.X)), s.let("ty", threadIdx(Axis.Y)),
+                    s.let("t0", blockIdx(Axis.X).cast(Scalar.INT64).mul(TILE)), s.let("c0", blockIdx(Axis.Y).mul(TILE)),
+                    s.let("b", blockIdx(Axis.Z).cast(Scalar.INT64)));
+        }
+    }
+
     /** The FFT length for a sequence of {@code length}: the power of two at least twice it. */
     public static long fftLength(long length) {
         return Math.max(2, Long.highestOneBit(Math.max(1, 2 * length - 1)) << 1);
@@ -48,11 +57,8 @@ public final class FftConv {
         Var tile = sig.k.shared("tile", Scalar.FLOAT, TILE * (TILE + 1));
 
         Scope s = sig.k.body();
-        Var tx = s.let("tx", threadIdx(Axis.X));
-        Var ty = s.let("ty", threadIdx(Axis.Y));
-        Var t0 = s.let("t0", blockIdx(Axis.X).cast(Scalar.INT64).mul(TILE));
-        Var c0 = s.let("c0", blockIdx(Axis.Y).mul(TILE));
-        Var b = s.let("b", blockIdx(Axis.Z).cast(Scalar.INT64));
+        TileOrigin o = TileOrigin.of(s);
+        Var tx = o.tx(), ty = o.ty(), t0 = o.t0(), c0 = o.c0(), b = o.b();
         s.comment("The grid covers 4L >= N steps: blocks past N have nothing to write.");
         s.when(t0.ge(n), Scope::exit);
         s.comment("Read 32 steps x 32 channels along the channels (coalesced); the padding reads nothing.");
@@ -131,11 +137,8 @@ public final class FftConv {
         Var tile = sig.k.shared("tile", Scalar.FLOAT, TILE * (TILE + 1));
 
         Scope s = sig.k.body();
-        Var tx = s.let("tx", threadIdx(Axis.X));
-        Var ty = s.let("ty", threadIdx(Axis.Y));
-        Var t0 = s.let("t0", blockIdx(Axis.X).cast(Scalar.INT64).mul(TILE));
-        Var c0 = s.let("c0", blockIdx(Axis.Y).mul(TILE));
-        Var b = s.let("b", blockIdx(Axis.Z).cast(Scalar.INT64));
+        TileOrigin o = TileOrigin.of(s);
+        Var tx = o.tx(), ty = o.ty(), t0 = o.t0(), c0 = o.c0(), b = o.b();
         Var scale = s.let("scale", lit(1.0f).div(n.cast(Scalar.FLOAT)));
         s.comment("Read 32 channels x 32 steps along time (coalesced).");
         s.loop("r", ty, lit(TILE), lit(ROWS), (r, body) -> {
