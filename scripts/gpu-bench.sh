@@ -72,5 +72,5 @@ fi
 # the model last, with what is left of the 10 minutes (making and uploading its weights alone takes a while)
 left=$((575 - SECONDS))
 step "hyenac bench: $spec" "$((left > 60 ? left : 60))" "${hyenac[@]}" bench "$spec" --target "${TARGET:-cuda}" --precision "$([ "${TARGET:-cuda}" = cpu ] && echo fp32 || echo bf16)" "${model[@]}" \
-    ${quick[@]+"${quick[@]}"} --json "$out/hyenac-$(basename "$spec" .hyena).json"
+    --profile ${quick[@]+"${quick[@]}"} --json "$out/hyenac-$(basename "$spec" .hyena).json"
 echo "total ${SECONDS} s; results in $out" | tee -a "$log"

@@ -84,6 +84,9 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights and inputs (default: ${DEFAULT-VALUE})") long seed;
 
+    @Option(names = "--profile", description = "with SPEC: after the prefill point, the GPU time of one forward pass by kind of work (a kernel, gemm, fft)")
+    boolean profile;
+
     @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON") Path json;
 
     @Option(names = "--compare", paramLabel = "PEER.json", description = "after the run, print our/peer ratios against peer_baselines.py's JSON")
@@ -109,7 +112,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
     /** What to run, validated: a SPEC or operators (never both). */
     record Plan(Path spec, String modelName, List<Operator> ops, List<Shape> shapes, Operator.Config config, long copyBytes, String target,
                 Precision precision, int prefill, int decode, int prompt, int warmup, int reps, boolean quick, double timeBudget, long seed,
-                Path json, Path compare) {}
+                boolean profile, Path json, Path compare) {}
 
     /** Checks the options; a problem → IllegalArgumentException with the sentence to print. */
     Plan plan() {
@@ -139,6 +142,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         long hd = headDim != null ? headDim : heads > 0 && width % heads == 0 ? width / heads : -1;
         if (heads < 1 || hd < 1) throw new IllegalArgumentException("--heads " + heads + " must divide --width " + width + ", or give --head-dim");
         if (copyMib < 1) throw new IllegalArgumentException("--copy-mib must be positive");
+        if (profile && (spec == null || prefill == 0)) throw new IllegalArgumentException("--profile breaks down a model's forward pass: give a SPEC and --prefill");
         if (spec != null) {
             if (!Files.isRegularFile(spec)) throw new IllegalArgumentException(spec + ": no such file");
             if (prefill < 0 || decode < 0) throw new IllegalArgumentException("--prefill and --decode must be 0 (skip) or positive");
@@ -150,7 +154,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
             }
         }
         return new Plan(spec, modelName, List.copyOf(chosen), parsed, new Operator.Config(width, g, heads, hd), copyMib << 20, target, p,
-                prefill, decode, prompt, warmup, reps, quick, timeBudget, seed, json, compare);
+                prefill, decode, prompt, warmup, reps, quick, timeBudget, seed, profile, json, compare);
     }
 
     @Override public Integer call() throws IOException {
@@ -250,6 +254,11 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         r.add("conventions", conventions);
         r.addProperty("copy_gbps", run.copyGbps());
         r.add("points", run.pointsJson());
+        if (!run.profile().isEmpty()) {
+            JsonObject profile = new JsonObject();
+            run.profile().forEach(profile::addProperty);
+            r.add("profile_ms", profile);
+        }
         JsonArray notes = new JsonArray();
         run.notes().forEach(notes::add);
         r.add("notes", notes);

@@ -25,6 +25,7 @@ final class BenchRun {
     private final List<String> notes = new ArrayList<>();
     private final long started = System.nanoTime();
     private Double copyGbps;
+    private Map<String, Double> profile = Map.of();
 
     /** {@code afterPoint} sees the run after each point (the command saves the JSON so far). */
     BenchRun(BenchCommand.Plan plan, Target target, PrintWriter log, Consumer<BenchRun> afterPoint) {
@@ -40,6 +41,9 @@ final class BenchRun {
     Double copyGbps() { return copyGbps; }
 
     List<String> notes() { return notes; }
+
+    /** The forward pass's GPU time by kind of work (with --profile), empty otherwise. */
+    Map<String, Double> profile() { return profile; }
 
     int elementBytes() { return target.precision().storage().bytes(); }
 
@@ -97,6 +101,7 @@ final class BenchRun {
                 measure("prefill", variant, 1, l, width, () -> new Point("prefill", variant, 1, l, width,
                         r.forward(1, l, Inputs.dna(l), Map.of(), Set.of(g.outputs().getFirst()), plan.warmup(), plan.reps()),
                         null, Explain.of(g, l).flopsPerToken() * l, l, "FLOPs by SEMANTICS.md §7 (explain's per-token count × L)", "ok"));
+                if (plan.profile()) profile(r, l, g.outputs().getFirst());
             }
             if (plan.decode() > 0) {
                 int p = plan.prompt(), n = plan.decode();
@@ -110,6 +115,20 @@ final class BenchRun {
                                 + "greedy; min_bytes = every weight once + the KV caches at position " + position, "ok"));
             }
         }
+    }
+
+    /** One more forward pass, each operation between its own events: where the time goes. */
+    private void profile(Target.Runner r, int length, int logits) {
+        profile = r.profile(1, length, Inputs.dna(length), Set.of(logits));
+        if (profile.isEmpty()) {
+            notes.add("--profile: the " + target.name() + " target does not break a pass down");
+            return;
+        }
+        double total = profile.values().stream().mapToDouble(Double::doubleValue).sum();
+        log.printf(Locale.ROOT, "  profile of one forward pass (%.2f ms with a synchronisation per operation):%n", total);
+        profile.forEach((kind, ms) -> log.printf(Locale.ROOT, "    %-22s %9.3f ms  %5.1f%%%n", kind, ms, 100 * ms / total));
+        log.flush();
+        afterPoint.accept(this);
     }
 
     private interface Work {

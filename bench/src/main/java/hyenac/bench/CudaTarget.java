@@ -70,6 +70,12 @@ final class CudaTarget implements Target {
                 return time(gpu.stream(), pass::enqueue, warmup, reps);
             }
 
+            @Override public Map<String, Double> profile(int batch, int length, long[] tokens, Set<Integer> wanted) {
+                CudaExecutor.Pass pass = gpu.pass(batch, length, Set.of(), wanted);
+                pass.load(tokens, Map.of());
+                return pass.profile();
+            }
+
             @Override public Samples decode(long[] prompt, int steps, int warmup) {
                 float[] logits = gpu.prefill(prompt, 1, prompt.length, prompt.length + warmup + steps + 1);
                 // the first step builds the step pass and compiles the decode kernels

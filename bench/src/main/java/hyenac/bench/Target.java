@@ -41,6 +41,9 @@ interface Target extends AutoCloseable {
          */
         Samples decode(long[] prompt, int steps, int warmup);
 
+        /** One forward pass's time by kind of work (a kernel's name, "gemm", "fft"), largest first; empty where the target cannot tell. */
+        default Map<String, Double> profile(int batch, int length, long[] tokens, Set<Integer> wanted) { return Map.of(); }
+
         @Override void close();
     }
 }

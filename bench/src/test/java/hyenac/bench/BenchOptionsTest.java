@@ -41,6 +41,14 @@ class BenchOptionsTest {
     }
 
     @Test
+    void aProfileBreaksDownAModelsForwardPass() {
+        String spec = Cli.ROOT.resolve("samples/evo2-7b.hyena").toString();
+        assertTrue(plan(spec, "--profile").profile());
+        assertTrue(problem("--op", "se", "--profile").contains("give a SPEC and --prefill"));
+        assertTrue(problem(spec, "--profile", "--prefill", "0").contains("give a SPEC and --prefill"));
+    }
+
+    @Test
     void shapesOperatorsAndWidths() {
         BenchCommand.Plan p = plan("--ops", "attention,copy,attention", "--shapes", "1x8192,2X16384", "--width", "2048", "--heads", "16",
                 "--target", "cpu");
