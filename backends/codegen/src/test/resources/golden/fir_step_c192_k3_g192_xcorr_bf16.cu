@@ -9,7 +9,7 @@
 //   h: weight taps [192, 3], xcorr order
 //   y: result [B, 192]
 //   batch: B
-//   next: ring slot that receives this input, in [0, 2)
+//   clock: decode clock [position, steps since the prompt]
 // Implements, at 6 sites:
 //   %4 = causal_conv(%3)  layers.0.mixer.featurizer  at samples/sh2-tiny.hyena:12:11 via std:15:26
 //   %22 = causal_conv(%21)  layers.1.mixer.featurizer  at samples/sh2-tiny.hyena:13:11 via std:30:26
@@ -45,13 +45,14 @@ extern "C" __global__ void __launch_bounds__(256) fir_step_c192_k3_g192_xcorr_bf
     const float* __restrict__ h,
     hy_bf16* __restrict__ y,
     long long batch,
-    int next)
+    const long long* __restrict__ clock)
 {
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (i >= batch * 192) return;
     const int c = (int)(i % 192);
     const float xt = hy_bf16_to_float(x[i]);
     float acc = h[c * 3 + 2] * xt;
+    const int next = (int)(clock[1] % 2);
     const long long base = i * 2;
     for (int j = 1; j < 3; j++) {
         acc += h[c * 3 + (2 - j)] * hy_bf16_to_float(ring[base + (next - j + 2) % 2]);

@@ -11,8 +11,7 @@
 //   values: state: values [B, capacity, 64]
 //   out: result [B, 64]
 //   inv_freq: inverse frequencies [16]
-//   position: absolute position of this token
-//   held: tokens in the cache before this one
+//   clock: decode clock [position, steps since the prompt]
 //   capacity: rows per sequence in the cache (> held)
 // Implements:
 //   %61 = causal_attention(%58, %59, %60)  layers.3.mixer.causal_attention  at samples/sh2-tiny.hyena:15:12 via std:56:7
@@ -42,20 +41,21 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h2_d32_rope_bf16(
     hy_bf16* __restrict__ values,
     hy_bf16* __restrict__ out,
     const float* __restrict__ inv_freq,
-    long long position,
-    long long held,
+    const long long* __restrict__ clock,
     long long capacity)
 {
     __shared__ float qs[32];
     __shared__ float p[128];
     __shared__ float red[128];
 
+    // This token's position, which is also how many tokens the cache holds before it.
+    const long long position = clock[0];
     const int tid = (int)threadIdx.x;
     const int c0 = (int)blockIdx.x * 32;
     const long long b = (long long)blockIdx.y;
     const long long src = b * 64 + c0;
     const long long cache_row = b * capacity;
-    const long long dst = (cache_row + held) * 64 + c0;
+    const long long dst = (cache_row + position) * 64 + c0;
     // Rotate q (into shared memory) and k (into the cache) at this token's position, in fp64.
     for (int i = tid; i < 16; i += 128) {
         const double theta = (double)position * (double)inv_freq[i];
@@ -76,7 +76,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h2_d32_rope_bf16(
     // The appended row and qs are read by other threads of this block below.
     __syncthreads();
 
-    const long long count = held + 1;
+    const long long count = position + 1;
     float m = __int_as_float(0xff800000);
     float l = 0.0f;
     float acc[1];

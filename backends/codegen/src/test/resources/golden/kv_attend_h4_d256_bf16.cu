@@ -19,20 +19,21 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h4_d256_bf16(
     hy_bf16* __restrict__ keys,
     hy_bf16* __restrict__ values,
     hy_bf16* __restrict__ out,
-    long long position,
-    long long held,
+    const long long* __restrict__ clock,
     long long capacity)
 {
     __shared__ float qs[256];
     __shared__ float p[128];
     __shared__ float red[128];
 
+    // This token's position, which is also how many tokens the cache holds before it.
+    const long long position = clock[0];
     const int tid = (int)threadIdx.x;
     const int c0 = (int)blockIdx.x * 256;
     const long long b = (long long)blockIdx.y;
     const long long src = b * 1024 + c0;
     const long long cache_row = b * capacity;
-    const long long dst = (cache_row + held) * 1024 + c0;
+    const long long dst = (cache_row + position) * 1024 + c0;
     for (int d = tid; d < 256; d += 128) {
         qs[d] = hy_bf16_to_float(q[src + d]);
         keys[dst + d] = k[src + d];
@@ -43,7 +44,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h4_d256_bf16(
     // The appended row and qs are read by other threads of this block below.
     __syncthreads();
 
-    const long long count = held + 1;
+    const long long count = position + 1;
     float m = __int_as_float(0xff800000);
     float l = 0.0f;
     float acc[2];

@@ -48,7 +48,8 @@ import java.util.Set;
  * <p>{@link #prefill} and {@link #step} generate as the CPU executor does: the prompt runs through the parallel
  * pass, then each stateful node's device state (FIR ring, modal state, KV cache) is built from that pass; a step
  * runs every stateful node through its codegen decode kernel and every other node with L = 1, from a pass
- * prepared at the first step whose position arguments are rewritten in place before each launch.
+ * prepared and captured at the first step. Where a token stands the decode kernels read from a clock in device
+ * memory ({@link NodePlan#CLOCK}), written before each step, so every step replays the same graph.
  *
  * <p>Not thread-safe: one run at a time.
  */
@@ -181,6 +182,8 @@ public final class CudaExecutor implements AutoCloseable {
                 d.memsetD8(p, (byte) 0, bytes, "state " + e.getKey());
             }
         }
+        long clock = d.memAlloc(16, "the decode clock");
+        states.put(NodePlan.CLOCK, clock);
         int logits = graph.outputs().getFirst();
         // a prompt pass runs once: built, run and freed (the kept parallel pass makes room for it)
         if (lastPass != null) {
@@ -209,7 +212,9 @@ public final class CudaExecutor implements AutoCloseable {
         if (position + 1 > capacity) growCaches(Math.max(2 * capacity, position + 1));
         int logits = graph.outputs().getFirst();
         if (stepPass == null) stepPass = build(Phase.STEP, new Pass.Key(decodeBatch, 1, Set.of(), Set.of(logits)));
-        stepPass.advanceTo(position, steps);
+        try (Arena a = Arena.ofConfined()) {
+            d.memcpyHtoD(states.get(NodePlan.CLOCK), a.allocateFrom(JAVA_LONG, position, steps), "the decode clock");
+        }
         stepPass.load(tokens, Map.of());
         stepPass.enqueue();
         d.ctxSynchronize("running a decode step");
@@ -222,17 +227,11 @@ public final class CudaExecutor implements AutoCloseable {
     /** The tokens the states have seen (prompt and steps); 0 before prefill. */
     public long position() { return position; }
 
-    /** The ring slot a FIR's next input takes: the prefill leaves the oldest input in slot 0. */
-    private static int next(Node n, long steps) {
-        if (!n.op().equals("causal_conv") || n.intAttr("len") < 2) return 0;
-        return Math.toIntExact(steps % (n.intAttr("len") - 1));
-    }
-
     // ---- passes ----------------------------------------------------------------------------------------
 
     /** One operation of a pass, with every argument resolved. */
     private sealed interface Op {
-        record Launch(Driver.Function f, Dim3 grid, Dim3 block, KernelSource kernel, KernelArgs args, Node node) implements Op {}
+        record Launch(Driver.Function f, Dim3 grid, Dim3 block, KernelSource kernel, KernelArgs args) implements Op {}
         record Gemm(CublasLt.Matmul mm, long x, long w, long bias, long y) implements Op {}
         record Fft(Cufft.Plan plan, long in, long out, boolean forward) implements Op {}
         record Copy(long dst, long src, long bytes, String what) implements Op {}
@@ -255,13 +254,9 @@ public final class CudaExecutor implements AutoCloseable {
         private long bytesHeld;
         private Driver.Graph captured;
         private Driver.GraphExec exec;
-        /** Whether runs may replay a captured graph: not a decode step's pass, whose position arguments change every run. */
-        private boolean replayable;
+        private boolean replayable = GRAPHS;
 
-        private Pass(Key key, boolean replayable) {
-            this.key = key;
-            this.replayable = replayable && GRAPHS;
-        }
+        private Pass(Key key) { this.key = key; }
 
         public int batch() { return key.batch; }
 
@@ -377,25 +372,6 @@ public final class CudaExecutor implements AutoCloseable {
             return sorted;
         }
 
-        /** Rewrites the decode kernels' position arguments for the token at {@code position}, {@code steps} after the prompt. */
-        private void advanceTo(long position, long steps) {
-            for (Op op : ops) {
-                if (!(op instanceof Op.Launch l) || l.node() == null) continue;
-                List<KernelParam> params = l.kernel().params();
-                for (int i = 0; i < params.size(); i++) {
-                    long v = switch (params.get(i).name()) {
-                        case "next" -> next(l.node(), steps);
-                        case "position", "held" -> position;
-                        case "capacity" -> capacity;
-                        default -> -1;
-                    };
-                    if (v < 0) continue;
-                    if (params.get(i).type() == CType.Scalar.INT) l.args().setI32(i, Math.toIntExact(v));
-                    else l.args().setI64(i, v);
-                }
-            }
-        }
-
         /** A value after the pass ran, as fp32. */
         public float[] read(int value) {
             Long p = values.get(value);
@@ -454,7 +430,7 @@ public final class CudaExecutor implements AutoCloseable {
         Map<Integer, Integer> lastRead = new HashMap<>();
         for (int i = 0; i < groups.size(); i++) for (int v : groups.get(i).inputs()) lastRead.put(v, i);
 
-        Pass pass = new Pass(key, phase != Phase.STEP);
+        Pass pass = new Pass(key);
         boolean ok = false;
         try {
             for (int v : key.given()) pass.values.put(v, pass.take(valueBytes(v, batch, length), "given value %" + v));
@@ -469,15 +445,15 @@ public final class CudaExecutor implements AutoCloseable {
                 }
                 boolean recurrent = phase == Phase.STEP && !group.fused() && NodePlan.stateful(n);
                 List<Step> steps = recurrent
-                        ? List.of(NodePlan.decodeStep(graph, n, kernels, precision, weights::buffer, batch, next(n, 0), position, capacity))
+                        ? List.of(NodePlan.decodeStep(graph, n, kernels, precision, weights::buffer, batch, capacity))
                         : NodePlan.ofGroup(graph, group, kernels, precision, weights::buffer, batch, length);
                 Map<String, long[]> scratch = new HashMap<>();
                 Set<String> kept = new HashSet<>();
                 for (Step s : steps) {
                     if (s instanceof Step.Once once) {
-                        pass.run(op(once.step(), pass, scratch, batch, length, n, false));
+                        pass.run(op(once.step(), pass, scratch, batch, length, n));
                     } else {
-                        pass.ops.add(op(s, pass, scratch, batch, length, n, recurrent));
+                        pass.ops.add(op(s, pass, scratch, batch, length, n));
                         kept.addAll(scratchRead(s));
                     }
                 }
@@ -517,7 +493,7 @@ public final class CudaExecutor implements AutoCloseable {
         return names;
     }
 
-    private Op op(Step s, Pass pass, Map<String, long[]> scratch, int batch, int length, Node n, boolean recurrent) {
+    private Op op(Step s, Pass pass, Map<String, long[]> scratch, int batch, int length, Node n) {
         return switch (s) {
             case Step.Gemm g -> {
                 CublasLt.Epilogue epilogue = g.bias() == null ? CublasLt.Epilogue.DEFAULT : CublasLt.Epilogue.BIAS;
@@ -555,7 +531,7 @@ public final class CudaExecutor implements AutoCloseable {
                 }
                 // shared arrays are static in the generated code: no dynamic shared memory
                 yield new Op.Launch(function(k), new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
-                        new Dim3(k.launch().blockX(), k.launch().blockY(), k.launch().blockZ()), k, args, recurrent ? n : null);
+                        new Dim3(k.launch().blockX(), k.launch().blockY(), k.launch().blockZ()), k, args);
             }
         };
     }
@@ -601,7 +577,7 @@ public final class CudaExecutor implements AutoCloseable {
     /** Builds a node's state from its prompt pass, enqueued right after the node's parallel steps. */
     private void fillState(Node n, Pass pass, Map<String, long[]> scratch, int batch, int length) {
         for (Step.Launch l : NodePlan.prefillState(graph, n, kernels, precision, batch, length)) {
-            pass.ops.add(op(l, pass, scratch, batch, length, n, false));
+            pass.ops.add(op(l, pass, scratch, batch, length, n));
         }
         if (!n.op().equals("causal_attention")) return;
         long width = graph.value(n.operands().getFirst()).type().channels();

@@ -192,12 +192,16 @@ public final class NodePlan {
         };
     }
 
+    /** The state that holds the decode clock, [position, steps since the prompt] as two int64s, which the decode kernels read. */
+    public static final String CLOCK = "decode.clock";
+
     /**
-     * One decode step of a stateful node, through its codegen decode kernel: {@code next} is the ring slot this
-     * token's input takes, {@code position} the token's absolute position (= tokens already in the KV cache).
+     * One decode step of a stateful node, through its codegen decode kernel. Where this token stands (its
+     * position, its ring slot) the kernels read from the {@link #CLOCK} state, so the step's launches stay the
+     * same from token to token; only a KV cache's capacity is bound here.
      */
     public static Step.Launch decodeStep(Graph g, Node n, Kernels kernels, Precision p, Function<String, Optional<float[]>> buffers,
-                                         int batch, int next, long position, long capacity) {
+                                         int batch, long capacity) {
         KernelSource k = kernels.decodeForNode(g, n, p).getFirst();
         String id = "n" + n.id();
         Map<String, Arg> named = new HashMap<>(Map.of("x", operand(n, 0), "y", result(n, 0)));
@@ -205,7 +209,7 @@ public final class NodePlan {
             case "causal_conv" -> {
                 named.put("h", new Arg.Weight(weight(n, "weight")));
                 named.put("ring", new Arg.State(id + ".ring"));
-                named.put("next", new Arg.Int(next));
+                named.put("clock", new Arg.State(CLOCK));
             }
             case "modal_conv" -> {
                 named.put("s", operand(n, 0));
@@ -218,7 +222,7 @@ public final class NodePlan {
                 int in = width(g, n.operands().getFirst());
                 named.putAll(Map.of("q", operand(n, 0), "k", operand(n, 1), "v", operand(n, 2), "out", result(n, 0),
                         "keys", new Arg.State(id + ".keys"), "values", new Arg.State(id + ".values"),
-                        "position", new Arg.Int(position), "held", new Arg.Int(position), "capacity", new Arg.Int(capacity)));
+                        "clock", new Arg.State(CLOCK), "capacity", new Arg.Int(capacity)));
                 // the same constant as the parallel pass's RoPE, so both rotate with one table
                 if (rope(n)) named.put("inv_freq", new Arg.Host(id + ".inv_freq", invFreq(n, in / Math.toIntExact(n.intAttr("heads")), buffers)));
             }

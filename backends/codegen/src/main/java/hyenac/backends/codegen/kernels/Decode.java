@@ -41,8 +41,10 @@ public final class Decode {
     public static final int THREADS = 256, SCAN_THREADS = 64, ATTEND_THREADS = 128;
 
     /**
-     * One step of a causal FIR. The ring holds per (sequence, channel) the last K−1 inputs; slot {@code next}
-     * receives this step's input, so the input j steps back sits in slot (next − j) mod (K−1).
+     * One step of a causal FIR. The ring holds per (sequence, channel) the last K−1 inputs; slot next = (steps
+     * since the prompt) mod (K−1) receives this step's input, so the input j steps back sits in slot
+     * (next − j) mod (K−1). The step count comes from the decode clock in device memory, so a captured step
+     * replays unchanged.
      */
     public static GeneratedKernel firStep(Filter f, Precision p) {
         long C = f.channels();
@@ -55,7 +57,7 @@ public final class Decode {
         Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
         Var y = sig.output("y", st, "result " + Signature.shape("B", C));
         Var batch = sig.scalar("batch", Scalar.INT64, "B");
-        Var next = k > 0 ? sig.scalar("next", Scalar.INT, "ring slot that receives this input, in [0, " + k + ")") : null;
+        Var clock = k > 0 ? sig.input("clock", Scalar.INT64, "decode clock [position, steps since the prompt]") : null;
 
         Scope s = sig.k.body();
         Var i = Pointwise.globalIndex(s, THREADS);
@@ -66,6 +68,7 @@ public final class Decode {
         Var acc = s.var("acc", Scalar.FLOAT, CausalConv.tap(h, g, lit(0), f).mul(xt));
         if (skip != null) s.inc(acc, load(skip, c).mul(xt));
         if (k > 0) {
+            Var next = s.let("next", clock.at(1).mod(k).cast(Scalar.INT));
             Var base = s.let("base", i.mul(k));
             s.loop("j", lit(1), lit(f.len()), lit(1), (j, body) ->
                     body.inc(acc, CausalConv.tap(h, g, j, f).mul(load(ring, base.add(next.sub(j).add(k).mod(k))))));
@@ -177,8 +180,7 @@ public final class Decode {
         Var values = sig.output("values", st, "state: values " + cache);
         Var out = sig.output("out", st, "result " + token);
         Var invFreq = rope ? sig.input("inv_freq", p.filter(), "inverse frequencies [" + half + "]") : null;
-        Var position = sig.scalar("position", Scalar.INT64, "absolute position of this token");
-        Var held = sig.scalar("held", Scalar.INT64, "tokens in the cache before this one");
+        Var clock = sig.input("clock", Scalar.INT64, "decode clock [position, steps since the prompt]");
         Var capacity = sig.scalar("capacity", Scalar.INT64, "rows per sequence in the cache (> held)");
         Var qs = sig.k.shared("qs", Scalar.FLOAT, headDim);
         Var pr = sig.k.shared("p", Scalar.FLOAT, ATTEND_THREADS);
@@ -186,6 +188,9 @@ public final class Decode {
         float qkScale = (float) (1 / Math.sqrt(headDim));
 
         Scope s = sig.k.body();
+        s.comment("This token's position, which is also how many tokens the cache holds before it.");
+        Var position = s.let("position", clock.at(0));
+        Var held = position;
         Var tid = s.let("tid", threadIdx(Axis.X));
         Var c0 = s.let("c0", blockIdx(Axis.X).mul(headDim)); // first channel of this head
         Var b = s.let("b", blockIdx(Axis.Y).cast(Scalar.INT64));

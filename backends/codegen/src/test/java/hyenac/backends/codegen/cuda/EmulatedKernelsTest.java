@@ -300,8 +300,10 @@ class EmulatedKernelsTest {
         s.launch(Decode.firPrefill(f, p), B, length, Map.of("ring", "ring", "batch", (long) B, "length", (long) length));
         s.launch(Decode.firPrefill(f, p), B, length, Map.of("ring", "prefilled", "batch", (long) B, "length", (long) length));
         var step = Decode.firStep(f, p);
-        s.launch(step, B, 1, Map.of("x", "x1", "y", "y1", "batch", (long) B, "next", 0));
-        s.launch(step, B, 1, Map.of("x", "x2", "y", "y2", "batch", (long) B, "next", 1 % k));
+        // the decode clock: [position, steps since the prompt]
+        s.tokens("clock1", new long[] {length, 0}).tokens("clock2", new long[] {length + 1, 1});
+        s.launch(step, B, 1, Map.of("x", "x1", "y", "y1", "batch", (long) B, "clock", "clock1"));
+        s.launch(step, B, 1, Map.of("x", "x2", "y", "y2", "batch", (long) B, "clock", "clock2"));
         FirState ref = new FirState(B, c, fir(f, h), f.skip() ? skip : null);
         ref.prefill(x, length);
         String what = "fir " + f + " prompt " + length + " " + p.suffix();
@@ -327,8 +329,8 @@ class EmulatedKernelsTest {
             s.launch(Rope.generate(heads, headDim, ropeScale, p), B, held, Map.of("x", "k", "y", "keys", "rows", (long) B * held, "length", (long) held,
                     "y_length", (long) capacity, "first_position", 0L));
         }
-        s.launch(Decode.kvAttend(heads, headDim, rope, ropeScale, p), B, 1, Map.of("q", "q1", "k", "k1", "v", "v1", "position", (long) held,
-                "held", (long) held, "capacity", (long) capacity));
+        s.tokens("clock", new long[] {held, 0});
+        s.launch(Decode.kvAttend(heads, headDim, rope, ropeScale, p), B, 1, Map.of("q", "q1", "k", "k1", "v", "v1", "capacity", (long) capacity));
         KvCache ref = new KvCache(B, heads, headDim, rope ? new hyenac.backends.cpu.Rope(invFreq, ropeScale) : null);
         ref.prefill(k, v, held);
         expect(s, "out", ref.step(q1, k1, v1, held), "kv_attend " + heads + "x" + headDim + (rope ? " rope" : "") + " " + p.suffix());
