@@ -431,6 +431,8 @@ public final class CudaExecutor implements AutoCloseable {
         for (int i = 0; i < groups.size(); i++) for (int v : groups.get(i).inputs()) lastRead.put(v, i);
 
         Pass pass = new Pass(key);
+        // a prompt's pass runs once: capturing it would only cost time
+        if (phase == Phase.PREFILL) pass.replayable = false;
         boolean ok = false;
         try {
             for (int v : key.given()) pass.values.put(v, pass.take(valueBytes(v, batch, length), "given value %" + v));
