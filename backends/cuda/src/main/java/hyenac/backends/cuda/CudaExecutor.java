@@ -274,6 +274,11 @@ public final class CudaExecutor implements AutoCloseable {
         private long take(long bytes, String what) {
             Deque<Long> free = pool.get(bytes);
             if (free != null && !free.isEmpty()) return free.pop();
+            return fresh(bytes, what);
+        }
+
+        /** Memory for this pass alone, never from the pool. */
+        private long fresh(long bytes, String what) {
             long p = d.memAlloc(Math.max(1, bytes), what);
             owned.add(p);
             bytesHeld += bytes;
@@ -449,23 +454,15 @@ public final class CudaExecutor implements AutoCloseable {
                 List<Step> steps = recurrent
                         ? List.of(NodePlan.decodeStep(graph, n, kernels, precision, weights::buffer, batch, capacity))
                         : NodePlan.ofGroup(graph, group, kernels, precision, weights::buffer, batch, length);
-                Map<String, long[]> scratch = new HashMap<>();
-                Set<String> kept = new HashSet<>();
+                Temporaries scratch = new Temporaries(pass, steps);
                 for (Step s : steps) {
-                    if (s instanceof Step.Once once) {
-                        pass.run(op(once.step(), pass, scratch, batch, length, n));
-                    } else {
-                        pass.ops.add(op(s, pass, scratch, batch, length, n));
-                        kept.addAll(scratchRead(s));
-                    }
+                    if (s instanceof Step.Once once) pass.run(op(once.step(), pass, scratch, batch, length, n));
+                    else pass.ops.add(op(s, pass, scratch, batch, length, n));
                 }
                 if (phase == Phase.PREFILL) {
                     for (Node m : group.nodes()) if (NodePlan.stateful(m)) fillState(m, pass, scratch, batch, length);
                 }
-                // what a prepared step left for the runs stays; the rest goes back to the pool
-                scratch.forEach((name, sc) -> {
-                    if (!kept.contains(name)) pass.give(sc[1], sc[0]);
-                });
+                scratch.release();
                 Set<Integer> done = new HashSet<>(group.inputs());
                 done.addAll(group.materialised());
                 for (int v : done) {
@@ -483,8 +480,43 @@ public final class CudaExecutor implements AutoCloseable {
         }
     }
 
+    /**
+     * A group's temporaries, by name. They come from the pass's pool and go back to it after the group, except
+     * what a prepared step ({@link Step.Once}) leaves for the runs: that is written once, at preparation, so it
+     * gets memory of its own that nothing else ever reuses.
+     */
+    private static final class Temporaries {
+        private final Pass pass;
+        private final Set<String> prepared = new HashSet<>();
+        private final Map<String, long[]> buffers = new HashMap<>();
+
+        Temporaries(Pass pass, List<Step> steps) {
+            this.pass = pass;
+            Set<String> once = new HashSet<>(), runs = new HashSet<>();
+            for (Step s : steps) {
+                if (s instanceof Step.Once o) once.addAll(scratchOf(o.step()));
+                else runs.addAll(scratchOf(s));
+            }
+            once.retainAll(runs);
+            prepared.addAll(once);
+        }
+
+        long get(String name, long bytes) {
+            return buffers.computeIfAbsent(name, x -> new long[] {prepared.contains(name) ? pass.fresh(bytes, "scratch " + name)
+                    : pass.take(bytes, "scratch " + name), bytes})[0];
+        }
+
+        Long find(String name) { return buffers.containsKey(name) ? buffers.get(name)[0] : null; }
+
+        void release() {
+            buffers.forEach((name, b) -> {
+                if (!prepared.contains(name)) pass.give(b[1], b[0]);
+            });
+        }
+    }
+
     /** The scratch buffers a step reads or writes, by name. */
-    private static Set<String> scratchRead(Step s) {
+    private static Set<String> scratchOf(Step s) {
         Set<String> names = new HashSet<>();
         List<Arg> args = switch (s) {
             case Step.Launch l -> l.args();
@@ -495,7 +527,7 @@ public final class CudaExecutor implements AutoCloseable {
         return names;
     }
 
-    private Op op(Step s, Pass pass, Map<String, long[]> scratch, int batch, int length, Node n) {
+    private Op op(Step s, Pass pass, Temporaries scratch, int batch, int length, Node n) {
         return switch (s) {
             case Step.Gemm g -> {
                 CublasLt.Epilogue epilogue = g.bias() == null ? CublasLt.Epilogue.DEFAULT : CublasLt.Epilogue.BIAS;
@@ -539,14 +571,11 @@ public final class CudaExecutor implements AutoCloseable {
     }
 
     /** The device pointer an argument names, allocating scratch (of the reading kernel's element type) on first use. */
-    private long pointer(Arg a, CType.Scalar element, Pass pass, Map<String, long[]> scratch, Node n) {
+    private long pointer(Arg a, CType.Scalar element, Pass pass, Temporaries scratch, Node n) {
         return switch (a) {
             case Arg.Value v -> value(pass, v.id(), n);
             case Arg.Weight w -> weight(w.name(), element, n);
-            case Arg.Scratch s -> scratch.computeIfAbsent(s.name(), x -> {
-                long bytes = (long) element.bytes() * s.floats();
-                return new long[] {pass.take(bytes, "scratch " + s.name()), bytes};
-            })[0];
+            case Arg.Scratch s -> scratch.get(s.name(), (long) element.bytes() * s.floats());
             case Arg.Host h -> constants.computeIfAbsent(h.key() + "/" + element, x -> {
                 long p = d.memAlloc((long) element.bytes() * Math.max(1, h.data().length), h.key());
                 upload(p, h.data(), element, h.key());
@@ -577,7 +606,7 @@ public final class CudaExecutor implements AutoCloseable {
     }
 
     /** Builds a node's state from its prompt pass, enqueued right after the node's parallel steps. */
-    private void fillState(Node n, Pass pass, Map<String, long[]> scratch, int batch, int length) {
+    private void fillState(Node n, Pass pass, Temporaries scratch, int batch, int length) {
         for (Step.Launch l : NodePlan.prefillState(graph, n, kernels, precision, batch, length)) {
             pass.ops.add(op(l, pass, scratch, batch, length, n));
         }
@@ -585,7 +614,7 @@ public final class CudaExecutor implements AutoCloseable {
         long width = graph.value(n.operands().getFirst()).type().channels();
         long keys = switch (NodePlan.cachedKeys(graph, n, batch, length)) {
             case Arg.Value v -> value(pass, v.id(), n);
-            case Arg.Scratch s -> require(scratch.containsKey(s.name()) ? scratch.get(s.name())[0] : null, "scratch " + s.name(), n);
+            case Arg.Scratch s -> require(scratch.find(s.name()), "scratch " + s.name(), n);
             default -> throw new IllegalStateException("unexpected key source");
         };
         long vals = value(pass, n.operands().get(2), n);
