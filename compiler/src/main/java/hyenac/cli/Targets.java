@@ -40,11 +40,8 @@ final class Targets {
             case cpu -> new Picked("cpu", null, null);
             case auto -> auto();
             case cuda -> {
-                Optional<DeviceTarget> cuda = DeviceTarget.find(CUDA);
-                if (cuda.isEmpty()) {
-                    err.println(command + ": --target cuda: " + missing());
-                    yield null;
-                }
+                Optional<DeviceTarget> cuda = cudaBackend(command, err);
+                if (cuda.isEmpty()) yield null;
                 DeviceTarget.Availability a = cuda.get().availability();
                 if (!a.usable()) {
                     err.println(command + ": --target cuda: " + a.detail());
@@ -60,15 +57,15 @@ final class Targets {
         return switch (asked) {
             case cpu -> new Picked("cpu", null, null);
             case auto -> auto();
-            case cuda -> {
-                Optional<DeviceTarget> cuda = DeviceTarget.find(CUDA);
-                if (cuda.isEmpty()) {
-                    err.println(command + ": --target cuda: " + missing());
-                    yield null;
-                }
-                yield new Picked(CUDA, cuda.get(), null);
-            }
+            case cuda -> cudaBackend(command, err).map(cuda -> new Picked(CUDA, cuda, null)).orElse(null);
         };
+    }
+
+    /** This build's cuda backend, or empty after saying on {@code err} that the build has none. */
+    private static Optional<DeviceTarget> cudaBackend(String command, PrintWriter err) {
+        Optional<DeviceTarget> cuda = DeviceTarget.find(CUDA);
+        if (cuda.isEmpty()) err.println(command + ": --target cuda: " + missing());
+        return cuda;
     }
 
     /** cuda when this build has it and a GPU is usable, else cpu, with the reason either way. */

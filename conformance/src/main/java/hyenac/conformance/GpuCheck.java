@@ -5,6 +5,7 @@ import hyenac.backends.cpu.CpuExecutor;
 import hyenac.backends.cuda.CudaExecutor;
 import hyenac.compiler.Compilation;
 import hyenac.ir.Graph;
+import hyenac.runtime.weights.Floats;
 import hyenac.runtime.weights.WeightStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,12 @@ public final class GpuCheck {
                 case "--precision" -> precisions = switch (args[++i]) {
                     case "fp32" -> List.of(Precision.FP32);
                     case "bf16" -> List.of(Precision.BF16);
-                    default -> List.of(Precision.FP32, Precision.BF16);
+                    case "both" -> List.of(Precision.FP32, Precision.BF16);
+                    default -> {
+                        System.err.println("GpuCheck: --precision takes fp32, bf16 or both, not `" + args[i] + "`");
+                        System.exit(2);
+                        yield List.of();
+                    }
                 };
                 default -> {
                     System.err.println("usage: GpuCheck [--samples DIR] [--vortex DIR] [--precision fp32|bf16|both] [--layers SPEC]");
@@ -233,7 +239,7 @@ public final class GpuCheck {
                     String mixer = "layers." + (i - 1) + ".mixer.";
                     String kind = g.nodes().stream().filter(n -> n.path().startsWith(mixer))
                             .map(n -> n.op()).filter(op -> op.endsWith("conv") || op.equals("causal_attention")).reduce((a, b) -> b).orElse("?");
-                    float[] given = precision == Precision.BF16 ? bf16(ref.get(in)) : ref.get(in);
+                    float[] given = precision == Precision.BF16 ? Floats.roundedToBf16(ref.get(in)) : ref.get(in);
                     Map<Integer, float[]> expect = precision == Precision.BF16
                             ? new CpuExecutor(g, weights).run(batch, length, null, Map.of(in, given), List.of(out)) : ref;
                     double[] cmp = compare(gpu.run(batch, length, null, Map.of(in, given), List.of(out)).get(out), expect.get(out));
@@ -266,11 +272,6 @@ public final class GpuCheck {
                 : model ? VortexConformance.BF16_MODEL_TOLERANCE : VortexConformance.BF16_OPERATOR_TOLERANCE;
     }
 
-    private static float[] bf16(float[] x) {
-        float[] y = new float[x.length];
-        for (int i = 0; i < x.length; i++) y[i] = hyenac.runtime.weights.Floats.bf16ToFloat(hyenac.runtime.weights.Floats.floatToBf16(x[i]));
-        return y;
-    }
 
     private static long[] greedy(float[] logits, int vocab) {
         long[] t = new long[logits.length / vocab];

@@ -117,11 +117,6 @@ public final class VortexConformance {
         return ref;
     }
 
-    private static float[] bf16(float[] x) {
-        float[] y = new float[x.length];
-        for (int i = 0; i < x.length; i++) y[i] = Floats.bf16ToFloat(Floats.floatToBf16(x[i]));
-        return y;
-    }
 
     /** Reference tensor → our probe, per block kind. {@code %} stands for the layer's probe prefix. */
     private static final Map<String, String> HYENA = linked(
@@ -226,7 +221,7 @@ public final class VortexConformance {
                 notes.add(t + ": not a value of the graph (computed inside a primitive)");
             }
         }
-        float[] given = target.bf16() ? bf16(st.floats("input.u")) : st.floats("input.u");
+        float[] given = target.bf16() ? Floats.roundedToBf16(st.floats("input.u")) : st.floats("input.u");
         Map<Integer, float[]> got = forwardOn(target, built.graph(), weights, batch, length, null, Map.of(input, given), wanted.values());
         Map<String, float[]> ref = references(st, target, built.graph(), weights, batch, length, null, Map.of(input, given), wanted);
         return new CaseResult(name, kind, compare(ref, wanted, got, target.tolerance(false)), notes, null);
@@ -270,13 +265,13 @@ public final class VortexConformance {
         try (SafeTensorsFile wf = SafeTensors.open(dir.resolve("model_weights.safetensors"))) {
             WeightStore weights = WeightStore.fromVortex(wf, g, built.blocks()::get);
             long[] prompt = st.longs("input.prompt");
-            if (target.bf16()) return decodeBf16(name, g, weights.roundedToBf16(), st, prompt);
             TensorInfo promptInfo = st.info("input.prompt");
             int batch = Math.toIntExact(promptInfo.shape()[0]);
             int length = Math.toIntExact(promptInfo.shape()[1]);
             TensorInfo stepInfo = st.info("output.step_logits");
             int steps = Math.toIntExact(stepInfo.shape()[1]) - 1;
             int vocab = Math.toIntExact(stepInfo.shape()[2]);
+            if (target.bf16()) return decodeBf16(name, g, weights.roundedToBf16(), prompt, batch, length, steps, vocab);
             float[] refLogits = st.floats("output.step_logits");
             long[] refTokens = st.longs("output.tokens");
 
@@ -347,13 +342,7 @@ public final class VortexConformance {
      * on the CPU's tokens (bf16 may pick a different near-tie, which would end the comparison), and every
      * step's logits are compared.
      */
-    private static CaseResult decodeBf16(String name, Graph g, WeightStore weights, SafeTensorsFile st, long[] prompt) {
-        TensorInfo promptInfo = st.info("input.prompt");
-        int batch = Math.toIntExact(promptInfo.shape()[0]);
-        int length = Math.toIntExact(promptInfo.shape()[1]);
-        TensorInfo stepInfo = st.info("output.step_logits");
-        int steps = Math.toIntExact(stepInfo.shape()[1]) - 1;
-        int vocab = Math.toIntExact(stepInfo.shape()[2]);
+    private static CaseResult decodeBf16(String name, Graph g, WeightStore weights, long[] prompt, int batch, int length, int steps, int vocab) {
         CpuExecutor cpu = new CpuExecutor(g, weights);
         float[][] ref = new float[steps + 1][], ours = new float[steps + 1][];
         try (CudaExecutor gpu = new CudaExecutor(g, weights, Precision.BF16)) {

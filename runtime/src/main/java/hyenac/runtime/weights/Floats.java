@@ -22,6 +22,13 @@ public final class Floats {
         return (short) ((bits + 0x7FFF + lsb) >>> 16);
     }
 
+    /** A copy of {@code x} with every number rounded to the nearest bfloat16 (as {@link #floatToBf16}) and widened back. */
+    public static float[] roundedToBf16(float[] x) {
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = bf16ToFloat(floatToBf16(x[i]));
+        return y;
+    }
+
     /** IEEE binary16 to float (exact: every half is a float). The JDK implements the conversion. */
     public static float f16ToFloat(short bits) {
         return Float.float16ToFloat(bits);

@@ -42,11 +42,7 @@ public final class WeightStore {
     /** The same weights rounded to bf16 and back, to compare a bf16 backend with the fp32 oracle fairly. */
     public WeightStore roundedToBf16() {
         Map<String, float[]> out = new LinkedHashMap<>();
-        tensors.forEach((k, v) -> {
-            float[] r = new float[v.length];
-            for (int i = 0; i < v.length; i++) r[i] = Floats.bf16ToFloat(Floats.floatToBf16(v[i]));
-            out.put(k, r);
-        });
+        tensors.forEach((k, v) -> out.put(k, Floats.roundedToBf16(v)));
         return new WeightStore(out, buffers);
     }
 

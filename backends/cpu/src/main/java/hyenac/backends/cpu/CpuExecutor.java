@@ -107,13 +107,6 @@ public final class CpuExecutor {
         return out;
     }
 
-    /** A copy: a result may share its array with an operand. */
-    private static float[] roundedToBf16(float[] v) {
-        float[] r = new float[v.length];
-        for (int i = 0; i < v.length; i++) r[i] = Floats.bf16ToFloat(Floats.floatToBf16(v[i]));
-        return r;
-    }
-
     /** The recurrent state of a stateful node (FirState, ModalState or KvCache), null before prefill. */
     public Object state(Node n) { return states.get(n.id()); }
 
@@ -125,7 +118,7 @@ public final class CpuExecutor {
             if (!needed.contains(n)) continue;
             float[][] results = execute(n, batch, length, tokens, values, phase);
             for (int i = 0; i < results.length; i++) {
-                values.put(n.results().get(i), storeBf16 ? roundedToBf16(results[i]) : results[i]);
+                values.put(n.results().get(i), storeBf16 ? Floats.roundedToBf16(results[i]) : results[i]);
             }
         }
         Map<Integer, float[]> out = new HashMap<>();
