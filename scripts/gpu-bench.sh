@@ -17,8 +17,8 @@ mkdir -p "$out"
 log="$out/gpu-bench.log"
 : > "$log"
 
-if [ ! -f .device/jre.tar.xz ] || [ ! -f .device/peer_baselines.py ]; then
-    echo "no .device/jre.tar.xz or .device/peer_baselines.py: run scripts/gpu-pack.sh on the build machine and carry .device" >&2
+if [ ! -f .device/jre.tar.xz ]; then
+    echo "no .device/jre.tar.xz: run scripts/gpu-pack.sh on the build machine and carry .device" >&2
     exit 2
 fi
 jre=/tmp/hyenac-jre
@@ -59,7 +59,7 @@ step "hyenac bench: attention" 90 "${hyenac[@]}" bench "${where[@]}" --op attent
     ${quick[@]+"${quick[@]}"} --json "$out/hyenac-attention.json"
 # the peer runs every operator at each shape: the union of ours
 peer_shapes=$(echo "$shapes,$attention_shapes" | tr ',' '\n' | awk '!seen[$0]++' | paste -sd, -)
-step "peer_baselines.py" 160 python3 .device/peer_baselines.py --ops copy,se,mr,li,attention --shapes "$peer_shapes" \
+step "peer_baselines.py" 160 python3 bench/peer/peer_baselines.py --ops copy,se,mr,li,attention --shapes "$peer_shapes" \
     --D "${WIDTH:-4096}" --time-budget 110 ${peer[@]+"${peer[@]}"} --json "$out/peer.json" --markdown "$out/peer.md"
 ours=()
 for f in "$out/hyenac-ops.json" "$out/hyenac-attention.json"; do [ -f "$f" ] && ours+=("$f"); done

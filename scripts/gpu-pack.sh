@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Run HERE (the build machine): builds the jars GpuCheck and `hyenac bench` need, a small JRE and the peer
-# baseline script into .device/ (gitignored), for scripts/gpu-check.sh and scripts/gpu-bench.sh to run on a GPU
-# machine that has neither Maven nor Java. Extra arguments go to mvn (e.g. -Dmaven.repo.local=DIR).
+# Run HERE (the build machine): builds the jars GpuCheck and `hyenac bench` need and a small JRE into .device/
+# (gitignored), for scripts/gpu-check.sh and scripts/gpu-bench.sh to run on a GPU machine that has neither Maven
+# nor Java (the reference set and the peer script travel with the working tree). Extra arguments go to mvn (e.g. -Dmaven.repo.local=DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -23,12 +23,4 @@ done
     --compress=zip-9 --output .device/jre
 tar -C .device -cJf .device/jre.tar.xz jre && rm -rf .device/jre
 
-# the vortex reference set, when this machine has it (the GPU machine sees only the working tree)
-for d in ../shared/conformance/vortex /work/shared/conformance/vortex; do
-    if [ -d "$d" ]; then cp -r "$d" .device/vortex; break; fi
-done
-# the PyTorch peer baselines that scripts/gpu-bench.sh runs beside `hyenac bench`
-for f in ../shared/bench/peer_baselines.py /work/shared/bench/peer_baselines.py; do
-    if [ -f "$f" ]; then cp "$f" .device/; break; fi
-done
 du -sh .device

@@ -34,8 +34,8 @@ import java.util.SplittableRandom;
  * exits 0 when nothing failed.
  *
  * <p>{@code java --enable-native-access=ALL-UNNAMED -cp … hyenac.conformance.GpuCheck [--samples DIR] [--vortex DIR]
- * [--precision fp32|bf16|both] [--layers SPEC]} (defaults: {@code samples}, the first of {@code .device/vortex},
- * {@code ../shared/conformance/vortex} that exists, both precisions, no layer check).
+ * [--precision fp32|bf16|both] [--layers SPEC]} (defaults: {@code samples}, {@code conformance/data/vortex}, both
+ * precisions, no layer check).
  */
 public final class GpuCheck {
     static final List<String> SPECS = List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena");
@@ -69,7 +69,7 @@ public final class GpuCheck {
             }
         }
         if (vortex == null) {
-            for (Path p : List.of(Path.of(".device/vortex"), Path.of("../shared/conformance/vortex"))) {
+            for (Path p : List.of(Path.of("conformance/data/vortex"))) {
                 if (Files.isDirectory(p)) {
                     vortex = p;
                     break;

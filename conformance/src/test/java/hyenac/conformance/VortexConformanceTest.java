@@ -9,17 +9,17 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shared vortex reference set through the whole pipeline on the CPU backend (tolerance and its
+ * The vortex reference set through the whole pipeline on the CPU backend (tolerance and its
  * justification: {@link VortexConformance#RELATIVE_TOLERANCE}).
  */
 class VortexConformanceTest {
-    static Path shared() {
-        return Path.of(System.getProperty("hyenac.root", "..")).resolve("../shared/conformance/vortex").normalize();
+    static Path vortexDir() {
+        return Path.of(System.getProperty("hyenac.root", "..")).resolve("conformance/data/vortex").normalize();
     }
 
     @Test
     void everyCaseReproducesTheReference() throws Exception {
-        List<VortexConformance.CaseResult> results = VortexConformance.run(shared());
+        List<VortexConformance.CaseResult> results = VortexConformance.run(vortexDir());
         assertTrue(results.size() >= 8, "op cases, the model forward and the decodes: " + results);
         for (VortexConformance.CaseResult r : results) {
             String detail = r.error() != null ? r.error() : r.checks().stream().filter(c -> !c.ok())
@@ -33,7 +33,7 @@ class VortexConformanceTest {
 
     @Test
     void decodingMatchesTokensExactlyAndTheParallelPass() throws Exception {
-        for (VortexConformance.CaseResult r : VortexConformance.run(shared())) {
+        for (VortexConformance.CaseResult r : VortexConformance.run(vortexDir())) {
             if (!r.kind().equals("model_decode")) continue;
             List<String> names = r.checks().stream().map(VortexConformance.Check::tensor).toList();
             assertTrue(names.contains("output.tokens") && names.contains("output.step_logits"), names.toString());
@@ -47,7 +47,7 @@ class VortexConformanceTest {
     @Test
     void userCopiesOfTheHyenaOperatorsReproduceEveryCaseDecodeIncluded() throws Exception {
         Path copies = Path.of(VortexConformanceTest.class.getResource("/user-hyena.hyena").toURI());
-        List<VortexConformance.CaseResult> results = VortexConformance.run(shared(), spec -> {
+        List<VortexConformance.CaseResult> results = VortexConformance.run(vortexDir(), spec -> {
             assertTrue(spec.contains("hyena_se(") || spec.contains("hyena_li(") || spec.contains("attention("), spec);
             return spec.replace("import \"std\"", "import \"std\"\nimport \"" + copies + "\"")
                     .replace("hyena_se(", "short_conv_mixer(").replace("hyena_mr(", "medium_conv_mixer(")

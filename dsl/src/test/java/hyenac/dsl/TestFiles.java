@@ -3,7 +3,7 @@ package hyenac.dsl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the repository and the shared reference data beside it. */
+/** Locates the repository root and its samples. */
 public final class TestFiles {
     private TestFiles() {}
 
@@ -17,6 +17,4 @@ public final class TestFiles {
     }
 
     public static Path samples() { return root().resolve("samples"); }
-
-    public static Path shared() { return root().resolve("../shared").normalize(); }
 }

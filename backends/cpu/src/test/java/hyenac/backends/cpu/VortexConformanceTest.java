@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The kernels composed by hand into one Hyena or attention block reproduce the vortex reference tensors of
- * {@code shared/conformance/vortex} (README there): every {@code inter.*} and {@code output.*} tensor within
+ * {@code conformance/data/vortex} (README there): every {@code inter.*} and {@code output.*} tensor within
  * max|got − ref| ≤ 2e−5·max|ref|. Each stage is fed from our own previous stage, not from the reference's,
  * so errors accumulate as they would in a real run. (The compiler will do this composition later; here it
  * only validates the kernels.)
@@ -24,15 +24,12 @@ class VortexConformanceTest {
 
     static Path vortexDir() {
         String root = System.getProperty("hyenac.root");
-        if (root != null) {
-            Path p = Path.of(root).resolve("../shared/conformance/vortex").normalize();
-            if (Files.isDirectory(p)) return p;
-        }
+        if (root != null) return Path.of(root).resolve("conformance/data/vortex");
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path p = d.resolve("shared/conformance/vortex");
+            Path p = d.resolve("conformance/data/vortex");
             if (Files.isDirectory(p)) return p;
         }
-        throw new IllegalStateException("cannot find shared/conformance/vortex (set -Dhyenac.root to the repository root)");
+        throw new IllegalStateException("cannot find conformance/data/vortex (set -Dhyenac.root to the repository root)");
     }
 
     /** Compares our tensors with the file's, fails on the first one out of tolerance, and prints the worst. */
