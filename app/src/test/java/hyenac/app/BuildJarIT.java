@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,11 +50,12 @@ class BuildJarIT {
         }
     }
 
-    /** Text and token ids, without the timing line. */
+    /** Text and token ids (stdout; the timing line goes to stderr). */
     static String generated(Result r) {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\ntokens: "), r.out());
-        return r.out().substring(0, r.out().lastIndexOf("\n[sh2_tiny on cpu:"));
+        assertTrue(r.err().contains("[sh2_tiny on cpu:"), r.err());
+        return r.out();
     }
 
     @Test
@@ -97,7 +101,8 @@ class BuildJarIT {
         if (on.equals("cpu")) assertTrue(target.endsWith("; the artifact's cuda kernels go unused)"), target);
         Result fromRun = java(dir, "-jar", HYENAC_JAR.toString(), "run", TINY.toString(), "--prompt", "ACGT", "--generate", "8", "--print-tokens",
                 "--target", "cpu");
-        assertEquals(generated(fromRun), fromJar.out().substring(0, fromJar.out().lastIndexOf("\n[sh2_tiny on " + on + ":")));
+        assertTrue(fromJar.err().contains("[sh2_tiny on " + on + ":"), fromJar.err());
+        assertEquals(generated(fromRun), fromJar.out());
     }
 
     @Test
@@ -128,5 +133,42 @@ class BuildJarIT {
         Result missing = java(dir, "-jar", jar.toString(), "--prompt", "A", "--weights", "absent.safetensors");
         assertEquals(1, missing.code());
         assertTrue(missing.err().startsWith("java -jar tiny.jar: absent.safetensors: cannot read: no such file"), missing.err());
+    }
+
+    /** An old {@code java -jar} is told which Java hyenac needs, not shown UnsupportedClassVersionError. */
+    @Test
+    void anOldJavaIsToldWhichJavaItNeeds(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isRegularFile(HYENAC_JAR), "needs app/target/hyenac.jar (mvn verify builds it before this test)");
+        Path old = olderJava().orElse(null);
+        assumeTrue(old != null, "no Java older than 25 on this machine");
+        Path jar = dir.resolve("tiny.jar");
+        assertEquals(0, java(dir, "-jar", HYENAC_JAR.toString(), "build", TINY.toString(), "--jar", jar.toString()).code());
+        for (Path j : List.of(jar, HYENAC_JAR)) {
+            Process p = new ProcessBuilder(old.toString(), "-jar", j.toString(), "--prompt", "A").redirectErrorStream(true).start();
+            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(2, p.exitValue(), said);
+            assertTrue(said.startsWith(j.getFileName() + " needs Java 25 or newer, but runs on Java "), said);
+            assertTrue(said.contains("Run it with the java of a JDK 25"), said);
+            assertFalse(said.contains("UnsupportedClassVersionError") || said.contains("Exception"), said);
+        }
+    }
+
+    /** A java binary older than 25 (the machine's default java is 17), if there is one. */
+    static Optional<Path> olderJava() throws IOException, InterruptedException {
+        List<Path> candidates = new ArrayList<>();
+        try (var jvms = Files.list(Path.of("/usr/lib/jvm"))) {
+            jvms.map(d -> d.resolve("bin/java")).filter(Files::isExecutable).sorted().forEach(candidates::add);
+        } catch (IOException e) {
+            // no /usr/lib/jvm
+        }
+        for (Path c : candidates) {
+            Process p = new ProcessBuilder(c.toString(), "-version").redirectErrorStream(true).start();
+            String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            Matcher m = Pattern.compile("version \"(?:1\\.)?(\\d+)").matcher(v);
+            if (m.find() && Integer.parseInt(m.group(1)) < 25) return Optional.of(c);
+        }
+        return Optional.empty();
     }
 }

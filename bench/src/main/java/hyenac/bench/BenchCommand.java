@@ -25,19 +25,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bench", subcommands = CompareCommand.class, description = {
+@Command(name = "bench", header = "Time a model or operators on a GPU or the CPU (JSON out).",
+        mixinStandardHelpOptions = true, subcommands = CompareCommand.class, description = {
         "Time a model (SPEC: its forward pass at --prefill L, then --decode N steps after a --prompt P) or single operators "
                 + "(--op se,mr,li,attention,copy at --shapes BxL,... and --width D) on the cuda or cpu target.",
         "On cuda: CUDA events around each repetition, an L2 flush before it, an untimed first run and --warmup more, "
                 + "at least 50 timed repetitions. On cpu: the host clock, no flush.",
         "Reports median ms, tokens/s, effective GB/s over minimal bytes and TFLOP/s (SEMANTICS.md §7) and writes JSON (--json) "
                 + "with the GPU, driver and clocks. Operator names, shapes and byte/FLOP conventions follow "
-                + "../shared/bench/peer_baselines.py; `hyenac bench compare OURS.json PEER.json` prints our/peer ratios."})
+                + "the PyTorch peer, bench/peer/peer_baselines.py in the repository; `hyenac bench compare OURS.json PEER.json` prints our/peer ratios."})
 public final class BenchCommand implements Callable<Integer>, ExtraCommand {
     /** The floor for timed repetitions on the GPU. */
     static final int MIN_REPS = 50;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help") boolean help;
 
     @Parameters(arity = "0..1", paramLabel = "SPEC", description = "a .hyena spec to time as a whole model (random weights)") Path spec;
 

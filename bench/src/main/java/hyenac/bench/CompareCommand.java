@@ -2,6 +2,7 @@ package hyenac.bench;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import hyenac.runtime.text.JsonErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -13,11 +14,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "compare", description = "Our/peer ratios per operator point: the JSON of `hyenac bench --json` (one file or several, "
-        + "their points together) beside the JSON of ../shared/bench/peer_baselines.py --json (the last file), matched by operator, "
+@Command(name = "compare", header = "Our/peer time ratios from benchmark JSON files.",
+        mixinStandardHelpOptions = true, description = "Our/peer ratios per operator point: the JSON of `hyenac bench --json` (one file or several, "
+        + "their points together) beside the JSON of bench/peer/peer_baselines.py --json (the last file), matched by operator, "
         + "B, L and D, against the fastest peer variant.")
 final class CompareCommand implements Callable<Integer> {
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help") boolean help;
 
     @Parameters(arity = "2..*", paramLabel = "OURS.json... PEER.json") List<Path> files;
 
@@ -69,8 +70,11 @@ final class CompareCommand implements Callable<Integer> {
     static JsonObject read(Path file, PrintWriter err) {
         try {
             return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException | RuntimeException e) {
-            err.println("hyenac bench compare: cannot read " + file + ": " + e.getMessage());
+        } catch (IOException e) {
+            err.println("hyenac bench compare: cannot read " + file + ": " + (e instanceof java.nio.file.NoSuchFileException ? "it does not exist" : e.getMessage()));
+            return null;
+        } catch (RuntimeException e) {
+            err.println("hyenac bench compare: " + file + " is not benchmark JSON: " + JsonErrors.reason(e));
             return null;
         }
     }

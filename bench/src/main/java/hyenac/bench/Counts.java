@@ -5,7 +5,7 @@ import hyenac.ir.Node;
 import hyenac.ir.Weight;
 
 /**
- * The work a point does, by SEMANTICS.md §7 and the conventions of ../shared/bench/peer_baselines.py, so that
+ * The work a point does, by SEMANTICS.md §7 and the conventions of bench/peer/peer_baselines.py, so that
  * our numbers and the peer's divide: a multiply-add is 2 FLOPs, elementwise work is not counted, and
  * memory-bound work is judged by the minimal bytes it must move (filters and spectra not counted).
  */

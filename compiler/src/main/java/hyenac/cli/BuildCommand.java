@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "build", description = {"Build a self-contained runnable jar: hyenac and the compiled model in one file.",
+@Command(name = "build", header = "Build a runnable jar holding hyenac and a compiled model.",
+        mixinStandardHelpOptions = true, description = {"Build a self-contained runnable jar: hyenac and the compiled model in one file.",
         "`java -jar OUT.jar --prompt TEXT [--generate N …]` then generates with it (the options of `hyenac run`),",
         "on the GPU when one is usable (--target auto), with the kernels of --target cuda when the model carries them."})
 final class BuildCommand implements Callable<Integer> {
@@ -29,9 +32,14 @@ final class BuildCommand implements Callable<Integer> {
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put(Executable.looksLikeArtifact(file) ? "the artifact" : "the spec", file);
+        inputs.put("the --weights file", options.weightsFile);
+        if (!Outputs.distinct("hyenac build", "--jar", jar, inputs, err)) return Main.USER_ERROR;
         // Find hyenac's own jar before compiling anything: without it there is nothing to build on.
         String root = System.getProperty("hyenac.root");
         Path hyenacJar = RunnableJar.hyenacJar(Main.class, root == null ? null : Path.of(root), EmbeddedMain.class.getName());
+        if (!Outputs.distinct("hyenac build", "--jar", jar, Map.of("hyenac's own jar", hyenacJar), err)) return Main.USER_ERROR;
         String summary;
         if (Executable.looksLikeArtifact(file)) {
             if (options.weightsFile != null || options.randomWeights || options.modelName != null || options.target != Targets.Name.auto

@@ -9,7 +9,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "check", description = "Check .hyena files: syntax, names, types, shapes and every model's layers.")
+@Command(name = "check", header = "Check .hyena files: syntax, names, types, shapes, layers.",
+        mixinStandardHelpOptions = true,
+        description = "Exits 0 when clean (warnings allowed), 1 on any error.")
 final class CheckCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = ".hyena files") List<Path> files;
 

@@ -7,7 +7,9 @@ import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.weights.WeightStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "compile", description = {"Compile a spec to a .hyx artifact: the plan, the spec, a weight manifest, checksums,",
+@Command(name = "compile", header = "Compile a spec into a .hyx artifact (plan, kernels, weights).",
+        mixinStandardHelpOptions = true, description = {"Compile a spec to a .hyx artifact: the plan, the spec, a weight manifest, checksums,",
         "optionally the weights, and for --target cuda the CUDA kernels (sources, and PTX when nvcc is at hand).",
         "`hyenac run model.hyx` runs it."})
 final class CompileCommand implements Callable<Integer> {
@@ -33,6 +36,10 @@ final class CompileCommand implements Callable<Integer> {
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("the spec", file);
+        inputs.put("the --weights file", options.weightsFile);
+        if (!Outputs.distinct("hyenac compile", "-o", output, inputs, err)) return Main.USER_ERROR;
         Outcome o = toArtifact("hyenac compile", file, options, output, err);
         if (o.code() == Main.OK) out.println("wrote " + output + ": " + o.summary());
         return o.code();

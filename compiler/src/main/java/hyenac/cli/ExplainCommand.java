@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "explain", description = {"Per-layer parameters, FLOPs and activation bytes per token of a model.",
+@Command(name = "explain", header = "Parameters, FLOPs and bytes per layer; what a .hyx carries.",
+        mixinStandardHelpOptions = true, description = {"Per-layer parameters, FLOPs and activation bytes per token of a model.",
         "Given a .hyx, first lists what the artifact carries: target, precision, kernels, weights, every entry."})
 final class ExplainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "a .hyena file with a model, or a .hyx artifact") Path file;

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "fmt", description = {"Print .hyena files in the one canonical layout (comments kept).",
+@Command(name = "fmt", header = "Format .hyena files in the one canonical layout.",
+        mixinStandardHelpOptions = true, description = {"Print .hyena files in the one canonical layout (comments kept).",
         "A file with syntax errors is reported and left untouched."})
 final class FmtCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE") List<Path> files;

@@ -26,14 +26,17 @@ final class GenerateOptions {
 
     @Option(names = "--print-tokens", description = "also print the generated token ids") boolean printTokens;
 
+    @Option(names = "--raw", description = "print control bytes as they are (default: as \\xNN, like bytes that are not UTF-8)") boolean raw;
+
     @Option(names = "--target", defaultValue = "auto", paramLabel = "cpu|cuda|auto",
             description = "where to run: cpu, cuda (GPU 0), or auto, the default: cuda when a usable GPU is present, else cpu")
     Targets.Name target;
 
     /** Null when the options make sense, else the exit code after saying why on {@code err}. */
     Integer invalid(String command, PrintWriter err) {
-        if (generate < 0 || topK < 0 || !(topP > 0 && topP <= 1) || temperature < 0) {
-            err.println(command + ": --generate and --top-k must be ≥ 0, --top-p in (0, 1], --temperature ≥ 0");
+        // Written so that NaN fails every test.
+        if (generate < 0 || topK < 0 || !(topP > 0 && topP <= 1) || !(temperature >= 0 && temperature < Double.POSITIVE_INFINITY)) {
+            err.println(command + ": --generate and --top-k must be ≥ 0, --top-p in (0, 1], --temperature a finite number ≥ 0");
             return Main.INTERNAL_ERROR;
         }
         return null;

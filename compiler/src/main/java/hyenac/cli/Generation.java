@@ -6,8 +6,10 @@ import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.Generator;
 import hyenac.runtime.exec.Session;
+import hyenac.runtime.progress.Progress;
 import hyenac.runtime.text.ByteTokenizer;
 import hyenac.runtime.text.Sampler;
+import hyenac.runtime.text.TextStream;
 import hyenac.runtime.weights.SafeTensors;
 import hyenac.runtime.weights.SafeTensorsFile;
 import hyenac.runtime.weights.WeightStore;
@@ -16,11 +18,20 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-/** Generation from a compiled graph, as {@code hyenac run} (spec or .hyx) and built jars do it. */
+/**
+ * Generation from a compiled graph, as {@code hyenac run} (spec or .hyx) and built jars do it: the text streams to
+ * stdout token by token; notices, progress and the closing statistics go to stderr.
+ */
 final class Generation {
+    /** How long an interrupt (Ctrl-C) waits for the step under way to finish and the statistics to be printed. */
+    private static final long INTERRUPT_GRACE_SECONDS = 10;
+
     private Generation() {}
 
     /**
@@ -30,6 +41,23 @@ final class Generation {
      */
     static int run(String command, GenerateOptions o, Targets.Picked target, Graph g, DeviceCode carried, String modelName,
                    Supplier<WeightStore> embedded, PrintWriter out, PrintWriter err) {
+        // The prompt is checked before anything slow happens (weights, kernels).
+        long[] tokens = ByteTokenizer.encode(o.prompt);
+        if (tokens.length == 0) {
+            err.println(command + ": the prompt is empty; give --prompt some text");
+            return Main.USER_ERROR;
+        }
+        long vocab = g.value(g.outputs().getFirst()).type().channels();
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] >= vocab) {
+                err.printf(Locale.ROOT, "%s: the prompt's byte 0x%02x (at byte %d) is token %d, outside %s's vocabulary of %d tokens; "
+                        + "the byte tokenizer needs vocab ≥ 256 (set `vocab = 256` or more in the spec), or keep the prompt to bytes below %d%n",
+                        command, tokens[i], i, tokens[i], modelName, vocab, vocab);
+                return Main.USER_ERROR;
+            }
+        }
+        warnPastContext(command, g, tokens.length + (long) o.generate, err);
+        Progress progress = TerminalProgress.on(err);
         WeightStore weights;
         try {
             if (o.weightsFile != null) {
@@ -44,30 +72,97 @@ final class Generation {
             err.println(command + ": " + e.getMessage());
             return Main.USER_ERROR;
         }
-        long[] tokens = ByteTokenizer.encode(o.prompt);
-        if (tokens.length == 0) {
-            err.println(command + ": the prompt is empty");
-            return Main.USER_ERROR;
-        }
         Backend backend = target.backend(carried);
-        boolean tty = System.console() != null;
-        Generator.Result r;
-        try (Session session = backend.open(g, weights, 1)) {
+        AtomicBoolean interrupted = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        // Ctrl-C: the step under way finishes, the text so far is already out, and the statistics say where it stopped.
+        Thread onInterrupt = new Thread(() -> {
+            interrupted.set(true);
+            try {
+                finished.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                // exiting anyway
+            }
+        }, "hyenac-interrupt");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        Progress.Task preparing = TerminalProgress.note(progress, "preparing the model on " + backend.name());
+        Session opened;
+        try {
+            opened = backend.open(g, weights, 1);
+        } finally {
+            preparing.close();
+        }
+        try (Session session = opened) {
             String note = target.device() == null && carried != null ? "the artifact's " + carried.target() + " kernels go unused" : session.note();
             String line = target.line(note);
             if (line != null) err.println(line);
-            r = Generator.generate(session, tokens, o.generate, new Sampler(o.temperature, o.topK, o.topP, o.seed), !o.ignoreEos, p -> {
-                if (tty) err.printf(Locale.ROOT, "\rgenerating %d/%d tokens (%.1f tokens/s)", p.done(), p.total(), p.tokensPerSecond());
-                err.flush();
-            });
+            TextStream text = new TextStream(o.raw);
+            boolean stopAtEos = !o.ignoreEos;
+            // The note shares the terminal with the text: it is erased before the prompt is printed.
+            Progress.Task prefill = TerminalProgress.note(progress, "prefill: " + tokens.length + " prompt tokens");
+            Runnable showPrompt = () -> {
+                prefill.close();
+                out.print(o.prompt);
+            };
+            Generator.Result r;
+            try {
+                r = Generator.generate(session, tokens, o.generate, new Sampler(o.temperature, o.topK, o.topP, o.seed), stopAtEos, (id, index) -> {
+                    if (index == 0) showPrompt.run();
+                    if (stopAtEos && id == ByteTokenizer.EOS) return;  // the end is said on stderr, not printed
+                    out.print(text.accept(id));
+                    out.flush();
+                }, interrupted::get);
+            } catch (Generator.NonFiniteLogitsException e) {
+                out.println(text.finish());
+                out.flush();
+                err.println(command + ": " + e.getMessage());
+                return Main.USER_ERROR;
+            } finally {
+                prefill.close();
+            }
+            if (r.generated().length == 0) showPrompt.run();
+            out.println(text.finish());
+            if (o.printTokens) out.println("tokens: " + Arrays.stream(r.generated()).mapToObj(Long::toString).collect(Collectors.joining(" ")));
+            out.flush();
+            err.println(summary(modelName, backend.name(), r));
+            return Main.OK;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it lets the JVM exit now that we are done
+            }
         }
-        if (tty) err.print("\r\033[K");
-        out.println(o.prompt + r.text());
-        if (o.printTokens) out.println("tokens: " + Arrays.stream(r.generated()).mapToObj(Long::toString).collect(Collectors.joining(" ")));
-        out.printf(Locale.ROOT, "[%s on %s: prompt %d tokens, prefill %.1f tokens/s; %d tokens generated, decode %.1f tokens/s%s]%n",
-                modelName, backend.name(), tokens.length, r.prefillTokensPerSecond(), r.generated().length,
-                r.decodeTokensPerSecond(), r.stoppedAtEos() ? "; stopped at end-of-sequence" : "");
-        return Main.OK;
+    }
+
+    /** The closing line: time to first token (what it includes) and the decode rate, and why it ended. */
+    static String summary(String model, String backend, Generator.Result r) {
+        int n = r.generated().length;
+        String end = switch (r.end()) {
+            case LENGTH -> "";
+            case END_OF_SEQUENCE -> "; stopped at end-of-sequence";
+            case STOPPED -> "; interrupted";
+        };
+        return String.format(Locale.ROOT, "[%s on %s: prompt %d tokens, first token after %s (prefill, and the first run's warm-up); "
+                        + "%d token%s generated%s%s]",
+                model, backend, r.prompt().length, seconds(r.firstTokenSeconds()), n, n == 1 ? "" : "s",
+                n > 1 ? String.format(Locale.ROOT, ", then %.1f tokens/s", r.decodeTokensPerSecond()) : "", end);
+    }
+
+    private static String seconds(double s) {
+        return s < 1 ? String.format(Locale.ROOT, "%.0f ms", s * 1e3) : String.format(Locale.ROOT, "%.2f s", s);
+    }
+
+    /**
+     * Past the spec's context, recurrent Hyena layers compute what they always do, but attention meets rotary
+     * positions it was never trained at: a model with attention is warned, one without runs on silently.
+     */
+    private static void warnPastContext(String command, Graph g, long total, PrintWriter err) {
+        if (!(g.attrs().get("context") instanceof Number context) || total <= context.longValue()) return;
+        if (g.nodes().stream().noneMatch(n -> n.op().equals("causal_attention"))) return;
+        err.printf(Locale.ROOT, "%s: warning: the prompt and the generated tokens reach %d tokens, past the model's context of %d: "
+                + "its attention layers will see positions it was not trained for, and quality may degrade%n", command, total, context.longValue());
     }
 
     /** Weights from a safetensors file: under our names, or a vortex checkpoint's (its layers in order). */

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "graph", description = "Print a model's graph IR after the compiler passes (or as Graphviz DOT / SVG).")
+@Command(name = "graph", header = "Print a model's graph IR after the passes (text, DOT, SVG).",
+        mixinStandardHelpOptions = true, description = "--svg runs Graphviz's `dot`, which must be installed (e.g. apt-get install graphviz).")
 final class GraphCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE") Path file;
 

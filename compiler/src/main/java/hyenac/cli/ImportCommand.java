@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "import", description = {"Convert a vortex (StripedHyena 2 / Evo 2) YAML config into a .hyena spec.",
-        "Keys that have no equivalent are reported by name, never dropped silently."})
+@Command(name = "import", header = "Convert a vortex (Evo 2) YAML config into a .hyena spec.",
+        mixinStandardHelpOptions = true, description = {"Keys that have no equivalent are reported by name, never dropped silently."})
 final class ImportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "a vortex .yml config") Path config;
 

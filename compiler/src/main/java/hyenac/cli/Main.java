@@ -50,9 +50,14 @@ public final class Main implements Runnable {
 
     /** Runs one command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return execute(commandLine(), args, out, err);
+    }
+
+    /** The whole command tree: the built-in commands and those other modules register as {@link ExtraCommand}s. */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         for (ExtraCommand extra : java.util.ServiceLoader.load(ExtraCommand.class)) cli.addSubcommand(extra);
-        return execute(cli, args, out, err);
+        return cli;
     }
 
     /** Runs {@code cli} with hyenac's streams, exit codes and error handling (shared with {@link EmbeddedMain}). */

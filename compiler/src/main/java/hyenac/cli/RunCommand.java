@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "run", description = {"Generate text with a model: parallel prefill of the prompt, then recurrent decoding.",
+@Command(name = "run", header = "Generate text with a model (.hyena or .hyx), CPU or GPU.",
+        mixinStandardHelpOptions = true, description = {"Generate text with a model: parallel prefill of the prompt, then recurrent decoding.",
         "Weights: --weights, else those a .hyx carries, else seeded random numbers (the output is then noise)."})
 final class RunCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "a .hyena spec, or a .hyx artifact from `hyenac compile`") Path model;

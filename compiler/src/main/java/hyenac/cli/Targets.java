@@ -12,9 +12,9 @@ import java.util.Optional;
  * backend module the compiler does not depend on; it is found through {@link DeviceTarget#find}, and a build
  * without it runs on the CPU.
  */
-final class Targets {
+public final class Targets {
     /** The values of {@code --target}. */
-    enum Name { cpu, cuda, auto }
+    public enum Name { cpu, cuda, auto }
 
     static final String CUDA = "cuda";
 
@@ -22,7 +22,7 @@ final class Targets {
      * What was picked: {@code device} is null for the CPU. {@code why} is the line's reason ("NVIDIA H100 80GB
      * HBM3, sm_90", "no NVIDIA driver found: …"), null when the user named the CPU and there is nothing to say.
      */
-    record Picked(String name, DeviceTarget device, String why) {
+    public record Picked(String name, DeviceTarget device, String why) {
         Backend backend(DeviceCode carried) { return device == null ? new CpuBackend() : device.backend(carried); }
 
         /** The line that says which target runs and why, or null; {@code note} (may be empty) is added after a semicolon. */
@@ -35,7 +35,7 @@ final class Targets {
     private Targets() {}
 
     /** For running: cuda must be usable here. Null after saying why on {@code err}. */
-    static Picked forRunning(String command, Name asked, PrintWriter err) {
+    public static Picked forRunning(String command, Name asked, PrintWriter err) {
         return switch (asked) {
             case cpu -> new Picked("cpu", null, null);
             case auto -> auto();

@@ -126,9 +126,9 @@ class CommandLineTest {
 
     @Test
     void importWritesASpecThatChecksAndWarnsOnStderr(@TempDir Path dir) throws Exception {
-        Path shared = Path.of(System.getProperty("hyenac.root", ".."), "..", "shared", "conformance", "vortex");
+        Path vortex = Path.of(System.getProperty("hyenac.root", ".."), "conformance", "data", "vortex");
         Path out = dir.resolve("evo2-1b.hyena");
-        Run r = run("import", shared.resolve("configs/evo2-1b-8k.yml").toString(), "-o", out.toString());
+        Run r = run("import", vortex.resolve("configs/evo2-1b-8k.yml").toString(), "-o", out.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.out(), "the spec goes to the file");
         assertTrue(r.err().contains("warning[HY0504]") && r.err().contains("use_fp8_input_projections"), r.err());

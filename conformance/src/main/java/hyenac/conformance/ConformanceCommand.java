@@ -1,6 +1,7 @@
 package hyenac.conformance;
 
 import hyenac.cli.ExtraCommand;
+import hyenac.cli.Targets;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "conformance", description = {"Check a reference directory laid out like ../shared/conformance/vortex:",
+@Command(name = "conformance", header = "Check the pipeline against a vortex reference set.",
+        mixinStandardHelpOptions = true, description = {"DIR is laid out like conformance/data/vortex in the hyenac repository (its README says how):",
         "each case's model is built from its vortex YAML config through the importer and the whole pipeline,",
         "and every reference tensor the graph exposes is compared. Exits 1 on any mismatch or case that cannot run."})
 public final class ConformanceCommand implements Callable<Integer>, ExtraCommand {
@@ -39,8 +41,12 @@ public final class ConformanceCommand implements Callable<Integer>, ExtraCommand
             return 2;
         }
         if (!Files.isDirectory(dir)) {
-            err.println("hyenac conformance: " + dir + " is not a directory");
+            err.println("hyenac conformance: " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"));
             return 1;
+        }
+        // No GPU is one message and exit 2, as for `hyenac run --target cuda`, not a FAIL line per case.
+        if (chosen != VortexConformance.Target.CPU && Targets.forRunning("hyenac conformance", Targets.Name.cuda, err) == null) {
+            return 2;
         }
         List<VortexConformance.CaseResult> results = VortexConformance.run(dir, chosen);
         if (results.isEmpty()) {

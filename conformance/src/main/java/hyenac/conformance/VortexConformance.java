@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Checks a directory laid out like {@code ../shared/conformance/vortex}: every case file is run through
+ * Checks a directory laid out like {@code conformance/data/vortex}: every case file is run through
  * the real pipeline — its vortex YAML config imported as a spec, checked, elaborated to the graph IR,
  * passed through the compiler passes and run by a backend — and the named graph values (probes) are
  * compared with the file's reference tensors. Nothing here knows the shapes or seeds of any set.

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code hyenac lsp}: the language server on stdin/stdout, for editors. */
-@Command(name = "lsp", mixinStandardHelpOptions = true, description = "Run the .hyena language server on stdin/stdout (for editors; logs go to stderr).")
+@Command(name = "lsp", header = "Run the .hyena language server on stdio, for editors.",
+        mixinStandardHelpOptions = true, description = "Run the .hyena language server on stdin/stdout (for editors; logs go to stderr).")
 public final class LspCommand implements Callable<Integer>, ExtraCommand {
     @Option(names = "--debounce-ms", defaultValue = "150", paramLabel = "MS",
             description = "Wait this long after a change before re-checking (default ${DEFAULT-VALUE}).")

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import hyenac.runtime.text.JsonErrors;
 import com.google.gson.JsonPrimitive;
 import hyenac.compiler.Compilation;
 import hyenac.dsl.diag.Diagnostic;
@@ -81,7 +82,7 @@ public final class Executable implements AutoCloseable {
     // Everything but the weights is text; a cap keeps a hostile archive from filling the heap.
     private static final long MAX_TEXT = 64L << 20;
     // A fixed timestamp: compiling the same spec twice gives the same bytes.
-    private static final long ENTRY_TIME = 946_684_800_000L;
+    static final long ENTRY_TIME = 946_684_800_000L;
 
     /**
      * What meta.json records. {@code weights} says where embedded weights came from, or "none"; {@code precision}
@@ -468,7 +469,8 @@ public final class Executable implements AutoCloseable {
             m = v1 ? new Meta(v.get(0), v.get(1), v.get(2), v.get(3), v.get(4), "fp32", "none")
                     : new Meta(v.get(0), v.get(1), v.get(2), v.get(3), v.get(4), v.get(5), v.get(6));
         } catch (JsonParseException | IllegalStateException e) {
-            throw new ArtifactException(name + ": entry " + META + " is not a JSON object: " + e.getMessage(), e);
+            throw new ArtifactException(name + ": entry " + META + " is not valid: " + JsonErrors.reason(e) + "; the artifact is damaged or "
+                    + "was not written by hyenac: compile it again", e);
         }
         if (!TARGETS.contains(m.target())) {
             throw new ArtifactException(name + ": entry " + META + " names the target `" + m.target() + "`, which this hyenac does not know (targets: "

@@ -23,6 +23,9 @@ import java.util.zip.ZipEntry;
 public final class RunnableJar {
     public static final String MODEL_RESOURCE = "hyenac/model.hyx";
     private static final String CLI_MAIN = "hyenac.cli.Main";
+    private static final String LAUNCHER = "hyenac.launch.Launcher";
+    /** The manifest attribute naming the class the launcher starts. */
+    private static final String MAIN_ATTRIBUTE = "Hyenac-Main";
 
     private RunnableJar() {}
 
@@ -55,7 +58,7 @@ public final class RunnableJar {
     private static boolean isAppJar(Path jar) {
         try (JarFile f = new JarFile(jar.toFile())) {
             Manifest m = f.getManifest();
-            return m != null && CLI_MAIN.equals(m.getMainAttributes().getValue(Attributes.Name.MAIN_CLASS));
+            return m != null && CLI_MAIN.equals(m.getMainAttributes().getValue(MAIN_ATTRIBUTE));
         } catch (IOException e) {
             return false;
         }
@@ -74,7 +77,7 @@ public final class RunnableJar {
 
     /**
      * Writes {@code out}: the entries of {@code hyenacJar} (less its signatures and any model it carried),
-     * its manifest with {@code mainClass} as Main-Class, and {@code hyx} as {@value #MODEL_RESOURCE}.
+     * its manifest with {@code mainClass} as the class its launcher starts, and {@code hyx} as {@value #MODEL_RESOURCE}.
      * The jar appears atomically.
      */
     public static void write(Path hyenacJar, Path hyx, Path out, String mainClass, String modelName) {
@@ -85,10 +88,19 @@ public final class RunnableJar {
             Manifest manifest = source.getManifest() == null ? new Manifest() : new Manifest(source.getManifest());
             Attributes main = manifest.getMainAttributes();
             main.putIfAbsent(Attributes.Name.MANIFEST_VERSION, "1.0");
-            main.put(Attributes.Name.MAIN_CLASS, mainClass);
+            // The launcher stays Main-Class (it tells an old Java what is needed) and starts the model's main class.
+            main.put(Attributes.Name.MAIN_CLASS, LAUNCHER);
+            main.putValue(MAIN_ATTRIBUTE, mainClass);
             main.putValue("Hyenac-Model", modelName);
             manifest.getEntries().clear();  // per-entry digests belong to the signatures dropped below
-            try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(tmp), manifest)) {
+            try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(tmp))) {
+                // The manifest written by hand with a fixed time (JarOutputStream's own would carry the clock's), so that
+                // building the same model twice gives the same bytes.
+                JarEntry manifestEntry = new JarEntry(JarFile.MANIFEST_NAME);
+                manifestEntry.setTime(Executable.ENTRY_TIME);
+                jar.putNextEntry(manifestEntry);
+                manifest.write(jar);
+                jar.closeEntry();
                 Set<String> seen = new HashSet<>(Set.of(JarFile.MANIFEST_NAME, MODEL_RESOURCE));
                 for (JarEntry e : java.util.Collections.list(source.entries())) {
                     if (!seen.add(e.getName()) || isSignature(e.getName())) continue;
@@ -107,6 +119,7 @@ public final class RunnableJar {
                 model.setSize(size);
                 model.setCompressedSize(size);
                 model.setCrc(crc(hyx));
+                model.setTime(Executable.ENTRY_TIME);
                 jar.putNextEntry(model);
                 Files.copy(hyx, jar);
                 jar.closeEntry();

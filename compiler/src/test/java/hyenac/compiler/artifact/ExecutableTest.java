@@ -110,7 +110,8 @@ class ExecutableTest {
         RunnableJar.write(app, hyx, out, "hyenac.cli.EmbeddedMain", "sh2_tiny");
         try (JarFile j = new JarFile(out.toFile())) {
             Attributes main = j.getManifest().getMainAttributes();
-            assertEquals("hyenac.cli.EmbeddedMain", main.getValue(Attributes.Name.MAIN_CLASS));
+            assertEquals("hyenac.launch.Launcher", main.getValue(Attributes.Name.MAIN_CLASS), "the launcher stays first");
+            assertEquals("hyenac.cli.EmbeddedMain", main.getValue("Hyenac-Main"));
             assertEquals("sh2_tiny", main.getValue("Hyenac-Model"));
             assertEquals("kept", main.getValue("Other"));
             assertTrue(j.getEntry("hyenac/cli/EmbeddedMain.class") != null && j.getEntry("a/B.class") != null);
@@ -140,12 +141,13 @@ class ExecutableTest {
         assertTrue(none.getMessage().contains("mvn -pl app -am package"), none.getMessage());
     }
 
-    /** A jar shaped like app/target/hyenac.jar: Main-Class hyenac.cli.Main, a signature file, a few classes. */
+    /** A jar shaped like app/target/hyenac.jar: the launcher starting hyenac.cli.Main, a signature file, a few classes. */
     static Path fakeAppJar(Path path, boolean withEmbeddedMain) throws IOException {
         Files.createDirectories(path.getParent());
         Manifest m = new Manifest();
         m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        m.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "hyenac.cli.Main");
+        m.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "hyenac.launch.Launcher");
+        m.getMainAttributes().putValue("Hyenac-Main", "hyenac.cli.Main");
         m.getMainAttributes().putValue("Other", "kept");
         try (OutputStream os = Files.newOutputStream(path); JarOutputStream j = new JarOutputStream(os, m)) {
             List<String> names = withEmbeddedMain ? List.of("a/B.class", "hyenac/cli/EmbeddedMain.class", "META-INF/SIGNER.SF")

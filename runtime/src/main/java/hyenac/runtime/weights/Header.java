@@ -3,6 +3,7 @@ package hyenac.runtime.weights;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import hyenac.runtime.text.JsonErrors;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -104,7 +105,7 @@ record Header(Map<String, String> metadata, SequencedMap<String, TensorInfo> ten
                 in.endObject();
                 if (in.peek() != JsonToken.END_DOCUMENT) throw fail("unexpected content after the header object");
             } catch (IOException | IllegalStateException | NumberFormatException e) {
-                throw new WeightsException(where + ": header is not valid JSON: " + gsonReason(e), e);
+                throw new WeightsException(where + ": header is not valid JSON: " + JsonErrors.reason(e), e);
             }
             checkNoOverlap(tensors.values());
             return new Header(metadata, Collections.unmodifiableSequencedMap(tensors), dataStart);
@@ -226,17 +227,6 @@ record Header(Map<String, String> metadata, SequencedMap<String, TensorInfo> ten
 
         private WeightsException fail(String tensor, String message) {
             return new WeightsException(where + ": tensor \"" + tensor + "\": " + message);
-        }
-
-        /**
-         * Gson's message carries the line, column and JSON path, which is what a user needs; its advice to
-         * parse leniently and its link to a troubleshooting page are not for our users, so they are dropped.
-         */
-        private static String gsonReason(Exception e) {
-            String m = String.valueOf(e.getMessage());
-            int see = m.indexOf("\nSee ");
-            if (see >= 0) m = m.substring(0, see);
-            return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
         }
 
         private static String kind(JsonToken t) {

@@ -33,6 +33,7 @@ public final class SafeTensors {
 
     /** Memory-maps {@code path} and validates its header; any problem is one {@link WeightsException}. */
     public static SafeTensorsFile open(Path path) {
+        if (java.nio.file.Files.isDirectory(path)) throw new WeightsException(path + " is a directory, not a .safetensors file");
         // A shared arena: the mapping may be read from any thread, and a long mapping (> 2 GiB) is fine.
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -49,7 +50,8 @@ public final class SafeTensors {
     }
 
     /**
-     * Writes {@code tensors}, laid out back to back in the given order, with {@code metadata} (may be empty).
+     * Writes {@code tensors}, laid out back to back in the given order, with {@code metadata} (may be empty; written in key
+     * order).
      * The header is padded with spaces to a multiple of 8 bytes, so 8-byte-aligned data stays aligned.
      * The file appears atomically: the content goes to a temporary file beside it, which is then renamed.
      */
@@ -95,8 +97,9 @@ public final class SafeTensors {
                     if (e.getKey() == null || e.getValue() == null) {
                         throw new WeightsException(path + ": metadata keys and values must not be null");
                     }
-                    w.name(e.getKey()).value(e.getValue());
                 }
+                // In key order, whatever the map's: the same content always gives the same bytes.
+                for (String key : new java.util.TreeMap<>(metadata).keySet()) w.name(key).value(metadata.get(key));
                 w.endObject();
             }
             Set<String> seen = new HashSet<>();

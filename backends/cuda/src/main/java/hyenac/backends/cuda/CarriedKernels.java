@@ -15,6 +15,7 @@ import hyenac.backends.codegen.cuda.NvccCompiler;
 import hyenac.ir.Graph;
 import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.exec.DeviceCode;
+import hyenac.runtime.text.JsonErrors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,7 +200,7 @@ final class CarriedKernels {
             }
             return new CarriedKernels(precision, ptx, kernels, code.files());
         } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException e) {
-            throw malformed(String.valueOf(e.getMessage()));
+            throw malformed(JsonErrors.reason(e));
         }
     }
 
