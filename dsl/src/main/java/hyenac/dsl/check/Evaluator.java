@@ -25,6 +25,11 @@ final class Evaluator {
     /** Layers and list literals longer than this are refused rather than built. */
     static final int MAX_LIST = 100_000;
     static final int MAX_LAYERS = 4096;
+    /**
+     * Token ids the byte-level tokenizer of `run` can produce: bytes 0..255, end-of-sequence (0) among
+     * them (runtime's ByteTokenizer; dsl cannot see it). A smaller vocab only suits another tokenizer.
+     */
+    static final int BYTE_TOKENS = 256;
     /** Operators applied inside one another deeper than this are refused: each level recurses. */
     static final int MAX_DEPTH = SyntaxReader.MAX_NESTING;
     /**
@@ -363,6 +368,11 @@ final class Evaluator {
             case BLOCK -> v instanceof Value.Op || typeError(expr.span(), "a block, e.g. `prenorm`", v);
             case LAYERS -> v instanceof Value.ListV || typeError(expr.span(), "a list of operators", v);
         };
+        if (ok && p == ModelProperty.VOCAB && ((Value.Int) v).value() < BYTE_TOKENS) {
+            report(Diagnostic.of(Code.HY0409, expr.span(), v.show(), BYTE_TOKENS - 1, BYTE_TOKENS)
+                    .withNote("a smaller vocab suits only token ids from another tokenizer; `// allow: HY0409` accepts it")
+                    .withFix("set vocab = " + BYTE_TOKENS, expr.span(), String.valueOf(BYTE_TOKENS)));
+        }
         props.put(p.spelling, new Value.Arg(ok ? v : Value.Unknown.ANY, expr.span()));
         scope.names.put(p.spelling, new Binding(ok ? v : Value.Unknown.ANY, name.span(), null, false));
     }

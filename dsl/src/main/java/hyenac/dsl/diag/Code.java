@@ -70,6 +70,7 @@ public enum Code {
     HY0406(Severity.ERROR, "a list can only be repeated a non-negative integer number of times, got %s"),
     HY0407(Severity.ERROR, "`%s` is set more than once"),
     HY0408(Severity.ERROR, "block `%s` must take a parameter `mixer: op`"),
+    HY0409(Severity.WARNING, "vocab %s cannot hold the byte tokenizer's token ids 0 to %s: `run` and generation need vocab >= %s"),
 
     // 05xx: importing vortex YAML configs
     HY0500(Severity.WARNING, "unknown config key `%s`; it is ignored"),
