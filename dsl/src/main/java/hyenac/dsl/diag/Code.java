@@ -60,6 +60,7 @@ public enum Code {
     HY0315(Severity.ERROR, "`%s` cannot be assigned here"),
     HY0316(Severity.WARNING, "`%s` has no effect: statement after `out`"),
     HY0317(Severity.ERROR, "more than %s operator applications in one check, while expanding `%s`"),
+    HY0318(Severity.ERROR, "weight `%s` has %s elements (shape %s), more than the %s one weight can hold"),
 
     // 04xx: models, stripes and overrides
     HY0401(Severity.ERROR, "model `%s` does not set %s"),
