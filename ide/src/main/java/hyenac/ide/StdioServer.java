@@ -26,7 +26,7 @@ public final class StdioServer {
     static int serve(InputStream in, OutputStream out, long debounceMs) {
         CountDownLatch exited = new CountDownLatch(1);
         HyenaLanguageServer server = new HyenaLanguageServer(debounceMs, exited::countDown);
-        Launcher<LanguageClient> launcher = LSPLauncher.createServerLauncher(server, in, out);
+        Launcher<LanguageClient> launcher = LSPLauncher.createServerLauncher(server, new FramedInput(in), out);
         server.connect(launcher.getRemoteProxy());
         var listening = launcher.startListening();
         Log.info("listening on stdio (debounce " + debounceMs + " ms)");

@@ -2,9 +2,20 @@ package hyenac.ide;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.lsp4j.*;
 import org.junit.jupiter.api.Test;
@@ -72,6 +83,94 @@ class StdioProcessTest {
         } finally {
             p.destroyForcibly();
             drain.join(5_000);
+        }
+    }
+
+    static byte[] frame(String json) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        return concat(("Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), body);
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    /** The next response to request {@code id}, read frame by frame from the server's stdout. */
+    static JsonObject response(InputStream in, int id) throws IOException {
+        while (true) {
+            int length = -1;
+            for (String line = header(in); !line.isEmpty(); line = header(in)) {
+                if (line.startsWith("Content-Length:")) length = Integer.parseInt(line.substring(15).trim());
+            }
+            JsonObject m = JsonParser.parseString(new String(in.readNBytes(length), StandardCharsets.UTF_8)).getAsJsonObject();
+            if (m.has("id") && m.get("id").getAsInt() == id && !m.has("method")) return m;
+        }
+    }
+
+    private static String header(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) throw new EOFException("the server closed its output");
+            if (c != '\r') b.append((char) c);
+        }
+        return b.toString();
+    }
+
+    @Test
+    void aBadFrameIsLoggedAndTheNextOneIsServed() throws Exception {
+        Process p = start();
+        ExecutorService io = Executors.newCachedThreadPool(); // readers that block: not the common pool
+        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return e.toString();
+            }
+        }, io);
+        try {
+            OutputStream to = p.getOutputStream();
+            String init = "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"initialize\",\"params\":{\"capabilities\":{}}}";
+            // A length that is not a number, then a good request.
+            to.write(("Content-Length: abc\r\n\r\n" + init.formatted(1)).getBytes(StandardCharsets.UTF_8));
+            to.write(frame(init.formatted(2)));
+            to.flush();
+            CompletableFuture<JsonObject> second = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return response(p.getInputStream(), 2);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, io);
+            JsonObject r = second.get(TestClient.TIMEOUT_S, TimeUnit.SECONDS);
+            assertEquals("hyenac", r.getAsJsonObject("result").getAsJsonObject("serverInfo").get("name").getAsString());
+
+            // A stray line, then a length too short: the rest of the body runs into the next header.
+            to.write("stray\r\n".getBytes(StandardCharsets.US_ASCII));
+            to.write("Content-Length: 10\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"shutdown\"}".getBytes(StandardCharsets.US_ASCII));
+            to.write(frame("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"shutdown\"}"));
+            to.flush();
+            JsonObject shutdown = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return response(p.getInputStream(), 4);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, io).get(TestClient.TIMEOUT_S, TimeUnit.SECONDS);
+            assertTrue(shutdown.has("result") && !shutdown.has("error"), shutdown.toString());
+
+            to.write(frame("{\"jsonrpc\":\"2.0\",\"method\":\"exit\"}"));
+            to.flush();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the server process did not end on exit");
+            assertEquals(0, p.exitValue(), "exit after shutdown is a clean exit");
+            String log = stderr.get(20, TimeUnit.SECONDS);
+            assertTrue(log.contains("bad frame: Content-Length `abc` is not a number; skipping to the next Content-Length header"), log);
+            assertTrue(log.contains("bad frame: the 10-byte body is not JSON (is Content-Length too short?): `{\"jsonrpc\"`"), log);
+            assertFalse(log.contains("Exception"), log);
+        } finally {
+            p.destroyForcibly();
+            io.shutdownNow();
         }
     }
 

@@ -26,8 +26,11 @@ public final class Checker {
         public boolean ok() { return !diagnostics.hasErrors(); }
     }
 
-    public static Result check(List<Path> files) {
-        Diagnostics diags = new Diagnostics();
+    public static Result check(List<Path> files) { return check(files, Diagnostics.DEFAULT_LIMIT); }
+
+    /** As {@link #check(List)}, keeping at most {@code maxDiagnostics} diagnostics over all the files. */
+    public static Result check(List<Path> files, int maxDiagnostics) {
+        Diagnostics diags = new Diagnostics(maxDiagnostics);
         ModuleLoader loader = new ModuleLoader(diags);
         List<Module> modules = new ArrayList<>();
         for (Path f : files) {

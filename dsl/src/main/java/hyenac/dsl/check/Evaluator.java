@@ -6,6 +6,7 @@ import hyenac.dsl.diag.Diagnostic;
 import hyenac.dsl.diag.Diagnostics;
 import hyenac.dsl.parse.SyntaxReader;
 import hyenac.dsl.source.Span;
+import java.math.BigInteger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -13,8 +14,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Evaluates the language: configures operators, applies them to tensors with shape checking, names
@@ -25,6 +28,16 @@ final class Evaluator {
     /** Layers and list literals longer than this are refused rather than built. */
     static final int MAX_LIST = 100_000;
     static final int MAX_LAYERS = 4096;
+    /**
+     * Token ids the byte-level tokenizer of `run` can produce: bytes 0..255, end-of-sequence (0) among
+     * them (runtime's ByteTokenizer; dsl cannot see it). A smaller vocab only suits another tokenizer.
+     */
+    static final int BYTE_TOKENS = 256;
+    /**
+     * Elements one weight may have: run, compile and build hold each weight in one Java array, and
+     * JVMs refuse arrays near 2^31 - 1 long; this is the JDK's own safe bound (ArraysSupport.SOFT_MAX_ARRAY_LENGTH).
+     */
+    static final long MAX_WEIGHT_ELEMENTS = Integer.MAX_VALUE - 8;
     /** Operators applied inside one another deeper than this are refused: each level recurses. */
     static final int MAX_DEPTH = SyntaxReader.MAX_NESTING;
     /**
@@ -363,6 +376,11 @@ final class Evaluator {
             case BLOCK -> v instanceof Value.Op || typeError(expr.span(), "a block, e.g. `prenorm`", v);
             case LAYERS -> v instanceof Value.ListV || typeError(expr.span(), "a list of operators", v);
         };
+        if (ok && p == ModelProperty.VOCAB && ((Value.Int) v).value() < BYTE_TOKENS) {
+            report(Diagnostic.of(Code.HY0409, expr.span(), v.show(), BYTE_TOKENS - 1, BYTE_TOKENS)
+                    .withNote("a smaller vocab suits only token ids from another tokenizer; `// allow: HY0409` accepts it")
+                    .withFix("set vocab = " + BYTE_TOKENS, expr.span(), String.valueOf(BYTE_TOKENS)));
+        }
         props.put(p.spelling, new Value.Arg(ok ? v : Value.Unknown.ANY, expr.span()));
         scope.names.put(p.spelling, new Binding(ok ? v : Value.Unknown.ANY, name.span(), null, false));
     }
@@ -449,6 +467,7 @@ final class Evaluator {
         Map<String, Elaborated.Weight> embedding = new LinkedHashMap<>();
         embedding.put("embedding.weight", new Elaborated.Weight("embedding.weight", dtype, List.of(vocab, width),
                 "[vocab, width]; tied: also the unembedding", decl.name().span()));
+        checkWeightSize("embedding.weight", List.of(vocab, width), decl.name().span());
         int tokens = newValue(1);
         probes.put("tokens", tokens);
         int x = newValue(width);
@@ -488,6 +507,26 @@ final class Evaluator {
         headNodes.addAll(nodeSink);
         return new Elaborated.Model(decl.name().name(), decl.doc(), decl.span(), vocab, width, context, dtype,
                 List.copyOf(embedding.values()), layers, List.copyOf(weightSink.values()), headNodes, Map.copyOf(widths), probes);
+    }
+
+    /** Where an oversized weight was reported: once per binding, not again for every layer that repeats it. */
+    private record Oversized(Span site, String name, List<Long> shape) {}
+    private final Set<Oversized> oversized = new HashSet<>();
+    private static final Pattern LAYER = Pattern.compile("^layers\\.\\d+\\.");
+
+    /** A weight too large to hold is refused here rather than when `run` allocates it. */
+    private void checkWeightSize(String name, List<Long> shape, Span at) {
+        BigInteger n = BigInteger.ONE;
+        for (long d : shape) {
+            if (d < 0) return; // not known until a model gives the widths
+            n = n.multiply(BigInteger.valueOf(d));
+        }
+        if (n.compareTo(BigInteger.valueOf(MAX_WEIGHT_ELEMENTS)) <= 0) return;
+        Span site = isLibrary(at) ? userSite() : at;
+        if (!oversized.add(new Oversized(site, LAYER.matcher(name).replaceFirst(""), shape))) return;
+        report(Diagnostic.of(Code.HY0318, at, name, String.format(Locale.ROOT, "%,d", n), shape,
+                        String.format(Locale.ROOT, "%,d", MAX_WEIGHT_ELEMENTS))
+                .withNote("each weight is held in one array, and the JVM caps an array's length; make the sizes in its shape smaller"));
     }
 
     private int newValue(long width) {
@@ -582,6 +621,7 @@ final class Evaluator {
                 String full = path.isEmpty() ? name : path + "." + name;
                 weightNames.put(name, full);
                 if (inline) return;
+                checkWeightSize(full, shape, call);
                 weightSink.putIfAbsent(full, new Elaborated.Weight(full, wdtype, shape, layout, call));
             }
             public String dtype() { return dtype; }

@@ -60,6 +60,7 @@ public enum Code {
     HY0315(Severity.ERROR, "`%s` cannot be assigned here"),
     HY0316(Severity.WARNING, "`%s` has no effect: statement after `out`"),
     HY0317(Severity.ERROR, "more than %s operator applications in one check, while expanding `%s`"),
+    HY0318(Severity.ERROR, "weight `%s` has %s elements (shape %s), more than the %s one weight can hold"),
 
     // 04xx: models, stripes and overrides
     HY0401(Severity.ERROR, "model `%s` does not set %s"),
@@ -70,6 +71,7 @@ public enum Code {
     HY0406(Severity.ERROR, "a list can only be repeated a non-negative integer number of times, got %s"),
     HY0407(Severity.ERROR, "`%s` is set more than once"),
     HY0408(Severity.ERROR, "block `%s` must take a parameter `mixer: op`"),
+    HY0409(Severity.WARNING, "vocab %s cannot hold the byte tokenizer's token ids 0 to %s: `run` and generation need vocab >= %s"),
 
     // 05xx: importing vortex YAML configs
     HY0500(Severity.WARNING, "unknown config key `%s`; it is ignored"),

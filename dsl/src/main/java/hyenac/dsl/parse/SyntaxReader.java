@@ -168,7 +168,7 @@ public final class SyntaxReader {
                 int offset = Math.min(file.text().length(), file.lineStart(Math.min(line, file.lineCount())) + col);
                 span = Span.at(file, offset);
             }
-            diags.report(Code.HY0002, span, Messages.friendly(msg));
+            diags.report(Code.HY0002, span, Messages.friendly(msg, offending instanceof Token t ? t : null));
         }
     }
 }

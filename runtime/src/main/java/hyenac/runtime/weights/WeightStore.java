@@ -59,10 +59,10 @@ public final class WeightStore {
             ToDoubleFunction<SplittableRandom> draw = rule(w);
             // blocks of 2^20 numbers, each from its own generator split off in order, fill in parallel and give the
             // same numbers on any number of cores: Evo 2 7B's 6.5 billion parameters take seconds, not minutes
-            SplittableRandom[] blocks = new SplittableRandom[(v.length + block - 1) / block];
+            SplittableRandom[] blocks = new SplittableRandom[(int) ((v.length + (long) block - 1) / block)]; // long: v.length may be near 2^31
             for (int b = 0; b < blocks.length; b++) blocks[b] = rng.split();
             IntStream.range(0, blocks.length).parallel().forEach(b -> {
-                for (int i = b * block, end = Math.min(v.length, i + block); i < end; i++) v[i] = (float) draw.applyAsDouble(blocks[b]);
+                for (int i = b * block, end = (int) Math.min(v.length, (long) i + block); i < end; i++) v[i] = (float) draw.applyAsDouble(blocks[b]);
             });
             out.put(w.name(), v);
         }

@@ -2,6 +2,7 @@ package hyenac.backends.cpu;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.weights.Floats;
 import hyenac.runtime.weights.WeightStore;
 import java.util.ArrayDeque;
@@ -11,6 +12,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,9 +42,17 @@ public final class CpuExecutor {
     private long position;
     private boolean storeBf16;
 
+    /** Elements one array may hold (the JDK's soft limit on array length): the most any value or cache may have. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+    /** The widest value of the graph, and the widest that a KV cache keeps for every token. */
+    private final long widest, widestCached;
+
     public CpuExecutor(Graph graph, WeightStore weights) {
         this.graph = graph;
         this.weights = weights;
+        this.widest = graph.values().values().stream().mapToLong(v -> v.type().channels()).max().orElse(0);
+        this.widestCached = graph.nodes().stream().filter(n -> n.op().equals("causal_attention"))
+                .mapToLong(n -> graph.value(n.operands().getFirst()).type().channels()).max().orElse(0);
     }
 
     /**
@@ -112,6 +122,7 @@ public final class CpuExecutor {
 
     private Map<Integer, float[]> evaluate(Phase phase, int batch, int length, long[] tokens, Map<Integer, float[]> given,
                                            Collection<Integer> wanted) {
+        checkSizes(phase, batch, length);
         Map<Integer, float[]> values = new HashMap<>(given);
         Set<Node> needed = needed(given.keySet(), wanted);
         for (Node n : graph.nodes()) {
@@ -128,6 +139,24 @@ public final class CpuExecutor {
             out.put(w, v);
         }
         return out;
+    }
+
+    /** Every value of a pass is one array: a pass too long for that is refused with the longest that fits, not overflowed. */
+    private void checkSizes(Phase phase, int batch, int length) {
+        if (phase == Phase.STEP) {
+            if ((position + 1) * widestCached > MAX_ELEMENTS) {
+                throw new BackendException(String.format(Locale.ROOT, "cannot generate past %,d tokens on the CPU: the attention cache of"
+                        + " width %,d would need more than the %,d elements one array can hold; generate fewer tokens",
+                        position, widestCached, MAX_ELEMENTS));
+            }
+            return;
+        }
+        long elements = (long) batch * length * widest;
+        if (elements > MAX_ELEMENTS) {
+            throw new BackendException(String.format(Locale.ROOT, "%,d tokens are too many for this model on the CPU: its widest activation"
+                    + " (width %,d) would have %,d elements, more than the %,d one array can hold; use at most %,d tokens",
+                    (long) batch * length, widest, elements, MAX_ELEMENTS, MAX_ELEMENTS / widest / batch));
+        }
     }
 
     /** The producers of the wanted values, back to the given values or the graph's inputs. */
