@@ -35,11 +35,11 @@ final class BuildCommand implements Callable<Integer> {
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put(Executable.looksLikeArtifact(file) ? "the artifact" : "the spec", file);
         inputs.put("the --weights file", options.weightsFile);
-        if (!Outputs.distinct("hyenac build", "--jar", jar, inputs, err)) return Main.USER_ERROR;
+        if (!Outputs.writable("hyenac build", "--jar", jar, inputs, err)) return Main.USER_ERROR;
         // Find hyenac's own jar before compiling anything: without it there is nothing to build on.
         String root = System.getProperty("hyenac.root");
         Path hyenacJar = RunnableJar.hyenacJar(Main.class, root == null ? null : Path.of(root), EmbeddedMain.class.getName());
-        if (!Outputs.distinct("hyenac build", "--jar", jar, Map.of("hyenac's own jar", hyenacJar), err)) return Main.USER_ERROR;
+        if (!Outputs.writable("hyenac build", "--jar", jar, Map.of("hyenac's own jar", hyenacJar), err)) return Main.USER_ERROR;
         String summary;
         if (Executable.looksLikeArtifact(file)) {
             if (options.weightsFile != null || options.randomWeights || options.modelName != null || options.target != Targets.Name.auto

@@ -39,7 +39,7 @@ final class CompileCommand implements Callable<Integer> {
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("the spec", file);
         inputs.put("the --weights file", options.weightsFile);
-        if (!Outputs.distinct("hyenac compile", "-o", output, inputs, err)) return Main.USER_ERROR;
+        if (!Outputs.writable("hyenac compile", "-o", output, inputs, err)) return Main.USER_ERROR;
         Outcome o = toArtifact("hyenac compile", file, options, output, err);
         if (o.code() == Main.OK) out.println("wrote " + output + ": " + o.summary());
         return o.code();

@@ -6,6 +6,7 @@ import hyenac.importer.VortexImporter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +27,7 @@ final class ImportCommand implements Callable<Integer> {
     @Override public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (output != null && !Outputs.writable("hyenac import", "-o", output, Map.of("the config", config), err)) return Main.USER_ERROR;
         Diagnostics diags = new Diagnostics();
         SourceFile src = SourceFiles.read(config, diags);
         if (src != null) {

@@ -6,15 +6,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Outputs never overwrite what the command reads: a compile onto its own spec would destroy the only copy. */
+/**
+ * Outputs are checked before any work: their directory exists, and they are none of what the command reads (a
+ * compile onto its own spec would destroy the only copy).
+ */
 final class Outputs {
     private Outputs() {}
 
     /**
-     * False after saying so on {@code err} when {@code output} is one of {@code inputs} (by role, e.g. "the spec"),
-     * through any path or link that reaches the same file; true otherwise.
+     * True when {@code output} can be written; false after saying why on {@code err}: its directory is missing, it is a
+     * directory, or it is one of {@code inputs} (by role, e.g. "the spec") through any path or link to the same file.
      */
-    static boolean distinct(String command, String option, Path output, Map<String, Path> inputs, PrintWriter err) {
+    static boolean writable(String command, String option, Path output, Map<String, Path> inputs, PrintWriter err) {
+        Path dir = output.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            err.println(command + ": " + option + " " + output + ": " + (Files.exists(dir) ? dir + " is not a directory" : "the directory " + dir + " does not exist"));
+            return false;
+        }
+        if (Files.isDirectory(output)) {
+            err.println(command + ": " + option + " " + output + " is a directory; name the file to write");
+            return false;
+        }
         if (!Files.exists(output)) return true;
         for (var e : inputs.entrySet()) {
             if (e.getValue() == null || !Files.exists(e.getValue())) continue;

@@ -213,6 +213,18 @@ class ArtifactCommandsTest {
         byte[] w = Files.readAllBytes(weights);
         refused(run("compile", spec.toString(), "--weights", weights.toString(), "-o", weights.toString()), "is the --weights file");
         assertArrayEquals(w, Files.readAllBytes(weights));
+
+        Path yml = Files.writeString(dir.resolve("c.yml"), "hidden_size: 64\n");
+        refused(run("import", yml.toString(), "-o", yml.toString()), "-o " + yml + " is the config");
+        assertEquals("hidden_size: 64\n", Files.readString(yml));
+    }
+
+    @Test
+    void anOutputInAMissingDirectoryOrThatIsADirectoryIsRefusedBeforeAnyWork(@TempDir Path dir) {
+        Path missing = dir.resolve("no/such/dir/x.hyx");
+        refused(run("compile", TINY.toString(), "-o", missing.toString()), "-o " + missing + ": the directory " + missing.getParent() + " does not exist");
+        refused(run("compile", TINY.toString(), "-o", dir.toString()), "-o " + dir + " is a directory; name the file to write");
+        refused(run("build", TINY.toString(), "--jar", dir.resolve("no/x.jar").toString()), "does not exist");
     }
 
     @Test
@@ -332,9 +344,10 @@ class ArtifactCommandsTest {
     }
 
     @Test
-    void anUnwritableOutputIsAUserError(@TempDir Path dir) {
-        Path out = dir.resolve("missing/x.hyx");
-        refused(run("compile", TINY.toString(), "-o", out.toString()), "hyenac compile: " + out + ": cannot write: no such file or directory");
+    void anUnwritableOutputIsAUserError(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("file"), "");
+        Path out = file.resolve("x.hyx");
+        refused(run("compile", TINY.toString(), "-o", out.toString()), "hyenac compile: -o " + out + ": " + file + " is not a directory");
     }
 
     @Test
