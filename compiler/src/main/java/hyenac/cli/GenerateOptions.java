@@ -26,6 +26,9 @@ final class GenerateOptions {
 
     @Option(names = "--print-tokens", description = "also print the generated token ids") boolean printTokens;
 
+    @Option(names = "--no-weight-check", description = "skip checking that every weight read from a file is a finite number (loads big checkpoints faster)")
+    boolean noWeightCheck;
+
     @Option(names = "--target", defaultValue = "auto", paramLabel = "cpu|cuda|auto",
             description = "where to run: cpu, cuda (GPU 0), or auto, the default: cuda when a usable GPU is present, else cpu")
     Targets.Name target;
