@@ -38,8 +38,8 @@ class DenseKernelsTest {
     @Test
     void aBf16WeightGivesTheBitsOfTheFp32KernelOnTheWidenedWeight() {
         Random rnd = new Random(12);
-        // one row (a decode step), a few, and widths that leave a partial block of weight rows
-        for (int[] d : new int[][] {{1, 1, 1}, {1, 64, 100}, {5, 37, 33}, {70, 128, 257}}) {
+        // one row (a decode step), a few, and widths that leave partial blocks of weight rows and of four outputs
+        for (int[] d : new int[][] {{1, 1, 1}, {1, 64, 100}, {5, 37, 33}, {3, 20, 39}, {70, 128, 257}}) {
             int rows = d[0], in = d[1], out = d[2];
             float[] x = gaussian(rnd, rows * in), bias = gaussian(rnd, out);
             short[] bits = new short[out * in];
