@@ -28,6 +28,9 @@ final class GenerateOptions {
 
     @Option(names = "--raw", description = "print control bytes as they are (default: as \\xNN, like bytes that are not UTF-8)") boolean raw;
 
+    @Option(names = "--no-weight-check", description = "skip checking that every weight read from a file is a finite number (loads big checkpoints faster)")
+    boolean noWeightCheck;
+
     @Option(names = "--target", defaultValue = "auto", paramLabel = "cpu|cuda|auto",
             description = "where to run: cpu, cuda (GPU 0), or auto, the default: cuda when a usable GPU is present, else cpu")
     Targets.Name target;

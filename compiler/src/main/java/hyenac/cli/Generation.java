@@ -10,6 +10,7 @@ import hyenac.runtime.progress.Progress;
 import hyenac.runtime.text.ByteTokenizer;
 import hyenac.runtime.text.Sampler;
 import hyenac.runtime.text.TextStream;
+import hyenac.runtime.weights.NotEnoughMemoryException;
 import hyenac.runtime.weights.SafeTensors;
 import hyenac.runtime.weights.SafeTensorsFile;
 import hyenac.runtime.weights.WeightStore;
@@ -21,7 +22,7 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -40,7 +41,7 @@ final class Generation {
      * artifact (null from a spec or a cpu artifact). Says which target runs and why, then generates. Returns the exit code.
      */
     static int run(String command, GenerateOptions o, Targets.Picked target, Graph g, DeviceCode carried, String modelName,
-                   Supplier<WeightStore> embedded, PrintWriter out, PrintWriter err) {
+                   Function<WeightStore.Options, WeightStore> embedded, PrintWriter out, PrintWriter err) {
         // The prompt is checked before anything slow happens (weights, kernels).
         long[] tokens = ByteTokenizer.encode(o.prompt);
         if (tokens.length == 0) {
@@ -59,15 +60,20 @@ final class Generation {
         warnPastContext(command, g, tokens.length + (long) o.generate, err);
         Progress progress = TerminalProgress.on(err);
         WeightStore weights;
+        WeightStore.Options loading = (o.noWeightCheck ? WeightStore.Options.defaults().withoutFiniteCheck() : WeightStore.Options.defaults())
+                .withProgress(progress);
         try {
             if (o.weightsFile != null) {
-                weights = fromFile(o.weightsFile, g);
+                weights = fromFile(o.weightsFile, g, loading);
             } else if (embedded != null) {
-                weights = embedded.get();
+                weights = embedded.apply(loading);
             } else {
                 err.println(command + ": no --weights given: using random weights (seed " + o.seed + "); the text will be noise");
-                weights = WeightStore.random(g, o.seed);
+                weights = WeightStore.random(g, o.seed, loading);
             }
+        } catch (NotEnoughMemoryException e) {
+            err.println(command + ": " + e.getMessage() + "; " + moreMemory(command, e.needed()));
+            return Main.USER_ERROR;
         } catch (WeightsException | ArtifactException e) {
             err.println(command + ": " + e.getMessage());
             return Main.USER_ERROR;
@@ -165,11 +171,23 @@ final class Generation {
                 + "its attention layers will see positions it was not trained for, and quality may degrade%n", command, total, context.longValue());
     }
 
+    /** How to give Java {@code needed} bytes of heap: through the launcher, or on a built jar's command line. */
+    static String moreMemory(String command, long needed) {
+        String xmx = "-Xmx" + ((needed + (1L << 30) - 1) >> 30) + "g";
+        String how = command.startsWith("java -jar ") ? "java " + xmx + command.substring(4) + " …" : "HYENAC_JAVA_OPTS=" + xmx + " ./hyenac …";
+        return "run it as " + how + " on a machine with that much free memory";
+    }
+
     /** Weights from a safetensors file: under our names, or a vortex checkpoint's (its layers in order). */
     static WeightStore fromFile(Path file, Graph g) {
+        return fromFile(file, g, WeightStore.Options.defaults());
+    }
+
+    /** As {@link #fromFile(Path, Graph)}, loaded as {@code options} say. */
+    static WeightStore fromFile(Path file, Graph g, WeightStore.Options options) {
         try (SafeTensorsFile f = SafeTensors.open(file)) {
-            if (f.contains("embedding.weight")) return WeightStore.load(f, g);
-            if (f.contains("embedding_layer.weight")) return WeightStore.fromVortex(f, g, i -> i);
+            if (f.contains("embedding.weight")) return WeightStore.load(f, g, options);
+            if (f.contains("embedding_layer.weight")) return WeightStore.fromVortex(f, g, i -> i, name -> true, options);
             throw new WeightsException(file + ": neither our weight names (embedding.weight, …) nor a vortex checkpoint's (embedding_layer.weight, …)");
         }
     }

@@ -329,6 +329,32 @@ class ArtifactCommandsTest {
     }
 
     @Test
+    void aNonFiniteWeightIsNamedWithItsIndexUnlessTheCheckIsSkipped(@TempDir Path dir) {
+        Graph g = tinyGraph();
+        WeightStore s = WeightStore.random(g, 1);
+        List<TensorData> list = new ArrayList<>();
+        for (Weight w : g.weights().values()) {
+            float[] v = s.get(w.name());
+            if (w.name().equals("layers.1.mlp.w2.weight")) v[2 * 64 + 9] = Float.POSITIVE_INFINITY;
+            list.add(TensorData.of(w.name(), DType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), v));
+        }
+        Path w = dir.resolve("inf.safetensors");
+        SafeTensors.write(w, Map.of(), list);
+        refused(generate(TINY.toString(), "--weights", w.toString()),
+                "hyenac run: " + w + ": tensor \"layers.1.mlp.w2.weight\" holds Infinity at index 137 [2, 9]; every weight must be a finite number");
+        refused(run("compile", TINY.toString(), "-o", dir.resolve("x.hyx").toString(), "--weights", w.toString()), "holds Infinity at index 137");
+        CommandLineTest.Run unchecked = generate(TINY.toString(), "--weights", w.toString(), "--no-weight-check");
+        assertEquals(0, unchecked.code(), unchecked.err());
+    }
+
+    @Test
+    void moreMemoryIsAskedForAsTheLauncherOrTheJarTakesIt() {
+        assertEquals("run it as HYENAC_JAVA_OPTS=-Xmx15g ./hyenac … on a machine with that much free memory",
+                Generation.moreMemory("hyenac run", (14L << 30) + 1));
+        assertEquals("run it as java -Xmx2g -jar evo.jar … on a machine with that much free memory", Generation.moreMemory("java -jar evo.jar", 2L << 30));
+    }
+
+    @Test
     void optionMistakesAreUsageErrors(@TempDir Path dir) {
         assertEquals(2, run("compile", TINY.toString(), "-o", dir.resolve("x.hyx").toString(), "--weights", "w", "--random-weights").code());
         assertEquals(2, run("compile", TINY.toString()).code(), "-o is required");

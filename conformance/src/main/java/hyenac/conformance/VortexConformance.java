@@ -44,6 +44,12 @@ public final class VortexConformance {
      * 2e−5 is about 5× that spread, and far below the O(1) errors a layout or order mistake makes.
      */
     public static final double RELATIVE_TOLERANCE = 2e-5;
+
+    /**
+     * The checkpoint's numbers as the reference used them, in fp32 though the imported spec says bf16 (bf16 targets
+     * round them afterwards, filters too, as they always have).
+     */
+    private static final WeightStore.Options AS_REFERENCE = WeightStore.Options.defaults().storingFp32();
     /**
      * In bf16 mode the reference is the CPU (fp32) on the same bf16-rounded weights and inputs, and storing
      * every activation in bf16 (8 significant bits) costs accuracy by design: per tensor max|err| ≤ 1e−2·max|ref|
@@ -201,7 +207,7 @@ public final class VortexConformance {
         int layer = built.blocks().indexOf(vortexBlock);
         if (layer < 0) throw new IllegalStateException("the config has no layer " + vortexBlock);
         String prefix = "layers." + layer;
-        WeightStore weights = WeightStore.fromVortex(st, built.graph(), built.blocks()::get, w -> w.startsWith(prefix + "."));
+        WeightStore weights = WeightStore.fromVortex(st, built.graph(), built.blocks()::get, w -> w.startsWith(prefix + "."), AS_REFERENCE);
         if (target.bf16()) weights = weights.roundedToBf16();
 
         TensorInfo u = st.info("input.u");
@@ -232,7 +238,7 @@ public final class VortexConformance {
         Built built = build(dir, st, "model_config.yml", rewrite);
         Path weightsFile = dir.resolve("model_weights.safetensors");
         try (SafeTensorsFile wf = SafeTensors.open(weightsFile)) {
-            WeightStore weights = WeightStore.fromVortex(wf, built.graph(), built.blocks()::get);
+            WeightStore weights = WeightStore.fromVortex(wf, built.graph(), built.blocks()::get, w -> true, AS_REFERENCE);
             if (target.bf16()) weights = weights.roundedToBf16();
             TensorInfo tokens = st.info("input.tokens");
             int batch = Math.toIntExact(tokens.shape()[0]);
@@ -263,7 +269,7 @@ public final class VortexConformance {
         Built built = build(dir, st, "model_config.yml", rewrite);
         Graph g = built.graph();
         try (SafeTensorsFile wf = SafeTensors.open(dir.resolve("model_weights.safetensors"))) {
-            WeightStore weights = WeightStore.fromVortex(wf, g, built.blocks()::get);
+            WeightStore weights = WeightStore.fromVortex(wf, g, built.blocks()::get, w -> true, AS_REFERENCE);
             long[] prompt = st.longs("input.prompt");
             TensorInfo promptInfo = st.info("input.prompt");
             int batch = Math.toIntExact(promptInfo.shape()[0]);

@@ -13,6 +13,7 @@ import hyenac.ir.Graph;
 import hyenac.ir.Printer;
 import hyenac.ir.Weight;
 import hyenac.runtime.exec.DeviceCode;
+import hyenac.runtime.weights.NotEnoughMemoryException;
 import hyenac.runtime.weights.SafeTensors;
 import hyenac.runtime.weights.SafeTensorsFile;
 import hyenac.runtime.weights.WeightStore;
@@ -133,9 +134,16 @@ public final class Executable implements AutoCloseable {
 
     /** The embedded weights, checked against the plan's manifest. */
     public WeightStore weights() {
+        return weights(WeightStore.Options.defaults());
+    }
+
+    /** The embedded weights, checked against the plan's manifest, loaded as {@code options} say. */
+    public WeightStore weights(WeightStore.Options options) {
         if (weightsFile == null) throw new ArtifactException(name + ": holds no weights");
         try (SafeTensorsFile f = SafeTensors.open(weightsFile)) {
-            return WeightStore.load(f, graph);
+            return WeightStore.load(f, graph, options);
+        } catch (NotEnoughMemoryException e) {
+            throw e;  // names no file; the command line adds how to give Java more memory
         } catch (WeightsException e) {
             // The temporary copy's path means nothing to the reader; name the entry instead.
             throw new ArtifactException(e.getMessage().replace(weightsFile.toString(), name + ": entry " + WEIGHTS), e);

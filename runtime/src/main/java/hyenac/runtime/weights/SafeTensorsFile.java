@@ -3,8 +3,11 @@ package hyenac.runtime.weights;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
@@ -25,12 +28,15 @@ public final class SafeTensorsFile implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment data;  // the data section: offsets in the header are relative to it
     private final Header header;
+    private final long fileSize;
+    private MemorySegment retainedData;  // the data section again, mapped for as long as anything refers to it
 
     SafeTensorsFile(Path path, Arena arena, MemorySegment file, Header header) {
         this.path = path;
         this.arena = arena;
         this.data = file.asSlice(header.dataStart());
         this.header = header;
+        this.fileSize = file.byteSize();
     }
 
     public Path path() {
@@ -66,6 +72,26 @@ public final class SafeTensorsFile implements AutoCloseable {
     public MemorySegment segment(String name) {
         TensorInfo t = info(name);
         return data.asSlice(t.begin(), t.byteLength());
+    }
+
+    /**
+     * The tensor's raw little-endian bytes in a read-only mapping that outlives {@link #close()}: the garbage collector
+     * unmaps it once no segment from it is reachable. Weights kept in the file's own dtype are read from here.
+     */
+    public synchronized MemorySegment retained(String name) {
+        TensorInfo t = info(name);
+        if (retainedData == null) {
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                // The header was validated against the first mapping; a file replaced since could hold anything.
+                if (ch.size() != fileSize) {
+                    throw new WeightsException(path + ": the file changed while it was being read (" + fileSize + " bytes, now " + ch.size() + ")");
+                }
+                retainedData = ch.map(FileChannel.MapMode.READ_ONLY, 0, fileSize, Arena.ofAuto()).asSlice(header.dataStart());
+            } catch (IOException e) {
+                throw new WeightsException(path + ": cannot read: " + e, e);
+            }
+        }
+        return retainedData.asSlice(t.begin(), t.byteLength());
     }
 
     /** The tensor as floats, converted from F32, F64 (narrowed), F16 or BF16. */

@@ -4,6 +4,7 @@ import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.weights.Floats;
+import hyenac.runtime.weights.HostTensor;
 import hyenac.runtime.weights.WeightStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ public final class CpuExecutor {
      * materialised filter per node and sequence length (key: node id and length).
      */
     private final Map<Long, Fir> filters = new HashMap<>();
+
+    /** Small bf16 weights (norm scales, biases) widened to fp32 on first use, by name; big ones are read as bf16. */
+    private final Map<String, float[]> widened = new HashMap<>();
 
     /** Recurrent state per stateful node id, created by {@link #prefill}. */
     private final Map<Integer, Object> states = new HashMap<>();
@@ -174,9 +178,19 @@ public final class CpuExecutor {
 
     private int width(int value) { return Math.toIntExact(graph.value(value).type().channels()); }
 
+    /** A weight in fp32 (widened once if it is held as bf16), or null when the node has none in that role. */
     private float[] w(Node n, String role) {
         String name = n.weights().get(role);
-        return name == null ? null : weights.get(name);
+        if (name == null) return null;
+        return switch (weights.tensor(name)) {
+            case HostTensor.Fp32 f -> f.values();
+            case HostTensor.Bf16 b -> widened.computeIfAbsent(name, k -> b.floats());
+        };
+    }
+
+    /** A weight as held (bf16 stays bf16), for the kernels that read it directly. */
+    private HostTensor held(Node n, String role) {
+        return weights.tensor(n.weights().get(role));
     }
 
     private float[][] execute(Node n, int batch, int length, long[] tokens, Map<Integer, float[]> values, Phase phase) {
@@ -186,9 +200,9 @@ public final class CpuExecutor {
         int out = width(n.results().getFirst());
         float[] x = in.getFirst();
         return switch (n.op()) {
-            case "embedding" -> new float[][] {embed(tokens, rows, out, w(n, "weight"))};
-            case "unembed" -> new float[][] {Linear.apply(x, rows, c, w(n, "weight"), out, null)};
-            case "linear" -> new float[][] {Linear.apply(x, rows, c, w(n, "weight"), out, w(n, "bias"))};
+            case "embedding" -> new float[][] {embed(tokens, rows, out, held(n, "weight"))};
+            case "unembed" -> new float[][] {Linear.apply(x, rows, c, held(n, "weight"), out, null)};
+            case "linear" -> new float[][] {Linear.apply(x, rows, c, held(n, "weight"), out, w(n, "bias"))};
             case "causal_conv" -> {
                 int len = Math.toIntExact(n.intAttr("len"));
                 int groups = Math.toIntExact(n.intAttr("groups"));
@@ -249,13 +263,18 @@ public final class CpuExecutor {
         return new Rope(invFreq, n.floatAttr("rope.scale"));
     }
 
-    private static float[] embed(long[] tokens, int rows, int width, float[] table) {
+    /** The table's rows for the tokens, widened when the table is bf16. */
+    private static float[] embed(long[] tokens, int rows, int width, HostTensor table) {
         float[] out = new float[rows * width];
-        int vocab = table.length / width;
+        long vocab = table.elements() / width;
+        short[] scratch = new short[width];
         for (int r = 0; r < rows; r++) {
             long t = tokens[r];
             if (t < 0 || t >= vocab) throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab);
-            System.arraycopy(table, (int) t * width, out, r * width, width);
+            switch (table) {
+                case HostTensor.Fp32 f -> System.arraycopy(f.values(), (int) t * width, out, r * width, width);
+                case HostTensor.Bf16 b -> b.widen(t * width, out, r * width, width, scratch);
+            }
         }
         return out;
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import hyenac.runtime.weights.Floats;
+import hyenac.runtime.weights.HostTensor;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +33,26 @@ class DenseKernelsTest {
             }
         }
         assertThrows(IllegalArgumentException.class, () -> Linear.apply(new float[6], 2, 3, new float[5], 2, null));
+    }
+
+    @Test
+    void aBf16WeightGivesTheBitsOfTheFp32KernelOnTheWidenedWeight() {
+        Random rnd = new Random(12);
+        // one row (a decode step), a few, and widths that leave partial blocks of weight rows and of four outputs
+        for (int[] d : new int[][] {{1, 1, 1}, {1, 64, 100}, {5, 37, 33}, {3, 20, 39}, {70, 128, 257}}) {
+            int rows = d[0], in = d[1], out = d[2];
+            float[] x = gaussian(rnd, rows * in), bias = gaussian(rnd, out);
+            short[] bits = new short[out * in];
+            for (int i = 0; i < bits.length; i++) bits[i] = Floats.floatToBf16((float) rnd.nextGaussian());
+            HostTensor.Bf16 w = HostTensor.Bf16.of(bits.clone());
+            float[] widened = new float[bits.length];
+            for (int i = 0; i < bits.length; i++) widened[i] = Floats.bf16ToFloat(bits[i]);
+            for (float[] b : new float[][] {null, bias}) {
+                assertArrayEquals(Linear.apply(x, rows, in, widened, out, b), Linear.apply(x, rows, in, w, out, b),
+                        "linear " + rows + "x" + in + "->" + out);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Linear.apply(new float[6], 2, 3, HostTensor.Bf16.of(new short[5]), 2, null));
     }
 
     @Test

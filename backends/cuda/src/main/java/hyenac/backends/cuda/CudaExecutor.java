@@ -19,8 +19,10 @@ import hyenac.ir.Node;
 import hyenac.ir.fusion.FuseKernels;
 import hyenac.ir.fusion.Group;
 import hyenac.runtime.weights.Floats;
+import hyenac.runtime.weights.HostTensor;
 import hyenac.runtime.weights.WeightStore;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -595,14 +597,28 @@ public final class CudaExecutor implements AutoCloseable {
         String key = name + "/" + element;
         Long p = weightBuffers.get(key);
         if (p != null) return p;
-        if (!weights.tensors().containsKey(name)) {
+        if (!weights.contains(name)) {
             throw new IllegalStateException(n.op() + " " + n.path() + " reads weight " + name + ", which the weight store does not hold");
         }
-        float[] data = weights.get(name);
-        long q = d.memAlloc((long) element.bytes() * Math.max(1, data.length), "weight " + name);
+        HostTensor t = weights.tensor(name);
+        long q = d.memAlloc((long) element.bytes() * Math.max(1, t.elements()), "weight " + name);
         weightBuffers.put(key, q);
-        upload(q, data, element, "weight " + name);
+        if (t instanceof HostTensor.Bf16 b && element == CType.Scalar.BF16) {
+            uploadBf16(q, b, "weight " + name);  // already bf16 bits: copied as they are, never widened
+        } else {
+            upload(q, t.floats(), element, "weight " + name);
+        }
         return q;
+    }
+
+    /** Copies a bf16 weight's bits (little-endian, as the GPU reads them) to the device through native memory. */
+    private void uploadBf16(long p, HostTensor.Bf16 t, String what) {
+        if (t.elements() == 0) return;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(t.bytes(), 2);
+            host.copyFrom(t.bits());
+            d.memcpyHtoD(p, host, what);
+        }
     }
 
     /** Builds a node's state from its prompt pass, enqueued right after the node's parallel steps. */
