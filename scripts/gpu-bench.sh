@@ -38,7 +38,7 @@ if [ "${1:-}" = "--smoke" ]; then
     quick=(--quick --reps 5 --warmup 1)
     peer=(--smoke)
 fi
-# the 7B's fp32 host copy of its random weights is 26 GB
+# the 7B's random weights take 13 GB on the host in bf16; room for its activations besides
 hyenac=("$jre/jre/bin/java" -Xmx64g -Xss16m --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -cp "$cp" hyenac.cli.Main)
 where=(--target "${TARGET:-cuda}" --width "${WIDTH:-4096}")
 [ "${TARGET:-cuda}" = cpu ] && where+=(--precision fp32)
