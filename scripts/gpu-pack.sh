@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
 
 # package the reactor modules and list the class path (siblings resolve to their target/ jars, the rest to ~/.m2)
-mvn -q -B -o -pl conformance,bench -am package -DskipTests dependency:build-classpath \
+mvn -q -B -ntp -pl conformance,bench -am package -DskipTests dependency:build-classpath \
     -Dmdep.outputFile=target/gpu-classpath.txt -Dmdep.includeScope=runtime "$@"
 rm -rf .device && mkdir -p .device/lib
 cp conformance/target/hyenac-conformance-*.jar bench/target/hyenac-bench-*.jar .device/lib/

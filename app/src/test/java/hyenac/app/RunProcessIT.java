@@ -63,4 +63,17 @@ class RunProcessIT {
         String log = Files.readString(err, StandardCharsets.UTF_8);
         assertTrue(log.contains("[sh2_tiny on cpu: prompt 4 tokens") && log.contains("; interrupted]"), log);
     }
+
+    /** Memory that runs out while running (activations, not weights, which are checked first) is one line saying what to do. */
+    @Test
+    void runningOutOfMemoryIsOneLineThatSaysHowToGiveMore(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isRegularFile(HYENAC_JAR), "needs app/target/hyenac.jar (mvn verify builds it before this test)");
+        String prompt = "ACGT".repeat(30_000);  // one argument may hold 128 KiB
+        BuildJarIT.Result r = java(dir, "-Xmx96m", "-jar", HYENAC_JAR.toString(), "run", TINY.toString(), "--prompt", prompt, "--generate", "1",
+                "--target", "cpu");
+        assertEquals(1, r.code(), r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("hyenac: out of memory: Java may use ") && last.contains("HYENAC_JAVA_OPTS=-Xmx"), r.err());
+        assertTrue(!r.err().contains("    at ") && !r.err().contains("deeply nested"), r.err());
+    }
 }

@@ -85,10 +85,14 @@ public final class Main implements Runnable {
         int code;
         try {
             code = cli.execute(args);
-        } catch (StackOverflowError | OutOfMemoryError e) {
+        } catch (StackOverflowError e) {
             // Errors bypass picocli's handler; input this pathological still deserves a sentence, not a trace.
-            err.println("hyenac: the input is too large or too deeply nested to process ("
-                    + (e instanceof StackOverflowError ? "stack exhausted" : "out of memory") + "); simplify it or raise -Xss/-Xmx");
+            err.println("hyenac: the input is too deeply nested to process (stack exhausted); simplify it");
+            code = USER_ERROR;
+        } catch (OutOfMemoryError e) {
+            // Weights are checked against the heap before they are made; what is left is activations or the input.
+            err.printf(java.util.Locale.ROOT, "hyenac: out of memory: Java may use %.1f GiB here; give it more with HYENAC_JAVA_OPTS=-Xmx…g "
+                    + "(or java -Xmx…g -jar …), or use a shorter prompt or a smaller input%n", Runtime.getRuntime().maxMemory() / (double) (1L << 30));
             code = USER_ERROR;
         }
         out.flush();
