@@ -171,7 +171,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         if (compiled != null) {
             compiled.checked().diagnostics().all().forEach(d -> err.print(HumanRenderer.render(d)));
             if (!compiled.ok()) {
-                if (compiled.checked().ok()) err.println(plan.spec() + ": no model" + (plan.modelName() == null ? "" : " named `" + plan.modelName() + "`"));
+                if (compiled.checked().ok()) err.println(Compilation.noModel(plan.spec(), compiled.checked(), plan.modelName()));
                 return 1;
             }
         }

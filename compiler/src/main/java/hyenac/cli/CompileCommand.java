@@ -66,7 +66,7 @@ final class CompileCommand implements Callable<Integer> {
         Compilation.Result c = Compilation.compile(file, opts.modelName);
         DiagnosticOutput.print(c.checked().diagnostics(), DiagnosticOutput.Format.human, new PrintWriter(PrintWriter.nullWriter()), err);
         if (!c.ok()) {
-            if (c.checked().ok()) err.println(file + ": no model" + (opts.modelName == null ? " in this file" : " named `" + opts.modelName + "`"));
+            if (c.checked().ok()) err.println(Compilation.noModel(file, c.checked(), opts.modelName));
             return new Outcome(Main.USER_ERROR, null, null);
         }
         WeightStore weights = null;

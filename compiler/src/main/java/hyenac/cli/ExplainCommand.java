@@ -61,9 +61,7 @@ final class ExplainCommand implements Callable<Integer> {
         List<Elaborated.Model> models = result.models();
         if (modelName != null) models = models.stream().filter(m -> m.name().equals(modelName)).toList();
         if (models.isEmpty()) {
-            err.println(file + ": " + (modelName == null ? "no model to explain (the file declares only operators)"
-                    : "no model named `" + modelName + "`; models: "
-                    + String.join(", ", result.models().stream().map(Elaborated.Model::name).toList())));
+            err.println(Compilation.noModel(file, result, modelName));
             return Main.USER_ERROR;
         }
         for (Elaborated.Model m : models) {

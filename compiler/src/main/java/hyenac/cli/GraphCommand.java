@@ -1,5 +1,6 @@
 package hyenac.cli;
 
+import hyenac.compiler.Compilation;
 import hyenac.compiler.ToGraph;
 import hyenac.compiler.passes.PassManager;
 import hyenac.dsl.check.Checker;
@@ -49,7 +50,7 @@ final class GraphCommand implements Callable<Integer> {
         if (!result.ok()) return Main.USER_ERROR;
         List<Elaborated.Model> models = result.models().stream().filter(m -> modelName == null || m.name().equals(modelName)).toList();
         if (models.isEmpty()) {
-            err.println(file + ": no model" + (modelName == null ? " in this file" : " named `" + modelName + "`"));
+            err.println(Compilation.noModel(file, result, modelName));
             return Main.USER_ERROR;
         }
         PassManager passes = PassManager.standard().verifyEach(verify);

@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
         Compilation.Result c = Compilation.compile(model, modelName);
         DiagnosticOutput.print(c.checked().diagnostics(), DiagnosticOutput.Format.human, out, err);
         if (!c.ok()) {
-            if (c.checked().ok()) err.println(model + ": no model" + (modelName == null ? " in this file" : " named `" + modelName + "`"));
+            if (c.checked().ok()) err.println(Compilation.noModel(model, c.checked(), modelName));
             return Main.USER_ERROR;
         }
         return Generation.run("hyenac run", gen, target, c.graph(), null, c.model().name(), null, out, err);

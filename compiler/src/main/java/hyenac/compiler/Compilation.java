@@ -16,6 +16,15 @@ public final class Compilation {
 
     private Compilation() {}
 
+    /**
+     * What to say when {@code file} checked cleanly but has no model to use: none at all, or none named
+     * {@code modelName} (the models it has are listed).
+     */
+    public static String noModel(Path file, Checker.Result checked, String modelName) {
+        if (modelName == null || checked.models().isEmpty()) return file + ": no model in this file (it declares only operators and blocks)";
+        return file + ": no model named `" + modelName + "`; models: " + String.join(", ", checked.models().stream().map(Elaborated.Model::name).toList());
+    }
+
     public static Result compile(Path spec, String modelName) {
         return of(Checker.check(List.of(spec)), modelName);
     }

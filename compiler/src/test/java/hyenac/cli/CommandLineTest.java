@@ -170,4 +170,21 @@ class CommandLineTest {
         assertTrue(r.err().contains("error[HY0002]"), r.err());
         assertEquals(text, Files.readString(broken), "a file with syntax errors is never rewritten");
     }
+
+    /** Every command that needs a model says the same when there is none, and lists the models when the name is wrong. */
+    @Test
+    void aFileWithoutTheModelAskedForGetsOneMessageEverywhere(@TempDir Path dir) throws Exception {
+        Path ops = dir.resolve("ops.hyena");
+        Files.writeString(ops, "import \"std\"\nop twice() (x) {\n  out x + x\n}\n");
+        String none = ops + ": no model in this file (it declares only operators and blocks)";
+        for (String[] args : new String[][] {{"run", ops.toString(), "--prompt", "A"}, {"compile", ops.toString(), "-o", dir.resolve("x.hyx").toString()},
+                {"graph", ops.toString()}, {"explain", ops.toString()}}) {
+            Run r = run(args);
+            assertEquals(1, r.code(), args[0]);
+            assertTrue(r.err().strip().endsWith(none), args[0] + ": " + r.err());
+        }
+        Run wrong = run("explain", samples().resolve("sh2-tiny.hyena").toString(), "--model", "sh2");
+        assertEquals(1, wrong.code());
+        assertTrue(wrong.err().strip().endsWith(": no model named `sh2`; models: sh2_tiny"), wrong.err());
+    }
 }
