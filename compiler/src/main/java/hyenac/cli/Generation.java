@@ -79,6 +79,13 @@ final class Generation {
             return Main.USER_ERROR;
         }
         Backend backend = target.backend(carried);
+        Progress.Task preparing = TerminalProgress.note(progress, "preparing the model on " + backend.name());
+        Session opened;
+        try {
+            opened = backend.open(g, weights, 1);
+        } finally {
+            preparing.close();
+        }
         AtomicBoolean interrupted = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
         // Ctrl-C: the step under way finishes, the text so far is already out, and the statistics say where it stopped.
@@ -91,13 +98,6 @@ final class Generation {
             }
         }, "hyenac-interrupt");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
-        Progress.Task preparing = TerminalProgress.note(progress, "preparing the model on " + backend.name());
-        Session opened;
-        try {
-            opened = backend.open(g, weights, 1);
-        } finally {
-            preparing.close();
-        }
         try (Session session = opened) {
             String note = target.device() == null && carried != null ? "the artifact's " + carried.target() + " kernels go unused" : session.note();
             String line = target.line(note);
