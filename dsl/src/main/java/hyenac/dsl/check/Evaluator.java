@@ -73,10 +73,6 @@ final class Evaluator {
     private Map<String, Elaborated.Weight> weightSink = new LinkedHashMap<>();
     private final Map<String, Integer> probes = new LinkedHashMap<>();
 
-    Evaluator(Diagnostics diags) {
-        this(diags, new Budget());
-    }
-
     Evaluator(Diagnostics diags, Budget budget) {
         this.diags = diags;
         this.budget = budget;
@@ -114,22 +110,16 @@ final class Evaluator {
 
     private static final class Scope {
         final Module module;
-        final Scope parent;
         final Map<String, Binding> names = new LinkedHashMap<>();
         final boolean body;
 
-        Scope(Module module, Scope parent, boolean body) {
+        Scope(Module module, boolean body) {
             this.module = module;
-            this.parent = parent;
             this.body = body;
         }
 
         Binding find(String name) {
-            for (Scope s = this; s != null; s = s.parent) {
-                Binding b = s.names.get(name);
-                if (b != null) return b;
-            }
-            return null;
+            return names.get(name);
         }
 
         boolean inBody() {
@@ -192,7 +182,7 @@ final class Evaluator {
     // ------------------------------------------------------------------ models
 
     Elaborated.Model model(Module module, Ast.ModelDecl decl) {
-        Scope scope = new Scope(module, null, false);
+        Scope scope = new Scope(module, false);
         Map<String, Value.Arg> props = new LinkedHashMap<>();
         List<Override> overrides = new ArrayList<>();
 
@@ -328,16 +318,14 @@ final class Evaluator {
 
     /** The model properties a user may set. */
     enum ModelProperty {
-        VOCAB("vocab", Type.INT, true), WIDTH("width", Type.INT, true), CONTEXT("context", Type.INT, true),
-        DTYPE("dtype", Type.DTYPE, false), BLOCK("block", Type.OP, false), LAYERS("layers", Type.LIST, true);
+        VOCAB("vocab", true), WIDTH("width", true), CONTEXT("context", true),
+        DTYPE("dtype", false), BLOCK("block", false), LAYERS("layers", true);
 
         final String spelling;
-        final Type type;
         final boolean required;
 
-        ModelProperty(String spelling, Type type, boolean required) {
+        ModelProperty(String spelling, boolean required) {
             this.spelling = spelling;
-            this.type = type;
             this.required = required;
         }
 
@@ -550,7 +538,7 @@ final class Evaluator {
         for (ParamSpec p : t.params()) {
             if (p.dfltExpr() == null) args.put(p.name(), new Value.Arg(new Value.Unknown(p.type()), null));
         }
-        applyDeclared(t, new Value.Op(t, args, t.span()), inputs, t.decl().name().span(), "", false);
+        applyDeclared(t, new Value.Op(t, args, t.span()), inputs, t.decl().name().span(), "");
     }
 
     // ------------------------------------------------------------------ application
@@ -587,7 +575,7 @@ final class Evaluator {
         try {
             return switch (op.template()) {
                 case Primitive p -> applyPrimitive(p, op, inputs, call, inst.path, inline);
-                case Template.Declared d -> applyDeclared(d, op, inputs, call, inst.path, inline);
+                case Template.Declared d -> applyDeclared(d, op, inputs, call, inst.path);
             };
         } finally {
             callSites.pop();
@@ -650,7 +638,7 @@ final class Evaluator {
         return results.size() == 1 ? results.getFirst() : new Value.Tuple(results);
     }
 
-    private Value applyDeclared(Template.Declared t, Value.Op op, List<Value> inputs, Span call, String path, boolean inline) {
+    private Value applyDeclared(Template.Declared t, Value.Op op, List<Value> inputs, Span call, String path) {
         if (active.contains(t)) {
             List<String> chain = new ArrayList<>();
             for (var it = active.descendingIterator(); it.hasNext(); ) chain.add(it.next().name());
@@ -666,7 +654,7 @@ final class Evaluator {
         }
         active.push(t);
         try {
-            Scope scope = new Scope(t.module(), null, true);
+            Scope scope = new Scope(t.module(), true);
             for (ParamSpec p : t.params()) {
                 Value.Arg a = op.args().get(p.name());
                 Value v;
@@ -690,7 +678,7 @@ final class Evaluator {
             }
             paths.push(path);
             try {
-                return body(t, scope, path, inline);
+                return body(t, scope, path);
             } finally {
                 paths.pop();
             }
@@ -707,7 +695,7 @@ final class Evaluator {
         return path.isEmpty() ? name : path + "." + name;
     }
 
-    private Value body(Template.Declared t, Scope scope, String path, boolean inline) {
+    private Value body(Template.Declared t, Scope scope, String path) {
         Value result = null;
         Span outAt = null;
         boolean warnedAfterOut = false;
@@ -806,8 +794,8 @@ final class Evaluator {
                 for (Ast.Expr item : l.items()) items.add(eval(item, scope));
                 yield new Value.ListV(items);
             }
-            case Ast.Neg n -> negate(eval(n.operand(), scope), n, scope);
-            case Ast.Binary b -> binary(b, eval(b.left(), scope), eval(b.right(), scope), scope);
+            case Ast.Neg n -> negate(eval(n.operand(), scope), n);
+            case Ast.Binary b -> binary(b, eval(b.left(), scope), eval(b.right(), scope));
             case Ast.Call c -> call(c, scope);
         };
     }
@@ -838,8 +826,7 @@ final class Evaluator {
             report(code, id.span(), id.name());
             return;
         }
-        List<String> candidates = new ArrayList<>();
-        for (Scope s = scope; s != null; s = s.parent) candidates.addAll(s.names.keySet());
+        List<String> candidates = new ArrayList<>(scope.names.keySet());
         if (scope.inBody()) candidates.addAll(ambient.keySet());
         candidates.addAll(scope.module.templateNames());
         for (Type t : Type.values()) candidates.addAll(t.constants);
@@ -858,7 +845,7 @@ final class Evaluator {
         static final Set<String> ALL = Set.copyOf(new ModuleLoader(new Diagnostics()).prelude().declared().keySet());
     }
 
-    private Value negate(Value v, Ast.Neg n, Scope scope) {
+    private Value negate(Value v, Ast.Neg n) {
         return switch (v) {
             case Value.Int i -> {
                 if (i.value() == Long.MIN_VALUE) {
@@ -868,7 +855,7 @@ final class Evaluator {
                 yield new Value.Int(-i.value());
             }
             case Value.Float f -> new Value.Float(-f.value());
-            case Value.Tensor t -> elementwise("neg", List.of(t), t.width(), Map.of(), n.span(), scope);
+            case Value.Tensor t -> elementwise("neg", List.of(t), t.width(), Map.of(), n.span());
             case Value.Unknown u -> u;
             default -> {
                 report(Code.HY0300, n.operand().span(), "a number or a tensor", describe(v));
@@ -877,7 +864,7 @@ final class Evaluator {
         };
     }
 
-    private Value binary(Ast.Binary b, Value l, Value r, Scope scope) {
+    private Value binary(Ast.Binary b, Value l, Value r) {
         if (l instanceof Value.Unknown || r instanceof Value.Unknown) {
             Type known = l instanceof Value.Unknown ? r.type() : l.type();
             return new Value.Unknown(known == Type.TENSOR || known == Type.LIST ? known : null);
@@ -919,19 +906,19 @@ final class Evaluator {
                 return new Value.Unknown(Type.TENSOR);
             }
             String op = switch (b.op()) { case ADD -> "add"; case SUB -> "sub"; default -> "mul"; };
-            return elementwise(op, List.of(x, y), x.width() >= 0 ? x.width() : y.width(), Map.of(), b.span(), scope);
+            return elementwise(op, List.of(x, y), x.width() >= 0 ? x.width() : y.width(), Map.of(), b.span());
         }
         if (b.op() == Ast.BinOp.MUL && (l instanceof Value.Tensor && isNumber(r) || isNumber(l) && r instanceof Value.Tensor)) {
             Value.Tensor t = l instanceof Value.Tensor x ? x : (Value.Tensor) r;
             Value factor = l instanceof Value.Tensor ? r : l;
-            return elementwise("scale", List.of(t), t.width(), Map.of("by", new Value.Float(toDouble(factor))), b.span(), scope);
+            return elementwise("scale", List.of(t), t.width(), Map.of("by", new Value.Float(toDouble(factor))), b.span());
         }
         report(Code.HY0300, b.span(), "operands that support `" + sym + "` (numbers, lists with + and *, tensors of equal width)",
                 describe(l) + " " + sym + " " + describe(r));
         return Value.Unknown.ANY;
     }
 
-    private Value elementwise(String op, List<Value.Tensor> ins, long width, Map<String, Value> args, Span at, Scope scope) {
+    private Value elementwise(String op, List<Value.Tensor> ins, long width, Map<String, Value> args, Span at) {
         int id = newValue(width);
         nodeSink.add(new Elaborated.Node(nextNode++, op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), currentPath(), at, userSite()));
         return new Value.Tensor(id, width);
