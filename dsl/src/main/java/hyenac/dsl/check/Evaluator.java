@@ -341,11 +341,9 @@ final class Evaluator {
         if (p == null) {
             Diagnostic d = Diagnostic.of(Code.HY0402, name.span(), decl.name().name(), name.name());
             var guess = Suggest.closest(name.name(), java.util.Arrays.stream(ModelProperty.values()).map(m -> m.spelling).toList());
-            d = guess.map(g -> Diagnostic.of(Code.HY0402, name.span(), decl.name().name(), name.name())
-                            .withFix("did you mean `" + g + "`?", name.span(), g))
-                    .orElse(d.withNote("properties: vocab, width, context, dtype, block, layers; name a constant with `let "
+            report(guess.isPresent() ? Suggest.fix(d, name.span(), guess.get())
+                    : d.withNote("properties: vocab, width, context, dtype, block, layers; name a constant with `let "
                             + name.name() + " = …`"));
-            report(d);
             return;
         }
         if (props.containsKey(p.spelling)) {
@@ -424,9 +422,8 @@ final class Evaluator {
         if (spec.isEmpty()) {
             Diagnostic d = Diagnostic.of(Code.HY0404, field.span(), field.name(), op.template().name());
             var guess = Suggest.closest(field.name(), op.template().params().stream().map(ParamSpec::name).toList());
-            if (guess.isPresent()) d = d.withFix("did you mean `" + guess.get() + "`?", field.span(), guess.get());
-            else d = d.withNote("its parameters: " + op.template().signature());
-            report(d);
+            report(guess.isPresent() ? Suggest.fix(d, field.span(), guess.get())
+                    : d.withNote("its parameters: " + op.template().signature()));
             return null;
         }
         if (fields.size() == 1) {
@@ -833,7 +830,7 @@ final class Evaluator {
         Diagnostic d = Diagnostic.of(code, id.span(), id.name());
         var guess = Suggest.closest(id.name(), candidates);
         if (guess.isPresent()) {
-            d = d.withFix("did you mean `" + guess.get() + "`?", id.span(), guess.get());
+            d = Suggest.fix(d, id.span(), guess.get());
         } else if (StdNames.ALL.contains(id.name()) && scope.module.imports().stream().noneMatch(Module::isLibrary)) {
             d = d.withNote("`" + id.name() + "` is defined in the prelude: add `import \"std\"`");
         }
@@ -1061,7 +1058,7 @@ final class Evaluator {
                 Diagnostic d = Diagnostic.of(Code.HY0203, at, t.name(), e.getKey());
                 var guess = Suggest.closest(e.getKey(), t.params().stream().map(ParamSpec::name).toList());
                 guess.ifPresent(suggested::add); // a misspelt argument is not also a missing one
-                d = guess.isPresent() ? d.withFix("did you mean `" + guess.get() + "`?", at, guess.get())
+                d = guess.isPresent() ? Suggest.fix(d, at, guess.get())
                         : d.withNote(t.params().isEmpty() ? "`" + t.name() + "` takes no arguments" : "its parameters: " + t.signature());
                 report(d);
                 continue;

@@ -203,7 +203,7 @@ public final class ModuleLoader {
                     Diagnostic d = Diagnostic.of(Code.HY0306, p.type().span(), p.type().name())
                             .withNote("types: " + String.join(", ", Type.DECLARABLE.stream().map(t -> t.spelling).toList()));
                     var guess = Suggest.closest(p.type().name(), Type.DECLARABLE.stream().map(t -> t.spelling).toList());
-                    if (guess.isPresent()) d = d.withFix("did you mean `" + guess.get() + "`?", p.type().span(), guess.get());
+                    if (guess.isPresent()) d = Suggest.fix(d, p.type().span(), guess.get());
                     diags.add(d);
                 }
                 params.add(new ParamSpec(p.name().name(), type, null, p.dflt(), null, p.doc(), p.name().span()));
