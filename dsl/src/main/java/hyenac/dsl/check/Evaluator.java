@@ -407,9 +407,8 @@ final class Evaluator {
         }
         if (block.template().inputCount() != 1) {
             // Every layer applies the block to one tensor: say so at the block, not at each layer's mixer.
-            int n = block.template().inputCount();
-            report(Diagnostic.of(Code.HY0206, given != null ? given.span() : decl.name().span(), block.template().name(),
-                    n < 0 ? "one or more" : n, n == 1 ? "" : "s", 1).withNote("each layer applies the block to the one tensor it receives"));
+            report(wrongInputCount(given != null ? given.span() : decl.name().span(), block.template(), 1)
+                    .withNote("each layer applies the block to the one tensor it receives"));
             return null;
         }
         return block;
@@ -555,8 +554,7 @@ final class Evaluator {
             if (op.template() instanceof Primitive p && p.role() == Primitive.Role.CONFIG) {
                 report(Code.HY0211, call, op.template().name());
             } else {
-                int n = op.template().inputCount();
-                report(Code.HY0206, call, op.template().name(), n < 0 ? "one or more" : n, n == 1 ? "" : "s", inputs.size());
+                report(wrongInputCount(call, op.template(), inputs.size()));
             }
             return Value.Unknown.ANY;
         }
@@ -577,6 +575,12 @@ final class Evaluator {
         } finally {
             callSites.pop();
         }
+    }
+
+    /** HY0206: {@code t} applied to {@code given} tensors. */
+    private static Diagnostic wrongInputCount(Span at, Template t, int given) {
+        int n = t.inputCount();
+        return Diagnostic.of(Code.HY0206, at, t.name(), n < 0 ? "one or more" : n, n == 1 ? "" : "s", given);
     }
 
     private Value applyPrimitive(Primitive p, Value.Op op, List<Value> inputs, Span call, String path, boolean inline) {
@@ -614,10 +618,7 @@ final class Evaluator {
         };
         List<Long> outs = p.rule().apply(app);
         if (p.role() == Primitive.Role.CONFIG) return Value.Unknown.ANY; // checked only: no node
-        if (inline && !weightNames.isEmpty()) {
-            report(Diagnostic.of(Code.HY0207, call, p.name())
-                    .withNote("bind it first, e.g. `op proj = " + p.name() + "(…)`, then apply `proj(x)`: its weights are named after the binding"));
-        }
+        if (inline && !weightNames.isEmpty()) report(unbound(call, p.name(), "proj"));
         List<Integer> inIds = new ArrayList<>();
         for (Value v : inputs) inIds.add(v instanceof Value.Tensor t ? t.id() : -1);
         if (outs == null) {
@@ -1040,11 +1041,15 @@ final class Evaluator {
         long weightsBefore = weightsDeclared;
         Value out = apply(new Instance(op, child(currentPath(), t.name())), inputs, c.span(), true);
         // As for primitives: weights are named after bindings, so an operator that owns any must be bound.
-        if (t instanceof Template.Declared && weightsDeclared > weightsBefore) {
-            report(Diagnostic.of(Code.HY0207, c.span(), t.name())
-                    .withNote("bind it first, e.g. `op mlp = " + t.name() + "(…)`, then apply `mlp(x)`: its weights are named after the binding"));
-        }
+        if (t instanceof Template.Declared && weightsDeclared > weightsBefore) report(unbound(c.span(), t.name(), "mlp"));
         return out;
+    }
+
+    /** HY0207: an operator applied inline declared weights, which have no binding to be named after. */
+    private static Diagnostic unbound(Span call, String operator, String example) {
+        return Diagnostic.of(Code.HY0207, call, operator)
+                .withNote("bind it first, e.g. `op " + example + " = " + operator + "(…)`, then apply `" + example
+                        + "(x)`: its weights are named after the binding");
     }
 
     /** Checks argument names and types against the template's parameters. */
