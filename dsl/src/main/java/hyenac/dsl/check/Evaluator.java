@@ -4,9 +4,7 @@ import hyenac.dsl.ast.Ast;
 import hyenac.dsl.diag.Code;
 import hyenac.dsl.diag.Diagnostic;
 import hyenac.dsl.diag.Diagnostics;
-import hyenac.dsl.parse.SyntaxReader;
 import hyenac.dsl.source.Span;
-import java.math.BigInteger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -14,10 +12,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Evaluates the language: configures operators, applies them to tensors with shape checking, names
@@ -25,158 +21,25 @@ import java.util.regex.Pattern;
  * elaborating a model (all values known) and checking an operator on its own (its arguments unknown).
  */
 final class Evaluator {
-    /** Layers and list literals longer than this are refused rather than built. */
-    static final int MAX_LIST = 100_000;
-    static final int MAX_LAYERS = 4096;
     /**
      * Token ids the byte-level tokenizer of `run` can produce: bytes 0..255, end-of-sequence (0) among
      * them (runtime's ByteTokenizer; dsl cannot see it). A smaller vocab only suits another tokenizer.
      */
     static final int BYTE_TOKENS = 256;
-    /**
-     * Elements one weight may have: run, compile and build hold each weight in one Java array, and
-     * JVMs refuse arrays near 2^31 - 1 long; this is the JDK's own safe bound (ArraysSupport.SOFT_MAX_ARRAY_LENGTH).
-     */
-    static final long MAX_WEIGHT_ELEMENTS = Integer.MAX_VALUE - 8;
-    /** Operators applied inside one another deeper than this are refused: each level recurses. */
-    static final int MAX_DEPTH = SyntaxReader.MAX_NESTING;
-    /**
-     * Operator applications one check may perform. A real model needs thousands; chains and fan-out
-     * of operators (each applying the next twice) would otherwise take time exponential in the file.
-     */
-    static final int MAX_APPLICATIONS = 250_000;
 
-    /** Work shared by the evaluators of one check, so that many small checks cannot add up either. */
-    static final class Budget {
-        private int applications;
-        private boolean exhausted;
-        private boolean tooDeep;
-    }
-
-    private final Budget budget;
-
-    private final Diagnostics diags;
-    private final Deque<Span> callSites = new ArrayDeque<>();
+    private final Reporter reporter;
+    private final Limits limits;
+    private final Recorder recorder = new Recorder();
+    private final WeightNaming naming = new WeightNaming();
     private final Deque<Template.Declared> active = new ArrayDeque<>();
-    /** The instance path of the operator body being evaluated: inline applications are named under it. */
-    private final Deque<String> paths = new ArrayDeque<>();
 
     // The model being elaborated (defaults serve checks of operators on their own).
     private String dtype = "bf16";
     private final Map<String, Value> ambient = new HashMap<>();
-    private int nextValue;
-    private int nextNode;
-    /** Weights declared so far, counted also where an inline application does not record them. */
-    private long weightsDeclared;
-    private final Map<Integer, Long> widths = new HashMap<>();
-    private List<Elaborated.Node> nodeSink = new ArrayList<>();
-    private Map<String, Elaborated.Weight> weightSink = new LinkedHashMap<>();
-    private final Map<String, Integer> probes = new LinkedHashMap<>();
 
-    Evaluator(Diagnostics diags, Budget budget) {
-        this.diags = diags;
-        this.budget = budget;
-    }
-
-    // ------------------------------------------------------------------ scopes
-
-    /** Where a name leads: a value, or an operator instance whose weights live at {@code path}. */
-    private static final class Binding {
-        final Value value;
-        final Span span;
-        final Instance instance;
-        final boolean warnUnused;
-        boolean used;
-
-        Binding(Value value, Span span, Instance instance, boolean warnUnused) {
-            this.value = value;
-            this.span = span;
-            this.instance = instance;
-            this.warnUnused = warnUnused;
-        }
-    }
-
-    /** A named operator inside a body: applying it twice shares its weights. */
-    private static final class Instance {
-        final Value.Op op;
-        final String path;
-        List<Long> inputWidths;
-
-        Instance(Value.Op op, String path) {
-            this.op = op;
-            this.path = path;
-        }
-    }
-
-    private static final class Scope {
-        final Module module;
-        final Map<String, Binding> names = new LinkedHashMap<>();
-        final boolean body;
-
-        Scope(Module module, boolean body) {
-            this.module = module;
-            this.body = body;
-        }
-
-        Binding find(String name) {
-            return names.get(name);
-        }
-
-        boolean inBody() {
-            return body;
-        }
-    }
-
-    private void bind(Scope scope, Ast.Ident name, Binding binding) {
-        if (name.missing()) return;
-        Binding existing = scope.names.get(name.name());
-        if (existing != null) {
-            Diagnostic d = Diagnostic.of(Code.HY0201, name.span(), name.name());
-            if (existing.span != null) d = d.withNote(existing.span, "first defined here");
-            report(d);
-            return;
-        }
-        scope.names.put(name.name(), binding);
-    }
-
-    private void warnUnused(Scope scope) {
-        for (var e : scope.names.entrySet()) {
-            Binding b = e.getValue();
-            if (!b.used && b.warnUnused && b.span != null && !e.getKey().startsWith("_")) {
-                report(Diagnostic.of(Code.HY0208, b.span, e.getKey())
-                        .withNote("remove it, or start its name with `_` to keep it unused"));
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ diagnostics
-
-    /** Reports at the user's call site when the problem lies inside the prelude. */
-    private void report(Diagnostic d) {
-        if (isLibrary(d.span())) {
-            for (Span site : callSites) {
-                if (!isLibrary(site)) {
-                    diags.add(new Diagnostic(d.code(), d.severity(), site, d.args(), d.message(),
-                            append(d.notes(), new Diagnostic.Note(d.span(), "raised inside `std` at line " + d.span().line())), null));
-                    return;
-                }
-            }
-        }
-        diags.add(d);
-    }
-
-    private void report(Code code, Span at, Object... args) {
-        report(Diagnostic.of(code, at, args));
-    }
-
-    private static List<Diagnostic.Note> append(List<Diagnostic.Note> notes, Diagnostic.Note note) {
-        List<Diagnostic.Note> all = new ArrayList<>(notes);
-        all.add(note);
-        return all;
-    }
-
-    private static boolean isLibrary(Span span) {
-        return span != null && span.file().name().equals(ModuleLoader.PRELUDE);
+    Evaluator(Diagnostics diags, Limits.Budget budget) {
+        this.reporter = new Reporter(diags);
+        this.limits = new Limits(budget, reporter);
     }
 
     // ------------------------------------------------------------------ models
@@ -190,23 +53,23 @@ final class Evaluator {
             switch (stmt) {
                 case Ast.Let let -> {
                     if (ModelProperty.of(let.name().name()) != null) {
-                        report(Code.HY0209, let.name().span(), let.name().name());
+                        reporter.report(Code.HY0209, let.name().span(), let.name().name());
                         continue;
                     }
-                    bind(scope, let.name(), new Binding(eval(let.value(), scope), let.name().span(), null, true));
+                    scope.bind(let.name(), new Scope.Binding(eval(let.value(), scope), let.name().span(), null, true), reporter);
                 }
                 case Ast.OpBind op -> {
                     Value v = eval(op.value(), scope);
                     if (!(v instanceof Value.Op) && !(v instanceof Value.Unknown)) {
-                        report(Code.HY0300, op.value().span(), "an operator", describe(v));
+                        reporter.mismatch(op.value().span(), "an operator", v);
                         v = Value.Unknown.ANY;
                     }
-                    bind(scope, op.name(), new Binding(v, op.name().span(), null, true));
+                    scope.bind(op.name(), new Scope.Binding(v, op.name().span(), null, true), reporter);
                 }
-                case Ast.Out out -> report(Code.HY0315, out.span(), "out");
+                case Ast.Out out -> reporter.report(Code.HY0315, out.span(), "out");
                 case Ast.Assign assign -> {
                     if (assign.targets().size() != 1) {
-                        report(Code.HY0315, assign.targets().get(1).span(), assign.targets().get(1).root().name());
+                        reporter.report(Code.HY0315, assign.targets().get(1).span(), assign.targets().get(1).root().name());
                         continue;
                     }
                     Ast.Target target = assign.targets().getFirst();
@@ -226,7 +89,7 @@ final class Evaluator {
             if (p.required && !props.containsKey(p.spelling)) missing.add("`" + p.spelling + "`");
         }
         if (!missing.isEmpty()) {
-            report(Code.HY0401, decl.name().span(), decl.name().name(), String.join(", ", missing));
+            reporter.report(Code.HY0401, decl.name().span(), decl.name().name(), String.join(", ", missing));
             return null;
         }
         long width = intProp(props, "width");
@@ -239,11 +102,11 @@ final class Evaluator {
         if (width < 1 || vocab < 1 || context < 1 || block == null || !(layersValue instanceof Value.ListV stripe)) return null;
         Span stripeSpan = props.get("layers").span();
         if (stripe.items().isEmpty()) {
-            report(Code.HY0405, stripeSpan, decl.name().name());
+            reporter.report(Code.HY0405, stripeSpan, decl.name().name());
             return null;
         }
-        if (stripe.items().size() > MAX_LAYERS) {
-            report(Code.HY0314, stripeSpan, stripe.items().size(), MAX_LAYERS);
+        if (stripe.items().size() > Limits.MAX_LAYERS) {
+            reporter.report(Code.HY0314, stripeSpan, stripe.items().size(), Limits.MAX_LAYERS);
             return null;
         }
 
@@ -252,12 +115,12 @@ final class Evaluator {
         for (int i = 0; i < stripe.items().size(); i++) {
             Value item = stripe.items().get(i);
             if (!(item instanceof Value.Op mixer)) {
-                if (!(item instanceof Value.Unknown)) report(Code.HY0300, stripeSpan, "an operator for layer " + i, describe(item));
+                if (!(item instanceof Value.Unknown)) reporter.mismatch(stripeSpan, "an operator for layer " + i, item);
                 return null;
             }
             Value.Op op = new Value.Op(block.template(), block.args(), mixer.span()).with("mixer", new Value.Arg(mixer, mixer.span()));
             for (ParamSpec p : block.template().params()) {
-                Binding b = scope.find(p.name());
+                Scope.Binding b = scope.find(p.name());
                 if (p.name().equals("mixer") || b == null || op.args().containsKey(p.name())) continue;
                 b.used = true;
                 Value coerced = coerce(b.value, p, b.span, block.template());
@@ -267,7 +130,7 @@ final class Evaluator {
         }
         for (ParamSpec p : block.template().params()) {
             if (p.required() && !layerOps.getFirst().args().containsKey(p.name())) {
-                report(Diagnostic.of(Code.HY0204, decl.name().span(), p.name(), block.template().name())
+                reporter.report(Diagnostic.of(Code.HY0204, decl.name().span(), p.name(), block.template().name())
                         .withNote("define it in the model, e.g. `op " + p.name() + " = …`; block parameters other than `mixer` come from model bindings of the same name"));
                 return null;
             }
@@ -275,7 +138,7 @@ final class Evaluator {
         for (Override o : overrides) {
             Span at = o.stmt.targets().getFirst().span();
             if (o.index < 0 || o.index >= layerOps.size()) {
-                report(Code.HY0403, o.stmt.targets().getFirst().selectors().getFirst().span(), o.index, layerOps.size());
+                reporter.report(Code.HY0403, o.stmt.targets().getFirst().selectors().getFirst().span(), o.index, layerOps.size());
                 continue;
             }
             int i = (int) o.index;
@@ -284,7 +147,7 @@ final class Evaluator {
                     : override(layerOps.get(i), o.fields, o.value, o.stmt.value().span());
             if (updated != null) layerOps.set(i, updated);
         }
-        warnUnused(scope);
+        scope.warnUnused(reporter);
         return elaborate(decl, layerOps, vocab, width, context);
     }
 
@@ -294,7 +157,7 @@ final class Evaluator {
     /** Reads an override statement; null (after a diagnostic) when it is not one. */
     private Override readOverride(Ast.Target target, Ast.Assign assign, Scope scope) {
         if (!target.root().name().equals("layers") || !(target.selectors().getFirst() instanceof Ast.Index idx)) {
-            report(Diagnostic.of(Code.HY0315, target.span(), target.span().text())
+            reporter.report(Diagnostic.of(Code.HY0315, target.span(), target.span().text())
                     .withNote("only layers can be overridden, as in `layers[0].mlp.act = gelu`"));
             return null;
         }
@@ -302,7 +165,7 @@ final class Evaluator {
         for (Ast.Selector sel : target.selectors().subList(1, target.selectors().size())) {
             if (!(sel instanceof Ast.Field f)) {
                 // Once, quoting the target up to this selector: a long chain made this quadratic.
-                report(Code.HY0315, sel.span(), new Span(sel.span().file(), target.span().start(), sel.span().end()).text());
+                reporter.report(Code.HY0315, sel.span(), new Span(sel.span().file(), target.span().start(), sel.span().end()).text());
                 eval(idx.index(), scope);
                 eval(assign.value(), scope);
                 return null;
@@ -312,7 +175,7 @@ final class Evaluator {
         Value index = eval(idx.index(), scope);
         Value value = eval(assign.value(), scope);
         if (index instanceof Value.Int i) return new Override(assign, i.value(), fields, value);
-        if (!(index instanceof Value.Unknown)) report(Code.HY0300, idx.index().span(), "a layer index (int)", describe(index));
+        if (!(index instanceof Value.Unknown)) reporter.mismatch(idx.index().span(), "a layer index (int)", index);
         return null;
     }
 
@@ -341,13 +204,13 @@ final class Evaluator {
         if (p == null) {
             Diagnostic d = Diagnostic.of(Code.HY0402, name.span(), decl.name().name(), name.name());
             var guess = Suggest.closest(name.name(), java.util.Arrays.stream(ModelProperty.values()).map(m -> m.spelling).toList());
-            report(guess.isPresent() ? Suggest.fix(d, name.span(), guess.get())
+            reporter.report(guess.isPresent() ? Suggest.fix(d, name.span(), guess.get())
                     : d.withNote("properties: vocab, width, context, dtype, block, layers; name a constant with `let "
                             + name.name() + " = …`"));
             return;
         }
         if (props.containsKey(p.spelling)) {
-            report(Diagnostic.of(Code.HY0407, name.span(), p.spelling).withNote(props.get(p.spelling).span(), "first set here"));
+            reporter.report(Diagnostic.of(Code.HY0407, name.span(), p.spelling).withNote(props.get(p.spelling).span(), "first set here"));
             return;
         }
         if (v instanceof Value.Unknown) {
@@ -363,21 +226,21 @@ final class Evaluator {
             case LAYERS -> v instanceof Value.ListV || typeError(expr.span(), "a list of operators", v);
         };
         if (ok && p == ModelProperty.VOCAB && ((Value.Int) v).value() < BYTE_TOKENS) {
-            report(Diagnostic.of(Code.HY0409, expr.span(), v.show(), BYTE_TOKENS - 1, BYTE_TOKENS)
+            reporter.report(Diagnostic.of(Code.HY0409, expr.span(), v.show(), BYTE_TOKENS - 1, BYTE_TOKENS)
                     .withNote("a smaller vocab suits only token ids from another tokenizer; `// allow: HY0409` accepts it")
                     .withFix("set vocab = " + BYTE_TOKENS, expr.span(), String.valueOf(BYTE_TOKENS)));
         }
         props.put(p.spelling, new Value.Arg(ok ? v : Value.Unknown.ANY, expr.span()));
-        scope.names.put(p.spelling, new Binding(ok ? v : Value.Unknown.ANY, name.span(), null, false));
+        scope.names.put(p.spelling, new Scope.Binding(ok ? v : Value.Unknown.ANY, name.span(), null, false));
     }
 
     private boolean typeError(Span at, String expected, Value got) {
-        report(Code.HY0300, at, expected, describe(got));
+        reporter.mismatch(at, expected, got);
         return false;
     }
 
     private boolean checkRange(boolean ok, Span at, String what, String range, Value got) {
-        if (!ok) report(Code.HY0301, at, what, range, got.show());
+        if (!ok) reporter.report(Code.HY0301, at, what, range, got.show());
         return ok;
     }
 
@@ -394,7 +257,7 @@ final class Evaluator {
         } else {
             var t = scope.module.template("prenorm");
             if (t.isEmpty()) {
-                report(Diagnostic.of(Code.HY0401, decl.name().span(), decl.name().name(), "`block`")
+                reporter.report(Diagnostic.of(Code.HY0401, decl.name().span(), decl.name().name(), "`block`")
                         .withNote("add `import \"std\"` for the pre-norm residual block, or set `block = …`"));
                 return null;
             }
@@ -402,12 +265,12 @@ final class Evaluator {
         }
         var mixer = block.template().param("mixer");
         if (mixer.isEmpty() || mixer.get().type() != Type.OP) {
-            report(Code.HY0408, given != null ? given.span() : decl.name().span(), block.template().name());
+            reporter.report(Code.HY0408, given != null ? given.span() : decl.name().span(), block.template().name());
             return null;
         }
         if (block.template().inputCount() != 1) {
             // Every layer applies the block to one tensor: say so at the block, not at each layer's mixer.
-            report(wrongInputCount(given != null ? given.span() : decl.name().span(), block.template(), 1)
+            reporter.report(wrongInputCount(given != null ? given.span() : decl.name().span(), block.template(), 1)
                     .withNote("each layer applies the block to the one tensor it receives"));
             return null;
         }
@@ -421,7 +284,7 @@ final class Evaluator {
         if (spec.isEmpty()) {
             Diagnostic d = Diagnostic.of(Code.HY0404, field.span(), field.name(), op.template().name());
             var guess = Suggest.closest(field.name(), op.template().params().stream().map(ParamSpec::name).toList());
-            report(guess.isPresent() ? Suggest.fix(d, field.span(), guess.get())
+            reporter.report(guess.isPresent() ? Suggest.fix(d, field.span(), guess.get())
                     : d.withNote("its parameters: " + op.template().signature()));
             return null;
         }
@@ -432,11 +295,11 @@ final class Evaluator {
         Value.Arg current = op.args().get(field.name());
         Value inner = current != null ? current.value() : null;
         if (inner == null && spec.get().dfltExpr() == null && spec.get().dflt() == null) {
-            report(Code.HY0404, field.span(), field.name(), op.template().name());
+            reporter.report(Code.HY0404, field.span(), field.name(), op.template().name());
             return null;
         }
         if (inner == null || !(inner instanceof Value.Op innerOp)) {
-            report(Code.HY0300, field.span(), "an operator-valued argument to follow", spec.get().signature());
+            reporter.report(Code.HY0300, field.span(), "an operator-valued argument to follow", spec.get().signature());
             return null;
         }
         Value.Op updated = override(innerOp, fields.subList(1, fields.size()), value, valueSpan);
@@ -448,75 +311,45 @@ final class Evaluator {
         ambient.put("vocab", new Value.Int(vocab));
         ambient.put("context", new Value.Int(context));
 
-        Map<String, Elaborated.Weight> embedding = new LinkedHashMap<>();
-        embedding.put("embedding.weight", new Elaborated.Weight("embedding.weight", dtype, List.of(vocab, width),
+        List<Elaborated.Weight> embedding = List.of(new Elaborated.Weight(WeightNaming.EMBEDDING, dtype, List.of(vocab, width),
                 "[vocab, width]; tied: also the unembedding", decl.name().span()));
-        checkWeightSize("embedding.weight", List.of(vocab, width), decl.name().span());
-        int tokens = newValue(1);
-        probes.put("tokens", tokens);
-        int x = newValue(width);
+        limits.checkWeightSize(WeightNaming.EMBEDDING, List.of(vocab, width), decl.name().span());
+        int tokens = recorder.newValue(1);
+        recorder.probe("tokens", tokens);
+        int x = recorder.newValue(width);
         List<Elaborated.Node> headNodes = new ArrayList<>();
-        headNodes.add(new Elaborated.Node(nextNode++, "embedding", Map.of("vocab", new Value.Int(vocab)),
-                List.of(tokens), List.of(x), Map.of("weight", "embedding.weight"), "embedding", decl.name().span(), decl.name().span()));
+        headNodes.add(recorder.node("embedding", Map.of("vocab", new Value.Int(vocab)),
+                List.of(tokens), List.of(x), Map.of("weight", WeightNaming.EMBEDDING), "embedding", decl.name().span(), decl.name().span()));
 
         List<Elaborated.Layer> layers = new ArrayList<>();
         Value.Tensor h = new Value.Tensor(x, width);
         for (int i = 0; i < layerOps.size(); i++) {
             Value.Op op = layerOps.get(i);
-            weightSink = new LinkedHashMap<>();
-            nodeSink = new ArrayList<>();
-            Value out = apply(new Instance(op, "layers." + i), List.of(h), op.span(), false);
-            if (out instanceof Value.Tensor t) probes.put("layers." + i, t.id());
+            recorder.startPart();
+            Value out = apply(new Scope.Instance(op, WeightNaming.layer(i)), List.of(h), op.span(), false);
+            if (out instanceof Value.Tensor t) recorder.probe(WeightNaming.layer(i), t.id());
             if (out instanceof Value.Tensor t && t.width() >= 0 && t.width() != width) {
-                report(Diagnostic.of(Code.HY0304, op.span(), width, t.width())
+                reporter.report(Diagnostic.of(Code.HY0304, op.span(), width, t.width())
                         .withNote("layer " + i + " must return the model width"));
             }
             Value.Op mixer = op.args().get("mixer").value() instanceof Value.Op m ? m : op;
             layers.add(new Elaborated.Layer(i, op.template().name(), mixer.template().name(), op,
-                    List.copyOf(weightSink.values()), nodeSink, op.span()));
-            h = out instanceof Value.Tensor t && t.width() == width ? t : new Value.Tensor(newValue(width), width);
+                    recorder.weights(), recorder.nodes(), op.span()));
+            h = out instanceof Value.Tensor t && t.width() == width ? t : new Value.Tensor(recorder.newValue(width), width);
         }
 
-        weightSink = new LinkedHashMap<>();
-        nodeSink = new ArrayList<>();
+        recorder.startPart();
         Value.Op norm = new Value.Op(Primitives.get("rmsnorm"), Map.of(), decl.name().span());
-        Value normed = apply(new Instance(norm, "final_norm"), List.of(h), decl.name().span(), false);
-        probes.put("embedding", x);
-        if (normed instanceof Value.Tensor t) probes.put("final_norm", t.id());
-        int logits = newValue(vocab);
-        probes.put("logits", logits);
-        nodeSink.add(new Elaborated.Node(nextNode++, "unembed", Map.of(),
-                List.of(normed instanceof Value.Tensor t ? t.id() : h.id()), List.of(logits),
-                Map.of("weight", "embedding.weight"), "unembed", decl.name().span(), decl.name().span()));
-        headNodes.addAll(nodeSink);
+        Value normed = apply(new Scope.Instance(norm, WeightNaming.FINAL_NORM), List.of(h), decl.name().span(), false);
+        recorder.probe("embedding", x);
+        if (normed instanceof Value.Tensor t) recorder.probe(WeightNaming.FINAL_NORM, t.id());
+        int logits = recorder.newValue(vocab);
+        recorder.probe("logits", logits);
+        recorder.record("unembed", Map.of(), List.of(normed instanceof Value.Tensor t ? t.id() : h.id()), List.of(logits),
+                Map.of("weight", WeightNaming.EMBEDDING), "unembed", decl.name().span(), decl.name().span());
+        headNodes.addAll(recorder.nodes());
         return new Elaborated.Model(decl.name().name(), decl.doc(), decl.span(), vocab, width, context, dtype,
-                List.copyOf(embedding.values()), layers, List.copyOf(weightSink.values()), headNodes, Map.copyOf(widths), probes);
-    }
-
-    /** Where an oversized weight was reported: once per binding, not again for every layer that repeats it. */
-    private record Oversized(Span site, String name, List<Long> shape) {}
-    private final Set<Oversized> oversized = new HashSet<>();
-    private static final Pattern LAYER = Pattern.compile("^layers\\.\\d+\\.");
-
-    /** A weight too large to hold is refused here rather than when `run` allocates it. */
-    private void checkWeightSize(String name, List<Long> shape, Span at) {
-        BigInteger n = BigInteger.ONE;
-        for (long d : shape) {
-            if (d < 0) return; // not known until a model gives the widths
-            n = n.multiply(BigInteger.valueOf(d));
-        }
-        if (n.compareTo(BigInteger.valueOf(MAX_WEIGHT_ELEMENTS)) <= 0) return;
-        Span site = isLibrary(at) ? userSite() : at;
-        if (!oversized.add(new Oversized(site, LAYER.matcher(name).replaceFirst(""), shape))) return;
-        report(Diagnostic.of(Code.HY0318, at, name, String.format(Locale.ROOT, "%,d", n), shape,
-                        String.format(Locale.ROOT, "%,d", MAX_WEIGHT_ELEMENTS))
-                .withNote("each weight is held in one array, and the JVM caps an array's length; make the sizes in its shape smaller"));
-    }
-
-    private int newValue(long width) {
-        int id = nextValue++;
-        widths.put(id, width);
-        return id;
+                embedding, layers, recorder.weights(), headNodes, recorder.widths(), recorder.probes());
     }
 
     // ------------------------------------------------------------------ operators on their own
@@ -526,10 +359,9 @@ final class Evaluator {
         ambient.put("width", new Value.Unknown(Type.INT));
         ambient.put("vocab", new Value.Unknown(Type.INT));
         ambient.put("context", new Value.Unknown(Type.INT));
-        weightSink = new LinkedHashMap<>();
-        nodeSink = new ArrayList<>();
+        recorder.startPart();
         List<Value> inputs = new ArrayList<>();
-        for (int i = 0; i < t.inputCount(); i++) inputs.add(new Value.Tensor(newValue(-1), -1));
+        for (int i = 0; i < t.inputCount(); i++) inputs.add(new Value.Tensor(recorder.newValue(-1), -1));
         Map<String, Value.Arg> args = new LinkedHashMap<>();
         for (ParamSpec p : t.params()) {
             if (p.dfltExpr() == null) args.put(p.name(), new Value.Arg(new Value.Unknown(p.type()), null));
@@ -539,22 +371,21 @@ final class Evaluator {
 
     // ------------------------------------------------------------------ application
 
-    private Value apply(Instance inst, List<Value> inputs, Span call, boolean inline) {
-        if (budget.exhausted) return Value.Unknown.ANY;
+    private Value apply(Scope.Instance inst, List<Value> inputs, Span call, boolean inline) {
+        if (limits.exhausted()) return Value.Unknown.ANY;
         Value.Op op = inst.op;
-        if (++budget.applications > MAX_APPLICATIONS) {
-            budget.exhausted = true;
+        if (!limits.spendApplication()) {
             // Blame the outermost operator being expanded: that is the one to change.
             Template.Declared top = active.peekLast();
-            report(Code.HY0317, top != null ? top.span() : call, MAX_APPLICATIONS, top != null ? top.name() : op.template().name());
+            reporter.report(Code.HY0317, top != null ? top.span() : call, Limits.MAX_APPLICATIONS, top != null ? top.name() : op.template().name());
             return Value.Unknown.ANY;
         }
         if (op.template().inputCount() >= 0 && inputs.size() != op.template().inputCount()
                 || op.template().inputCount() < 0 && inputs.isEmpty()) {
             if (op.template() instanceof Primitive p && p.role() == Primitive.Role.CONFIG) {
-                report(Code.HY0211, call, op.template().name());
+                reporter.report(Code.HY0211, call, op.template().name());
             } else {
-                report(wrongInputCount(call, op.template(), inputs.size()));
+                reporter.report(wrongInputCount(call, op.template(), inputs.size()));
             }
             return Value.Unknown.ANY;
         }
@@ -563,17 +394,17 @@ final class Evaluator {
         if (inst.inputWidths == null) {
             inst.inputWidths = ws;
         } else if (!inst.inputWidths.equals(ws) && !ws.contains(-1L) && !inst.inputWidths.contains(-1L)) {
-            report(Code.HY0312, call, inst.path.substring(inst.path.lastIndexOf('.') + 1), inst.inputWidths, ws);
+            reporter.report(Code.HY0312, call, inst.path.substring(inst.path.lastIndexOf('.') + 1), inst.inputWidths, ws);
             return Value.Unknown.ANY;
         }
-        callSites.push(op.span() != null && !isLibrary(op.span()) ? op.span() : call);
+        reporter.enterCall(op.span() != null && !Reporter.isLibrary(op.span()) ? op.span() : call);
         try {
             return switch (op.template()) {
                 case Primitive p -> applyPrimitive(p, op, inputs, call, inst.path, inline);
                 case Template.Declared d -> applyDeclared(d, op, inputs, call, inst.path);
             };
         } finally {
-            callSites.pop();
+            reporter.leaveCall();
         }
     }
 
@@ -601,38 +432,37 @@ final class Evaluator {
             }
             public Span call() { return call; }
             public boolean require(boolean ok, Code code, Span at, Object... args) {
-                if (!ok) report(code, at, args);
+                if (!ok) reporter.report(code, at, args);
                 return ok;
             }
-            public void warn(Code code, Span at, Object... args) { report(code, at, args); }
+            public void warn(Code code, Span at, Object... args) { reporter.report(code, at, args); }
             public void weight(String name, String wdtype, List<Long> shape, String layout) {
-                weightsDeclared++;
-                String full = path.isEmpty() ? name : path + "." + name;
+                String full = naming.declare(path, name);
                 weightNames.put(name, full);
                 if (inline) return;
-                checkWeightSize(full, shape, call);
-                weightSink.putIfAbsent(full, new Elaborated.Weight(full, wdtype, shape, layout, call));
+                limits.checkWeightSize(full, shape, call);
+                recorder.weight(new Elaborated.Weight(full, wdtype, shape, layout, call));
             }
             public String dtype() { return dtype; }
             public void resolved(String name, Value value) { resolved.put(name, value); }
         };
         List<Long> outs = p.rule().apply(app);
         if (p.role() == Primitive.Role.CONFIG) return Value.Unknown.ANY; // checked only: no node
-        if (inline && !weightNames.isEmpty()) report(unbound(call, p.name(), "proj"));
+        if (inline && !weightNames.isEmpty()) reporter.report(WeightNaming.unbound(call, p.name(), "proj"));
         List<Integer> inIds = new ArrayList<>();
         for (Value v : inputs) inIds.add(v instanceof Value.Tensor t ? t.id() : -1);
         if (outs == null) {
-            nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, List.of(), weightNames, path, call, userSite()));
+            recorder.record(p.name(), resolved, inIds, List.of(), weightNames, path, call, reporter.userSite());
             return Value.Unknown.ANY;
         }
         List<Value> results = new ArrayList<>();
         List<Integer> outIds = new ArrayList<>();
         for (long w : outs) {
-            int id = newValue(w);
+            int id = recorder.newValue(w);
             outIds.add(id);
             results.add(new Value.Tensor(id, w));
         }
-        nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, outIds, weightNames, path, call, userSite()));
+        recorder.record(p.name(), resolved, inIds, outIds, weightNames, path, call, reporter.userSite());
         return results.size() == 1 ? results.getFirst() : new Value.Tuple(results);
     }
 
@@ -641,13 +471,11 @@ final class Evaluator {
             List<String> chain = new ArrayList<>();
             for (var it = active.descendingIterator(); it.hasNext(); ) chain.add(it.next().name());
             chain.add(t.name());
-            report(Code.HY0311, t.decl().name().span(), t.name(), String.join(" → ", chain.subList(chain.indexOf(t.name()), chain.size())));
+            reporter.report(Code.HY0311, t.decl().name().span(), t.name(), String.join(" → ", chain.subList(chain.indexOf(t.name()), chain.size())));
             return Value.Unknown.ANY;
         }
-        if (active.size() >= MAX_DEPTH) {
-            // Once: every operator above a too-deep chain would repeat it.
-            if (!budget.tooDeep) report(Code.HY0005, call, MAX_DEPTH);
-            budget.tooDeep = true;
+        if (active.size() >= Limits.MAX_DEPTH) {
+            if (limits.firstTooDeep()) reporter.report(Code.HY0005, call, Limits.MAX_DEPTH);
             return Value.Unknown.ANY;
         }
         active.push(t);
@@ -667,30 +495,22 @@ final class Evaluator {
                     v = new Value.Unknown(p.type()); // missing: reported where the operator was configured
                     at = null;
                 }
-                Instance inst = v instanceof Value.Op o ? new Instance(o, child(path, p.name())) : null;
-                scope.names.put(p.name(), new Binding(v, p.span() != null ? p.span() : at, inst, false));
+                Scope.Instance inst = v instanceof Value.Op o ? new Scope.Instance(o, WeightNaming.child(path, p.name())) : null;
+                scope.names.put(p.name(), new Scope.Binding(v, p.span() != null ? p.span() : at, inst, false));
             }
             for (int i = 0; i < t.decl().inputs().size(); i++) {
                 Ast.Ident in = t.decl().inputs().get(i);
-                bind(scope, in, new Binding(inputs.get(i), in.span(), null, true));
+                scope.bind(in, new Scope.Binding(inputs.get(i), in.span(), null, true), reporter);
             }
-            paths.push(path);
+            naming.enter(path);
             try {
                 return body(t, scope, path);
             } finally {
-                paths.pop();
+                naming.leave();
             }
         } finally {
             active.pop();
         }
-    }
-
-    private String currentPath() {
-        return paths.isEmpty() ? "" : paths.peek();
-    }
-
-    private static String child(String path, String name) {
-        return path.isEmpty() ? name : path + "." + name;
     }
 
     private Value body(Template.Declared t, Scope scope, String path) {
@@ -699,29 +519,29 @@ final class Evaluator {
         boolean warnedAfterOut = false;
         for (Ast.Stmt stmt : t.decl().body()) {
             if (outAt != null && !warnedAfterOut && !(stmt instanceof Ast.Out)) {
-                report(Code.HY0316, stmt.span(), stmt.span().text().lines().findFirst().orElse(""));
+                reporter.report(Code.HY0316, stmt.span(), stmt.span().text().lines().findFirst().orElse(""));
                 warnedAfterOut = true;
             }
             switch (stmt) {
-                case Ast.Let let -> bind(scope, let.name(), new Binding(eval(let.value(), scope), let.name().span(), null, true));
+                case Ast.Let let -> scope.bind(let.name(), new Scope.Binding(eval(let.value(), scope), let.name().span(), null, true), reporter);
                 case Ast.OpBind ob -> {
                     Value v = eval(ob.value(), scope);
                     if (v instanceof Value.Op o) {
-                        bind(scope, ob.name(), new Binding(v, ob.name().span(), new Instance(o, child(path, ob.name().name())), true));
+                        scope.bind(ob.name(), new Scope.Binding(v, ob.name().span(), new Scope.Instance(o, WeightNaming.child(path, ob.name().name())), true), reporter);
                     } else {
-                        if (!(v instanceof Value.Unknown)) report(Code.HY0300, ob.value().span(), "an operator", describe(v));
-                        bind(scope, ob.name(), new Binding(Value.Unknown.ANY, ob.name().span(), null, true));
+                        if (!(v instanceof Value.Unknown)) reporter.mismatch(ob.value().span(), "an operator", v);
+                        scope.bind(ob.name(), new Scope.Binding(Value.Unknown.ANY, ob.name().span(), null, true), reporter);
                     }
                 }
                 case Ast.Out out -> {
                     Value v = eval(out.value(), scope);
                     if (outAt != null) {
-                        report(Diagnostic.of(Code.HY0313, out.span(), t.name()).withNote(outAt, "first `out` here"));
+                        reporter.report(Diagnostic.of(Code.HY0313, out.span(), t.name()).withNote(outAt, "first `out` here"));
                     } else {
                         outAt = out.span();
                         result = v;
                         if (!(v instanceof Value.Tensor) && !(v instanceof Value.Unknown) && !(v instanceof Value.Tuple)) {
-                            report(Code.HY0300, out.value().span(), "a tensor", describe(v));
+                            reporter.mismatch(out.value().span(), "a tensor", v);
                             result = Value.Unknown.ANY;
                         }
                     }
@@ -730,35 +550,25 @@ final class Evaluator {
                     Value v = eval(as.value(), scope);
                     if (as.targets().stream().anyMatch(target -> !target.isPlainName())) {
                         as.targets().stream().filter(target -> !target.isPlainName())
-                                .forEach(target -> report(Code.HY0315, target.span(), target.span().text()));
+                                .forEach(target -> reporter.report(Code.HY0315, target.span(), target.span().text()));
                     } else if (as.targets().size() == 1) {
                         Ast.Ident name = as.targets().getFirst().root();
-                        bind(scope, name, new Binding(v, name.span(), null, true));
-                        probe(path, name, v);
+                        scope.bind(name, new Scope.Binding(v, name.span(), null, true), reporter);
+                        recorder.probe(path, name, v);
                     } else {
                         List<Value> parts = unpack(v, as.targets().size(), as.value().span());
                         for (int i = 0; i < as.targets().size(); i++) {
                             Ast.Ident name = as.targets().get(i).root();
-                            bind(scope, name, new Binding(parts.get(i), name.span(), null, true));
-                            probe(path, name, parts.get(i));
+                            scope.bind(name, new Scope.Binding(parts.get(i), name.span(), null, true), reporter);
+                            recorder.probe(path, name, parts.get(i));
                         }
                     }
                 }
             }
         }
-        if (outAt == null) report(Code.HY0310, t.decl().name().span(), t.name());
-        warnUnused(scope);
+        if (outAt == null) reporter.report(Code.HY0310, t.decl().name().span(), t.name());
+        scope.warnUnused(reporter);
         return result == null ? Value.Unknown.ANY : result;
-    }
-
-    /** The innermost call site in user code: where a node applied inside the prelude came from. */
-    private Span userSite() {
-        for (Span site : callSites) if (!isLibrary(site)) return site;
-        return null;
-    }
-
-    private void probe(String path, Ast.Ident name, Value v) {
-        if (v instanceof Value.Tensor t && !path.isEmpty()) probes.putIfAbsent(child(path, name.name()), t.id());
     }
 
     private List<Value> unpack(Value v, int n, Span at) {
@@ -768,7 +578,7 @@ final class Evaluator {
         }
         if (!(v instanceof Value.Unknown)) {
             int have = v instanceof Value.Tuple tuple ? tuple.items().size() : 1;
-            report(Code.HY0305, at, have, have == 1 ? "" : "s", n, n == 1 ? "" : "s");
+            reporter.report(Code.HY0305, at, have, have == 1 ? "" : "s", n, n == 1 ? "" : "s");
         }
         for (int i = 0; i < n; i++) parts.add(Value.Unknown.ANY);
         return parts;
@@ -784,8 +594,8 @@ final class Evaluator {
             case Ast.Error e -> Value.Unknown.ANY;
             case Ast.Name n -> name(n.ident(), scope);
             case Ast.ListLit l -> {
-                if (l.items().size() > MAX_LIST) {
-                    report(Code.HY0314, l.span(), l.items().size(), MAX_LIST);
+                if (l.items().size() > Limits.MAX_LIST) {
+                    reporter.report(Code.HY0314, l.span(), l.items().size(), Limits.MAX_LIST);
                     yield Value.Unknown.ANY;
                 }
                 List<Value> items = new ArrayList<>();
@@ -805,7 +615,7 @@ final class Evaluator {
 
     private Value name(Ast.Ident id, Scope scope) {
         if (id.missing()) return Value.Unknown.ANY;
-        Binding b = scope.find(id.name());
+        Scope.Binding b = scope.find(id.name());
         if (b != null) {
             b.used = true;
             return b.value;
@@ -820,8 +630,8 @@ final class Evaluator {
     }
 
     private void unknownName(Ast.Ident id, Scope scope, Code code) {
-        if (diags.isFull()) { // a suggestion scans every name in scope: quadratic over thousands of errors
-            report(code, id.span(), id.name());
+        if (reporter.isFull()) { // a suggestion scans every name in scope: quadratic over thousands of errors
+            reporter.report(code, id.span(), id.name());
             return;
         }
         List<String> candidates = new ArrayList<>(scope.names.keySet());
@@ -835,7 +645,7 @@ final class Evaluator {
         } else if (StdNames.ALL.contains(id.name()) && scope.module.imports().stream().noneMatch(Module::isLibrary)) {
             d = d.withNote("`" + id.name() + "` is defined in the prelude: add `import \"std\"`");
         }
-        report(d);
+        reporter.report(d);
     }
 
     /** What the prelude declares, read from the prelude itself (once), for the "add import" hint. */
@@ -847,7 +657,7 @@ final class Evaluator {
         return switch (v) {
             case Value.Int i -> {
                 if (i.value() == Long.MIN_VALUE) {
-                    report(Code.HY0309, n.span(), "`" + n.span().text() + "`");
+                    reporter.report(Code.HY0309, n.span(), "`" + n.span().text() + "`");
                     yield Value.Unknown.ANY;
                 }
                 yield new Value.Int(-i.value());
@@ -856,7 +666,7 @@ final class Evaluator {
             case Value.Tensor t -> elementwise("neg", List.of(t), t.width(), Map.of(), n.span());
             case Value.Unknown u -> u;
             default -> {
-                report(Code.HY0300, n.operand().span(), "a number or a tensor", describe(v));
+                reporter.mismatch(n.operand().span(), "a number or a tensor", v);
                 yield Value.Unknown.ANY;
             }
         };
@@ -871,8 +681,8 @@ final class Evaluator {
         if (l instanceof Value.Int x && r instanceof Value.Int y) return intArith(b, x.value(), y.value());
         if (isNumber(l) && isNumber(r)) return floatArith(b, toDouble(l), toDouble(r));
         if (l instanceof Value.ListV a && r instanceof Value.ListV c && b.op() == Ast.BinOp.ADD) {
-            if ((long) a.items().size() + c.items().size() > MAX_LIST) {
-                report(Code.HY0314, b.span(), (long) a.items().size() + c.items().size(), MAX_LIST);
+            if ((long) a.items().size() + c.items().size() > Limits.MAX_LIST) {
+                reporter.report(Code.HY0314, b.span(), (long) a.items().size() + c.items().size(), Limits.MAX_LIST);
                 return Value.Unknown.ANY;
             }
             List<Value> all = new ArrayList<>(a.items());
@@ -883,11 +693,11 @@ final class Evaluator {
             Value.ListV list = l instanceof Value.ListV x ? x : (Value.ListV) r;
             long times = l instanceof Value.Int i ? i.value() : ((Value.Int) r).value();
             if (times < 0) {
-                report(Code.HY0406, (l instanceof Value.Int ? b.left() : b.right()).span(), times);
+                reporter.report(Code.HY0406, (l instanceof Value.Int ? b.left() : b.right()).span(), times);
                 return Value.Unknown.ANY;
             }
-            if (times > 0 && list.items().size() > MAX_LIST / times) {
-                report(Code.HY0314, b.span(), Math.multiplyHigh(times, list.items().size()) != 0 ? "huge" : times * list.items().size(), MAX_LIST);
+            if (times > 0 && list.items().size() > Limits.MAX_LIST / times) {
+                reporter.report(Code.HY0314, b.span(), Math.multiplyHigh(times, list.items().size()) != 0 ? "huge" : times * list.items().size(), Limits.MAX_LIST);
                 return Value.Unknown.ANY;
             }
             List<Value> all = new ArrayList<>();
@@ -895,12 +705,12 @@ final class Evaluator {
             return new Value.ListV(all);
         }
         if (b.op() == Ast.BinOp.MUL && (l instanceof Value.ListV && r instanceof Value.Float || l instanceof Value.Float && r instanceof Value.ListV)) {
-            report(Code.HY0406, (l instanceof Value.Float ? b.left() : b.right()).span(), (l instanceof Value.Float ? l : r).show());
+            reporter.report(Code.HY0406, (l instanceof Value.Float ? b.left() : b.right()).span(), (l instanceof Value.Float ? l : r).show());
             return Value.Unknown.ANY;
         }
         if (l instanceof Value.Tensor x && r instanceof Value.Tensor y && b.op() != Ast.BinOp.DIV && b.op() != Ast.BinOp.MOD) {
             if (x.width() >= 0 && y.width() >= 0 && x.width() != y.width()) {
-                report(Code.HY0304, b.span(), x.width(), y.width());
+                reporter.report(Code.HY0304, b.span(), x.width(), y.width());
                 return new Value.Unknown(Type.TENSOR);
             }
             String op = switch (b.op()) { case ADD -> "add"; case SUB -> "sub"; default -> "mul"; };
@@ -911,14 +721,14 @@ final class Evaluator {
             Value factor = l instanceof Value.Tensor ? r : l;
             return elementwise("scale", List.of(t), t.width(), Map.of("by", new Value.Float(toDouble(factor))), b.span());
         }
-        report(Code.HY0300, b.span(), "operands that support `" + sym + "` (numbers, lists with + and *, tensors of equal width)",
-                describe(l) + " " + sym + " " + describe(r));
+        reporter.report(Code.HY0300, b.span(), "operands that support `" + sym + "` (numbers, lists with + and *, tensors of equal width)",
+                Reporter.describe(l) + " " + sym + " " + Reporter.describe(r));
         return Value.Unknown.ANY;
     }
 
     private Value elementwise(String op, List<Value.Tensor> ins, long width, Map<String, Value> args, Span at) {
-        int id = newValue(width);
-        nodeSink.add(new Elaborated.Node(nextNode++, op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), currentPath(), at, userSite()));
+        int id = recorder.newValue(width);
+        recorder.record(op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), naming.current(), at, reporter.userSite());
         return new Value.Tensor(id, width);
     }
 
@@ -929,28 +739,28 @@ final class Evaluator {
                 case SUB -> new Value.Int(Math.subtractExact(x, y));
                 case MUL -> new Value.Int(Math.multiplyExact(x, y));
                 case DIV -> {
-                    if (y == 0) { report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
+                    if (y == 0) { reporter.report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
                     if (x % y != 0) {
-                        report(Diagnostic.of(Code.HY0302, b.span(), x, y)
+                        reporter.report(Diagnostic.of(Code.HY0302, b.span(), x, y)
                                 .withNote("`" + b.span().text() + "` must divide evenly; write a float (e.g. `" + x + ".0 / " + y + "`) for a fraction"));
                         yield Value.Unknown.ANY;
                     }
                     yield new Value.Int(x / y);
                 }
                 case MOD -> {
-                    if (y == 0) { report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
+                    if (y == 0) { reporter.report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
                     yield new Value.Int(Math.floorMod(x, y));
                 }
             };
         } catch (ArithmeticException e) {
-            report(Code.HY0309, b.span(), "`" + b.span().text() + "`");
+            reporter.report(Code.HY0309, b.span(), "`" + b.span().text() + "`");
             return Value.Unknown.ANY;
         }
     }
 
     private Value floatArith(Ast.Binary b, double x, double y) {
         if ((b.op() == Ast.BinOp.DIV || b.op() == Ast.BinOp.MOD) && y == 0) {
-            report(Code.HY0303, b.right().span());
+            reporter.report(Code.HY0303, b.right().span());
             return Value.Unknown.ANY;
         }
         double v = switch (b.op()) {
@@ -961,7 +771,7 @@ final class Evaluator {
             case MOD -> x % y;
         };
         if (Double.isInfinite(v) || Double.isNaN(v)) {
-            report(Code.HY0004, b.span(), "`" + b.span().text() + "`", "the result is not a finite float");
+            reporter.report(Code.HY0004, b.span(), "`" + b.span().text() + "`", "the result is not a finite float");
             return Value.Unknown.ANY;
         }
         return new Value.Float(v);
@@ -984,12 +794,12 @@ final class Evaluator {
         for (Ast.Arg a : c.args()) {
             Value v = eval(a.value(), scope);
             if (a.name() == null) {
-                if (sawNamed) report(Code.HY0210, a.span(), c.callee().name());
+                if (sawNamed) reporter.report(Code.HY0210, a.span(), c.callee().name());
                 inputs.add(v);
             } else {
                 sawNamed = true;
                 if (named.containsKey(a.name().name())) {
-                    report(Diagnostic.of(Code.HY0205, a.name().span(), a.name().name()).withNote(namedAt.get(a.name().name()), "first given here"));
+                    reporter.report(Diagnostic.of(Code.HY0205, a.name().span(), a.name().name()).withNote(namedAt.get(a.name().name()), "first given here"));
                     continue;
                 }
                 named.put(a.name().name(), new Value.Arg(v, a.value().span()));
@@ -997,31 +807,31 @@ final class Evaluator {
             }
         }
 
-        Binding b = scope.find(c.callee().name());
+        Scope.Binding b = scope.find(c.callee().name());
         if (b != null) {
             b.used = true;
             if (b.value instanceof Value.Unknown u && (u.type() == null || u.type() == Type.OP || u.type() == Type.TENSOR)) {
                 return Value.Unknown.ANY;
             }
             if (!(b.value instanceof Value.Op op)) {
-                report(Code.HY0212, c.callee().span(), c.callee().name());
+                reporter.report(Code.HY0212, c.callee().span(), c.callee().name());
                 return Value.Unknown.ANY;
             }
             if (!named.isEmpty()) {
-                report(Diagnostic.of(Code.HY0213, c.span(), c.callee().name())
+                reporter.report(Diagnostic.of(Code.HY0213, c.span(), c.callee().name())
                         .withNote("set its arguments where it is defined"));
             }
             if (!scope.inBody()) {
-                report(Code.HY0214, c.span(), c.callee().name());
+                reporter.report(Code.HY0214, c.span(), c.callee().name());
                 return Value.Unknown.ANY;
             }
-            Instance inst = b.instance != null ? b.instance : new Instance(op, c.callee().name());
+            Scope.Instance inst = b.instance != null ? b.instance : new Scope.Instance(op, c.callee().name());
             return apply(inst, inputs, c.span(), false);
         }
         var found = scope.module.template(c.callee().name());
         if (found.isEmpty()) {
             if (scope.inBody() && ambient.containsKey(c.callee().name())) {
-                report(Code.HY0212, c.callee().span(), c.callee().name());
+                reporter.report(Code.HY0212, c.callee().span(), c.callee().name());
             } else {
                 unknownName(c.callee(), scope, Code.HY0202);
             }
@@ -1035,21 +845,14 @@ final class Evaluator {
             return op;
         }
         if (!scope.inBody()) {
-            report(Code.HY0214, c.span(), c.callee().name());
+            reporter.report(Code.HY0214, c.span(), c.callee().name());
             return Value.Unknown.ANY;
         }
-        long weightsBefore = weightsDeclared;
-        Value out = apply(new Instance(op, child(currentPath(), t.name())), inputs, c.span(), true);
+        long weightsBefore = naming.declared();
+        Value out = apply(new Scope.Instance(op, WeightNaming.child(naming.current(), t.name())), inputs, c.span(), true);
         // As for primitives: weights are named after bindings, so an operator that owns any must be bound.
-        if (t instanceof Template.Declared && weightsDeclared > weightsBefore) report(unbound(c.span(), t.name(), "mlp"));
+        if (t instanceof Template.Declared && naming.declared() > weightsBefore) reporter.report(WeightNaming.unbound(c.span(), t.name(), "mlp"));
         return out;
-    }
-
-    /** HY0207: an operator applied inline declared weights, which have no binding to be named after. */
-    private static Diagnostic unbound(Span call, String operator, String example) {
-        return Diagnostic.of(Code.HY0207, call, operator)
-                .withNote("bind it first, e.g. `op " + example + " = " + operator + "(…)`, then apply `" + example
-                        + "(x)`: its weights are named after the binding");
     }
 
     /** Checks argument names and types against the template's parameters. */
@@ -1065,14 +868,14 @@ final class Evaluator {
                 guess.ifPresent(suggested::add); // a misspelt argument is not also a missing one
                 d = guess.isPresent() ? Suggest.fix(d, at, guess.get())
                         : d.withNote(t.params().isEmpty() ? "`" + t.name() + "` takes no arguments" : "its parameters: " + t.signature());
-                report(d);
+                reporter.report(d);
                 continue;
             }
             args.put(e.getKey(), new Value.Arg(coerce(e.getValue().value(), spec.get(), e.getValue().span(), t), e.getValue().span()));
         }
         for (ParamSpec p : t.params()) {
             if (p.required() && !args.containsKey(p.name())) {
-                if (!suggested.contains(p.name())) report(Diagnostic.of(Code.HY0204, call, p.name(), t.name()).withNote("signature: " + t.signature()));
+                if (!suggested.contains(p.name())) reporter.report(Diagnostic.of(Code.HY0204, call, p.name(), t.name()).withNote("signature: " + t.signature()));
                 args.put(p.name(), new Value.Arg(new Value.Unknown(p.type()), null));
             }
         }
@@ -1092,30 +895,15 @@ final class Evaluator {
         };
         if (!ok) {
             String want = p.type().constants.isEmpty() ? p.type().spelling : p.type().spelling + " (" + String.join(", ", p.type().constants) + ")";
-            Diagnostic d = Diagnostic.of(Code.HY0300, at == null ? owner.span() : at, want, describe(v))
+            Diagnostic d = Diagnostic.of(Code.HY0300, at == null ? owner.span() : at, want, Reporter.describe(v))
                     .withNote("for parameter `" + p.name() + "` of `" + owner.name() + "`");
             if (p.type() == Type.INT && v instanceof Value.Float f && f.value() == Math.rint(f.value()) && Math.abs(f.value()) < 1e15 && at != null) {
                 d = d.withFix("write it as an integer", at, Long.toString((long) f.value()));
             }
-            report(d);
+            reporter.report(d);
             return new Value.Unknown(p.type());
         }
         if (p.type() == Type.FLOAT && v instanceof Value.Int i) return new Value.Float(i.value());
         return v;
-    }
-
-    private static String describe(Value v) {
-        return switch (v) {
-            case Value.Int i -> "int " + i.value();
-            case Value.Float f -> "float " + f.show();
-            case Value.Bool b -> "bool " + b.value();
-            case Value.Str s -> "string " + s.show();
-            case Value.Enum e -> e.type().spelling + " " + e.name();
-            case Value.ListV l -> "a list of " + l.items().size();
-            case Value.Op o -> "operator `" + o.template().name() + "`";
-            case Value.Tensor t -> t.show();
-            case Value.Tuple t -> t.items().size() + " values";
-            case Value.Unknown u -> "an unknown value";
-        };
     }
 }
