@@ -9,11 +9,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Evaluates the language: configures operators, applies them to tensors with shape checking, names
@@ -31,15 +29,20 @@ final class Evaluator {
     private final Limits limits;
     private final Recorder recorder = new Recorder();
     private final WeightNaming naming = new WeightNaming();
+    private final NameResolution names;
+    private final Arguments arguments;
+    private final Arithmetic arithmetic;
     private final Deque<Template.Declared> active = new ArrayDeque<>();
 
     // The model being elaborated (defaults serve checks of operators on their own).
     private String dtype = "bf16";
-    private final Map<String, Value> ambient = new HashMap<>();
 
     Evaluator(Diagnostics diags, Limits.Budget budget) {
         this.reporter = new Reporter(diags);
         this.limits = new Limits(budget, reporter);
+        this.names = new NameResolution(reporter);
+        this.arguments = new Arguments(reporter);
+        this.arithmetic = new Arithmetic(reporter, recorder, naming);
     }
 
     // ------------------------------------------------------------------ models
@@ -123,7 +126,7 @@ final class Evaluator {
                 Scope.Binding b = scope.find(p.name());
                 if (p.name().equals("mixer") || b == null || op.args().containsKey(p.name())) continue;
                 b.used = true;
-                Value coerced = coerce(b.value, p, b.span, block.template());
+                Value coerced = arguments.coerce(b.value, p, b.span, block.template());
                 op = op.with(p.name(), new Value.Arg(coerced, b.span));
             }
             layerOps.add(op);
@@ -289,7 +292,7 @@ final class Evaluator {
             return null;
         }
         if (fields.size() == 1) {
-            Value coerced = coerce(value, spec.get(), valueSpan, op.template());
+            Value coerced = arguments.coerce(value, spec.get(), valueSpan, op.template());
             return op.with(field.name(), new Value.Arg(coerced, valueSpan));
         }
         Value.Arg current = op.args().get(field.name());
@@ -307,9 +310,7 @@ final class Evaluator {
     }
 
     private Elaborated.Model elaborate(Ast.ModelDecl decl, List<Value.Op> layerOps, long vocab, long width, long context) {
-        ambient.put("width", new Value.Int(width));
-        ambient.put("vocab", new Value.Int(vocab));
-        ambient.put("context", new Value.Int(context));
+        names.setAmbient(new Value.Int(width), new Value.Int(vocab), new Value.Int(context));
 
         List<Elaborated.Weight> embedding = List.of(new Elaborated.Weight(WeightNaming.EMBEDDING, dtype, List.of(vocab, width),
                 "[vocab, width]; tied: also the unembedding", decl.name().span()));
@@ -356,9 +357,7 @@ final class Evaluator {
 
     /** Checks an operator's body with its arguments unknown: names, argument keys, types, structure. */
     void checkAlone(Template.Declared t) {
-        ambient.put("width", new Value.Unknown(Type.INT));
-        ambient.put("vocab", new Value.Unknown(Type.INT));
-        ambient.put("context", new Value.Unknown(Type.INT));
+        names.setAmbient(new Value.Unknown(Type.INT), new Value.Unknown(Type.INT), new Value.Unknown(Type.INT));
         recorder.startPart();
         List<Value> inputs = new ArrayList<>();
         for (int i = 0; i < t.inputCount(); i++) inputs.add(new Value.Tensor(recorder.newValue(-1), -1));
@@ -489,7 +488,7 @@ final class Evaluator {
                     v = a.value();
                     at = a.span();
                 } else if (p.dfltExpr() != null) {
-                    v = coerce(eval(p.dfltExpr(), scope), p, p.dfltExpr().span(), t);
+                    v = arguments.coerce(eval(p.dfltExpr(), scope), p, p.dfltExpr().span(), t);
                     at = p.dfltExpr().span();
                 } else {
                     v = new Value.Unknown(p.type()); // missing: reported where the operator was configured
@@ -592,7 +591,7 @@ final class Evaluator {
             case Ast.Str s -> new Value.Str(s.value());
             case Ast.Bool b -> new Value.Bool(b.value());
             case Ast.Error e -> Value.Unknown.ANY;
-            case Ast.Name n -> name(n.ident(), scope);
+            case Ast.Name n -> names.resolve(n.ident(), scope);
             case Ast.ListLit l -> {
                 if (l.items().size() > Limits.MAX_LIST) {
                     reporter.report(Code.HY0314, l.span(), l.items().size(), Limits.MAX_LIST);
@@ -602,8 +601,8 @@ final class Evaluator {
                 for (Ast.Expr item : l.items()) items.add(eval(item, scope));
                 yield new Value.ListV(items);
             }
-            case Ast.Neg n -> negate(eval(n.operand(), scope), n);
-            case Ast.Binary b -> binary(b, eval(b.left(), scope), eval(b.right(), scope));
+            case Ast.Neg n -> arithmetic.negate(eval(n.operand(), scope), n);
+            case Ast.Binary b -> arithmetic.binary(b, eval(b.left(), scope), eval(b.right(), scope));
             case Ast.Call c -> call(c, scope);
         };
     }
@@ -611,176 +610,6 @@ final class Evaluator {
     private static Value number(Ast.Num n) {
         String digits = n.text().replace("_", "");
         return n.isFloat() ? new Value.Float(Double.parseDouble(digits)) : new Value.Int(Long.parseLong(digits));
-    }
-
-    private Value name(Ast.Ident id, Scope scope) {
-        if (id.missing()) return Value.Unknown.ANY;
-        Scope.Binding b = scope.find(id.name());
-        if (b != null) {
-            b.used = true;
-            return b.value;
-        }
-        if (scope.inBody() && ambient.containsKey(id.name())) return ambient.get(id.name());
-        var t = scope.module.template(id.name());
-        if (t.isPresent()) return new Value.Op(t.get(), Map.of(), id.span());
-        var e = Type.enumOf(id.name());
-        if (e.isPresent()) return new Value.Enum(e.get(), id.name());
-        unknownName(id, scope, Code.HY0200);
-        return Value.Unknown.ANY;
-    }
-
-    private void unknownName(Ast.Ident id, Scope scope, Code code) {
-        if (reporter.isFull()) { // a suggestion scans every name in scope: quadratic over thousands of errors
-            reporter.report(code, id.span(), id.name());
-            return;
-        }
-        List<String> candidates = new ArrayList<>(scope.names.keySet());
-        if (scope.inBody()) candidates.addAll(ambient.keySet());
-        candidates.addAll(scope.module.templateNames());
-        for (Type t : Type.values()) candidates.addAll(t.constants);
-        Diagnostic d = Diagnostic.of(code, id.span(), id.name());
-        var guess = Suggest.closest(id.name(), candidates);
-        if (guess.isPresent()) {
-            d = Suggest.fix(d, id.span(), guess.get());
-        } else if (StdNames.ALL.contains(id.name()) && scope.module.imports().stream().noneMatch(Module::isLibrary)) {
-            d = d.withNote("`" + id.name() + "` is defined in the prelude: add `import \"std\"`");
-        }
-        reporter.report(d);
-    }
-
-    /** What the prelude declares, read from the prelude itself (once), for the "add import" hint. */
-    private static final class StdNames {
-        static final Set<String> ALL = Set.copyOf(new ModuleLoader(new Diagnostics()).prelude().declared().keySet());
-    }
-
-    private Value negate(Value v, Ast.Neg n) {
-        return switch (v) {
-            case Value.Int i -> {
-                if (i.value() == Long.MIN_VALUE) {
-                    reporter.report(Code.HY0309, n.span(), "`" + n.span().text() + "`");
-                    yield Value.Unknown.ANY;
-                }
-                yield new Value.Int(-i.value());
-            }
-            case Value.Float f -> new Value.Float(-f.value());
-            case Value.Tensor t -> elementwise("neg", List.of(t), t.width(), Map.of(), n.span());
-            case Value.Unknown u -> u;
-            default -> {
-                reporter.mismatch(n.operand().span(), "a number or a tensor", v);
-                yield Value.Unknown.ANY;
-            }
-        };
-    }
-
-    private Value binary(Ast.Binary b, Value l, Value r) {
-        if (l instanceof Value.Unknown || r instanceof Value.Unknown) {
-            Type known = l instanceof Value.Unknown ? r.type() : l.type();
-            return new Value.Unknown(known == Type.TENSOR || known == Type.LIST ? known : null);
-        }
-        String sym = b.op().symbol;
-        if (l instanceof Value.Int x && r instanceof Value.Int y) return intArith(b, x.value(), y.value());
-        if (isNumber(l) && isNumber(r)) return floatArith(b, toDouble(l), toDouble(r));
-        if (l instanceof Value.ListV a && r instanceof Value.ListV c && b.op() == Ast.BinOp.ADD) {
-            if ((long) a.items().size() + c.items().size() > Limits.MAX_LIST) {
-                reporter.report(Code.HY0314, b.span(), (long) a.items().size() + c.items().size(), Limits.MAX_LIST);
-                return Value.Unknown.ANY;
-            }
-            List<Value> all = new ArrayList<>(a.items());
-            all.addAll(c.items());
-            return new Value.ListV(all);
-        }
-        if (b.op() == Ast.BinOp.MUL && (l instanceof Value.ListV && r instanceof Value.Int || l instanceof Value.Int && r instanceof Value.ListV)) {
-            Value.ListV list = l instanceof Value.ListV x ? x : (Value.ListV) r;
-            long times = l instanceof Value.Int i ? i.value() : ((Value.Int) r).value();
-            if (times < 0) {
-                reporter.report(Code.HY0406, (l instanceof Value.Int ? b.left() : b.right()).span(), times);
-                return Value.Unknown.ANY;
-            }
-            if (times > 0 && list.items().size() > Limits.MAX_LIST / times) {
-                reporter.report(Code.HY0314, b.span(), Math.multiplyHigh(times, list.items().size()) != 0 ? "huge" : times * list.items().size(), Limits.MAX_LIST);
-                return Value.Unknown.ANY;
-            }
-            List<Value> all = new ArrayList<>();
-            for (long k = 0; k < times; k++) all.addAll(list.items());
-            return new Value.ListV(all);
-        }
-        if (b.op() == Ast.BinOp.MUL && (l instanceof Value.ListV && r instanceof Value.Float || l instanceof Value.Float && r instanceof Value.ListV)) {
-            reporter.report(Code.HY0406, (l instanceof Value.Float ? b.left() : b.right()).span(), (l instanceof Value.Float ? l : r).show());
-            return Value.Unknown.ANY;
-        }
-        if (l instanceof Value.Tensor x && r instanceof Value.Tensor y && b.op() != Ast.BinOp.DIV && b.op() != Ast.BinOp.MOD) {
-            if (x.width() >= 0 && y.width() >= 0 && x.width() != y.width()) {
-                reporter.report(Code.HY0304, b.span(), x.width(), y.width());
-                return new Value.Unknown(Type.TENSOR);
-            }
-            String op = switch (b.op()) { case ADD -> "add"; case SUB -> "sub"; default -> "mul"; };
-            return elementwise(op, List.of(x, y), x.width() >= 0 ? x.width() : y.width(), Map.of(), b.span());
-        }
-        if (b.op() == Ast.BinOp.MUL && (l instanceof Value.Tensor && isNumber(r) || isNumber(l) && r instanceof Value.Tensor)) {
-            Value.Tensor t = l instanceof Value.Tensor x ? x : (Value.Tensor) r;
-            Value factor = l instanceof Value.Tensor ? r : l;
-            return elementwise("scale", List.of(t), t.width(), Map.of("by", new Value.Float(toDouble(factor))), b.span());
-        }
-        reporter.report(Code.HY0300, b.span(), "operands that support `" + sym + "` (numbers, lists with + and *, tensors of equal width)",
-                Reporter.describe(l) + " " + sym + " " + Reporter.describe(r));
-        return Value.Unknown.ANY;
-    }
-
-    private Value elementwise(String op, List<Value.Tensor> ins, long width, Map<String, Value> args, Span at) {
-        int id = recorder.newValue(width);
-        recorder.record(op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), naming.current(), at, reporter.userSite());
-        return new Value.Tensor(id, width);
-    }
-
-    private Value intArith(Ast.Binary b, long x, long y) {
-        try {
-            return switch (b.op()) {
-                case ADD -> new Value.Int(Math.addExact(x, y));
-                case SUB -> new Value.Int(Math.subtractExact(x, y));
-                case MUL -> new Value.Int(Math.multiplyExact(x, y));
-                case DIV -> {
-                    if (y == 0) { reporter.report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
-                    if (x % y != 0) {
-                        reporter.report(Diagnostic.of(Code.HY0302, b.span(), x, y)
-                                .withNote("`" + b.span().text() + "` must divide evenly; write a float (e.g. `" + x + ".0 / " + y + "`) for a fraction"));
-                        yield Value.Unknown.ANY;
-                    }
-                    yield new Value.Int(x / y);
-                }
-                case MOD -> {
-                    if (y == 0) { reporter.report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
-                    yield new Value.Int(Math.floorMod(x, y));
-                }
-            };
-        } catch (ArithmeticException e) {
-            reporter.report(Code.HY0309, b.span(), "`" + b.span().text() + "`");
-            return Value.Unknown.ANY;
-        }
-    }
-
-    private Value floatArith(Ast.Binary b, double x, double y) {
-        if ((b.op() == Ast.BinOp.DIV || b.op() == Ast.BinOp.MOD) && y == 0) {
-            reporter.report(Code.HY0303, b.right().span());
-            return Value.Unknown.ANY;
-        }
-        double v = switch (b.op()) {
-            case ADD -> x + y;
-            case SUB -> x - y;
-            case MUL -> x * y;
-            case DIV -> x / y;
-            case MOD -> x % y;
-        };
-        if (Double.isInfinite(v) || Double.isNaN(v)) {
-            reporter.report(Code.HY0004, b.span(), "`" + b.span().text() + "`", "the result is not a finite float");
-            return Value.Unknown.ANY;
-        }
-        return new Value.Float(v);
-    }
-
-    private static boolean isNumber(Value v) { return v instanceof Value.Int || v instanceof Value.Float; }
-
-    private static double toDouble(Value v) {
-        return v instanceof Value.Int i ? i.value() : ((Value.Float) v).value();
     }
 
     // ------------------------------------------------------------------ calls
@@ -830,15 +659,15 @@ final class Evaluator {
         }
         var found = scope.module.template(c.callee().name());
         if (found.isEmpty()) {
-            if (scope.inBody() && ambient.containsKey(c.callee().name())) {
+            if (scope.inBody() && names.isAmbient(c.callee().name())) {
                 reporter.report(Code.HY0212, c.callee().span(), c.callee().name());
             } else {
-                unknownName(c.callee(), scope, Code.HY0202);
+                names.unknown(c.callee(), scope, Code.HY0202);
             }
             return Value.Unknown.ANY;
         }
         Template t = found.get();
-        Value.Op op = configure(t, named, namedAt, c.span());
+        Value.Op op = arguments.configure(t, named, namedAt, c.span());
         if (inputs.isEmpty()) {
             // A configuration (rope) is never applied itself: its rule checks the arguments here.
             if (t instanceof Primitive p && p.role() == Primitive.Role.CONFIG) applyPrimitive(p, op, List.of(), c.span(), "", false);
@@ -853,57 +682,5 @@ final class Evaluator {
         // As for primitives: weights are named after bindings, so an operator that owns any must be bound.
         if (t instanceof Template.Declared && naming.declared() > weightsBefore) reporter.report(WeightNaming.unbound(c.span(), t.name(), "mlp"));
         return out;
-    }
-
-    /** Checks argument names and types against the template's parameters. */
-    private Value.Op configure(Template t, Map<String, Value.Arg> named, Map<String, Span> namedAt, Span call) {
-        Map<String, Value.Arg> args = new LinkedHashMap<>();
-        Set<String> suggested = new HashSet<>();
-        for (var e : named.entrySet()) {
-            var spec = t.param(e.getKey());
-            if (spec.isEmpty()) {
-                Span at = namedAt.get(e.getKey());
-                Diagnostic d = Diagnostic.of(Code.HY0203, at, t.name(), e.getKey());
-                var guess = Suggest.closest(e.getKey(), t.params().stream().map(ParamSpec::name).toList());
-                guess.ifPresent(suggested::add); // a misspelt argument is not also a missing one
-                d = guess.isPresent() ? Suggest.fix(d, at, guess.get())
-                        : d.withNote(t.params().isEmpty() ? "`" + t.name() + "` takes no arguments" : "its parameters: " + t.signature());
-                reporter.report(d);
-                continue;
-            }
-            args.put(e.getKey(), new Value.Arg(coerce(e.getValue().value(), spec.get(), e.getValue().span(), t), e.getValue().span()));
-        }
-        for (ParamSpec p : t.params()) {
-            if (p.required() && !args.containsKey(p.name())) {
-                if (!suggested.contains(p.name())) reporter.report(Diagnostic.of(Code.HY0204, call, p.name(), t.name()).withNote("signature: " + t.signature()));
-                args.put(p.name(), new Value.Arg(new Value.Unknown(p.type()), null));
-            }
-        }
-        return new Value.Op(t, args, call);
-    }
-
-    /** The value as the parameter's type wants it (ints widen to floats), or Unknown after a report. */
-    private Value coerce(Value v, ParamSpec p, Span at, Template owner) {
-        if (p.type() == null || v instanceof Value.Unknown) return v;
-        boolean ok = switch (p.type()) {
-            case INT -> v instanceof Value.Int;
-            case FLOAT -> v instanceof Value.Float || v instanceof Value.Int;
-            case BOOL -> v instanceof Value.Bool;
-            case OP -> v instanceof Value.Op;
-            case DTYPE, TAPS -> v instanceof Value.Enum e && e.type() == p.type();
-            default -> false;
-        };
-        if (!ok) {
-            String want = p.type().constants.isEmpty() ? p.type().spelling : p.type().spelling + " (" + String.join(", ", p.type().constants) + ")";
-            Diagnostic d = Diagnostic.of(Code.HY0300, at == null ? owner.span() : at, want, Reporter.describe(v))
-                    .withNote("for parameter `" + p.name() + "` of `" + owner.name() + "`");
-            if (p.type() == Type.INT && v instanceof Value.Float f && f.value() == Math.rint(f.value()) && Math.abs(f.value()) < 1e15 && at != null) {
-                d = d.withFix("write it as an integer", at, Long.toString((long) f.value()));
-            }
-            reporter.report(d);
-            return new Value.Unknown(p.type());
-        }
-        if (p.type() == Type.FLOAT && v instanceof Value.Int i) return new Value.Float(i.value());
-        return v;
     }
 }
