@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Evaluates the language: expressions and calls here, the rest in one class per concern (the fields).
+ * Evaluates the language: expressions and calls here, the rest in one class per concern: ModelElaborator,
+ * ModelProperties and Overrides (models), OperatorApplication (applying operators), NameResolution,
+ * Arguments, Arithmetic, WeightNaming, Recorder (what elaboration produces), Limits, Reporter, Scope.
  * One code path serves two uses: elaborating a model (all values known) and checking an operator on its
  * own (its arguments unknown).
  */
