@@ -329,7 +329,7 @@ public final class VortexImporter {
                     known.addAll(RUNTIME);
                     known.addAll(FIXED.keySet());
                     var guess = hyenac.dsl.check.Suggest.closest(key, known);
-                    if (guess.isPresent()) d = d.withFix("did you mean `" + guess.get() + "`?", span(src, keyNode), guess.get());
+                    if (guess.isPresent()) d = hyenac.dsl.check.Suggest.fix(d, span(src, keyNode), guess.get());
                     diags.add(d);
                 }
             }

@@ -50,7 +50,7 @@ public final class Checker {
 
     private static Result finish(Diagnostics diags, List<Module> modules) {
         List<Elaborated.Model> models = new ArrayList<>();
-        Evaluator.Budget budget = new Evaluator.Budget();
+        Limits.Budget budget = new Limits.Budget();
         for (Module m : modules) {
             // Past a syntax error the tree is a guess; checking it would only add noise.
             int brokenFrom = firstSyntaxError(diags, m);

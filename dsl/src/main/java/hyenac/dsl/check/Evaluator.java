@@ -4,810 +4,75 @@ import hyenac.dsl.ast.Ast;
 import hyenac.dsl.diag.Code;
 import hyenac.dsl.diag.Diagnostic;
 import hyenac.dsl.diag.Diagnostics;
-import hyenac.dsl.parse.SyntaxReader;
 import hyenac.dsl.source.Span;
-import java.math.BigInteger;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
- * Evaluates the language: configures operators, applies them to tensors with shape checking, names
- * and declares every weight, and records each primitive application. One code path serves two uses:
- * elaborating a model (all values known) and checking an operator on its own (its arguments unknown).
+ * Evaluates the language: expressions and calls here, the rest in one class per concern: ModelElaborator,
+ * ModelProperties and Overrides (models), OperatorApplication (applying operators), NameResolution,
+ * Arguments, Arithmetic, WeightNaming, Recorder (what elaboration produces), Limits, Reporter, Scope.
+ * One code path serves two uses: elaborating a model (all values known) and checking an operator on its
+ * own (its arguments unknown).
  */
 final class Evaluator {
-    /** Layers and list literals longer than this are refused rather than built. */
-    static final int MAX_LIST = 100_000;
-    static final int MAX_LAYERS = 4096;
-    /**
-     * Token ids the byte-level tokenizer of `run` can produce: bytes 0..255, end-of-sequence (0) among
-     * them (runtime's ByteTokenizer; dsl cannot see it). A smaller vocab only suits another tokenizer.
-     */
-    static final int BYTE_TOKENS = 256;
-    /**
-     * Elements one weight may have: run, compile and build hold each weight in one Java array, and
-     * JVMs refuse arrays near 2^31 - 1 long; this is the JDK's own safe bound (ArraysSupport.SOFT_MAX_ARRAY_LENGTH).
-     */
-    static final long MAX_WEIGHT_ELEMENTS = Integer.MAX_VALUE - 8;
-    /** Operators applied inside one another deeper than this are refused: each level recurses. */
-    static final int MAX_DEPTH = SyntaxReader.MAX_NESTING;
-    /**
-     * Operator applications one check may perform. A real model needs thousands; chains and fan-out
-     * of operators (each applying the next twice) would otherwise take time exponential in the file.
-     */
-    static final int MAX_APPLICATIONS = 250_000;
+    private final Reporter reporter;
+    private final Limits limits;
+    private final Recorder recorder = new Recorder();
+    private final WeightNaming naming = new WeightNaming();
+    private final NameResolution names;
+    private final Arguments arguments;
+    private final Arithmetic arithmetic;
+    private final OperatorApplication application;
 
-    /** Work shared by the evaluators of one check, so that many small checks cannot add up either. */
-    static final class Budget {
-        private int applications;
-        private boolean exhausted;
-        private boolean tooDeep;
+    Evaluator(Diagnostics diags, Limits.Budget budget) {
+        this.reporter = new Reporter(diags);
+        this.limits = new Limits(budget, reporter);
+        this.names = new NameResolution(reporter);
+        this.arguments = new Arguments(reporter);
+        this.arithmetic = new Arithmetic(reporter, recorder, naming);
+        this.application = new OperatorApplication(this, reporter, limits, arguments, naming, recorder);
     }
 
-    private final Budget budget;
-
-    private final Diagnostics diags;
-    private final Deque<Span> callSites = new ArrayDeque<>();
-    private final Deque<Template.Declared> active = new ArrayDeque<>();
-    /** The instance path of the operator body being evaluated: inline applications are named under it. */
-    private final Deque<String> paths = new ArrayDeque<>();
-
-    // The model being elaborated (defaults serve checks of operators on their own).
-    private String dtype = "bf16";
-    private final Map<String, Value> ambient = new HashMap<>();
-    private int nextValue;
-    private int nextNode;
-    /** Weights declared so far, counted also where an inline application does not record them. */
-    private long weightsDeclared;
-    private final Map<Integer, Long> widths = new HashMap<>();
-    private List<Elaborated.Node> nodeSink = new ArrayList<>();
-    private Map<String, Elaborated.Weight> weightSink = new LinkedHashMap<>();
-    private final Map<String, Integer> probes = new LinkedHashMap<>();
-
-    Evaluator(Diagnostics diags) {
-        this(diags, new Budget());
-    }
-
-    Evaluator(Diagnostics diags, Budget budget) {
-        this.diags = diags;
-        this.budget = budget;
-    }
-
-    // ------------------------------------------------------------------ scopes
-
-    /** Where a name leads: a value, or an operator instance whose weights live at {@code path}. */
-    private static final class Binding {
-        final Value value;
-        final Span span;
-        final Instance instance;
-        final boolean warnUnused;
-        boolean used;
-
-        Binding(Value value, Span span, Instance instance, boolean warnUnused) {
-            this.value = value;
-            this.span = span;
-            this.instance = instance;
-            this.warnUnused = warnUnused;
-        }
-    }
-
-    /** A named operator inside a body: applying it twice shares its weights. */
-    private static final class Instance {
-        final Value.Op op;
-        final String path;
-        List<Long> inputWidths;
-
-        Instance(Value.Op op, String path) {
-            this.op = op;
-            this.path = path;
-        }
-    }
-
-    private static final class Scope {
-        final Module module;
-        final Scope parent;
-        final Map<String, Binding> names = new LinkedHashMap<>();
-        final boolean body;
-
-        Scope(Module module, Scope parent, boolean body) {
-            this.module = module;
-            this.parent = parent;
-            this.body = body;
-        }
-
-        Binding find(String name) {
-            for (Scope s = this; s != null; s = s.parent) {
-                Binding b = s.names.get(name);
-                if (b != null) return b;
-            }
-            return null;
-        }
-
-        boolean inBody() {
-            return body;
-        }
-    }
-
-    private void bind(Scope scope, Ast.Ident name, Binding binding) {
-        if (name.missing()) return;
-        Binding existing = scope.names.get(name.name());
-        if (existing != null) {
-            Diagnostic d = Diagnostic.of(Code.HY0201, name.span(), name.name());
-            if (existing.span != null) d = d.withNote(existing.span, "first defined here");
-            report(d);
-            return;
-        }
-        scope.names.put(name.name(), binding);
-    }
-
-    private void warnUnused(Scope scope) {
-        for (var e : scope.names.entrySet()) {
-            Binding b = e.getValue();
-            if (!b.used && b.warnUnused && b.span != null && !e.getKey().startsWith("_")) {
-                report(Diagnostic.of(Code.HY0208, b.span, e.getKey())
-                        .withNote("remove it, or start its name with `_` to keep it unused"));
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ diagnostics
-
-    /** Reports at the user's call site when the problem lies inside the prelude. */
-    private void report(Diagnostic d) {
-        if (isLibrary(d.span())) {
-            for (Span site : callSites) {
-                if (!isLibrary(site)) {
-                    diags.add(new Diagnostic(d.code(), d.severity(), site, d.args(), d.message(),
-                            append(d.notes(), new Diagnostic.Note(d.span(), "raised inside `std` at line " + d.span().line())), null));
-                    return;
-                }
-            }
-        }
-        diags.add(d);
-    }
-
-    private void report(Code code, Span at, Object... args) {
-        report(Diagnostic.of(code, at, args));
-    }
-
-    private static List<Diagnostic.Note> append(List<Diagnostic.Note> notes, Diagnostic.Note note) {
-        List<Diagnostic.Note> all = new ArrayList<>(notes);
-        all.add(note);
-        return all;
-    }
-
-    private static boolean isLibrary(Span span) {
-        return span != null && span.file().name().equals(ModuleLoader.PRELUDE);
-    }
-
-    // ------------------------------------------------------------------ models
-
+    /** The elaborated model, or null after the diagnostics that say why not. */
     Elaborated.Model model(Module module, Ast.ModelDecl decl) {
-        Scope scope = new Scope(module, null, false);
-        Map<String, Value.Arg> props = new LinkedHashMap<>();
-        List<Override> overrides = new ArrayList<>();
-
-        for (Ast.Stmt stmt : decl.body()) {
-            switch (stmt) {
-                case Ast.Let let -> {
-                    if (ModelProperty.of(let.name().name()) != null) {
-                        report(Code.HY0209, let.name().span(), let.name().name());
-                        continue;
-                    }
-                    bind(scope, let.name(), new Binding(eval(let.value(), scope), let.name().span(), null, true));
-                }
-                case Ast.OpBind op -> {
-                    Value v = eval(op.value(), scope);
-                    if (!(v instanceof Value.Op) && !(v instanceof Value.Unknown)) {
-                        report(Code.HY0300, op.value().span(), "an operator", describe(v));
-                        v = Value.Unknown.ANY;
-                    }
-                    bind(scope, op.name(), new Binding(v, op.name().span(), null, true));
-                }
-                case Ast.Out out -> report(Code.HY0315, out.span(), "out");
-                case Ast.Assign assign -> {
-                    if (assign.targets().size() != 1) {
-                        report(Code.HY0315, assign.targets().get(1).span(), assign.targets().get(1).root().name());
-                        continue;
-                    }
-                    Ast.Target target = assign.targets().getFirst();
-                    if (target.root().missing()) continue;
-                    if (target.isPlainName()) {
-                        setProperty(decl, scope, props, target.root(), assign.value());
-                        continue;
-                    }
-                    Override o = readOverride(target, assign, scope);
-                    if (o != null) overrides.add(o);
-                }
-            }
-        }
-
-        List<String> missing = new ArrayList<>();
-        for (ModelProperty p : ModelProperty.values()) {
-            if (p.required && !props.containsKey(p.spelling)) missing.add("`" + p.spelling + "`");
-        }
-        if (!missing.isEmpty()) {
-            report(Code.HY0401, decl.name().span(), decl.name().name(), String.join(", ", missing));
-            return null;
-        }
-        long width = intProp(props, "width");
-        long vocab = intProp(props, "vocab");
-        long context = intProp(props, "context");
-        if (props.get("dtype") != null && props.get("dtype").value() instanceof Value.Enum e) dtype = e.name();
-        Value layersValue = props.containsKey("layers") ? props.get("layers").value() : null;
-        Value.Op block = blockOf(decl, scope, props.get("block"));
-        // Unused-binding warnings only make sense once the layers were built from the bindings.
-        if (width < 1 || vocab < 1 || context < 1 || block == null || !(layersValue instanceof Value.ListV stripe)) return null;
-        Span stripeSpan = props.get("layers").span();
-        if (stripe.items().isEmpty()) {
-            report(Code.HY0405, stripeSpan, decl.name().name());
-            return null;
-        }
-        if (stripe.items().size() > MAX_LAYERS) {
-            report(Code.HY0314, stripeSpan, stripe.items().size(), MAX_LAYERS);
-            return null;
-        }
-
-        // One block per layer: the stripe's operator is its mixer; other block parameters come from model bindings of the same name.
-        List<Value.Op> layerOps = new ArrayList<>();
-        for (int i = 0; i < stripe.items().size(); i++) {
-            Value item = stripe.items().get(i);
-            if (!(item instanceof Value.Op mixer)) {
-                if (!(item instanceof Value.Unknown)) report(Code.HY0300, stripeSpan, "an operator for layer " + i, describe(item));
-                return null;
-            }
-            Value.Op op = new Value.Op(block.template(), block.args(), mixer.span()).with("mixer", new Value.Arg(mixer, mixer.span()));
-            for (ParamSpec p : block.template().params()) {
-                Binding b = scope.find(p.name());
-                if (p.name().equals("mixer") || b == null || op.args().containsKey(p.name())) continue;
-                b.used = true;
-                Value coerced = coerce(b.value, p, b.span, block.template());
-                op = op.with(p.name(), new Value.Arg(coerced, b.span));
-            }
-            layerOps.add(op);
-        }
-        for (ParamSpec p : block.template().params()) {
-            if (p.required() && !layerOps.getFirst().args().containsKey(p.name())) {
-                report(Diagnostic.of(Code.HY0204, decl.name().span(), p.name(), block.template().name())
-                        .withNote("define it in the model, e.g. `op " + p.name() + " = …`; block parameters other than `mixer` come from model bindings of the same name"));
-                return null;
-            }
-        }
-        for (Override o : overrides) {
-            Span at = o.stmt.targets().getFirst().span();
-            if (o.index < 0 || o.index >= layerOps.size()) {
-                report(Code.HY0403, o.stmt.targets().getFirst().selectors().getFirst().span(), o.index, layerOps.size());
-                continue;
-            }
-            int i = (int) o.index;
-            Value.Op updated = o.fields.isEmpty()
-                    ? override(layerOps.get(i), List.of(new Ast.Ident(at, "mixer")), o.value, o.stmt.value().span())
-                    : override(layerOps.get(i), o.fields, o.value, o.stmt.value().span());
-            if (updated != null) layerOps.set(i, updated);
-        }
-        warnUnused(scope);
-        return elaborate(decl, layerOps, vocab, width, context);
+        return new ModelElaborator(this, reporter, arguments, names, application, limits, recorder).elaborate(module, decl);
     }
-
-    /** {@code layers[index].fields… = value}, to apply once the layers exist. */
-    private record Override(Ast.Assign stmt, long index, List<Ast.Ident> fields, Value value) {}
-
-    /** Reads an override statement; null (after a diagnostic) when it is not one. */
-    private Override readOverride(Ast.Target target, Ast.Assign assign, Scope scope) {
-        if (!target.root().name().equals("layers") || !(target.selectors().getFirst() instanceof Ast.Index idx)) {
-            report(Diagnostic.of(Code.HY0315, target.span(), target.span().text())
-                    .withNote("only layers can be overridden, as in `layers[0].mlp.act = gelu`"));
-            return null;
-        }
-        List<Ast.Ident> fields = new ArrayList<>();
-        for (Ast.Selector sel : target.selectors().subList(1, target.selectors().size())) {
-            if (!(sel instanceof Ast.Field f)) {
-                // Once, quoting the target up to this selector: a long chain made this quadratic.
-                report(Code.HY0315, sel.span(), new Span(sel.span().file(), target.span().start(), sel.span().end()).text());
-                eval(idx.index(), scope);
-                eval(assign.value(), scope);
-                return null;
-            }
-            fields.add(f.name());
-        }
-        Value index = eval(idx.index(), scope);
-        Value value = eval(assign.value(), scope);
-        if (index instanceof Value.Int i) return new Override(assign, i.value(), fields, value);
-        if (!(index instanceof Value.Unknown)) report(Code.HY0300, idx.index().span(), "a layer index (int)", describe(index));
-        return null;
-    }
-
-    /** The model properties a user may set. */
-    enum ModelProperty {
-        VOCAB("vocab", Type.INT, true), WIDTH("width", Type.INT, true), CONTEXT("context", Type.INT, true),
-        DTYPE("dtype", Type.DTYPE, false), BLOCK("block", Type.OP, false), LAYERS("layers", Type.LIST, true);
-
-        final String spelling;
-        final Type type;
-        final boolean required;
-
-        ModelProperty(String spelling, Type type, boolean required) {
-            this.spelling = spelling;
-            this.type = type;
-            this.required = required;
-        }
-
-        static ModelProperty of(String name) {
-            for (ModelProperty p : values()) if (p.spelling.equals(name)) return p;
-            return null;
-        }
-    }
-
-    private void setProperty(Ast.ModelDecl decl, Scope scope, Map<String, Value.Arg> props, Ast.Ident name, Ast.Expr expr) {
-        ModelProperty p = ModelProperty.of(name.name());
-        Value v = eval(expr, scope);
-        if (p == null) {
-            Diagnostic d = Diagnostic.of(Code.HY0402, name.span(), decl.name().name(), name.name());
-            var guess = Suggest.closest(name.name(), java.util.Arrays.stream(ModelProperty.values()).map(m -> m.spelling).toList());
-            d = guess.map(g -> Diagnostic.of(Code.HY0402, name.span(), decl.name().name(), name.name())
-                            .withFix("did you mean `" + g + "`?", name.span(), g))
-                    .orElse(d.withNote("properties: vocab, width, context, dtype, block, layers; name a constant with `let "
-                            + name.name() + " = …`"));
-            report(d);
-            return;
-        }
-        if (props.containsKey(p.spelling)) {
-            report(Diagnostic.of(Code.HY0407, name.span(), p.spelling).withNote(props.get(p.spelling).span(), "first set here"));
-            return;
-        }
-        if (v instanceof Value.Unknown) {
-            props.put(p.spelling, new Value.Arg(v, expr.span()));
-            return;
-        }
-        boolean ok = switch (p) {
-            case VOCAB, WIDTH, CONTEXT -> v instanceof Value.Int i
-                    ? checkRange(i.value() >= 1 && i.value() <= (1L << 31), expr.span(), p.spelling, "between 1 and 2^31", v)
-                    : typeError(expr.span(), "int", v);
-            case DTYPE -> v instanceof Value.Enum e && e.type() == Type.DTYPE || typeError(expr.span(), "a dtype (bf16, fp16, fp32)", v);
-            case BLOCK -> v instanceof Value.Op || typeError(expr.span(), "a block, e.g. `prenorm`", v);
-            case LAYERS -> v instanceof Value.ListV || typeError(expr.span(), "a list of operators", v);
-        };
-        if (ok && p == ModelProperty.VOCAB && ((Value.Int) v).value() < BYTE_TOKENS) {
-            report(Diagnostic.of(Code.HY0409, expr.span(), v.show(), BYTE_TOKENS - 1, BYTE_TOKENS)
-                    .withNote("a smaller vocab suits only token ids from another tokenizer; `// allow: HY0409` accepts it")
-                    .withFix("set vocab = " + BYTE_TOKENS, expr.span(), String.valueOf(BYTE_TOKENS)));
-        }
-        props.put(p.spelling, new Value.Arg(ok ? v : Value.Unknown.ANY, expr.span()));
-        scope.names.put(p.spelling, new Binding(ok ? v : Value.Unknown.ANY, name.span(), null, false));
-    }
-
-    private boolean typeError(Span at, String expected, Value got) {
-        report(Code.HY0300, at, expected, describe(got));
-        return false;
-    }
-
-    private boolean checkRange(boolean ok, Span at, String what, String range, Value got) {
-        if (!ok) report(Code.HY0301, at, what, range, got.show());
-        return ok;
-    }
-
-    private static long intProp(Map<String, Value.Arg> props, String name) {
-        Value.Arg a = props.get(name);
-        return a != null && a.value() instanceof Value.Int i ? i.value() : -1;
-    }
-
-    private Value.Op blockOf(Ast.ModelDecl decl, Scope scope, Value.Arg given) {
-        Value.Op block;
-        if (given != null) {
-            if (!(given.value() instanceof Value.Op op)) return null;
-            block = op;
-        } else {
-            var t = scope.module.template("prenorm");
-            if (t.isEmpty()) {
-                report(Diagnostic.of(Code.HY0401, decl.name().span(), decl.name().name(), "`block`")
-                        .withNote("add `import \"std\"` for the pre-norm residual block, or set `block = …`"));
-                return null;
-            }
-            block = new Value.Op(t.get(), Map.of(), decl.name().span());
-        }
-        var mixer = block.template().param("mixer");
-        if (mixer.isEmpty() || mixer.get().type() != Type.OP) {
-            report(Code.HY0408, given != null ? given.span() : decl.name().span(), block.template().name());
-            return null;
-        }
-        if (block.template().inputCount() != 1) {
-            // Every layer applies the block to one tensor: say so at the block, not at each layer's mixer.
-            int n = block.template().inputCount();
-            report(Diagnostic.of(Code.HY0206, given != null ? given.span() : decl.name().span(), block.template().name(),
-                    n < 0 ? "one or more" : n, n == 1 ? "" : "s", 1).withNote("each layer applies the block to the one tensor it receives"));
-            return null;
-        }
-        return block;
-    }
-
-    /** {@code layers[i].a.b = v}: follows operator-valued arguments, then sets the last one. */
-    private Value.Op override(Value.Op op, List<Ast.Ident> fields, Value value, Span valueSpan) {
-        Ast.Ident field = fields.getFirst();
-        var spec = op.template().param(field.name());
-        if (spec.isEmpty()) {
-            Diagnostic d = Diagnostic.of(Code.HY0404, field.span(), field.name(), op.template().name());
-            var guess = Suggest.closest(field.name(), op.template().params().stream().map(ParamSpec::name).toList());
-            if (guess.isPresent()) d = d.withFix("did you mean `" + guess.get() + "`?", field.span(), guess.get());
-            else d = d.withNote("its parameters: " + op.template().signature());
-            report(d);
-            return null;
-        }
-        if (fields.size() == 1) {
-            Value coerced = coerce(value, spec.get(), valueSpan, op.template());
-            return op.with(field.name(), new Value.Arg(coerced, valueSpan));
-        }
-        Value.Arg current = op.args().get(field.name());
-        Value inner = current != null ? current.value() : null;
-        if (inner == null && spec.get().dfltExpr() == null && spec.get().dflt() == null) {
-            report(Code.HY0404, field.span(), field.name(), op.template().name());
-            return null;
-        }
-        if (inner == null || !(inner instanceof Value.Op innerOp)) {
-            report(Code.HY0300, field.span(), "an operator-valued argument to follow", spec.get().signature());
-            return null;
-        }
-        Value.Op updated = override(innerOp, fields.subList(1, fields.size()), value, valueSpan);
-        return updated == null ? null : op.with(field.name(), new Value.Arg(updated, current.span()));
-    }
-
-    private Elaborated.Model elaborate(Ast.ModelDecl decl, List<Value.Op> layerOps, long vocab, long width, long context) {
-        ambient.put("width", new Value.Int(width));
-        ambient.put("vocab", new Value.Int(vocab));
-        ambient.put("context", new Value.Int(context));
-
-        Map<String, Elaborated.Weight> embedding = new LinkedHashMap<>();
-        embedding.put("embedding.weight", new Elaborated.Weight("embedding.weight", dtype, List.of(vocab, width),
-                "[vocab, width]; tied: also the unembedding", decl.name().span()));
-        checkWeightSize("embedding.weight", List.of(vocab, width), decl.name().span());
-        int tokens = newValue(1);
-        probes.put("tokens", tokens);
-        int x = newValue(width);
-        List<Elaborated.Node> headNodes = new ArrayList<>();
-        headNodes.add(new Elaborated.Node(nextNode++, "embedding", Map.of("vocab", new Value.Int(vocab)),
-                List.of(tokens), List.of(x), Map.of("weight", "embedding.weight"), "embedding", decl.name().span(), decl.name().span()));
-
-        List<Elaborated.Layer> layers = new ArrayList<>();
-        Value.Tensor h = new Value.Tensor(x, width);
-        for (int i = 0; i < layerOps.size(); i++) {
-            Value.Op op = layerOps.get(i);
-            weightSink = new LinkedHashMap<>();
-            nodeSink = new ArrayList<>();
-            Value out = apply(new Instance(op, "layers." + i), List.of(h), op.span(), false);
-            if (out instanceof Value.Tensor t) probes.put("layers." + i, t.id());
-            if (out instanceof Value.Tensor t && t.width() >= 0 && t.width() != width) {
-                report(Diagnostic.of(Code.HY0304, op.span(), width, t.width())
-                        .withNote("layer " + i + " must return the model width"));
-            }
-            Value.Op mixer = op.args().get("mixer").value() instanceof Value.Op m ? m : op;
-            layers.add(new Elaborated.Layer(i, op.template().name(), mixer.template().name(), op,
-                    List.copyOf(weightSink.values()), nodeSink, op.span()));
-            h = out instanceof Value.Tensor t && t.width() == width ? t : new Value.Tensor(newValue(width), width);
-        }
-
-        weightSink = new LinkedHashMap<>();
-        nodeSink = new ArrayList<>();
-        Value.Op norm = new Value.Op(Primitives.get("rmsnorm"), Map.of(), decl.name().span());
-        Value normed = apply(new Instance(norm, "final_norm"), List.of(h), decl.name().span(), false);
-        probes.put("embedding", x);
-        if (normed instanceof Value.Tensor t) probes.put("final_norm", t.id());
-        int logits = newValue(vocab);
-        probes.put("logits", logits);
-        nodeSink.add(new Elaborated.Node(nextNode++, "unembed", Map.of(),
-                List.of(normed instanceof Value.Tensor t ? t.id() : h.id()), List.of(logits),
-                Map.of("weight", "embedding.weight"), "unembed", decl.name().span(), decl.name().span()));
-        headNodes.addAll(nodeSink);
-        return new Elaborated.Model(decl.name().name(), decl.doc(), decl.span(), vocab, width, context, dtype,
-                List.copyOf(embedding.values()), layers, List.copyOf(weightSink.values()), headNodes, Map.copyOf(widths), probes);
-    }
-
-    /** Where an oversized weight was reported: once per binding, not again for every layer that repeats it. */
-    private record Oversized(Span site, String name, List<Long> shape) {}
-    private final Set<Oversized> oversized = new HashSet<>();
-    private static final Pattern LAYER = Pattern.compile("^layers\\.\\d+\\.");
-
-    /** A weight too large to hold is refused here rather than when `run` allocates it. */
-    private void checkWeightSize(String name, List<Long> shape, Span at) {
-        BigInteger n = BigInteger.ONE;
-        for (long d : shape) {
-            if (d < 0) return; // not known until a model gives the widths
-            n = n.multiply(BigInteger.valueOf(d));
-        }
-        if (n.compareTo(BigInteger.valueOf(MAX_WEIGHT_ELEMENTS)) <= 0) return;
-        Span site = isLibrary(at) ? userSite() : at;
-        if (!oversized.add(new Oversized(site, LAYER.matcher(name).replaceFirst(""), shape))) return;
-        report(Diagnostic.of(Code.HY0318, at, name, String.format(Locale.ROOT, "%,d", n), shape,
-                        String.format(Locale.ROOT, "%,d", MAX_WEIGHT_ELEMENTS))
-                .withNote("each weight is held in one array, and the JVM caps an array's length; make the sizes in its shape smaller"));
-    }
-
-    private int newValue(long width) {
-        int id = nextValue++;
-        widths.put(id, width);
-        return id;
-    }
-
-    // ------------------------------------------------------------------ operators on their own
 
     /** Checks an operator's body with its arguments unknown: names, argument keys, types, structure. */
     void checkAlone(Template.Declared t) {
-        ambient.put("width", new Value.Unknown(Type.INT));
-        ambient.put("vocab", new Value.Unknown(Type.INT));
-        ambient.put("context", new Value.Unknown(Type.INT));
-        weightSink = new LinkedHashMap<>();
-        nodeSink = new ArrayList<>();
+        names.setAmbient(new Value.Unknown(Type.INT), new Value.Unknown(Type.INT), new Value.Unknown(Type.INT));
+        recorder.startPart();
         List<Value> inputs = new ArrayList<>();
-        for (int i = 0; i < t.inputCount(); i++) inputs.add(new Value.Tensor(newValue(-1), -1));
+        for (int i = 0; i < t.inputCount(); i++) inputs.add(new Value.Tensor(recorder.newValue(-1), -1));
         Map<String, Value.Arg> args = new LinkedHashMap<>();
         for (ParamSpec p : t.params()) {
             if (p.dfltExpr() == null) args.put(p.name(), new Value.Arg(new Value.Unknown(p.type()), null));
         }
-        applyDeclared(t, new Value.Op(t, args, t.span()), inputs, t.decl().name().span(), "", false);
+        application.applyDeclared(t, new Value.Op(t, args, t.span()), inputs, t.decl().name().span(), "");
     }
 
-    // ------------------------------------------------------------------ application
-
-    private Value apply(Instance inst, List<Value> inputs, Span call, boolean inline) {
-        if (budget.exhausted) return Value.Unknown.ANY;
-        Value.Op op = inst.op;
-        if (++budget.applications > MAX_APPLICATIONS) {
-            budget.exhausted = true;
-            // Blame the outermost operator being expanded: that is the one to change.
-            Template.Declared top = active.peekLast();
-            report(Code.HY0317, top != null ? top.span() : call, MAX_APPLICATIONS, top != null ? top.name() : op.template().name());
-            return Value.Unknown.ANY;
-        }
-        if (op.template().inputCount() >= 0 && inputs.size() != op.template().inputCount()
-                || op.template().inputCount() < 0 && inputs.isEmpty()) {
-            if (op.template() instanceof Primitive p && p.role() == Primitive.Role.CONFIG) {
-                report(Code.HY0211, call, op.template().name());
-            } else {
-                int n = op.template().inputCount();
-                report(Code.HY0206, call, op.template().name(), n < 0 ? "one or more" : n, n == 1 ? "" : "s", inputs.size());
-            }
-            return Value.Unknown.ANY;
-        }
-        List<Long> ws = new ArrayList<>();
-        for (Value v : inputs) ws.add(v instanceof Value.Tensor t ? t.width() : -1L);
-        if (inst.inputWidths == null) {
-            inst.inputWidths = ws;
-        } else if (!inst.inputWidths.equals(ws) && !ws.contains(-1L) && !inst.inputWidths.contains(-1L)) {
-            report(Code.HY0312, call, inst.path.substring(inst.path.lastIndexOf('.') + 1), inst.inputWidths, ws);
-            return Value.Unknown.ANY;
-        }
-        callSites.push(op.span() != null && !isLibrary(op.span()) ? op.span() : call);
-        try {
-            return switch (op.template()) {
-                case Primitive p -> applyPrimitive(p, op, inputs, call, inst.path, inline);
-                case Template.Declared d -> applyDeclared(d, op, inputs, call, inst.path, inline);
-            };
-        } finally {
-            callSites.pop();
-        }
-    }
-
-    private Value applyPrimitive(Primitive p, Value.Op op, List<Value> inputs, Span call, String path, boolean inline) {
-        Map<String, Value> resolved = new LinkedHashMap<>();
-        for (ParamSpec spec : p.params()) {
-            Value.Arg a = op.args().get(spec.name());
-            if (a != null) resolved.put(spec.name(), a.value());
-            else if (spec.dflt() != null) resolved.put(spec.name(), spec.dflt());
-        }
-        Map<String, String> weightNames = new LinkedHashMap<>();
-        Primitive.Application app = new Primitive.Application() {
-            public long width(int i) { return inputs.get(i) instanceof Value.Tensor t ? t.width() : -1; }
-            public int inputs() { return inputs.size(); }
-            public Value arg(String name) { return resolved.get(name); }
-            public Span at(String name) {
-                Value.Arg a = op.args().get(name);
-                return a != null && a.span() != null ? a.span() : call;
-            }
-            public Span call() { return call; }
-            public boolean require(boolean ok, Code code, Span at, Object... args) {
-                if (!ok) report(code, at, args);
-                return ok;
-            }
-            public void warn(Code code, Span at, Object... args) { report(code, at, args); }
-            public void weight(String name, String wdtype, List<Long> shape, String layout) {
-                weightsDeclared++;
-                String full = path.isEmpty() ? name : path + "." + name;
-                weightNames.put(name, full);
-                if (inline) return;
-                checkWeightSize(full, shape, call);
-                weightSink.putIfAbsent(full, new Elaborated.Weight(full, wdtype, shape, layout, call));
-            }
-            public String dtype() { return dtype; }
-            public void resolved(String name, Value value) { resolved.put(name, value); }
-        };
-        List<Long> outs = p.rule().apply(app);
-        if (p.role() == Primitive.Role.CONFIG) return Value.Unknown.ANY; // checked only: no node
-        if (inline && !weightNames.isEmpty()) {
-            report(Diagnostic.of(Code.HY0207, call, p.name())
-                    .withNote("bind it first, e.g. `op proj = " + p.name() + "(…)`, then apply `proj(x)`: its weights are named after the binding"));
-        }
-        List<Integer> inIds = new ArrayList<>();
-        for (Value v : inputs) inIds.add(v instanceof Value.Tensor t ? t.id() : -1);
-        if (outs == null) {
-            nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, List.of(), weightNames, path, call, userSite()));
-            return Value.Unknown.ANY;
-        }
-        List<Value> results = new ArrayList<>();
-        List<Integer> outIds = new ArrayList<>();
-        for (long w : outs) {
-            int id = newValue(w);
-            outIds.add(id);
-            results.add(new Value.Tensor(id, w));
-        }
-        nodeSink.add(new Elaborated.Node(nextNode++, p.name(), resolved, inIds, outIds, weightNames, path, call, userSite()));
-        return results.size() == 1 ? results.getFirst() : new Value.Tuple(results);
-    }
-
-    private Value applyDeclared(Template.Declared t, Value.Op op, List<Value> inputs, Span call, String path, boolean inline) {
-        if (active.contains(t)) {
-            List<String> chain = new ArrayList<>();
-            for (var it = active.descendingIterator(); it.hasNext(); ) chain.add(it.next().name());
-            chain.add(t.name());
-            report(Code.HY0311, t.decl().name().span(), t.name(), String.join(" → ", chain.subList(chain.indexOf(t.name()), chain.size())));
-            return Value.Unknown.ANY;
-        }
-        if (active.size() >= MAX_DEPTH) {
-            // Once: every operator above a too-deep chain would repeat it.
-            if (!budget.tooDeep) report(Code.HY0005, call, MAX_DEPTH);
-            budget.tooDeep = true;
-            return Value.Unknown.ANY;
-        }
-        active.push(t);
-        try {
-            Scope scope = new Scope(t.module(), null, true);
-            for (ParamSpec p : t.params()) {
-                Value.Arg a = op.args().get(p.name());
-                Value v;
-                Span at;
-                if (a != null) {
-                    v = a.value();
-                    at = a.span();
-                } else if (p.dfltExpr() != null) {
-                    v = coerce(eval(p.dfltExpr(), scope), p, p.dfltExpr().span(), t);
-                    at = p.dfltExpr().span();
-                } else {
-                    v = new Value.Unknown(p.type()); // missing: reported where the operator was configured
-                    at = null;
-                }
-                Instance inst = v instanceof Value.Op o ? new Instance(o, child(path, p.name())) : null;
-                scope.names.put(p.name(), new Binding(v, p.span() != null ? p.span() : at, inst, false));
-            }
-            for (int i = 0; i < t.decl().inputs().size(); i++) {
-                Ast.Ident in = t.decl().inputs().get(i);
-                bind(scope, in, new Binding(inputs.get(i), in.span(), null, true));
-            }
-            paths.push(path);
-            try {
-                return body(t, scope, path, inline);
-            } finally {
-                paths.pop();
-            }
-        } finally {
-            active.pop();
-        }
-    }
-
-    private String currentPath() {
-        return paths.isEmpty() ? "" : paths.peek();
-    }
-
-    private static String child(String path, String name) {
-        return path.isEmpty() ? name : path + "." + name;
-    }
-
-    private Value body(Template.Declared t, Scope scope, String path, boolean inline) {
-        Value result = null;
-        Span outAt = null;
-        boolean warnedAfterOut = false;
-        for (Ast.Stmt stmt : t.decl().body()) {
-            if (outAt != null && !warnedAfterOut && !(stmt instanceof Ast.Out)) {
-                report(Code.HY0316, stmt.span(), stmt.span().text().lines().findFirst().orElse(""));
-                warnedAfterOut = true;
-            }
-            switch (stmt) {
-                case Ast.Let let -> bind(scope, let.name(), new Binding(eval(let.value(), scope), let.name().span(), null, true));
-                case Ast.OpBind ob -> {
-                    Value v = eval(ob.value(), scope);
-                    if (v instanceof Value.Op o) {
-                        bind(scope, ob.name(), new Binding(v, ob.name().span(), new Instance(o, child(path, ob.name().name())), true));
-                    } else {
-                        if (!(v instanceof Value.Unknown)) report(Code.HY0300, ob.value().span(), "an operator", describe(v));
-                        bind(scope, ob.name(), new Binding(Value.Unknown.ANY, ob.name().span(), null, true));
-                    }
-                }
-                case Ast.Out out -> {
-                    Value v = eval(out.value(), scope);
-                    if (outAt != null) {
-                        report(Diagnostic.of(Code.HY0313, out.span(), t.name()).withNote(outAt, "first `out` here"));
-                    } else {
-                        outAt = out.span();
-                        result = v;
-                        if (!(v instanceof Value.Tensor) && !(v instanceof Value.Unknown) && !(v instanceof Value.Tuple)) {
-                            report(Code.HY0300, out.value().span(), "a tensor", describe(v));
-                            result = Value.Unknown.ANY;
-                        }
-                    }
-                }
-                case Ast.Assign as -> {
-                    Value v = eval(as.value(), scope);
-                    if (as.targets().stream().anyMatch(target -> !target.isPlainName())) {
-                        as.targets().stream().filter(target -> !target.isPlainName())
-                                .forEach(target -> report(Code.HY0315, target.span(), target.span().text()));
-                    } else if (as.targets().size() == 1) {
-                        Ast.Ident name = as.targets().getFirst().root();
-                        bind(scope, name, new Binding(v, name.span(), null, true));
-                        probe(path, name, v);
-                    } else {
-                        List<Value> parts = unpack(v, as.targets().size(), as.value().span());
-                        for (int i = 0; i < as.targets().size(); i++) {
-                            Ast.Ident name = as.targets().get(i).root();
-                            bind(scope, name, new Binding(parts.get(i), name.span(), null, true));
-                            probe(path, name, parts.get(i));
-                        }
-                    }
-                }
-            }
-        }
-        if (outAt == null) report(Code.HY0310, t.decl().name().span(), t.name());
-        warnUnused(scope);
-        return result == null ? Value.Unknown.ANY : result;
-    }
-
-    /** The innermost call site in user code: where a node applied inside the prelude came from. */
-    private Span userSite() {
-        for (Span site : callSites) if (!isLibrary(site)) return site;
-        return null;
-    }
-
-    private void probe(String path, Ast.Ident name, Value v) {
-        if (v instanceof Value.Tensor t && !path.isEmpty()) probes.putIfAbsent(child(path, name.name()), t.id());
-    }
-
-    private List<Value> unpack(Value v, int n, Span at) {
-        List<Value> parts = new ArrayList<>();
-        if (v instanceof Value.Tuple tuple && tuple.items().size() == n) {
-            return tuple.items();
-        }
-        if (!(v instanceof Value.Unknown)) {
-            int have = v instanceof Value.Tuple tuple ? tuple.items().size() : 1;
-            report(Code.HY0305, at, have, have == 1 ? "" : "s", n, n == 1 ? "" : "s");
-        }
-        for (int i = 0; i < n; i++) parts.add(Value.Unknown.ANY);
-        return parts;
-    }
-
-    // ------------------------------------------------------------------ expressions
-
-    private Value eval(Ast.Expr expr, Scope scope) {
+    Value eval(Ast.Expr expr, Scope scope) {
         return switch (expr) {
             case Ast.Num n -> number(n);
             case Ast.Str s -> new Value.Str(s.value());
             case Ast.Bool b -> new Value.Bool(b.value());
             case Ast.Error e -> Value.Unknown.ANY;
-            case Ast.Name n -> name(n.ident(), scope);
+            case Ast.Name n -> names.resolve(n.ident(), scope);
             case Ast.ListLit l -> {
-                if (l.items().size() > MAX_LIST) {
-                    report(Code.HY0314, l.span(), l.items().size(), MAX_LIST);
+                if (l.items().size() > Limits.MAX_LIST) {
+                    reporter.report(Code.HY0314, l.span(), l.items().size(), Limits.MAX_LIST);
                     yield Value.Unknown.ANY;
                 }
                 List<Value> items = new ArrayList<>();
                 for (Ast.Expr item : l.items()) items.add(eval(item, scope));
                 yield new Value.ListV(items);
             }
-            case Ast.Neg n -> negate(eval(n.operand(), scope), n, scope);
-            case Ast.Binary b -> binary(b, eval(b.left(), scope), eval(b.right(), scope), scope);
+            case Ast.Neg n -> arithmetic.negate(eval(n.operand(), scope), n);
+            case Ast.Binary b -> arithmetic.binary(b, eval(b.left(), scope), eval(b.right(), scope));
             case Ast.Call c -> call(c, scope);
         };
     }
@@ -817,179 +82,10 @@ final class Evaluator {
         return n.isFloat() ? new Value.Float(Double.parseDouble(digits)) : new Value.Int(Long.parseLong(digits));
     }
 
-    private Value name(Ast.Ident id, Scope scope) {
-        if (id.missing()) return Value.Unknown.ANY;
-        Binding b = scope.find(id.name());
-        if (b != null) {
-            b.used = true;
-            return b.value;
-        }
-        if (scope.inBody() && ambient.containsKey(id.name())) return ambient.get(id.name());
-        var t = scope.module.template(id.name());
-        if (t.isPresent()) return new Value.Op(t.get(), Map.of(), id.span());
-        var e = Type.enumOf(id.name());
-        if (e.isPresent()) return new Value.Enum(e.get(), id.name());
-        unknownName(id, scope, Code.HY0200);
-        return Value.Unknown.ANY;
-    }
-
-    private void unknownName(Ast.Ident id, Scope scope, Code code) {
-        if (diags.isFull()) { // a suggestion scans every name in scope: quadratic over thousands of errors
-            report(code, id.span(), id.name());
-            return;
-        }
-        List<String> candidates = new ArrayList<>();
-        for (Scope s = scope; s != null; s = s.parent) candidates.addAll(s.names.keySet());
-        if (scope.inBody()) candidates.addAll(ambient.keySet());
-        candidates.addAll(scope.module.templateNames());
-        for (Type t : Type.values()) candidates.addAll(t.constants);
-        Diagnostic d = Diagnostic.of(code, id.span(), id.name());
-        var guess = Suggest.closest(id.name(), candidates);
-        if (guess.isPresent()) {
-            d = d.withFix("did you mean `" + guess.get() + "`?", id.span(), guess.get());
-        } else if (StdNames.ALL.contains(id.name()) && scope.module.imports().stream().noneMatch(Module::isLibrary)) {
-            d = d.withNote("`" + id.name() + "` is defined in the prelude: add `import \"std\"`");
-        }
-        report(d);
-    }
-
-    /** What the prelude declares, read from the prelude itself (once), for the "add import" hint. */
-    private static final class StdNames {
-        static final Set<String> ALL = Set.copyOf(new ModuleLoader(new Diagnostics()).prelude().declared().keySet());
-    }
-
-    private Value negate(Value v, Ast.Neg n, Scope scope) {
-        return switch (v) {
-            case Value.Int i -> {
-                if (i.value() == Long.MIN_VALUE) {
-                    report(Code.HY0309, n.span(), "`" + n.span().text() + "`");
-                    yield Value.Unknown.ANY;
-                }
-                yield new Value.Int(-i.value());
-            }
-            case Value.Float f -> new Value.Float(-f.value());
-            case Value.Tensor t -> elementwise("neg", List.of(t), t.width(), Map.of(), n.span(), scope);
-            case Value.Unknown u -> u;
-            default -> {
-                report(Code.HY0300, n.operand().span(), "a number or a tensor", describe(v));
-                yield Value.Unknown.ANY;
-            }
-        };
-    }
-
-    private Value binary(Ast.Binary b, Value l, Value r, Scope scope) {
-        if (l instanceof Value.Unknown || r instanceof Value.Unknown) {
-            Type known = l instanceof Value.Unknown ? r.type() : l.type();
-            return new Value.Unknown(known == Type.TENSOR || known == Type.LIST ? known : null);
-        }
-        String sym = b.op().symbol;
-        if (l instanceof Value.Int x && r instanceof Value.Int y) return intArith(b, x.value(), y.value());
-        if (isNumber(l) && isNumber(r)) return floatArith(b, toDouble(l), toDouble(r));
-        if (l instanceof Value.ListV a && r instanceof Value.ListV c && b.op() == Ast.BinOp.ADD) {
-            if ((long) a.items().size() + c.items().size() > MAX_LIST) {
-                report(Code.HY0314, b.span(), (long) a.items().size() + c.items().size(), MAX_LIST);
-                return Value.Unknown.ANY;
-            }
-            List<Value> all = new ArrayList<>(a.items());
-            all.addAll(c.items());
-            return new Value.ListV(all);
-        }
-        if (b.op() == Ast.BinOp.MUL && (l instanceof Value.ListV && r instanceof Value.Int || l instanceof Value.Int && r instanceof Value.ListV)) {
-            Value.ListV list = l instanceof Value.ListV x ? x : (Value.ListV) r;
-            long times = l instanceof Value.Int i ? i.value() : ((Value.Int) r).value();
-            if (times < 0) {
-                report(Code.HY0406, (l instanceof Value.Int ? b.left() : b.right()).span(), times);
-                return Value.Unknown.ANY;
-            }
-            if (times > 0 && list.items().size() > MAX_LIST / times) {
-                report(Code.HY0314, b.span(), Math.multiplyHigh(times, list.items().size()) != 0 ? "huge" : times * list.items().size(), MAX_LIST);
-                return Value.Unknown.ANY;
-            }
-            List<Value> all = new ArrayList<>();
-            for (long k = 0; k < times; k++) all.addAll(list.items());
-            return new Value.ListV(all);
-        }
-        if (b.op() == Ast.BinOp.MUL && (l instanceof Value.ListV && r instanceof Value.Float || l instanceof Value.Float && r instanceof Value.ListV)) {
-            report(Code.HY0406, (l instanceof Value.Float ? b.left() : b.right()).span(), (l instanceof Value.Float ? l : r).show());
-            return Value.Unknown.ANY;
-        }
-        if (l instanceof Value.Tensor x && r instanceof Value.Tensor y && b.op() != Ast.BinOp.DIV && b.op() != Ast.BinOp.MOD) {
-            if (x.width() >= 0 && y.width() >= 0 && x.width() != y.width()) {
-                report(Code.HY0304, b.span(), x.width(), y.width());
-                return new Value.Unknown(Type.TENSOR);
-            }
-            String op = switch (b.op()) { case ADD -> "add"; case SUB -> "sub"; default -> "mul"; };
-            return elementwise(op, List.of(x, y), x.width() >= 0 ? x.width() : y.width(), Map.of(), b.span(), scope);
-        }
-        if (b.op() == Ast.BinOp.MUL && (l instanceof Value.Tensor && isNumber(r) || isNumber(l) && r instanceof Value.Tensor)) {
-            Value.Tensor t = l instanceof Value.Tensor x ? x : (Value.Tensor) r;
-            Value factor = l instanceof Value.Tensor ? r : l;
-            return elementwise("scale", List.of(t), t.width(), Map.of("by", new Value.Float(toDouble(factor))), b.span(), scope);
-        }
-        report(Code.HY0300, b.span(), "operands that support `" + sym + "` (numbers, lists with + and *, tensors of equal width)",
-                describe(l) + " " + sym + " " + describe(r));
-        return Value.Unknown.ANY;
-    }
-
-    private Value elementwise(String op, List<Value.Tensor> ins, long width, Map<String, Value> args, Span at, Scope scope) {
-        int id = newValue(width);
-        nodeSink.add(new Elaborated.Node(nextNode++, op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), currentPath(), at, userSite()));
-        return new Value.Tensor(id, width);
-    }
-
-    private Value intArith(Ast.Binary b, long x, long y) {
-        try {
-            return switch (b.op()) {
-                case ADD -> new Value.Int(Math.addExact(x, y));
-                case SUB -> new Value.Int(Math.subtractExact(x, y));
-                case MUL -> new Value.Int(Math.multiplyExact(x, y));
-                case DIV -> {
-                    if (y == 0) { report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
-                    if (x % y != 0) {
-                        report(Diagnostic.of(Code.HY0302, b.span(), x, y)
-                                .withNote("`" + b.span().text() + "` must divide evenly; write a float (e.g. `" + x + ".0 / " + y + "`) for a fraction"));
-                        yield Value.Unknown.ANY;
-                    }
-                    yield new Value.Int(x / y);
-                }
-                case MOD -> {
-                    if (y == 0) { report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
-                    yield new Value.Int(Math.floorMod(x, y));
-                }
-            };
-        } catch (ArithmeticException e) {
-            report(Code.HY0309, b.span(), "`" + b.span().text() + "`");
-            return Value.Unknown.ANY;
-        }
-    }
-
-    private Value floatArith(Ast.Binary b, double x, double y) {
-        if ((b.op() == Ast.BinOp.DIV || b.op() == Ast.BinOp.MOD) && y == 0) {
-            report(Code.HY0303, b.right().span());
-            return Value.Unknown.ANY;
-        }
-        double v = switch (b.op()) {
-            case ADD -> x + y;
-            case SUB -> x - y;
-            case MUL -> x * y;
-            case DIV -> x / y;
-            case MOD -> x % y;
-        };
-        if (Double.isInfinite(v) || Double.isNaN(v)) {
-            report(Code.HY0004, b.span(), "`" + b.span().text() + "`", "the result is not a finite float");
-            return Value.Unknown.ANY;
-        }
-        return new Value.Float(v);
-    }
-
-    private static boolean isNumber(Value v) { return v instanceof Value.Int || v instanceof Value.Float; }
-
-    private static double toDouble(Value v) {
-        return v instanceof Value.Int i ? i.value() : ((Value.Float) v).value();
-    }
-
-    // ------------------------------------------------------------------ calls
-
+    /**
+     * {@code f(args…)}: a bound operator applied to tensors, or a template configured with named
+     * arguments (and applied at once when tensors are given too).
+     */
     private Value call(Ast.Call c, Scope scope) {
         if (c.callee().missing()) return Value.Unknown.ANY;
         List<Value> inputs = new ArrayList<>();
@@ -999,12 +95,12 @@ final class Evaluator {
         for (Ast.Arg a : c.args()) {
             Value v = eval(a.value(), scope);
             if (a.name() == null) {
-                if (sawNamed) report(Code.HY0210, a.span(), c.callee().name());
+                if (sawNamed) reporter.report(Code.HY0210, a.span(), c.callee().name());
                 inputs.add(v);
             } else {
                 sawNamed = true;
                 if (named.containsKey(a.name().name())) {
-                    report(Diagnostic.of(Code.HY0205, a.name().span(), a.name().name()).withNote(namedAt.get(a.name().name()), "first given here"));
+                    reporter.report(Diagnostic.of(Code.HY0205, a.name().span(), a.name().name()).withNote(namedAt.get(a.name().name()), "first given here"));
                     continue;
                 }
                 named.put(a.name().name(), new Value.Arg(v, a.value().span()));
@@ -1012,121 +108,51 @@ final class Evaluator {
             }
         }
 
-        Binding b = scope.find(c.callee().name());
+        Scope.Binding b = scope.find(c.callee().name());
         if (b != null) {
             b.used = true;
             if (b.value instanceof Value.Unknown u && (u.type() == null || u.type() == Type.OP || u.type() == Type.TENSOR)) {
                 return Value.Unknown.ANY;
             }
             if (!(b.value instanceof Value.Op op)) {
-                report(Code.HY0212, c.callee().span(), c.callee().name());
+                reporter.report(Code.HY0212, c.callee().span(), c.callee().name());
                 return Value.Unknown.ANY;
             }
             if (!named.isEmpty()) {
-                report(Diagnostic.of(Code.HY0213, c.span(), c.callee().name())
+                reporter.report(Diagnostic.of(Code.HY0213, c.span(), c.callee().name())
                         .withNote("set its arguments where it is defined"));
             }
             if (!scope.inBody()) {
-                report(Code.HY0214, c.span(), c.callee().name());
+                reporter.report(Code.HY0214, c.span(), c.callee().name());
                 return Value.Unknown.ANY;
             }
-            Instance inst = b.instance != null ? b.instance : new Instance(op, c.callee().name());
-            return apply(inst, inputs, c.span(), false);
+            Scope.Instance inst = b.instance != null ? b.instance : new Scope.Instance(op, c.callee().name());
+            return application.apply(inst, inputs, c.span(), false);
         }
         var found = scope.module.template(c.callee().name());
         if (found.isEmpty()) {
-            if (scope.inBody() && ambient.containsKey(c.callee().name())) {
-                report(Code.HY0212, c.callee().span(), c.callee().name());
+            if (scope.inBody() && names.isAmbient(c.callee().name())) {
+                reporter.report(Code.HY0212, c.callee().span(), c.callee().name());
             } else {
-                unknownName(c.callee(), scope, Code.HY0202);
+                names.unknown(c.callee(), scope, Code.HY0202);
             }
             return Value.Unknown.ANY;
         }
         Template t = found.get();
-        Value.Op op = configure(t, named, namedAt, c.span());
+        Value.Op op = arguments.configure(t, named, namedAt, c.span());
         if (inputs.isEmpty()) {
             // A configuration (rope) is never applied itself: its rule checks the arguments here.
-            if (t instanceof Primitive p && p.role() == Primitive.Role.CONFIG) applyPrimitive(p, op, List.of(), c.span(), "", false);
+            if (t instanceof Primitive p && p.role() == Primitive.Role.CONFIG) application.applyPrimitive(p, op, List.of(), c.span(), "", false);
             return op;
         }
         if (!scope.inBody()) {
-            report(Code.HY0214, c.span(), c.callee().name());
+            reporter.report(Code.HY0214, c.span(), c.callee().name());
             return Value.Unknown.ANY;
         }
-        long weightsBefore = weightsDeclared;
-        Value out = apply(new Instance(op, child(currentPath(), t.name())), inputs, c.span(), true);
+        long weightsBefore = naming.declared();
+        Value out = application.apply(new Scope.Instance(op, WeightNaming.child(naming.current(), t.name())), inputs, c.span(), true);
         // As for primitives: weights are named after bindings, so an operator that owns any must be bound.
-        if (t instanceof Template.Declared && weightsDeclared > weightsBefore) {
-            report(Diagnostic.of(Code.HY0207, c.span(), t.name())
-                    .withNote("bind it first, e.g. `op mlp = " + t.name() + "(…)`, then apply `mlp(x)`: its weights are named after the binding"));
-        }
+        if (t instanceof Template.Declared && naming.declared() > weightsBefore) reporter.report(WeightNaming.unbound(c.span(), t.name(), "mlp"));
         return out;
-    }
-
-    /** Checks argument names and types against the template's parameters. */
-    private Value.Op configure(Template t, Map<String, Value.Arg> named, Map<String, Span> namedAt, Span call) {
-        Map<String, Value.Arg> args = new LinkedHashMap<>();
-        Set<String> suggested = new HashSet<>();
-        for (var e : named.entrySet()) {
-            var spec = t.param(e.getKey());
-            if (spec.isEmpty()) {
-                Span at = namedAt.get(e.getKey());
-                Diagnostic d = Diagnostic.of(Code.HY0203, at, t.name(), e.getKey());
-                var guess = Suggest.closest(e.getKey(), t.params().stream().map(ParamSpec::name).toList());
-                guess.ifPresent(suggested::add); // a misspelt argument is not also a missing one
-                d = guess.isPresent() ? d.withFix("did you mean `" + guess.get() + "`?", at, guess.get())
-                        : d.withNote(t.params().isEmpty() ? "`" + t.name() + "` takes no arguments" : "its parameters: " + t.signature());
-                report(d);
-                continue;
-            }
-            args.put(e.getKey(), new Value.Arg(coerce(e.getValue().value(), spec.get(), e.getValue().span(), t), e.getValue().span()));
-        }
-        for (ParamSpec p : t.params()) {
-            if (p.required() && !args.containsKey(p.name())) {
-                if (!suggested.contains(p.name())) report(Diagnostic.of(Code.HY0204, call, p.name(), t.name()).withNote("signature: " + t.signature()));
-                args.put(p.name(), new Value.Arg(new Value.Unknown(p.type()), null));
-            }
-        }
-        return new Value.Op(t, args, call);
-    }
-
-    /** The value as the parameter's type wants it (ints widen to floats), or Unknown after a report. */
-    private Value coerce(Value v, ParamSpec p, Span at, Template owner) {
-        if (p.type() == null || v instanceof Value.Unknown) return v;
-        boolean ok = switch (p.type()) {
-            case INT -> v instanceof Value.Int;
-            case FLOAT -> v instanceof Value.Float || v instanceof Value.Int;
-            case BOOL -> v instanceof Value.Bool;
-            case OP -> v instanceof Value.Op;
-            case DTYPE, TAPS -> v instanceof Value.Enum e && e.type() == p.type();
-            default -> false;
-        };
-        if (!ok) {
-            String want = p.type().constants.isEmpty() ? p.type().spelling : p.type().spelling + " (" + String.join(", ", p.type().constants) + ")";
-            Diagnostic d = Diagnostic.of(Code.HY0300, at == null ? owner.span() : at, want, describe(v))
-                    .withNote("for parameter `" + p.name() + "` of `" + owner.name() + "`");
-            if (p.type() == Type.INT && v instanceof Value.Float f && f.value() == Math.rint(f.value()) && Math.abs(f.value()) < 1e15 && at != null) {
-                d = d.withFix("write it as an integer", at, Long.toString((long) f.value()));
-            }
-            report(d);
-            return new Value.Unknown(p.type());
-        }
-        if (p.type() == Type.FLOAT && v instanceof Value.Int i) return new Value.Float(i.value());
-        return v;
-    }
-
-    private static String describe(Value v) {
-        return switch (v) {
-            case Value.Int i -> "int " + i.value();
-            case Value.Float f -> "float " + f.show();
-            case Value.Bool b -> "bool " + b.value();
-            case Value.Str s -> "string " + s.show();
-            case Value.Enum e -> e.type().spelling + " " + e.name();
-            case Value.ListV l -> "a list of " + l.items().size();
-            case Value.Op o -> "operator `" + o.template().name() + "`";
-            case Value.Tensor t -> t.show();
-            case Value.Tuple t -> t.items().size() + " values";
-            case Value.Unknown u -> "an unknown value";
-        };
     }
 }

@@ -50,14 +50,7 @@ public final class ModuleLoader {
     /** Loads text held in memory (an editor buffer); imports resolve against {@code dir}. */
     public Module loadSource(SourceFile source, Path dir) {
         String key = dir == null ? source.name() : dir.resolve(source.name()).toAbsolutePath().normalize().toString();
-        loading.push(key);
-        try {
-            Module m = build(source, false, dir);
-            cache.put(key, m);
-            return m;
-        } finally {
-            loading.pop();
-        }
+        return load(key, source, dir);
     }
 
     public Module prelude() {
@@ -104,9 +97,14 @@ public final class ModuleLoader {
             return null;
         }
         if (text.startsWith("\uFEFF")) text = " " + text.substring(1); // keep offsets: the BOM becomes a space
+        return load(key, new SourceFile(path.toString(), text), path.toAbsolutePath().getParent());
+    }
+
+    /** Builds a user file and caches it under {@code key}; an import of {@code key} meanwhile is a cycle. */
+    private Module load(String key, SourceFile source, Path dir) {
         loading.push(key);
         try {
-            Module m = build(new SourceFile(path.toString(), text), false, path.toAbsolutePath().getParent());
+            Module m = build(source, false, dir);
             cache.put(key, m);
             return m;
         } finally {
@@ -203,7 +201,7 @@ public final class ModuleLoader {
                     Diagnostic d = Diagnostic.of(Code.HY0306, p.type().span(), p.type().name())
                             .withNote("types: " + String.join(", ", Type.DECLARABLE.stream().map(t -> t.spelling).toList()));
                     var guess = Suggest.closest(p.type().name(), Type.DECLARABLE.stream().map(t -> t.spelling).toList());
-                    if (guess.isPresent()) d = d.withFix("did you mean `" + guess.get() + "`?", p.type().span(), guess.get());
+                    if (guess.isPresent()) d = Suggest.fix(d, p.type().span(), guess.get());
                     diags.add(d);
                 }
                 params.add(new ParamSpec(p.name().name(), type, null, p.dflt(), null, p.doc(), p.name().span()));

@@ -1,5 +1,7 @@
 package hyenac.dsl.check;
 
+import hyenac.dsl.diag.Diagnostic;
+import hyenac.dsl.source.Span;
 import java.util.Collection;
 import java.util.Optional;
 
@@ -24,6 +26,11 @@ public final class Suggest {
             }
         }
         return bestDistance <= limit ? Optional.of(best) : Optional.empty();
+    }
+
+    /** The did-you-mean fix: replaces the text at {@code at} with {@code guess} (editors offer it as a code action). */
+    public static Diagnostic fix(Diagnostic d, Span at, String guess) {
+        return d.withFix("did you mean `" + guess + "`?", at, guess);
     }
 
     /** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
