@@ -46,6 +46,21 @@ public final class GradientExecutor {
         return evaluate(batch, length, tokens, targets, mask, null);
     }
 
+    /** The logits the loss is computed from, [batch, length, vocab] (only the forward nodes run). */
+    public float[] logits(int batch, int length, long[] tokens) {
+        int logits = graph.producer(lossId).operands().getFirst();
+        int rows = batch * length;
+        Map<Integer, float[]> values = new HashMap<>();
+        CpuExecutor forward = new CpuExecutor(graph, weights);
+        Set<Node> only = needed(logits);
+        for (Node n : graph.nodes()) {
+            if (!only.contains(n)) continue;
+            float[][] results = execute(n, forward, batch, length, tokens, new long[rows], values, new double[1]);
+            for (int r = 0; r < results.length; r++) values.put(n.results().get(r), results[r]);
+        }
+        return values.get(logits);
+    }
+
     /** The loss alone (only the forward nodes run). */
     public double loss(int batch, int length, long[] tokens, long[] targets, float[] mask) {
         return evaluate(batch, length, tokens, targets, mask, needed(lossId)).loss();
