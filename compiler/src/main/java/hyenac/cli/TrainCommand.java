@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "train", header = "Train a model on the CPU, on a built-in task or a text/FASTA file.", mixinStandardHelpOptions = true,
+@Command(name = "train", header = "Train a model on the CPU: a design task or a text/FASTA file.", mixinStandardHelpOptions = true,
         description = {"Trains the spec's model from seeded weights (fp32, AdamW, warm-up then cosine) and writes DIR/log.jsonl and checkpoints",
                 "DIR/step-N.safetensors (`hyenac run --weights` reads them) with the optimizer state beside them. Ctrl-C saves a checkpoint.",
                 "Tasks: " + "mqar, recall" + "; --task-keys and --task-pairs set their size."})
