@@ -27,8 +27,12 @@ final class GraphCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE") Path file;
 
     @Option(names = "--print-after", paramLabel = "PASS", split = ",",
-            description = "print the IR after these passes (elaborate, eliminate-identities, eliminate-common-subexpressions, eliminate-dead-code) or `all`")
+            description = "print the IR after these passes (elaborate, eliminate-identities, eliminate-common-subexpressions, eliminate-dead-code;"
+                    + " with --train also parametrise-decay, differentiate) or `all`")
     Set<String> printAfter = Set.of();
+
+    @Option(names = "--train", description = "the training graph `hyenac train` runs: the loss and the gradient of every weight")
+    boolean train;
 
     @Option(names = "--dot", description = "print Graphviz DOT instead of text") boolean dot;
 
@@ -53,7 +57,7 @@ final class GraphCommand implements Callable<Integer> {
             err.println(Compilation.noModel(file, result, modelName));
             return Main.USER_ERROR;
         }
-        PassManager passes = PassManager.standard().verifyEach(verify);
+        PassManager passes = (train ? PassManager.training() : PassManager.standard()).verifyEach(verify);
         for (String p : printAfter) {
             if (!p.equals("all") && !p.equals("elaborate") && !passes.names().contains(p)) {
                 err.println("hyenac graph: no pass named `" + p + "`; passes: elaborate, " + String.join(", ", passes.names()));

@@ -42,4 +42,9 @@ public final class Compilation {
     public static Graph lower(Elaborated.Model model) {
         return PassManager.standard().run(ToGraph.of(model));
     }
+
+    /** A checked model to its training graph: the loss and the gradient of every weight ({@link PassManager#training}). */
+    public static Graph lowerForTraining(Elaborated.Model model) {
+        return PassManager.training().run(ToGraph.of(model));
+    }
 }

@@ -30,7 +30,26 @@ public final class Ops {
             Map.entry("identity", new Arity(1, 1)),
             Map.entry("gelu", new Arity(1, 1)),
             Map.entry("silu", new Arity(1, 1)),
-            Map.entry("relu", new Arity(1, 1)));
+            Map.entry("relu", new Arity(1, 1)),
+            // Training: the loss and the primitives that vector-Jacobian products emit (hyenac.ir.autodiff.Vjps).
+            Map.entry("cross_entropy", new Arity(3, 1)),
+            Map.entry("cross_entropy_grad", new Arity(3, 1)),
+            Map.entry("zeros_like", new Arity(1, 1)),
+            Map.entry("linear_grad_input", new Arity(1, 1)),
+            Map.entry("linear_grad_weight", new Arity(2, 1)),
+            Map.entry("sum_rows", new Arity(1, 1)),
+            Map.entry("embedding_grad", new Arity(2, 1)),
+            Map.entry("causal_conv_grad_input", new Arity(1, 1)),
+            Map.entry("causal_conv_grad_params", new Arity(2, -1)),
+            Map.entry("modal_conv_grad_input", new Arity(1, 1)),
+            Map.entry("modal_conv_grad_params", new Arity(2, 2)),
+            Map.entry("skip_grad", new Arity(2, 1)),
+            Map.entry("rmsnorm_grad_input", new Arity(2, 1)),
+            Map.entry("rmsnorm_grad_scale", new Arity(2, 1)),
+            Map.entry("interleave", new Arity(-1, 1)),
+            Map.entry("slice", new Arity(1, 1)),
+            Map.entry("activation_grad", new Arity(2, 1)),
+            Map.entry("causal_attention_grad", new Arity(4, 3)));
 
     /** Ops whose result is a pure function of their operands and attributes (no weights): CSE may merge them. */
     public static boolean isPure(Node n) {

@@ -29,6 +29,15 @@ public final class PassManager {
         return new PassManager(List.of(new EliminateIdentities(), new EliminateCommonSubexpressions(), new EliminateDeadCode()));
     }
 
+    /**
+     * Training: the standard passes, then the forward graph with Hyena-MR's decay as a parameter, differentiated,
+     * and cleaned up again (the backward graph repeats forward values that CSE merges).
+     */
+    public static PassManager training() {
+        return new PassManager(List.of(new EliminateIdentities(), new EliminateCommonSubexpressions(), new EliminateDeadCode(),
+                new ParametriseDecay(), new Differentiate(), new EliminateCommonSubexpressions(), new EliminateDeadCode()));
+    }
+
     public PassManager printAfter(Set<String> names, PrintWriter to) {
         this.printAfter = Set.copyOf(names);
         this.out = to;
@@ -40,7 +49,7 @@ public final class PassManager {
         return this;
     }
 
-    public List<String> names() { return passes.stream().map(p -> kebab(p.name())).toList(); }
+    public List<String> names() { return passes.stream().map(p -> kebab(p.name())).distinct().toList(); }
 
     public Graph run(Graph g) {
         if (verify) Verifier.verify(g, "elaboration");

@@ -253,6 +253,11 @@ public final class CpuExecutor {
         };
     }
 
+    /** One node of a parallel pass, for executors of graphs with more than forward primitives ({@link GradientExecutor}). */
+    float[][] forward(Node n, int batch, int length, long[] tokens, Map<Integer, float[]> values) {
+        return execute(n, batch, length, tokens, values, Phase.PARALLEL);
+    }
+
     private static long key(Node n, int length) { return (long) n.id() << 32 | length; }
 
     /** RoPE from the node's attributes; inverse frequencies from the checkpoint when it had them. */

@@ -1,0 +1,184 @@
+package hyenac.backends.cpu;
+
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.ir.autodiff.Autodiff;
+import hyenac.ir.autodiff.ParametriseDecay;
+import hyenac.runtime.weights.WeightStore;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a training graph ({@link Autodiff}) on the CPU in fp32: the forward primitives with {@link CpuExecutor}'s
+ * kernels, the gradient primitives with the backward kernels beside them. A value is dropped after its last reader.
+ * The weights are read at every run, so an optimizer may update them in place between runs.
+ */
+public final class GradientExecutor {
+    private final Graph graph;
+    private final WeightStore weights;
+    private final int tokensId, targetsId, maskId, lossId;
+    private final Map<Integer, Integer> lastUse = new HashMap<>();
+
+    /** The loss (in double, as the kernel summed it) and the gradient of every weight that has one, by weight name. */
+    public record Result(double loss, Map<String, float[]> grads) {}
+
+    public GradientExecutor(Graph training, WeightStore weights) {
+        if (!Boolean.TRUE.equals(training.attrs().get(Autodiff.TRAINING))) throw new IllegalArgumentException("not a training graph");
+        this.graph = training;
+        this.weights = weights;
+        this.tokensId = training.inputs().get(0);
+        this.targetsId = training.inputs().get(1);
+        this.maskId = training.inputs().get(2);
+        this.lossId = training.probes().get(Autodiff.LOSS);
+        for (int i = 0; i < graph.nodes().size(); i++) for (int o : graph.nodes().get(i).operands()) lastUse.put(o, i);
+    }
+
+    public Graph graph() { return graph; }
+
+    /** The loss and every gradient for tokens, targets [batch, length] and mask [batch, length]. */
+    public Result run(int batch, int length, long[] tokens, long[] targets, float[] mask) {
+        return evaluate(batch, length, tokens, targets, mask, null);
+    }
+
+    /** The logits the loss is computed from, [batch, length, vocab] (only the forward nodes run). */
+    public float[] logits(int batch, int length, long[] tokens) {
+        int logits = graph.producer(lossId).operands().getFirst();
+        int rows = batch * length;
+        Map<Integer, float[]> values = new HashMap<>();
+        CpuExecutor forward = new CpuExecutor(graph, weights);
+        Set<Node> only = needed(logits);
+        for (Node n : graph.nodes()) {
+            if (!only.contains(n)) continue;
+            float[][] results = execute(n, forward, batch, length, tokens, new long[rows], values, new double[1]);
+            for (int r = 0; r < results.length; r++) values.put(n.results().get(r), results[r]);
+        }
+        return values.get(logits);
+    }
+
+    /** The loss alone (only the forward nodes run). */
+    public double loss(int batch, int length, long[] tokens, long[] targets, float[] mask) {
+        return evaluate(batch, length, tokens, targets, mask, needed(lossId)).loss();
+    }
+
+    private Result evaluate(int batch, int length, long[] tokens, long[] targets, float[] mask, Set<Node> only) {
+        int rows = batch * length;
+        if (tokens.length != rows || targets.length != rows || mask.length != rows) {
+            throw new IllegalArgumentException("tokens, targets and mask need " + rows + " elements each");
+        }
+        CpuExecutor forward = new CpuExecutor(graph, weights); // fresh: its filter caches would hold last step's weights
+        Map<Integer, float[]> values = new HashMap<>();
+        values.put(maskId, mask);
+        double[] loss = {Double.NaN};
+        Set<Integer> outputs = new HashSet<>(graph.outputs());
+        for (int i = 0; i < graph.nodes().size(); i++) {
+            Node n = graph.nodes().get(i);
+            if (only != null && !only.contains(n)) continue;
+            float[][] results = execute(n, forward, batch, length, tokens, targets, values, loss);
+            for (int r = 0; r < results.length; r++) values.put(n.results().get(r), results[r]);
+            for (int o : n.operands()) if (lastUse.get(o) == i && !outputs.contains(o) && o != maskId) values.remove(o);
+        }
+        Map<String, float[]> grads = new LinkedHashMap<>();
+        if (only == null) {
+            graph.probes().forEach((name, id) -> {
+                String w = Autodiff.weightOfGradProbe(name);
+                if (w != null) grads.put(w, values.get(id));
+            });
+        }
+        return new Result(loss[0], grads);
+    }
+
+    private Set<Node> needed(int value) {
+        Set<Node> needed = new HashSet<>();
+        Deque<Integer> todo = new ArrayDeque<>(List.of(value));
+        while (!todo.isEmpty()) {
+            Node p = graph.producer(todo.pop());
+            if (p != null && needed.add(p)) todo.addAll(p.operands());
+        }
+        return needed;
+    }
+
+    private int width(int value) { return Math.toIntExact(graph.value(value).type().channels()); }
+
+    private float[] w(Node n, String role) {
+        String name = n.weights().get(role);
+        return name == null ? null : weights.get(name);
+    }
+
+    private float[][] execute(Node n, CpuExecutor forward, int batch, int length, long[] tokens, long[] targets,
+                              Map<Integer, float[]> values, double[] loss) {
+        int rows = batch * length;
+        List<float[]> in = n.operands().stream().map(values::get).toList();
+        float[] x = in.getFirst();
+        return switch (n.op()) {
+            case "cross_entropy" -> {
+                loss[0] = CrossEntropy.loss(x, targets, in.get(2), rows, width(n.operands().getFirst()));
+                yield new float[][] {{(float) loss[0]}};
+            }
+            case "cross_entropy_grad" -> new float[][] {CrossEntropy.grad(x, targets, in.get(2), rows, width(n.operands().getFirst()))};
+            case "causal_conv" -> n.weights().containsKey(ParametriseDecay.ROLE)
+                    ? new float[][] {Conv.causal(x, batch, length, width(n.operands().getFirst()), filter(n), w(n, "skip"))}
+                    : forward.forward(n, batch, length, tokens, values);
+            case "zeros_like" -> new float[][] {new float[x.length]};
+            case "linear_grad_input" -> {
+                int out = width(n.operands().getFirst()), inW = width(n.results().getFirst());
+                yield new float[][] {LinearGrad.input(x, rows, out, w(n, "weight"), inW)};
+            }
+            case "linear_grad_weight" -> new float[][] {LinearGrad.weight(x, in.get(1), rows, width(n.operands().get(0)), width(n.operands().get(1)))};
+            case "sum_rows" -> new float[][] {LinearGrad.sumRows(x, rows, width(n.operands().getFirst()))};
+            case "embedding_grad" -> new float[][] {LinearGrad.embedding(x, tokens, rows, Math.toIntExact(n.intAttr("vocab")),
+                    width(n.operands().getFirst()))};
+            case "causal_conv_grad_input" -> new float[][] {ConvGrad.input(x, batch, length, width(n.operands().getFirst()), filter(n), w(n, "skip"))};
+            case "causal_conv_grad_params" -> {
+                int c = width(n.operands().getFirst()), len = Math.toIntExact(n.intAttr("len")), groups = Math.toIntExact(n.intAttr("groups"));
+                double[] dh = ConvGrad.filter(x, in.get(1), batch, length, c, groups, len);
+                if (!n.weights().containsKey(ParametriseDecay.ROLE)) yield new float[][] {ConvGrad.stored(dh, groups, len, taps(n))};
+                double[] positions = new double[len];
+                for (int j = 0; j < len; j++) positions[j] = ParametriseDecay.position(j, len);
+                yield ConvGrad.decayed(dh, w(n, "weight"), w(n, ParametriseDecay.ROLE), groups, len, taps(n), positions);
+            }
+            case "modal_conv_grad_input" -> new float[][] {ConvGrad.input(x, batch, length, width(n.operands().getFirst()), modalFilter(n, length),
+                    w(n, "skip"))};
+            case "modal_conv_grad_params" -> {
+                int c = width(n.operands().getFirst()), modes = Math.toIntExact(n.intAttr("modes"));
+                double[] dh = ConvGrad.filter(x, in.get(1), batch, length, c, c, length);
+                yield ConvGrad.modal(dh, w(n, "log_poles"), w(n, "residues"), c, modes, length);
+            }
+            case "skip_grad" -> new float[][] {ConvGrad.skip(x, in.get(1), rows, width(n.operands().getFirst()))};
+            case "rmsnorm_grad_input" -> new float[][] {NormGrad.input(x, in.get(1), rows, width(n.operands().getFirst()), w(n, "scale"),
+                    n.floatAttr("eps"))};
+            case "rmsnorm_grad_scale" -> new float[][] {NormGrad.scale(x, in.get(1), rows, width(n.operands().getFirst()), n.floatAttr("eps"))};
+            case "interleave" -> new float[][] {ChannelsGrad.interleave(rows, in.toArray(float[][]::new))};
+            case "slice" -> new float[][] {ChannelsGrad.slice(x, rows, width(n.operands().getFirst()), Math.toIntExact(n.intAttr("start")),
+                    Math.toIntExact(n.intAttr("width")))};
+            case "activation_grad" -> new float[][] {ActivationGrad.apply(Activation.of(n.stringAttr("activation")), x, in.get(1))};
+            case "causal_attention_grad" -> {
+                int c = width(n.operands().get(1)), heads = Math.toIntExact(n.intAttr("heads"));
+                yield AttentionGrad.apply(x, in.get(1), in.get(2), in.get(3), batch, length, heads, c / heads, forward.rope(n, c / heads));
+            }
+            default -> forward.forward(n, batch, length, tokens, values);
+        };
+    }
+
+    private static Fir.Taps taps(Node n) { return "xcorr".equals(n.stringAttr("taps")) ? Fir.Taps.XCORR : Fir.Taps.FIR; }
+
+    /** A causal_conv's filter in FIR order; with a decay role, the undecayed taps times the decay. */
+    private Fir filter(Node n) {
+        int len = Math.toIntExact(n.intAttr("len")), groups = Math.toIntExact(n.intAttr("groups"));
+        float[] stored = w(n, "weight");
+        if (n.weights().containsKey(ParametriseDecay.ROLE)) {
+            stored = ParametriseDecay.effectiveTaps(stored, w(n, ParametriseDecay.ROLE), groups, len, taps(n) == Fir.Taps.XCORR);
+        }
+        return Fir.of(stored, groups, len, taps(n));
+    }
+
+    private Fir modalFilter(Node n, int length) {
+        int c = width(n.operands().getFirst()), modes = Math.toIntExact(n.intAttr("modes"));
+        return new Fir(ModalFilter.materialise(w(n, "log_poles"), w(n, "residues"), c, modes, length), c, length);
+    }
+}
