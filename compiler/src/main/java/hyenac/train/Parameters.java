@@ -15,7 +15,8 @@ public final class Parameters {
      * unit size (a loss near ln vocab) instead of √width.
      */
     public static WeightStore initial(Graph training, long seed) {
-        WeightStore w = WeightStore.random(training, seed);
+        // fp32 master weights whatever the spec's dtype: edited in place here and by the optimizer
+        WeightStore w = WeightStore.random(training, seed, WeightStore.Options.defaults().storingFp32());
         float[] embedding = w.get("embedding.weight");
         double scale = 1 / Math.sqrt(training.weights().get("embedding.weight").shape().get(1));
         for (int i = 0; i < embedding.length; i++) embedding[i] = (float) (embedding[i] * scale);
