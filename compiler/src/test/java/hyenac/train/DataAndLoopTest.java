@@ -2,6 +2,7 @@ package hyenac.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hyenac.ir.Graph;
@@ -51,6 +52,19 @@ class DataAndLoopTest {
             assertEquals(seq[2 * pair + 1], b.targets()[i], "its target is that key's value");
         }
         assertEquals(Task.PAD, seq[15]);
+    }
+
+    @Test
+    void aBf16SpecTrainsFp32MasterWeightsTheExecutorReads() {
+        // no dtype: the spec declares bf16 weights, which a WeightStore would hand out as fresh fp32 copies
+        Graph g = GradCheck.training("bf16", "import \"std\"\nmodel m {\n vocab = 16\n width = 8\n context = 16\n"
+                + " op se = hyena_se(len = 3, groups = 2)\n op mlp = gated_mlp(hidden = 8)\n layers = [se]\n}\n");
+        var w = Parameters.initial(g, 0);
+        for (String name : g.weights().keySet()) assertSame(w.get(name), w.get(name), name + " is one array, updated in place");
+        float[] e = w.get("embedding.weight");
+        double sumSq = 0;
+        for (float x : e) sumSq += (double) x * x;
+        assertEquals(1, sumSq / 16, 0.3, "embedding rows scaled to unit norm");
     }
 
     @Test
