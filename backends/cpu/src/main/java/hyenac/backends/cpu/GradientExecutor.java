@@ -24,6 +24,13 @@ public final class GradientExecutor {
     private final WeightStore weights;
     private final int tokensId, targetsId, maskId, lossId;
     private final Map<Integer, Integer> lastUse = new HashMap<>();
+    /** Nodes from this index on are the backward pass (the loss, then the vector-Jacobian products). */
+    private final int backwardFrom;
+    /** Time per primitive while profiling (null: off), keyed by pass and op. */
+    private Map<String, OpTime> profile;
+
+    /** What one primitive cost over the runs profiled: calls and wall-clock nanoseconds, forward or backward. */
+    public record OpTime(String op, boolean backward, long calls, long nanos) {}
 
     /** The loss (in double, as the kernel summed it) and the gradient of every weight that has one, by weight name. */
     public record Result(double loss, Map<String, float[]> grads) {}
@@ -37,6 +44,26 @@ public final class GradientExecutor {
         this.maskId = training.inputs().get(2);
         this.lossId = training.probes().get(Autodiff.LOSS);
         for (int i = 0; i < graph.nodes().size(); i++) for (int o : graph.nodes().get(i).operands()) lastUse.put(o, i);
+        int from = graph.nodes().size();
+        for (int i = 0; i < graph.nodes().size(); i++) {
+            if (graph.nodes().get(i).op().equals("cross_entropy")) {
+                from = i;
+                break;
+            }
+        }
+        this.backwardFrom = from;
+    }
+
+    /** Starts timing every primitive of the runs that follow (a clock read per node: negligible next to the kernels). */
+    public GradientExecutor profiling() {
+        profile = new LinkedHashMap<>();
+        return this;
+    }
+
+    /** The time per primitive since {@link #profiling}, costliest first; empty when not profiling. */
+    public List<OpTime> profile() {
+        if (profile == null) return List.of();
+        return profile.values().stream().sorted(java.util.Comparator.comparingLong(OpTime::nanos).reversed()).toList();
     }
 
     public Graph graph() { return graph; }
@@ -79,7 +106,14 @@ public final class GradientExecutor {
         for (int i = 0; i < graph.nodes().size(); i++) {
             Node n = graph.nodes().get(i);
             if (only != null && !only.contains(n)) continue;
+            long t0 = profile == null ? 0 : System.nanoTime();
             float[][] results = execute(n, forward, batch, length, tokens, targets, values, loss);
+            if (profile != null) {
+                boolean backward = i >= backwardFrom;
+                long nanos = System.nanoTime() - t0;
+                profile.merge((backward ? "b:" : "f:") + n.op(), new OpTime(n.op(), backward, 1, nanos),
+                        (a, b) -> new OpTime(a.op(), a.backward(), a.calls() + 1, a.nanos() + b.nanos()));
+            }
             for (int r = 0; r < results.length; r++) values.put(n.results().get(r), results[r]);
             for (int o : n.operands()) if (lastUse.get(o) == i && !outputs.contains(o) && o != maskId) values.remove(o);
         }
