@@ -68,6 +68,26 @@ class DataAndLoopTest {
     }
 
     @Test
+    void linearsStartAsSavannaDoesOutputProjectionsSmaller() {
+        Graph g = GradCheck.training("init", "import \"std\"\nmodel m {\n vocab = 16\n width = 64\n context = 16\n"
+                + " op se = hyena_se(len = 3, groups = 2)\n op mha = attention(heads = 2)\n op mlp = gated_mlp(hidden = 128)\n layers = [se, mha]\n}\n");
+        var w = Parameters.initial(g, 0);
+        double small = Math.sqrt(2.0 / (5 * 64)), out = 2 / (2 * Math.sqrt(64));
+        assertEquals(small, std(w.get("layers.0.mixer.proj_in.weight")), small * 0.05);
+        assertEquals(small, std(w.get("layers.1.mixer.qkv.weight")), small * 0.05);
+        assertEquals(out, std(w.get("layers.0.mixer.proj_out.weight")), out * 0.05, "writes into the residual stream");
+        assertEquals(out, std(w.get("layers.1.mixer.proj_out.weight")), out * 0.05);
+        assertEquals(out, std(w.get("layers.1.mlp.w3.weight")), out * 0.05, "the MLP's output projection too");
+        assertEquals(small, std(w.get("layers.1.mlp.w1.weight")), small * 0.05);
+    }
+
+    private static double std(float[] v) {
+        double s = 0;
+        for (float x : v) s += (double) x * x;
+        return Math.sqrt(s / v.length);
+    }
+
+    @Test
     void anInterruptedRunSavesACheckpointAfterTheStepUnderWay(@TempDir Path dir) throws Exception {
         Graph g = GradCheck.training("small", "import \"std\"\nmodel m {\n vocab = 256\n width = 8\n context = 16\n"
                 + " op se = hyena_se(len = 3, groups = 2)\n op mlp = gated_mlp(hidden = 8)\n layers = [se]\n}\n");
