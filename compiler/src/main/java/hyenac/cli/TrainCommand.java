@@ -85,6 +85,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "DIR", description = "continue from the newest checkpoint in DIR, bit for bit") Path resume;
 
+    @Option(names = "--profile", description = "at the end, where a step's time went: forward, backward, optimizer, each primitive") boolean profile;
+
     @Option(names = "--target", defaultValue = "cpu", paramLabel = "cpu", description = "training runs on the CPU") String target;
 
     @Spec picocli.CommandLine.Model.CommandSpec commandSpec;
@@ -127,7 +129,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             long warm = warmup != null ? warmup : steps / 10;
             Trainer.Options o = new Trainer.Options(steps, batch, seqLen, lr, warm, minLrRatio, AdamW.Config.of(weightDecay, decayAll), clip, seed,
-                    checkpointEvery, evalEvery);
+                    checkpointEvery, evalEvery, profile);
             Trainer trainer = new Trainer(training, data, o, dir, state);
             if (state != null) sameSettings(trainer.settings(), state.metadata(), Checkpoints.optimFile(resume, state.step()));
             err.println(String.format(Locale.ROOT, "%s: %s, %,d parameters, %s, %d steps of %d × %d tokens%s", NAME, model.name(),
@@ -158,6 +160,7 @@ final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try {
             Trainer.Result r = trainer.run(new Progress(err, Terminal.stderr(), steps), interrupted::get);
+            trainer.profile().forEach(err::println);
             return switch (r.end()) {
                 case DONE -> Main.OK;
                 case INTERRUPTED -> {

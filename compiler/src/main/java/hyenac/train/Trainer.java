@@ -24,7 +24,12 @@ import java.util.function.BooleanSupplier;
  */
 public final class Trainer {
     public record Options(long steps, int batch, int seqLen, double lr, long warmup, double minLrRatio, AdamW.Config adam, double clip,
-                          long seed, long checkpointEvery, long evalEvery) {}
+                          long seed, long checkpointEvery, long evalEvery, boolean profile) {
+        public Options(long steps, int batch, int seqLen, double lr, long warmup, double minLrRatio, AdamW.Config adam, double clip,
+                       long seed, long checkpointEvery, long evalEvery) {
+            this(steps, batch, seqLen, lr, warmup, minLrRatio, adam, clip, seed, checkpointEvery, evalEvery, false);
+        }
+    }
 
     /** How the run ended: every step done, interrupted (checkpoint saved), or stopped at a non-finite loss. */
     public enum End { DONE, INTERRUPTED, NOT_FINITE }
@@ -50,6 +55,8 @@ public final class Trainer {
     private final Schedule schedule;
     private long step;
     private long lastCheckpoint = -1;
+    /** With {@link Options#profile}: steps timed, and nanoseconds spent making batches and updating the weights. */
+    private long profiledSteps, dataNanos, optimizerNanos;
 
     /** A fresh run from seeded weights, or a resumed one from {@code resume} (null: fresh). */
     public Trainer(Graph training, TrainingData data, Options o, Path out, Checkpoints.State resume) {
@@ -67,6 +74,7 @@ public final class Trainer {
             lastCheckpoint = step;
         }
         this.executor = new GradientExecutor(training, weights); // reads the same arrays the optimizer updates
+        if (o.profile()) executor.profiling();
         this.schedule = new Schedule(o.lr(), o.warmup(), o.steps(), o.minLrRatio());
     }
 
@@ -90,13 +98,19 @@ public final class Trainer {
         double loss = Double.NaN;
         while (step < o.steps()) {
             long s = step + 1;
+            long t0 = System.nanoTime();
             Batch b = data.train(s, o.batch(), o.seqLen());
+            long t1 = System.nanoTime();
             GradientExecutor.Result r = executor.run(b.batch(), b.length(), b.tokens(), b.targets(), b.mask());
+            long t2 = System.nanoTime();
             loss = r.loss();
             double norm = AdamW.clip(params, r.grads(), o.clip());
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) return new Result(End.NOT_FINITE, s, loss, lastCheckpoint);
             double lr = schedule.at(s);
             opt.update(r.grads(), lr);
+            dataNanos += t1 - t0;
+            optimizerNanos += System.nanoTime() - t2;
+            profiledSteps++;
             step = s;
             double seconds = (System.nanoTime() - start) / 1e9;
             double tokensPerSecond = (double) (step - firstStep) * o.batch() * o.seqLen() / seconds;
@@ -110,6 +124,29 @@ public final class Trainer {
             if (!last && interrupted.getAsBoolean()) return new Result(End.INTERRUPTED, step, loss, lastCheckpoint);
         }
         return new Result(End.DONE, step, loss, lastCheckpoint);
+    }
+
+    /**
+     * With {@link Options#profile}: where a training step's time went (evaluations and checkpoints left out), as
+     * lines of a table: the step, forward and backward passes, the optimizer and the data, then each primitive.
+     */
+    public List<String> profile() {
+        if (!o.profile() || profiledSteps == 0) return List.of();
+        List<GradientExecutor.OpTime> ops = executor.profile();
+        double n = profiledSteps;
+        double forward = ops.stream().filter(t -> !t.backward()).mapToLong(GradientExecutor.OpTime::nanos).sum() / n / 1e6;
+        double backward = ops.stream().filter(GradientExecutor.OpTime::backward).mapToLong(GradientExecutor.OpTime::nanos).sum() / n / 1e6;
+        double optimizer = optimizerNanos / n / 1e6, batches = dataNanos / n / 1e6;
+        double total = forward + backward + optimizer + batches;
+        List<String> out = new ArrayList<>();
+        out.add(String.format(Locale.ROOT, "profile of %d steps: %.1f ms a step: forward %.1f, backward %.1f, optimizer %.1f, data %.1f",
+                profiledSteps, total, forward, backward, optimizer, batches));
+        for (GradientExecutor.OpTime t : ops) {
+            double ms = t.nanos() / n / 1e6;
+            out.add(String.format(Locale.ROOT, "  %-8s %-24s %4d a step %9.2f ms %5.1f%%", t.backward() ? "backward" : "forward", t.op(),
+                    Math.round(t.calls() / n), ms, 100 * ms / total));
+        }
+        return out;
     }
 
     private void save(Listener listener) {

@@ -78,6 +78,16 @@ class TrainCommandTest {
     }
 
     @Test
+    void profileSaysWhereAStepsTimeWent(@TempDir Path dir) throws Exception {
+        CommandLineTest.Run r = train(spec(dir, SPEC), "--task", "mqar", "--task-keys", "8", "--task-pairs", "2", "--steps", "3", "--batch", "2",
+                "--seq-len", "12", "--eval-samples", "2", "--profile", "--out", dir.resolve("p").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().matches("(?s).*profile of 3 steps: [0-9.]+ ms a step: forward [0-9.]+, backward [0-9.]+, optimizer.*"), r.err());
+        assertTrue(r.err().contains("backward linear_grad_weight"), r.err());
+        assertTrue(r.err().contains("forward  causal_attention"), r.err());
+    }
+
+    @Test
     void aResumedRunRepeatsTheUninterruptedOneBitForBit(@TempDir Path dir) throws Exception {
         Path s = spec(dir, SPEC);
         String[] common = {"--task", "recall", "--task-keys", "6", "--batch", "2", "--seq-len", "10", "--eval-samples", "2", "--lr", "3e-3"};

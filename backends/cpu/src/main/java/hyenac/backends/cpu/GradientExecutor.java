@@ -54,7 +54,7 @@ public final class GradientExecutor {
         this.backwardFrom = from;
     }
 
-    /** Starts timing every primitive of the runs that follow (a clock read per node: negligible next to the kernels). */
+    /** Starts timing every primitive of the training runs that follow (a clock read per node: negligible next to the kernels). */
     public GradientExecutor profiling() {
         profile = new LinkedHashMap<>();
         return this;
@@ -108,7 +108,7 @@ public final class GradientExecutor {
             if (only != null && !only.contains(n)) continue;
             long t0 = profile == null ? 0 : System.nanoTime();
             float[][] results = execute(n, forward, batch, length, tokens, targets, values, loss);
-            if (profile != null) {
+            if (profile != null && only == null) {
                 boolean backward = i >= backwardFrom;
                 long nanos = System.nanoTime() - t0;
                 profile.merge((backward ? "b:" : "f:") + n.op(), new OpTime(n.op(), backward, 1, nanos),

@@ -19,8 +19,9 @@ public final class Linear {
     /**
      * x [rows, in], weight [out, in] row-major, optional bias [out] (null for none) → y [rows, out].
      * Each output is the bias plus x[r, i]·w[o, i] for i = 0, 1, … added in that order in double, rounded once: the
-     * same bits however the work is split. Many rows run with a transposed block of the weight, two rows at a time,
-     * so that the inner loop over outputs vectorises and each weight load serves two rows.
+     * same bits however the work is split. Many rows run with a transposed block of the weight: in register tiles of
+     * {@link VectorLinear} when the JVM has the Vector API, else two rows at a time in loops over outputs that C2
+     * vectorises (each weight load serving two rows).
      */
     public static float[] apply(float[] x, int rows, int in, float[] weight, int out, float[] bias) {
         Check.positive("in", in);
@@ -42,9 +43,17 @@ public final class Linear {
             return y;
         }
         int outBlocks = (out + OUT_BLOCK - 1) / OUT_BLOCK, rowBlocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+        boolean vectors = VectorLinear.use((long) rows * in * out);
         Par.forEach(outBlocks * rowBlocks, (long) ROW_BLOCK * OUT_BLOCK * in, task -> {
             int o0 = task % outBlocks * OUT_BLOCK, n = Math.min(OUT_BLOCK, out - o0);
             int r0 = task / outBlocks * ROW_BLOCK, rEnd = Math.min(rows, r0 + ROW_BLOCK);
+            if (vectors) {
+                double[] wt = new double[in * n], b = new double[n];
+                for (int k = 0; k < n; k++) for (int i = 0; i < in; i++) wt[i * n + k] = weight[(o0 + k) * in + i];
+                if (bias != null) for (int k = 0; k < n; k++) b[k] = bias[o0 + k];
+                VectorLinear.forwardBlock(x, in, wt, n, b, r0, rEnd, y, out, o0);
+                return;
+            }
             float[] wt = new float[in * n];
             for (int k = 0; k < n; k++) for (int i = 0; i < in; i++) wt[i * n + k] = weight[(o0 + k) * in + i];
             double[] a0 = new double[n], a1 = new double[n];

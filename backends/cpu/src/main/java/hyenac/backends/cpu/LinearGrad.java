@@ -7,67 +7,86 @@ package hyenac.backends.cpu;
 public final class LinearGrad {
     private LinearGrad() {}
 
-    /** Rows per task of {@link #input}. */
+    /** Rows per task of {@link #input}: groups of four. */
     private static final int ROW_BLOCK = 16;
     /** Weight rows per task of {@link #weight}: each x row read serves this many. */
     private static final int OUT_BLOCK = 4;
 
     /**
-     * dx [rows, in] = dy [rows, out] · W [out, in]: two rows at a time (each weight row read serves both), summed over o
-     * in order; outputs whose dy is zero in both rows are skipped (masked positions leave whole rows of zeros).
+     * dx [rows, in] = dy [rows, out] · W [out, in], summed over o in order, in groups of four rows (each weight row
+     * read serves the group); outputs whose dy is zero in every row of the group are skipped (masked positions leave
+     * whole rows of zeros). {@link VectorLinear} takes full groups when it can, with the same bits.
      */
     public static float[] input(float[] dy, int rows, int out, float[] weight, int in) {
         Check.size("dy", dy, (long) rows * out);
         Check.size("weight", weight, (long) out * in);
         float[] dx = new float[Math.multiplyExact(rows, in)];
         int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+        boolean vectors = VectorLinear.use((long) rows * in * out);
         Par.forEach(blocks, (long) ROW_BLOCK * in * out, block -> {
-            double[] a0 = new double[in], a1 = new double[in];
-            for (int r = block * ROW_BLOCK, end = Math.min(rows, r + ROW_BLOCK); r < end; r += 2) {
-                boolean two = r + 1 < end;
-                java.util.Arrays.fill(a0, 0);
-                java.util.Arrays.fill(a1, 0);
+            boolean[] zero = new boolean[out];
+            double[][] acc = new double[4][in];
+            for (int r = block * ROW_BLOCK, end = Math.min(rows, r + ROW_BLOCK); r < end; r += 4) {
+                int m = Math.min(4, end - r);
+                boolean any = false;
                 for (int o = 0; o < out; o++) {
-                    double d0 = dy[r * out + o], d1 = two ? dy[(r + 1) * out + o] : 0;
-                    if (d0 == 0 && d1 == 0) continue;
+                    boolean z = true;
+                    for (int q = 0; q < m; q++) z &= dy[(r + q) * out + o] == 0;
+                    zero[o] = z;
+                    any |= !z;
+                }
+                if (!any) continue; // dx rows stay 0
+                if (m == 4 && vectors) {
+                    VectorLinear.inputGroup(dy, r, out, weight, in, zero, dx);
+                    continue;
+                }
+                for (int q = 0; q < m; q++) java.util.Arrays.fill(acc[q], 0);
+                for (int o = 0; o < out; o++) {
+                    if (zero[o]) continue;
                     int w = o * in;
-                    for (int i = 0; i < in; i++) {
-                        double wi = weight[w + i];
-                        a0[i] += d0 * wi;
-                        a1[i] += d1 * wi;
+                    for (int q = 0; q < m; q++) {
+                        double d = dy[(r + q) * out + o];
+                        double[] a = acc[q];
+                        for (int i = 0; i < in; i++) a[i] += d * weight[w + i];
                     }
                 }
-                for (int i = 0; i < in; i++) dx[r * in + i] = (float) a0[i];
-                if (two) for (int i = 0; i < in; i++) dx[(r + 1) * in + i] = (float) a1[i];
+                for (int q = 0; q < m; q++) for (int i = 0; i < in; i++) dx[(r + q) * in + i] = (float) acc[q][i];
             }
         });
         return dx;
     }
 
     /**
-     * dW [out, in] = dyᵀ [out, rows] · x [rows, in]: four weight rows per task (each x row read serves four), summed over
-     * rows in order; rows whose dy is zero for all four are skipped.
+     * dW [out, in] = dyᵀ [out, rows] · x [rows, in], summed over rows in order, four weight rows per task (each x row read
+     * serves the four); rows whose dy is zero for all four are skipped. {@link VectorLinear} takes full groups when it
+     * can, with the same bits.
      */
     public static float[] weight(float[] dy, float[] x, int rows, int out, int in) {
         Check.size("dy", dy, (long) rows * out);
         Check.size("x", x, (long) rows * in);
         float[] dw = new float[Math.multiplyExact(out, in)];
         int blocks = (out + OUT_BLOCK - 1) / OUT_BLOCK;
+        boolean vectors = VectorLinear.use((long) rows * in * out);
         Par.forEach(blocks, (long) rows * in * OUT_BLOCK, block -> {
             int o0 = block * OUT_BLOCK, n = Math.min(OUT_BLOCK, out - o0);
-            double[][] acc = new double[OUT_BLOCK][in];
-            double[] a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+            int[] live = new int[rows];
+            int count = 0;
             for (int r = 0; r < rows; r++) {
-                int at = r * out + o0;
-                double d0 = dy[at], d1 = n > 1 ? dy[at + 1] : 0, d2 = n > 2 ? dy[at + 2] : 0, d3 = n > 3 ? dy[at + 3] : 0;
-                if (d0 == 0 && d1 == 0 && d2 == 0 && d3 == 0) continue;
-                int xr = r * in;
-                for (int i = 0; i < in; i++) {
-                    double xi = x[xr + i];
-                    a0[i] += d0 * xi;
-                    a1[i] += d1 * xi;
-                    a2[i] += d2 * xi;
-                    a3[i] += d3 * xi;
+                boolean z = true;
+                for (int k = 0; k < n; k++) z &= dy[r * out + o0 + k] == 0;
+                if (!z) live[count++] = r;
+            }
+            if (n == OUT_BLOCK && vectors) {
+                VectorLinear.weightGroup(dy, x, live, count, out, in, o0, dw);
+                return;
+            }
+            double[][] acc = new double[n][in];
+            for (int c = 0; c < count; c++) {
+                int r = live[c], xr = r * in;
+                for (int k = 0; k < n; k++) {
+                    double d = dy[r * out + o0 + k];
+                    double[] a = acc[k];
+                    for (int i = 0; i < in; i++) a[i] += d * x[xr + i];
                 }
             }
             for (int k = 0; k < n; k++) for (int i = 0; i < in; i++) dw[(o0 + k) * in + i] = (float) acc[k][i];
