@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", header = "Train a model on the CPU: a design task or a text/FASTA file.", mixinStandardHelpOptions = true,
         description = {"Trains the spec's model from seeded weights (fp32, AdamW, warm-up then cosine) and writes DIR/log.jsonl and checkpoints",
                 "DIR/step-N.safetensors (`hyenac run --weights` reads them) with the optimizer state beside them. Ctrl-C saves a checkpoint.",
-                "Tasks: " + "mqar, recall" + "; --task-keys and --task-pairs set their size."})
+                "Tasks: recall, noisy-recall, fuzzy-recall, mqar, selective-copy, compression, memorization; --task-* set their knobs."})
 final class TrainCommand implements Callable<Integer> {
     static final String NAME = "hyenac train";
 
@@ -43,13 +43,23 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "FILE", description = "a byte-level corpus: text, or FASTA (.fa, .fasta, .fna; plain or .gz)") Path dataFile;
 
-    @Option(names = "--task", paramLabel = "NAME", description = "a built-in task instead of --data: mqar, recall") String taskName;
+    @Option(names = "--task", paramLabel = "NAME", description = "a built-in task instead of --data (see above)") String taskName;
 
     @Option(names = "--task-keys", defaultValue = "16", paramLabel = "N", description = "the task's key (and value) alphabet (default ${DEFAULT-VALUE})")
     int taskKeys;
 
     @Option(names = "--task-pairs", defaultValue = "8", paramLabel = "N", description = "mqar: key-value pairs per sequence (default ${DEFAULT-VALUE})")
     int taskPairs;
+
+    @Option(names = "--task-noise", defaultValue = "0.2", paramLabel = "F", description = "noisy-recall: the chance a pair is noise (default ${DEFAULT-VALUE})")
+    double taskNoise;
+
+    @Option(names = "--task-motif", defaultValue = "3", paramLabel = "N", description = "fuzzy-recall: the longest key or value, in tokens (default ${DEFAULT-VALUE})")
+    int taskMotif;
+
+    @Option(names = "--task-tokens", defaultValue = "8", paramLabel = "N",
+            description = "selective-copy, compression: tokens to copy or compress (default ${DEFAULT-VALUE})")
+    int taskTokens;
 
     @Option(names = "--eval-samples", defaultValue = "256", paramLabel = "N", description = "sequences in a task's test set (default ${DEFAULT-VALUE})")
     int evalSamples;
@@ -192,7 +202,7 @@ final class TrainCommand implements Callable<Integer> {
                 String hint = Suggest.closest(taskName, Task.all().keySet()).map(s -> "did you mean `" + s + "`? ").orElse("");
                 throw new TrainException("no task named `" + taskName + "`; " + hint + "tasks: " + String.join(", ", Task.all().keySet()));
             }
-            Task task = make.apply(new Task.Knobs(taskKeys, taskPairs));
+            Task task = make.apply(new Task.Knobs(taskKeys, taskPairs, taskNoise, taskMotif, taskTokens));
             String problem = task.problem(seqLen, vocab);
             if (problem != null) throw new TrainException(problem);
             return new TaskData(task, seed, evalSamples);

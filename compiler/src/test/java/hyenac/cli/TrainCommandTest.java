@@ -136,7 +136,7 @@ class TrainCommandTest {
         Path out = dir.resolve("o");
         CommandLineTest.Run r = train(s, "--task", "mqr", "--steps", "1", "--out", out.toString());
         assertEquals(1, r.code());
-        assertEquals("hyenac train: no task named `mqr`; did you mean `mqar`? tasks: mqar, recall\n", r.err().substring(r.err().indexOf("hyenac train: no")));
+        assertEquals("hyenac train: no task named `mqr`; did you mean `mqar`? tasks: recall, noisy-recall, fuzzy-recall, mqar, selective-copy, compression, memorization\n", r.err().substring(r.err().indexOf("hyenac train: no")));
 
         Path empty = Files.writeString(dir.resolve("empty.txt"), "");
         r = train(s, "--data", empty.toString(), "--steps", "1", "--out", out.toString());
@@ -152,6 +152,14 @@ class TrainCommandTest {
         r = train(s, "--task", "mqar", "--task-pairs", "8", "--steps", "1", "--seq-len", "16", "--out", out.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("mqar with 8 pairs needs --seq-len of at least 31"), r.err());
+
+        r = train(s, "--task", "selective-copy", "--task-tokens", "40", "--steps", "1", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().endsWith("hyenac train: selective-copy of 40 tokens needs --seq-len of at least 81\n"), r.err());
+
+        r = train(s, "--task", "noisy-recall", "--task-keys", "100", "--steps", "1", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().endsWith("noisy-recall with 100 keys needs token ids up to 301, beyond the model's vocab of 256; use fewer --task-keys\n"), r.err());
 
         r = train(s, "--steps", "1", "--out", out.toString());
         assertEquals(2, r.code());
