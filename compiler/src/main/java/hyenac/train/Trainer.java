@@ -53,6 +53,7 @@ public final class Trainer {
     private final GradientExecutor executor;
     private final AdamW opt;
     private final Schedule schedule;
+    private final LossCurve curve;
     private long step;
     private long lastCheckpoint = -1;
     /** With {@link Options#profile}: steps timed, and nanoseconds spent making batches and updating the weights. */
@@ -76,7 +77,11 @@ public final class Trainer {
         this.executor = new GradientExecutor(training, weights); // reads the same arrays the optimizer updates
         if (o.profile()) executor.profiling();
         this.schedule = new Schedule(o.lr(), o.warmup(), o.steps(), o.minLrRatio());
+        this.curve = new LossCurve("hyenac train: " + data.describe(), data.reportsAccuracy() ? "accuracy" : "val_loss");
     }
+
+    /** The loss-curve picture, rewritten at each evaluation. */
+    public static final String CURVE = "loss.svg";
 
     /** The settings a resume must share with the run it continues. */
     public Map<String, String> settings() {
@@ -93,7 +98,14 @@ public final class Trainer {
 
     public Result run(Listener listener, BooleanSupplier interrupted) {
         Path log = out.resolve("log.jsonl");
-        keepLogUpTo(log, step);
+        for (String line : keepLogUpTo(log, step)) { // a resumed run's picture starts from the steps before it
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            long s = o.get("step").getAsLong();
+            if (o.has("loss") && o.get("loss").isJsonPrimitive()) curve.loss(s, o.get("loss").getAsDouble());
+            for (String metric : List.of("accuracy", "val_loss")) {
+                if (o.has(metric) && o.get(metric).isJsonPrimitive()) curve.evaluation(s, o.get(metric).getAsDouble());
+            }
+        }
         long start = System.nanoTime(), firstStep = step;
         double loss = Double.NaN;
         while (step < o.steps()) {
@@ -117,6 +129,7 @@ public final class Trainer {
             double eta = seconds / (step - firstStep) * (o.steps() - step);
             append(log, String.format(Locale.ROOT, "{\"step\": %d, \"loss\": %s, \"lr\": %s, \"grad_norm\": %s, \"tokens_per_s\": %.1f}",
                     step, num(loss), num(lr), num(norm), tokensPerSecond));
+            curve.loss(step, loss);
             listener.step(step, o.steps(), loss, lr, tokensPerSecond, eta);
             if ((o.evalEvery() > 0 && step % o.evalEvery() == 0) || step == o.steps()) evaluate(log, listener);
             boolean last = step == o.steps();
@@ -169,6 +182,8 @@ public final class Trainer {
             value = sum / batches.size();
         }
         append(log, String.format(Locale.ROOT, "{\"step\": %d, \"%s\": %s}", step, metric, num(value)));
+        curve.evaluation(step, value);
+        curve.write(out.resolve(CURVE));
         listener.evaluated(step, metric, value);
     }
 
@@ -199,12 +214,12 @@ public final class Trainer {
         }
     }
 
-    /** A resumed run continues the log from its checkpoint: lines of later steps (from the interrupted run) go. */
-    private static void keepLogUpTo(Path log, long step) {
+    /** A resumed run continues the log from its checkpoint: lines of later steps (from the interrupted run) go. Returns those kept. */
+    private static List<String> keepLogUpTo(Path log, long step) {
         try {
             if (step == 0 || !Files.exists(log)) {
                 Files.deleteIfExists(log);
-                return;
+                return List.of();
             }
             List<String> kept = new ArrayList<>();
             for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
@@ -212,6 +227,7 @@ public final class Trainer {
                 if (m.find() && Long.parseLong(m.group(1)) <= step) kept.add(line);
             }
             Files.write(log, kept, StandardCharsets.UTF_8);
+            return kept;
         } catch (IOException e) {
             throw new TrainException(log + ": cannot rewrite the log: " + e.getMessage());
         }

@@ -71,6 +71,9 @@ class TrainCommandTest {
             assertTrue(Files.exists(out.resolve("step-" + step + ".optim.safetensors")));
         }
         assertFalse(Files.list(out).anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
+        String svg = Files.readString(out.resolve("loss.svg"));
+        assertEquals(2, svg.split("<circle class=\"accuracy\"", -1).length - 1, "the picture has both evaluations");
+        assertTrue(svg.contains("<polyline class=\"loss\""), svg);
         CommandLineTest.Run gen = CommandLineTest.run("run", s.toString(), "--weights", out.resolve("step-4.safetensors").toString(), "--prompt", "AB",
                 "--generate", "4", "--target", "cpu", "--ignore-eos");
         assertEquals(0, gen.code(), gen.err());
@@ -102,6 +105,7 @@ class TrainCommandTest {
         assertEquals(losses(whole), losses(split));
         assertEquals(6, losses(split).size());
         assertEquals(-1, Files.mismatch(whole.resolve("step-6.safetensors"), split.resolve("step-6.safetensors")), "the same weights");
+        assertEquals(-1, Files.mismatch(whole.resolve("loss.svg"), split.resolve("loss.svg")), "the same picture, steps before the resume included");
     }
 
     @Test
