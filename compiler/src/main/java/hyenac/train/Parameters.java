@@ -6,6 +6,7 @@ import hyenac.ir.autodiff.ParametriseDecay;
 import hyenac.runtime.weights.WeightStore;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /** A training graph's parameters: where they start, and the weights inference reads from them. */
 public final class Parameters {
@@ -16,7 +17,7 @@ public final class Parameters {
      * N(0, 2/(5·in)) ("small init"), and those writing straight into the residual stream (a mixer's and an MLP's output
      * projection) N(0, (2/(layers·√width))²), so that each block starts as a small change to the stream; the embedding
      * scaled by 1/√width (it is also the unembedding: logits of a normalised state then start near unit size, a loss
-     * near ln vocab); Hyena-MR's decay rates log-spaced. Every weight is held in fp32 whatever the spec declares: these
+     * near ln vocab); Hyena-MR's decay rates log-spaced; Hyena-LI's pole rates where inference's random poles start. Every weight is held in fp32 whatever the spec declares: these
      * arrays are the master weights the optimizer updates in place (a bf16 weight's floats would be a copy).
      */
     public static WeightStore initial(Graph training, long seed) {
@@ -31,6 +32,13 @@ public final class Parameters {
             if (decay != null && n.op().equals("causal_conv")) {
                 float[] rates = ParametriseDecay.initialLogRates(Math.toIntExact(n.intAttr("groups")));
                 System.arraycopy(rates, 0, w.get(decay), 0, rates.length);
+            }
+            String rates = n.weights().get(ParametriseDecay.POLE_RATES);
+            if (rates != null) {
+                // the poles' start of inference's random weights, log λ = −exp(u), u uniform in [log 0.004, log 0.7]: ρ = u
+                float[] rho = w.get(rates);
+                SplittableRandom rng = new SplittableRandom(seed ^ rates.hashCode());
+                for (int i = 0; i < rho.length; i++) rho[i] = (float) (Math.log(0.004) + rng.nextDouble() * (Math.log(0.7) - Math.log(0.004)));
             }
             if (!n.op().equals("linear")) continue;
             String name = n.weights().get("weight");

@@ -158,6 +158,9 @@ public final class GradientExecutor {
             case "causal_conv" -> n.weights().containsKey(ParametriseDecay.ROLE)
                     ? new float[][] {Conv.causal(x, batch, length, width(n.operands().getFirst()), filter(n), w(n, "skip"))}
                     : forward.forward(n, batch, length, tokens, values);
+            case "modal_conv" -> n.weights().containsKey(ParametriseDecay.POLE_RATES)
+                    ? new float[][] {Conv.causal(x, batch, length, width(n.operands().getFirst()), modalFilter(n, length), w(n, "skip"), Conv.Algorithm.FFT)}
+                    : forward.forward(n, batch, length, tokens, values);
             case "zeros_like" -> new float[][] {new float[x.length]};
             case "linear_grad_input" -> {
                 int out = width(n.operands().getFirst()), inW = width(n.results().getFirst());
@@ -181,7 +184,12 @@ public final class GradientExecutor {
             case "modal_conv_grad_params" -> {
                 int c = width(n.operands().getFirst()), modes = Math.toIntExact(n.intAttr("modes"));
                 double[] dh = ConvGrad.filter(x, in.get(1), batch, length, c, c, length);
-                yield ConvGrad.modal(dh, w(n, "log_poles"), w(n, "residues"), c, modes, length);
+                float[] logPoles = logPoles(n);
+                float[][] d = ConvGrad.modal(dh, logPoles, w(n, "residues"), c, modes, length);
+                if (n.weights().containsKey(ParametriseDecay.POLE_RATES)) {
+                    for (int i = 0; i < logPoles.length; i++) d[0][i] = (float) ((double) d[0][i] * logPoles[i]); // d(log λ)/dρ = −exp(ρ) = log λ
+                }
+                yield d;
             }
             case "skip_grad" -> new float[][] {ConvGrad.skip(x, in.get(1), rows, width(n.operands().getFirst()))};
             case "rmsnorm_grad_input" -> new float[][] {NormGrad.input(x, in.get(1), rows, width(n.operands().getFirst()), w(n, "scale"),
@@ -213,6 +221,12 @@ public final class GradientExecutor {
 
     private Fir modalFilter(Node n, int length) {
         int c = width(n.operands().getFirst()), modes = Math.toIntExact(n.intAttr("modes"));
-        return new Fir(ModalFilter.materialise(w(n, "log_poles"), w(n, "residues"), c, modes, length), c, length);
+        return new Fir(ModalFilter.materialise(logPoles(n), w(n, "residues"), c, modes, length), c, length);
+    }
+
+    /** A modal_conv's log λ: the weight itself, or −exp(ρ) of its trained rates. */
+    private float[] logPoles(Node n) {
+        float[] rates = w(n, ParametriseDecay.POLE_RATES);
+        return rates != null ? ParametriseDecay.logPoles(rates) : w(n, ParametriseDecay.LOG_POLES);
     }
 }
