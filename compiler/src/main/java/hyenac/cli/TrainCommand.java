@@ -95,6 +95,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "DIR", description = "continue from the newest checkpoint in DIR, bit for bit") Path resume;
 
+    @Option(names = "--max-minutes", paramLabel = "M", description = "stop (evaluated and saved) after the step that reaches M minutes of training")
+    Double maxMinutes;
+
     @Option(names = "--profile", description = "at the end, where a step's time went: forward, backward, optimizer, each primitive") boolean profile;
 
     @Option(names = "--target", defaultValue = "cpu", paramLabel = "cpu", description = "training runs on the CPU") String target;
@@ -139,7 +142,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             long warm = warmup != null ? warmup : steps / 10;
             Trainer.Options o = new Trainer.Options(steps, batch, seqLen, lr, warm, minLrRatio, AdamW.Config.of(weightDecay, decayAll), clip, seed,
-                    checkpointEvery, evalEvery, profile);
+                    checkpointEvery, evalEvery, profile, maxMinutes == null ? 0 : maxMinutes * 60);
             Trainer trainer = new Trainer(training, data, o, dir, state);
             if (state != null) sameSettings(trainer.settings(), state.metadata(), Checkpoints.optimFile(resume, state.step()));
             err.println(String.format(Locale.ROOT, "%s: %s, %,d parameters, %s, %d steps of %d × %d tokens%s", NAME, model.name(),
@@ -173,6 +176,10 @@ final class TrainCommand implements Callable<Integer> {
             trainer.profile().forEach(err::println);
             return switch (r.end()) {
                 case DONE -> Main.OK;
+                case TIME_LIMIT -> {
+                    err.println(NAME + ": stopped at --max-minutes after step " + r.step() + " of " + steps + "; continue with --resume " + dir);
+                    yield Main.OK;
+                }
                 case INTERRUPTED -> {
                     err.println(NAME + ": interrupted after step " + r.step() + "; continue with --resume " + dir);
                     yield Main.OK;
@@ -221,6 +228,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!(minLrRatio >= 0 && minLrRatio <= 1)) return "--min-lr-ratio must be in [0, 1]";
         if (!(weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY)) return "--weight-decay must be a number ≥ 0";
         if (!(clip >= 0 && clip < Double.POSITIVE_INFINITY)) return "--clip must be a number ≥ 0 (0: no clipping)";
+        if (maxMinutes != null && !(maxMinutes > 0 && maxMinutes < Double.POSITIVE_INFINITY)) return "--max-minutes must be a positive number";
         if (checkpointEvery < 0 || evalEvery < 0 || evalSamples < 1) return "--checkpoint-every and --eval-every must be ≥ 0, --eval-samples ≥ 1";
         return null;
     }

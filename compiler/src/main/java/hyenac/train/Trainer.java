@@ -24,15 +24,18 @@ import java.util.function.BooleanSupplier;
  */
 public final class Trainer {
     public record Options(long steps, int batch, int seqLen, double lr, long warmup, double minLrRatio, AdamW.Config adam, double clip,
-                          long seed, long checkpointEvery, long evalEvery, boolean profile) {
+                          long seed, long checkpointEvery, long evalEvery, boolean profile, double maxSeconds) {
         public Options(long steps, int batch, int seqLen, double lr, long warmup, double minLrRatio, AdamW.Config adam, double clip,
                        long seed, long checkpointEvery, long evalEvery) {
-            this(steps, batch, seqLen, lr, warmup, minLrRatio, adam, clip, seed, checkpointEvery, evalEvery, false);
+            this(steps, batch, seqLen, lr, warmup, minLrRatio, adam, clip, seed, checkpointEvery, evalEvery, false, 0);
         }
     }
 
-    /** How the run ended: every step done, interrupted (checkpoint saved), or stopped at a non-finite loss. */
-    public enum End { DONE, INTERRUPTED, NOT_FINITE }
+    /**
+     * How the run ended: every step done, interrupted (checkpoint saved), out of time ({@link Options#maxSeconds}: evaluated
+     * and saved after the step that reached it), or stopped at a non-finite loss.
+     */
+    public enum End { DONE, INTERRUPTED, TIME_LIMIT, NOT_FINITE }
 
     public record Result(End end, long step, double loss, long lastCheckpoint) {}
 
@@ -127,13 +130,15 @@ public final class Trainer {
             double seconds = (System.nanoTime() - start) / 1e9;
             double tokensPerSecond = (double) (step - firstStep) * o.batch() * o.seqLen() / seconds;
             double eta = seconds / (step - firstStep) * (o.steps() - step);
-            append(log, String.format(Locale.ROOT, "{\"step\": %d, \"loss\": %s, \"lr\": %s, \"grad_norm\": %s, \"tokens_per_s\": %.1f}",
-                    step, num(loss), num(lr), num(norm), tokensPerSecond));
+            append(log, String.format(Locale.ROOT, "{\"step\": %d, \"loss\": %s, \"lr\": %s, \"grad_norm\": %s, \"tokens_per_s\": %.1f, \"seconds\": %.2f}",
+                    step, num(loss), num(lr), num(norm), tokensPerSecond, seconds));
             curve.loss(step, loss);
             listener.step(step, o.steps(), loss, lr, tokensPerSecond, eta);
-            if ((o.evalEvery() > 0 && step % o.evalEvery() == 0) || step == o.steps()) evaluate(log, listener);
-            boolean last = step == o.steps();
+            boolean timeUp = o.maxSeconds() > 0 && seconds >= o.maxSeconds() && step < o.steps();
+            boolean last = step == o.steps() || timeUp;
+            if ((o.evalEvery() > 0 && step % o.evalEvery() == 0) || last) evaluate(log, listener, start);
             if ((o.checkpointEvery() > 0 && step % o.checkpointEvery() == 0) || last || interrupted.getAsBoolean()) save(listener);
+            if (timeUp) return new Result(End.TIME_LIMIT, step, loss, lastCheckpoint);
             if (!last && interrupted.getAsBoolean()) return new Result(End.INTERRUPTED, step, loss, lastCheckpoint);
         }
         return new Result(End.DONE, step, loss, lastCheckpoint);
@@ -168,7 +173,7 @@ public final class Trainer {
         listener.saved(step, Checkpoints.weightsFile(out, step));
     }
 
-    private void evaluate(Path log, Listener listener) {
+    private void evaluate(Path log, Listener listener, long start) {
         List<Batch> batches = data.evaluation(o.batch(), o.seqLen());
         String metric;
         double value;
@@ -181,7 +186,8 @@ public final class Trainer {
             for (Batch b : batches) sum += executor.loss(b.batch(), b.length(), b.tokens(), b.targets(), b.mask());
             value = sum / batches.size();
         }
-        append(log, String.format(Locale.ROOT, "{\"step\": %d, \"%s\": %s}", step, metric, num(value)));
+        append(log, String.format(Locale.ROOT, "{\"step\": %d, \"%s\": %s, \"seconds\": %.2f}", step, metric, num(value),
+                (System.nanoTime() - start) / 1e9));
         curve.evaluation(step, value);
         curve.write(out.resolve(CURVE));
         listener.evaluated(step, metric, value);

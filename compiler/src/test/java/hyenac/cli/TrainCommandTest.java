@@ -91,6 +91,20 @@ class TrainCommandTest {
     }
 
     @Test
+    void maxMinutesStopsEvaluatedAndSaved(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("t");
+        CommandLineTest.Run r = train(spec(dir, SPEC), "--task", "recall", "--task-keys", "6", "--steps", "50", "--batch", "2", "--seq-len", "10",
+                "--eval-samples", "2", "--max-minutes", "0.00001", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("hyenac train: stopped at --max-minutes after step 1 of 50; continue with --resume " + out), r.err());
+        List<JsonObject> log = log(out);
+        assertEquals(List.of(1L, 1L), log.stream().map(o -> o.get("step").getAsLong()).toList(), "one step, then its evaluation");
+        assertTrue(log.get(1).has("accuracy") && log.get(1).get("seconds").getAsDouble() > 0, log.toString());
+        assertTrue(Files.exists(out.resolve("step-1.safetensors")));
+        assertEquals(2, train(spec(dir, SPEC), "--task", "recall", "--steps", "5", "--max-minutes", "0", "--out", out.toString()).code());
+    }
+
+    @Test
     void aResumedRunRepeatsTheUninterruptedOneBitForBit(@TempDir Path dir) throws Exception {
         Path s = spec(dir, SPEC);
         String[] common = {"--task", "recall", "--task-keys", "6", "--batch", "2", "--seq-len", "10", "--eval-samples", "2", "--lr", "3e-3"};
