@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", header = "Train a model on the CPU: a design task or a text/FASTA file.", mixinStandardHelpOptions = true,
         description = {"Trains the spec's model from seeded weights (fp32, AdamW, warm-up then cosine) and writes DIR/log.jsonl and checkpoints",
                 "DIR/step-N.safetensors (`hyenac run --weights` reads them) with the optimizer state beside them. Ctrl-C saves a checkpoint.",
-                "Tasks: " + "mqar, recall" + "; --task-keys and --task-pairs set their size."})
+                "Tasks: recall, noisy-recall, fuzzy-recall, mqar, selective-copy, compression, memorization; --task-* set their knobs."})
 final class TrainCommand implements Callable<Integer> {
     static final String NAME = "hyenac train";
 
@@ -43,13 +43,23 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "FILE", description = "a byte-level corpus: text, or FASTA (.fa, .fasta, .fna; plain or .gz)") Path dataFile;
 
-    @Option(names = "--task", paramLabel = "NAME", description = "a built-in task instead of --data: mqar, recall") String taskName;
+    @Option(names = "--task", paramLabel = "NAME", description = "a built-in task instead of --data (see above)") String taskName;
 
     @Option(names = "--task-keys", defaultValue = "16", paramLabel = "N", description = "the task's key (and value) alphabet (default ${DEFAULT-VALUE})")
     int taskKeys;
 
     @Option(names = "--task-pairs", defaultValue = "8", paramLabel = "N", description = "mqar: key-value pairs per sequence (default ${DEFAULT-VALUE})")
     int taskPairs;
+
+    @Option(names = "--task-noise", defaultValue = "0.2", paramLabel = "F", description = "noisy-recall: the chance a pair is noise (default ${DEFAULT-VALUE})")
+    double taskNoise;
+
+    @Option(names = "--task-motif", defaultValue = "3", paramLabel = "N", description = "fuzzy-recall: the longest key or value, in tokens (default ${DEFAULT-VALUE})")
+    int taskMotif;
+
+    @Option(names = "--task-tokens", defaultValue = "8", paramLabel = "N",
+            description = "selective-copy, compression: tokens to copy or compress (default ${DEFAULT-VALUE})")
+    int taskTokens;
 
     @Option(names = "--eval-samples", defaultValue = "256", paramLabel = "N", description = "sequences in a task's test set (default ${DEFAULT-VALUE})")
     int evalSamples;
@@ -84,6 +94,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-every", defaultValue = "0", paramLabel = "K", description = "also evaluate every K steps (always at the end)") long evalEvery;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "continue from the newest checkpoint in DIR, bit for bit") Path resume;
+
+    @Option(names = "--max-minutes", paramLabel = "M", description = "stop (evaluated and saved) after the step that reaches M minutes of training")
+    Double maxMinutes;
+
+    @Option(names = "--profile", description = "at the end, where a step's time went: forward, backward, optimizer, each primitive") boolean profile;
 
     @Option(names = "--target", defaultValue = "cpu", paramLabel = "cpu", description = "training runs on the CPU") String target;
 
@@ -127,7 +142,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             long warm = warmup != null ? warmup : steps / 10;
             Trainer.Options o = new Trainer.Options(steps, batch, seqLen, lr, warm, minLrRatio, AdamW.Config.of(weightDecay, decayAll), clip, seed,
-                    checkpointEvery, evalEvery);
+                    checkpointEvery, evalEvery, profile, maxMinutes == null ? 0 : maxMinutes * 60);
             Trainer trainer = new Trainer(training, data, o, dir, state);
             if (state != null) sameSettings(trainer.settings(), state.metadata(), Checkpoints.optimFile(resume, state.step()));
             err.println(String.format(Locale.ROOT, "%s: %s, %,d parameters, %s, %d steps of %d × %d tokens%s", NAME, model.name(),
@@ -158,8 +173,13 @@ final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try {
             Trainer.Result r = trainer.run(new Progress(err, Terminal.stderr(), steps), interrupted::get);
+            trainer.profile().forEach(err::println);
             return switch (r.end()) {
                 case DONE -> Main.OK;
+                case TIME_LIMIT -> {
+                    err.println(NAME + ": stopped at --max-minutes after step " + r.step() + " of " + steps + "; continue with --resume " + dir);
+                    yield Main.OK;
+                }
                 case INTERRUPTED -> {
                     err.println(NAME + ": interrupted after step " + r.step() + "; continue with --resume " + dir);
                     yield Main.OK;
@@ -189,7 +209,7 @@ final class TrainCommand implements Callable<Integer> {
                 String hint = Suggest.closest(taskName, Task.all().keySet()).map(s -> "did you mean `" + s + "`? ").orElse("");
                 throw new TrainException("no task named `" + taskName + "`; " + hint + "tasks: " + String.join(", ", Task.all().keySet()));
             }
-            Task task = make.apply(new Task.Knobs(taskKeys, taskPairs));
+            Task task = make.apply(new Task.Knobs(taskKeys, taskPairs, taskNoise, taskMotif, taskTokens));
             String problem = task.problem(seqLen, vocab);
             if (problem != null) throw new TrainException(problem);
             return new TaskData(task, seed, evalSamples);
@@ -208,6 +228,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!(minLrRatio >= 0 && minLrRatio <= 1)) return "--min-lr-ratio must be in [0, 1]";
         if (!(weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY)) return "--weight-decay must be a number ≥ 0";
         if (!(clip >= 0 && clip < Double.POSITIVE_INFINITY)) return "--clip must be a number ≥ 0 (0: no clipping)";
+        if (maxMinutes != null && !(maxMinutes > 0 && maxMinutes < Double.POSITIVE_INFINITY)) return "--max-minutes must be a positive number";
         if (checkpointEvery < 0 || evalEvery < 0 || evalSamples < 1) return "--checkpoint-every and --eval-every must be ≥ 0, --eval-samples ≥ 1";
         return null;
     }

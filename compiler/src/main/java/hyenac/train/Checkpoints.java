@@ -50,7 +50,8 @@ public final class Checkpoints {
         List<TensorData> weights = new ArrayList<>();
         Map<String, float[]> inference = inferenceWeights(training, params);
         for (Weight w : training.weights().values()) {
-            if (inference.containsKey(w.name())) weights.add(tensor(w.name(), w, inference.get(w.name())));
+            String name = w.name().endsWith("." + ParametriseDecay.POLE_RATES) ? ParametriseDecay.logPolesName(w.name()) : w.name();
+            if (inference.containsKey(name)) weights.add(tensor(name, w, inference.get(name)));
         }
         SafeTensors.write(weightsFile(dir, step), meta, weights);
         meta.put("manifest", manifest(training));
@@ -63,9 +64,16 @@ public final class Checkpoints {
         SafeTensors.write(optimFile(dir, step), meta, state);
     }
 
-    /** The weights inference reads: every parameter but MR's decay rates, with MR's taps multiplied by their decay. */
+    /**
+     * The weights inference reads: every parameter but MR's decay rates, with MR's taps multiplied by their decay, and
+     * LI's log λ = −exp(ρ) in place of its trained rates ρ (in the order of the inference graph's weights).
+     */
     static Map<String, float[]> inferenceWeights(Graph training, Map<String, float[]> params) {
-        Map<String, float[]> out = new LinkedHashMap<>(params);
+        Map<String, float[]> out = new LinkedHashMap<>();
+        params.forEach((name, p) -> {
+            if (name.endsWith("." + ParametriseDecay.POLE_RATES)) out.put(ParametriseDecay.logPolesName(name), ParametriseDecay.logPoles(p));
+            else out.put(name, p);
+        });
         for (Node n : training.nodes()) {
             String rates = n.weights().get(ParametriseDecay.ROLE);
             if (rates == null || !n.op().equals("causal_conv")) continue;

@@ -16,6 +16,6 @@ public record TaskData(Task task, long seed, int evalSamples) implements Trainin
     @Override public boolean reportsAccuracy() { return true; }
 
     @Override public String describe() {
-        return "task " + task.name() + " (keys " + task.knobs.keys() + ", pairs " + task.knobs.pairs() + ")";
+        return "task " + task.name() + " (" + task.describe() + ")";
     }
 }

@@ -24,10 +24,18 @@ import java.util.function.BooleanSupplier;
  */
 public final class Trainer {
     public record Options(long steps, int batch, int seqLen, double lr, long warmup, double minLrRatio, AdamW.Config adam, double clip,
-                          long seed, long checkpointEvery, long evalEvery) {}
+                          long seed, long checkpointEvery, long evalEvery, boolean profile, double maxSeconds) {
+        public Options(long steps, int batch, int seqLen, double lr, long warmup, double minLrRatio, AdamW.Config adam, double clip,
+                       long seed, long checkpointEvery, long evalEvery) {
+            this(steps, batch, seqLen, lr, warmup, minLrRatio, adam, clip, seed, checkpointEvery, evalEvery, false, 0);
+        }
+    }
 
-    /** How the run ended: every step done, interrupted (checkpoint saved), or stopped at a non-finite loss. */
-    public enum End { DONE, INTERRUPTED, NOT_FINITE }
+    /**
+     * How the run ended: every step done, interrupted (checkpoint saved), out of time ({@link Options#maxSeconds}: evaluated
+     * and saved after the step that reached it), or stopped at a non-finite loss.
+     */
+    public enum End { DONE, INTERRUPTED, TIME_LIMIT, NOT_FINITE }
 
     public record Result(End end, long step, double loss, long lastCheckpoint) {}
 
@@ -48,8 +56,11 @@ public final class Trainer {
     private final GradientExecutor executor;
     private final AdamW opt;
     private final Schedule schedule;
+    private final LossCurve curve;
     private long step;
     private long lastCheckpoint = -1;
+    /** With {@link Options#profile}: steps timed, and nanoseconds spent making batches and updating the weights. */
+    private long profiledSteps, dataNanos, optimizerNanos;
 
     /** A fresh run from seeded weights, or a resumed one from {@code resume} (null: fresh). */
     public Trainer(Graph training, TrainingData data, Options o, Path out, Checkpoints.State resume) {
@@ -67,8 +78,13 @@ public final class Trainer {
             lastCheckpoint = step;
         }
         this.executor = new GradientExecutor(training, weights); // reads the same arrays the optimizer updates
+        if (o.profile()) executor.profiling();
         this.schedule = new Schedule(o.lr(), o.warmup(), o.steps(), o.minLrRatio());
+        this.curve = new LossCurve("hyenac train: " + data.describe(), data.reportsAccuracy() ? "accuracy" : "val_loss");
     }
+
+    /** The loss-curve picture, rewritten at each evaluation. */
+    public static final String CURVE = "loss.svg";
 
     /** The settings a resume must share with the run it continues. */
     public Map<String, String> settings() {
@@ -85,31 +101,70 @@ public final class Trainer {
 
     public Result run(Listener listener, BooleanSupplier interrupted) {
         Path log = out.resolve("log.jsonl");
-        keepLogUpTo(log, step);
+        for (String line : keepLogUpTo(log, step)) { // a resumed run's picture starts from the steps before it
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            long s = o.get("step").getAsLong();
+            if (o.has("loss") && o.get("loss").isJsonPrimitive()) curve.loss(s, o.get("loss").getAsDouble());
+            for (String metric : List.of("accuracy", "val_loss")) {
+                if (o.has(metric) && o.get(metric).isJsonPrimitive()) curve.evaluation(s, o.get(metric).getAsDouble());
+            }
+        }
         long start = System.nanoTime(), firstStep = step;
         double loss = Double.NaN;
         while (step < o.steps()) {
             long s = step + 1;
+            long t0 = System.nanoTime();
             Batch b = data.train(s, o.batch(), o.seqLen());
+            long t1 = System.nanoTime();
             GradientExecutor.Result r = executor.run(b.batch(), b.length(), b.tokens(), b.targets(), b.mask());
+            long t2 = System.nanoTime();
             loss = r.loss();
             double norm = AdamW.clip(params, r.grads(), o.clip());
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) return new Result(End.NOT_FINITE, s, loss, lastCheckpoint);
             double lr = schedule.at(s);
             opt.update(r.grads(), lr);
+            dataNanos += t1 - t0;
+            optimizerNanos += System.nanoTime() - t2;
+            profiledSteps++;
             step = s;
             double seconds = (System.nanoTime() - start) / 1e9;
             double tokensPerSecond = (double) (step - firstStep) * o.batch() * o.seqLen() / seconds;
             double eta = seconds / (step - firstStep) * (o.steps() - step);
-            append(log, String.format(Locale.ROOT, "{\"step\": %d, \"loss\": %s, \"lr\": %s, \"grad_norm\": %s, \"tokens_per_s\": %.1f}",
-                    step, num(loss), num(lr), num(norm), tokensPerSecond));
+            append(log, String.format(Locale.ROOT, "{\"step\": %d, \"loss\": %s, \"lr\": %s, \"grad_norm\": %s, \"tokens_per_s\": %.1f, \"seconds\": %.2f}",
+                    step, num(loss), num(lr), num(norm), tokensPerSecond, seconds));
+            curve.loss(step, loss);
             listener.step(step, o.steps(), loss, lr, tokensPerSecond, eta);
-            if ((o.evalEvery() > 0 && step % o.evalEvery() == 0) || step == o.steps()) evaluate(log, listener);
-            boolean last = step == o.steps();
+            boolean timeUp = o.maxSeconds() > 0 && seconds >= o.maxSeconds() && step < o.steps();
+            boolean last = step == o.steps() || timeUp;
+            if ((o.evalEvery() > 0 && step % o.evalEvery() == 0) || last) evaluate(log, listener, start);
             if ((o.checkpointEvery() > 0 && step % o.checkpointEvery() == 0) || last || interrupted.getAsBoolean()) save(listener);
+            if (timeUp) return new Result(End.TIME_LIMIT, step, loss, lastCheckpoint);
             if (!last && interrupted.getAsBoolean()) return new Result(End.INTERRUPTED, step, loss, lastCheckpoint);
         }
         return new Result(End.DONE, step, loss, lastCheckpoint);
+    }
+
+    /**
+     * With {@link Options#profile}: where a training step's time went (evaluations and checkpoints left out), as
+     * lines of a table: the step, forward and backward passes, the optimizer and the data, then each primitive.
+     */
+    public List<String> profile() {
+        if (!o.profile() || profiledSteps == 0) return List.of();
+        List<GradientExecutor.OpTime> ops = executor.profile();
+        double n = profiledSteps;
+        double forward = ops.stream().filter(t -> !t.backward()).mapToLong(GradientExecutor.OpTime::nanos).sum() / n / 1e6;
+        double backward = ops.stream().filter(GradientExecutor.OpTime::backward).mapToLong(GradientExecutor.OpTime::nanos).sum() / n / 1e6;
+        double optimizer = optimizerNanos / n / 1e6, batches = dataNanos / n / 1e6;
+        double total = forward + backward + optimizer + batches;
+        List<String> out = new ArrayList<>();
+        out.add(String.format(Locale.ROOT, "profile of %d steps: %.1f ms a step: forward %.1f, backward %.1f, optimizer %.1f, data %.1f",
+                profiledSteps, total, forward, backward, optimizer, batches));
+        for (GradientExecutor.OpTime t : ops) {
+            double ms = t.nanos() / n / 1e6;
+            out.add(String.format(Locale.ROOT, "  %-8s %-24s %4d a step %9.2f ms %5.1f%%", t.backward() ? "backward" : "forward", t.op(),
+                    Math.round(t.calls() / n), ms, 100 * ms / total));
+        }
+        return out;
     }
 
     private void save(Listener listener) {
@@ -118,7 +173,7 @@ public final class Trainer {
         listener.saved(step, Checkpoints.weightsFile(out, step));
     }
 
-    private void evaluate(Path log, Listener listener) {
+    private void evaluate(Path log, Listener listener, long start) {
         List<Batch> batches = data.evaluation(o.batch(), o.seqLen());
         String metric;
         double value;
@@ -131,7 +186,10 @@ public final class Trainer {
             for (Batch b : batches) sum += executor.loss(b.batch(), b.length(), b.tokens(), b.targets(), b.mask());
             value = sum / batches.size();
         }
-        append(log, String.format(Locale.ROOT, "{\"step\": %d, \"%s\": %s}", step, metric, num(value)));
+        append(log, String.format(Locale.ROOT, "{\"step\": %d, \"%s\": %s, \"seconds\": %.2f}", step, metric, num(value),
+                (System.nanoTime() - start) / 1e9));
+        curve.evaluation(step, value);
+        curve.write(out.resolve(CURVE));
         listener.evaluated(step, metric, value);
     }
 
@@ -162,12 +220,12 @@ public final class Trainer {
         }
     }
 
-    /** A resumed run continues the log from its checkpoint: lines of later steps (from the interrupted run) go. */
-    private static void keepLogUpTo(Path log, long step) {
+    /** A resumed run continues the log from its checkpoint: lines of later steps (from the interrupted run) go. Returns those kept. */
+    private static List<String> keepLogUpTo(Path log, long step) {
         try {
             if (step == 0 || !Files.exists(log)) {
                 Files.deleteIfExists(log);
-                return;
+                return List.of();
             }
             List<String> kept = new ArrayList<>();
             for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
@@ -175,6 +233,7 @@ public final class Trainer {
                 if (m.find() && Long.parseLong(m.group(1)) <= step) kept.add(line);
             }
             Files.write(log, kept, StandardCharsets.UTF_8);
+            return kept;
         } catch (IOException e) {
             throw new TrainException(log + ": cannot rewrite the log: " + e.getMessage());
         }

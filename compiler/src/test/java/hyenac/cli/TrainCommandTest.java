@@ -71,10 +71,37 @@ class TrainCommandTest {
             assertTrue(Files.exists(out.resolve("step-" + step + ".optim.safetensors")));
         }
         assertFalse(Files.list(out).anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
+        String svg = Files.readString(out.resolve("loss.svg"));
+        assertEquals(2, svg.split("<circle class=\"accuracy\"", -1).length - 1, "the picture has both evaluations");
+        assertTrue(svg.contains("<polyline class=\"loss\""), svg);
         CommandLineTest.Run gen = CommandLineTest.run("run", s.toString(), "--weights", out.resolve("step-4.safetensors").toString(), "--prompt", "AB",
                 "--generate", "4", "--target", "cpu", "--ignore-eos");
         assertEquals(0, gen.code(), gen.err());
         assertTrue(gen.out().startsWith("AB"), gen.out());
+    }
+
+    @Test
+    void profileSaysWhereAStepsTimeWent(@TempDir Path dir) throws Exception {
+        CommandLineTest.Run r = train(spec(dir, SPEC), "--task", "mqar", "--task-keys", "8", "--task-pairs", "2", "--steps", "3", "--batch", "2",
+                "--seq-len", "12", "--eval-samples", "2", "--profile", "--out", dir.resolve("p").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().matches("(?s).*profile of 3 steps: [0-9.]+ ms a step: forward [0-9.]+, backward [0-9.]+, optimizer.*"), r.err());
+        assertTrue(r.err().contains("backward linear_grad_weight"), r.err());
+        assertTrue(r.err().contains("forward  causal_attention"), r.err());
+    }
+
+    @Test
+    void maxMinutesStopsEvaluatedAndSaved(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("t");
+        CommandLineTest.Run r = train(spec(dir, SPEC), "--task", "recall", "--task-keys", "6", "--steps", "50", "--batch", "2", "--seq-len", "10",
+                "--eval-samples", "2", "--max-minutes", "0.00001", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("hyenac train: stopped at --max-minutes after step 1 of 50; continue with --resume " + out), r.err());
+        List<JsonObject> log = log(out);
+        assertEquals(List.of(1L, 1L), log.stream().map(o -> o.get("step").getAsLong()).toList(), "one step, then its evaluation");
+        assertTrue(log.get(1).has("accuracy") && log.get(1).get("seconds").getAsDouble() > 0, log.toString());
+        assertTrue(Files.exists(out.resolve("step-1.safetensors")));
+        assertEquals(2, train(spec(dir, SPEC), "--task", "recall", "--steps", "5", "--max-minutes", "0", "--out", out.toString()).code());
     }
 
     @Test
@@ -92,6 +119,7 @@ class TrainCommandTest {
         assertEquals(losses(whole), losses(split));
         assertEquals(6, losses(split).size());
         assertEquals(-1, Files.mismatch(whole.resolve("step-6.safetensors"), split.resolve("step-6.safetensors")), "the same weights");
+        assertEquals(-1, Files.mismatch(whole.resolve("loss.svg"), split.resolve("loss.svg")), "the same picture, steps before the resume included");
     }
 
     @Test
@@ -126,7 +154,7 @@ class TrainCommandTest {
         Path out = dir.resolve("o");
         CommandLineTest.Run r = train(s, "--task", "mqr", "--steps", "1", "--out", out.toString());
         assertEquals(1, r.code());
-        assertEquals("hyenac train: no task named `mqr`; did you mean `mqar`? tasks: mqar, recall\n", r.err().substring(r.err().indexOf("hyenac train: no")));
+        assertEquals("hyenac train: no task named `mqr`; did you mean `mqar`? tasks: recall, noisy-recall, fuzzy-recall, mqar, selective-copy, compression, memorization\n", r.err().substring(r.err().indexOf("hyenac train: no")));
 
         Path empty = Files.writeString(dir.resolve("empty.txt"), "");
         r = train(s, "--data", empty.toString(), "--steps", "1", "--out", out.toString());
@@ -142,6 +170,14 @@ class TrainCommandTest {
         r = train(s, "--task", "mqar", "--task-pairs", "8", "--steps", "1", "--seq-len", "16", "--out", out.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("mqar with 8 pairs needs --seq-len of at least 31"), r.err());
+
+        r = train(s, "--task", "selective-copy", "--task-tokens", "40", "--steps", "1", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().endsWith("hyenac train: selective-copy of 40 tokens needs --seq-len of at least 81\n"), r.err());
+
+        r = train(s, "--task", "noisy-recall", "--task-keys", "100", "--steps", "1", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().endsWith("noisy-recall with 100 keys needs token ids up to 301, beyond the model's vocab of 256; use fewer --task-keys\n"), r.err());
 
         r = train(s, "--steps", "1", "--out", out.toString());
         assertEquals(2, r.code());

@@ -2,6 +2,7 @@ package hyenac.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hyenac.ir.Graph;
@@ -51,6 +52,39 @@ class DataAndLoopTest {
             assertEquals(seq[2 * pair + 1], b.targets()[i], "its target is that key's value");
         }
         assertEquals(Task.PAD, seq[15]);
+    }
+
+    @Test
+    void aBf16SpecTrainsFp32MasterWeightsTheExecutorReads() {
+        // no dtype: the spec declares bf16 weights, which a WeightStore would hand out as fresh fp32 copies
+        Graph g = GradCheck.training("bf16", "import \"std\"\nmodel m {\n vocab = 16\n width = 8\n context = 16\n"
+                + " op se = hyena_se(len = 3, groups = 2)\n op mlp = gated_mlp(hidden = 8)\n layers = [se]\n}\n");
+        var w = Parameters.initial(g, 0);
+        for (String name : g.weights().keySet()) assertSame(w.get(name), w.get(name), name + " is one array, updated in place");
+        float[] e = w.get("embedding.weight");
+        double sumSq = 0;
+        for (float x : e) sumSq += (double) x * x;
+        assertEquals(1, sumSq / 16, 0.3, "embedding rows scaled to unit norm");
+    }
+
+    @Test
+    void linearsStartAsSavannaDoesOutputProjectionsSmaller() {
+        Graph g = GradCheck.training("init", "import \"std\"\nmodel m {\n vocab = 16\n width = 64\n context = 16\n"
+                + " op se = hyena_se(len = 3, groups = 2)\n op mha = attention(heads = 2)\n op mlp = gated_mlp(hidden = 128)\n layers = [se, mha]\n}\n");
+        var w = Parameters.initial(g, 0);
+        double small = Math.sqrt(2.0 / (5 * 64)), out = 2 / (2 * Math.sqrt(64));
+        assertEquals(small, std(w.get("layers.0.mixer.proj_in.weight")), small * 0.05);
+        assertEquals(small, std(w.get("layers.1.mixer.qkv.weight")), small * 0.05);
+        assertEquals(out, std(w.get("layers.0.mixer.proj_out.weight")), out * 0.05, "writes into the residual stream");
+        assertEquals(out, std(w.get("layers.1.mixer.proj_out.weight")), out * 0.05);
+        assertEquals(out, std(w.get("layers.1.mlp.w3.weight")), out * 0.05, "the MLP's output projection too");
+        assertEquals(small, std(w.get("layers.1.mlp.w1.weight")), small * 0.05);
+    }
+
+    private static double std(float[] v) {
+        double s = 0;
+        for (float x : v) s += (double) x * x;
+        return Math.sqrt(s / v.length);
     }
 
     @Test

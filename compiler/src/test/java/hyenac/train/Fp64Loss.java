@@ -70,7 +70,12 @@ final class Fp64Loss {
                 }
                 case "modal_conv" -> {
                     int modes = (int) n.intAttr("modes");
-                    double[] a = w.apply("log_poles"), res = w.apply("residues"), h = new double[c * length];
+                    double[] a = w.apply(ParametriseDecay.LOG_POLES), rates = w.apply(ParametriseDecay.POLE_RATES), res = w.apply("residues");
+                    double[] h = new double[c * length];
+                    if (rates != null) {
+                        a = new double[rates.length];
+                        for (int i = 0; i < rates.length; i++) a[i] = -Math.exp(rates[i]);
+                    }
                     for (int ch = 0; ch < c; ch++) {
                         for (int t = 0; t < length; t++) {
                             for (int m = 0; m < modes; m++) h[ch * length + t] += res[ch * modes + m] * Math.exp(a[ch * modes + m] * t);

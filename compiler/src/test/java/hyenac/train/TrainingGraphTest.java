@@ -31,6 +31,27 @@ class TrainingGraphTest {
         }
         // Hyena-MR trains its decay: one rate per group
         assertEquals(List.of(4L), g.weights().get("layers.1.mixer.filter.decay").shape());
+        // Hyena-LI trains its poles' rates, log λ = −exp(ρ): no pole can pass 1
+        assertEquals(List.of(64L, 16L), g.weights().get("layers.2.mixer.filter.pole_rates").shape());
+        assertTrue(!g.weights().containsKey("layers.2.mixer.filter.log_poles"));
+    }
+
+    @Test
+    void checkpointsStoreWhatInferenceReads() {
+        Graph g = GradCheck.training("li", "import \"std\"\nmodel m {\n vocab = 16\n width = 8\n context = 16\n"
+                + " op li = hyena_li(modes = 2)\n op mr = hyena_mr(len = 4, groups = 2)\n op mlp = gated_mlp(hidden = 8)\n layers = [li, mr]\n}\n");
+        var params = new java.util.LinkedHashMap<String, float[]>();
+        var w = Parameters.initial(g, 1);
+        g.weights().keySet().forEach(n -> params.put(n, w.get(n)));
+        params.get("layers.0.mixer.filter.pole_rates")[0] = 3; // a rate the optimizer might reach
+        var inference = Checkpoints.inferenceWeights(g, params);
+        float[] logPoles = inference.get("layers.0.mixer.filter.log_poles");
+        assertEquals((float) -Math.exp(3), logPoles[0]);
+        for (float a : logPoles) assertTrue(a < 0, "every pole below 1");
+        assertTrue(!inference.containsKey("layers.0.mixer.filter.pole_rates") && !inference.containsKey("layers.1.mixer.filter.decay"));
+        float[] taps = inference.get("layers.1.mixer.filter.weight"), undecayed = params.get("layers.1.mixer.filter.weight");
+        assertEquals(undecayed[0], taps[0], "tap 0 of the FIR has no decay yet");
+        assertTrue(Math.abs(taps[3]) < Math.abs(undecayed[3]), "the last is decayed");
     }
 
     @Test
@@ -53,5 +74,6 @@ class TrainingGraphTest {
         assertTrue(text.startsWith("// ----- IR after differentiate\n"), text.substring(0, 80));
         assertTrue(text.contains("= cross_entropy(") && text.contains("= causal_attention_grad(") && text.contains("= modal_conv_grad_params("), text);
         assertTrue(text.contains("[weight = layers.1.mixer.filter.weight, skip = layers.1.mixer.filter.skip, decay = layers.1.mixer.filter.decay]"));
+        assertTrue(text.contains("pole_rates = layers.2.mixer.filter.pole_rates"), text);
     }
 }

@@ -113,6 +113,7 @@ public final class Graph {
         public Builder input(int value) { inputs.add(value); return this; }
         public Builder output(int value) { outputs.add(value); return this; }
         public Builder weight(Weight w) { weights.put(w.name(), w); return this; }
+        public Builder removeWeight(String name) { weights.remove(name); return this; }
         public Builder probe(String name, int value) { probes.put(name, value); return this; }
         public Builder attr(String key, Object value) { attrs.put(key, value); return this; }
 

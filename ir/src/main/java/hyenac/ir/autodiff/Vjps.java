@@ -42,13 +42,15 @@ public final class Vjps {
             if (b.weight("decay") != null) b.addWeightGrad("decay", params.get(1));
             skip(b);
         });
-        // Hyena-LI: the gradient reaches the poles and residues through the materialised filter.
+        // Hyena-LI: the gradient reaches the poles (log λ, or their rates ρ once parametrised) and residues through the
+        // materialised filter.
         def("modal_conv", b -> {
             Map<String, String> weights = b.node().weights();
+            String poles = b.weight(ParametriseDecay.POLE_RATES) != null ? ParametriseDecay.POLE_RATES : ParametriseDecay.LOG_POLES;
             b.addGrad(0, b.emit("modal_conv_grad_input", b.node().attrs(), List.of(b.dy(0)), weights, b.gradType(b.x(0))));
             List<Integer> params = b.emitAll("modal_conv_grad_params", b.node().attrs(), List.of(b.dy(0), b.x(0)), weights,
-                    b.weightGradType("log_poles"), b.weightGradType("residues"));
-            b.addWeightGrad("log_poles", params.get(0));
+                    b.weightGradType(poles), b.weightGradType("residues"));
+            b.addWeightGrad(poles, params.get(0));
             b.addWeightGrad("residues", params.get(1));
             skip(b);
         });

@@ -31,13 +31,54 @@ public final class Attention {
         }
         float[] qr = q, kr = k;
         float[] out = new float[(int) size];
-        // one task per (batch, head, query position); each reads the keys and values of its own batch row
-        Par.forEach(batch * heads * length, (long) length * headDim, i -> {
-            int t = i % length, h = (i / length) % heads, b = i / (length * heads);
-            int row = (b * length + t) * width + h * headDim;
-            attend(qr, row, kr, v, b * length * width, t + 1, width, h * headDim, headDim, out, row);
+        // one task per (batch, head); scores run over keys and p·V over the head's channels, contiguous loops that
+        // vectorise, each sum in the order attend() takes (so the bits of the decode path)
+        Par.forEach(batch * heads, (long) length * length * headDim, bh -> {
+            int b = bh / heads, h = bh % heads;
+            int base = b * length * width + h * headDim;
+            float[] kt = transposed(kr, base, length, width, headDim);
+            double[] p = new double[length], acc = new double[headDim];
+            double scale = 1 / Math.sqrt(headDim);
+            for (int t = 0; t < length; t++) {
+                int row = base + t * width;
+                scores(qr, row, kt, length, headDim, t + 1, p);
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j <= t; j++) {
+                    p[j] *= scale;
+                    max = Math.max(max, p[j]);
+                }
+                double denom = 0;
+                for (int j = 0; j <= t; j++) {
+                    p[j] = Math.exp(p[j] - max);
+                    denom += p[j];
+                }
+                java.util.Arrays.fill(acc, 0);
+                for (int j = 0; j <= t; j++) {
+                    double pj = p[j];
+                    int vOff = base + j * width;
+                    for (int d = 0; d < headDim; d++) acc[d] += pj * v[vOff + d];
+                }
+                for (int d = 0; d < headDim; d++) out[row + d] = (float) (acc[d] / denom);
+            }
         });
         return out;
+    }
+
+    /** The head's rows [length, headDim] (row j at base + j·width) as [headDim, length]. */
+    static float[] transposed(float[] x, int base, int length, int width, int headDim) {
+        float[] t = new float[headDim * length];
+        for (int j = 0; j < length; j++) for (int d = 0; d < headDim; d++) t[d * length + j] = x[base + j * width + d];
+        return t;
+    }
+
+    /** s[j] = Σ_d q[row + d]·keysT[d, j] for j < count, each sum over d in order. */
+    static void scores(float[] q, int row, float[] keysT, int length, int headDim, int count, double[] s) {
+        java.util.Arrays.fill(s, 0, count, 0);
+        for (int d = 0; d < headDim; d++) {
+            double qd = q[row + d];
+            int at = d * length;
+            for (int j = 0; j < count; j++) s[j] += qd * keysT[at + j];
+        }
     }
 
     /**

@@ -20,19 +20,20 @@ public final class AttentionGrad {
         float[] kr = rope == null ? k : rope.apply(k, batch, length, heads, 0);
         float[] dqr = new float[(int) size], dkr = new float[(int) size], dv = new float[(int) size];
         double scale = 1 / Math.sqrt(headDim);
-        // one task per (batch, head): it alone writes that head's channels of dq, dk, dv
+        // one task per (batch, head): it alone writes that head's channels of dq, dk, dv; the sums over keys and over
+        // the head's channels run in contiguous loops that vectorise
         Par.forEach(batch * heads, (long) length * length * headDim * 3, bh -> {
             int b = bh / heads, h = bh % heads;
             int base = b * length * width + h * headDim;
+            float[] kt = Attention.transposed(kr, base, length, width, headDim), vt = Attention.transposed(v, base, length, width, headDim);
             double[] dkAcc = new double[length * headDim], dvAcc = new double[length * headDim];
-            double[] p = new double[length], dp = new double[length];
+            double[] p = new double[length], dp = new double[length], dqAcc = new double[headDim];
             for (int t = 0; t < length; t++) {
                 int qOff = base + t * width;
+                Attention.scores(qr, qOff, kt, length, headDim, t + 1, p);
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j <= t; j++) {
-                    double dot = 0;
-                    for (int d = 0; d < headDim; d++) dot += (double) qr[qOff + d] * kr[base + j * width + d];
-                    p[j] = dot * scale;
+                    p[j] *= scale;
                     max = Math.max(max, p[j]);
                 }
                 double denom = 0;
@@ -40,23 +41,19 @@ public final class AttentionGrad {
                     p[j] = Math.exp(p[j] - max);
                     denom += p[j];
                 }
+                Attention.scores(dy, qOff, vt, length, headDim, t + 1, dp);
                 double dotOut = 0;
                 for (int j = 0; j <= t; j++) {
                     p[j] /= denom;
-                    double acc = 0;
-                    for (int d = 0; d < headDim; d++) acc += (double) dy[qOff + d] * v[base + j * width + d];
-                    dp[j] = acc;
-                    dotOut += p[j] * acc;
+                    dotOut += p[j] * dp[j];
                 }
-                double[] dqAcc = new double[headDim];
+                java.util.Arrays.fill(dqAcc, 0);
                 for (int j = 0; j <= t; j++) {
-                    double ds = p[j] * (dp[j] - dotOut) * scale;
-                    int kOff = base + j * width;
-                    for (int d = 0; d < headDim; d++) {
-                        dqAcc[d] += ds * kr[kOff + d];
-                        dkAcc[j * headDim + d] += ds * qr[qOff + d];
-                        dvAcc[j * headDim + d] += p[j] * dy[qOff + d];
-                    }
+                    double ds = p[j] * (dp[j] - dotOut) * scale, pj = p[j];
+                    int kOff = base + j * width, at = j * headDim;
+                    for (int d = 0; d < headDim; d++) dqAcc[d] += ds * kr[kOff + d];
+                    for (int d = 0; d < headDim; d++) dkAcc[at + d] += ds * qr[qOff + d];
+                    for (int d = 0; d < headDim; d++) dvAcc[at + d] += pj * dy[qOff + d];
                 }
                 for (int d = 0; d < headDim; d++) dqr[qOff + d] = (float) dqAcc[d];
             }

@@ -7,61 +7,81 @@ package hyenac.backends.cpu;
 public final class ConvGrad {
     private ConvGrad() {}
 
-    /** dx[t, c] = Σ_j h_g[j]·dy[t+j, c] + skip[c]·dy[t, c]: the correlation with the same filter. */
+    /**
+     * dx[t, c] = skip[c]·dy[t, c] + Σ_j h_g[j]·dy[t+j, c] (j = 0, 1, … in that order): the correlation with the same
+     * filter, a block of time steps of one sequence per task, vectorised over channels as {@link Conv#direct}.
+     */
     public static float[] input(float[] dy, int batch, int length, int channels, Fir filter, float[] skip) {
         Check.size("dy", dy, (long) batch * length * channels);
         Check.sizeOrNull("skip", skip, channels);
         float[] dx = new float[dy.length];
         int len = filter.len();
-        Par.forEach(batch * channels, (long) length * Math.min(len, length), bc -> {
-            int b = bc / channels, c = bc % channels;
-            int g = filter.groupOf(c, channels);
-            int base = b * length * channels + c;
-            for (int t = 0; t < length; t++) {
-                double acc = skip == null ? 0 : (double) skip[c] * dy[base + t * channels];
+        float[] taps = filter.perChannel(channels);
+        int blocks = (length + Conv.TIME_BLOCK - 1) / Conv.TIME_BLOCK;
+        Par.forEach(batch * blocks, (long) Conv.TIME_BLOCK * channels * Math.min(len, length), task -> {
+            int b = task / blocks, t0 = task % blocks * Conv.TIME_BLOCK;
+            double[] acc = new double[channels];
+            for (int t = t0, tEnd = Math.min(length, t0 + Conv.TIME_BLOCK); t < tEnd; t++) {
+                int row = (b * length + t) * channels;
+                for (int c = 0; c < channels; c++) acc[c] = skip == null ? 0 : (double) skip[c] * dy[row + c];
                 for (int j = 0, jEnd = Math.min(len - 1, length - 1 - t); j <= jEnd; j++) {
-                    acc += (double) filter.tap(g, j) * dy[base + (t + j) * channels];
+                    int from = row + j * channels, tap = j * channels;
+                    for (int c = 0; c < channels; c++) acc[c] += (double) taps[tap + c] * dy[from + c];
                 }
-                dx[base + t * channels] = (float) acc;
+                for (int c = 0; c < channels; c++) dx[row + c] = (float) acc[c];
             }
         });
         return dx;
     }
 
+    /** Channels per task of {@link #filter}. */
+    private static final int CHANNEL_BLOCK = 32;
+
     /**
-     * The gradient of the filters in FIR order, [groups, len]: dh[g, j] = Σ over the batch, the group's channels and
-     * t ≥ j of dy[t, c]·x[t−j, c]. Kept in double: the decay and modal chains continue from it.
+     * The gradient of the filters in FIR order, [groups, len]: dh[g, j] = Σ over the group's channels (in order) of
+     * Σ over the batch and t ≥ j (in order) of dy[t, c]·x[t−j, c]. A task takes one lag j and a block of channels, its
+     * inner loop over contiguous channels. Kept in double: the decay and modal chains continue from it.
      */
     public static double[] filter(float[] dy, float[] x, int batch, int length, int channels, int groups, int len) {
         Check.size("dy", dy, (long) batch * length * channels);
         Check.size("x", x, (long) batch * length * channels);
         Check.divides("channels over filter groups", channels, groups);
         int per = channels / groups;
-        double[] dh = new double[Math.multiplyExact(groups, len)];
-        Par.forEach(groups * len, (long) batch * per * length, gj -> {
-            int g = gj / len, j = gj % len;
-            double acc = 0;
+        int lags = Math.min(len, length), blocks = (channels + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
+        double[] perChannel = new double[Math.multiplyExact(lags, channels)];
+        Par.forEach(lags * blocks, (long) batch * length * CHANNEL_BLOCK, task -> {
+            int j = task / blocks, c0 = task % blocks * CHANNEL_BLOCK, c1 = Math.min(channels, c0 + CHANNEL_BLOCK);
+            double[] acc = new double[c1 - c0];
             for (int b = 0; b < batch; b++) {
-                for (int c = g * per; c < (g + 1) * per; c++) {
-                    int base = b * length * channels + c;
-                    for (int t = j; t < length; t++) acc += (double) dy[base + t * channels] * x[base + (t - j) * channels];
+                for (int t = j; t < length; t++) {
+                    int at = (b * length + t) * channels + c0, from = at - j * channels;
+                    for (int c = 0; c < acc.length; c++) acc[c] += (double) dy[at + c] * x[from + c];
                 }
             }
-            dh[gj] = acc;
+            System.arraycopy(acc, 0, perChannel, j * channels + c0, acc.length);
         });
+        double[] dh = new double[Math.multiplyExact(groups, len)]; // taps at j ≥ length never meet an input: 0
+        for (int g = 0; g < groups; g++) {
+            for (int j = 0; j < lags; j++) {
+                double sum = 0;
+                for (int c = g * per; c < (g + 1) * per; c++) sum += perChannel[j * channels + c];
+                dh[g * len + j] = sum;
+            }
+        }
         return dh;
     }
 
-    /** dskip[c] = Σ over rows of dy·x. */
+    /** dskip[c] = Σ over rows of dy·x, rows in order. */
     public static float[] skip(float[] dy, float[] x, int rows, int channels) {
         Check.size("dy", dy, (long) rows * channels);
         Check.size("x", x, (long) rows * channels);
+        double[] acc = new double[channels];
+        for (int r = 0; r < rows; r++) {
+            int at = r * channels;
+            for (int c = 0; c < channels; c++) acc[c] += (double) dy[at + c] * x[at + c];
+        }
         float[] out = new float[channels];
-        Par.forEach(channels, rows, c -> {
-            double acc = 0;
-            for (int r = 0; r < rows; r++) acc += (double) dy[r * channels + c] * x[r * channels + c];
-            out[c] = (float) acc;
-        });
+        for (int c = 0; c < channels; c++) out[c] = (float) acc[c];
         return out;
     }
 

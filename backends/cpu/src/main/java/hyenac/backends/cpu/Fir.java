@@ -33,6 +33,17 @@ public record Fir(float[] taps, int groups, int len) {
         return new Fir(t, groups, len);
     }
 
+    /** The taps laid out per channel, [len, channels]: entry j·channels + c is the tap of channel c for j steps back. */
+    public float[] perChannel(int channels) {
+        int per = channels / groups;
+        Check.divides("channels over filter groups", channels, groups);
+        float[] out = new float[Math.multiplyExact(len, channels)];
+        for (int j = 0; j < len; j++) {
+            for (int c = 0; c < channels; c++) out[j * channels + c] = taps[c / per * len + j];
+        }
+        return out;
+    }
+
     /** The tap of filter g that multiplies the input j steps back. */
     public float tap(int g, int j) { return taps[g * len + j]; }
 

@@ -24,6 +24,13 @@ public final class GradientExecutor {
     private final WeightStore weights;
     private final int tokensId, targetsId, maskId, lossId;
     private final Map<Integer, Integer> lastUse = new HashMap<>();
+    /** Nodes from this index on are the backward pass (the loss, then the vector-Jacobian products). */
+    private final int backwardFrom;
+    /** Time per primitive while profiling (null: off), keyed by pass and op. */
+    private Map<String, OpTime> profile;
+
+    /** What one primitive cost over the runs profiled: calls and wall-clock nanoseconds, forward or backward. */
+    public record OpTime(String op, boolean backward, long calls, long nanos) {}
 
     /** The loss (in double, as the kernel summed it) and the gradient of every weight that has one, by weight name. */
     public record Result(double loss, Map<String, float[]> grads) {}
@@ -37,6 +44,26 @@ public final class GradientExecutor {
         this.maskId = training.inputs().get(2);
         this.lossId = training.probes().get(Autodiff.LOSS);
         for (int i = 0; i < graph.nodes().size(); i++) for (int o : graph.nodes().get(i).operands()) lastUse.put(o, i);
+        int from = graph.nodes().size();
+        for (int i = 0; i < graph.nodes().size(); i++) {
+            if (graph.nodes().get(i).op().equals("cross_entropy")) {
+                from = i;
+                break;
+            }
+        }
+        this.backwardFrom = from;
+    }
+
+    /** Starts timing every primitive of the training runs that follow (a clock read per node: negligible next to the kernels). */
+    public GradientExecutor profiling() {
+        profile = new LinkedHashMap<>();
+        return this;
+    }
+
+    /** The time per primitive since {@link #profiling}, costliest first; empty when not profiling. */
+    public List<OpTime> profile() {
+        if (profile == null) return List.of();
+        return profile.values().stream().sorted(java.util.Comparator.comparingLong(OpTime::nanos).reversed()).toList();
     }
 
     public Graph graph() { return graph; }
@@ -79,7 +106,14 @@ public final class GradientExecutor {
         for (int i = 0; i < graph.nodes().size(); i++) {
             Node n = graph.nodes().get(i);
             if (only != null && !only.contains(n)) continue;
+            long t0 = profile == null ? 0 : System.nanoTime();
             float[][] results = execute(n, forward, batch, length, tokens, targets, values, loss);
+            if (profile != null && only == null) {
+                boolean backward = i >= backwardFrom;
+                long nanos = System.nanoTime() - t0;
+                profile.merge((backward ? "b:" : "f:") + n.op(), new OpTime(n.op(), backward, 1, nanos),
+                        (a, b) -> new OpTime(a.op(), a.backward(), a.calls() + 1, a.nanos() + b.nanos()));
+            }
             for (int r = 0; r < results.length; r++) values.put(n.results().get(r), results[r]);
             for (int o : n.operands()) if (lastUse.get(o) == i && !outputs.contains(o) && o != maskId) values.remove(o);
         }
@@ -124,6 +158,9 @@ public final class GradientExecutor {
             case "causal_conv" -> n.weights().containsKey(ParametriseDecay.ROLE)
                     ? new float[][] {Conv.causal(x, batch, length, width(n.operands().getFirst()), filter(n), w(n, "skip"))}
                     : forward.forward(n, batch, length, tokens, values);
+            case "modal_conv" -> n.weights().containsKey(ParametriseDecay.POLE_RATES)
+                    ? new float[][] {Conv.causal(x, batch, length, width(n.operands().getFirst()), modalFilter(n, length), w(n, "skip"), Conv.Algorithm.FFT)}
+                    : forward.forward(n, batch, length, tokens, values);
             case "zeros_like" -> new float[][] {new float[x.length]};
             case "linear_grad_input" -> {
                 int out = width(n.operands().getFirst()), inW = width(n.results().getFirst());
@@ -147,7 +184,12 @@ public final class GradientExecutor {
             case "modal_conv_grad_params" -> {
                 int c = width(n.operands().getFirst()), modes = Math.toIntExact(n.intAttr("modes"));
                 double[] dh = ConvGrad.filter(x, in.get(1), batch, length, c, c, length);
-                yield ConvGrad.modal(dh, w(n, "log_poles"), w(n, "residues"), c, modes, length);
+                float[] logPoles = logPoles(n);
+                float[][] d = ConvGrad.modal(dh, logPoles, w(n, "residues"), c, modes, length);
+                if (n.weights().containsKey(ParametriseDecay.POLE_RATES)) {
+                    for (int i = 0; i < logPoles.length; i++) d[0][i] = (float) ((double) d[0][i] * logPoles[i]); // d(log λ)/dρ = −exp(ρ) = log λ
+                }
+                yield d;
             }
             case "skip_grad" -> new float[][] {ConvGrad.skip(x, in.get(1), rows, width(n.operands().getFirst()))};
             case "rmsnorm_grad_input" -> new float[][] {NormGrad.input(x, in.get(1), rows, width(n.operands().getFirst()), w(n, "scale"),
@@ -179,6 +221,12 @@ public final class GradientExecutor {
 
     private Fir modalFilter(Node n, int length) {
         int c = width(n.operands().getFirst()), modes = Math.toIntExact(n.intAttr("modes"));
-        return new Fir(ModalFilter.materialise(w(n, "log_poles"), w(n, "residues"), c, modes, length), c, length);
+        return new Fir(ModalFilter.materialise(logPoles(n), w(n, "residues"), c, modes, length), c, length);
+    }
+
+    /** A modal_conv's log λ: the weight itself, or −exp(ρ) of its trained rates. */
+    private float[] logPoles(Node n) {
+        float[] rates = w(n, ParametriseDecay.POLE_RATES);
+        return rates != null ? ParametriseDecay.logPoles(rates) : w(n, ParametriseDecay.LOG_POLES);
     }
 }
