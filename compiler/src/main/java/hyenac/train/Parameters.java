@@ -18,7 +18,8 @@ public final class Parameters {
      * projection) N(0, (2/(layers·√width))²), so that each block starts as a small change to the stream; the embedding
      * scaled by 1/√width (it is also the unembedding: logits of a normalised state then start near unit size, a loss
      * near ln vocab); Hyena-MR's decay rates log-spaced; Hyena-LI's pole rates where inference's random poles start.
-     * Every weight is held in fp32 whatever the spec declares: these arrays are the master weights the optimizer updates in place (a bf16 weight's floats would be a copy).
+     * Every weight is held in fp32 whatever the spec declares: these arrays are the master weights the optimizer
+     * updates in place (a bf16 weight's floats would be a copy).
      */
     public static WeightStore initial(Graph training, long seed) {
         WeightStore w = WeightStore.random(training, seed, WeightStore.Options.defaults().storingFp32());
