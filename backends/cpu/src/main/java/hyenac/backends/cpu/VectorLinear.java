@@ -10,36 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Linear}'s and {@link LinearGrad}'s many-row kernels with the Vector API: register tiles of four rows (or four
  * outputs) by two vectors of doubles. Each lane is one output, summed in the order the scalar kernels sum it, with
  * products of two floats (exact in double) added one at a time: the same bits as the scalar kernels on any vector
- * width. Loaded only when the JVM has the module ({@link #AVAILABLE}); the scalar kernels run otherwise.
+ * width. Loaded only when the JVM has the module ({@link VectorSupport}); the scalar kernels run otherwise.
  */
 final class VectorLinear {
     private VectorLinear() {}
-
-    /** True when jdk.incubator.vector is in the boot layer (the launcher adds it) and not turned off by -Dhyenac.cpu.scalar. */
-    static final boolean AVAILABLE = !Boolean.getBoolean("hyenac.cpu.scalar")
-            && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-    /**
-     * Multiply-adds a call needs before it takes these kernels: until C2 has compiled them the Vector API runs many
-     * times slower than scalar loops, which a small model's short run (a test's) never outgrows.
-     */
-    private static final long MIN_WORK = 1 << 20;
-    private static volatile boolean enabled = AVAILABLE;
-    private static volatile long minWork = MIN_WORK;
-
-    /** Whether a call of {@code work} multiply-adds uses these kernels. */
-    static boolean use(long work) { return enabled && work >= minWork; }
-
-    /** For tests: the scalar kernels alone (false), or these for every size where available (true). */
-    static void enable(boolean on) {
-        enabled = on && AVAILABLE;
-        minWork = on ? 0 : MIN_WORK;
-    }
-
-    /** For tests: back to the defaults. */
-    static void defaults() {
-        enabled = AVAILABLE;
-        minWork = MIN_WORK;
-    }
 
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     /** Floats as many as D has doubles, widened by one conversion. */
