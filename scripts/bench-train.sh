@@ -27,9 +27,11 @@ settings=(--task mqar --task-keys 64 --task-pairs 8 --seq-len 32 --batch 32 --st
 designs=()
 for design in sh2 attention se; do
   rm -rf "${runs:?}/$design"
+  cut -d' ' -f1 /proc/loadavg > "$runs/$design.load" # other work on a shared machine slows a run: say how much there was
   start=$(date +%s.%N)
   ./hyenac train "bench/specs/mqar-$design.hyena" "${settings[@]}" --out "$runs/$design" 2> "$runs/$design.stderr"
   awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }' > "$runs/$design.wall"
+  cut -d' ' -f1 /proc/loadavg >> "$runs/$design.load"
   tail -n 3 "$runs/$design.stderr" >&2
   designs+=("$design=bench/specs/mqar-$design.hyena")
 done

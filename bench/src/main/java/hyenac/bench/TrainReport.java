@@ -21,8 +21,9 @@ import java.util.Map;
  * The results file of scripts/bench-train.sh: for each design trained (a spec and the run directory `hyenac train` wrote)
  * its parameters, steps, time, final test accuracy, the time it first reached 95 %, and tokens/s, with the machine and
  * the shared settings; prints the README's table.
- * Usage: TrainReport OUT.json RUNS_DIR "SETTINGS" NAME=SPEC... where RUNS_DIR/NAME holds the run and RUNS_DIR/NAME.wall
- * the seconds its process took, and SETTINGS the train options every run shared.
+ * Usage: TrainReport OUT.json RUNS_DIR "SETTINGS" NAME=SPEC... where RUNS_DIR/NAME holds the run, RUNS_DIR/NAME.wall the
+ * seconds its process took, RUNS_DIR/NAME.load the load average before and after it, and SETTINGS the options every run
+ * shared.
  */
 public final class TrainReport {
     private TrainReport() {}
@@ -95,6 +96,12 @@ public final class TrainReport {
         r.addProperty("steps", steps);
         r.addProperty("train_seconds", trainSeconds);
         r.addProperty("wall_seconds", Double.parseDouble(Files.readString(runs.resolve(name + ".wall")).trim()));
+        Path load = runs.resolve(name + ".load");
+        if (Files.exists(load)) { // the 1-minute load average before and after the run: the machine's other work
+            List<String> l = Files.readAllLines(load);
+            r.addProperty("load_average_before", Double.parseDouble(l.get(0).trim()));
+            if (l.size() > 1) r.addProperty("load_average_after", Double.parseDouble(l.get(1).trim()));
+        }
         r.addProperty("final_accuracy", accuracy);
         if (Double.isNaN(firstSolved)) r.add("seconds_to_95", com.google.gson.JsonNull.INSTANCE);
         else r.addProperty("seconds_to_95", firstSolved);

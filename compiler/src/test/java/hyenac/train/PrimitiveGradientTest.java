@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every differentiable primitive, alone in a one-layer model (embedding → primitive → rmsnorm → tied unembedding),
  * differentiated by the compiler pass and run by the CPU executor, against central differences of the loss.
  * Bound: relative error of each weight's directional derivative (fp32 CPU gradient against fp64 central differences)
- * below 1e-4; measured at most 1.6e-6; a wrong VJP gives order 1. Every weight is checked, so the gradient through the tied embedding is in every case.
+ * below 1e-4; measured at most 5.4e-6; a wrong VJP gives order 1. Every weight is checked, so the gradient through the tied embedding is in every case.
  */
 class PrimitiveGradientTest {
     static final double BOUND = 1e-4;
@@ -59,5 +59,7 @@ class PrimitiveGradientTest {
         for (GradCheck.Outcome o : outcomes) {
             assertTrue(o.relError() < BOUND, name + ": " + o);
         }
+        // what the README and the bound's comment quote
+        System.out.printf("gradient check %s: worst relative error %.2e%n", name, outcomes.stream().mapToDouble(GradCheck.Outcome::relError).max().orElse(0));
     }
 }

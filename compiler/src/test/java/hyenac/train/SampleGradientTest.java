@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every sample model, narrowed (width 32, 4 filter groups, 2 heads of 16, MLP 48; depth, stripes and operators as
  * written), differentiated and checked against central differences: every weight of the first layer of each operator
  * kind (filter parameters included: SE/MR taps, MR decay, LI poles and residues), the tied embedding and the final norm.
- * Bound: relative error of each directional derivative below 1e-3 (measured at most 7.2e-4), where derivatives smaller than a tenth of the model's
+ * Bound: relative error of each directional derivative below 1e-3 (measured at most 7.1e-6 from the savanna start, 7.2e-4 from unscaled linears), where derivatives smaller than a tenth of the model's
  * median count as that tenth: a tensor whose gradient is tiny beside the rest (a deep model's first featurizer) carries
  * the fp32 rounding of the whole backward pass, which is small against the model's gradients but not against its own.
  * (The per-primitive test holds every tensor to the plain relative bound.)
@@ -62,9 +62,12 @@ class SampleGradientTest {
         List<GradCheck.Outcome> outcomes = GradCheck.check(g, w, checked, 2, 8, 5, PrimitiveGradientTest.EPS);
         double[] sizes = outcomes.stream().mapToDouble(o -> Math.abs(o.numeric())).sorted().toArray();
         double floor = 0.1 * sizes[sizes.length / 2];
+        double worst = 0;
         for (GradCheck.Outcome o : outcomes) {
             double error = Math.abs(o.analytic() - o.numeric()) / Math.max(floor, Math.max(Math.abs(o.analytic()), Math.abs(o.numeric())));
             assertTrue(error < BOUND, sample + ": " + o + " (floor " + floor + ")");
+            worst = Math.max(worst, error);
         }
+        System.out.printf("gradient check %s: worst relative error %.2e%n", sample, worst); // what the README quotes
     }
 }

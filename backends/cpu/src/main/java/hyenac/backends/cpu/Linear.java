@@ -43,7 +43,7 @@ public final class Linear {
             return y;
         }
         int outBlocks = (out + OUT_BLOCK - 1) / OUT_BLOCK, rowBlocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
-        boolean vectors = VectorUse.use((long) rows * in * out);
+        boolean vectors = VectorSupport.use((long) rows * in * out);
         Par.forEach(outBlocks * rowBlocks, (long) ROW_BLOCK * OUT_BLOCK * in, task -> {
             int o0 = task % outBlocks * OUT_BLOCK, n = Math.min(OUT_BLOCK, out - o0);
             int r0 = task / outBlocks * ROW_BLOCK, rEnd = Math.min(rows, r0 + ROW_BLOCK);

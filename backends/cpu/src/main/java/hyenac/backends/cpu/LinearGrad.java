@@ -22,7 +22,7 @@ public final class LinearGrad {
         Check.size("weight", weight, (long) out * in);
         float[] dx = new float[Math.multiplyExact(rows, in)];
         int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
-        boolean vectors = VectorUse.use((long) rows * in * out);
+        boolean vectors = VectorSupport.use((long) rows * in * out);
         Par.forEach(blocks, (long) ROW_BLOCK * in * out, block -> {
             boolean[] zero = new boolean[out];
             double[][] acc = new double[4][in];
@@ -66,7 +66,7 @@ public final class LinearGrad {
         Check.size("x", x, (long) rows * in);
         float[] dw = new float[Math.multiplyExact(out, in)];
         int blocks = (out + OUT_BLOCK - 1) / OUT_BLOCK;
-        boolean vectors = VectorUse.use((long) rows * in * out);
+        boolean vectors = VectorSupport.use((long) rows * in * out);
         Par.forEach(blocks, (long) rows * in * OUT_BLOCK, block -> {
             int o0 = block * OUT_BLOCK, n = Math.min(OUT_BLOCK, out - o0);
             int[] live = new int[rows];

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Linear}'s and {@link LinearGrad}'s many-row kernels with the Vector API: register tiles of four rows (or four
  * outputs) by two vectors of doubles. Each lane is one output, summed in the order the scalar kernels sum it, with
  * products of two floats (exact in double) added one at a time: the same bits as the scalar kernels on any vector
- * width. Loaded only when the JVM has the module ({@link VectorUse#AVAILABLE}); the scalar kernels run otherwise.
+ * width. Loaded only when the JVM has the module ({@link VectorSupport}); the scalar kernels run otherwise.
  */
 final class VectorLinear {
     private VectorLinear() {}

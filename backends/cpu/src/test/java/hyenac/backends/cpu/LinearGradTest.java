@@ -17,17 +17,17 @@ class LinearGradTest {
     private static final int[][] SHAPES = {{1, 5, 3}, {64, 48, 144}, {37, 23, 11}, {9, 70, 130}, {40, 96, 48}};
 
     @AfterEach
-    void defaults() { VectorUse.defaults(); }
+    void defaults() { VectorSupport.defaults(); }
 
     @Test
     void theTestJvmHasTheVectorApi() {
-        assertTrue(VectorUse.AVAILABLE, "surefire runs with --add-modules jdk.incubator.vector, so the vector kernels are tested");
+        assertTrue(VectorSupport.AVAILABLE, "surefire runs with --add-modules jdk.incubator.vector, so the vector kernels are tested");
     }
 
     @Test
     void vectorAndScalarKernelsGiveTheBitsOfInOrderSums() {
         for (boolean vectors : new boolean[] {true, false}) {
-            VectorUse.enable(vectors);
+            VectorSupport.enable(vectors);
             Random rnd = new Random(5);
             for (int[] s : SHAPES) {
                 int rows = s[0], in = s[1], out = s[2];
