@@ -1,6 +1,7 @@
 package hyenac.cli;
 
 import hyenac.backends.cpu.CpuBackend;
+import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.DeviceTarget;
@@ -23,7 +24,7 @@ public final class Targets {
      * HBM3, sm_90", "no NVIDIA driver found: …"), null when the user named the CPU and there is nothing to say.
      */
     public record Picked(String name, DeviceTarget device, String why) {
-        Backend backend(DeviceCode carried) { return device == null ? new CpuBackend() : device.backend(carried); }
+        Backend backend(DeviceCode carried) { return device == null ? new CpuBackend() : device.backend(carried, KernelPipeline::new); }
 
         /** The line that says which target runs and why, or null; {@code note} (may be empty) is added after a semicolon. */
         String line(String note) {

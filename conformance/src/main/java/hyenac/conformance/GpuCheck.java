@@ -3,6 +3,8 @@ package hyenac.conformance;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.cpu.CpuExecutor;
 import hyenac.backends.cuda.CudaExecutor;
+import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.backends.cuda.CudaTarget;
 import hyenac.compiler.Compilation;
 import hyenac.ir.Graph;
 import hyenac.runtime.weights.Floats;
@@ -118,7 +120,7 @@ public final class GpuCheck {
             Map<Integer, float[]> got;
             long t0 = System.nanoTime();
             String device;
-            try (CudaExecutor gpu = new CudaExecutor(g, weights, precision)) {
+            try (CudaExecutor gpu = new CudaExecutor(new KernelPipeline(g, CudaTarget.lowering(precision)), weights)) {
                 device = gpu.device().name() + " " + gpu.arch();
                 got = gpu.run(B, L, tokens, Map.of(), wanted.values());
             }
@@ -175,7 +177,7 @@ public final class GpuCheck {
             String device;
             // bf16 may pick the other one of a near-tie: then the GPU steps on the CPU's tokens, and only logits are compared
             boolean forced = precision == Precision.BF16;
-            try (CudaExecutor gpu = new CudaExecutor(g, weights, precision)) {
+            try (CudaExecutor gpu = new CudaExecutor(new KernelPipeline(g, CudaTarget.lowering(precision)), weights)) {
                 device = gpu.device().name() + " " + gpu.arch();
                 got.add(gpu.prefill(prompt, B, PROMPT, PROMPT + STEPS));
                 gotTokens.add(forced ? refTokens.getFirst() : greedy(got.getLast(), vocab));
@@ -232,7 +234,7 @@ public final class GpuCheck {
             Map<Integer, float[]> ref = new CpuExecutor(g, weights).run(batch, length, tokens, Map.of(), outputs);
             double tolerance = tolerance(precision, false);
             int failed = 0;
-            try (CudaExecutor gpu = new CudaExecutor(g, weights, precision)) {
+            try (CudaExecutor gpu = new CudaExecutor(new KernelPipeline(g, CudaTarget.lowering(precision)), weights)) {
                 String device = gpu.device().name() + " " + gpu.arch();
                 for (int i = 1; i < outputs.size(); i++) {
                     int in = outputs.get(i - 1), out = outputs.get(i);
