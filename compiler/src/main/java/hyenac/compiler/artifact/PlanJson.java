@@ -109,7 +109,7 @@ public final class PlanJson {
                 for (JsonElement pe : j.getAsJsonArray("params")) {
                     JsonObject pj = pe.getAsJsonObject();
                     params.add(new Kernel.Param(pj.get("name").getAsString(), Kernel.Param.Type.valueOf(pj.get("type").getAsString().toUpperCase(Locale.ROOT)),
-                            pj.get("element").isJsonNull() ? null : DType.of(pj.get("element").getAsString()), pj.get("readOnly").getAsBoolean()));
+                            absent(pj, "element") ? null : DType.of(pj.get("element").getAsString()), pj.get("readOnly").getAsBoolean()));
                 }
                 List<Size> grid = new ArrayList<>();
                 for (JsonElement g : j.getAsJsonArray("grid")) grid.add(size(g));
@@ -210,7 +210,7 @@ public final class PlanJson {
             origins.add(new Origin(a.get(0).getAsString(), a.get(1).getAsInt(), a.get(2).getAsInt(), a.get(3).getAsInt(), a.get(4).getAsInt()));
         }
         Site site = new Site(intList(sj.getAsJsonArray("nodes")), sj.get("ops").getAsString(), sj.get("path").getAsString(), origins,
-                sj.get("algorithm").isJsonNull() ? null : Algorithm.valueOf(sj.get("algorithm").getAsString().toUpperCase(Locale.ROOT)));
+                absent(sj, "algorithm") ? null : Algorithm.valueOf(sj.get("algorithm").getAsString().toUpperCase(Locale.ROOT)));
         String op = j.get("op").getAsString();
         return switch (op) {
             case "launch" -> {
@@ -258,6 +258,9 @@ public final class PlanJson {
             default -> throw new IllegalArgumentException("unknown size formula `" + a.get(0).getAsString() + "`");
         };
     }
+
+    /** Gson leaves nulls out when it writes: an absent field and a null one both mean "none". */
+    private static boolean absent(JsonObject o, String key) { return !o.has(key) || o.get(key).isJsonNull(); }
 
     private static JsonArray tuple(String op, JsonElement... parts) {
         JsonArray a = new JsonArray();

@@ -39,7 +39,7 @@ final class StoredPlans implements Planner {
             try {
                 stored.put(e.getKey(), PlanJson.read(e.getValue()));
             } catch (IllegalArgumentException ex) {
-                throw new ArtifactException(artifact + ": entry " + entry + " is not a kernel plan: " + ex.getMessage(), ex);
+                throw new ArtifactException(artifact + ": entry " + entry + " is " + ex.getMessage(), ex);
             }
         }
         return new StoredPlans(fresh, stored);
