@@ -7,8 +7,8 @@ import hyenac.runtime.weights.WeightStore;
 import java.util.Map;
 import java.util.Set;
 
-/** Where the work runs and how it is timed: {@link CudaTarget} (CUDA events, L2 flushed) or {@link CpuTarget} (host clock). */
-interface Target extends AutoCloseable {
+/** Where the work runs and how it is timed: {@link CudaBenchTarget} (CUDA events, L2 flushed) or {@link CpuBenchTarget} (host clock). */
+interface BenchTarget extends AutoCloseable {
     /** {@code cuda} or {@code cpu}. */
     String name();
 

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** The CPU executor (fp32), timed with the host clock; there is no cache flush between repetitions. */
-final class CpuTarget implements Target {
+final class CpuBenchTarget implements BenchTarget {
     @Override public String name() { return "cpu"; }
 
     @Override public String timer() { return "host System.nanoTime, no cache flush"; }

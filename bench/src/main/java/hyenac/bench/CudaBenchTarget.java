@@ -18,7 +18,7 @@ import java.util.Set;
  * write of {@link #FLUSH_BYTES} (more than any L2) on the same stream, as triton's do_bench and the peer script
  * do; the first run (kernel compiles, CUDA-graph capture) and the warm-up are not timed.
  */
-final class CudaTarget implements Target {
+final class CudaBenchTarget implements BenchTarget {
     static final long FLUSH_BYTES = 256L << 20;
 
     private final Precision precision;
@@ -27,7 +27,7 @@ final class CudaTarget implements Target {
     private final long flush;
 
     /** Opens GPU 0; no driver or no GPU → CudaUnavailableException. */
-    CudaTarget(Precision precision) {
+    CudaBenchTarget(Precision precision) {
         this.precision = precision;
         this.ctx = CudaContext.open(0);
         this.d = ctx.driver();
