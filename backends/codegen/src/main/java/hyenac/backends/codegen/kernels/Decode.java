@@ -52,8 +52,8 @@ public final class Decode {
         Signature sig = new Signature("fir_step_" + f.tag() + "_" + p.suffix(), THREADS);
         Var x = sig.input("x", st, "this step's input " + Signature.shape("B", C));
         Var ring = k > 0 ? sig.output("ring", st, "state: last " + k + " inputs " + Signature.shape("B", C, k)) : null;
-        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
-        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var h = f.tapsParam(sig, p);
+        Var skip = f.skipParam(sig, p);
         Var y = sig.output("y", st, "result " + Signature.shape("B", C));
         Var batch = sig.scalar("batch", Scalar.INT64, "B");
         Var clock = k > 0 ? sig.input("clock", Scalar.INT64, "decode clock [position, steps since the prompt]") : null;

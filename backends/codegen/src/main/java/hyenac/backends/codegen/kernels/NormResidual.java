@@ -47,12 +47,7 @@ final class NormResidual {
         String entry = "norm_residual_c" + width + "_" + program.opNames() + "_" + ElementwiseChain.shortHash(structure) + "_" + p.suffix();
         Signature sig = new Signature(entry, threads);
         Map<String, Binding> bindings = new LinkedHashMap<>();
-        List<Var> x = new ArrayList<>();
-        for (int k = 0; k < group.inputs().size(); k++) {
-            int v = group.inputs().get(k);
-            x.add(sig.input("x" + k, st, "input " + Signature.shape("B", "L", g.value(v).type().channels())));
-            bindings.put("x" + k, new Binding.Value(v));
-        }
+        List<Var> x = sig.valueInputs(g, group.inputs(), st, bindings);
         Var scale = sig.input("scale", st, "weight scale [" + width + "]");
         bindings.put("scale", new Binding.Weight(norm.weights().get("scale")));
         Map<Integer, Var> y = new LinkedHashMap<>();
@@ -62,11 +57,7 @@ final class NormResidual {
             y.put(v, sig.output("y" + m, st, holds));
             bindings.put("y" + m, new Binding.Value(v));
         }
-        List<Var> by = new ArrayList<>();
-        for (int k = 0; k < program.scales().size(); k++) {
-            by.add(sig.scalar("by" + k, Scalar.DOUBLE, "the factor of scale " + k + " (attribute `by`)"));
-            bindings.put("by" + k, new Binding.Real(program.scales().get(k).floatAttr("by")));
-        }
+        List<Var> by = sig.scaleFactors(program.scales(), bindings);
         Var partial = sig.k.shared("partial", Scalar.FLOAT, threads);
 
         Scope s = sig.k.body();
