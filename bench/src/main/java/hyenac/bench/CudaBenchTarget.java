@@ -8,7 +8,6 @@ import hyenac.backends.cuda.Driver;
 import hyenac.backends.cuda.Driver.Event;
 import hyenac.backends.cuda.Driver.Stream;
 import hyenac.ir.Graph;
-import hyenac.runtime.text.Sampler;
 import hyenac.runtime.weights.WeightStore;
 import java.util.Map;
 import java.util.Set;
@@ -78,16 +77,8 @@ final class CudaBenchTarget implements BenchTarget {
 
             @Override public Samples decode(long[] prompt, int steps, int warmup) {
                 float[] logits = gpu.prefill(prompt, 1, prompt.length, prompt.length + warmup + steps + 1);
-                // the first step builds the step pass and compiles the decode kernels
-                for (int i = 0; i <= warmup; i++) logits = gpu.step(new long[] {Sampler.argmax(logits, 0, vocab)});
-                double[] ms = new double[steps];
-                for (int i = 0; i < steps; i++) {
-                    long[] next = {Sampler.argmax(logits, 0, vocab)};
-                    long t0 = System.nanoTime();
-                    logits = gpu.step(next);
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
-                return new Samples(ms);
+                // the first (untimed) step builds the step pass and compiles the decode kernels
+                return BenchTarget.greedySteps(logits, vocab, steps, warmup, gpu::step);
             }
 
             @Override public void close() { gpu.close(); }
