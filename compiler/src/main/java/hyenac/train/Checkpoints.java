@@ -4,7 +4,7 @@ import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.Weight;
 import hyenac.ir.autodiff.ParametriseDecay;
-import hyenac.runtime.weights.DType;
+import hyenac.runtime.weights.SafetensorsType;
 import hyenac.runtime.weights.SafeTensors;
 import hyenac.runtime.weights.SafeTensorsFile;
 import hyenac.runtime.weights.TensorData;
@@ -125,6 +125,6 @@ public final class Checkpoints {
     }
 
     private static TensorData tensor(String name, Weight w, float[] values) {
-        return TensorData.of(name, DType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), values);
+        return TensorData.of(name, SafetensorsType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), values);
     }
 }

@@ -6,10 +6,7 @@ import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.autodiff.Autodiff;
 import hyenac.ir.autodiff.ParametriseDecay;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,15 +21,8 @@ final class Fp64Loss {
 
     static double loss(Graph g, Function<String, double[]> weights, int batch, int length, long[] tokens, long[] targets, float[] mask) {
         int rows = batch * length;
-        Set<Node> needed = new HashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>(List.of(g.probes().get(Autodiff.LOSS)));
-        while (!todo.isEmpty()) {
-            Node p = g.producer(todo.pop());
-            if (p != null && needed.add(p)) todo.addAll(p.operands());
-        }
         Map<Integer, double[]> v = new HashMap<>();
-        for (Node n : g.nodes()) {
-            if (!needed.contains(n)) continue;
+        for (Node n : g.slice(Set.of(), List.of(g.probes().get(Autodiff.LOSS)))) {
             List<double[]> in = n.operands().stream().map(v::get).toList();
             double[] x = in.getFirst();
             int c = n.op().equals("embedding") ? 0 : width(g, n.operands().getFirst());

@@ -256,7 +256,7 @@ public final class WeightStore {
                     + " holds numbers (F32, BF16, F16 or F64)");
         }
         boolean bf16 = bf16(w, o);
-        return new Planned(w, key, info, qkv, bf16, bf16 && qkv == null && info.dtype() == hyenac.runtime.weights.DType.BF16);
+        return new Planned(w, key, info, qkv, bf16, bf16 && qkv == null && info.dtype() == SafetensorsType.BF16);
     }
 
     /** Reads the planned weights (and buffers: our name to the file's), after checking that they fit the heap. */
@@ -339,7 +339,7 @@ public final class WeightStore {
     public void save(Path path, Graph g, Map<String, String> metadata) {
         List<TensorData> list = new ArrayList<>();
         for (Weight w : g.weights().values()) {
-            list.add(TensorData.of(w.name(), hyenac.runtime.weights.DType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), get(w.name())));
+            list.add(TensorData.of(w.name(), SafetensorsType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), get(w.name())));
         }
         SafeTensors.write(path, metadata, list);
     }

@@ -6,16 +6,12 @@ import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.weights.Floats;
 import hyenac.runtime.weights.HostTensor;
 import hyenac.runtime.weights.WeightStore;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Runs a graph on the CPU with the reference kernels. {@link #run} is a stateless parallel forward pass
@@ -141,9 +137,7 @@ public final class CpuExecutor {
                                            Collection<Integer> wanted) {
         checkSizes(phase, batch, length);
         Map<Integer, float[]> values = new HashMap<>(given);
-        Set<Node> needed = needed(given.keySet(), wanted);
-        for (Node n : graph.nodes()) {
-            if (!needed.contains(n)) continue;
+        for (Node n : graph.slice(given.keySet(), wanted)) {
             float[][] results = execute(n, batch, length, tokens, values, phase);
             for (int i = 0; i < results.length; i++) {
                 int r = n.results().get(i);
@@ -175,19 +169,6 @@ public final class CpuExecutor {
                     + " (width %,d) would have %,d elements, more than the %,d one array can hold; use at most %,d tokens",
                     (long) batch * length, widest, elements, MAX_ELEMENTS, MAX_ELEMENTS / widest / batch));
         }
-    }
-
-    /** The producers of the wanted values, back to the given values or the graph's inputs. */
-    private Set<Node> needed(Set<Integer> given, Collection<Integer> wanted) {
-        Set<Node> needed = new HashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>(wanted);
-        while (!todo.isEmpty()) {
-            int v = todo.pop();
-            if (given.contains(v)) continue;
-            Node p = graph.producer(v);
-            if (p != null && needed.add(p)) todo.addAll(p.operands());
-        }
-        return needed;
     }
 
     private int width(int value) { return Math.toIntExact(graph.value(value).type().channels()); }

@@ -5,8 +5,6 @@ import hyenac.ir.Node;
 import hyenac.ir.autodiff.Autodiff;
 import hyenac.ir.autodiff.ParametriseDecay;
 import hyenac.runtime.weights.WeightStore;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -79,9 +77,7 @@ public final class GradientExecutor {
         int rows = batch * length;
         Map<Integer, float[]> values = new HashMap<>();
         CpuExecutor forward = new CpuExecutor(graph, weights);
-        Set<Node> only = needed(logits);
-        for (Node n : graph.nodes()) {
-            if (!only.contains(n)) continue;
+        for (Node n : graph.slice(Set.of(), List.of(logits))) {
             float[][] results = execute(n, forward, batch, length, tokens, new long[rows], values, new double[1]);
             for (int r = 0; r < results.length; r++) values.put(n.results().get(r), results[r]);
         }
@@ -90,7 +86,7 @@ public final class GradientExecutor {
 
     /** The loss alone (only the forward nodes run). */
     public double loss(int batch, int length, long[] tokens, long[] targets, float[] mask) {
-        return evaluate(batch, length, tokens, targets, mask, needed(lossId)).loss();
+        return evaluate(batch, length, tokens, targets, mask, new HashSet<>(graph.slice(Set.of(), List.of(lossId)))).loss();
     }
 
     private Result evaluate(int batch, int length, long[] tokens, long[] targets, float[] mask, Set<Node> only) {
@@ -125,16 +121,6 @@ public final class GradientExecutor {
             });
         }
         return new Result(loss[0], grads);
-    }
-
-    private Set<Node> needed(int value) {
-        Set<Node> needed = new HashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>(List.of(value));
-        while (!todo.isEmpty()) {
-            Node p = graph.producer(todo.pop());
-            if (p != null && needed.add(p)) todo.addAll(p.operands());
-        }
-        return needed;
     }
 
     private int width(int value) { return Math.toIntExact(graph.value(value).type().channels()); }

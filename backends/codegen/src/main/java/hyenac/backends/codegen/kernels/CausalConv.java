@@ -61,6 +61,16 @@ public final class CausalConv {
 
         String tag() { return "c" + channels + "_k" + len + "_g" + groups + "_" + taps.spelling() + (skip ? "_skip" : ""); }
 
+        /** The taps as a kernel parameter h [groups, len]. */
+        Var tapsParam(Signature sig, Precision p) {
+            return sig.input("h", p.filter(), "weight taps [" + groups + ", " + len + "], " + taps.spelling() + " order");
+        }
+
+        /** The skip weights as a kernel parameter skip [channels], or null for a filter without. */
+        Var skipParam(Signature sig, Precision p) {
+            return skip ? sig.input("skip", p.filter(), "weight skip [" + channels + "]") : null;
+        }
+
         String describe() {
             return groups + " filter" + (groups == 1 ? "" : "s") + " of " + len + " taps (" + taps.spelling() + " order) over " + channels
                     + " channels" + (skip ? ", with skip" : "");
@@ -83,8 +93,8 @@ public final class CausalConv {
         Signature sig = new Signature(entry(f, p, core, gate), Pointwise.THREADS);
         Var in = core ? sig.input("z", st, "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
                 : sig.input("x", st, "input " + io);
-        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
-        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var h = f.tapsParam(sig, p);
+        Var skip = f.skipParam(sig, p);
         Var y = sig.output("y", st, "result " + io);
         Var rows = sig.scalar("rows", Scalar.INT64, "B*L");
         Var length = sig.scalar("length", Scalar.INT64, "L");
@@ -144,8 +154,8 @@ public final class CausalConv {
         Signature sig = new Signature(entry(f, p, core, gate), THREADS);
         Var in = core ? sig.input("z", st, "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
                 : sig.input("x", st, "input " + io);
-        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
-        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var h = f.tapsParam(sig, p);
+        Var skip = f.skipParam(sig, p);
         Var y = sig.output("y", st, "result " + io);
         Var length = sig.scalar("length", Scalar.INT64, "L");
         Var tile = sig.k.shared("tile", Scalar.FLOAT, tileSize);
