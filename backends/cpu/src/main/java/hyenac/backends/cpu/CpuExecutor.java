@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs a graph on the CPU with the reference kernels. {@link #run} is a stateless parallel forward pass
