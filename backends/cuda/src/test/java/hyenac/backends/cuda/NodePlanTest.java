@@ -15,6 +15,7 @@ import hyenac.backends.cuda.NodePlan.Step;
 import hyenac.compiler.Compilation;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.fusion.FuseKernels;
 import hyenac.ir.fusion.Group;
 import java.nio.file.Path;
@@ -215,9 +216,9 @@ class NodePlanTest {
     }
 
     @Test
-    void theFusionPassKnowsTheStatefulNodesAsRecurrent() {
+    void thePlanKeepsStateForThePrimitivesTheTableCallsStateful() {
         for (String sample : List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena")) {
-            for (Node n : graph(sample).nodes()) assertEquals(NodePlan.stateful(n), FuseKernels.recurrent(n), n.op());
+            for (Node n : graph(sample).nodes()) assertEquals(NodePlan.stateful(n), n.primitive().stateful(), n.op());
         }
     }
 
@@ -227,7 +228,7 @@ class NodePlanTest {
         List<Group> groups = FuseKernels.standard().run(g);
         Group core = groups.stream().filter(gr -> gr.kind().equals("hyena_core")).toList().get(1); // layer 1: Hyena-MR, with a skip
         Step.Launch l = (Step.Launch) NodePlan.ofGroup(g, core, new CudaKernels(), Precision.FP32, name -> Optional.empty(), B, L).getFirst();
-        Node conv = core.nodes("causal_conv").getFirst();
+        Node conv = core.nodes(Primitive.CAUSAL_CONV).getFirst();
         assertEquals(new Arg.Weight(conv.weights().get("weight")), l.args().get(index(l, "h")));
         assertEquals(new Arg.Weight(conv.weights().get("skip")), l.args().get(index(l, "skip")));
         assertEquals(new Arg.Value(core.inputs().getFirst()), l.args().get(index(l, "z")));
