@@ -19,9 +19,9 @@ public final class HyenaCore {
     /** The group's convolution. */
     static Node conv(Group group) { return group.nodes(Primitive.CAUSAL_CONV).getFirst(); }
 
-    /** The activation q goes through before gating, "identity" when q gates directly. */
-    static String gateActivation(Group group) {
-        return group.nodes().stream().filter(n -> n.primitive().activation()).map(Node::op).findFirst().orElse("identity");
+    /** The activation q goes through before gating, identity when q gates directly. */
+    static Primitive gateActivation(Group group) {
+        return group.nodes().stream().map(Node::primitive).filter(Primitive::activation).findFirst().orElse(Primitive.IDENTITY);
     }
 
     static GroupKernel generate(Graph g, Group group, Precision p) {
