@@ -48,7 +48,8 @@ public final class Autodiff {
         for (Node n : forward.nodes().reversed()) {
             if (n.results().stream().noneMatch(grads::containsKey)) continue;
             Primitive p = n.primitive();
-            Vjp vjp = Vjps.of(p).orElseThrow(() -> new IllegalArgumentException("`" + p + "` has no vector-Jacobian product: " + p.whyNotDifferentiable()));
+            Vjp vjp = Vjps.of(p).orElseThrow(() -> new IllegalArgumentException("`" + p + "` has no vector-Jacobian product"
+                    + (p.differentiable() ? "" : ": " + p.whyNotDifferentiable())));
             backward.at(n);
             vjp.apply(backward);
         }
