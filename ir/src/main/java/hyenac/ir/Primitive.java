@@ -1,5 +1,6 @@
 package hyenac.ir;
 
+import hyenac.ir.Primitive.WeightRole.Kind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,25 +25,25 @@ import java.util.Optional;
  */
 public enum Primitive {
     // ---- what a model's graph holds ----
-    EMBEDDING(spec("embedding", 1, 1, Form.MODEL).attributes("vocab").weight("weight", WeightRole.Kind.MATRIX).rule(TypeRules::embeds)),
-    UNEMBED(spec("unembed", 1, 1, Form.MODEL).weight("weight", WeightRole.Kind.MATRIX).rule(TypeRules::projects)
+    EMBEDDING(spec("embedding", 1, 1, Form.MODEL).attributes("vocab").weight("weight", Kind.MATRIX).rule(TypeRules::embeds)),
+    UNEMBED(spec("unembed", 1, 1, Form.MODEL).weight("weight", Kind.MATRIX).rule(TypeRules::projects)
             .flops((n, in, out, l) -> 2.0 * in * out)),
     LINEAR(spec("linear", 1, 1, Form.CALL).attributes("features", "bias")
-            .weight("weight", WeightRole.Kind.MATRIX).optionalWeight("bias", WeightRole.Kind.BIAS).rule(TypeRules::projects)
+            .weight("weight", Kind.MATRIX).optionalWeight("bias", Kind.BIAS).rule(TypeRules::projects)
             .flops((n, in, out, l) -> 2.0 * in * out)),
     /** Explicit taps; {@code decay} (a role training adds) holds MR's log decay rates. */
     CAUSAL_CONV(spec("causal_conv", 1, 1, Form.CALL).attributes("len", "groups", "taps", "skip", "decay")
-            .weight("weight", WeightRole.Kind.FILTER).optionalWeight("skip", WeightRole.Kind.FILTER).optionalWeight("decay", WeightRole.Kind.FILTER)
+            .weight("weight", Kind.FILTER).optionalWeight("skip", Kind.FILTER).optionalWeight("decay", Kind.FILTER)
             .stateful().rule(TypeRules::keepsWidth).flops((n, in, out, l) -> 2.0 * n.intAttr("len") * in)),
     /** Inference reads {@code log_poles}; training learns {@code pole_rates} in their place (ParametriseDecay). */
     MODAL_CONV(spec("modal_conv", 1, 1, Form.CALL).attributes("modes", "skip")
-            .optionalWeight("log_poles", WeightRole.Kind.FILTER).optionalWeight("pole_rates", WeightRole.Kind.FILTER)
-            .weight("residues", WeightRole.Kind.FILTER).optionalWeight("skip", WeightRole.Kind.FILTER)
+            .optionalWeight("log_poles", Kind.FILTER).optionalWeight("pole_rates", Kind.FILTER)
+            .weight("residues", Kind.FILTER).optionalWeight("skip", Kind.FILTER)
             .stateful().rule(TypeRules::keepsWidth).flops((n, in, out, l) -> {
                 double fft = 2.0 * l;
                 return in * (10 * fft * (Math.log(fft) / Math.log(2)) + 6 * fft) / l;
             })),
-    RMSNORM(spec("rmsnorm", 1, 1, Form.CALL).attributes("eps").weight("scale", WeightRole.Kind.SCALE).rule(TypeRules::keepsWidth)),
+    RMSNORM(spec("rmsnorm", 1, 1, Form.CALL).attributes("eps").weight("scale", Kind.SCALE).rule(TypeRules::keepsWidth)),
     DEINTERLEAVE(spec("deinterleave", 1, Primitive.ANY, Form.CALL).attributes("n").fusion(Fusion.CHANNEL_SELECT).rule(TypeRules::divides)),
     SPLIT(spec("split", 1, Primitive.ANY, Form.CALL).attributes("n").fusion(Fusion.CHANNEL_SELECT).rule(TypeRules::divides)),
     CONCAT(spec("concat", Primitive.ANY, 1, Form.CALL).rule(TypeRules::joins)),
@@ -64,7 +65,7 @@ public enum Primitive {
             .notDifferentiable("the loss: differentiation starts at it, seeded by cross_entropy_grad")),
     CROSS_ENTROPY_GRAD(training("cross_entropy_grad", 3, 1).rule(TypeRules::keepsWidth)),
     ZEROS_LIKE(training("zeros_like", 1, 1).rule(TypeRules::keepsWidth)),
-    LINEAR_GRAD_INPUT(training("linear_grad_input", 1, 1).weight("weight", WeightRole.Kind.MATRIX).rule(TypeRules::projectsBack)),
+    LINEAR_GRAD_INPUT(training("linear_grad_input", 1, 1).weight("weight", Kind.MATRIX).rule(TypeRules::projectsBack)),
     LINEAR_GRAD_WEIGHT(training("linear_grad_weight", 2, 1).rule(TypeRules::outerProduct)),
     SUM_ROWS(training("sum_rows", 1, 1).rule(TypeRules::perChannel)),
     EMBEDDING_GRAD(training("embedding_grad", 2, 1).attributes("vocab").rule(TypeRules::embeddingGradient)),
