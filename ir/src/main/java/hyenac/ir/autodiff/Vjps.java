@@ -5,12 +5,10 @@ import static hyenac.ir.Primitive.*;
 import hyenac.ir.Primitive;
 import hyenac.ir.TensorType;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The vector-Jacobian product of every differentiable primitive ({@link Primitive#differentiable()}): the one place
@@ -22,9 +20,6 @@ public final class Vjps {
     private static final Map<Primitive, Vjp> TABLE = new EnumMap<>(Primitive.class);
 
     public static Optional<Vjp> of(Primitive p) { return Optional.ofNullable(TABLE.get(p)); }
-
-    /** The primitives that have a VJP. */
-    public static Set<Primitive> differentiable() { return Collections.unmodifiableSet(TABLE.keySet()); }
 
     private static void def(Primitive p, Vjp vjp) {
         if (!p.differentiable()) throw new IllegalStateException(p + " is marked not differentiable (" + p.whyNotDifferentiable() + ") but has a VJP");
