@@ -2,6 +2,7 @@ package hyenac.train;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.Weight;
 import hyenac.ir.autodiff.ParametriseDecay;
 import hyenac.runtime.weights.SafetensorsType;
@@ -76,7 +77,7 @@ public final class Checkpoints {
         });
         for (Node n : training.nodes()) {
             String rates = n.weights().get(ParametriseDecay.ROLE);
-            if (rates == null || !n.op().equals("causal_conv")) continue;
+            if (rates == null || !n.is(Primitive.CAUSAL_CONV)) continue;
             String taps = n.weights().get("weight");
             out.put(taps, ParametriseDecay.effectiveTaps(params.get(taps), params.get(rates), Math.toIntExact(n.intAttr("groups")),
                     Math.toIntExact(n.intAttr("len")), "xcorr".equals(n.stringAttr("taps"))));

@@ -15,6 +15,11 @@ import java.util.Map;
 /**
  * The primitive operators and their schemas. Weight names, shapes and layout facts declared here
  * are stable API: checkpoint mappings are written against them.
+ *
+ * <p>The language side of the IR's table of primitives ({@code hyenac.ir.Primitive}, which this module cannot see:
+ * the language knows nothing of tensors): every schema applied to tensors is a row there of form CALL, with the same
+ * name, inputs and parameters; a configuring one (rope) is an attribute's value there. {@code EveryPrimitiveTest}
+ * (backends/codegen) checks both ways.
  */
 public final class Primitives {
     private Primitives() {}

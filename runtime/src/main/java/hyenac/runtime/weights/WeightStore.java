@@ -2,6 +2,7 @@ package hyenac.runtime.weights;
 
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
+import hyenac.ir.Primitive;
 import hyenac.ir.Weight;
 import hyenac.runtime.progress.Progress;
 import java.nio.file.Path;
@@ -346,7 +347,7 @@ public final class WeightStore {
 
     private static int attentionHeads(Graph g, int layer) {
         return g.nodes().stream()
-                .filter(n -> n.op().equals("causal_attention") && n.path().startsWith("layers." + layer + "."))
+                .filter(n -> n.is(Primitive.CAUSAL_ATTENTION) && n.path().startsWith("layers." + layer + "."))
                 .mapToInt(n -> Math.toIntExact(n.intAttr("heads"))).findFirst()
                 .orElseThrow(() -> new WeightsException("layer " + layer + " has a qkv weight but no attention"));
     }

@@ -16,6 +16,7 @@ import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.fusion.Group;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ final class NormResidual {
     private NormResidual() {}
 
     static GroupKernel generate(Graph g, Group group, Precision p) {
-        Node norm = group.nodes("rmsnorm").getLast();
+        Node norm = group.nodes(Primitive.RMSNORM).getLast();
         List<Node> prologue = group.nodes().stream().filter(n -> n != norm).toList();
         int sum = norm.operands().getFirst();
         long width = g.value(sum).type().channels();
