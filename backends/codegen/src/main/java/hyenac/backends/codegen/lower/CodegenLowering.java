@@ -191,7 +191,7 @@ public final class CodegenLowering implements Lowering {
                     }
                 }
             }
-            state(CLOCK, DType.I64, Size.of(2));
+            state(Plan.CLOCK, DType.I64, Size.of(2));
         }
 
         /** The element type a state has: the one its decode kernel declares for the parameter. */
@@ -306,9 +306,6 @@ public final class CodegenLowering implements Lowering {
         }
     }
 
-    /** The state holding the decode clock, [position, steps since the prompt] as two int64s, which the decode kernels read. */
-    public static final String CLOCK = "decode.clock";
-
     private void node(Builder b, Node n) {
         b.siteOf(List.of(n));
         int in = n.is(Primitive.EMBEDDING) ? 0 : width(b.g, n.operands().getFirst());
@@ -390,7 +387,7 @@ public final class CodegenLowering implements Lowering {
 
     /**
      * One decode step of a stateful node through its recurrent kernel. Where the token stands the kernels read from
-     * the {@link #CLOCK} state, so a step's launches are the same from token to token.
+     * the {@link Plan#CLOCK} state, so a step's launches are the same from token to token.
      */
     private void decodeStep(Builder b, Node n) {
         b.siteOf(List.of(n));
@@ -401,7 +398,7 @@ public final class CodegenLowering implements Lowering {
             case CAUSAL_CONV -> {
                 named.put("h", new Ref.Weight(weight(n, "weight")));
                 named.put("ring", new Ref.State(id + ".ring"));
-                named.put("clock", new Ref.State(CLOCK));
+                named.put("clock", new Ref.State(Plan.CLOCK));
             }
             case MODAL_CONV -> {
                 named.put("s", operand(n, 0));
@@ -413,7 +410,7 @@ public final class CodegenLowering implements Lowering {
             case CAUSAL_ATTENTION -> {
                 int in = width(b.g, n.operands().getFirst());
                 named.putAll(Map.of("q", operand(n, 0), "k", operand(n, 1), "v", operand(n, 2), "out", result(n, 0),
-                        "keys", new Ref.State(id + ".keys"), "values", new Ref.State(id + ".values"), "clock", new Ref.State(CLOCK),
+                        "keys", new Ref.State(id + ".keys"), "values", new Ref.State(id + ".values"), "clock", new Ref.State(Plan.CLOCK),
                         "capacity", Size.capacity()));
                 // the same constant as the parallel pass's RoPE, so both rotate with one table
                 if (rope(n)) named.put("inv_freq", invFreq(n, in / Math.toIntExact(n.intAttr("heads"))));
