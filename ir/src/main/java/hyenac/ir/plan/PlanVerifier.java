@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks a plan's invariants: arguments agree with their kernels' parameters (count, pointer or scalar, element
- * type), every pooled buffer is written before it is read, buffers sharing a pool slot are never live at once,
+ * Checks a plan's invariants: arguments agree with their kernels' parameters (count, pointer or scalar, integer or
+ * real, element type), every pooled buffer is written before it is read, buffers sharing a pool slot are never live at once,
  * and the sizes of library calls agree with their buffers (checked at a few shapes, the sizes being formulas).
  */
 public final class PlanVerifier {
@@ -52,6 +52,9 @@ public final class PlanVerifier {
             Arg a = l.args().get(i);
             if (param.pointer() != (a instanceof Arg.Buf)) {
                 out.add(k.entry() + " parameter " + param.name() + " is " + (param.pointer() ? "a pointer" : "a scalar") + " but gets " + a);
+            } else if (!param.pointer() && (a instanceof Arg.Real) != real(param)) {
+                // backends pass a scalar as its parameter's C type: an integer's bits as a float (or back) would be garbage
+                out.add(k.entry() + " parameter " + param.name() + " is " + (real(param) ? "a real" : "an integer") + " but gets " + a);
             } else if (a instanceof Arg.Buf b && (b.buffer() < 0 || b.buffer() >= p.buffers().size())) {
                 out.add(k.entry() + " parameter " + param.name() + " names missing buffer b" + b.buffer());
             } else if (a instanceof Arg.Buf b && p.buffer(b.buffer()).element() != param.element()) {
@@ -60,6 +63,8 @@ public final class PlanVerifier {
             }
         }
     }
+
+    private static boolean real(Kernel.Param p) { return p.type() == Kernel.Param.Type.FLOAT || p.type() == Kernel.Param.Type.DOUBLE; }
 
     /** Pooled buffers start unwritten, except the given values and the tokens, which a run loads first. */
     private static void writtenBeforeRead(Plan p, List<String> out) {

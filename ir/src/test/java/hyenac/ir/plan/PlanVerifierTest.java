@@ -50,6 +50,19 @@ class PlanVerifierTest {
     }
 
     @Test
+    void aRealForAnIntegerAndAnIntegerForARealAreCaught() {
+        // a backend passes a scalar as its parameter's C type: a double's bits for a long, an int64 for a float
+        TinyPlan t = TinyPlan.valid();
+        t.launch(TinyPlan.COPY, t.x, t.y, 2.5);
+        assertProblem(t, "copy_fp32 parameter rows is an integer but gets 2.5");
+        TinyPlan u = TinyPlan.valid();
+        Kernel scale = TinyPlan.kernel("scale_fp32", TinyPlan.in("a", DType.FP32), TinyPlan.out("y", DType.FP32),
+                new Kernel.Param("by", Kernel.Param.Type.FLOAT, null, true));
+        u.launch(scale, u.x, u.value(9, 4), Size.of(2));
+        assertProblem(u, "scale_fp32 parameter by is a real but gets 2");
+    }
+
+    @Test
     void anElementTypeMismatchIsCaught() {
         TinyPlan t = TinyPlan.valid();
         int half = t.buffer(Buffer.Kind.SCRATCH, "halves", DType.BF16, Size.rows().times(4));
