@@ -100,7 +100,8 @@ public final class CodegenLowering implements Lowering {
     @Override public Plan lower(Graph g, List<Group> groups, Map<Integer, Algorithm> algorithms, Phase phase, Set<Integer> given,
                                 Collection<Integer> wanted) {
         Builder b = new Builder(g, algorithms);
-        for (int v : given) b.value(v);
+        // in id order: buffer ids must not follow the caller's set's iteration order (Set.of's differs between processes)
+        for (int v : given.stream().sorted().toList()) b.value(v);
         boolean embeds = groups.stream().anyMatch(gr -> gr.nodes().stream().anyMatch(n -> n.is(Primitive.EMBEDDING)));
         if (embeds) b.tokens();
         if (phase != Phase.PARALLEL) b.declareStates();

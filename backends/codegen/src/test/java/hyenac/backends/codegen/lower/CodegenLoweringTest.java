@@ -535,6 +535,17 @@ class CodegenLoweringTest {
         assertTrue(n.kernel().endsWith("_bf16"), n.kernel());
     }
 
+    @Test
+    void theSameGivenValuesInAnyOrderGiveTheSamePlan() {
+        // a Set's iteration order is no part of what a plan computes (Set.of's even differs from process to process)
+        Graph g = Samples.graph("transformer-tiny.hyena");
+        Node att = first(g, "causal_attention");
+        List<Integer> qkv = att.operands();
+        String forward = PlanPrinter.print(unfused(g, Precision.FP32).plan(Phase.PARALLEL, new java.util.LinkedHashSet<>(qkv), att.results()));
+        String backward = PlanPrinter.print(unfused(g, Precision.FP32).plan(Phase.PARALLEL, new java.util.LinkedHashSet<>(qkv.reversed()), att.results()));
+        assertEquals(forward, backward);
+    }
+
     // ---- mistakes are errors ----
 
     /** The CUDA kernels, with rmsnorm's changed by {@code edit}. */
