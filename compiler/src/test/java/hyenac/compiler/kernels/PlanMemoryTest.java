@@ -198,6 +198,29 @@ class PlanMemoryTest {
     }
 
     @Test
+    void onlyPreparedMemorySurvivesFromThePreparationToTheRuns() {
+        // a filter made once (step 2) and read by every run (step 3); a scratch of the same size lives over steps 0 and 1
+        for (Buffer.Kind kind : List.of(Buffer.Kind.SCRATCH, Buffer.Kind.PREPARED)) {
+            Draft d = new Draft();
+            int in = d.value(1, Size.rows().times(4)), out = d.value(2, Size.rows().times(4));
+            int early = d.scratch("early", Size.rows().times(4)), filter = d.buffer(kind, "n1.filter", DType.FP32, Size.rows().times(4));
+            d.given.add(1);
+            d.wanted.add(2);
+            d.copy(in, early).copy(early, d.scratch("t", Size.rows().times(4))).copy(in, filter, true).copy(filter, out);
+            Plan p = PlanMemory.run(d.plan());
+            if (kind == Buffer.Kind.SCRATCH) {
+                // by step indices the two never meet, so they share; but the runs' step 0 overwrites the prepared filter
+                assertEquals(slot(p, early), slot(p, filter));
+                List<String> problems = PlanVerifier.problems(p);
+                assertTrue(problems.stream().anyMatch(s -> s.contains("n1.filter is written when the plan is prepared and read by its runs")), problems.toString());
+            } else {
+                assertNotEquals(slot(p, early), slot(p, filter));
+                assertEquals(List.of(), PlanVerifier.problems(p));
+            }
+        }
+    }
+
+    @Test
     void aPooledBufferNoStepTouchesStillGetsASlot() {
         Draft d = new Draft();
         int in = d.value(1, Size.rows().times(4)), out = d.value(2, Size.rows().times(4));

@@ -140,6 +140,33 @@ class PlanVerifierTest {
     }
 
     @Test
+    void whatTheRunsReadOfThePreparationMustBePreparedMemory() {
+        // once steps run when the plan is prepared, the others at every run: scratch written by the first and read by
+        // the second is planned by its steps' indices, so its slot can be handed to a buffer of an earlier step
+        TinyPlan t = TinyPlan.valid();
+        int spectrum = t.scratch("n1.filter_spectra", Size.rows().times(4));
+        t.once(TinyPlan.COPY, t.table, spectrum, Size.rows());
+        t.launch(TinyPlan.COPY, spectrum, t.value(7, 4), Size.rows());
+        assertProblem(t, "n1.filter_spectra is written when the plan is prepared and read by its runs, but is a SCRATCH");
+
+        // and a run must not change what the next run reads as prepared
+        TinyPlan u = TinyPlan.valid();
+        int prepared = u.buffer(Buffer.Kind.PREPARED, "n1.filter_spectra", DType.FP32, Size.rows().times(4));
+        u.once(TinyPlan.COPY, u.table, prepared, Size.rows());
+        u.launch(TinyPlan.COPY, u.x, prepared, Size.rows());
+        assertProblem(u, "step 8 (launch copy_fp32(b2, b10, B*L)) writes n1.filter_spectra, which is prepared once");
+
+        // once-only scratch (the padded filter before its FFT) is fine, so is prepared memory only read by the runs
+        TinyPlan v = TinyPlan.valid();
+        int padded = v.scratch("n1.filter_rows", Size.rows().times(4));
+        int kept = v.buffer(Buffer.Kind.PREPARED, "n1.filter_spectra", DType.FP32, Size.rows().times(4));
+        v.once(TinyPlan.COPY, v.table, padded, Size.rows());
+        v.once(TinyPlan.COPY, padded, kept, Size.rows());
+        v.launch(TinyPlan.COPY, kept, v.value(7, 4), Size.rows());
+        assertFine(v.ownSlots());
+    }
+
+    @Test
     void aWantedValueNeverWrittenOrWithoutABufferIsCaught() {
         TinyPlan t = TinyPlan.valid();
         t.value(5, 4);
