@@ -81,6 +81,24 @@ class PlanTest {
     }
 
     @Test
+    void thePrinterDescribesEveryKindOfStep() {
+        TinyPlan t = TinyPlan.valid();
+        Plan p = t.plan();
+        assertEquals(List.of("launch embed_fp32(b0, b1, b2, B*L)", "launch copy_fp32(b2, b3, B*L)", "gemm m=B*L n=8 k=4 x=b3 w=b4 bias=b5 -> b6",
+                "launch pack_fp32(b3, b7, fft(L))", "fft r2c n=fft(L) batch=B*4 b7 -> b8", "fft c2r n=fft(L) batch=B*4 b8 -> b7",
+                "copy B x L*16 bytes b3+0 (stride L*16) -> b9+0 (stride C*16)"), p.steps().stream().map(PlanPrinter::describe).toList());
+        String text = PlanPrinter.print(t.ownSlots().plan(), new Shape(2, 100, 0));
+        assertTrue(text.startsWith("plan parallel given {} wanted {%3}\n  kernels 3\n"), text);
+        // 1600 → 1792, 3200 → 3328 twice, 6400, 8192 and 8256 → 8448
+        assertTrue(text.contains("  pool 6 slots, 31488 bytes at B=2 L=100\n"), text);
+        assertTrue(text.contains("    b6  value %3  fp32[B*L*8]  slot 3\n"), text);
+        assertTrue(text.contains("    b9  state n1.keys  fp32[B*C*4]\n"), text);
+        assertTrue(text.contains("    2  gemm m=B*L n=8 k=4 x=b3 w=b4 bias=b5 -> b6    ; op layers.0\n"), text);
+        assertEquals(text, PlanPrinter.print(t.plan(), new Shape(2, 100, 0)), "the same plan prints the same text");
+        assertTrue(!PlanPrinter.print(t.plan()).contains("bytes at"), "no example shape, no pool bytes");
+    }
+
+    @Test
     void kernelsHaveThreeDimensionsOfGridAndBlock() {
         assertThrows(IllegalArgumentException.class,
                 () -> new Kernel("k", "k", "cuda", "", List.of(), List.of(Size.of(1), Size.of(1)), List.of(1, 1, 1)));
