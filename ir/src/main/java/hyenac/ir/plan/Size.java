@@ -63,9 +63,11 @@ public sealed interface Size {
     /** B·L, the token rows of a pass. */
     static Size rows() { return new Mul(batch(), length()); }
 
+    /** Constants gather on the right, so equal products print and compare equal (B*L*4096*2 is B*L*8192, as B*L*2048*4 is). */
     default Size times(long k) {
         if (k == 1) return this;
         if (this instanceof Const c) return of(Math.multiplyExact(c.value(), k));
+        if (this instanceof Mul m && m.b() instanceof Const c) return m.a().times(Math.multiplyExact(c.value(), k));
         return new Mul(this, of(k));
     }
 

@@ -200,12 +200,12 @@ class PlanVerifierTest {
         TinyPlan t = TinyPlan.valid().ownSlots();
         int slot = t.buffers.get(t.z).slot();
         t.slots.set(slot, Size.rows().times(4).times(4)); // %3 has 8 channels
-        assertProblem(t, "%3 needs B*L*8*4 bytes, slot " + slot + " has B*L*4*4");
+        assertProblem(t, "%3 needs B*L*32 bytes, slot " + slot + " has B*L*16");
 
         // too small only at some shapes is still too small: a constant slot for a B·L buffer
         TinyPlan u = TinyPlan.valid().ownSlots();
         u.slots.set(u.buffers.get(u.z).slot(), Size.of(2 * 7 * 8 * 4));
-        assertProblem(u, "%3 needs B*L*8*4 bytes");
+        assertProblem(u, "%3 needs B*L*32 bytes");
     }
 
     @Test

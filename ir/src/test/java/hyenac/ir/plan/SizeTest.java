@@ -78,7 +78,8 @@ class SizeTest {
 
     @Test
     void formulasPrintAsTheyAreWritten() {
-        assertEquals("B*L*64*4", Size.rows().times(64).times(4).toString());
+        assertEquals("B*L*256", Size.rows().times(64).times(4).toString(), "constants gather on the right");
+        assertEquals(Size.rows().times(128).times(2), Size.rows().times(64).times(4), "so equal products are equal formulas");
         assertEquals("B*C*64", Size.batch().times(Size.capacity()).times(64).toString());
         assertEquals("(ceil(fft(L) / 2) + 1)", new Size.FftLength(Size.length()).ceilDiv(2).plus(1).toString());
         assertEquals("fft(L)*64", new Size.FftLength(Size.length()).times(64).toString());
