@@ -2,6 +2,7 @@ package hyenac.cli;
 
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
+import hyenac.compiler.commands.Targets;
 import hyenac.ir.Weight;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.weights.WeightStore;

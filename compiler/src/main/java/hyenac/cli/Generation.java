@@ -1,6 +1,7 @@
 package hyenac.cli;
 
 import hyenac.compiler.artifact.ArtifactException;
+import hyenac.compiler.commands.Targets;
 import hyenac.ir.Graph;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.DeviceCode;

@@ -1,6 +1,7 @@
 package hyenac.cli;
 
 import hyenac.compiler.artifact.ArtifactException;
+import hyenac.compiler.commands.ExtraCommand;
 import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.exec.BackendUnavailableException;
 import hyenac.runtime.weights.WeightsException;
