@@ -171,6 +171,16 @@ class CommandLineTest {
         assertEquals(text, Files.readString(broken), "a file with syntax errors is never rewritten");
     }
 
+    /** `graph --train` runs the training passes, verified, and prints the graph after the one asked for. */
+    @Test
+    void graphPrintsTheTrainingPasses() {
+        Run r = run("graph", samples().resolve("sh2-tiny.hyena").toString(), "--train", "--verify", "--print-after=differentiate");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("// ----- IR after differentiate\n"), r.out().substring(0, 80));
+        assertTrue(r.out().contains("= cross_entropy(") && r.out().contains("= causal_attention_grad("), r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("// ----- IR after")).count(), "only the pass asked for");
+    }
+
     /** Every command that needs a model says the same when there is none, and lists the models when the name is wrong. */
     @Test
     void aFileWithoutTheModelAskedForGetsOneMessageEverywhere(@TempDir Path dir) throws Exception {
