@@ -188,7 +188,8 @@ class CommandLineTest {
         Files.writeString(ops, "import \"std\"\nop twice() (x) {\n  out x + x\n}\n");
         String none = ops + ": no model in this file (it declares only operators and blocks)";
         for (String[] args : new String[][] {{"run", ops.toString(), "--prompt", "A"}, {"compile", ops.toString(), "-o", dir.resolve("x.hyx").toString()},
-                {"graph", ops.toString()}, {"explain", ops.toString()}}) {
+                {"graph", ops.toString()}, {"explain", ops.toString()},
+                {"train", ops.toString(), "--task", "recall", "--steps", "1", "--out", dir.resolve("t").toString()}}) {
             Run r = run(args);
             assertEquals(1, r.code(), args[0]);
             assertTrue(r.err().strip().endsWith(none), args[0] + ": " + r.err());
@@ -196,5 +197,9 @@ class CommandLineTest {
         Run wrong = run("explain", samples().resolve("sh2-tiny.hyena").toString(), "--model", "sh2");
         assertEquals(1, wrong.code());
         assertTrue(wrong.err().strip().endsWith(": no model named `sh2`; models: sh2_tiny"), wrong.err());
+        Run train = run("train", samples().resolve("sh2-tiny.hyena").toString(), "--model", "sh2", "--task", "recall", "--steps", "1",
+                "--out", dir.resolve("t").toString());
+        assertEquals(1, train.code());
+        assertEquals(wrong.err(), train.err(), "train names the models as explain does");
     }
 }
