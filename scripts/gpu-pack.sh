@@ -13,8 +13,9 @@ mvn -q -B -ntp -pl app -am package -DskipTests "$@"
 rm -rf .device && mkdir -p .device/lib
 cp app/target/hyenac.jar .device/lib/
 
-# the JRE: java.base for the executor and FFM, the Vector API for the CPU reference kernels
-"$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector --strip-debug --no-header-files --no-man-pages \
+# the JRE: java.base for the executor and FFM, the Vector API for the CPU reference kernels, java.logging for
+# SnakeYAML (the importer, which the vortex checks run)
+"$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,jdk.incubator.vector --strip-debug --no-header-files --no-man-pages \
     --compress=zip-9 --output .device/jre
 tar -C .device -cJf .device/jre.tar.xz jre && rm -rf .device/jre
 
