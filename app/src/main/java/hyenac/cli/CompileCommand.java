@@ -3,11 +3,16 @@ package hyenac.cli;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.commands.Targets;
+import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.ir.Graph;
 import hyenac.ir.Weight;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.weights.WeightStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -81,9 +86,16 @@ final class CompileCommand implements Callable<Integer> {
             note = "random, seed " + opts.seed;
         }
         // Device code is generated from the plan as the artifact stores it, so reading it back regenerates the same sources.
+        Graph stored = Executable.plan(file, c);
         DeviceCode code = target.device() == null ? null
-                : target.device().generate(Executable.plan(file, c), opts.arch != null ? opts.arch : target.device().defaultArch());
-        Executable.write(out, file, c, code, weights, note);
+                : target.device().generate(stored, opts.arch != null ? opts.arch : target.device().defaultArch());
+        // and the kernel plan of each phase, which a run checks against its own and then executes
+        Map<Phase, Plan> plans = new EnumMap<>(Phase.class);
+        if (target.device() != null) {
+            KernelPipeline pipeline = new KernelPipeline(stored, target.device().lowering(stored));
+            for (Phase phase : Phase.values()) plans.put(phase, pipeline.plan(phase));
+        }
+        Executable.write(out, file, c, code, plans, weights, note);
         long params = c.graph().weights().values().stream().mapToLong(Weight::elements).sum();
         String summary = String.format(Locale.ROOT, "model %s for %s, %d weights (%,d parameters), %s%s", c.model().name(), target.name(),
                 c.graph().weights().size(), params, weights == null ? "no weights embedded" : "weights embedded (" + note + ")",

@@ -3,6 +3,7 @@ package hyenac.cli;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.artifact.RunnableJar;
 import hyenac.compiler.commands.Targets;
+import hyenac.compiler.kernels.KernelPipeline;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -57,7 +58,7 @@ public final class EmbeddedMain implements Callable<Integer> {
                 Files.copy(in, hyx, StandardCopyOption.REPLACE_EXISTING);
             }
             try (Executable x = Executable.open(hyx, jarName() + "!/" + RunnableJar.MODEL_RESOURCE)) {
-                return Generation.run(command, gen, target, x.graph(), x.deviceCode(), x.meta().model(), x.hasWeights() ? x::weights : null,
+                return Generation.run(command, gen, target, x.graph(), x.deviceCode(), (graph, lowering) -> x.planner(new KernelPipeline(graph, lowering)), x.meta().model(), x.hasWeights() ? x::weights : null,
                         out, err);
             }
         } finally {

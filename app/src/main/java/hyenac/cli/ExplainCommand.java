@@ -3,15 +3,25 @@ package hyenac.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
+import hyenac.compiler.artifact.PlanJson;
+import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
+import hyenac.ir.Graph;
 import hyenac.ir.Weight;
 import hyenac.ir.fusion.Group;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
+import hyenac.ir.plan.PlanPrinter;
+import hyenac.ir.plan.Shape;
+import hyenac.runtime.exec.DeviceTarget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,8 +46,15 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--params", description = "list every weight with its shape, dtype and layout") boolean params;
 
-    @Option(names = "--kernels", description = "print the plan: the kernels the fusion pass groups the nodes into, in execution order, each node with the CPU backend's algorithm")
+    @Option(names = "--kernels", description = "print how the target runs the model: for cpu, node by node with the CPU backend's algorithm (and the"
+            + " groups a GPU target would fuse); for cuda, the kernel plan of --phase, as `hyenac graph --target cuda` prints it")
     boolean kernels;
+
+    @Option(names = "--target", paramLabel = "NAME", description = "the target --kernels explains: cpu (the default) or cuda (no GPU needed)")
+    String target = "cpu";
+
+    @Option(names = "--phase", paramLabel = "PHASE", description = "which plan --kernels --target cuda shows: parallel (the default), prefill or step")
+    String phase = "parallel";
 
     @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several") String modelName;
 
@@ -51,6 +68,14 @@ final class ExplainCommand implements Callable<Integer> {
         if (context != null && context < 1) {
             err.println("hyenac explain: --context must be at least 1");
             return Main.INTERNAL_ERROR;
+        }
+        if (!target.equals("cpu") && DeviceTarget.find(target).isEmpty()) {
+            err.println("hyenac explain: no target `" + target + "` in this build; targets: cpu" + (DeviceTarget.find("cuda").isPresent() ? ", cuda" : ""));
+            return Main.USER_ERROR;
+        }
+        if (phase() == null) {
+            err.println("hyenac explain: no phase `" + phase + "`; phases: parallel, prefill, step");
+            return Main.USER_ERROR;
         }
         if (Executable.looksLikeArtifact(file)) return explainArtifact(out);
         Checker.Result result = Checker.check(List.of(file));
@@ -66,9 +91,17 @@ final class ExplainCommand implements Callable<Integer> {
         }
         for (Elaborated.Model m : models) {
             // The numbers come from the graph the backends run, after the standard passes.
-            Explain.Report report = Explain.of(Compilation.lower(m), context != null ? context : m.context(), kernels);
-            if (json) out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(json(report)));
-            else table(report, out);
+            Graph g = Compilation.lower(m);
+            Explain.Report report = Explain.of(g, context != null ? context : m.context(), kernels && target.equals("cpu"));
+            Plan plan = kernels && !target.equals("cpu") ? plan(new KernelPipeline(g, DeviceTarget.find(target).orElseThrow().lowering(g))) : null;
+            if (json) {
+                JsonObject o = json(report);
+                if (plan != null) o.add("plan", JsonParser.parseString(PlanJson.write(plan)));
+                out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(o));
+            } else {
+                table(report, out);
+                if (plan != null) printPlan(plan, out);
+            }
         }
         return Main.OK;
     }
@@ -80,9 +113,16 @@ final class ExplainCommand implements Callable<Integer> {
             return Main.INTERNAL_ERROR;
         }
         try (Executable x = Executable.open(file)) {
-            Explain.Report report = Explain.of(x.graph(), context != null ? context : x.compilation().model().context());
+            Explain.Report report = Explain.of(x.graph(), context != null ? context : x.compilation().model().context(), kernels && target.equals("cpu"));
+            Plan plan = null;
+            if (kernels && !target.equals("cpu")) {
+                KernelPipeline fresh = new KernelPipeline(x.graph(), DeviceTarget.find(target).orElseThrow().lowering(x.graph()));
+                // the artifact's own plans where it was compiled for this target (checked against the pipeline's)
+                plan = x.meta().target().equals(target) ? x.planner(fresh).plan(phase()) : plan(fresh);
+            }
             if (json) {
                 JsonObject o = json(report);
+                if (plan != null) o.add("plan", JsonParser.parseString(PlanJson.write(plan)));
                 o.add("artifact", artifactJson(x));
                 out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(o));
                 return Main.OK;
@@ -95,8 +135,20 @@ final class ExplainCommand implements Callable<Integer> {
             x.entries().forEach((name, bytes) -> out.printf(Locale.ROOT, "  %,12d  %s%n", bytes, name));
             out.println();
             table(report, out);
+            if (plan != null) printPlan(plan, out);
         }
         return Main.OK;
+    }
+
+    private Phase phase() { return Arrays.stream(Phase.values()).filter(p -> p.spelling().equals(phase)).findFirst().orElse(null); }
+
+    private Plan plan(KernelPipeline pipeline) { return pipeline.plan(phase()); }
+
+    /** The plan as `hyenac graph --target T` prints it, its pool at the reference shape. */
+    private void printPlan(Plan plan, PrintWriter out) {
+        out.println();
+        out.println("kernel plan for " + target + ", " + phase + " (the compiler's pipeline: " + String.join(", ", KernelPipeline.STAGES) + "):");
+        out.print(PlanPrinter.print(plan, plan.phase() == Phase.STEP ? new Shape(1, 1, KernelPipeline.REFERENCE.capacity()) : KernelPipeline.REFERENCE));
     }
 
     private JsonObject artifactJson(Executable x) {

@@ -2,7 +2,10 @@ package hyenac.cli;
 
 import hyenac.compiler.artifact.ArtifactException;
 import hyenac.compiler.commands.Targets;
+import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.Graph;
+import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Planner;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.Generator;
@@ -23,6 +26,7 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -43,6 +47,13 @@ final class Generation {
      */
     static int run(String command, GenerateOptions o, Targets.Picked target, Graph g, DeviceCode carried, String modelName,
                    Function<WeightStore.Options, WeightStore> embedded, PrintWriter out, PrintWriter err) {
+        return run(command, o, target, g, carried, KernelPipeline::new, modelName, embedded, out, err);
+    }
+
+    /** As above, with the plans a device backend runs made by {@code planning} (an artifact's: its stored plans, checked). */
+    static int run(String command, GenerateOptions o, Targets.Picked target, Graph g, DeviceCode carried,
+                   BiFunction<Graph, Lowering, Planner> planning, String modelName, Function<WeightStore.Options, WeightStore> embedded,
+                   PrintWriter out, PrintWriter err) {
         // The prompt is checked before anything slow happens (weights, kernels).
         long[] tokens = ByteTokenizer.encode(o.prompt);
         if (tokens.length == 0) {
@@ -79,11 +90,14 @@ final class Generation {
             err.println(command + ": " + e.getMessage());
             return Main.USER_ERROR;
         }
-        Backend backend = target.backend(carried);
+        Backend backend = target.backend(carried, planning);
         Progress.Task preparing = TerminalProgress.note(progress, "preparing the model on " + backend.name());
         Session opened;
         try {
             opened = backend.open(g, weights, 1);
+        } catch (ArtifactException e) {
+            err.println(command + ": " + e.getMessage());
+            return Main.USER_ERROR;
         } finally {
             preparing.close();
         }

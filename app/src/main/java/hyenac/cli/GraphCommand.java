@@ -2,16 +2,24 @@ package hyenac.cli;
 
 import hyenac.compiler.Compilation;
 import hyenac.compiler.ToGraph;
+import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.compiler.passes.PassManager;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.ir.Dot;
 import hyenac.ir.Graph;
 import hyenac.ir.Printer;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
+import hyenac.ir.plan.PlanPrinter;
+import hyenac.ir.plan.Shape;
+import hyenac.runtime.exec.DeviceTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -21,18 +29,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "graph", header = "Print a model's graph IR after the passes (text, DOT, SVG).",
-        mixinStandardHelpOptions = true, description = "--svg runs Graphviz's `dot`, which must be installed (e.g. apt-get install graphviz).")
+@Command(name = "graph", header = "Print a model's graph IR after the passes (text, DOT, SVG), and its kernel plan for a GPU target.",
+        mixinStandardHelpOptions = true, description = {"--svg runs Graphviz's `dot`, which must be installed (e.g. apt-get install graphviz).",
+        "With --target cuda the kernel pipeline runs after the graph passes (fuse-kernels, select-algorithms, lower-to-kernels,"
+                + " plan-memory) and the plan of --phase is printed after the graph; no GPU is needed."})
 final class GraphCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE") Path file;
 
     @Option(names = "--print-after", paramLabel = "PASS", split = ",",
             description = "print the IR after these passes (elaborate, eliminate-identities, eliminate-common-subexpressions, eliminate-dead-code;"
-                    + " with --train also parametrise-decay, differentiate) or `all`")
+                    + " with --train also parametrise-decay, differentiate; with --target cuda also fuse-kernels, select-algorithms,"
+                    + " lower-to-kernels, plan-memory) or `all`")
     Set<String> printAfter = Set.of();
 
     @Option(names = "--train", description = "the training graph `hyenac train` runs: the loss and the gradient of every weight")
     boolean train;
+
+    @Option(names = "--target", paramLabel = "NAME", description = "cpu (the default: the graph only) or cuda (the graph, then its kernel plan)")
+    String target = "cpu";
+
+    @Option(names = "--phase", paramLabel = "PHASE", description = "which plan with --target cuda: parallel (the default), prefill or step")
+    String phase = "parallel";
 
     @Option(names = "--dot", description = "print Graphviz DOT instead of text") boolean dot;
 
@@ -58,18 +75,55 @@ final class GraphCommand implements Callable<Integer> {
             return Main.USER_ERROR;
         }
         PassManager passes = (train ? PassManager.training() : PassManager.standard()).verifyEach(verify);
+        DeviceTarget device = null;
+        if (!target.equals("cpu")) {
+            device = DeviceTarget.find(target).orElse(null);
+            if (device == null) {
+                err.println("hyenac graph: no target `" + target + "` in this build; targets: cpu" + (DeviceTarget.find("cuda").isPresent() ? ", cuda" : ""));
+                return Main.USER_ERROR;
+            }
+            if (train) {
+                err.println("hyenac graph: --train shows the training graph, which runs on the CPU; leave out --target " + target);
+                return Main.USER_ERROR;
+            }
+        }
+        Phase planned = Arrays.stream(Phase.values()).filter(ph -> ph.spelling().equals(phase)).findFirst().orElse(null);
+        if (planned == null) {
+            err.println("hyenac graph: no phase `" + phase + "`; phases: parallel, prefill, step");
+            return Main.USER_ERROR;
+        }
+        List<String> names = new ArrayList<>(passes.names());
+        if (device != null) names.addAll(KernelPipeline.STAGES);
         for (String p : printAfter) {
-            if (!p.equals("all") && !p.equals("elaborate") && !passes.names().contains(p)) {
-                err.println("hyenac graph: no pass named `" + p + "`; passes: elaborate, " + String.join(", ", passes.names()));
-                return Main.INTERNAL_ERROR;
+            if (!p.equals("all") && !p.equals("elaborate") && !names.contains(p)) {
+                err.println("hyenac graph: no pass named `" + p + "`; passes: elaborate, " + String.join(", ", names)
+                        + (device == null && KernelPipeline.STAGES.contains(p) ? " (" + p + " runs with --target cuda)" : ""));
+                return Main.USER_ERROR;
             }
         }
         passes.printAfter(printAfter, out);
         Elaborated.Model model = models.getFirst();
         Graph g = passes.run(ToGraph.of(model));
-        if (timings) passes.timings().forEach(t -> err.printf("%-36s %8.3f ms%n", t.pass(), t.millis()));
         if (svg != null) return render(Dot.export(g, model.name()), err);
         if (printAfter.isEmpty()) out.print(dot ? Dot.export(g, model.name()) : Printer.print(g));
+        List<PassManager.Timing> times = new ArrayList<>(passes.timings());
+        if (device != null) {
+            KernelPipeline kernels = new KernelPipeline(g, device.lowering(g)).printAfter(printAfter, out);
+            Plan plan;
+            try {
+                plan = kernels.plan(planned);
+            } catch (RuntimeException e) {
+                err.println("hyenac graph: the " + target + " target cannot lower this model: " + e.getMessage());
+                return Main.USER_ERROR;
+            }
+            if (!printAfter.contains("all") && !printAfter.contains("plan-memory")) {
+                out.println("// ----- " + planned.spelling() + " plan for " + target);
+                out.print(PlanPrinter.print(plan, planned == Phase.STEP ? new Shape(1, 1, KernelPipeline.REFERENCE.capacity()) : KernelPipeline.REFERENCE));
+            }
+            times.addAll(kernels.timings());
+        }
+        out.flush();
+        if (timings) times.forEach(t -> err.printf("%-36s %8.3f ms%n", t.pass(), t.millis()));
         return Main.OK;
     }
 

@@ -3,6 +3,7 @@ package hyenac.cli;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.commands.Targets;
+import hyenac.compiler.kernels.KernelPipeline;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -38,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
                     err.println("hyenac run: " + model + " holds the model `" + x.meta().model() + "`, not `" + modelName + "`");
                     return Main.USER_ERROR;
                 }
-                return Generation.run("hyenac run", gen, target, x.graph(), x.deviceCode(), x.meta().model(), x.hasWeights() ? x::weights : null,
+                return Generation.run("hyenac run", gen, target, x.graph(), x.deviceCode(), (graph, lowering) -> x.planner(new KernelPipeline(graph, lowering)), x.meta().model(), x.hasWeights() ? x::weights : null,
                         out, err);
             }
         }

@@ -160,8 +160,8 @@ class ArtifactCommandsTest {
     @Test
     void aNewerFormatIsNamed(@TempDir Path dir) throws IOException {
         Path hyx = compile(dir, "tiny.hyx");
-        rewrite(hyx, Map.of("format", b -> "hyx 3\n".getBytes(StandardCharsets.UTF_8)), true);
-        refused(generate(hyx.toString()), hyx + ": format `hyx 3` is not one this hyenac", "it reads `hyx 1` and `hyx 2`");
+        rewrite(hyx, Map.of("format", b -> "hyx 4\n".getBytes(StandardCharsets.UTF_8)), true);
+        refused(generate(hyx.toString()), hyx + ": format `hyx 4` is not one this hyenac", "it reads `hyx 1`, `hyx 2` and `hyx 3`");
     }
 
     /** An artifact as hyenac wrote them before targets carried kernels: format hyx 1, no precision or kernels in meta.json. */
@@ -252,7 +252,7 @@ class ArtifactCommandsTest {
         CommandLineTest.Run r = run("explain", hyx.toString());
         assertEquals(0, r.code(), r.err());
         String out = r.out();
-        assertTrue(out.startsWith("artifact " + hyx + ": hyx 2, model sh2_tiny, built by hyenac "), out);
+        assertTrue(out.startsWith("artifact " + hyx + ": hyx 3, model sh2_tiny, built by hyenac "), out);
         assertTrue(out.contains("  target cpu, precision fp32; kernels: none\n  weights: random, seed 2\n"), out);
         for (String entry : List.of("format", "meta.json", "spec/sh2-tiny.hyena", "plan.ir", "weights.json", "weights.safetensors", "checksums")) {
             assertTrue(out.contains("  " + entry + "\n"), entry + " in:\n" + out);

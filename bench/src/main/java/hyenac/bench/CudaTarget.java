@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.cuda.CudaContext;
 import hyenac.backends.cuda.CudaExecutor;
+import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.backends.cuda.Driver;
 import hyenac.backends.cuda.Driver.Event;
 import hyenac.backends.cuda.Driver.Stream;
@@ -60,18 +61,18 @@ final class CudaTarget implements Target {
     }
 
     @Override public Runner open(Graph graph, WeightStore weights) {
-        CudaExecutor gpu = new CudaExecutor(graph, weights, precision);
+        CudaExecutor gpu = new CudaExecutor(new KernelPipeline(graph, hyenac.backends.cuda.CudaTarget.lowering(precision)), weights);
         int vocab = Math.toIntExact(graph.value(graph.outputs().getFirst()).type().channels());
         return new Runner() {
             @Override public Samples forward(int batch, int length, long[] tokens, Map<Integer, float[]> given, Set<Integer> wanted,
                                              int warmup, int reps) {
-                CudaExecutor.Pass pass = gpu.pass(batch, length, given.keySet(), wanted);
+                CudaExecutor.Prepared pass = gpu.pass(batch, length, given.keySet(), wanted);
                 pass.load(tokens, given);
                 return time(gpu.stream(), pass::enqueue, warmup, reps);
             }
 
             @Override public Map<String, Double> profile(int batch, int length, long[] tokens, Set<Integer> wanted) {
-                CudaExecutor.Pass pass = gpu.pass(batch, length, Set.of(), wanted);
+                CudaExecutor.Prepared pass = gpu.pass(batch, length, Set.of(), wanted);
                 pass.load(tokens, Map.of());
                 return pass.profile();
             }

@@ -4,6 +4,8 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.cpu.CpuExecutor;
 import hyenac.backends.cuda.CudaException;
 import hyenac.backends.cuda.CudaExecutor;
+import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.backends.cuda.CudaTarget;
 import hyenac.compiler.Compilation;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.diag.Diagnostic;
@@ -105,7 +107,7 @@ public final class VortexConformance {
     static Map<Integer, float[]> forwardOn(Target target, Graph g, WeightStore weights, int batch, int length, long[] tokens,
                                            Map<Integer, float[]> given, Collection<Integer> wanted) {
         if (target == Target.CPU) return new CpuExecutor(g, weights).run(batch, length, tokens, given, wanted);
-        try (CudaExecutor exec = new CudaExecutor(g, weights, target.bf16() ? Precision.BF16 : Precision.FP32)) {
+        try (CudaExecutor exec = new CudaExecutor(new KernelPipeline(g, CudaTarget.lowering(target.bf16() ? Precision.BF16 : Precision.FP32)), weights)) {
             return exec.run(batch, length, tokens, given, wanted);
         }
     }
@@ -286,7 +288,7 @@ public final class VortexConformance {
             boolean cpu = target == Target.CPU;
             CpuExecutor exec = cpu ? new CpuExecutor(g, weights) : null;
             // on cuda the states stay on the device and a step returns only logits: states and per-layer outputs are not compared
-            CudaExecutor gpu = cpu ? null : new CudaExecutor(g, weights, Precision.FP32);
+            CudaExecutor gpu = cpu ? null : new CudaExecutor(new KernelPipeline(g, CudaTarget.lowering(Precision.FP32)), weights);
             float[][] ourLogits = new float[steps + 1][];
             long[][] ourTokens = new long[steps + 1][];
             Map<Integer, float[]> stepHidden = new HashMap<>();
@@ -351,7 +353,7 @@ public final class VortexConformance {
     private static CaseResult decodeBf16(String name, Graph g, WeightStore weights, long[] prompt, int batch, int length, int steps, int vocab) {
         CpuExecutor cpu = new CpuExecutor(g, weights);
         float[][] ref = new float[steps + 1][], ours = new float[steps + 1][];
-        try (CudaExecutor gpu = new CudaExecutor(g, weights, Precision.BF16)) {
+        try (CudaExecutor gpu = new CudaExecutor(new KernelPipeline(g, CudaTarget.lowering(Precision.BF16)), weights)) {
             ref[0] = cpu.prefill(prompt, batch, length);
             ours[0] = gpu.prefill(prompt, batch, length, length + steps + 1);
             for (int s = 1; s <= steps; s++) {

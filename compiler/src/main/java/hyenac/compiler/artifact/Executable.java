@@ -12,6 +12,10 @@ import hyenac.dsl.diag.HumanRenderer;
 import hyenac.ir.Graph;
 import hyenac.ir.Printer;
 import hyenac.ir.Weight;
+import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
+import hyenac.ir.plan.Planner;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.weights.NotEnoughMemoryException;
 import hyenac.runtime.weights.SafeTensors;
@@ -31,6 +35,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,13 +54,14 @@ import java.util.zip.ZipOutputStream;
 /**
  * A compiled model as one file, the .hyx: a zip holding
  * <pre>
- *   format               "hyx 2"
+ *   format               "hyx 3"
  *   meta.json            model name, hyenac version, target, the root spec's name, where the weights came from,
  *                        the precision the target computes in, and a summary of the kernels carried
  *   spec/…               the root spec and the user files it imports ("std" belongs to hyenac and is not stored)
  *   plan.ir              the graph after the passes, as {@link Printer} writes it
  *   weights.json         the weight manifest: name, dtype, shape, layout of every weight the plan reads
  *   kernels/…            for a GPU target: its device code ({@link DeviceCode}), laid out as that target reads it
+ *   plans/PHASE.json     for a GPU target: the kernel plan of each phase (parallel, prefill, step) as {@link PlanJson} writes it
  *                        (for cuda: the generated .cu sources, PTX when nvcc was at hand, an index)
  *   weights.safetensors  optional: the weights under our names, fp32
  *   checksums            SHA-256 of every other entry, one "HEX  NAME" line each
@@ -66,9 +72,9 @@ import java.util.zip.ZipOutputStream;
  * carried kernels: no precision or kernels in meta.json, no kernels/) is read as a cpu artifact in fp32.
  */
 public final class Executable implements AutoCloseable {
-    public static final String FORMAT = "hyx 2";
+    public static final String FORMAT = "hyx 3";
     /** The formats this hyenac reads, oldest first. */
-    public static final List<String> READS = List.of("hyx 1", FORMAT);
+    public static final List<String> READS = List.of("hyx 1", "hyx 2", FORMAT);
     /** The targets an artifact may be compiled for. */
     public static final List<String> TARGETS = List.of("cpu", "cuda");
     static final String FORMAT_ENTRY = "format";
@@ -79,6 +85,7 @@ public final class Executable implements AutoCloseable {
     static final String CHECKSUMS = "checksums";
     static final String SPEC_DIR = "spec/";
     static final String KERNELS_DIR = "kernels/";
+    static final String PLANS_DIR = "plans/";
     private static final Set<String> FIXED = Set.of(FORMAT_ENTRY, META, PLAN, MANIFEST, WEIGHTS, CHECKSUMS);
     // Everything but the weights is text; a cap keeps a hostile archive from filling the heap.
     private static final long MAX_TEXT = 64L << 20;
@@ -97,12 +104,14 @@ public final class Executable implements AutoCloseable {
     private final Compilation.Result compilation;
     private final Graph graph;
     private final DeviceCode deviceCode;
+    private final Map<Phase, String> plans;
     private final Map<String, Long> entries;
     private final Path tempDir;
     private final Path weightsFile;
 
     private Executable(String name, String format, Meta meta, Compilation.Result compilation, Graph graph, DeviceCode deviceCode,
-                       Map<String, Long> entries, Path tempDir, Path weightsFile) {
+                       Map<Phase, String> plans, Map<String, Long> entries, Path tempDir, Path weightsFile) {
+        this.plans = plans;
         this.name = name;
         this.format = format;
         this.meta = meta;
@@ -121,6 +130,16 @@ public final class Executable implements AutoCloseable {
 
     /** The device code carried for a GPU target, or null (a cpu artifact). */
     public DeviceCode deviceCode() { return deviceCode; }
+
+    /**
+     * The planner a run of this artifact uses: the stored plans (hyx 3, GPU targets) once {@code fresh}, the kernel
+     * pipeline on the embedded spec, is found to make the same ones; else {@code fresh} itself (hyx 1 and 2).
+     *
+     * @throws ArtifactException naming the entry when a stored plan is not the one the embedded spec compiles to
+     */
+    public Planner planner(KernelPipeline fresh) {
+        return plans.isEmpty() ? fresh : StoredPlans.check(name, meta.hyenac(), plans, fresh);
+    }
 
     /** Every entry with its size in bytes, in the archive's order: what the artifact carries. */
     public Map<String, Long> entries() { return entries; }
@@ -194,6 +213,12 @@ public final class Executable implements AutoCloseable {
      * where they came from. The file appears atomically.
      */
     public static void write(Path out, Path rootSpec, Compilation.Result c, DeviceCode deviceCode, WeightStore weights, String weightsNote) {
+        write(out, rootSpec, c, deviceCode, Map.of(), weights, weightsNote);
+    }
+
+    /** As above, storing {@code plans} (the kernel plan of each phase, for a GPU target) beside the device code. */
+    public static void write(Path out, Path rootSpec, Compilation.Result c, DeviceCode deviceCode, Map<Phase, Plan> plans, WeightStore weights,
+                             String weightsNote) {
         if (!c.ok()) throw new IllegalArgumentException("only a successful compilation can be written");
         SpecFiles specs = SpecFiles.of(rootSpec, c.checked());
         for (String rel : specs.files().keySet()) {
@@ -226,6 +251,9 @@ public final class Executable implements AutoCloseable {
                 putText(zip, MANIFEST, manifest(g), sums);
                 if (deviceCode != null) {
                     for (var e : deviceCode.files().entrySet()) putBytes(zip, KERNELS_DIR + e.getKey(), e.getValue(), sums);
+                }
+                for (Phase phase : Phase.values()) {
+                    if (plans.containsKey(phase)) putText(zip, PLANS_DIR + phase.spelling() + ".json", PlanJson.write(plans.get(phase)), sums);
                 }
                 if (weightsTmp != null) putStored(zip, WEIGHTS, weightsTmp, sums);
                 String list = sums.entrySet().stream().map(e -> e.getValue() + "  " + e.getKey() + "\n").collect(Collectors.joining());
@@ -345,7 +373,8 @@ public final class Executable implements AutoCloseable {
                 throw new ArtifactException(name + ": entry " + e.getName() + " has an unsafe path (absolute, or with `..`); refusing to read it");
             }
             if (e.isDirectory()) continue;
-            if (!FIXED.contains(e.getName()) && !e.getName().startsWith(SPEC_DIR) && !e.getName().startsWith(KERNELS_DIR)) {
+            boolean plan = e.getName().startsWith(PLANS_DIR) && Arrays.stream(Phase.values()).anyMatch(p -> e.getName().equals(PLANS_DIR + p.spelling() + ".json"));
+            if (!FIXED.contains(e.getName()) && !e.getName().startsWith(SPEC_DIR) && !e.getName().startsWith(KERNELS_DIR) && !plan) {
                 throw new ArtifactException(name + ": unexpected entry " + e.getName() + " (not part of the " + FORMAT + " format)");
             }
             if (entries.put(e.getName(), e) != null) throw new ArtifactException(name + ": entry " + e.getName() + " appears twice");
@@ -358,7 +387,7 @@ public final class Executable implements AutoCloseable {
         String format = new String(formatBytes, StandardCharsets.UTF_8).strip();
         if (!READS.contains(format) && format.matches("hyx [0-9]{1,9}")) {
             throw new ArtifactException(name + ": format `" + format + "` is not one this hyenac (" + hyenacVersion() + ") reads; it reads "
-                    + READS.stream().map(f -> "`" + f + "`").collect(Collectors.joining(" and ")));
+                    + String.join(", ", READS.subList(0, READS.size() - 1).stream().map(f -> "`" + f + "`").toList()) + " and `" + READS.getLast() + "`");
         }
         Map<String, String> sums = checksums(text(zip, entries.get(CHECKSUMS), name), name);
         if (!READS.contains(format)) {
@@ -368,6 +397,9 @@ public final class Executable implements AutoCloseable {
         }
         boolean v1 = format.equals("hyx 1");
         for (String entry : entries.keySet()) {
+            if (!format.equals(FORMAT) && entry.startsWith(PLANS_DIR)) {
+                throw new ArtifactException(name + ": unexpected entry " + entry + " (not part of the " + format + " format)");
+            }
             if (v1 && entry.startsWith(KERNELS_DIR)) throw new ArtifactException(name + ": unexpected entry " + entry + " (not part of the hyx 1 format)");
             if (!entry.equals(CHECKSUMS) && !sums.containsKey(entry)) throw new ArtifactException(name + ": entry " + entry + " has no checksum");
         }
@@ -402,6 +434,13 @@ public final class Executable implements AutoCloseable {
             throw new ArtifactException(name + ": entry " + KERNELS_DIR + kernels.keySet().iterator().next() + " is unexpected in an artifact for target cpu");
         }
         DeviceCode deviceCode = meta.target().equals("cpu") ? null : new DeviceCode(meta.target(), meta.precision(), kernels, meta.kernels());
+        Map<Phase, String> plans = new java.util.EnumMap<>(Phase.class);
+        for (Phase phase : Phase.values()) {
+            byte[] bytes = contents.get(PLANS_DIR + phase.spelling() + ".json");
+            if (bytes == null) continue;
+            if (meta.target().equals("cpu")) throw new ArtifactException(name + ": entry " + PLANS_DIR + phase.spelling() + ".json is unexpected in an artifact for target cpu");
+            plans.put(phase, new String(bytes, StandardCharsets.UTF_8));
+        }
         Path specDir = temp.resolve("spec");
         for (var e : contents.entrySet()) {
             if (!e.getKey().startsWith(SPEC_DIR)) continue;
@@ -444,7 +483,7 @@ public final class Executable implements AutoCloseable {
         }
         Map<String, Long> sizes = new LinkedHashMap<>();
         entries.values().forEach(e -> sizes.put(e.getName(), e.getSize()));
-        return new Executable(name, format, meta, c, g, deviceCode, java.util.Collections.unmodifiableMap(sizes), temp, weightsFile);
+        return new Executable(name, format, meta, c, g, deviceCode, plans, java.util.Collections.unmodifiableMap(sizes), temp, weightsFile);
     }
 
     private static Map<String, String> checksums(String text, String name) {
@@ -534,7 +573,7 @@ public final class Executable implements AutoCloseable {
         return true;
     }
 
-    private static int firstDifference(String a, String b) {
+    static int firstDifference(String a, String b) {
         String[] x = a.split("\n", -1);
         String[] y = b.split("\n", -1);
         int i = 0;

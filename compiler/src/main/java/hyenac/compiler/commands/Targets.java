@@ -1,11 +1,15 @@
 package hyenac.compiler.commands;
 
 import hyenac.backends.cpu.CpuBackend;
+import hyenac.ir.Graph;
+import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Planner;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.DeviceTarget;
 import java.io.PrintWriter;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * {@code --target}: cpu, cuda, or auto (cuda when a usable GPU is present, else cpu). The cuda target lives in a
@@ -23,7 +27,9 @@ public final class Targets {
      * HBM3, sm_90", "no NVIDIA driver found: …"), null when the user named the CPU and there is nothing to say.
      */
     public record Picked(String name, DeviceTarget device, String why) {
-        public Backend backend(DeviceCode carried) { return device == null ? new CpuBackend() : device.backend(carried); }
+        public Backend backend(DeviceCode carried, BiFunction<Graph, Lowering, Planner> planning) {
+            return device == null ? new CpuBackend() : device.backend(carried, planning);
+        }
 
         /** The line that says which target runs and why, or null; {@code note} (may be empty) is added after a semicolon. */
         public String line(String note) {

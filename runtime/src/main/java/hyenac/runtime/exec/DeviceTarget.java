@@ -1,8 +1,11 @@
 package hyenac.runtime.exec;
 
 import hyenac.ir.Graph;
+import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Planner;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.BiFunction;
 
 /**
  * A target beyond the CPU (today: cuda), provided by a backend module the compiler does not depend on and found
@@ -28,8 +31,14 @@ public interface DeviceTarget {
      */
     DeviceCode generate(Graph plan, String arch);
 
-    /** A backend on the device; {@code carried} is an artifact's device code for this target, or null. */
-    Backend backend(DeviceCode carried);
+    /** How the compiler's kernel pipeline lowers {@code graph} for this target, its activations as the spec's dtype says. */
+    Lowering lowering(Graph graph);
+
+    /**
+     * A backend on the device; {@code carried} is an artifact's device code for this target, or null; {@code planning}
+     * makes the planner (the compiler's kernel pipeline) for a graph and this target's lowering.
+     */
+    Backend backend(DeviceCode carried, BiFunction<Graph, Lowering, Planner> planning);
 
     /**
      * @param usable  whether the device can run graphs now

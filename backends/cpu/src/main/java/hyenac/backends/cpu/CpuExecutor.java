@@ -45,6 +45,7 @@ public final class CpuExecutor {
     private int batch;
     private long position;
     private boolean storeBf16;
+    private Set<Integer> roundedOnly;
 
     /** Elements one array may hold (the JDK's soft limit on array length): the most any value or cache may have. */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
@@ -65,6 +66,18 @@ public final class CpuExecutor {
      */
     public CpuExecutor storingBf16() {
         storeBf16 = true;
+        roundedOnly = null;
+        return this;
+    }
+
+    /**
+     * Rounds to bf16 only {@code values} as it stores them: the values a GPU plan keeps in bf16 memory (the rest live
+     * in a fused kernel's fp32 registers), so a bf16 backend can be compared at its own rounding points. May be
+     * changed between calls (a prefill's plan and a step's keep different values).
+     */
+    public CpuExecutor storingBf16(Set<Integer> values) {
+        storeBf16 = true;
+        roundedOnly = Set.copyOf(values);
         return this;
     }
 
@@ -133,7 +146,8 @@ public final class CpuExecutor {
             if (!needed.contains(n)) continue;
             float[][] results = execute(n, batch, length, tokens, values, phase);
             for (int i = 0; i < results.length; i++) {
-                values.put(n.results().get(i), storeBf16 ? Floats.roundedToBf16(results[i]) : results[i]);
+                int r = n.results().get(i);
+                values.put(r, storeBf16 && (roundedOnly == null || roundedOnly.contains(r)) ? Floats.roundedToBf16(results[i]) : results[i]);
             }
         }
         Map<Integer, float[]> out = new HashMap<>();

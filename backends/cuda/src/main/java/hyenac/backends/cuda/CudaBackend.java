@@ -4,6 +4,9 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cache.KernelCache;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.ir.Graph;
+import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Planner;
+import java.util.function.BiFunction;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.exec.BackendUnavailableException;
@@ -20,21 +23,23 @@ import java.util.function.Supplier;
 public final class CudaBackend implements Backend {
     private final Precision precision;
     private final CarriedKernels carried;
+    private final BiFunction<Graph, Lowering, Planner> planning;
 
-    /** Kernels generated for the spec's dtype (bf16 or fp32 activations) and compiled with NVRTC at run time (no artifact). */
-    public CudaBackend() { this(null, null); }
-
-    /** {@code precision}: the artifact's, or null for the spec's dtype; {@code carried}: the kernels of an artifact compiled for cuda, or null. */
-    CudaBackend(Precision precision, CarriedKernels carried) {
+    /**
+     * {@code precision}: the artifact's, or null for the spec's dtype; {@code carried}: the kernels of an artifact
+     * compiled for cuda, or null; {@code planning}: the compiler's kernel pipeline for a graph and a lowering.
+     */
+    CudaBackend(Precision precision, CarriedKernels carried, BiFunction<Graph, Lowering, Planner> planning) {
         this.precision = precision;
         this.carried = carried;
+        this.planning = planning;
     }
 
     @Override public String name() { return CudaTarget.NAME; }
 
     @Override public Session open(Graph graph, WeightStore weights, int batch) {
         Precision p = precision != null ? precision : Kernels.precisionOf(graph);
-        CudaExecutor exec = call(() -> new CudaExecutor(graph, weights, p));
+        CudaExecutor exec = call(() -> new CudaExecutor(planning.apply(graph, CudaTarget.lowering(p)), weights));
         String note;
         try {
             // The executor compiles lazily, at a kernel's first launch, so the cache can still be seeded now.

@@ -2,6 +2,12 @@ package hyenac.backends.cuda;
 
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.ir.Graph;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.cuda.CudaKernels;
+import hyenac.backends.codegen.lower.CodegenLowering;
+import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Planner;
+import java.util.function.BiFunction;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.DeviceTarget;
@@ -29,10 +35,17 @@ public final class CudaTarget implements DeviceTarget {
         return CarriedKernels.generate(plan, Kernels.precisionOf(plan), arch, CarriedKernels.Nvcc.locate());
     }
 
-    @Override public Backend backend(DeviceCode carried) {
-        if (carried == null || !carried.target().equals(NAME)) return new CudaBackend();
+    @Override public Lowering lowering(Graph graph) { return lowering(Kernels.precisionOf(graph)); }
+
+    /** The lowering to CUDA kernels with activations stored as {@code precision} says. */
+    public static Lowering lowering(Precision precision) {
+        return new CodegenLowering(NAME, new CudaKernels(), precision, CodegenLowering.Hardware.H100);
+    }
+
+    @Override public Backend backend(DeviceCode carried, BiFunction<Graph, Lowering, Planner> planning) {
+        if (carried == null || !carried.target().equals(NAME)) return new CudaBackend(null, null, planning);
         CarriedKernels kernels = CarriedKernels.read(carried);
-        return new CudaBackend(kernels.precision(), kernels);
+        return new CudaBackend(kernels.precision(), kernels, planning);
     }
 
     /** Loads what the executor needs, in its order, and names the first thing missing; loads nothing onto the GPU. */

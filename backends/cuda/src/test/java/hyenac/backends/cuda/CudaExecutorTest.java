@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import hyenac.backends.codegen.Precision;
+import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.Graph;
 import hyenac.runtime.weights.WeightStore;
 import org.junit.jupiter.api.Test;
@@ -14,8 +15,8 @@ class CudaExecutorTest {
     @Test
     void withoutAGpuConstructionFailsCleanly() {
         assumeFalse(Libs.hasGpu(), "this machine has a GPU");
-        Graph g = NodePlanTest.graph("sh2-tiny.hyena");
-        var e = assertThrows(CudaUnavailableException.class, () -> new CudaExecutor(g, WeightStore.random(g, 1), Precision.FP32));
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        var e = assertThrows(CudaUnavailableException.class, () -> new CudaExecutor(new KernelPipeline(g, CudaTarget.lowering(Precision.FP32)), WeightStore.random(g, 1)));
         assertTrue(e.getMessage().endsWith("use --target cpu"), e.getMessage());
     }
 }

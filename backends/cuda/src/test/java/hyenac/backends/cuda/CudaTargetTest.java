@@ -14,6 +14,7 @@ import hyenac.backends.codegen.cache.KernelCache;
 import hyenac.backends.codegen.cuda.CudaKernels;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
+import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.runtime.exec.BackendUnavailableException;
@@ -133,10 +134,10 @@ class CudaTargetTest {
     @Test
     void theBackendWithoutAGpuFailsCleanly() {
         assumeFalse(gpuUsable(), "this machine has a GPU");
-        Graph g = NodePlanTest.graph("sh2-tiny.hyena");
-        var e = assertThrows(BackendUnavailableException.class, () -> new CudaBackend().open(g, WeightStore.random(g, 1), 1));
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        var e = assertThrows(BackendUnavailableException.class, () -> new CudaTarget().backend(null, KernelPipeline::new).open(g, WeightStore.random(g, 1), 1));
         assertTrue(e.getMessage().endsWith("use --target cpu"), e.getMessage());
-        assertEquals("cuda", new CudaBackend().name());
+        assertEquals("cuda", new CudaTarget().backend(null, KernelPipeline::new).name());
         assertFalse(new CudaTarget().availability().usable());
     }
 

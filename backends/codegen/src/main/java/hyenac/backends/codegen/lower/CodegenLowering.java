@@ -1,0 +1,537 @@
+package hyenac.backends.codegen.lower;
+
+import hyenac.backends.codegen.CType;
+import hyenac.backends.codegen.Extent;
+import hyenac.backends.codegen.KernelParam;
+import hyenac.backends.codegen.KernelSource;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.kernels.Binding;
+import hyenac.backends.codegen.kernels.FusedKernel;
+import hyenac.backends.codegen.kernels.Kernels;
+import hyenac.backends.cpu.Rope;
+import hyenac.ir.DType;
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.ir.fusion.Group;
+import hyenac.ir.plan.Algorithm;
+import hyenac.ir.plan.Arg;
+import hyenac.ir.plan.Buffer;
+import hyenac.ir.plan.Kernel;
+import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
+import hyenac.ir.plan.Shape;
+import hyenac.ir.plan.Site;
+import hyenac.ir.plan.Size;
+import hyenac.ir.plan.Step;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Lowers fused groups to the typed builder's generated kernels and library calls, for any dialect the
+ * {@link Kernels} speak (CUDA today): every kernel argument bound to a buffer, a size formula or a real. What each
+ * node does here is what the generators offer: direct causal convolutions, modal convolutions through FFTs (the
+ * filter's spectrum prepared once), GEMMs as library calls, and in a decode step each stateful node through its
+ * recurrent kernel.
+ */
+public final class CodegenLowering implements Lowering {
+    /** A device's throughput, for the cost of an algorithm: FLOP/s of fp32 arithmetic and bytes/s of memory. */
+    public record Hardware(String name, double flops, double bytesPerSecond) {
+        /** An H100 SXM: 67 TFLOP/s fp32 on CUDA cores, 3.35 TB/s of HBM3. */
+        public static final Hardware H100 = new Hardware("H100", 67e12, 3.35e12);
+    }
+
+    private final String target;
+    private final Kernels kernels;
+    private final Precision precision;
+    private final Hardware hardware;
+
+    public CodegenLowering(String target, Kernels kernels, Precision precision, Hardware hardware) {
+        this.target = target;
+        this.kernels = kernels;
+        this.precision = precision;
+        this.hardware = hardware;
+    }
+
+    public Precision precision() { return precision; }
+
+    @Override public String target() { return target; }
+
+    @Override public List<Algorithm> algorithms(Graph g, Node n, Phase phase) {
+        boolean conv = n.op().equals("causal_conv") || n.op().equals("modal_conv");
+        if (!conv) return List.of();
+        if (phase == Phase.STEP) return List.of(Algorithm.RECURRENT);
+        // the generators have a direct kernel for explicit filters and an FFT path for modal ones
+        return List.of(n.op().equals("causal_conv") ? Algorithm.DIRECT : Algorithm.FFT);
+    }
+
+    @Override public double cost(Graph g, Node n, Algorithm algorithm, Shape shape) {
+        double channels = g.value(n.operands().getFirst()).type().channels(), rows = (double) shape.batch() * shape.length();
+        double element = precision.storage().bytes(), io = 2 * rows * channels * element;
+        return switch (algorithm) {
+            case DIRECT -> {
+                double taps = n.op().equals("causal_conv") ? n.intAttr("len") : shape.length();
+                yield Math.max(2 * rows * channels * taps / hardware.flops(), io / hardware.bytesPerSecond());
+            }
+            case FFT -> {
+                double points = fft(shape.length()), transforms = shape.batch() * channels;
+                // a forward and an inverse real FFT (≈ 2.5·N·log2 N each) and the spectra's product, padded rows through memory
+                double flops = transforms * (5 * points * (Math.log(points) / Math.log(2)) + 6 * (points / 2 + 1));
+                double bytes = io + transforms * points * 4 * 6;
+                yield Math.max(flops / hardware.flops(), bytes / hardware.bytesPerSecond());
+            }
+            case RECURRENT -> {
+                double state = n.op().equals("modal_conv") ? n.intAttr("modes") : n.op().equals("causal_conv") ? n.intAttr("len") : shape.capacity();
+                yield Math.max(rows * channels * state * 8 / hardware.flops(), (io + rows * channels * state * 4) / hardware.bytesPerSecond());
+            }
+        };
+    }
+
+    private static double fft(long length) { return Math.max(2, Long.highestOneBit(Math.max(1, 2 * length - 1)) << 1); }
+
+    @Override public Plan lower(Graph g, List<Group> groups, Map<Integer, Algorithm> algorithms, Phase phase, Set<Integer> given,
+                                Collection<Integer> wanted) {
+        Builder b = new Builder(g, algorithms);
+        for (int v : given) b.value(v);
+        boolean embeds = groups.stream().anyMatch(gr -> gr.nodes().stream().anyMatch(n -> n.op().equals("embedding")));
+        if (embeds) b.tokens();
+        if (phase != Phase.PARALLEL) b.declareStates();
+        for (Group group : groups) {
+            Node last = group.nodes().getLast();
+            for (int r : group.materialised()) if (g.value(r).type().dtype() != DType.I64) b.value(r);
+            b.beginGroup();
+            if (phase == Phase.STEP && !group.fused() && stateful(last)) decodeStep(b, last);
+            else if (group.fused()) fused(b, group);
+            else node(b, last);
+            if (phase == Phase.PREFILL) for (Node m : group.nodes()) if (stateful(m)) fillState(b, m);
+            b.endGroup();
+        }
+        for (int w : wanted) {
+            if (b.values.get(w) == null) throw new IllegalArgumentException("value %" + w + " is computed inside a fused kernel and has no buffer");
+        }
+        return new Plan(phase, given, List.copyOf(wanted), b.buffers, List.of(), List.copyOf(b.kernels.values()), b.steps, b.constants);
+    }
+
+    /** Whether a node keeps recurrent state while decoding (the others run their parallel kernels with L = 1). */
+    public static boolean stateful(Node n) {
+        return switch (n.op()) {
+            case "causal_conv", "modal_conv", "causal_attention" -> true;
+            default -> false;
+        };
+    }
+
+    /** The buffers, kernels and steps of a plan being written; scratch names are per group. */
+    private final class Builder {
+        final Graph g;
+        final Map<Integer, Algorithm> algorithms;
+        final List<Buffer> buffers = new ArrayList<>();
+        final Map<String, Kernel> kernels = new LinkedHashMap<>();
+        final List<Step> steps = new ArrayList<>();
+        final Map<String, float[]> constants = new LinkedHashMap<>();
+        final Map<Integer, Buffer> values = new HashMap<>();
+        final Map<String, Integer> named = new HashMap<>();
+        Buffer tokens;
+        int groupStart;
+        Site site;
+
+        Builder(Graph g, Map<Integer, Algorithm> algorithms) {
+            this.g = g;
+            this.algorithms = algorithms;
+        }
+
+        Buffer add(Buffer.Kind kind, String name, DType element, Size elements) {
+            Integer id = named.get(kind + " " + name);
+            if (id != null) {
+                Buffer old = buffers.get(id);
+                if (old.element() != element || !old.elements().equals(elements)) {
+                    throw new IllegalStateException(name + " is bound as " + element.spelling() + "[" + elements + "] and as " + old.element().spelling() + "["
+                            + old.elements() + "]");
+                }
+                return old;
+            }
+            Buffer buf = new Buffer(buffers.size(), kind, name, element, elements, -1);
+            buffers.add(buf);
+            named.put(kind + " " + name, buf.id());
+            return buf;
+        }
+
+        Buffer value(int id) {
+            return values.computeIfAbsent(id, v -> add(Buffer.Kind.VALUE, "%" + v, storage(), Size.rows().times(g.value(v).type().channels())));
+        }
+
+        void tokens() { tokens = add(Buffer.Kind.TOKENS, "tokens", DType.I64, Size.rows()); }
+
+        Buffer weight(String name, DType element) { return add(Buffer.Kind.WEIGHT, name, element, Size.of(weightElements(name))); }
+
+        long weightElements(String name) {
+            return g.weights().get(name).elements();
+        }
+
+        Buffer scratch(String name, DType element, Size elements) { return add(Buffer.Kind.SCRATCH, name, element, elements); }
+
+        Buffer state(String name, DType element, Size elements) { return add(Buffer.Kind.STATE, name, element, elements); }
+
+        /** Every stateful node's decode state and the decode clock, so a prefill allocates all a step will use. */
+        void declareStates() {
+            for (Node n : g.nodes()) {
+                if (!stateful(n)) continue;
+                long c = g.value(n.operands().getFirst()).type().channels();
+                String id = "n" + n.id();
+                switch (n.op()) {
+                    case "causal_conv" -> {
+                        if (n.intAttr("len") > 1) state(id + ".ring", stateElement(n, "ring"), Size.batch().times(c * (n.intAttr("len") - 1)));
+                    }
+                    case "modal_conv" -> state(id + ".modal", stateElement(n, "state"), Size.batch().times(c * n.intAttr("modes")));
+                    default -> {
+                        state(id + ".keys", stateElement(n, "keys"), Size.batch().times(Size.capacity()).times(c));
+                        state(id + ".values", stateElement(n, "values"), Size.batch().times(Size.capacity()).times(c));
+                    }
+                }
+            }
+            state(CLOCK, DType.I64, Size.of(2));
+        }
+
+        /** The element type a state has: the one its decode kernel declares for the parameter. */
+        DType stateElement(Node n, String param) {
+            for (KernelSource k : kernels().decodeForNode(g, n, precision)) {
+                for (KernelParam p : k.params()) if (p.name().equals(param) && p.type() instanceof CType.Pointer ptr) return dtype(ptr.element());
+            }
+            throw new IllegalStateException("no decode kernel of " + n.op() + " " + n.path() + " has parameter " + param);
+        }
+
+        Kernels kernels() { return CodegenLowering.this.kernels; }
+
+        void beginGroup() { groupStart = steps.size(); }
+
+        /** Scratch written by a prepared step and read by the runs keeps its memory: it becomes PREPARED. */
+        void endGroup() {
+            Set<Integer> once = new HashSet<>(), runs = new HashSet<>();
+            for (Step s : steps.subList(groupStart, steps.size())) for (int id : scratchOf(s)) (s.once() ? once : runs).add(id);
+            once.retainAll(runs);
+            for (int id : once) {
+                Buffer old = buffers.get(id);
+                buffers.set(id, new Buffer(id, Buffer.Kind.PREPARED, old.name(), old.element(), old.elements(), -1));
+            }
+        }
+
+        List<Integer> scratchOf(Step s) {
+            List<Integer> ids = new ArrayList<>();
+            List<Arg> args = switch (s) {
+                case Step.Launch l -> l.args();
+                case Step.Fft f -> List.of(new Arg.Buf(f.in()), new Arg.Buf(f.out()));
+                default -> List.of();
+            };
+            for (Arg a : args) if (a instanceof Arg.Buf buf && buffers.get(buf.buffer()).kind() == Buffer.Kind.SCRATCH) ids.add(buf.buffer());
+            return ids;
+        }
+
+        void siteOf(List<Node> nodes) {
+            Algorithm alg = null;
+            for (Node n : nodes) if (algorithms.containsKey(n.id())) alg = algorithms.get(n.id());
+            Node last = nodes.getLast();
+            site = new Site(nodes.stream().map(Node::id).toList(), nodes.stream().map(Node::op).collect(Collectors.joining("+")), last.path(),
+                    nodes.stream().flatMap(n -> n.origins().stream()).distinct().toList(), alg);
+        }
+
+        /** Binds a kernel's parameters in order from {@code args}, and the sizes every kernel knows by name. */
+        void launch(KernelSource k, Map<String, Object> args, boolean once) {
+            Kernel kernel = kernels.computeIfAbsent(k.entry(), e -> kernel(k));
+            List<Arg> bound = new ArrayList<>();
+            for (int i = 0; i < k.params().size(); i++) {
+                KernelParam param = k.params().get(i);
+                Kernel.Param p = kernel.params().get(i);
+                Object a = args.get(param.name());
+                if (a == null) {
+                    a = switch (param.name()) {
+                        case "rows" -> Size.rows();
+                        case "length", "y_length" -> Size.length();
+                        case "batch" -> Size.batch();
+                        case "first_position" -> Size.of(0);
+                        default -> throw new IllegalStateException("nothing binds parameter `" + param.name() + "` (" + param.holds() + ") of "
+                                + k.entry() + " for " + site);
+                    };
+                }
+                bound.add(switch (a) {
+                    case Size s when !p.pointer() -> new Arg.Int(s);
+                    case Double r when !p.pointer() -> new Arg.Real(r);
+                    case Ref r when p.pointer() -> new Arg.Buf(r.resolve(this, p.element()).id());
+                    default -> throw new IllegalStateException(k.entry() + " parameter `" + param.name() + "` is " + (p.pointer() ? "a pointer" : "a scalar")
+                            + " but was bound to " + a);
+                });
+            }
+            steps.add(new Step.Launch(k.entry(), bound, once, site));
+        }
+    }
+
+    /** A pointer argument before its element type is known: the reading kernel's parameter says it. */
+    private sealed interface Ref {
+        Buffer resolve(Builder b, DType element);
+
+        record Value(int id) implements Ref {
+            public Buffer resolve(Builder b, DType element) {
+                Buffer v = b.values.get(id);
+                if (v == null) throw new IllegalStateException("value %" + id + " has no buffer here");
+                return v;
+            }
+        }
+
+        record Weight(String name) implements Ref {
+            public Buffer resolve(Builder b, DType element) { return b.weight(name, element); }
+        }
+
+        record Scratch(String name, Size elements) implements Ref {
+            public Buffer resolve(Builder b, DType element) { return b.scratch(name, element, elements); }
+        }
+
+        record State(String name) implements Ref {
+            public Buffer resolve(Builder b, DType element) {
+                Integer id = b.named.get(Buffer.Kind.STATE + " " + name);
+                if (id == null) throw new IllegalStateException("state " + name + " is not declared");
+                return b.buffers.get(id);
+            }
+        }
+
+        record Tokens() implements Ref {
+            public Buffer resolve(Builder b, DType element) { return b.tokens; }
+        }
+
+        record Constant(String name, float[] fallback) implements Ref {
+            public Buffer resolve(Builder b, DType element) {
+                b.constants.putIfAbsent(name, fallback);
+                return b.add(Buffer.Kind.CONSTANT, name, element, Size.of(fallback.length));
+            }
+        }
+    }
+
+    /** The state holding the decode clock, [position, steps since the prompt] as two int64s, which the decode kernels read. */
+    public static final String CLOCK = "decode.clock";
+
+    private void node(Builder b, Node n) {
+        b.siteOf(List.of(n));
+        int in = n.op().equals("embedding") ? 0 : width(b.g, n.operands().getFirst());
+        int out = width(b.g, n.results().getFirst());
+        switch (n.op()) {
+            case "linear", "unembed" -> {
+                String bias = n.op().equals("linear") ? n.weights().get("bias") : null;
+                b.steps.add(new Step.Gemm(Size.rows(), out, in, b.value(n.operands().getFirst()).id(), b.weight(weight(n, "weight"), storage()).id(),
+                        bias == null ? -1 : b.weight(bias, storage()).id(), b.value(n.results().getFirst()).id(), b.site));
+            }
+            case "embedding" -> one(b, n, Map.of("tokens", new Ref.Tokens(), "table", new Ref.Weight(weight(n, "weight")), "y", result(n, 0)));
+            case "rmsnorm" -> one(b, n, Map.of("x", operand(n, 0), "scale", new Ref.Weight(weight(n, "scale")), "y", result(n, 0)));
+            case "deinterleave", "split" -> {
+                Map<String, Object> named = new HashMap<>(Map.of("x", operand(n, 0)));
+                for (int j = 0; j < n.results().size(); j++) named.put("y" + j, result(n, j));
+                one(b, n, named);
+            }
+            case "concat" -> {
+                Map<String, Object> named = new HashMap<>(Map.of("y", result(n, 0)));
+                for (int j = 0; j < n.operands().size(); j++) named.put("x" + j, operand(n, j));
+                one(b, n, named);
+            }
+            case "causal_conv" -> one(b, n, withSkip(n, Map.of("x", operand(n, 0), "h", new Ref.Weight(weight(n, "weight")), "y", result(n, 0))));
+            case "modal_conv" -> {
+                // the filter's spectrum once, then y = IFFT(FFT(x)·FFT(h)) / N + skip·x over rows zero-padded to N ≥ 2L
+                List<KernelSource> ks = kernels.forNode(b.g, n, precision);
+                Size fft = new Size.FftLength(Size.length()), bins = fft.ceilDiv(2).plus(1);
+                Size transforms = Size.batch().times(in);
+                String id = "n" + n.id();
+                Ref h = new Ref.Scratch(id + ".filter", Size.length().times(in));
+                Ref.Scratch hp = new Ref.Scratch(id + ".filter_rows", fft.times(in));
+                Ref.Scratch hf = new Ref.Scratch(id + ".filter_spectra", bins.times(2L * in));
+                Ref.Scratch xp = new Ref.Scratch(id + ".rows", transforms.times(fft));
+                Ref.Scratch xf = new Ref.Scratch(id + ".spectra", transforms.times(bins).times(2));
+                b.launch(ks.get(0), Map.of("log_poles", new Ref.Weight(weight(n, "log_poles")), "residues", new Ref.Weight(weight(n, "residues")), "h", h), true);
+                b.launch(ks.get(1), Map.of("h", h, "hp", hp, "n", fft), true);
+                b.steps.add(new Step.Fft(hp.resolve(b, DType.FP32).id(), hf.resolve(b, DType.FP32).id(), fft, Size.of(in), true, true, b.site));
+                b.launch(ks.get(2), Map.of("x", operand(n, 0), "xp", xp, "n", fft), false);
+                b.steps.add(new Step.Fft(xp.resolve(b, DType.FP32).id(), xf.resolve(b, DType.FP32).id(), fft, transforms, true, false, b.site));
+                b.launch(ks.get(3), Map.of("xf", xf, "hf", hf, "bins", bins), false);
+                b.steps.add(new Step.Fft(xf.resolve(b, DType.FP32).id(), xp.resolve(b, DType.FP32).id(), fft, transforms, false, false, b.site));
+                b.launch(ks.get(4), withSkip(n, Map.of("yp", xp, "x", operand(n, 0), "y", result(n, 0), "n", fft)), false);
+            }
+            case "causal_attention" -> {
+                int heads = Math.toIntExact(n.intAttr("heads"));
+                List<KernelSource> ks = kernels.forNode(b.g, n, precision);
+                Object q = operand(n, 0), k = operand(n, 1);
+                if (ks.size() == 2) {
+                    Ref invFreq = invFreq(n, in / heads);
+                    Ref qr = new Ref.Scratch("n" + n.id() + ".q_rotated", Size.rows().times(in)), kr = rotatedKeys(n, in);
+                    b.launch(ks.getFirst(), Map.of("x", q, "y", qr, "inv_freq", invFreq), false);
+                    b.launch(ks.getFirst(), Map.of("x", k, "y", kr, "inv_freq", invFreq), false);
+                    q = qr;
+                    k = kr;
+                }
+                b.launch(ks.getLast(), Map.of("q", q, "k", k, "v", operand(n, 2), "out", result(n, 0)), false);
+            }
+            default -> {
+                Map<String, Object> named = new HashMap<>(Map.of("a", operand(n, 0), "y", result(n, 0)));
+                if (n.operands().size() > 1) named.put("b", operand(n, 1));
+                if (n.op().equals("scale")) named.put("by", n.floatAttr("by"));
+                one(b, n, named);
+            }
+        }
+    }
+
+    /** A fused group's one kernel, bound as its generator says at this group. */
+    private void fused(Builder b, Group group) {
+        b.siteOf(group.nodes());
+        FusedKernel k = kernels.fused(b.g, group, precision);
+        Map<String, Object> named = new HashMap<>();
+        k.bindings().forEach((param, binding) -> named.put(param, switch (binding) {
+            case Binding.Value v -> new Ref.Value(v.id());
+            case Binding.Weight w -> new Ref.Weight(w.name());
+            case Binding.Real r -> r.value();
+        }));
+        b.launch(k.source(), named, false);
+    }
+
+    /**
+     * One decode step of a stateful node through its recurrent kernel. Where the token stands the kernels read from
+     * the {@link #CLOCK} state, so a step's launches are the same from token to token.
+     */
+    private void decodeStep(Builder b, Node n) {
+        b.siteOf(List.of(n));
+        KernelSource k = kernels.decodeForNode(b.g, n, precision).getFirst();
+        String id = "n" + n.id();
+        Map<String, Object> named = new HashMap<>(Map.of("x", operand(n, 0), "y", result(n, 0)));
+        switch (n.op()) {
+            case "causal_conv" -> {
+                named.put("h", new Ref.Weight(weight(n, "weight")));
+                named.put("ring", new Ref.State(id + ".ring"));
+                named.put("clock", new Ref.State(CLOCK));
+            }
+            case "modal_conv" -> {
+                named.put("s", operand(n, 0));
+                named.put("state", new Ref.State(id + ".modal"));
+                named.put("log_poles", new Ref.Weight(weight(n, "log_poles")));
+                named.put("residues", new Ref.Weight(weight(n, "residues")));
+                named.put("steps", Size.of(1));
+            }
+            case "causal_attention" -> {
+                int in = width(b.g, n.operands().getFirst());
+                named.putAll(Map.of("q", operand(n, 0), "k", operand(n, 1), "v", operand(n, 2), "out", result(n, 0),
+                        "keys", new Ref.State(id + ".keys"), "values", new Ref.State(id + ".values"), "clock", new Ref.State(CLOCK),
+                        "capacity", Size.capacity()));
+                // the same constant as the parallel pass's RoPE, so both rotate with one table
+                if (rope(n)) named.put("inv_freq", invFreq(n, in / Math.toIntExact(n.intAttr("heads"))));
+            }
+            default -> throw new IllegalArgumentException(n.op() + " keeps no state");
+        }
+        b.launch(k, withSkip(n, named), false);
+    }
+
+    /**
+     * Builds a node's decode state from its prompt, right after its parallel steps: the FIR ring from the node's
+     * input; the modal state by the scan over the prompt from a zero state (its y goes to scratch: the parallel
+     * steps already wrote the result); the KV cache by copying each sequence's keys and values into its rows.
+     */
+    private void fillState(Builder b, Node n) {
+        b.siteOf(List.of(n));
+        List<KernelSource> ks = kernels.decodeForNode(b.g, n, precision);
+        String id = "n" + n.id();
+        int width = width(b.g, n.operands().getFirst());
+        switch (n.op()) {
+            case "causal_conv" -> {
+                if (ks.size() >= 2) b.launch(ks.get(1), Map.of("x", operand(n, 0), "ring", new Ref.State(id + ".ring")), false);
+            }
+            case "modal_conv" -> b.launch(ks.getFirst(), withSkip(n, Map.of("s", operand(n, 0), "y", new Ref.Scratch(id + ".scan_y", Size.rows().times(width)),
+                    "state", new Ref.State(id + ".modal"), "log_poles", new Ref.Weight(weight(n, "log_poles")),
+                    "residues", new Ref.Weight(weight(n, "residues")), "steps", Size.length())), false);
+            default -> {
+                // the prompt is [B, L, W], the cache [B, C, W]: one contiguous copy per sequence
+                DType e = storage();
+                Buffer keys = rope(n) ? rotatedKeys(n, width).resolve(b, e) : b.value(n.operands().get(1));
+                Buffer vals = b.value(n.operands().get(2));
+                Size row = Size.length().times((long) width * e.bytes), cacheRow = Size.capacity().times((long) width * e.bytes);
+                for (var kv : List.of(Map.entry(".keys", keys), Map.entry(".values", vals))) {
+                    Buffer dst = new Ref.State(id + kv.getKey()).resolve(b, e);
+                    b.steps.add(new Step.Copy(dst.id(), Size.of(0), cacheRow, kv.getValue().id(), Size.of(0), row, row, Size.batch(), b.site));
+                }
+            }
+        }
+    }
+
+    private static Ref.Scratch rotatedKeys(Node n, int width) { return new Ref.Scratch("n" + n.id() + ".k_rotated", Size.rows().times(width)); }
+
+    private static boolean rope(Node n) { return "rope".equals(n.attrs().get("rope")); }
+
+    /** RoPE's frequencies: the checkpoint's buffer of the node's layer where it has one, else computed as the reference does (bf16-rounded). */
+    private static Ref invFreq(Node n, int headDim) {
+        String layer = n.path().startsWith("layers.") ? n.path().substring(0, n.path().indexOf('.', 7)) : "";
+        return new Ref.Constant(layer + ".inv_freq", Rope.invFreqBf16(n.floatAttr("rope.base"), headDim));
+    }
+
+    private void one(Builder b, Node n, Map<String, Object> named) {
+        List<KernelSource> ks = kernels.forNode(b.g, n, precision);
+        if (ks.size() != 1) throw new IllegalStateException("expected one kernel for " + n.op() + ", the generator gave " + ks.size());
+        b.launch(ks.getFirst(), named, false);
+    }
+
+    private static Map<String, Object> withSkip(Node n, Map<String, Object> named) {
+        String skip = n.weights().get("skip");
+        if (skip == null) return named;
+        Map<String, Object> m = new HashMap<>(named);
+        m.put("skip", new Ref.Weight(skip));
+        return m;
+    }
+
+    private static Ref operand(Node n, int i) { return new Ref.Value(n.operands().get(i)); }
+
+    private static Ref result(Node n, int i) { return new Ref.Value(n.results().get(i)); }
+
+    private static String weight(Node n, String role) {
+        String name = n.weights().get(role);
+        if (name == null) throw new IllegalStateException(n.op() + " " + n.path() + " has no `" + role + "` weight");
+        return name;
+    }
+
+    private static int width(Graph g, int value) { return Math.toIntExact(g.value(value).type().channels()); }
+
+    private DType storage() { return dtype(precision.storage()); }
+
+    static DType dtype(CType.Scalar s) {
+        return switch (s) {
+            case FLOAT -> DType.FP32;
+            case BF16 -> DType.BF16;
+            case INT64 -> DType.I64;
+            default -> throw new IllegalArgumentException("no buffers of " + s);
+        };
+    }
+
+    /** The plan's view of a generated kernel: its parameters' types and its launch as size formulas. */
+    static Kernel kernel(KernelSource k) {
+        List<Kernel.Param> params = new ArrayList<>();
+        for (KernelParam p : k.params()) {
+            params.add(switch (p.type()) {
+                case CType.Pointer ptr -> new Kernel.Param(p.name(), Kernel.Param.Type.POINTER, dtype(ptr.element()), ptr.readOnly());
+                case CType.Scalar s -> new Kernel.Param(p.name(), switch (s) {
+                    case INT -> Kernel.Param.Type.INT;
+                    case INT64 -> Kernel.Param.Type.LONG;
+                    case FLOAT -> Kernel.Param.Type.FLOAT;
+                    case DOUBLE -> Kernel.Param.Type.DOUBLE;
+                    default -> throw new IllegalArgumentException(k.entry() + " has a parameter of type " + s);
+                }, null, true);
+                case CType.Array a -> throw new IllegalArgumentException(k.entry() + " has an array parameter");
+            });
+        }
+        var l = k.launch();
+        return new Kernel(k.entry(), k.name(), k.dialect(), k.code(), params, List.of(size(l.gridX()), size(l.gridY()), size(l.gridZ())),
+                List.of(l.blockX(), l.blockY(), l.blockZ()));
+    }
+
+    static Size size(Extent e) {
+        return switch (e) {
+            case Extent.Const c -> Size.of(c.value());
+            case Extent.Sym s -> s.name().equals(Extent.B) ? Size.batch() : Size.length();
+            case Extent.Mul m -> size(m.a()).times(size(m.b()));
+            case Extent.CeilDiv c -> size(c.a()).ceilDiv(c.by());
+        };
+    }
+}

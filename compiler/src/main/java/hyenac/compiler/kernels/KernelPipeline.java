@@ -1,0 +1,172 @@
+package hyenac.compiler.kernels;
+
+import hyenac.compiler.passes.PassManager;
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.ir.fusion.FuseKernels;
+import hyenac.ir.fusion.Group;
+import hyenac.ir.plan.Algorithm;
+import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
+import hyenac.ir.plan.PlanPrinter;
+import hyenac.ir.plan.PlanVerifier;
+import hyenac.ir.plan.Planner;
+import hyenac.ir.plan.Shape;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The back half of the compiler, after the graph passes: for one graph and one target, each plan a run asks for
+ * is made by four stages in order —
+ * <ol>
+ *   <li>{@code fuse-kernels}: the nodes the run needs, grouped into kernels ({@link FuseKernels});</li>
+ *   <li>{@code select-algorithms}: each convolution's algorithm, by the target's cost model ({@link SelectAlgorithms});</li>
+ *   <li>{@code lower-to-kernels}: the groups as the target's kernels and library calls over buffers ({@link Lowering});</li>
+ *   <li>{@code plan-memory}: the buffers placed in one pool by liveness ({@link PlanMemory}).</li>
+ * </ol>
+ * Lowering comes before memory planning because the scratch a kernel needs is known only once it is chosen.
+ * Every plan is verified ({@link PlanVerifier}) and kept, so asking again costs nothing. Backends run what this makes.
+ */
+public final class KernelPipeline implements Planner {
+    public static final List<String> STAGES = List.of("fuse-kernels", "select-algorithms", "lower-to-kernels", "plan-memory");
+    /** Where costs are judged and pools printed: one sequence of 8192 tokens (Evo 2's context), a KV cache beside it. */
+    public static final Shape REFERENCE = new Shape(1, 8192, 8192 + 64);
+
+    private final Graph graph;
+    private final Lowering lowering;
+    private final boolean fusion;
+    private final SelectAlgorithms select = new SelectAlgorithms(REFERENCE);
+    private final Map<Key, Plan> plans = new HashMap<>();
+    private final List<PassManager.Timing> timings = new ArrayList<>();
+    private Set<String> printAfter = Set.of();
+    private PrintWriter out;
+
+    private record Key(Phase phase, Set<Integer> given, Set<Integer> wanted) {}
+
+    /** {@code fusion} false runs one kernel per node (to compare, or to find a fused kernel's fault). */
+    public KernelPipeline(Graph graph, Lowering lowering, boolean fusion) {
+        this.graph = graph;
+        this.lowering = lowering;
+        this.fusion = fusion;
+    }
+
+    /** With fusion unless {@code -Dhyenac.fusion=false}. */
+    public KernelPipeline(Graph graph, Lowering lowering) { this(graph, lowering, !"false".equals(System.getProperty("hyenac.fusion"))); }
+
+    public KernelPipeline printAfter(Set<String> names, PrintWriter to) {
+        this.printAfter = Set.copyOf(names);
+        this.out = to;
+        return this;
+    }
+
+    @Override public Graph graph() { return graph; }
+
+    public Lowering lowering() { return lowering; }
+
+    public synchronized List<PassManager.Timing> timings() { return List.copyOf(timings); }
+
+    @Override public synchronized Plan plan(Phase phase, Set<Integer> given, Collection<Integer> wanted) {
+        Key key = new Key(phase, Set.copyOf(given), Set.copyOf(wanted));
+        Plan kept = plans.get(key);
+        if (kept != null) return kept;
+        Plan p = make(phase, given, wanted);
+        plans.put(key, p);
+        return p;
+    }
+
+    private Plan make(Phase phase, Set<Integer> given, Collection<Integer> wanted) {
+        List<Node> order = slice(given, wanted);
+        Set<Integer> available = new HashSet<>(given);
+        for (Node n : order) available.addAll(n.results());
+        for (int w : wanted) {
+            if (!available.contains(w)) throw new IllegalArgumentException("value %" + w + " cannot be computed from the given values");
+        }
+
+        long t0 = System.nanoTime();
+        List<Group> groups = fusion ? FuseKernels.standard().run(graph, order, wanted, mode(phase)) : order.stream().map(Group::single).toList();
+        t0 = time("fuse-kernels", t0);
+        print("fuse-kernels", phase, () -> groups(groups));
+
+        List<SelectAlgorithms.Choice> choices = select.run(graph, groups, phase, lowering);
+        Map<Integer, Algorithm> algorithms = new LinkedHashMap<>();
+        for (SelectAlgorithms.Choice c : choices) algorithms.put(c.node().id(), c.algorithm());
+        t0 = time("select-algorithms", t0);
+        print("select-algorithms", phase, () -> choices(choices, phase));
+
+        Plan lowered = lowering.lower(graph, groups, algorithms, phase, given, wanted);
+        t0 = time("lower-to-kernels", t0);
+        print("lower-to-kernels", phase, () -> PlanPrinter.print(lowered));
+
+        Plan planned = PlanMemory.run(lowered);
+        time("plan-memory", t0);
+        PlanVerifier.verify(planned);
+        print("plan-memory", phase, () -> PlanPrinter.print(planned, phase == Phase.STEP ? select.reference(phase) : REFERENCE));
+        return planned;
+    }
+
+    /** The nodes the wanted values need, back to the given values or the graph's inputs, in graph order. */
+    private List<Node> slice(Set<Integer> given, Collection<Integer> wanted) {
+        Set<Node> needed = new HashSet<>();
+        java.util.Deque<Integer> todo = new java.util.ArrayDeque<>(wanted);
+        while (!todo.isEmpty()) {
+            int v = todo.pop();
+            if (given.contains(v)) continue;
+            Node p = graph.producer(v);
+            if (p != null && needed.add(p)) todo.addAll(p.operands());
+        }
+        return graph.nodes().stream().filter(needed::contains).toList();
+    }
+
+    private static FuseKernels.Mode mode(Phase phase) {
+        return switch (phase) {
+            case PARALLEL -> FuseKernels.Mode.PARALLEL;
+            case PREFILL -> FuseKernels.Mode.PREFILL;
+            case STEP -> FuseKernels.Mode.STEP;
+        };
+    }
+
+    private long time(String stage, long since) {
+        long now = System.nanoTime();
+        timings.add(new PassManager.Timing(stage, (now - since) / 1e6));
+        return now;
+    }
+
+    private void print(String stage, Phase phase, java.util.function.Supplier<String> text) {
+        if (out != null && (printAfter.contains(stage) || printAfter.contains("all"))) {
+            out.println("// ----- " + phase.spelling() + " after " + stage);
+            out.print(text.get());
+            out.flush();
+        }
+    }
+
+    /** One line per group: its index, kind, nodes and the values it reads and writes. */
+    public static String groups(List<Group> groups) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < groups.size(); i++) {
+            Group g = groups.get(i);
+            s.append("group ").append(i).append("  ").append(g).append("  ; ").append(g.nodes().getLast().path()).append('\n');
+        }
+        return s.toString();
+    }
+
+    /** One line per convolution: the node, its path, the choice and every cost it was weighed against. */
+    public String choices(List<SelectAlgorithms.Choice> choices, Phase phase) {
+        StringBuilder s = new StringBuilder("// costs at " + select.reference(phase) + " on " + lowering.target() + "\n");
+        for (SelectAlgorithms.Choice c : choices) {
+            s.append(c.node().op()).append(" ").append(c.node().path()).append(" -> ").append(c.algorithm().spelling()).append("  (");
+            List<String> costs = new ArrayList<>();
+            c.costs().forEach((a, sec) -> costs.add(a.spelling() + " " + String.format(Locale.ROOT, "%.3g", sec * 1e6) + " us"));
+            s.append(String.join(", ", costs)).append(")\n");
+        }
+        return s.toString();
+    }
+}

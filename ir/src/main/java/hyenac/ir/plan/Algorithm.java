@@ -1,0 +1,15 @@
+package hyenac.ir.plan;
+
+import java.util.Locale;
+
+/** How a convolution is computed; chosen per node by the compiler's selection pass, for the target that runs it. */
+public enum Algorithm {
+    /** y[t] = Σ h[k]·x[t−k] term by term. */
+    DIRECT,
+    /** Zero-padded FFTs: y = IFFT(FFT(x)·FFT(h)), the filter's spectrum prepared once. */
+    FFT,
+    /** One token at a time through the decode state (FIR ring, modal state, KV cache). */
+    RECURRENT;
+
+    public String spelling() { return name().toLowerCase(Locale.ROOT); }
+}
