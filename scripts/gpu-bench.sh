@@ -17,14 +17,7 @@ mkdir -p "$out"
 log="$out/gpu-bench.log"
 : > "$log"
 
-if [ ! -f .device/jre.tar.xz ]; then
-    echo "no .device/jre.tar.xz: run scripts/gpu-pack.sh on the build machine and carry .device" >&2
-    exit 2
-fi
-jre=/tmp/hyenac-jre
-rm -rf "$jre" && mkdir -p "$jre"
-tar -C "$jre" -xJf .device/jre.tar.xz
-cp=$(ls .device/lib/*.jar | tr '\n' ':')
+source scripts/device-jre.sh
 
 spec="${SPEC:-samples/evo2-7b.hyena}"
 shapes="${SHAPES:-1x8192,1x16384,1x32768,1x65536}"

@@ -4,13 +4,6 @@
 # Extra arguments go to GpuCheck (--samples DIR, --vortex DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f .device/jre.tar.xz ]; then
-    echo "no .device/jre.tar.xz: run scripts/gpu-pack.sh on the build machine and carry .device" >&2
-    exit 2
-fi
-jre=/tmp/hyenac-jre
-rm -rf "$jre" && mkdir -p "$jre"
-tar -C "$jre" -xJf .device/jre.tar.xz
-cp=$(ls .device/lib/*.jar | tr '\n' ':')
+source scripts/device-jre.sh
 exec "$jre/jre/bin/java" -Xss8m --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector \
     -cp "$cp" hyenac.conformance.GpuCheck "$@"

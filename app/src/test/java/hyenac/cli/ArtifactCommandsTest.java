@@ -9,7 +9,7 @@ import hyenac.compiler.Compilation;
 import hyenac.ir.Graph;
 import hyenac.ir.Weight;
 import hyenac.runtime.exec.DeviceTarget;
-import hyenac.runtime.weights.DType;
+import hyenac.runtime.weights.SafetensorsType;
 import hyenac.runtime.weights.SafeTensors;
 import hyenac.runtime.weights.TensorData;
 import hyenac.runtime.weights.WeightStore;
@@ -360,7 +360,7 @@ class ArtifactCommandsTest {
         for (Weight w : g.weights().values()) {
             float[] v = s.get(w.name());
             if (w.name().equals("layers.1.mlp.w2.weight")) v[2 * 64 + 9] = Float.POSITIVE_INFINITY;
-            list.add(TensorData.of(w.name(), DType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), v));
+            list.add(TensorData.of(w.name(), SafetensorsType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), v));
         }
         Path w = dir.resolve("inf.safetensors");
         SafeTensors.write(w, Map.of(), list);
@@ -426,7 +426,7 @@ class ArtifactCommandsTest {
                 shape[shape.length - 1]--;
                 v = java.util.Arrays.copyOf(v, v.length - 1);
             }
-            list.add(TensorData.of(w.name(), DType.F32, shape, v));
+            list.add(TensorData.of(w.name(), SafetensorsType.F32, shape, v));
         }
         SafeTensors.write(file, Map.of(), list);
     }

@@ -63,6 +63,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h4_d256_bf16(
             }
             score = dot * 0.0625f;
         }
+        // Tree reduction over the block; red[0] ends up holding the chunk's largest score.
         red[tid] = score;
         __syncthreads();
         for (int stride = 64; stride > 0; stride /= 2) {
@@ -77,6 +78,7 @@ extern "C" __global__ void __launch_bounds__(128) kv_attend_h4_d256_bf16(
         const float alpha = m_new == __int_as_float(0xff800000) ? 1.0f : expf(m - m_new);
         const float w = score == __int_as_float(0xff800000) ? 0.0f : expf(score - m_new);
         p[tid] = w;
+        // Tree reduction over the block; red[0] ends up holding the sum of the chunk's weights.
         red[tid] = w;
         __syncthreads();
         for (int stride = 64; stride > 0; stride /= 2) {

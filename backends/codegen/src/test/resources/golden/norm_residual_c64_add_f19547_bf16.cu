@@ -82,12 +82,12 @@ extern "C" __global__ void __launch_bounds__(64) norm_residual_c64_add_f19547_bf
         y0[i] = hy_float_to_bf16(t0);
         sum_sq += t0 * t0;
     }
+    // Tree reduction over the block; partial[0] ends up holding the row's sum of squares.
     partial[tid] = sum_sq;
     __syncthreads();
-    // Tree reduction of the partial sums; partial[0] ends up holding the row's sum of squares.
     for (int stride = 32; stride > 0; stride /= 2) {
         if (tid < stride) {
-            partial[tid] += partial[tid + stride];
+            partial[tid] = partial[tid] + partial[tid + stride];
         }
         __syncthreads();
     }

@@ -60,12 +60,12 @@ extern "C" __global__ void __launch_bounds__(64) rmsnorm_c64_bf16(
         const float v = hy_bf16_to_float(x[base + c]);
         sum_sq += v * v;
     }
+    // Tree reduction over the block; partial[0] ends up holding the row's sum of squares.
     partial[tid] = sum_sq;
     __syncthreads();
-    // Tree reduction of the partial sums; partial[0] ends up holding the row's sum of squares.
     for (int stride = 32; stride > 0; stride /= 2) {
         if (tid < stride) {
-            partial[tid] += partial[tid + stride];
+            partial[tid] = partial[tid] + partial[tid + stride];
         }
         __syncthreads();
     }

@@ -175,9 +175,9 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
                 return 1;
             }
         }
-        Target t;
+        BenchTarget t;
         try {
-            t = plan.target().equals("cuda") ? new CudaTarget(plan.precision()) : new CpuTarget();
+            t = plan.target().equals("cuda") ? new CudaBenchTarget(plan.precision()) : new CpuBenchTarget();
         } catch (CudaUnavailableException e) {
             err.println("hyenac bench: " + e.getMessage());
             return 2;

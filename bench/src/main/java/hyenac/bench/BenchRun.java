@@ -18,7 +18,7 @@ import java.util.function.Consumer;
 /** Runs a validated {@link BenchCommand.Plan} on a target, point by point, and builds the report. */
 final class BenchRun {
     private final BenchCommand.Plan plan;
-    private final Target target;
+    private final BenchTarget target;
     private final PrintWriter log;
     private final Consumer<BenchRun> afterPoint;
     private final List<Point> points = new ArrayList<>();
@@ -28,7 +28,7 @@ final class BenchRun {
     private Map<String, Double> profile = Map.of();
 
     /** {@code afterPoint} sees the run after each point (the command saves the JSON so far). */
-    BenchRun(BenchCommand.Plan plan, Target target, PrintWriter log, Consumer<BenchRun> afterPoint) {
+    BenchRun(BenchCommand.Plan plan, BenchTarget target, PrintWriter log, Consumer<BenchRun> afterPoint) {
         this.plan = plan;
         this.afterPoint = afterPoint;
         this.target = target;
@@ -58,7 +58,7 @@ final class BenchRun {
             String variant = "hyenac " + target.name() + " " + target.precision().suffix()
                     + (op == Operator.ATTENTION ? " causal attention " + plan.config().heads() + "x" + plan.config().headDim() + " with RoPE"
                     : " gate-conv-gate core");
-            try (Target.Runner r = target.open(m.graph(), w)) {
+            try (BenchTarget.Runner r = target.open(m.graph(), w)) {
                 for (BenchCommand.Shape s : plan.shapes()) {
                     measure(op.peerName, variant, s.batch(), s.length(), plan.config().width(), () -> {
                         Map<Integer, float[]> given = new HashMap<>();
@@ -94,7 +94,7 @@ final class BenchRun {
                 + " parameters)...");
         log.flush();
         WeightStore w = WeightStore.random(g, plan.seed());
-        try (Target.Runner r = target.open(g, w)) {
+        try (BenchTarget.Runner r = target.open(g, w)) {
             if (plan.prefill() > 0) {
                 int l = plan.prefill();
                 String variant = name + " forward pass, logits at every position";
@@ -118,7 +118,7 @@ final class BenchRun {
     }
 
     /** One more forward pass, each operation between its own events: where the time goes. */
-    private void profile(Target.Runner r, int length, int logits) {
+    private void profile(BenchTarget.Runner r, int length, int logits) {
         profile = r.profile(1, length, Inputs.dna(length), Set.of(logits));
         if (profile.isEmpty()) {
             notes.add("--profile: the " + target.name() + " target does not break a pass down");
@@ -170,7 +170,7 @@ final class BenchRun {
         t.addProperty("untimed_first_run", true);
         t.addProperty("warmup", plan.warmup());
         t.addProperty("reps", plan.reps());
-        t.addProperty("l2_flush_bytes", target.name().equals("cuda") ? CudaTarget.FLUSH_BYTES : null);
+        t.addProperty("l2_flush_bytes", target.name().equals("cuda") ? CudaBenchTarget.FLUSH_BYTES : null);
         t.addProperty("decode", "median of the wall-clock time of each decode step() (synchronous; includes the logits download)");
         return t;
     }

@@ -2,6 +2,7 @@ package hyenac.bench;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.Weight;
 
 /**
@@ -52,11 +53,11 @@ final class Counts {
             long in = n.operands().isEmpty() || g.value(n.operands().getFirst()).type().dims().getLast().isSymbolic()
                     ? 0 : g.value(n.operands().getFirst()).type().channels();
             long out = n.results().isEmpty() ? 0 : g.value(n.results().getFirst()).type().channels();
-            total += switch (n.op()) {
-                case "linear", "unembed" -> 2.0 * in * out;
-                case "causal_conv" -> 2.0 * n.intAttr("len") * in;
-                case "modal_conv" -> 4.0 * n.intAttr("modes") * in;
-                case "causal_attention" -> 4.0 * position * in;
+            total += switch (n.primitive()) {
+                case LINEAR, UNEMBED -> 2.0 * in * out;
+                case CAUSAL_CONV -> 2.0 * n.intAttr("len") * in;
+                case MODAL_CONV -> 4.0 * n.intAttr("modes") * in;
+                case CAUSAL_ATTENTION -> 4.0 * position * in;
                 default -> 0;
             };
         }
@@ -72,7 +73,7 @@ final class Counts {
         for (Weight w : g.weights().values()) weights += (double) w.elements() * elementBytes;
         double caches = 0;
         for (Node n : g.nodes()) {
-            if (n.op().equals("causal_attention")) {
+            if (n.is(Primitive.CAUSAL_ATTENTION)) {
                 caches += 2.0 * position * g.value(n.operands().getFirst()).type().channels() * elementBytes;
             }
         }

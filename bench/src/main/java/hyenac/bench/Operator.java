@@ -6,6 +6,7 @@ import hyenac.dsl.diag.HumanRenderer;
 import hyenac.dsl.source.SourceFile;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -83,19 +84,19 @@ enum Operator {
         }
         Graph g = r.graph();
         if (this == ATTENTION) {
-            Node a = only(g, "causal_attention");
+            Node a = only(g, Primitive.CAUSAL_ATTENTION);
             return new Model(g, Set.copyOf(a.operands()), a.results().getFirst(), a);
         }
-        Node split = only(g, "deinterleave");
+        Node split = only(g, Primitive.DEINTERLEAVE);
         int q = split.results().getFirst();
-        Node gate = g.users(q).stream().filter(n -> n.op().equals("mul")).findFirst()
+        Node gate = g.users(q).stream().filter(n -> n.is(Primitive.MUL)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no post-gate reads q"));
         int other = gate.operands().get(gate.operands().get(0) == q ? 1 : 0);
         return new Model(g, Set.copyOf(split.operands()), gate.results().getFirst(), g.producer(other));
     }
 
-    private static Node only(Graph g, String op) {
-        List<Node> found = g.nodes().stream().filter(n -> n.op().equals(op)).toList();
+    private static Node only(Graph g, Primitive op) {
+        List<Node> found = g.nodes().stream().filter(n -> n.is(op)).toList();
         if (found.size() != 1) throw new IllegalStateException("expected one " + op + " node, found " + found.size());
         return found.getFirst();
     }
@@ -111,10 +112,10 @@ enum Operator {
     double flops(Model m, long batch, long length) {
         Node n = m.timed();
         long channels = m.graph().value(n.operands().getFirst()).type().channels();
-        return switch (n.op()) {
-            case "causal_conv" -> Counts.firFlops(batch, length, n.intAttr("len"), channels);
-            case "modal_conv" -> Counts.fftConvFlops(batch, length, channels);
-            case "causal_attention" -> Counts.attentionFlops(batch, length, channels);
+        return switch (n.primitive()) {
+            case CAUSAL_CONV -> Counts.firFlops(batch, length, n.intAttr("len"), channels);
+            case MODAL_CONV -> Counts.fftConvFlops(batch, length, channels);
+            case CAUSAL_ATTENTION -> Counts.attentionFlops(batch, length, channels);
             default -> throw new IllegalStateException("no FLOP rule for " + n.op());
         };
     }

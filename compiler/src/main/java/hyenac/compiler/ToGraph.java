@@ -1,7 +1,7 @@
 package hyenac.compiler;
 
 import hyenac.dsl.check.Elaborated;
-import hyenac.dsl.check.Value;
+import hyenac.dsl.check.EvalValue;
 import hyenac.dsl.source.Span;
 import hyenac.ir.DType;
 import hyenac.ir.Dim;
@@ -45,25 +45,25 @@ public final class ToGraph {
         return b.build();
     }
 
-    static Map<String, Object> attrs(Map<String, Value> args) {
+    static Map<String, Object> attrs(Map<String, EvalValue> args) {
         Map<String, Object> out = new LinkedHashMap<>();
         args.forEach((k, v) -> put(out, k, v));
         return out;
     }
 
     /** Operator-valued arguments (a rope configuration) flatten to dotted keys: rope.base, rope.scale. */
-    private static void put(Map<String, Object> out, String key, Value v) {
+    private static void put(Map<String, Object> out, String key, EvalValue v) {
         switch (v) {
-            case Value.Int i -> out.put(key, i.value());
-            case Value.Float f -> out.put(key, f.value());
-            case Value.Bool x -> out.put(key, x.value());
-            case Value.Str s -> out.put(key, s.value());
-            case Value.Enum e -> out.put(key, e.name());
-            case Value.Op op -> {
+            case EvalValue.Int i -> out.put(key, i.value());
+            case EvalValue.Float f -> out.put(key, f.value());
+            case EvalValue.Bool x -> out.put(key, x.value());
+            case EvalValue.Str s -> out.put(key, s.value());
+            case EvalValue.Enum e -> out.put(key, e.name());
+            case EvalValue.Op op -> {
                 out.put(key, op.template().name());
                 for (var p : op.template().params()) {
-                    Value.Arg a = op.args().get(p.name());
-                    Value given = a != null ? a.value() : p.dflt();
+                    EvalValue.Arg a = op.args().get(p.name());
+                    EvalValue given = a != null ? a.value() : p.dflt();
                     if (given != null) put(out, key + "." + p.name(), given);
                 }
             }

@@ -4,6 +4,7 @@ import hyenac.backends.cpu.Conv;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.Origin;
+import hyenac.ir.Primitive;
 import hyenac.ir.TensorType;
 import hyenac.ir.Value;
 import hyenac.ir.Weight;
@@ -49,7 +50,7 @@ public final class Explain {
 
     /** As {@link #of(Graph, long)}; without the {@code plan} (kernels and groups empty), which only --kernels prints. */
     public static Report of(Graph g, long context, boolean plan) {
-        Node embedding = g.nodes().stream().filter(n -> n.op().equals("embedding")).findFirst()
+        Node embedding = g.nodes().stream().filter(n -> n.is(Primitive.EMBEDDING)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("the graph has no embedding"));
         Value embedded = g.value(embedding.results().getFirst());
         long width = embedded.type().channels();
@@ -75,7 +76,7 @@ public final class Explain {
         List<Row> rows = new ArrayList<>();
         rows.add(emb.row("-", "embedding"));
         layers.forEach((i, a) -> rows.add(a.row(Integer.toString(i), a.operator == null ? "-" : a.operator)));
-        boolean tied = g.nodes().stream().anyMatch(n -> n.op().equals("unembed")
+        boolean tied = g.nodes().stream().anyMatch(n -> n.is(Primitive.UNEMBED)
                 && n.weights().get("weight") != null && n.weights().get("weight").equals(embedding.weights().get("weight")));
         rows.add(head.row("-", tied ? "head (norm, tied unembedding)" : "head (norm, unembedding)"));
 
@@ -94,21 +95,11 @@ public final class Explain {
                 List.copyOf(g.weights().values()), kernels, groups);
     }
 
-    /** FLOPs per token of one node at sequence length {@code l}. */
+    /** FLOPs per token of one node at sequence length {@code l}, by its primitive's rule ({@link Primitive#flopsPerToken}). */
     public static double flops(Graph g, Node n, long l) {
         long in = n.operands().isEmpty() ? 0 : Math.max(0, channels(g, n.operands().getFirst()));
         long out = n.results().isEmpty() ? 0 : Math.max(0, channels(g, n.results().getFirst()));
-        return switch (n.op()) {
-            case "linear" -> 2.0 * in * out;
-            case "unembed" -> 2.0 * in * out;
-            case "causal_conv" -> 2.0 * n.intAttr("len") * in;
-            case "modal_conv" -> {
-                double fft = 2.0 * l;
-                yield in * (10 * fft * (Math.log(fft) / Math.log(2)) + 6 * fft) / l;
-            }
-            case "causal_attention" -> 2.0 * l * in;
-            default -> 0;
-        };
+        return n.primitive().flopsPerToken(n, in, out, l);
     }
 
     /** Bytes per token the node writes: every result's channels in its dtype. */
@@ -127,10 +118,10 @@ public final class Explain {
      * the FFT (its filter is as long as the sequence); null for everything else.
      */
     public static String cpuAlgorithm(Node n, long length) {
-        return switch (n.op()) {
-            case "causal_conv" -> Conv.choose(Math.toIntExact(n.intAttr("len")), (int) Math.min(length, Integer.MAX_VALUE))
+        return switch (n.primitive()) {
+            case CAUSAL_CONV -> Conv.choose(Math.toIntExact(n.intAttr("len")), (int) Math.min(length, Integer.MAX_VALUE))
                     == Conv.Algorithm.DIRECT ? "direct" : "fft";
-            case "modal_conv" -> "fft";
+            case MODAL_CONV -> "fft";
             default -> null;
         };
     }

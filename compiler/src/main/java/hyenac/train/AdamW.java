@@ -2,6 +2,7 @@ package hyenac.train;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive.WeightRole;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -24,15 +25,14 @@ public final class AdamW {
     private final Set<String> decayed = new LinkedHashSet<>();
     private long step;
 
-    /** {@code params}: the master weights by name, in a fixed order; {@code graph} says which weights are filters, norms, biases. */
+    /** {@code params}: the master weights by name, in a fixed order; {@code graph}'s weight roles say which weights are matrices. */
     public AdamW(Config config, Map<String, float[]> params, Graph graph) {
         this.config = config;
         this.params = params;
         Set<String> exempt = new LinkedHashSet<>();
         for (Node n : graph.nodes()) {
-            boolean filter = n.op().equals("causal_conv") || n.op().equals("modal_conv");
             n.weights().forEach((role, name) -> {
-                if (filter || n.op().equals("rmsnorm") || role.equals("bias")) exempt.add(name);
+                if (n.primitive().weight(role).orElseThrow().kind() != WeightRole.Kind.MATRIX) exempt.add(name);
             });
         }
         for (var e : params.entrySet()) {

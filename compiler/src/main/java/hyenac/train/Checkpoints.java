@@ -2,9 +2,10 @@ package hyenac.train;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.Weight;
 import hyenac.ir.autodiff.ParametriseDecay;
-import hyenac.runtime.weights.DType;
+import hyenac.runtime.weights.SafetensorsType;
 import hyenac.runtime.weights.SafeTensors;
 import hyenac.runtime.weights.SafeTensorsFile;
 import hyenac.runtime.weights.TensorData;
@@ -76,7 +77,7 @@ public final class Checkpoints {
         });
         for (Node n : training.nodes()) {
             String rates = n.weights().get(ParametriseDecay.ROLE);
-            if (rates == null || !n.op().equals("causal_conv")) continue;
+            if (rates == null || !n.is(Primitive.CAUSAL_CONV)) continue;
             String taps = n.weights().get("weight");
             out.put(taps, ParametriseDecay.effectiveTaps(params.get(taps), params.get(rates), Math.toIntExact(n.intAttr("groups")),
                     Math.toIntExact(n.intAttr("len")), "xcorr".equals(n.stringAttr("taps"))));
@@ -125,6 +126,6 @@ public final class Checkpoints {
     }
 
     private static TensorData tensor(String name, Weight w, float[] values) {
-        return TensorData.of(name, DType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), values);
+        return TensorData.of(name, SafetensorsType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), values);
     }
 }

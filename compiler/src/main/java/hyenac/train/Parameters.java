@@ -2,6 +2,7 @@ package hyenac.train;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.autodiff.ParametriseDecay;
 import hyenac.runtime.weights.WeightStore;
 import java.util.HashSet;
@@ -30,7 +31,7 @@ public final class Parameters {
                 .map(n -> n.substring(0, n.indexOf('.', 7))).distinct().count());
         for (Node n : training.nodes()) {
             String decay = n.weights().get(ParametriseDecay.ROLE);
-            if (decay != null && n.op().equals("causal_conv")) {
+            if (decay != null && n.is(Primitive.CAUSAL_CONV)) {
                 float[] rates = ParametriseDecay.initialLogRates(Math.toIntExact(n.intAttr("groups")));
                 System.arraycopy(rates, 0, w.get(decay), 0, rates.length);
             }
@@ -41,7 +42,7 @@ public final class Parameters {
                 SplittableRandom rng = new SplittableRandom(seed ^ rates.hashCode());
                 for (int i = 0; i < rho.length; i++) rho[i] = (float) (Math.log(0.004) + rng.nextDouble() * (Math.log(0.7) - Math.log(0.004)));
             }
-            if (!n.op().equals("linear")) continue;
+            if (!n.is(Primitive.LINEAR)) continue;
             String name = n.weights().get("weight");
             long in = training.weights().get(name).shape().get(1);
             // random() drew N(0, 1/in): rescale to the wanted deviation
@@ -54,7 +55,7 @@ public final class Parameters {
     /** Values added to another by an {@code add}: in a pre-norm block, the branches written into the residual stream. */
     private static Set<Integer> residualOperands(Graph g) {
         Set<Integer> out = new HashSet<>();
-        for (Node n : g.nodes()) if (n.op().equals("add")) out.addAll(n.operands());
+        for (Node n : g.nodes()) if (n.is(Primitive.ADD)) out.addAll(n.operands());
         return out;
     }
 

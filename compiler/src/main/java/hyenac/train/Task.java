@@ -299,12 +299,27 @@ public abstract class Task {
         }
     }
 
+    /** A task that reads {@code tokens} tokens, then a marker, then gives them back: 2·tokens + 1 positions at the least. */
+    abstract static class GivesTokensBack extends Task {
+        GivesTokensBack(Knobs k) { super(k); }
+
+        @Override public String problem(int seqLen, int vocab) {
+            if (knobs.tokens() < 1) return "--task-tokens must be at least 1";
+            String p = super.problem(seqLen, vocab);
+            if (p != null) return p;
+            if (seqLen < 2 * knobs.tokens() + 1) {
+                return name() + " of " + knobs.tokens() + " tokens needs --seq-len of at least " + (2 * knobs.tokens() + 1);
+            }
+            return null;
+        }
+    }
+
     /**
      * Selective copying (MAD): {@code tokens} tokens of the alphabet scattered among blanks, a copy marker, then as many
      * blanks; at the i-th of these the target is the i-th token to copy (targets stand beside their inputs, as in MAD,
      * not one token ahead); scored there. Extra tokens: blank, copy marker.
      */
-    static final class SelectiveCopy extends Task {
+    static final class SelectiveCopy extends GivesTokensBack {
         SelectiveCopy(Knobs k) { super(k); }
 
         @Override public String name() { return "selective-copy"; }
@@ -316,16 +331,6 @@ public abstract class Task {
         private int blank() { return FIRST_KEY + knobs.keys(); }
 
         private int copy() { return FIRST_KEY + knobs.keys() + 1; }
-
-        @Override public String problem(int seqLen, int vocab) {
-            if (knobs.tokens() < 1) return "--task-tokens must be at least 1";
-            String p = super.problem(seqLen, vocab);
-            if (p != null) return p;
-            if (seqLen < 2 * knobs.tokens() + 1) {
-                return "selective-copy of " + knobs.tokens() + " tokens needs --seq-len of at least " + (2 * knobs.tokens() + 1);
-            }
-            return null;
-        }
 
         @Override void example(SplittableRandom rng, boolean test, long[] tokens, long[] targets, float[] mask) {
             int n = knobs.tokens(), spread = tokens.length - n - 1; // the tokens and the blanks among them
@@ -357,7 +362,7 @@ public abstract class Task {
      * reconstructs from the marker's embedding alone through a decoder; here later positions may also look back, so it
      * measures reconstruction by position. Extra tokens: the marker, then one per position.
      */
-    static final class Compression extends Task {
+    static final class Compression extends GivesTokensBack {
         Compression(Knobs k) { super(k); }
 
         @Override public String name() { return "compression"; }
@@ -369,16 +374,6 @@ public abstract class Task {
         private int marker() { return FIRST_KEY + knobs.keys(); }
 
         private int position(int i) { return FIRST_KEY + knobs.keys() + 1 + i; }
-
-        @Override public String problem(int seqLen, int vocab) {
-            if (knobs.tokens() < 1) return "--task-tokens must be at least 1";
-            String p = super.problem(seqLen, vocab);
-            if (p != null) return p;
-            if (seqLen < 2 * knobs.tokens() + 1) {
-                return "compression of " + knobs.tokens() + " tokens needs --seq-len of at least " + (2 * knobs.tokens() + 1);
-            }
-            return null;
-        }
 
         @Override void example(SplittableRandom rng, boolean test, long[] tokens, long[] targets, float[] mask) {
             int n = knobs.tokens();

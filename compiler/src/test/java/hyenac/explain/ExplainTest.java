@@ -7,7 +7,7 @@ import hyenac.compiler.ToGraph;
 import hyenac.compiler.passes.PassManager;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
-import hyenac.dsl.check.Value;
+import hyenac.dsl.check.EvalValue;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import java.io.IOException;
@@ -136,7 +136,7 @@ class ExplainTest {
                 total += switch (n.op()) {
                     case "linear" -> 2.0 * in * out;
                     case "unembed" -> 2.0 * in * m.vocab();
-                    case "causal_conv" -> 2.0 * ((Value.Int) n.args().get("len")).value() * in;
+                    case "causal_conv" -> 2.0 * ((EvalValue.Int) n.args().get("len")).value() * in;
                     case "modal_conv" -> {
                         double fft = 2.0 * l;
                         yield in * (10 * fft * (Math.log(fft) / Math.log(2)) + 6 * fft) / l;

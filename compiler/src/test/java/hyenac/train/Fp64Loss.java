@@ -4,12 +4,10 @@ import hyenac.backends.cpu.Activation;
 import hyenac.backends.cpu.Rope;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.autodiff.Autodiff;
 import hyenac.ir.autodiff.ParametriseDecay;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,27 +22,20 @@ final class Fp64Loss {
 
     static double loss(Graph g, Function<String, double[]> weights, int batch, int length, long[] tokens, long[] targets, float[] mask) {
         int rows = batch * length;
-        Set<Node> needed = new HashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>(List.of(g.probes().get(Autodiff.LOSS)));
-        while (!todo.isEmpty()) {
-            Node p = g.producer(todo.pop());
-            if (p != null && needed.add(p)) todo.addAll(p.operands());
-        }
         Map<Integer, double[]> v = new HashMap<>();
-        for (Node n : g.nodes()) {
-            if (!needed.contains(n)) continue;
+        for (Node n : g.slice(Set.of(), List.of(g.probes().get(Autodiff.LOSS)))) {
             List<double[]> in = n.operands().stream().map(v::get).toList();
             double[] x = in.getFirst();
             int c = n.op().equals("embedding") ? 0 : width(g, n.operands().getFirst());
             int out = width(g, n.results().getFirst());
             Function<String, double[]> w = role -> n.weights().containsKey(role) ? weights.apply(n.weights().get(role)) : null;
-            double[][] r = switch (n.op()) {
-                case "embedding" -> {
+            double[][] r = switch (n.primitive()) {
+                case EMBEDDING -> {
                     double[] e = w.apply("weight"), y = new double[rows * out];
                     for (int i = 0; i < rows; i++) System.arraycopy(e, (int) tokens[i] * out, y, i * out, out);
                     yield new double[][] {y};
                 }
-                case "unembed", "linear" -> {
+                case UNEMBED, LINEAR -> {
                     double[] wt = w.apply("weight"), b = w.apply("bias"), y = new double[rows * out];
                     for (int i = 0; i < rows; i++) {
                         for (int o = 0; o < out; o++) {
@@ -55,7 +46,7 @@ final class Fp64Loss {
                     }
                     yield new double[][] {y};
                 }
-                case "causal_conv" -> {
+                case CAUSAL_CONV -> {
                     int len = (int) n.intAttr("len"), groups = (int) n.intAttr("groups");
                     boolean xcorr = "xcorr".equals(n.stringAttr("taps"));
                     double[] stored = w.apply("weight"), rates = w.apply(ParametriseDecay.ROLE), h = new double[groups * len];
@@ -68,7 +59,7 @@ final class Fp64Loss {
                     }
                     yield new double[][] {conv(x, batch, length, c, h, groups, len, w.apply("skip"))};
                 }
-                case "modal_conv" -> {
+                case MODAL_CONV -> {
                     int modes = (int) n.intAttr("modes");
                     double[] a = w.apply(ParametriseDecay.LOG_POLES), rates = w.apply(ParametriseDecay.POLE_RATES), res = w.apply("residues");
                     double[] h = new double[c * length];
@@ -83,7 +74,7 @@ final class Fp64Loss {
                     }
                     yield new double[][] {conv(x, batch, length, c, h, c, length, w.apply("skip"))};
                 }
-                case "rmsnorm" -> {
+                case RMSNORM -> {
                     double[] s = w.apply("scale"), y = new double[x.length];
                     for (int i = 0; i < rows; i++) {
                         double ss = 0;
@@ -93,19 +84,19 @@ final class Fp64Loss {
                     }
                     yield new double[][] {y};
                 }
-                case "deinterleave", "split" -> {
+                case DEINTERLEAVE, SPLIT -> {
                     int parts = n.results().size(), pw = c / parts;
                     double[][] y = new double[parts][rows * pw];
                     for (int i = 0; i < rows; i++) {
                         for (int j = 0; j < parts; j++) {
                             for (int k = 0; k < pw; k++) {
-                                y[j][i * pw + k] = x[i * c + (n.op().equals("split") ? j * pw + k : k * parts + j)];
+                                y[j][i * pw + k] = x[i * c + (n.is(Primitive.SPLIT) ? j * pw + k : k * parts + j)];
                             }
                         }
                     }
                     yield y;
                 }
-                case "concat" -> {
+                case CONCAT -> {
                     double[] y = new double[rows * out];
                     int at = 0;
                     for (int p = 0; p < in.size(); p++) {
@@ -115,30 +106,30 @@ final class Fp64Loss {
                     }
                     yield new double[][] {y};
                 }
-                case "add", "sub", "mul" -> {
+                case ADD, SUB, MUL -> {
                     double[] b = in.get(1), y = new double[x.length];
                     for (int i = 0; i < y.length; i++) {
-                        y[i] = switch (n.op()) {
-                            case "add" -> x[i] + b[i];
-                            case "sub" -> x[i] - b[i];
+                        y[i] = switch (n.primitive()) {
+                            case ADD -> x[i] + b[i];
+                            case SUB -> x[i] - b[i];
                             default -> x[i] * b[i];
                         };
                     }
                     yield new double[][] {y};
                 }
-                case "scale", "neg", "identity", "gelu", "silu", "relu" -> {
+                case SCALE, NEG, IDENTITY, GELU, SILU, RELU -> {
                     double[] y = new double[x.length];
                     for (int i = 0; i < y.length; i++) {
-                        y[i] = switch (n.op()) {
-                            case "scale" -> n.floatAttr("by") * x[i];
-                            case "neg" -> -x[i];
-                            default -> Activation.of(n.op()).apply(x[i]);
+                        y[i] = switch (n.primitive()) {
+                            case SCALE -> n.floatAttr("by") * x[i];
+                            case NEG -> -x[i];
+                            default -> Activation.of(n.primitive()).apply(x[i]);
                         };
                     }
                     yield new double[][] {y};
                 }
-                case "causal_attention" -> new double[][] {attention(n, in.get(0), in.get(1), in.get(2), batch, length, c)};
-                case "cross_entropy" -> {
+                case CAUSAL_ATTENTION -> new double[][] {attention(n, in.get(0), in.get(1), in.get(2), batch, length, c)};
+                case CROSS_ENTROPY -> {
                     double total = 0, weight = 0;
                     for (int i = 0; i < rows; i++) {
                         if (mask[i] == 0) continue;

@@ -3,11 +3,13 @@ package hyenac.conformance;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.cpu.CpuExecutor;
 import hyenac.backends.cuda.CudaExecutor;
-import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.backends.cuda.CudaTarget;
 import hyenac.compiler.Compilation;
+import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.plan.Buffer;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Plan;
@@ -113,7 +115,7 @@ public final class GpuCheck {
             }
             Graph g = c.graph();
             WeightStore weights = stored(WeightStore.random(g, 1), precision);
-            long vocab = g.nodes().stream().filter(n -> n.op().equals("embedding")).findFirst().map(n -> n.intAttr("vocab")).orElseThrow();
+            long vocab = g.nodes().stream().filter(n -> n.is(Primitive.EMBEDDING)).findFirst().map(n -> n.intAttr("vocab")).orElseThrow();
             SplittableRandom rng = new SplittableRandom(7);
             long[] tokens = new long[B * L];
             for (int i = 0; i < tokens.length; i++) tokens[i] = rng.nextLong(vocab);
@@ -244,7 +246,7 @@ public final class GpuCheck {
             }
             Graph g = c.graph();
             WeightStore weights = stored(WeightStore.random(g, 1), precision);
-            long vocab = g.nodes().stream().filter(n -> n.op().equals("embedding")).findFirst().map(n -> n.intAttr("vocab")).orElseThrow();
+            long vocab = g.nodes().stream().filter(n -> n.is(Primitive.EMBEDDING)).findFirst().map(n -> n.intAttr("vocab")).orElseThrow();
             SplittableRandom rng = new SplittableRandom(13);
             long[] tokens = new long[batch * length];
             for (int i = 0; i < tokens.length; i++) tokens[i] = rng.nextLong(vocab);
@@ -259,8 +261,8 @@ public final class GpuCheck {
                 for (int i = 1; i < outputs.size(); i++) {
                     int in = outputs.get(i - 1), out = outputs.get(i);
                     String mixer = "layers." + (i - 1) + ".mixer.";
-                    String kind = g.nodes().stream().filter(n -> n.path().startsWith(mixer))
-                            .map(n -> n.op()).filter(op -> op.endsWith("conv") || op.equals("causal_attention")).reduce((a, b) -> b).orElse("?");
+                    String kind = g.nodes().stream().filter(n -> n.path().startsWith(mixer) && n.primitive().stateful())
+                            .map(Node::op).reduce((a, b) -> b).orElse("?");
                     float[] given = precision == Precision.BF16 ? Floats.roundedToBf16(ref.get(in)) : ref.get(in);
                     Map<Integer, float[]> expect = precision == Precision.BF16
                             ? new CpuExecutor(g, weights).storingBf16(storedInBf16(pipeline.plan(Phase.PARALLEL, Set.of(in), List.of(out))))

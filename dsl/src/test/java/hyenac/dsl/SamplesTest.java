@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.dsl.check.ModuleLoader;
-import hyenac.dsl.check.Value;
+import hyenac.dsl.check.EvalValue;
 import hyenac.dsl.diag.Diagnostics;
 import hyenac.dsl.diag.HumanRenderer;
 import java.io.IOException;
@@ -90,8 +90,8 @@ class SamplesTest {
     void onlyLayerZeroUsesGelu() {
         Elaborated.Model m = model("evo2-7b.hyena");
         for (Elaborated.Layer layer : m.layers()) {
-            Value.Op mlp = (Value.Op) layer.config().args().get("mlp").value();
-            String act = ((Value.Op) mlp.args().get("act").value()).template().name();
+            EvalValue.Op mlp = (EvalValue.Op) layer.config().args().get("mlp").value();
+            String act = ((EvalValue.Op) mlp.args().get("act").value()).template().name();
             assertEquals(layer.index() == 0 ? "gelu" : "identity", act, "layer " + layer.index());
             boolean gelu = layer.nodes().stream().anyMatch(n -> n.op().equals("gelu"));
             assertEquals(layer.index() == 0, gelu, "layer " + layer.index() + " applies gelu");

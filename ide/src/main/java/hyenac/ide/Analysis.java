@@ -5,7 +5,7 @@ import hyenac.dsl.ast.Ast;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.dsl.check.Module;
-import hyenac.dsl.check.Value;
+import hyenac.dsl.check.EvalValue;
 import hyenac.dsl.source.SourceFile;
 import hyenac.dsl.source.Span;
 import hyenac.explain.Explain;
@@ -110,8 +110,8 @@ final class Analysis {
 
     /** Where the layer's mixer was configured; the layer's own span stays put when `layers[i] = op` replaces it. */
     static Span mixerSpan(Elaborated.Layer l) {
-        Value.Arg mixer = l.config().args().get("mixer");
-        if (mixer != null && mixer.value() instanceof Value.Op op && op.span() != null) return op.span();
+        EvalValue.Arg mixer = l.config().args().get("mixer");
+        if (mixer != null && mixer.value() instanceof EvalValue.Op op && op.span() != null) return op.span();
         return l.span();
     }
 

@@ -5,7 +5,7 @@ import hyenac.dsl.check.ModuleLoader;
 import hyenac.dsl.check.ParamSpec;
 import hyenac.dsl.check.Template;
 import hyenac.dsl.check.Type;
-import hyenac.dsl.check.Value;
+import hyenac.dsl.check.EvalValue;
 import hyenac.dsl.parse.SyntaxReader;
 import hyenac.dsl.parser.HyenaLexer;
 import java.nio.file.Files;
@@ -321,16 +321,16 @@ final class Completions {
             Ast.Decl decl = a.index.declAt(offset).orElse(lastDeclBefore(a, offset));
             if (!(decl instanceof Ast.ModelDecl m)) return;
             Analysis.LayerStat stat = a.layer(m.name().name(), index);
-            Value current = stat == null ? null : stat.layer().config();
+            EvalValue current = stat == null ? null : stat.layer().config();
             for (String f : path) {
-                if (!(current instanceof Value.Op op)) return;
-                Value.Arg arg = op.args().get(f);
+                if (!(current instanceof EvalValue.Op op)) return;
+                EvalValue.Arg arg = op.args().get(f);
                 ParamSpec spec = op.template().param(f).orElse(null);
                 current = arg != null ? arg.value() : spec != null ? spec.dflt() : null;
             }
-            if (current instanceof Value.Op op) {
+            if (current instanceof EvalValue.Op op) {
                 for (ParamSpec p : op.template().params()) {
-                    Value.Arg arg = op.args().get(p.name());
+                    EvalValue.Arg arg = op.args().get(p.name());
                     String now = arg != null ? arg.value().show() : p.dflt() != null ? p.dflt().show() : "default";
                     CompletionItem ci = item(p.name(), CompletionItemKind.Field, p.signature(), paramDoc(op.template(), p));
                     ci.setLabelDetails(labelDetails(" = " + now + " in layer " + index));

@@ -165,9 +165,9 @@ final class Features {
             }
         }
         if (stat == null) return null;
-        hyenac.dsl.check.Value current = stat.layer().config();
+        hyenac.dsl.check.EvalValue current = stat.layer().config();
         for (Ast.Selector sel : t.selectors().subList(1, t.selectors().size())) {
-            if (!(sel instanceof Ast.Field f) || !(current instanceof hyenac.dsl.check.Value.Op op)) return null;
+            if (!(sel instanceof Ast.Field f) || !(current instanceof hyenac.dsl.check.EvalValue.Op op)) return null;
             var spec = op.template().param(f.name().name());
             if (f.name() == o.ident()) return spec.map(hyenac.dsl.check.ParamSpec::span).orElse(null);
             var arg = op.args().get(f.name().name());

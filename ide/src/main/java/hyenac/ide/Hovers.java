@@ -5,7 +5,7 @@ import hyenac.dsl.check.Elaborated;
 import hyenac.dsl.check.ParamSpec;
 import hyenac.dsl.check.Primitive;
 import hyenac.dsl.check.Template;
-import hyenac.dsl.check.Value;
+import hyenac.dsl.check.EvalValue;
 import hyenac.dsl.source.Span;
 import hyenac.explain.Explain;
 import java.util.ArrayList;
@@ -146,12 +146,12 @@ final class Hovers {
         }
         Analysis.LayerStat stat = a.layer(m.name().name(), index);
         if (stat == null) return;
-        Value current = stat.layer().config();
+        EvalValue current = stat.layer().config();
         Template owner = stat.layer().config().template();
         for (Ast.Selector sel : t.selectors().subList(1, t.selectors().size())) {
-            if (!(sel instanceof Ast.Field f) || !(current instanceof Value.Op op)) return;
+            if (!(sel instanceof Ast.Field f) || !(current instanceof EvalValue.Op op)) return;
             owner = op.template();
-            Value.Arg arg = op.args().get(f.name().name());
+            EvalValue.Arg arg = op.args().get(f.name().name());
             ParamSpec spec = owner.param(f.name().name()).orElse(null);
             current = arg != null ? arg.value() : spec != null ? spec.dflt() : null;
             if (f.name() == o.ident()) {

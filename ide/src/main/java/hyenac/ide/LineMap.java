@@ -1,5 +1,6 @@
 package hyenac.ide;
 
+import hyenac.dsl.source.SourceFile;
 import java.util.Arrays;
 import org.eclipse.lsp4j.Position;
 import org.eclipse.lsp4j.Range;
@@ -15,18 +16,7 @@ final class LineMap {
 
     LineMap(String text) {
         this.text = text;
-        int[] s = new int[16];
-        int n = 0;
-        s[n++] = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean end = c == '\n' || (c == '\r' && (i + 1 == text.length() || text.charAt(i + 1) != '\n'));
-            if (end) {
-                if (n == s.length) s = Arrays.copyOf(s, n * 2);
-                s[n++] = i + 1;
-            }
-        }
-        starts = Arrays.copyOf(s, n);
+        this.starts = SourceFile.lineStarts(text);
     }
 
     int lineCount() { return starts.length; }

@@ -1,11 +1,16 @@
 package hyenac.ir;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jgrapht.graph.DefaultEdge;
 import org.jgrapht.graph.DirectedAcyclicGraph;
 
@@ -54,6 +59,26 @@ public final class Graph {
     public List<Node> users(int value) {
         List<Node> out = new ArrayList<>();
         for (Node n : nodes) if (n.operands().contains(value)) out.add(n);
+        return out;
+    }
+
+    /**
+     * The nodes that computing {@code wanted} needs, in graph order (a new list): the producers of the wanted values
+     * and, through their operands, of everything those read, back to the {@code given} values (which are not
+     * recomputed) or to values no node produces (the graph's inputs). Whether every wanted value is then computable
+     * is the caller's check.
+     */
+    public List<Node> slice(Set<Integer> given, Collection<Integer> wanted) {
+        Set<Node> needed = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Integer> todo = new ArrayDeque<>(wanted);
+        while (!todo.isEmpty()) {
+            int v = todo.pop();
+            if (given.contains(v)) continue;
+            Node p = producers.get(v);
+            if (p != null && needed.add(p)) todo.addAll(p.operands());
+        }
+        List<Node> out = new ArrayList<>(needed.size());
+        for (Node n : nodes) if (needed.contains(n)) out.add(n);
         return out;
     }
 

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One operation: a primitive applied to operand values, producing result values. Attributes are
+ * One operation: a primitive applied to operand values, producing result values. {@code op} is the
+ * primitive's name as graphs print it ({@link #primitive()} gives the primitive itself). Attributes are
  * plain Longs, Doubles, Booleans and Strings. {@code weights} maps the op's weight roles to weight
  * names. Nodes are immutable and identified by {@code id} (JGraphT keys vertices by equality, and two
  * applications of the same op must stay two vertices).
@@ -20,6 +21,12 @@ public record Node(int id, String op, Map<String, Object> attrs, List<Integer> o
         weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
         origins = List.copyOf(origins);
     }
+
+    /** The primitive this node applies; an op that names none fails (the verifier reports such a node first). */
+    public Primitive primitive() { return Primitive.of(op); }
+
+    /** Whether this node applies {@code p}; false for an op that names no primitive. */
+    public boolean is(Primitive p) { return op.equals(p.op()); }
 
     public long intAttr(String name) { return ((Number) attrs.get(name)).longValue(); }
     public double floatAttr(String name) { return ((Number) attrs.get(name)).doubleValue(); }

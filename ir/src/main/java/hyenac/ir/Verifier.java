@@ -28,13 +28,23 @@ public final class Verifier {
         for (Node n : g.nodes()) {
             String where = "node " + n.id() + " (" + n.op() + ")";
             if (!nodeIds.add(n.id())) out.add(where + ": duplicate node id");
-            Ops.Arity arity = Ops.ALL.get(n.op());
-            if (arity == null) {
+            Primitive p = Primitive.find(n.op()).orElse(null);
+            int before = out.size();
+            if (p == null) {
                 out.add(where + ": unknown op");
             } else {
-                if (arity.operands() >= 0 && n.operands().size() != arity.operands()) out.add(where + ": takes " + arity.operands() + " operands, has " + n.operands().size());
-                if (arity.results() >= 0 && n.results().size() != arity.results()) out.add(where + ": makes " + arity.results() + " results, has " + n.results().size());
+                if (p.operands() != Primitive.ANY && n.operands().size() != p.operands()) out.add(where + ": takes " + p.operands() + " operands, has " + n.operands().size());
+                if (p.results() != Primitive.ANY && n.results().size() != p.results()) out.add(where + ": makes " + p.results() + " results, has " + n.results().size());
                 if (n.operands().isEmpty() || n.results().isEmpty()) out.add(where + ": needs operands and results");
+                for (String a : n.attrs().keySet()) {
+                    if (!p.attributes().contains(a)) out.add(where + ": attribute " + a + " is not one of " + p + "'s " + p.attributes());
+                }
+                for (Primitive.WeightRole role : p.weights()) {
+                    if (!role.optional() && !n.weights().containsKey(role.name())) out.add(where + ": binds no " + role.name() + " weight");
+                }
+                for (String role : n.weights().keySet()) {
+                    if (p.weight(role).isEmpty()) out.add(where + ": " + p + " has no weight role " + role);
+                }
             }
             for (int operand : n.operands()) {
                 if (!defined.contains(operand)) out.add(where + ": operand %" + operand + " is used before it is defined");
@@ -46,7 +56,8 @@ public final class Verifier {
             for (var w : n.weights().entrySet()) {
                 if (!g.weights().containsKey(w.getValue())) out.add(where + ": weight " + w.getKey() + " = " + w.getValue() + " is not declared");
             }
-            if (arity != null) out.addAll(TypeRules.check(g, n).stream().map(p -> where + ": " + p).toList());
+            // a type rule may read any operand, attribute or weight its primitive has: only well-formed nodes get one
+            if (p != null && out.size() == before) out.addAll(TypeRules.check(g, n).stream().map(problem -> where + ": " + problem).toList());
         }
         for (int o : g.outputs()) if (!defined.contains(o)) out.add("output %" + o + " is never defined");
         for (var p : g.probes().entrySet()) {

@@ -56,4 +56,26 @@ class VerifierTest {
         b.add(new Node(b.nextNodeId(), "gelu", Map.of(), List.of(1), last.results(), Map.of(), "", List.of()));
         assertTrue(Verifier.problems(b.build()).stream().anyMatch(p -> p.contains("defined twice")));
     }
+
+    @Test
+    void attributesAndWeightsThePrimitiveDoesNotHaveAreCaught() {
+        Graph.Builder b = valid();
+        Node linear = b.nodes().removeLast();
+        b.add(new Node(linear.id(), "linear", Map.of("features", 8L, "lenght", 3L), linear.operands(), linear.results(),
+                Map.of("wieght", "p.weight"), "p", List.of()));
+        List<String> problems = Verifier.problems(b.build());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("attribute lenght is not one of linear's [features, bias]")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("binds no weight weight")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("linear has no weight role wieght")), problems.toString());
+    }
+
+    @Test
+    void primitivesAreFoundByTheirOpNames() {
+        for (Primitive p : Primitive.values()) {
+            assertEquals(p, Primitive.of(p.op()));
+            assertEquals(p.op(), p.toString(), "messages and kernel signatures print the op name");
+        }
+        assertTrue(Primitive.find("frobnicate").isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> Primitive.of("frobnicate"));
+    }
 }

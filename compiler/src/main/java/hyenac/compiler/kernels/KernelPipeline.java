@@ -84,7 +84,7 @@ public final class KernelPipeline implements Planner {
     }
 
     private Plan make(Phase phase, Set<Integer> given, Collection<Integer> wanted) {
-        List<Node> order = slice(given, wanted);
+        List<Node> order = graph.slice(given, wanted);
         Set<Integer> available = new HashSet<>(given);
         for (Node n : order) available.addAll(n.results());
         for (int w : wanted) {
@@ -111,19 +111,6 @@ public final class KernelPipeline implements Planner {
         PlanVerifier.verify(planned);
         print("plan-memory", phase, () -> PlanPrinter.print(planned, phase == Phase.STEP ? select.reference(phase) : REFERENCE));
         return planned;
-    }
-
-    /** The nodes the wanted values need, back to the given values or the graph's inputs, in graph order. */
-    private List<Node> slice(Set<Integer> given, Collection<Integer> wanted) {
-        Set<Node> needed = new HashSet<>();
-        java.util.Deque<Integer> todo = new java.util.ArrayDeque<>(wanted);
-        while (!todo.isEmpty()) {
-            int v = todo.pop();
-            if (given.contains(v)) continue;
-            Node p = graph.producer(v);
-            if (p != null && needed.add(p)) todo.addAll(p.operands());
-        }
-        return graph.nodes().stream().filter(needed::contains).toList();
     }
 
     private static FuseKernels.Mode mode(Phase phase) {

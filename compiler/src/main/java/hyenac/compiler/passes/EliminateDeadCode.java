@@ -2,7 +2,6 @@ package hyenac.compiler.passes;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -15,14 +14,7 @@ public final class EliminateDeadCode implements Pass {
     @Override public String name() { return "EliminateDeadCode"; }
 
     @Override public Graph run(Graph g) {
-        Set<Integer> live = new HashSet<>(g.outputs());
-        List<Node> kept = new ArrayList<>();
-        for (Node n : g.nodes().reversed()) {
-            if (n.results().stream().anyMatch(live::contains)) {
-                kept.addFirst(n);
-                live.addAll(n.operands());
-            }
-        }
+        List<Node> kept = g.slice(Set.of(), g.outputs());
         Graph.Builder b = g.toBuilder();
         b.nodes().clear();
         kept.forEach(b::add);

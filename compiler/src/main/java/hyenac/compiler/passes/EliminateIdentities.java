@@ -2,6 +2,7 @@ package hyenac.compiler.passes;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,7 @@ public final class EliminateIdentities implements Pass {
         b.nodes().clear();
         for (Node n : g.nodes()) {
             List<Integer> operands = n.operands().stream().map(o -> replace.getOrDefault(o, o)).toList();
-            boolean trivial = n.op().equals("identity") || n.op().equals("scale") && n.floatAttr("by") == 1.0;
+            boolean trivial = n.is(Primitive.IDENTITY) || n.is(Primitive.SCALE) && n.floatAttr("by") == 1.0;
             if (trivial) {
                 replace.put(n.results().getFirst(), operands.getFirst());
                 continue;

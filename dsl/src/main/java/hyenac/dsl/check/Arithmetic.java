@@ -23,115 +23,115 @@ final class Arithmetic {
         this.naming = naming;
     }
 
-    Value negate(Value v, Ast.Neg n) {
+    EvalValue negate(EvalValue v, Ast.Neg n) {
         return switch (v) {
-            case Value.Int i -> {
+            case EvalValue.Int i -> {
                 if (i.value() == Long.MIN_VALUE) {
                     reporter.report(Code.HY0309, n.span(), "`" + n.span().text() + "`");
-                    yield Value.Unknown.ANY;
+                    yield EvalValue.Unknown.ANY;
                 }
-                yield new Value.Int(-i.value());
+                yield new EvalValue.Int(-i.value());
             }
-            case Value.Float f -> new Value.Float(-f.value());
-            case Value.Tensor t -> elementwise("neg", List.of(t), t.width(), Map.of(), n.span());
-            case Value.Unknown u -> u;
+            case EvalValue.Float f -> new EvalValue.Float(-f.value());
+            case EvalValue.Tensor t -> elementwise("neg", List.of(t), t.width(), Map.of(), n.span());
+            case EvalValue.Unknown u -> u;
             default -> {
                 reporter.mismatch(n.operand().span(), "a number or a tensor", v);
-                yield Value.Unknown.ANY;
+                yield EvalValue.Unknown.ANY;
             }
         };
     }
 
-    Value binary(Ast.Binary b, Value l, Value r) {
-        if (l instanceof Value.Unknown || r instanceof Value.Unknown) {
-            Type known = l instanceof Value.Unknown ? r.type() : l.type();
-            return new Value.Unknown(known == Type.TENSOR || known == Type.LIST ? known : null);
+    EvalValue binary(Ast.Binary b, EvalValue l, EvalValue r) {
+        if (l instanceof EvalValue.Unknown || r instanceof EvalValue.Unknown) {
+            Type known = l instanceof EvalValue.Unknown ? r.type() : l.type();
+            return new EvalValue.Unknown(known == Type.TENSOR || known == Type.LIST ? known : null);
         }
         String sym = b.op().symbol;
-        if (l instanceof Value.Int x && r instanceof Value.Int y) return intArith(b, x.value(), y.value());
+        if (l instanceof EvalValue.Int x && r instanceof EvalValue.Int y) return intArith(b, x.value(), y.value());
         if (isNumber(l) && isNumber(r)) return floatArith(b, toDouble(l), toDouble(r));
-        if (l instanceof Value.ListV a && r instanceof Value.ListV c && b.op() == Ast.BinOp.ADD) {
+        if (l instanceof EvalValue.ListV a && r instanceof EvalValue.ListV c && b.op() == Ast.BinOp.ADD) {
             if ((long) a.items().size() + c.items().size() > Limits.MAX_LIST) {
                 reporter.report(Code.HY0314, b.span(), (long) a.items().size() + c.items().size(), Limits.MAX_LIST);
-                return Value.Unknown.ANY;
+                return EvalValue.Unknown.ANY;
             }
-            List<Value> all = new ArrayList<>(a.items());
+            List<EvalValue> all = new ArrayList<>(a.items());
             all.addAll(c.items());
-            return new Value.ListV(all);
+            return new EvalValue.ListV(all);
         }
-        if (b.op() == Ast.BinOp.MUL && (l instanceof Value.ListV && r instanceof Value.Int || l instanceof Value.Int && r instanceof Value.ListV)) {
-            Value.ListV list = l instanceof Value.ListV x ? x : (Value.ListV) r;
-            long times = l instanceof Value.Int i ? i.value() : ((Value.Int) r).value();
+        if (b.op() == Ast.BinOp.MUL && (l instanceof EvalValue.ListV && r instanceof EvalValue.Int || l instanceof EvalValue.Int && r instanceof EvalValue.ListV)) {
+            EvalValue.ListV list = l instanceof EvalValue.ListV x ? x : (EvalValue.ListV) r;
+            long times = l instanceof EvalValue.Int i ? i.value() : ((EvalValue.Int) r).value();
             if (times < 0) {
-                reporter.report(Code.HY0406, (l instanceof Value.Int ? b.left() : b.right()).span(), times);
-                return Value.Unknown.ANY;
+                reporter.report(Code.HY0406, (l instanceof EvalValue.Int ? b.left() : b.right()).span(), times);
+                return EvalValue.Unknown.ANY;
             }
             if (times > 0 && list.items().size() > Limits.MAX_LIST / times) {
                 reporter.report(Code.HY0314, b.span(), Math.multiplyHigh(times, list.items().size()) != 0 ? "huge" : times * list.items().size(), Limits.MAX_LIST);
-                return Value.Unknown.ANY;
+                return EvalValue.Unknown.ANY;
             }
-            List<Value> all = new ArrayList<>();
+            List<EvalValue> all = new ArrayList<>();
             for (long k = 0; k < times; k++) all.addAll(list.items());
-            return new Value.ListV(all);
+            return new EvalValue.ListV(all);
         }
-        if (b.op() == Ast.BinOp.MUL && (l instanceof Value.ListV && r instanceof Value.Float || l instanceof Value.Float && r instanceof Value.ListV)) {
-            reporter.report(Code.HY0406, (l instanceof Value.Float ? b.left() : b.right()).span(), (l instanceof Value.Float ? l : r).show());
-            return Value.Unknown.ANY;
+        if (b.op() == Ast.BinOp.MUL && (l instanceof EvalValue.ListV && r instanceof EvalValue.Float || l instanceof EvalValue.Float && r instanceof EvalValue.ListV)) {
+            reporter.report(Code.HY0406, (l instanceof EvalValue.Float ? b.left() : b.right()).span(), (l instanceof EvalValue.Float ? l : r).show());
+            return EvalValue.Unknown.ANY;
         }
-        if (l instanceof Value.Tensor x && r instanceof Value.Tensor y && b.op() != Ast.BinOp.DIV && b.op() != Ast.BinOp.MOD) {
+        if (l instanceof EvalValue.Tensor x && r instanceof EvalValue.Tensor y && b.op() != Ast.BinOp.DIV && b.op() != Ast.BinOp.MOD) {
             if (x.width() >= 0 && y.width() >= 0 && x.width() != y.width()) {
                 reporter.report(Code.HY0304, b.span(), x.width(), y.width());
-                return new Value.Unknown(Type.TENSOR);
+                return new EvalValue.Unknown(Type.TENSOR);
             }
             String op = switch (b.op()) { case ADD -> "add"; case SUB -> "sub"; default -> "mul"; };
             return elementwise(op, List.of(x, y), x.width() >= 0 ? x.width() : y.width(), Map.of(), b.span());
         }
-        if (b.op() == Ast.BinOp.MUL && (l instanceof Value.Tensor && isNumber(r) || isNumber(l) && r instanceof Value.Tensor)) {
-            Value.Tensor t = l instanceof Value.Tensor x ? x : (Value.Tensor) r;
-            Value factor = l instanceof Value.Tensor ? r : l;
-            return elementwise("scale", List.of(t), t.width(), Map.of("by", new Value.Float(toDouble(factor))), b.span());
+        if (b.op() == Ast.BinOp.MUL && (l instanceof EvalValue.Tensor && isNumber(r) || isNumber(l) && r instanceof EvalValue.Tensor)) {
+            EvalValue.Tensor t = l instanceof EvalValue.Tensor x ? x : (EvalValue.Tensor) r;
+            EvalValue factor = l instanceof EvalValue.Tensor ? r : l;
+            return elementwise("scale", List.of(t), t.width(), Map.of("by", new EvalValue.Float(toDouble(factor))), b.span());
         }
         reporter.report(Code.HY0300, b.span(), "operands that support `" + sym + "` (numbers, lists with + and *, tensors of equal width)",
                 Reporter.describe(l) + " " + sym + " " + Reporter.describe(r));
-        return Value.Unknown.ANY;
+        return EvalValue.Unknown.ANY;
     }
 
-    private Value elementwise(String op, List<Value.Tensor> ins, long width, Map<String, Value> args, Span at) {
+    private EvalValue elementwise(String op, List<EvalValue.Tensor> ins, long width, Map<String, EvalValue> args, Span at) {
         int id = recorder.newValue(width);
-        recorder.record(op, args, ins.stream().map(Value.Tensor::id).toList(), List.of(id), Map.of(), naming.current(), at, reporter.userSite());
-        return new Value.Tensor(id, width);
+        recorder.record(op, args, ins.stream().map(EvalValue.Tensor::id).toList(), List.of(id), Map.of(), naming.current(), at, reporter.userSite());
+        return new EvalValue.Tensor(id, width);
     }
 
-    private Value intArith(Ast.Binary b, long x, long y) {
+    private EvalValue intArith(Ast.Binary b, long x, long y) {
         try {
             return switch (b.op()) {
-                case ADD -> new Value.Int(Math.addExact(x, y));
-                case SUB -> new Value.Int(Math.subtractExact(x, y));
-                case MUL -> new Value.Int(Math.multiplyExact(x, y));
+                case ADD -> new EvalValue.Int(Math.addExact(x, y));
+                case SUB -> new EvalValue.Int(Math.subtractExact(x, y));
+                case MUL -> new EvalValue.Int(Math.multiplyExact(x, y));
                 case DIV -> {
-                    if (y == 0) { reporter.report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
+                    if (y == 0) { reporter.report(Code.HY0303, b.right().span()); yield EvalValue.Unknown.ANY; }
                     if (x % y != 0) {
                         reporter.report(Diagnostic.of(Code.HY0302, b.span(), x, y)
                                 .withNote("`" + b.span().text() + "` must divide evenly; write a float (e.g. `" + x + ".0 / " + y + "`) for a fraction"));
-                        yield Value.Unknown.ANY;
+                        yield EvalValue.Unknown.ANY;
                     }
-                    yield new Value.Int(x / y);
+                    yield new EvalValue.Int(x / y);
                 }
                 case MOD -> {
-                    if (y == 0) { reporter.report(Code.HY0303, b.right().span()); yield Value.Unknown.ANY; }
-                    yield new Value.Int(Math.floorMod(x, y));
+                    if (y == 0) { reporter.report(Code.HY0303, b.right().span()); yield EvalValue.Unknown.ANY; }
+                    yield new EvalValue.Int(Math.floorMod(x, y));
                 }
             };
         } catch (ArithmeticException e) {
             reporter.report(Code.HY0309, b.span(), "`" + b.span().text() + "`");
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
     }
 
-    private Value floatArith(Ast.Binary b, double x, double y) {
+    private EvalValue floatArith(Ast.Binary b, double x, double y) {
         if ((b.op() == Ast.BinOp.DIV || b.op() == Ast.BinOp.MOD) && y == 0) {
             reporter.report(Code.HY0303, b.right().span());
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
         double v = switch (b.op()) {
             case ADD -> x + y;
@@ -142,14 +142,14 @@ final class Arithmetic {
         };
         if (Double.isInfinite(v) || Double.isNaN(v)) {
             reporter.report(Code.HY0004, b.span(), "`" + b.span().text() + "`", "the result is not a finite float");
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
-        return new Value.Float(v);
+        return new EvalValue.Float(v);
     }
 
-    private static boolean isNumber(Value v) { return v instanceof Value.Int || v instanceof Value.Float; }
+    private static boolean isNumber(EvalValue v) { return v instanceof EvalValue.Int || v instanceof EvalValue.Float; }
 
-    private static double toDouble(Value v) {
-        return v instanceof Value.Int i ? i.value() : ((Value.Float) v).value();
+    private static double toDouble(EvalValue v) {
+        return v instanceof EvalValue.Int i ? i.value() : ((EvalValue.Float) v).value();
     }
 }

@@ -28,7 +28,7 @@ public final class Elaborated {
      * same weights from both nodes. {@code site} is the user code it came from when {@code span} lies in
      * the prelude (null when there is none).
      */
-    public record Node(int id, String op, Map<String, Value> args, List<Integer> inputs, List<Integer> outputs,
+    public record Node(int id, String op, Map<String, EvalValue> args, List<Integer> inputs, List<Integer> outputs,
                        Map<String, String> weights, String path, Span span, Span site) {
         public Node {
             args = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(args));
@@ -39,7 +39,7 @@ public final class Elaborated {
     }
 
     /** One layer: the block instance around the stripe's operator at this index. */
-    public record Layer(int index, String block, String mixer, Value.Op config, List<Weight> weights, List<Node> nodes,
+    public record Layer(int index, String block, String mixer, EvalValue.Op config, List<Weight> weights, List<Node> nodes,
                         Span span) {
         public Layer { weights = List.copyOf(weights); nodes = List.copyOf(nodes); }
         public long parameters() { return weights.stream().mapToLong(Weight::elements).sum(); }

@@ -44,32 +44,32 @@ final class Evaluator {
 
     /** Checks an operator's body with its arguments unknown: names, argument keys, types, structure. */
     void checkAlone(Template.Declared t) {
-        names.setAmbient(new Value.Unknown(Type.INT), new Value.Unknown(Type.INT), new Value.Unknown(Type.INT));
+        names.setAmbient(new EvalValue.Unknown(Type.INT), new EvalValue.Unknown(Type.INT), new EvalValue.Unknown(Type.INT));
         recorder.startPart();
-        List<Value> inputs = new ArrayList<>();
-        for (int i = 0; i < t.inputCount(); i++) inputs.add(new Value.Tensor(recorder.newValue(-1), -1));
-        Map<String, Value.Arg> args = new LinkedHashMap<>();
+        List<EvalValue> inputs = new ArrayList<>();
+        for (int i = 0; i < t.inputCount(); i++) inputs.add(new EvalValue.Tensor(recorder.newValue(-1), -1));
+        Map<String, EvalValue.Arg> args = new LinkedHashMap<>();
         for (ParamSpec p : t.params()) {
-            if (p.dfltExpr() == null) args.put(p.name(), new Value.Arg(new Value.Unknown(p.type()), null));
+            if (p.dfltExpr() == null) args.put(p.name(), new EvalValue.Arg(new EvalValue.Unknown(p.type()), null));
         }
-        application.applyDeclared(t, new Value.Op(t, args, t.span()), inputs, t.decl().name().span(), "");
+        application.applyDeclared(t, new EvalValue.Op(t, args, t.span()), inputs, t.decl().name().span(), "");
     }
 
-    Value eval(Ast.Expr expr, Scope scope) {
+    EvalValue eval(Ast.Expr expr, Scope scope) {
         return switch (expr) {
             case Ast.Num n -> number(n);
-            case Ast.Str s -> new Value.Str(s.value());
-            case Ast.Bool b -> new Value.Bool(b.value());
-            case Ast.Error e -> Value.Unknown.ANY;
+            case Ast.Str s -> new EvalValue.Str(s.value());
+            case Ast.Bool b -> new EvalValue.Bool(b.value());
+            case Ast.Error e -> EvalValue.Unknown.ANY;
             case Ast.Name n -> names.resolve(n.ident(), scope);
             case Ast.ListLit l -> {
                 if (l.items().size() > Limits.MAX_LIST) {
                     reporter.report(Code.HY0314, l.span(), l.items().size(), Limits.MAX_LIST);
-                    yield Value.Unknown.ANY;
+                    yield EvalValue.Unknown.ANY;
                 }
-                List<Value> items = new ArrayList<>();
+                List<EvalValue> items = new ArrayList<>();
                 for (Ast.Expr item : l.items()) items.add(eval(item, scope));
-                yield new Value.ListV(items);
+                yield new EvalValue.ListV(items);
             }
             case Ast.Neg n -> arithmetic.negate(eval(n.operand(), scope), n);
             case Ast.Binary b -> arithmetic.binary(b, eval(b.left(), scope), eval(b.right(), scope));
@@ -77,23 +77,23 @@ final class Evaluator {
         };
     }
 
-    private static Value number(Ast.Num n) {
+    private static EvalValue number(Ast.Num n) {
         String digits = n.text().replace("_", "");
-        return n.isFloat() ? new Value.Float(Double.parseDouble(digits)) : new Value.Int(Long.parseLong(digits));
+        return n.isFloat() ? new EvalValue.Float(Double.parseDouble(digits)) : new EvalValue.Int(Long.parseLong(digits));
     }
 
     /**
      * {@code f(args…)}: a bound operator applied to tensors, or a template configured with named
      * arguments (and applied at once when tensors are given too).
      */
-    private Value call(Ast.Call c, Scope scope) {
-        if (c.callee().missing()) return Value.Unknown.ANY;
-        List<Value> inputs = new ArrayList<>();
-        Map<String, Value.Arg> named = new LinkedHashMap<>();
+    private EvalValue call(Ast.Call c, Scope scope) {
+        if (c.callee().missing()) return EvalValue.Unknown.ANY;
+        List<EvalValue> inputs = new ArrayList<>();
+        Map<String, EvalValue.Arg> named = new LinkedHashMap<>();
         Map<String, Span> namedAt = new HashMap<>();
         boolean sawNamed = false;
         for (Ast.Arg a : c.args()) {
-            Value v = eval(a.value(), scope);
+            EvalValue v = eval(a.value(), scope);
             if (a.name() == null) {
                 if (sawNamed) reporter.report(Code.HY0210, a.span(), c.callee().name());
                 inputs.add(v);
@@ -103,7 +103,7 @@ final class Evaluator {
                     reporter.report(Diagnostic.of(Code.HY0205, a.name().span(), a.name().name()).withNote(namedAt.get(a.name().name()), "first given here"));
                     continue;
                 }
-                named.put(a.name().name(), new Value.Arg(v, a.value().span()));
+                named.put(a.name().name(), new EvalValue.Arg(v, a.value().span()));
                 namedAt.put(a.name().name(), a.name().span());
             }
         }
@@ -111,12 +111,12 @@ final class Evaluator {
         Scope.Binding b = scope.find(c.callee().name());
         if (b != null) {
             b.used = true;
-            if (b.value instanceof Value.Unknown u && (u.type() == null || u.type() == Type.OP || u.type() == Type.TENSOR)) {
-                return Value.Unknown.ANY;
+            if (b.value instanceof EvalValue.Unknown u && (u.type() == null || u.type() == Type.OP || u.type() == Type.TENSOR)) {
+                return EvalValue.Unknown.ANY;
             }
-            if (!(b.value instanceof Value.Op op)) {
+            if (!(b.value instanceof EvalValue.Op op)) {
                 reporter.report(Code.HY0212, c.callee().span(), c.callee().name());
-                return Value.Unknown.ANY;
+                return EvalValue.Unknown.ANY;
             }
             if (!named.isEmpty()) {
                 reporter.report(Diagnostic.of(Code.HY0213, c.span(), c.callee().name())
@@ -124,7 +124,7 @@ final class Evaluator {
             }
             if (!scope.inBody()) {
                 reporter.report(Code.HY0214, c.span(), c.callee().name());
-                return Value.Unknown.ANY;
+                return EvalValue.Unknown.ANY;
             }
             Scope.Instance inst = b.instance != null ? b.instance : new Scope.Instance(op, c.callee().name());
             return application.apply(inst, inputs, c.span(), false);
@@ -136,10 +136,10 @@ final class Evaluator {
             } else {
                 names.unknown(c.callee(), scope, Code.HY0202);
             }
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
         Template t = found.get();
-        Value.Op op = arguments.configure(t, named, namedAt, c.span());
+        EvalValue.Op op = arguments.configure(t, named, namedAt, c.span());
         if (inputs.isEmpty()) {
             // A configuration (rope) is never applied itself: its rule checks the arguments here.
             if (t instanceof Primitive p && p.role() == Primitive.Role.CONFIG) application.applyPrimitive(p, op, List.of(), c.span(), "", false);
@@ -147,10 +147,10 @@ final class Evaluator {
         }
         if (!scope.inBody()) {
             reporter.report(Code.HY0214, c.span(), c.callee().name());
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
         long weightsBefore = naming.declared();
-        Value out = application.apply(new Scope.Instance(op, WeightNaming.child(naming.current(), t.name())), inputs, c.span(), true);
+        EvalValue out = application.apply(new Scope.Instance(op, WeightNaming.child(naming.current(), t.name())), inputs, c.span(), true);
         // As for primitives: weights are named after bindings, so an operator that owns any must be bound.
         if (t instanceof Template.Declared && naming.declared() > weightsBefore) reporter.report(WeightNaming.unbound(c.span(), t.name(), "mlp"));
         return out;

@@ -49,10 +49,10 @@ final class ModelElaborator {
                     scope.bind(let.name(), new Scope.Binding(evaluator.eval(let.value(), scope), let.name().span(), null, true), reporter);
                 }
                 case Ast.OpBind op -> {
-                    Value v = evaluator.eval(op.value(), scope);
-                    if (!(v instanceof Value.Op) && !(v instanceof Value.Unknown)) {
+                    EvalValue v = evaluator.eval(op.value(), scope);
+                    if (!(v instanceof EvalValue.Op) && !(v instanceof EvalValue.Unknown)) {
                         reporter.mismatch(op.value().span(), "an operator", v);
-                        v = Value.Unknown.ANY;
+                        v = EvalValue.Unknown.ANY;
                     }
                     scope.bind(op.name(), new Scope.Binding(v, op.name().span(), null, true), reporter);
                 }
@@ -82,10 +82,10 @@ final class ModelElaborator {
         long vocab = props.intValue(ModelProperties.Property.VOCAB);
         long context = props.intValue(ModelProperties.Property.CONTEXT);
         if (props.dtype() != null) application.setDtype(props.dtype());
-        Value.Arg layersArg = props.get(ModelProperties.Property.LAYERS);
-        Value.Op block = props.block(decl, scope);
+        EvalValue.Arg layersArg = props.get(ModelProperties.Property.LAYERS);
+        EvalValue.Op block = props.block(decl, scope);
         // Unused-binding warnings only make sense once the layers were built from the bindings.
-        if (width < 1 || vocab < 1 || context < 1 || block == null || !(layersArg.value() instanceof Value.ListV stripe)) return null;
+        if (width < 1 || vocab < 1 || context < 1 || block == null || !(layersArg.value() instanceof EvalValue.ListV stripe)) return null;
         Span stripeSpan = layersArg.span();
         if (stripe.items().isEmpty()) {
             reporter.report(Code.HY0405, stripeSpan, decl.name().name());
@@ -95,7 +95,7 @@ final class ModelElaborator {
             reporter.report(Code.HY0314, stripeSpan, stripe.items().size(), Limits.MAX_LAYERS);
             return null;
         }
-        List<Value.Op> layerOps = layerOps(decl, scope, block, stripe, stripeSpan);
+        List<EvalValue.Op> layerOps = layerOps(decl, scope, block, stripe, stripeSpan);
         if (layerOps == null) return null;
         overrides.applyTo(layerOps);
         scope.warnUnused(reporter);
@@ -106,21 +106,21 @@ final class ModelElaborator {
      * One block per layer: the stripe's operator is its mixer; other block parameters come from model
      * bindings of the same name. Null after a report.
      */
-    private List<Value.Op> layerOps(Ast.ModelDecl decl, Scope scope, Value.Op block, Value.ListV stripe, Span stripeSpan) {
-        List<Value.Op> layerOps = new ArrayList<>();
+    private List<EvalValue.Op> layerOps(Ast.ModelDecl decl, Scope scope, EvalValue.Op block, EvalValue.ListV stripe, Span stripeSpan) {
+        List<EvalValue.Op> layerOps = new ArrayList<>();
         for (int i = 0; i < stripe.items().size(); i++) {
-            Value item = stripe.items().get(i);
-            if (!(item instanceof Value.Op mixer)) {
-                if (!(item instanceof Value.Unknown)) reporter.mismatch(stripeSpan, "an operator for layer " + i, item);
+            EvalValue item = stripe.items().get(i);
+            if (!(item instanceof EvalValue.Op mixer)) {
+                if (!(item instanceof EvalValue.Unknown)) reporter.mismatch(stripeSpan, "an operator for layer " + i, item);
                 return null;
             }
-            Value.Op op = new Value.Op(block.template(), block.args(), mixer.span()).with("mixer", new Value.Arg(mixer, mixer.span()));
+            EvalValue.Op op = new EvalValue.Op(block.template(), block.args(), mixer.span()).with("mixer", new EvalValue.Arg(mixer, mixer.span()));
             for (ParamSpec p : block.template().params()) {
                 Scope.Binding b = scope.find(p.name());
                 if (p.name().equals("mixer") || b == null || op.args().containsKey(p.name())) continue;
                 b.used = true;
-                Value coerced = arguments.coerce(b.value, p, b.span, block.template());
-                op = op.with(p.name(), new Value.Arg(coerced, b.span));
+                EvalValue coerced = arguments.coerce(b.value, p, b.span, block.template());
+                op = op.with(p.name(), new EvalValue.Arg(coerced, b.span));
             }
             layerOps.add(op);
         }
@@ -134,8 +134,8 @@ final class ModelElaborator {
         return layerOps;
     }
 
-    private Elaborated.Model build(Ast.ModelDecl decl, List<Value.Op> layerOps, long vocab, long width, long context) {
-        names.setAmbient(new Value.Int(width), new Value.Int(vocab), new Value.Int(context));
+    private Elaborated.Model build(Ast.ModelDecl decl, List<EvalValue.Op> layerOps, long vocab, long width, long context) {
+        names.setAmbient(new EvalValue.Int(width), new EvalValue.Int(vocab), new EvalValue.Int(context));
         Span at = decl.name().span();
         String dtype = application.dtype();
 
@@ -146,34 +146,34 @@ final class ModelElaborator {
         recorder.probe("tokens", tokens);
         int x = recorder.newValue(width);
         List<Elaborated.Node> headNodes = new ArrayList<>();
-        headNodes.add(recorder.node("embedding", Map.of("vocab", new Value.Int(vocab)),
+        headNodes.add(recorder.node("embedding", Map.of("vocab", new EvalValue.Int(vocab)),
                 List.of(tokens), List.of(x), Map.of("weight", WeightNaming.EMBEDDING), "embedding", at, at));
 
         List<Elaborated.Layer> layers = new ArrayList<>();
-        Value.Tensor h = new Value.Tensor(x, width);
+        EvalValue.Tensor h = new EvalValue.Tensor(x, width);
         for (int i = 0; i < layerOps.size(); i++) {
-            Value.Op op = layerOps.get(i);
+            EvalValue.Op op = layerOps.get(i);
             recorder.startPart();
-            Value out = application.apply(new Scope.Instance(op, WeightNaming.layer(i)), List.of(h), op.span(), false);
-            if (out instanceof Value.Tensor t) recorder.probe(WeightNaming.layer(i), t.id());
-            if (out instanceof Value.Tensor t && t.width() >= 0 && t.width() != width) {
+            EvalValue out = application.apply(new Scope.Instance(op, WeightNaming.layer(i)), List.of(h), op.span(), false);
+            if (out instanceof EvalValue.Tensor t) recorder.probe(WeightNaming.layer(i), t.id());
+            if (out instanceof EvalValue.Tensor t && t.width() >= 0 && t.width() != width) {
                 reporter.report(Diagnostic.of(Code.HY0304, op.span(), width, t.width())
                         .withNote("layer " + i + " must return the model width"));
             }
-            Value.Op mixer = op.args().get("mixer").value() instanceof Value.Op m ? m : op;
+            EvalValue.Op mixer = op.args().get("mixer").value() instanceof EvalValue.Op m ? m : op;
             layers.add(new Elaborated.Layer(i, op.template().name(), mixer.template().name(), op,
                     recorder.weights(), recorder.nodes(), op.span()));
-            h = out instanceof Value.Tensor t && t.width() == width ? t : new Value.Tensor(recorder.newValue(width), width);
+            h = out instanceof EvalValue.Tensor t && t.width() == width ? t : new EvalValue.Tensor(recorder.newValue(width), width);
         }
 
         recorder.startPart();
-        Value.Op norm = new Value.Op(Primitives.get("rmsnorm"), Map.of(), at);
-        Value normed = application.apply(new Scope.Instance(norm, WeightNaming.FINAL_NORM), List.of(h), at, false);
+        EvalValue.Op norm = new EvalValue.Op(Primitives.get("rmsnorm"), Map.of(), at);
+        EvalValue normed = application.apply(new Scope.Instance(norm, WeightNaming.FINAL_NORM), List.of(h), at, false);
         recorder.probe("embedding", x);
-        if (normed instanceof Value.Tensor t) recorder.probe(WeightNaming.FINAL_NORM, t.id());
+        if (normed instanceof EvalValue.Tensor t) recorder.probe(WeightNaming.FINAL_NORM, t.id());
         int logits = recorder.newValue(vocab);
         recorder.probe("logits", logits);
-        recorder.record("unembed", Map.of(), List.of(normed instanceof Value.Tensor t ? t.id() : h.id()), List.of(logits),
+        recorder.record("unembed", Map.of(), List.of(normed instanceof EvalValue.Tensor t ? t.id() : h.id()), List.of(logits),
                 Map.of("weight", WeightNaming.EMBEDDING), "unembed", at, at);
         headNodes.addAll(recorder.nodes());
         return new Elaborated.Model(decl.name().name(), decl.doc(), decl.span(), vocab, width, context, dtype,

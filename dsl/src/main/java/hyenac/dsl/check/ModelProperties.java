@@ -41,7 +41,7 @@ final class ModelProperties {
     }
 
     private final Reporter reporter;
-    private final Map<String, Value.Arg> props = new LinkedHashMap<>();
+    private final Map<String, EvalValue.Arg> props = new LinkedHashMap<>();
 
     ModelProperties(Reporter reporter) {
         this.reporter = reporter;
@@ -52,7 +52,7 @@ final class ModelProperties {
     }
 
     /** {@code name = v} in the model: set once, checked; a valid one is also bound in {@code scope}. */
-    void set(Ast.ModelDecl decl, Scope scope, Ast.Ident name, Ast.Expr expr, Value v) {
+    void set(Ast.ModelDecl decl, Scope scope, Ast.Ident name, Ast.Expr expr, EvalValue v) {
         Property p = Property.of(name.name());
         if (p == null) {
             Diagnostic d = Diagnostic.of(Code.HY0402, name.span(), decl.name().name(), name.name());
@@ -66,33 +66,33 @@ final class ModelProperties {
             reporter.report(Diagnostic.of(Code.HY0407, name.span(), p.spelling).withNote(props.get(p.spelling).span(), "first set here"));
             return;
         }
-        if (v instanceof Value.Unknown) {
-            props.put(p.spelling, new Value.Arg(v, expr.span()));
+        if (v instanceof EvalValue.Unknown) {
+            props.put(p.spelling, new EvalValue.Arg(v, expr.span()));
             return;
         }
         boolean ok = switch (p) {
-            case VOCAB, WIDTH, CONTEXT -> v instanceof Value.Int i
+            case VOCAB, WIDTH, CONTEXT -> v instanceof EvalValue.Int i
                     ? checkRange(i.value() >= 1 && i.value() <= (1L << 31), expr.span(), p.spelling, "between 1 and 2^31", v)
                     : typeError(expr.span(), "int", v);
-            case DTYPE -> v instanceof Value.Enum e && e.type() == Type.DTYPE || typeError(expr.span(), "a dtype (bf16, fp16, fp32)", v);
-            case BLOCK -> v instanceof Value.Op || typeError(expr.span(), "a block, e.g. `prenorm`", v);
-            case LAYERS -> v instanceof Value.ListV || typeError(expr.span(), "a list of operators", v);
+            case DTYPE -> v instanceof EvalValue.Enum e && e.type() == Type.DTYPE || typeError(expr.span(), "a dtype (bf16, fp16, fp32)", v);
+            case BLOCK -> v instanceof EvalValue.Op || typeError(expr.span(), "a block, e.g. `prenorm`", v);
+            case LAYERS -> v instanceof EvalValue.ListV || typeError(expr.span(), "a list of operators", v);
         };
-        if (ok && p == Property.VOCAB && ((Value.Int) v).value() < BYTE_TOKENS) {
+        if (ok && p == Property.VOCAB && ((EvalValue.Int) v).value() < BYTE_TOKENS) {
             reporter.report(Diagnostic.of(Code.HY0409, expr.span(), v.show(), BYTE_TOKENS - 1, BYTE_TOKENS)
                     .withNote("a smaller vocab suits only token ids from another tokenizer; `// allow: HY0409` accepts it")
                     .withFix("set vocab = " + BYTE_TOKENS, expr.span(), String.valueOf(BYTE_TOKENS)));
         }
-        props.put(p.spelling, new Value.Arg(ok ? v : Value.Unknown.ANY, expr.span()));
-        scope.names.put(p.spelling, new Scope.Binding(ok ? v : Value.Unknown.ANY, name.span(), null, false));
+        props.put(p.spelling, new EvalValue.Arg(ok ? v : EvalValue.Unknown.ANY, expr.span()));
+        scope.names.put(p.spelling, new Scope.Binding(ok ? v : EvalValue.Unknown.ANY, name.span(), null, false));
     }
 
-    private boolean typeError(Span at, String expected, Value got) {
+    private boolean typeError(Span at, String expected, EvalValue got) {
         reporter.mismatch(at, expected, got);
         return false;
     }
 
-    private boolean checkRange(boolean ok, Span at, String what, String range, Value got) {
+    private boolean checkRange(boolean ok, Span at, String what, String range, EvalValue got) {
         if (!ok) reporter.report(Code.HY0301, at, what, range, got.show());
         return ok;
     }
@@ -106,28 +106,28 @@ final class ModelProperties {
         return missing;
     }
 
-    Value.Arg get(Property p) {
+    EvalValue.Arg get(Property p) {
         return props.get(p.spelling);
     }
 
     /** The value of an int property, or -1 when it is not a valid int. */
     long intValue(Property p) {
-        Value.Arg a = get(p);
-        return a != null && a.value() instanceof Value.Int i ? i.value() : -1;
+        EvalValue.Arg a = get(p);
+        return a != null && a.value() instanceof EvalValue.Int i ? i.value() : -1;
     }
 
     /** The dtype set, or null. */
     String dtype() {
-        Value.Arg a = get(Property.DTYPE);
-        return a != null && a.value() instanceof Value.Enum e ? e.name() : null;
+        EvalValue.Arg a = get(Property.DTYPE);
+        return a != null && a.value() instanceof EvalValue.Enum e ? e.name() : null;
     }
 
     /** The block every layer applies (the prelude's {@code prenorm} unless set); null after a report. */
-    Value.Op block(Ast.ModelDecl decl, Scope scope) {
-        Value.Arg given = get(Property.BLOCK);
-        Value.Op block;
+    EvalValue.Op block(Ast.ModelDecl decl, Scope scope) {
+        EvalValue.Arg given = get(Property.BLOCK);
+        EvalValue.Op block;
         if (given != null) {
-            if (!(given.value() instanceof Value.Op op)) return null;
+            if (!(given.value() instanceof EvalValue.Op op)) return null;
             block = op;
         } else {
             var t = scope.module.template("prenorm");
@@ -136,7 +136,7 @@ final class ModelProperties {
                         .withNote("add `import \"std\"` for the pre-norm residual block, or set `block = …`"));
                 return null;
             }
-            block = new Value.Op(t.get(), Map.of(), decl.name().span());
+            block = new EvalValue.Op(t.get(), Map.of(), decl.name().span());
         }
         var mixer = block.template().param("mixer");
         if (mixer.isEmpty() || mixer.get().type() != Type.OP) {

@@ -17,13 +17,13 @@ import java.util.Set;
 final class NameResolution {
     private final Reporter reporter;
     /** The model's width, vocab and context, as operator bodies see them (unknown when checked alone). */
-    private final Map<String, Value> ambient = new HashMap<>();
+    private final Map<String, EvalValue> ambient = new HashMap<>();
 
     NameResolution(Reporter reporter) {
         this.reporter = reporter;
     }
 
-    void setAmbient(Value width, Value vocab, Value context) {
+    void setAmbient(EvalValue width, EvalValue vocab, EvalValue context) {
         ambient.put("width", width);
         ambient.put("vocab", vocab);
         ambient.put("context", context);
@@ -34,8 +34,8 @@ final class NameResolution {
         return ambient.containsKey(name);
     }
 
-    Value resolve(Ast.Ident id, Scope scope) {
-        if (id.missing()) return Value.Unknown.ANY;
+    EvalValue resolve(Ast.Ident id, Scope scope) {
+        if (id.missing()) return EvalValue.Unknown.ANY;
         Scope.Binding b = scope.find(id.name());
         if (b != null) {
             b.used = true;
@@ -43,11 +43,11 @@ final class NameResolution {
         }
         if (scope.inBody() && ambient.containsKey(id.name())) return ambient.get(id.name());
         var t = scope.module.template(id.name());
-        if (t.isPresent()) return new Value.Op(t.get(), Map.of(), id.span());
+        if (t.isPresent()) return new EvalValue.Op(t.get(), Map.of(), id.span());
         var e = Type.enumOf(id.name());
-        if (e.isPresent()) return new Value.Enum(e.get(), id.name());
+        if (e.isPresent()) return new EvalValue.Enum(e.get(), id.name());
         unknown(id, scope, Code.HY0200);
-        return Value.Unknown.ANY;
+        return EvalValue.Unknown.ANY;
     }
 
     /** Reports a name that resolves to nothing, with the closest name in scope or the import it needs. */

@@ -47,14 +47,14 @@ final class OperatorApplication {
     }
 
     /** Applies {@code inst}; {@code inline} when it is applied where it is configured, with no binding to name its weights. */
-    Value apply(Scope.Instance inst, List<Value> inputs, Span call, boolean inline) {
-        if (limits.exhausted()) return Value.Unknown.ANY;
-        Value.Op op = inst.op;
+    EvalValue apply(Scope.Instance inst, List<EvalValue> inputs, Span call, boolean inline) {
+        if (limits.exhausted()) return EvalValue.Unknown.ANY;
+        EvalValue.Op op = inst.op;
         if (!limits.spendApplication()) {
             // Blame the outermost operator being expanded: that is the one to change.
             Template.Declared top = active.peekLast();
             reporter.report(Code.HY0317, top != null ? top.span() : call, Limits.MAX_APPLICATIONS, top != null ? top.name() : op.template().name());
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
         if (op.template().inputCount() >= 0 && inputs.size() != op.template().inputCount()
                 || op.template().inputCount() < 0 && inputs.isEmpty()) {
@@ -63,15 +63,15 @@ final class OperatorApplication {
             } else {
                 reporter.report(wrongInputCount(call, op.template(), inputs.size()));
             }
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
         List<Long> ws = new ArrayList<>();
-        for (Value v : inputs) ws.add(v instanceof Value.Tensor t ? t.width() : -1L);
+        for (EvalValue v : inputs) ws.add(v instanceof EvalValue.Tensor t ? t.width() : -1L);
         if (inst.inputWidths == null) {
             inst.inputWidths = ws;
         } else if (!inst.inputWidths.equals(ws) && !ws.contains(-1L) && !inst.inputWidths.contains(-1L)) {
             reporter.report(Code.HY0312, call, inst.path.substring(inst.path.lastIndexOf('.') + 1), inst.inputWidths, ws);
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
         reporter.enterCall(op.span() != null && !Reporter.isLibrary(op.span()) ? op.span() : call);
         try {
@@ -90,20 +90,20 @@ final class OperatorApplication {
         return Diagnostic.of(Code.HY0206, at, t.name(), n < 0 ? "one or more" : n, n == 1 ? "" : "s", given);
     }
 
-    Value applyPrimitive(Primitive p, Value.Op op, List<Value> inputs, Span call, String path, boolean inline) {
-        Map<String, Value> resolved = new LinkedHashMap<>();
+    EvalValue applyPrimitive(Primitive p, EvalValue.Op op, List<EvalValue> inputs, Span call, String path, boolean inline) {
+        Map<String, EvalValue> resolved = new LinkedHashMap<>();
         for (ParamSpec spec : p.params()) {
-            Value.Arg a = op.args().get(spec.name());
+            EvalValue.Arg a = op.args().get(spec.name());
             if (a != null) resolved.put(spec.name(), a.value());
             else if (spec.dflt() != null) resolved.put(spec.name(), spec.dflt());
         }
         Map<String, String> weightNames = new LinkedHashMap<>();
         Primitive.Application app = new Primitive.Application() {
-            public long width(int i) { return inputs.get(i) instanceof Value.Tensor t ? t.width() : -1; }
+            public long width(int i) { return inputs.get(i) instanceof EvalValue.Tensor t ? t.width() : -1; }
             public int inputs() { return inputs.size(); }
-            public Value arg(String name) { return resolved.get(name); }
+            public EvalValue arg(String name) { return resolved.get(name); }
             public Span at(String name) {
-                Value.Arg a = op.args().get(name);
+                EvalValue.Arg a = op.args().get(name);
                 return a != null && a.span() != null ? a.span() : call;
             }
             public Span call() { return call; }
@@ -120,46 +120,46 @@ final class OperatorApplication {
                 recorder.weight(new Elaborated.Weight(full, wdtype, shape, layout, call));
             }
             public String dtype() { return dtype; }
-            public void resolved(String name, Value value) { resolved.put(name, value); }
+            public void resolved(String name, EvalValue value) { resolved.put(name, value); }
         };
         List<Long> outs = p.rule().apply(app);
-        if (p.role() == Primitive.Role.CONFIG) return Value.Unknown.ANY; // checked only: no node
+        if (p.role() == Primitive.Role.CONFIG) return EvalValue.Unknown.ANY; // checked only: no node
         if (inline && !weightNames.isEmpty()) reporter.report(WeightNaming.unbound(call, p.name(), "proj"));
         List<Integer> inIds = new ArrayList<>();
-        for (Value v : inputs) inIds.add(v instanceof Value.Tensor t ? t.id() : -1);
+        for (EvalValue v : inputs) inIds.add(v instanceof EvalValue.Tensor t ? t.id() : -1);
         if (outs == null) {
             recorder.record(p.name(), resolved, inIds, List.of(), weightNames, path, call, reporter.userSite());
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
-        List<Value> results = new ArrayList<>();
+        List<EvalValue> results = new ArrayList<>();
         List<Integer> outIds = new ArrayList<>();
         for (long w : outs) {
             int id = recorder.newValue(w);
             outIds.add(id);
-            results.add(new Value.Tensor(id, w));
+            results.add(new EvalValue.Tensor(id, w));
         }
         recorder.record(p.name(), resolved, inIds, outIds, weightNames, path, call, reporter.userSite());
-        return results.size() == 1 ? results.getFirst() : new Value.Tuple(results);
+        return results.size() == 1 ? results.getFirst() : new EvalValue.Tuple(results);
     }
 
-    Value applyDeclared(Template.Declared t, Value.Op op, List<Value> inputs, Span call, String path) {
+    EvalValue applyDeclared(Template.Declared t, EvalValue.Op op, List<EvalValue> inputs, Span call, String path) {
         if (active.contains(t)) {
             List<String> chain = new ArrayList<>();
             for (var it = active.descendingIterator(); it.hasNext(); ) chain.add(it.next().name());
             chain.add(t.name());
             reporter.report(Code.HY0311, t.decl().name().span(), t.name(), String.join(" → ", chain.subList(chain.indexOf(t.name()), chain.size())));
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
         if (active.size() >= Limits.MAX_DEPTH) {
             if (limits.firstTooDeep()) reporter.report(Code.HY0005, call, Limits.MAX_DEPTH);
-            return Value.Unknown.ANY;
+            return EvalValue.Unknown.ANY;
         }
         active.push(t);
         try {
             Scope scope = new Scope(t.module(), true);
             for (ParamSpec p : t.params()) {
-                Value.Arg a = op.args().get(p.name());
-                Value v;
+                EvalValue.Arg a = op.args().get(p.name());
+                EvalValue v;
                 Span at;
                 if (a != null) {
                     v = a.value();
@@ -168,10 +168,10 @@ final class OperatorApplication {
                     v = arguments.coerce(evaluator.eval(p.dfltExpr(), scope), p, p.dfltExpr().span(), t);
                     at = p.dfltExpr().span();
                 } else {
-                    v = new Value.Unknown(p.type()); // missing: reported where the operator was configured
+                    v = new EvalValue.Unknown(p.type()); // missing: reported where the operator was configured
                     at = null;
                 }
-                Scope.Instance inst = v instanceof Value.Op o ? new Scope.Instance(o, WeightNaming.child(path, p.name())) : null;
+                Scope.Instance inst = v instanceof EvalValue.Op o ? new Scope.Instance(o, WeightNaming.child(path, p.name())) : null;
                 scope.names.put(p.name(), new Scope.Binding(v, p.span() != null ? p.span() : at, inst, false));
             }
             for (int i = 0; i < t.decl().inputs().size(); i++) {
@@ -189,8 +189,8 @@ final class OperatorApplication {
         }
     }
 
-    private Value body(Template.Declared t, Scope scope, String path) {
-        Value result = null;
+    private EvalValue body(Template.Declared t, Scope scope, String path) {
+        EvalValue result = null;
         Span outAt = null;
         boolean warnedAfterOut = false;
         for (Ast.Stmt stmt : t.decl().body()) {
@@ -201,29 +201,29 @@ final class OperatorApplication {
             switch (stmt) {
                 case Ast.Let let -> scope.bind(let.name(), new Scope.Binding(evaluator.eval(let.value(), scope), let.name().span(), null, true), reporter);
                 case Ast.OpBind ob -> {
-                    Value v = evaluator.eval(ob.value(), scope);
-                    if (v instanceof Value.Op o) {
+                    EvalValue v = evaluator.eval(ob.value(), scope);
+                    if (v instanceof EvalValue.Op o) {
                         scope.bind(ob.name(), new Scope.Binding(v, ob.name().span(), new Scope.Instance(o, WeightNaming.child(path, ob.name().name())), true), reporter);
                     } else {
-                        if (!(v instanceof Value.Unknown)) reporter.mismatch(ob.value().span(), "an operator", v);
-                        scope.bind(ob.name(), new Scope.Binding(Value.Unknown.ANY, ob.name().span(), null, true), reporter);
+                        if (!(v instanceof EvalValue.Unknown)) reporter.mismatch(ob.value().span(), "an operator", v);
+                        scope.bind(ob.name(), new Scope.Binding(EvalValue.Unknown.ANY, ob.name().span(), null, true), reporter);
                     }
                 }
                 case Ast.Out out -> {
-                    Value v = evaluator.eval(out.value(), scope);
+                    EvalValue v = evaluator.eval(out.value(), scope);
                     if (outAt != null) {
                         reporter.report(Diagnostic.of(Code.HY0313, out.span(), t.name()).withNote(outAt, "first `out` here"));
                     } else {
                         outAt = out.span();
                         result = v;
-                        if (!(v instanceof Value.Tensor) && !(v instanceof Value.Unknown) && !(v instanceof Value.Tuple)) {
+                        if (!(v instanceof EvalValue.Tensor) && !(v instanceof EvalValue.Unknown) && !(v instanceof EvalValue.Tuple)) {
                             reporter.mismatch(out.value().span(), "a tensor", v);
-                            result = Value.Unknown.ANY;
+                            result = EvalValue.Unknown.ANY;
                         }
                     }
                 }
                 case Ast.Assign as -> {
-                    Value v = evaluator.eval(as.value(), scope);
+                    EvalValue v = evaluator.eval(as.value(), scope);
                     if (as.targets().stream().anyMatch(target -> !target.isPlainName())) {
                         as.targets().stream().filter(target -> !target.isPlainName())
                                 .forEach(target -> reporter.report(Code.HY0315, target.span(), target.span().text()));
@@ -232,7 +232,7 @@ final class OperatorApplication {
                         scope.bind(name, new Scope.Binding(v, name.span(), null, true), reporter);
                         recorder.probe(path, name, v);
                     } else {
-                        List<Value> parts = unpack(v, as.targets().size(), as.value().span());
+                        List<EvalValue> parts = unpack(v, as.targets().size(), as.value().span());
                         for (int i = 0; i < as.targets().size(); i++) {
                             Ast.Ident name = as.targets().get(i).root();
                             scope.bind(name, new Scope.Binding(parts.get(i), name.span(), null, true), reporter);
@@ -244,17 +244,17 @@ final class OperatorApplication {
         }
         if (outAt == null) reporter.report(Code.HY0310, t.decl().name().span(), t.name());
         scope.warnUnused(reporter);
-        return result == null ? Value.Unknown.ANY : result;
+        return result == null ? EvalValue.Unknown.ANY : result;
     }
 
-    private List<Value> unpack(Value v, int n, Span at) {
-        if (v instanceof Value.Tuple tuple && tuple.items().size() == n) return tuple.items();
-        if (!(v instanceof Value.Unknown)) {
-            int have = v instanceof Value.Tuple tuple ? tuple.items().size() : 1;
+    private List<EvalValue> unpack(EvalValue v, int n, Span at) {
+        if (v instanceof EvalValue.Tuple tuple && tuple.items().size() == n) return tuple.items();
+        if (!(v instanceof EvalValue.Unknown)) {
+            int have = v instanceof EvalValue.Tuple tuple ? tuple.items().size() : 1;
             reporter.report(Code.HY0305, at, have, have == 1 ? "" : "s", n, n == 1 ? "" : "s");
         }
-        List<Value> parts = new ArrayList<>();
-        for (int i = 0; i < n; i++) parts.add(Value.Unknown.ANY);
+        List<EvalValue> parts = new ArrayList<>();
+        for (int i = 0; i < n; i++) parts.add(EvalValue.Unknown.ANY);
         return parts;
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  */
 final class Overrides {
     /** {@code layers[index].fields… = value}, to apply once the layers exist. */
-    private record LayerOverride(Ast.Assign stmt, long index, List<Ast.Ident> fields, Value value) {}
+    private record LayerOverride(Ast.Assign stmt, long index, List<Ast.Ident> fields, EvalValue value) {}
 
     private final Evaluator evaluator;
     private final Reporter reporter;
@@ -44,17 +44,17 @@ final class Overrides {
             }
             fields.add(f.name());
         }
-        Value index = evaluator.eval(idx.index(), scope);
-        Value value = evaluator.eval(assign.value(), scope);
-        if (index instanceof Value.Int i) {
+        EvalValue index = evaluator.eval(idx.index(), scope);
+        EvalValue value = evaluator.eval(assign.value(), scope);
+        if (index instanceof EvalValue.Int i) {
             pending.add(new LayerOverride(assign, i.value(), fields, value));
-        } else if (!(index instanceof Value.Unknown)) {
+        } else if (!(index instanceof EvalValue.Unknown)) {
             reporter.mismatch(idx.index().span(), "a layer index (int)", index);
         }
     }
 
     /** Applies the overrides read, in order; {@code layers[i] = op} replaces the layer's mixer. */
-    void applyTo(List<Value.Op> layerOps) {
+    void applyTo(List<EvalValue.Op> layerOps) {
         for (LayerOverride o : pending) {
             Span at = o.stmt.targets().getFirst().span();
             if (o.index < 0 || o.index >= layerOps.size()) {
@@ -63,13 +63,13 @@ final class Overrides {
             }
             int i = (int) o.index;
             List<Ast.Ident> fields = o.fields.isEmpty() ? List.of(new Ast.Ident(at, "mixer")) : o.fields;
-            Value.Op updated = override(layerOps.get(i), fields, o.value, o.stmt.value().span());
+            EvalValue.Op updated = override(layerOps.get(i), fields, o.value, o.stmt.value().span());
             if (updated != null) layerOps.set(i, updated);
         }
     }
 
     /** {@code op.a.b = v}: follows operator-valued arguments, then sets the last one. */
-    private Value.Op override(Value.Op op, List<Ast.Ident> fields, Value value, Span valueSpan) {
+    private EvalValue.Op override(EvalValue.Op op, List<Ast.Ident> fields, EvalValue value, Span valueSpan) {
         Ast.Ident field = fields.getFirst();
         var spec = op.template().param(field.name());
         if (spec.isEmpty()) {
@@ -80,20 +80,20 @@ final class Overrides {
             return null;
         }
         if (fields.size() == 1) {
-            Value coerced = arguments.coerce(value, spec.get(), valueSpan, op.template());
-            return op.with(field.name(), new Value.Arg(coerced, valueSpan));
+            EvalValue coerced = arguments.coerce(value, spec.get(), valueSpan, op.template());
+            return op.with(field.name(), new EvalValue.Arg(coerced, valueSpan));
         }
-        Value.Arg current = op.args().get(field.name());
-        Value inner = current != null ? current.value() : null;
+        EvalValue.Arg current = op.args().get(field.name());
+        EvalValue inner = current != null ? current.value() : null;
         if (inner == null && spec.get().dfltExpr() == null && spec.get().dflt() == null) {
             reporter.report(Code.HY0404, field.span(), field.name(), op.template().name());
             return null;
         }
-        if (!(inner instanceof Value.Op innerOp)) {
+        if (!(inner instanceof EvalValue.Op innerOp)) {
             reporter.report(Code.HY0300, field.span(), "an operator-valued argument to follow", spec.get().signature());
             return null;
         }
-        Value.Op updated = override(innerOp, fields.subList(1, fields.size()), value, valueSpan);
-        return updated == null ? null : op.with(field.name(), new Value.Arg(updated, current.span()));
+        EvalValue.Op updated = override(innerOp, fields.subList(1, fields.size()), value, valueSpan);
+        return updated == null ? null : op.with(field.name(), new EvalValue.Arg(updated, current.span()));
     }
 }

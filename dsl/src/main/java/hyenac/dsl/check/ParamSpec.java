@@ -8,7 +8,7 @@ import hyenac.dsl.source.Span;
  * parameters (user operators), or computed by the primitive from its inputs ({@code dfltText} says how).
  */
 /** {@code type} is null where the declared type was not understood (already reported). */
-public record ParamSpec(String name, Type type, Value dflt, Ast.Expr dfltExpr, String dfltText, String doc, Span span) {
+public record ParamSpec(String name, Type type, EvalValue dflt, Ast.Expr dfltExpr, String dfltText, String doc, Span span) {
 
     public boolean required() { return dflt == null && dfltExpr == null && dfltText == null; }
 
@@ -16,7 +16,7 @@ public record ParamSpec(String name, Type type, Value dflt, Ast.Expr dfltExpr, S
         return new ParamSpec(name, type, null, null, null, doc, null);
     }
 
-    public static ParamSpec optional(String name, Type type, Value dflt, String doc) {
+    public static ParamSpec optional(String name, Type type, EvalValue dflt, String doc) {
         return new ParamSpec(name, type, dflt, null, null, doc, null);
     }
 

@@ -33,7 +33,7 @@ public record Primitive(String name, String doc, List<ParamSpec> params, int inp
         long width(int i);
         int inputs();
         /** The argument as given or defaulted; null when absent and computed by the rule. */
-        Value arg(String name);
+        EvalValue arg(String name);
         /** Where the argument was written, or the call when it was not. */
         Span at(String name);
         Span call();
@@ -48,21 +48,21 @@ public record Primitive(String name, String doc, List<ParamSpec> params, int inp
         /** The model's storage dtype, e.g. bf16. */
         String dtype();
         /** Records the value a computed default took, so later stages see every argument explicitly. */
-        void resolved(String name, Value value);
+        void resolved(String name, EvalValue value);
 
         default long intArg(String name) {
-            return arg(name) instanceof Value.Int i ? i.value() : -1;
+            return arg(name) instanceof EvalValue.Int i ? i.value() : -1;
         }
         default double floatArg(String name) {
             return switch (arg(name)) {
-                case Value.Float f -> f.value();
-                case Value.Int i -> i.value();
+                case EvalValue.Float f -> f.value();
+                case EvalValue.Int i -> i.value();
                 case null, default -> Double.NaN;
             };
         }
-        default boolean boolArg(String name) { return arg(name) instanceof Value.Bool b && b.value(); }
-        default String enumArg(String name) { return arg(name) instanceof Value.Enum e ? e.name() : null; }
-        default boolean known(String name) { return arg(name) != null && !(arg(name) instanceof Value.Unknown); }
+        default boolean boolArg(String name) { return arg(name) instanceof EvalValue.Bool b && b.value(); }
+        default String enumArg(String name) { return arg(name) instanceof EvalValue.Enum e ? e.name() : null; }
+        default boolean known(String name) { return arg(name) != null && !(arg(name) instanceof EvalValue.Unknown); }
     }
 
     @Override public Span span() { return null; }

@@ -15,6 +15,11 @@ import java.util.Map;
 /**
  * The primitive operators and their schemas. Weight names, shapes and layout facts declared here
  * are stable API: checkpoint mappings are written against them.
+ *
+ * <p>The language side of the IR's table of primitives ({@code hyenac.ir.Primitive}, which this module cannot see:
+ * the language knows nothing of tensors): every schema applied to tensors is a row there of form CALL, with the same
+ * name, inputs and parameters; a configuring one (rope) is an attribute's value there. {@code EveryPrimitiveTest}
+ * (backends/codegen) checks both ways.
  */
 public final class Primitives {
     private Primitives() {}
@@ -31,7 +36,7 @@ public final class Primitives {
     static {
         add(new Primitive("linear", "Dense projection y = x·Wᵀ (+ b). `weight` is [features, in], row-major.",
                 List.of(required("features", Type.INT, "output width"),
-                        optional("bias", Type.BOOL, new Value.Bool(false), "add a learned bias")),
+                        optional("bias", Type.BOOL, new EvalValue.Bool(false), "add a learned bias")),
                 1, Role.COMPUTE, app -> {
                     long out = app.intArg("features");
                     app.require(!app.known("features") || (out >= 1 && out <= MAX_DIM), Code.HY0301, app.at("features"), "features", "between 1 and 2^31", out);
@@ -48,15 +53,15 @@ public final class Primitives {
                         + "`skip` adds a per-channel D·x term; `decay` marks filters trained as taps × exp(−r·t) and stored as the product.",
                 List.of(required("len", Type.INT, "number of taps"),
                         computed("groups", Type.INT, "channels", "number of distinct filters"),
-                        optional("taps", Type.TAPS, new Value.Enum(Type.TAPS, "fir"), "stored tap order"),
-                        optional("skip", Type.BOOL, new Value.Bool(false), "add D ⊙ x"),
-                        optional("decay", Type.BOOL, new Value.Bool(false), "exponentially decayed (regularised) filter")),
+                        optional("taps", Type.TAPS, new EvalValue.Enum(Type.TAPS, "fir"), "stored tap order"),
+                        optional("skip", Type.BOOL, new EvalValue.Bool(false), "add D ⊙ x"),
+                        optional("decay", Type.BOOL, new EvalValue.Bool(false), "exponentially decayed (regularised) filter")),
                 1, Role.COMPUTE, app -> {
                     long len = app.intArg("len");
                     long c = app.width(0);
                     app.require(!app.known("len") || (len >= 1 && len <= MAX_FILTER), Code.HY0301, app.at("len"), "len", "between 1 and 2^20", len);
                     long groups = app.known("groups") ? app.intArg("groups") : app.arg("groups") == null ? c : -1;
-                    if (app.arg("groups") == null && c > 0) app.resolved("groups", new Value.Int(c));
+                    if (app.arg("groups") == null && c > 0) app.resolved("groups", new EvalValue.Int(c));
                     boolean ok = app.require(!app.known("groups") || groups >= 1, Code.HY0301, app.at("groups"), "groups", "at least 1", groups);
                     if (ok && groups > 0 && c > 0) {
                         ok = app.require(c % groups == 0, Code.HY0307, app.at("groups"), c, groups);
@@ -75,8 +80,8 @@ public final class Primitives {
                 "Causal convolution with a long implicit filter per channel, a sum of decaying modes: "
                         + "h[c, t] = Σₙ residues[c, n] · exp(log_poles[c, n] · t), materialised to the sequence length "
                         + "(or run as a diagonal recurrence when decoding). `skip` adds D ⊙ x.",
-                List.of(optional("modes", Type.INT, new Value.Int(16), "modes per channel"),
-                        optional("skip", Type.BOOL, new Value.Bool(true), "add D ⊙ x")),
+                List.of(optional("modes", Type.INT, new EvalValue.Int(16), "modes per channel"),
+                        optional("skip", Type.BOOL, new EvalValue.Bool(true), "add D ⊙ x")),
                 1, Role.COMPUTE, app -> {
                     long modes = app.intArg("modes");
                     app.require(!app.known("modes") || (modes >= 1 && modes <= 4096), Code.HY0301, app.at("modes"), "modes", "between 1 and 4096", modes);
@@ -88,7 +93,7 @@ public final class Primitives {
                 }));
 
         add(new Primitive("rmsnorm", "RMS normalisation y = scale ⊙ x / (‖x‖₂·width^(−1/2) + eps); eps is added to the RMS.",
-                List.of(optional("eps", Type.FLOAT, new Value.Float(1e-6), "added to the RMS, outside the square root")),
+                List.of(optional("eps", Type.FLOAT, new EvalValue.Float(1e-6), "added to the RMS, outside the square root")),
                 1, Role.COMPUTE, app -> {
                     double eps = app.floatArg("eps");
                     app.require(Double.isNaN(eps) || eps > 0, Code.HY0301, app.at("eps"), "eps", "positive", app.arg("eps").show());
@@ -121,8 +126,8 @@ public final class Primitives {
 
         add(new Primitive("rope", "Rotary position encoding, rotate-half convention, over the full head dimension; "
                 + "positions are scaled by 1/scale (linear interpolation for long contexts).",
-                List.of(optional("base", Type.FLOAT, new Value.Float(1e4), "frequency base"),
-                        optional("scale", Type.FLOAT, new Value.Float(1), "position t becomes t / scale")),
+                List.of(optional("base", Type.FLOAT, new EvalValue.Float(1e4), "frequency base"),
+                        optional("scale", Type.FLOAT, new EvalValue.Float(1), "position t becomes t / scale")),
                 0, Role.CONFIG, app -> {
                     double base = app.floatArg("base");
                     double scale = app.floatArg("scale");
@@ -144,13 +149,13 @@ public final class Primitives {
                     long heads = app.intArg("heads");
                     boolean ok = app.require(!app.known("heads") || (heads >= 1 && heads <= MAX_DIM), Code.HY0301, app.at("heads"), "heads", "at least 1", heads);
                     if (ok && heads > 0 && q > 0 && app.require(q % heads == 0, Code.HY0302, app.at("heads"), "width " + q, "heads " + heads)) {
-                        if (app.arg("rope") instanceof Value.Op) {
+                        if (app.arg("rope") instanceof EvalValue.Op) {
                             app.require((q / heads) % 2 == 0, Code.HY0301, app.at("rope"), "head_dim with rope", "even", q / heads);
                         }
                     }
-                    Value rope = app.arg("rope");
-                    if (rope != null && !(rope instanceof Value.Unknown)) {
-                        app.require(rope instanceof Value.Op op && op.template().name().equals("rope")
+                    EvalValue rope = app.arg("rope");
+                    if (rope != null && !(rope instanceof EvalValue.Unknown)) {
+                        app.require(rope instanceof EvalValue.Op op && op.template().name().equals("rope")
                                 && op.template() instanceof Primitive, Code.HY0300, app.at("rope"), "a position encoding such as `rope(base = 1e4)`", rope.show());
                     }
                     return List.of(q);

@@ -28,13 +28,13 @@ final class Recorder {
     }
 
     /** A node with the next id, recorded by the caller. */
-    Elaborated.Node node(String op, Map<String, Value> args, List<Integer> inputs, List<Integer> outputs,
+    Elaborated.Node node(String op, Map<String, EvalValue> args, List<Integer> inputs, List<Integer> outputs,
                          Map<String, String> weights, String path, Span span, Span site) {
         return new Elaborated.Node(nextNode++, op, args, inputs, outputs, weights, path, span, site);
     }
 
     /** Records a node in the current part. */
-    void record(String op, Map<String, Value> args, List<Integer> inputs, List<Integer> outputs,
+    void record(String op, Map<String, EvalValue> args, List<Integer> inputs, List<Integer> outputs,
                 Map<String, String> weights, String path, Span span, Span site) {
         nodes.add(node(op, args, inputs, outputs, weights, path, span, site));
     }
@@ -62,8 +62,8 @@ final class Recorder {
     }
 
     /** A tensor bound inside an instance; an instance applied twice keeps the first. */
-    void probe(String path, Ast.Ident name, Value v) {
-        if (v instanceof Value.Tensor t && !path.isEmpty()) probes.putIfAbsent(WeightNaming.child(path, name.name()), t.id());
+    void probe(String path, Ast.Ident name, EvalValue v) {
+        if (v instanceof EvalValue.Tensor t && !path.isEmpty()) probes.putIfAbsent(WeightNaming.child(path, name.name()), t.id());
     }
 
     Map<Integer, Long> widths() {

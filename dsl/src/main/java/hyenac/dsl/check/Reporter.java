@@ -40,23 +40,23 @@ final class Reporter {
     }
 
     /** HY0300: {@code got} where {@code expected} was wanted. */
-    void mismatch(Span at, String expected, Value got) {
+    void mismatch(Span at, String expected, EvalValue got) {
         report(Code.HY0300, at, expected, describe(got));
     }
 
     /** How a value reads where it is not what was wanted: its kind, and the value where short. */
-    static String describe(Value v) {
+    static String describe(EvalValue v) {
         return switch (v) {
-            case Value.Int i -> "int " + i.value();
-            case Value.Float f -> "float " + f.show();
-            case Value.Bool b -> "bool " + b.value();
-            case Value.Str s -> "string " + s.show();
-            case Value.Enum e -> e.type().spelling + " " + e.name();
-            case Value.ListV l -> "a list of " + l.items().size();
-            case Value.Op o -> "operator `" + o.template().name() + "`";
-            case Value.Tensor t -> t.show();
-            case Value.Tuple t -> t.items().size() + " values";
-            case Value.Unknown u -> "an unknown value";
+            case EvalValue.Int i -> "int " + i.value();
+            case EvalValue.Float f -> "float " + f.show();
+            case EvalValue.Bool b -> "bool " + b.value();
+            case EvalValue.Str s -> "string " + s.show();
+            case EvalValue.Enum e -> e.type().spelling + " " + e.name();
+            case EvalValue.ListV l -> "a list of " + l.items().size();
+            case EvalValue.Op o -> "operator `" + o.template().name() + "`";
+            case EvalValue.Tensor t -> t.show();
+            case EvalValue.Tuple t -> t.items().size() + " values";
+            case EvalValue.Unknown u -> "an unknown value";
         };
     }
 

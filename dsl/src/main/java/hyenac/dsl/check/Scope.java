@@ -12,13 +12,13 @@ import java.util.Map;
 final class Scope {
     /** Where a name leads: a value, or an operator instance whose weights live at its path. */
     static final class Binding {
-        final Value value;
+        final EvalValue value;
         final Span span;
         final Instance instance;
         final boolean warnUnused;
         boolean used;
 
-        Binding(Value value, Span span, Instance instance, boolean warnUnused) {
+        Binding(EvalValue value, Span span, Instance instance, boolean warnUnused) {
             this.value = value;
             this.span = span;
             this.instance = instance;
@@ -28,12 +28,12 @@ final class Scope {
 
     /** A named operator inside a body: applying it twice shares its weights. */
     static final class Instance {
-        final Value.Op op;
+        final EvalValue.Op op;
         final String path;
         /** The input widths of its first application; later ones must match. */
         List<Long> inputWidths;
 
-        Instance(Value.Op op, String path) {
+        Instance(EvalValue.Op op, String path) {
             this.op = op;
             this.path = path;
         }

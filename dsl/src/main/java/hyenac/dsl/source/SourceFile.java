@@ -11,18 +11,25 @@ public final class SourceFile {
     public SourceFile(String name, String text) {
         this.name = name;
         this.text = text;
+        this.lineStarts = lineStarts(text);
+    }
+
+    /**
+     * The char offset where each line of a text starts, the first 0: {@code \n}, {@code \r\n} and a lone
+     * {@code \r} (old Mac files) each end a line, as LSP counts them too.
+     */
+    public static int[] lineStarts(String text) {
         int[] starts = new int[16];
         int n = 0;
         starts[n++] = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            // \n, \r\n and a lone \r (old Mac files) each end a line.
             if (c == '\n' || c == '\r' && (i + 1 == text.length() || text.charAt(i + 1) != '\n')) {
                 if (n == starts.length) starts = Arrays.copyOf(starts, n * 2);
                 starts[n++] = i + 1;
             }
         }
-        this.lineStarts = Arrays.copyOf(starts, n);
+        return Arrays.copyOf(starts, n);
     }
 
     public String name() { return name; }

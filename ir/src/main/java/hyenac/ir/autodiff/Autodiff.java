@@ -4,6 +4,7 @@ import hyenac.ir.DType;
 import hyenac.ir.Dim;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.TensorType;
 import hyenac.ir.Weight;
 import java.util.HashMap;
@@ -34,19 +35,21 @@ public final class Autodiff {
         int mask = b.newValue(new TensorType(DType.FP32, List.of(Dim.B, Dim.L)));
         b.input(targets).input(mask);
         int loss = b.newValue(new TensorType(DType.FP32, List.of(Dim.of(1))));
-        b.add(new Node(b.nextNodeId(), "cross_entropy", Map.of(), List.of(logits, targets, mask), List.of(loss), Map.of(), LOSS, head.origins()));
+        b.add(new Node(b.nextNodeId(), Primitive.CROSS_ENTROPY.op(), Map.of(), List.of(logits, targets, mask), List.of(loss), Map.of(), LOSS, head.origins()));
 
         Map<Integer, Integer> grads = new HashMap<>();
         Map<String, Integer> weightGrads = new LinkedHashMap<>();
         int dLogits = b.newValue(new TensorType(DType.FP32, forward.value(logits).type().dims()));
-        b.add(new Node(b.nextNodeId(), "cross_entropy_grad", Map.of(), List.of(logits, targets, mask), List.of(dLogits), Map.of(), LOSS,
+        b.add(new Node(b.nextNodeId(), Primitive.CROSS_ENTROPY_GRAD.op(), Map.of(), List.of(logits, targets, mask), List.of(dLogits), Map.of(), LOSS,
                 head.origins()));
         grads.put(logits, dLogits);
 
         Backward backward = new Backward(forward, b, grads, weightGrads);
         for (Node n : forward.nodes().reversed()) {
             if (n.results().stream().noneMatch(grads::containsKey)) continue;
-            Vjp vjp = Vjps.of(n.op()).orElseThrow(() -> new IllegalArgumentException("`" + n.op() + "` has no vector-Jacobian product"));
+            Primitive p = n.primitive();
+            Vjp vjp = Vjps.of(p).orElseThrow(() -> new IllegalArgumentException("`" + p + "` has no vector-Jacobian product"
+                    + (p.differentiable() ? "" : ": " + p.whyNotDifferentiable())));
             backward.at(n);
             vjp.apply(backward);
         }

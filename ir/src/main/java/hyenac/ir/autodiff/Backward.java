@@ -4,6 +4,7 @@ import hyenac.ir.DType;
 import hyenac.ir.Dim;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.TensorType;
 import hyenac.ir.Weight;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ public final class Backward {
     /** The gradient of result i, zeros where nothing depends on it (for VJPs that need every part). */
     public int dyOrZeros(int i) {
         int g = dy(i);
-        return g >= 0 ? g : emit("zeros_like", Map.of(), List.of(node.results().get(i)), Map.of(), gradType(node.results().get(i)));
+        return g >= 0 ? g : emit(Primitive.ZEROS_LIKE, Map.of(), List.of(node.results().get(i)), Map.of(), gradType(node.results().get(i)));
     }
 
     /** The weight name bound to a role of the node, or null. */
@@ -63,15 +64,15 @@ public final class Backward {
     }
 
     /** Emits a node with the given results' types, carrying the forward node's path and origins; returns the first result. */
-    public int emit(String op, Map<String, Object> attrs, List<Integer> operands, Map<String, String> weights, TensorType... results) {
+    public int emit(Primitive op, Map<String, Object> attrs, List<Integer> operands, Map<String, String> weights, TensorType... results) {
         return emitAll(op, attrs, operands, weights, results).getFirst();
     }
 
-    public List<Integer> emitAll(String op, Map<String, Object> attrs, List<Integer> operands, Map<String, String> weights,
+    public List<Integer> emitAll(Primitive op, Map<String, Object> attrs, List<Integer> operands, Map<String, String> weights,
                                  TensorType... results) {
         List<Integer> ids = new ArrayList<>();
         for (TensorType t : results) ids.add(builder.newValue(t));
-        builder.add(new Node(builder.nextNodeId(), op, new LinkedHashMap<>(attrs), operands, ids, weights, node.path(), node.origins()));
+        builder.add(new Node(builder.nextNodeId(), op.op(), new LinkedHashMap<>(attrs), operands, ids, weights, node.path(), node.origins()));
         return ids;
     }
 
@@ -79,13 +80,13 @@ public final class Backward {
     public void addGrad(int operand, int grad) {
         int v = x(operand);
         if (forward.inputs().contains(v)) return;
-        grads.merge(v, grad, (a, b) -> emit("add", Map.of(), List.of(a, b), Map.of(), gradType(v)));
+        grads.merge(v, grad, (a, b) -> emit(Primitive.ADD, Map.of(), List.of(a, b), Map.of(), gradType(v)));
     }
 
     /** Adds {@code grad} to the gradient of the weight bound to {@code role} (a tied weight gathers from every use). */
     public void addWeightGrad(String role, int grad) {
         String name = weight(role);
         TensorType t = weightGradType(role);
-        weightGrads.merge(name, grad, (a, b) -> emit("add", Map.of(), List.of(a, b), Map.of(), t));
+        weightGrads.merge(name, grad, (a, b) -> emit(Primitive.ADD, Map.of(), List.of(a, b), Map.of(), t));
     }
 }

@@ -3,6 +3,7 @@ package hyenac.ir.autodiff;
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.Weight;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class ParametriseDecay {
         Graph.Builder b = g.toBuilder();
         b.nodes().clear();
         for (Node n : g.nodes()) {
-            if (n.op().equals("causal_conv") && n.boolAttr("decay") && !n.weights().containsKey(ROLE)) {
+            if (n.is(Primitive.CAUSAL_CONV) && n.boolAttr("decay") && !n.weights().containsKey(ROLE)) {
                 String taps = n.weights().get("weight");
                 String name = taps.substring(0, taps.lastIndexOf('.')) + "." + ROLE;
                 b.weight(new Weight(name, DType.FP32, List.of(n.intAttr("groups")),
@@ -39,7 +40,7 @@ public final class ParametriseDecay {
                 weights.put(ROLE, name);
                 n = new Node(n.id(), n.op(), n.attrs(), n.operands(), n.results(), weights, n.path(), n.origins());
             }
-            if (n.op().equals("modal_conv") && n.weights().containsKey(LOG_POLES)) {
+            if (n.is(Primitive.MODAL_CONV) && n.weights().containsKey(LOG_POLES)) {
                 String poles = n.weights().get(LOG_POLES);
                 Weight w = g.weights().get(poles);
                 String name = ratesName(poles);

@@ -1,6 +1,7 @@
 package hyenac.ir.fusion;
 
 import hyenac.ir.Node;
+import hyenac.ir.Primitive.Fusion;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -18,16 +19,13 @@ import java.util.Set;
 public final class FuseElementwise implements Pattern {
     public static final String KIND = "elementwise";
 
-    /** Ops computed per element from the same element of their operands. */
-    public static final Set<String> POINTWISE = Set.of("add", "sub", "mul", "scale", "neg", "identity", "gelu", "silu", "relu");
-
-    /** Ops that select channels of one wider operand: chains read that operand in place. */
-    public static final Set<String> CHANNEL_SELECTS = Set.of("deinterleave", "split");
-
     @Override public String kind() { return KIND; }
 
+    /** Whether a node is computed per element from the same element of its operands ({@link Fusion#POINTWISE}). */
+    public static boolean pointwise(Node n) { return n.primitive().fusion() == Fusion.POINTWISE; }
+
     /** Whether a node can be a member of a per-element program: pointwise, or a channel selection opening it. */
-    static boolean member(Node n) { return POINTWISE.contains(n.op()) || CHANNEL_SELECTS.contains(n.op()); }
+    static boolean member(Node n) { return pointwise(n) || n.primitive().fusion() == Fusion.CHANNEL_SELECT; }
 
     /** The width of the elements a member computes: its results' channels. */
     static long width(Node n, Context ctx) { return ctx.width(n.results().getFirst()); }
@@ -56,13 +54,13 @@ public final class FuseElementwise implements Pattern {
      */
     private static List<Node> neighbours(Node n, Context ctx) {
         List<Node> out = new ArrayList<>();
-        if (POINTWISE.contains(n.op())) {
+        if (pointwise(n)) {
             for (int v : n.operands()) {
                 Node p = ctx.producer(v);
                 if (p != null) out.add(p);
             }
         }
-        for (int r : n.results()) for (Node u : ctx.users(r)) if (POINTWISE.contains(u.op())) out.add(u);
+        for (int r : n.results()) for (Node u : ctx.users(r)) if (pointwise(u)) out.add(u);
         return out;
     }
 }

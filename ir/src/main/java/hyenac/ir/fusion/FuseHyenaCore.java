@@ -1,6 +1,7 @@
 package hyenac.ir.fusion;
 
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -12,7 +13,7 @@ import java.util.Set;
  *   q, k, v = deinterleave(z, n = 3)
  *   s = k * v                      (mul)
  *   c = causal_conv(s)             (explicit taps)
- *   y = q * c   or   act(q) * c    (mul, act one of gelu / silu / relu / identity)
+ *   y = q * c   or   act(q) * c    (mul, act an activation: gelu, silu, relu, identity)
  * </pre>
  * where q, k, v, s, c and act(q) are private to the group, so one kernel reads z and writes only y. Found at the
  * gate. Hyena-LI's modal convolution is not a {@code causal_conv}: its mixer fuses as elementwise chains instead.
@@ -20,13 +21,10 @@ import java.util.Set;
 public final class FuseHyenaCore implements Pattern {
     public static final String KIND = "hyena_core";
 
-    /** The activations a gate may apply to q. */
-    public static final Set<String> GATE_ACTIVATIONS = Set.of("identity", "gelu", "silu", "relu");
-
     @Override public String kind() { return KIND; }
 
     @Override public Optional<Set<Node>> match(Node gate, Context ctx) {
-        if (!gate.op().equals("mul") || gate.operands().size() != 2) return Optional.empty();
+        if (!gate.is(Primitive.MUL) || gate.operands().size() != 2) return Optional.empty();
         Optional<Set<Node>> m = at(gate, 0, 1, ctx);
         return m.isPresent() ? m : at(gate, 1, 0, ctx);
     }
@@ -34,18 +32,18 @@ public final class FuseHyenaCore implements Pattern {
     /** The pattern with the convolution at operand {@code convAt} of the gate and q's side at {@code qAt}. */
     private static Optional<Set<Node>> at(Node gate, int convAt, int qAt, Context ctx) {
         Node conv = ctx.producer(gate.operands().get(convAt));
-        if (conv == null || !conv.op().equals("causal_conv")) return Optional.empty();
+        if (conv == null || !conv.is(Primitive.CAUSAL_CONV)) return Optional.empty();
         Node product = ctx.producer(conv.operands().getFirst());
-        if (product == null || !product.op().equals("mul")) return Optional.empty();
+        if (product == null || !product.is(Primitive.MUL)) return Optional.empty();
         Node split = ctx.producer(product.operands().getFirst());
-        if (split == null || !split.op().equals("deinterleave") || split.results().size() != 3) return Optional.empty();
+        if (split == null || !split.is(Primitive.DEINTERLEAVE) || split.results().size() != 3) return Optional.empty();
         List<Integer> qkv = split.results();
         if (!Set.copyOf(product.operands()).equals(Set.of(qkv.get(1), qkv.get(2)))) return Optional.empty();
         int qSide = gate.operands().get(qAt);
         Node activation = null;
         if (qSide != qkv.get(0)) {
             activation = ctx.producer(qSide);
-            if (activation == null || !GATE_ACTIVATIONS.contains(activation.op()) || activation.operands().getFirst() != (int) qkv.get(0)) {
+            if (activation == null || !activation.primitive().activation() || activation.operands().getFirst() != (int) qkv.get(0)) {
                 return Optional.empty();
             }
         }

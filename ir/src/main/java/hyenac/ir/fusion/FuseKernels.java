@@ -39,14 +39,6 @@ public final class FuseKernels {
     /** The standard patterns ({@link Patterns#STANDARD}). */
     public static FuseKernels standard() { return new FuseKernels(Patterns.STANDARD); }
 
-    /** Nodes that keep recurrent state while decoding (SEMANTICS.md §4): FIR rings, modal states, KV caches. */
-    public static boolean recurrent(Node n) {
-        return switch (n.op()) {
-            case "causal_conv", "modal_conv", "causal_attention" -> true;
-            default -> false;
-        };
-    }
-
     /** Every node of a parallel pass, only the graph's outputs kept. */
     public List<Group> run(Graph g) { return run(g, g.nodes(), Set.of(), Mode.PARALLEL); }
 
@@ -109,7 +101,7 @@ public final class FuseKernels {
             kept.addAll(keep);
             kept.addAll(g.outputs());
             for (Node n : order) {
-                if (!recurrent(n)) continue;
+                if (!n.primitive().stateful()) continue; // keeps recurrent state while decoding
                 if (mode == Mode.PREFILL) kept.addAll(n.operands());
                 if (mode == Mode.STEP) alone.add(n);
             }

@@ -1,6 +1,7 @@
 package hyenac.ir.fusion;
 
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashSet;
@@ -21,9 +22,9 @@ public final class FuseNormResidual implements Pattern {
     @Override public String kind() { return KIND; }
 
     @Override public Optional<Set<Node>> match(Node norm, Context ctx) {
-        if (!norm.op().equals("rmsnorm")) return Optional.empty();
+        if (!norm.is(Primitive.RMSNORM)) return Optional.empty();
         Node add = ctx.producer(norm.operands().getFirst());
-        if (add == null || !add.op().equals("add") || !ctx.free(add)) return Optional.empty();
+        if (add == null || !add.is(Primitive.ADD) || !ctx.free(add)) return Optional.empty();
         Set<Node> group = new LinkedHashSet<>(List.of(norm, add));
         // the kernel always writes the normalised row (a dead norm is the passes' business, not a kernel's)
         if (ctx.privateTo(norm.results().getFirst(), group) || !ctx.schedulable(group)) return Optional.empty();
@@ -31,7 +32,7 @@ public final class FuseNormResidual implements Pattern {
         Deque<Node> todo = new ArrayDeque<>(List.of(add));
         while (!todo.isEmpty()) {
             Node n = todo.pop();
-            if (!FuseElementwise.POINTWISE.contains(n.op())) continue; // a channel selection's operand is read in place
+            if (!FuseElementwise.pointwise(n)) continue; // a channel selection's operand is read in place
             for (int v : n.operands()) {
                 Node p = ctx.producer(v);
                 if (p == null || group.contains(p) || !ctx.free(p) || !FuseElementwise.member(p) || FuseElementwise.width(p, ctx) != width) continue;

@@ -1,6 +1,7 @@
 package hyenac.ir.fusion;
 
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -46,8 +47,8 @@ public record Group(String kind, List<Node> nodes, List<Integer> inputs, List<In
         return out;
     }
 
-    /** The group's nodes of one op, in graph order. */
-    public List<Node> nodes(String op) { return nodes.stream().filter(n -> n.op().equals(op)).toList(); }
+    /** The group's nodes of one primitive, in graph order. */
+    public List<Node> nodes(Primitive p) { return nodes.stream().filter(n -> n.is(p)).toList(); }
 
     /** "hyena_core [deinterleave, mul, causal_conv, mul] reads %4 writes %10". */
     @Override public String toString() {

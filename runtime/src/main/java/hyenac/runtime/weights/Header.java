@@ -152,9 +152,9 @@ record Header(Map<String, String> metadata, SequencedMap<String, TensorInfo> ten
             if (dtypeName == null) throw fail(name, "missing dtype");
             if (shape == null) throw fail(name, "missing shape");
             if (offsets == null) throw fail(name, "missing data_offsets");
-            DType dtype = DType.fromHeader(dtypeName);
+            SafetensorsType dtype = SafetensorsType.fromHeader(dtypeName);
             if (dtype == null) {
-                throw fail(name, "unknown dtype \"" + dtypeName + "\" (expected one of " + Arrays.toString(DType.values()) + ")");
+                throw fail(name, "unknown dtype \"" + dtypeName + "\" (expected one of " + Arrays.toString(SafetensorsType.values()) + ")");
             }
             for (long d : shape) {
                 if (d < 0) throw fail(name, "shape " + Arrays.toString(shape) + " has a negative dimension");

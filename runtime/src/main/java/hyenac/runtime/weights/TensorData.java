@@ -8,7 +8,7 @@ import java.util.Objects;
  * A tensor to be written: its name, dtype, shape and raw little-endian bytes (the buffer's remaining bytes).
  * The factories encode Java arrays into any dtype.
  */
-public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data) {
+public record TensorData(String name, SafetensorsType dtype, long[] shape, ByteBuffer data) {
     public TensorData {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dtype, "dtype");
@@ -22,7 +22,7 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
     }
 
     /** Encodes floats as F32, F64, F16 or BF16 (the 16-bit ones round to nearest even). */
-    public static TensorData of(String name, DType dtype, long[] shape, float[] values) {
+    public static TensorData of(String name, SafetensorsType dtype, long[] shape, float[] values) {
         ByteBuffer b = allocate(values.length, dtype);
         switch (dtype) {
             case F32 -> { for (float v : values) b.putFloat(v); }
@@ -35,7 +35,7 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
     }
 
     /** Encodes integers as I64, I32, I16, I8, U8 or BOOL; a value out of the dtype's range is an error. */
-    public static TensorData of(String name, DType dtype, long[] shape, long[] values) {
+    public static TensorData of(String name, SafetensorsType dtype, long[] shape, long[] values) {
         if (dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("tensor \"" + name + "\": integers cannot be stored as " + dtype);
         }
@@ -71,7 +71,7 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
         return new TensorData(name, dtype, shape, b.flip());
     }
 
-    private static ByteBuffer allocate(int count, DType dtype) {
+    private static ByteBuffer allocate(int count, SafetensorsType dtype) {
         return ByteBuffer.allocate(Math.multiplyExact(count, dtype.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
     }
 }

@@ -6,7 +6,7 @@ import java.util.Arrays;
  * One header entry: where a tensor's bytes are. {@code begin} and {@code end} are offsets into the data
  * section (the bytes right after the header), as in the file.
  */
-public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) {
+public record TensorInfo(String name, SafetensorsType dtype, long[] shape, long begin, long end) {
     public TensorInfo {
         shape = shape.clone();
     }

@@ -2,6 +2,7 @@ package hyenac.runtime.weights;
 
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
+import hyenac.ir.Primitive;
 import hyenac.ir.Weight;
 import hyenac.runtime.progress.Progress;
 import java.nio.file.Path;
@@ -256,7 +257,7 @@ public final class WeightStore {
                     + " holds numbers (F32, BF16, F16 or F64)");
         }
         boolean bf16 = bf16(w, o);
-        return new Planned(w, key, info, qkv, bf16, bf16 && qkv == null && info.dtype() == hyenac.runtime.weights.DType.BF16);
+        return new Planned(w, key, info, qkv, bf16, bf16 && qkv == null && info.dtype() == SafetensorsType.BF16);
     }
 
     /** Reads the planned weights (and buffers: our name to the file's), after checking that they fit the heap. */
@@ -339,14 +340,14 @@ public final class WeightStore {
     public void save(Path path, Graph g, Map<String, String> metadata) {
         List<TensorData> list = new ArrayList<>();
         for (Weight w : g.weights().values()) {
-            list.add(TensorData.of(w.name(), hyenac.runtime.weights.DType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), get(w.name())));
+            list.add(TensorData.of(w.name(), SafetensorsType.F32, w.shape().stream().mapToLong(Long::longValue).toArray(), get(w.name())));
         }
         SafeTensors.write(path, metadata, list);
     }
 
     private static int attentionHeads(Graph g, int layer) {
         return g.nodes().stream()
-                .filter(n -> n.op().equals("causal_attention") && n.path().startsWith("layers." + layer + "."))
+                .filter(n -> n.is(Primitive.CAUSAL_ATTENTION) && n.path().startsWith("layers." + layer + "."))
                 .mapToInt(n -> Math.toIntExact(n.intAttr("heads"))).findFirst()
                 .orElseThrow(() -> new WeightsException("layer " + layer + " has a qkv weight but no attention"));
     }

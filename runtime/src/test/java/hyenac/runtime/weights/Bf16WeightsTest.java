@@ -152,7 +152,7 @@ class Bf16WeightsTest {
         float[] table = new float[12];
         table[10] = Float.NaN;
         Path file = dir.resolve("vortex.safetensors");
-        SafeTensors.write(file, Map.of(), List.of(TensorData.of("embedding_layer.weight", DType.F32, new long[] {4, 3}, table)));
+        SafeTensors.write(file, Map.of(), List.of(TensorData.of("embedding_layer.weight", SafetensorsType.F32, new long[] {4, 3}, table)));
         try (SafeTensorsFile f = SafeTensors.open(file)) {
             var e = assertThrows(WeightsException.class, () -> WeightStore.fromVortex(f, g, i -> i));
             assertTrue(e.getMessage().startsWith(file + ": tensor \"embedding_layer.weight\" (our embedding.weight) holds NaN at index 10 [3, 1]"),
@@ -168,7 +168,7 @@ class Bf16WeightsTest {
             float[] v = w.get(x.name());
             if (replace.length == 3 && replace[0].equals(x.name())) v[Math.toIntExact((Long) replace[1])] = (Float) replace[2];
             long[] shape = x.shape().stream().mapToLong(Long::longValue).toArray();
-            list.add(TensorData.of(x.name(), x.dtype() == hyenac.ir.DType.BF16 ? DType.BF16 : DType.F32, shape, v));
+            list.add(TensorData.of(x.name(), x.dtype() == hyenac.ir.DType.BF16 ? SafetensorsType.BF16 : SafetensorsType.F32, shape, v));
         }
         SafeTensors.write(file, Map.of(), list);
     }

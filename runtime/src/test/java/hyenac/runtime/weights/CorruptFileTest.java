@@ -43,8 +43,8 @@ class CorruptFileTest {
     void writeValidFile() throws IOException {
         Path p = dir.resolve("valid.safetensors");
         SafeTensors.write(p, Map.of("case", "x"), List.of(
-                TensorData.of("w", DType.F32, new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}),
-                TensorData.of("t", DType.I64, new long[] {4}, new long[] {65, 67, 71, 84})));
+                TensorData.of("w", SafetensorsType.F32, new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}),
+                TensorData.of("t", SafetensorsType.I64, new long[] {4}, new long[] {65, 67, 71, 84})));
         valid = Files.readAllBytes(p);
         int n = (int) ByteBuffer.wrap(valid).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         header = new String(valid, 8, n, StandardCharsets.UTF_8).stripTrailing();

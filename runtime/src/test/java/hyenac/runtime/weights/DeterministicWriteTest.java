@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DeterministicWriteTest {
     @Test
     void metadataIsWrittenInKeyOrder(@TempDir Path dir) throws Exception {
-        List<TensorData> tensors = List.of(TensorData.of("w", DType.F32, new long[] {2}, new float[] {1, 2}));
+        List<TensorData> tensors = List.of(TensorData.of("w", SafetensorsType.F32, new long[] {2}, new float[] {1, 2}));
         Map<String, String> one = new LinkedHashMap<>(), other = new LinkedHashMap<>();
         one.put("format", "pt");
         one.put("hyenac", "0.1");

@@ -32,16 +32,16 @@ class RoundTripTest {
     @Test
     void everyDTypeRoundTrips() {
         List<TensorData> tensors = List.of(
-                TensorData.of("f64", DType.F64, SHAPE, FLOATS),
-                TensorData.of("f32", DType.F32, SHAPE, FLOATS),
-                TensorData.of("f16", DType.F16, SHAPE, FLOATS),
-                TensorData.of("bf16", DType.BF16, SHAPE, FLOATS),
-                TensorData.of("i64", DType.I64, SHAPE, new long[] {Long.MIN_VALUE, -1, 0, 1, 42, Long.MAX_VALUE}),
-                TensorData.of("i32", DType.I32, SHAPE, new long[] {Integer.MIN_VALUE, -1, 0, 1, 42, Integer.MAX_VALUE}),
-                TensorData.of("i16", DType.I16, SHAPE, new long[] {Short.MIN_VALUE, -1, 0, 1, 42, Short.MAX_VALUE}),
-                TensorData.of("i8", DType.I8, SHAPE, new long[] {-128, -1, 0, 1, 42, 127}),
-                TensorData.of("u8", DType.U8, SHAPE, new long[] {0, 1, 127, 128, 200, 255}),
-                TensorData.of("bool", DType.BOOL, SHAPE, new long[] {0, 1, 1, 0, 0, 1}));
+                TensorData.of("f64", SafetensorsType.F64, SHAPE, FLOATS),
+                TensorData.of("f32", SafetensorsType.F32, SHAPE, FLOATS),
+                TensorData.of("f16", SafetensorsType.F16, SHAPE, FLOATS),
+                TensorData.of("bf16", SafetensorsType.BF16, SHAPE, FLOATS),
+                TensorData.of("i64", SafetensorsType.I64, SHAPE, new long[] {Long.MIN_VALUE, -1, 0, 1, 42, Long.MAX_VALUE}),
+                TensorData.of("i32", SafetensorsType.I32, SHAPE, new long[] {Integer.MIN_VALUE, -1, 0, 1, 42, Integer.MAX_VALUE}),
+                TensorData.of("i16", SafetensorsType.I16, SHAPE, new long[] {Short.MIN_VALUE, -1, 0, 1, 42, Short.MAX_VALUE}),
+                TensorData.of("i8", SafetensorsType.I8, SHAPE, new long[] {-128, -1, 0, 1, 42, 127}),
+                TensorData.of("u8", SafetensorsType.U8, SHAPE, new long[] {0, 1, 127, 128, 200, 255}),
+                TensorData.of("bool", SafetensorsType.BOOL, SHAPE, new long[] {0, 1, 1, 0, 0, 1}));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("note", "quotes \" backslash \\ newline \n unicode é 🧬 <tag>");
@@ -75,9 +75,9 @@ class RoundTripTest {
         float third = 1f / 3;
         Path p = dir.resolve("round.safetensors");
         SafeTensors.write(p, Map.of(), List.of(
-                TensorData.of("h", DType.F16, new long[] {1}, new float[] {third}),
-                TensorData.of("b", DType.BF16, new long[] {1}, new float[] {third}),
-                TensorData.of("d", DType.F64, new long[] {1}, new float[] {third})));
+                TensorData.of("h", SafetensorsType.F16, new long[] {1}, new float[] {third}),
+                TensorData.of("b", SafetensorsType.BF16, new long[] {1}, new float[] {third}),
+                TensorData.of("d", SafetensorsType.F64, new long[] {1}, new float[] {third})));
         try (SafeTensorsFile f = SafeTensors.open(p)) {
             assertEquals(Floats.f16ToFloat(Floats.floatToF16(third)), f.floats("h")[0]);
             assertEquals(Floats.bf16ToFloat(Floats.floatToBf16(third)), f.floats("b")[0]);
@@ -89,7 +89,7 @@ class RoundTripTest {
     void headerIsSpacePaddedToEightBytes() throws IOException {
         for (int extra = 0; extra < 8; extra++) {  // names of 8 lengths hit every padding amount
             Path p = dir.resolve("pad" + extra + ".safetensors");
-            SafeTensors.write(p, Map.of(), List.of(TensorData.of("x".repeat(extra + 1), DType.F32, new long[] {1}, new float[] {7f})));
+            SafeTensors.write(p, Map.of(), List.of(TensorData.of("x".repeat(extra + 1), SafetensorsType.F32, new long[] {1}, new float[] {7f})));
             byte[] bytes = Files.readAllBytes(p);
             long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
             assertEquals(0, n % 8);
@@ -113,9 +113,9 @@ class RoundTripTest {
         }
         Path p = dir.resolve("odd.safetensors");
         SafeTensors.write(p, Map.of(), List.of(
-                TensorData.of("scalar", DType.F32, new long[] {}, new float[] {2.5f}),
-                TensorData.of("none", DType.I64, new long[] {3, 0}, new long[] {}),
-                TensorData.of("after", DType.I8, new long[] {1}, new long[] {-3})));
+                TensorData.of("scalar", SafetensorsType.F32, new long[] {}, new float[] {2.5f}),
+                TensorData.of("none", SafetensorsType.I64, new long[] {3, 0}, new long[] {}),
+                TensorData.of("after", SafetensorsType.I8, new long[] {1}, new long[] {-3})));
         try (SafeTensorsFile f = SafeTensors.open(p)) {
             assertEquals(0, f.info("scalar").rank());
             assertArrayEquals(new float[] {2.5f}, f.floats("scalar"));
@@ -130,7 +130,7 @@ class RoundTripTest {
         Path p = dir.resolve("order.safetensors");
         List<String> names = List.of("zeta", "alpha", "mid.2", "mid.10", "Beta");
         List<TensorData> tensors = new ArrayList<>();
-        for (String n : names) tensors.add(TensorData.of(n, DType.F32, new long[] {1}, new float[] {n.length()}));
+        for (String n : names) tensors.add(TensorData.of(n, SafetensorsType.F32, new long[] {1}, new float[] {n.length()}));
         SafeTensors.write(p, Map.of(), tensors);
         try (SafeTensorsFile f = SafeTensors.open(p)) {
             assertEquals(names, f.names());
@@ -163,9 +163,9 @@ class RoundTripTest {
     @Test
     void overwriteIsAtomicAndLeavesNoTemporaryFiles() throws IOException {
         Path p = dir.resolve("w.safetensors");
-        SafeTensors.write(p, Map.of("v", "1"), List.of(TensorData.of("x", DType.F32, new long[] {2}, new float[] {1, 2})));
+        SafeTensors.write(p, Map.of("v", "1"), List.of(TensorData.of("x", SafetensorsType.F32, new long[] {2}, new float[] {1, 2})));
         try (SafeTensorsFile old = SafeTensors.open(p)) {
-            SafeTensors.write(p, Map.of("v", "2"), List.of(TensorData.of("x", DType.F32, new long[] {2}, new float[] {3, 4})));
+            SafeTensors.write(p, Map.of("v", "2"), List.of(TensorData.of("x", SafetensorsType.F32, new long[] {2}, new float[] {3, 4})));
             // The rename replaced the directory entry; the open mapping still sees the old file intact.
             assertArrayEquals(new float[] {1, 2}, old.floats("x"));
         }
@@ -203,18 +203,18 @@ class RoundTripTest {
     @Test
     void writeRejectsInconsistentTensors() throws IOException {
         Path p = dir.resolve("bad.safetensors");
-        TensorData ok = TensorData.of("a", DType.F32, new long[] {2}, new float[] {1, 2});
+        TensorData ok = TensorData.of("a", SafetensorsType.F32, new long[] {2}, new float[] {1, 2});
         assertWriteFails(p, "\"a\": name given twice", List.of(ok, ok));
         assertWriteFails(p, "\"b\": shape [3] of F32 needs 12 bytes but 8 were given",
-                List.of(TensorData.of("b", DType.F32, new long[] {3}, new float[] {1, 2})));
+                List.of(TensorData.of("b", SafetensorsType.F32, new long[] {3}, new float[] {1, 2})));
         assertWriteFails(p, "\"__metadata__\": that name is reserved",
-                List.of(TensorData.of("__metadata__", DType.F32, new long[] {1}, new float[] {1})));
+                List.of(TensorData.of("__metadata__", SafetensorsType.F32, new long[] {1}, new float[] {1})));
         assertWriteFails(p, "\"n\": negative dimension",
-                List.of(new TensorData("n", DType.U8, new long[] {-1}, ByteBuffer.allocate(0))));
-        assertThrows(IllegalArgumentException.class, () -> TensorData.of("c", DType.I8, new long[] {1}, new long[] {128}));
-        assertThrows(IllegalArgumentException.class, () -> TensorData.of("c", DType.BOOL, new long[] {1}, new long[] {2}));
-        assertThrows(IllegalArgumentException.class, () -> TensorData.of("c", DType.I32, new long[] {1}, new float[] {1}));
-        assertThrows(IllegalArgumentException.class, () -> TensorData.of("c", DType.F32, new long[] {1}, new long[] {1}));
+                List.of(new TensorData("n", SafetensorsType.U8, new long[] {-1}, ByteBuffer.allocate(0))));
+        assertThrows(IllegalArgumentException.class, () -> TensorData.of("c", SafetensorsType.I8, new long[] {1}, new long[] {128}));
+        assertThrows(IllegalArgumentException.class, () -> TensorData.of("c", SafetensorsType.BOOL, new long[] {1}, new long[] {2}));
+        assertThrows(IllegalArgumentException.class, () -> TensorData.of("c", SafetensorsType.I32, new long[] {1}, new float[] {1}));
+        assertThrows(IllegalArgumentException.class, () -> TensorData.of("c", SafetensorsType.F32, new long[] {1}, new long[] {1}));
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(0, s.count(), "a refused write leaves nothing behind");
         }

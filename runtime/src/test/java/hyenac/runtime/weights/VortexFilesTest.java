@@ -88,7 +88,7 @@ class VortexFilesTest {
             long vocab = c.get("vocab_size").getAsLong(), d = c.get("hidden_size").getAsLong();
             assertEquals("model_weights", f.metadata().get("case"));
             TensorInfo emb = f.info("embedding_layer.weight");
-            assertEquals(DType.F32, emb.dtype());
+            assertEquals(SafetensorsType.F32, emb.dtype());
             assertArrayEquals(new long[] {vocab, d}, emb.shape());
             assertArrayEquals(new long[] {d}, f.info("norm.scale").shape());
             assertTrue(f.names().contains("blocks.0.mlp.l1.weight"));
@@ -106,7 +106,7 @@ class VortexFilesTest {
         try (SafeTensorsFile f = open("model_forward_L128.safetensors")) {
             long len = Long.parseLong(f.metadata().get("L"));
             TensorInfo tokens = f.info("input.tokens");
-            assertEquals(DType.I64, tokens.dtype());
+            assertEquals(SafetensorsType.I64, tokens.dtype());
             assertEquals(2, tokens.rank());
             assertEquals(len, tokens.shape()[1]);
             long batch = tokens.shape()[0];

@@ -1,14 +1,21 @@
 package hyenac.backends.cpu;
 
+import hyenac.ir.Primitive;
 import java.util.Locale;
 
 /** The pointwise activations of the language, computed in double and stored as fp32. */
 public enum Activation {
     IDENTITY, GELU, SILU, RELU;
 
-    /** The activation a primitive name denotes ({@code "gelu"}, {@code "silu"}, {@code "relu"}, {@code "identity"}). */
+    /** The activation a name denotes ({@code "gelu"}, {@code "silu"}, {@code "relu"}, {@code "identity"}): an activation_grad's attribute. */
     public static Activation of(String name) {
         return valueOf(name.toUpperCase(Locale.ROOT));
+    }
+
+    /** The kernel of an activation primitive ({@link Primitive#activation()}). */
+    public static Activation of(Primitive p) {
+        if (!p.activation()) throw new IllegalArgumentException(p + " is not an activation");
+        return of(p.op());
     }
 
     public double apply(double x) {

@@ -42,16 +42,7 @@ public final class Attention {
             for (int t = 0; t < length; t++) {
                 int row = base + t * width;
                 scores(qr, row, kt, length, headDim, t + 1, p);
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j <= t; j++) {
-                    p[j] *= scale;
-                    max = Math.max(max, p[j]);
-                }
-                double denom = 0;
-                for (int j = 0; j <= t; j++) {
-                    p[j] = Math.exp(p[j] - max);
-                    denom += p[j];
-                }
+                double denom = unnormalisedSoftmax(p, t + 1, scale);
                 java.util.Arrays.fill(acc, 0);
                 for (int j = 0; j <= t; j++) {
                     double pj = p[j];
@@ -89,23 +80,36 @@ public final class Attention {
                        int headDim, float[] out, int outOff) {
         double scale = 1 / Math.sqrt(headDim);
         double[] p = new double[count];
-        double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < count; j++) {
             int kOff = base + j * stride + headOff;
             double dot = 0;
             for (int d = 0; d < headDim; d++) dot += (double) q[qOff + d] * keys[kOff + d];
-            p[j] = dot * scale;
-            max = Math.max(max, p[j]);
+            p[j] = dot;
         }
-        double denom = 0;
-        for (int j = 0; j < count; j++) {
-            p[j] = Math.exp(p[j] - max); // shifted by the max: no overflow, same softmax
-            denom += p[j];
-        }
+        double denom = unnormalisedSoftmax(p, count, scale);
         for (int d = 0; d < headDim; d++) {
             double acc = 0;
             for (int j = 0; j < count; j++) acc += p[j] * values[base + j * stride + headOff + d];
             out[outOff + d] = (float) (acc / denom);
         }
+    }
+
+    /**
+     * The softmax of s[0, count)·scale before its division: scales s in place, shifts it by its max (no overflow,
+     * the same softmax) and exponentiates it; returns the sum, the denominator. Prefill, decode and the backward pass
+     * all weigh keys through it, so their weights agree to the bit.
+     */
+    static double unnormalisedSoftmax(double[] s, int count, double scale) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < count; j++) {
+            s[j] *= scale;
+            max = Math.max(max, s[j]);
+        }
+        double denom = 0;
+        for (int j = 0; j < count; j++) {
+            s[j] = Math.exp(s[j] - max);
+            denom += s[j];
+        }
+        return denom;
     }
 }

@@ -31,16 +31,7 @@ public final class AttentionGrad {
             for (int t = 0; t < length; t++) {
                 int qOff = base + t * width;
                 Attention.scores(qr, qOff, kt, length, headDim, t + 1, p);
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j <= t; j++) {
-                    p[j] *= scale;
-                    max = Math.max(max, p[j]);
-                }
-                double denom = 0;
-                for (int j = 0; j <= t; j++) {
-                    p[j] = Math.exp(p[j] - max);
-                    denom += p[j];
-                }
+                double denom = Attention.unnormalisedSoftmax(p, t + 1, scale);
                 Attention.scores(dy, qOff, vt, length, headDim, t + 1, dp);
                 double dotOut = 0;
                 for (int j = 0; j <= t; j++) {

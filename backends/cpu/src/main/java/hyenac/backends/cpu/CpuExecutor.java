@@ -2,16 +2,14 @@ package hyenac.backends.cpu;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.weights.Floats;
 import hyenac.runtime.weights.HostTensor;
 import hyenac.runtime.weights.WeightStore;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,7 +54,7 @@ public final class CpuExecutor {
         this.graph = graph;
         this.weights = weights;
         this.widest = graph.values().values().stream().mapToLong(v -> v.type().channels()).max().orElse(0);
-        this.widestCached = graph.nodes().stream().filter(n -> n.op().equals("causal_attention"))
+        this.widestCached = graph.nodes().stream().filter(n -> n.is(Primitive.CAUSAL_ATTENTION))
                 .mapToLong(n -> graph.value(n.operands().getFirst()).type().channels()).max().orElse(0);
     }
 
@@ -141,9 +139,7 @@ public final class CpuExecutor {
                                            Collection<Integer> wanted) {
         checkSizes(phase, batch, length);
         Map<Integer, float[]> values = new HashMap<>(given);
-        Set<Node> needed = needed(given.keySet(), wanted);
-        for (Node n : graph.nodes()) {
-            if (!needed.contains(n)) continue;
+        for (Node n : graph.slice(given.keySet(), wanted)) {
             float[][] results = execute(n, batch, length, tokens, values, phase);
             for (int i = 0; i < results.length; i++) {
                 int r = n.results().get(i);
@@ -177,19 +173,6 @@ public final class CpuExecutor {
         }
     }
 
-    /** The producers of the wanted values, back to the given values or the graph's inputs. */
-    private Set<Node> needed(Set<Integer> given, Collection<Integer> wanted) {
-        Set<Node> needed = new HashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>(wanted);
-        while (!todo.isEmpty()) {
-            int v = todo.pop();
-            if (given.contains(v)) continue;
-            Node p = graph.producer(v);
-            if (p != null && needed.add(p)) todo.addAll(p.operands());
-        }
-        return needed;
-    }
-
     private int width(int value) { return Math.toIntExact(graph.value(value).type().channels()); }
 
     /** A weight in fp32 (widened once if it is held as bf16), or null when the node has none in that role. */
@@ -210,14 +193,15 @@ public final class CpuExecutor {
     private float[][] execute(Node n, int batch, int length, long[] tokens, Map<Integer, float[]> values, Phase phase) {
         int rows = batch * length;
         List<float[]> in = n.operands().stream().map(values::get).toList();
-        int c = n.op().equals("embedding") ? 0 : width(n.operands().getFirst());
+        Primitive p = n.primitive();
+        int c = p == Primitive.EMBEDDING ? 0 : width(n.operands().getFirst());
         int out = width(n.results().getFirst());
         float[] x = in.getFirst();
-        return switch (n.op()) {
-            case "embedding" -> new float[][] {embed(tokens, rows, out, held(n, "weight"))};
-            case "unembed" -> new float[][] {Linear.apply(x, rows, c, held(n, "weight"), out, null)};
-            case "linear" -> new float[][] {Linear.apply(x, rows, c, held(n, "weight"), out, w(n, "bias"))};
-            case "causal_conv" -> {
+        return switch (p) {
+            case EMBEDDING -> new float[][] {embed(tokens, rows, out, held(n, "weight"))};
+            case UNEMBED -> new float[][] {Linear.apply(x, rows, c, held(n, "weight"), out, null)};
+            case LINEAR -> new float[][] {Linear.apply(x, rows, c, held(n, "weight"), out, w(n, "bias"))};
+            case CAUSAL_CONV -> {
                 int len = Math.toIntExact(n.intAttr("len"));
                 int groups = Math.toIntExact(n.intAttr("groups"));
                 Fir fir = filters.computeIfAbsent(key(n, 0), k -> Fir.of(w(n, "weight"), groups, len,
@@ -230,7 +214,7 @@ public final class CpuExecutor {
                 }
                 yield new float[][] {Conv.causal(x, batch, length, c, fir, w(n, "skip"))};
             }
-            case "modal_conv" -> {
+            case MODAL_CONV -> {
                 int modes = Math.toIntExact(n.intAttr("modes"));
                 if (phase == Phase.STEP) yield new float[][] {((ModalState) states.get(n.id())).step(x)};
                 if (phase == Phase.PREFILL) {
@@ -242,17 +226,17 @@ public final class CpuExecutor {
                         new Fir(ModalFilter.materialise(w(n, "log_poles"), w(n, "residues"), c, modes, length), c, length));
                 yield new float[][] {Conv.causal(x, batch, length, c, h, w(n, "skip"), Conv.Algorithm.FFT)};
             }
-            case "rmsnorm" -> new float[][] {Norm.rmsnorm(x, rows, c, w(n, "scale"), n.floatAttr("eps"))};
-            case "deinterleave" -> Channels.deinterleave(x, rows, c, n.results().size());
-            case "split" -> Channels.split(x, rows, c, n.results().size());
-            case "concat" -> new float[][] {Channels.concat(rows, in.toArray(float[][]::new))};
-            case "add" -> new float[][] {Elementwise.add(x, in.get(1))};
-            case "sub" -> new float[][] {Elementwise.sub(x, in.get(1))};
-            case "mul" -> new float[][] {Elementwise.mul(x, in.get(1))};
-            case "scale" -> new float[][] {Elementwise.scale(x, n.floatAttr("by"))};
-            case "neg" -> new float[][] {Elementwise.scale(x, -1)};
-            case "identity", "gelu", "silu", "relu" -> new float[][] {Activation.of(n.op()).apply(x)};
-            case "causal_attention" -> {
+            case RMSNORM -> new float[][] {Norm.rmsnorm(x, rows, c, w(n, "scale"), n.floatAttr("eps"))};
+            case DEINTERLEAVE -> Channels.deinterleave(x, rows, c, n.results().size());
+            case SPLIT -> Channels.split(x, rows, c, n.results().size());
+            case CONCAT -> new float[][] {Channels.concat(rows, in.toArray(float[][]::new))};
+            case ADD -> new float[][] {Elementwise.add(x, in.get(1))};
+            case SUB -> new float[][] {Elementwise.sub(x, in.get(1))};
+            case MUL -> new float[][] {Elementwise.mul(x, in.get(1))};
+            case SCALE -> new float[][] {Elementwise.scale(x, n.floatAttr("by"))};
+            case NEG -> new float[][] {Elementwise.scale(x, -1)};
+            case IDENTITY, GELU, SILU, RELU -> new float[][] {Activation.of(p).apply(x)};
+            case CAUSAL_ATTENTION -> {
                 int heads = Math.toIntExact(n.intAttr("heads"));
                 int headDim = c / heads;
                 if (phase == Phase.STEP) yield new float[][] {((KvCache) states.get(n.id())).step(x, in.get(1), in.get(2), position)};
@@ -263,7 +247,11 @@ public final class CpuExecutor {
                 }
                 yield new float[][] {Attention.causal(x, in.get(1), in.get(2), batch, length, heads, headDim, rope(n, headDim))};
             }
-            default -> throw new IllegalStateException("the CPU backend has no kernel for `" + n.op() + "`");
+            // Form.TRAINING: the loss and the gradient primitives run in GradientExecutor
+            case CROSS_ENTROPY, CROSS_ENTROPY_GRAD, ZEROS_LIKE, LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT, SUM_ROWS, EMBEDDING_GRAD,
+                 CAUSAL_CONV_GRAD_INPUT, CAUSAL_CONV_GRAD_PARAMS, MODAL_CONV_GRAD_INPUT, MODAL_CONV_GRAD_PARAMS, SKIP_GRAD,
+                 RMSNORM_GRAD_INPUT, RMSNORM_GRAD_SCALE, INTERLEAVE, SLICE, ACTIVATION_GRAD, CAUSAL_ATTENTION_GRAD ->
+                    throw new IllegalStateException("`" + p + "` is a training primitive: GradientExecutor runs it");
         };
     }
 

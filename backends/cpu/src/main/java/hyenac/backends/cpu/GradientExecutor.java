@@ -2,11 +2,10 @@ package hyenac.backends.cpu;
 
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.autodiff.Autodiff;
 import hyenac.ir.autodiff.ParametriseDecay;
 import hyenac.runtime.weights.WeightStore;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,7 +45,7 @@ public final class GradientExecutor {
         for (int i = 0; i < graph.nodes().size(); i++) for (int o : graph.nodes().get(i).operands()) lastUse.put(o, i);
         int from = graph.nodes().size();
         for (int i = 0; i < graph.nodes().size(); i++) {
-            if (graph.nodes().get(i).op().equals("cross_entropy")) {
+            if (graph.nodes().get(i).is(Primitive.CROSS_ENTROPY)) {
                 from = i;
                 break;
             }
@@ -79,9 +78,7 @@ public final class GradientExecutor {
         int rows = batch * length;
         Map<Integer, float[]> values = new HashMap<>();
         CpuExecutor forward = new CpuExecutor(graph, weights);
-        Set<Node> only = needed(logits);
-        for (Node n : graph.nodes()) {
-            if (!only.contains(n)) continue;
+        for (Node n : graph.slice(Set.of(), List.of(logits))) {
             float[][] results = execute(n, forward, batch, length, tokens, new long[rows], values, new double[1]);
             for (int r = 0; r < results.length; r++) values.put(n.results().get(r), results[r]);
         }
@@ -90,7 +87,7 @@ public final class GradientExecutor {
 
     /** The loss alone (only the forward nodes run). */
     public double loss(int batch, int length, long[] tokens, long[] targets, float[] mask) {
-        return evaluate(batch, length, tokens, targets, mask, needed(lossId)).loss();
+        return evaluate(batch, length, tokens, targets, mask, new HashSet<>(graph.slice(Set.of(), List.of(lossId)))).loss();
     }
 
     private Result evaluate(int batch, int length, long[] tokens, long[] targets, float[] mask, Set<Node> only) {
@@ -127,16 +124,6 @@ public final class GradientExecutor {
         return new Result(loss[0], grads);
     }
 
-    private Set<Node> needed(int value) {
-        Set<Node> needed = new HashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>(List.of(value));
-        while (!todo.isEmpty()) {
-            Node p = graph.producer(todo.pop());
-            if (p != null && needed.add(p)) todo.addAll(p.operands());
-        }
-        return needed;
-    }
-
     private int width(int value) { return Math.toIntExact(graph.value(value).type().channels()); }
 
     private float[] w(Node n, String role) {
@@ -149,29 +136,29 @@ public final class GradientExecutor {
         int rows = batch * length;
         List<float[]> in = n.operands().stream().map(values::get).toList();
         float[] x = in.getFirst();
-        return switch (n.op()) {
-            case "cross_entropy" -> {
+        return switch (n.primitive()) {
+            case CROSS_ENTROPY -> {
                 loss[0] = CrossEntropy.loss(x, targets, in.get(2), rows, width(n.operands().getFirst()));
                 yield new float[][] {{(float) loss[0]}};
             }
-            case "cross_entropy_grad" -> new float[][] {CrossEntropy.grad(x, targets, in.get(2), rows, width(n.operands().getFirst()))};
-            case "causal_conv" -> n.weights().containsKey(ParametriseDecay.ROLE)
+            case CROSS_ENTROPY_GRAD -> new float[][] {CrossEntropy.grad(x, targets, in.get(2), rows, width(n.operands().getFirst()))};
+            case CAUSAL_CONV -> n.weights().containsKey(ParametriseDecay.ROLE)
                     ? new float[][] {Conv.causal(x, batch, length, width(n.operands().getFirst()), filter(n), w(n, "skip"))}
                     : forward.forward(n, batch, length, tokens, values);
-            case "modal_conv" -> n.weights().containsKey(ParametriseDecay.POLE_RATES)
+            case MODAL_CONV -> n.weights().containsKey(ParametriseDecay.POLE_RATES)
                     ? new float[][] {Conv.causal(x, batch, length, width(n.operands().getFirst()), modalFilter(n, length), w(n, "skip"), Conv.Algorithm.FFT)}
                     : forward.forward(n, batch, length, tokens, values);
-            case "zeros_like" -> new float[][] {new float[x.length]};
-            case "linear_grad_input" -> {
+            case ZEROS_LIKE -> new float[][] {new float[x.length]};
+            case LINEAR_GRAD_INPUT -> {
                 int out = width(n.operands().getFirst()), inW = width(n.results().getFirst());
                 yield new float[][] {LinearGrad.input(x, rows, out, w(n, "weight"), inW)};
             }
-            case "linear_grad_weight" -> new float[][] {LinearGrad.weight(x, in.get(1), rows, width(n.operands().get(0)), width(n.operands().get(1)))};
-            case "sum_rows" -> new float[][] {LinearGrad.sumRows(x, rows, width(n.operands().getFirst()))};
-            case "embedding_grad" -> new float[][] {LinearGrad.embedding(x, tokens, rows, Math.toIntExact(n.intAttr("vocab")),
+            case LINEAR_GRAD_WEIGHT -> new float[][] {LinearGrad.weight(x, in.get(1), rows, width(n.operands().get(0)), width(n.operands().get(1)))};
+            case SUM_ROWS -> new float[][] {LinearGrad.sumRows(x, rows, width(n.operands().getFirst()))};
+            case EMBEDDING_GRAD -> new float[][] {LinearGrad.embedding(x, tokens, rows, Math.toIntExact(n.intAttr("vocab")),
                     width(n.operands().getFirst()))};
-            case "causal_conv_grad_input" -> new float[][] {ConvGrad.input(x, batch, length, width(n.operands().getFirst()), filter(n), w(n, "skip"))};
-            case "causal_conv_grad_params" -> {
+            case CAUSAL_CONV_GRAD_INPUT -> new float[][] {ConvGrad.input(x, batch, length, width(n.operands().getFirst()), filter(n), w(n, "skip"))};
+            case CAUSAL_CONV_GRAD_PARAMS -> {
                 int c = width(n.operands().getFirst()), len = Math.toIntExact(n.intAttr("len")), groups = Math.toIntExact(n.intAttr("groups"));
                 double[] dh = ConvGrad.filter(x, in.get(1), batch, length, c, groups, len);
                 if (!n.weights().containsKey(ParametriseDecay.ROLE)) yield new float[][] {ConvGrad.stored(dh, groups, len, taps(n))};
@@ -179,9 +166,9 @@ public final class GradientExecutor {
                 for (int j = 0; j < len; j++) positions[j] = ParametriseDecay.position(j, len);
                 yield ConvGrad.decayed(dh, w(n, "weight"), w(n, ParametriseDecay.ROLE), groups, len, taps(n), positions);
             }
-            case "modal_conv_grad_input" -> new float[][] {ConvGrad.input(x, batch, length, width(n.operands().getFirst()), modalFilter(n, length),
+            case MODAL_CONV_GRAD_INPUT -> new float[][] {ConvGrad.input(x, batch, length, width(n.operands().getFirst()), modalFilter(n, length),
                     w(n, "skip"))};
-            case "modal_conv_grad_params" -> {
+            case MODAL_CONV_GRAD_PARAMS -> {
                 int c = width(n.operands().getFirst()), modes = Math.toIntExact(n.intAttr("modes"));
                 double[] dh = ConvGrad.filter(x, in.get(1), batch, length, c, c, length);
                 float[] logPoles = logPoles(n);
@@ -191,19 +178,21 @@ public final class GradientExecutor {
                 }
                 yield d;
             }
-            case "skip_grad" -> new float[][] {ConvGrad.skip(x, in.get(1), rows, width(n.operands().getFirst()))};
-            case "rmsnorm_grad_input" -> new float[][] {NormGrad.input(x, in.get(1), rows, width(n.operands().getFirst()), w(n, "scale"),
+            case SKIP_GRAD -> new float[][] {ConvGrad.skip(x, in.get(1), rows, width(n.operands().getFirst()))};
+            case RMSNORM_GRAD_INPUT -> new float[][] {NormGrad.input(x, in.get(1), rows, width(n.operands().getFirst()), w(n, "scale"),
                     n.floatAttr("eps"))};
-            case "rmsnorm_grad_scale" -> new float[][] {NormGrad.scale(x, in.get(1), rows, width(n.operands().getFirst()), n.floatAttr("eps"))};
-            case "interleave" -> new float[][] {ChannelsGrad.interleave(rows, in.toArray(float[][]::new))};
-            case "slice" -> new float[][] {ChannelsGrad.slice(x, rows, width(n.operands().getFirst()), Math.toIntExact(n.intAttr("start")),
+            case RMSNORM_GRAD_SCALE -> new float[][] {NormGrad.scale(x, in.get(1), rows, width(n.operands().getFirst()), n.floatAttr("eps"))};
+            case INTERLEAVE -> new float[][] {ChannelsGrad.interleave(rows, in.toArray(float[][]::new))};
+            case SLICE -> new float[][] {ChannelsGrad.slice(x, rows, width(n.operands().getFirst()), Math.toIntExact(n.intAttr("start")),
                     Math.toIntExact(n.intAttr("width")))};
-            case "activation_grad" -> new float[][] {ActivationGrad.apply(Activation.of(n.stringAttr("activation")), x, in.get(1))};
-            case "causal_attention_grad" -> {
+            case ACTIVATION_GRAD -> new float[][] {ActivationGrad.apply(Activation.of(n.stringAttr("activation")), x, in.get(1))};
+            case CAUSAL_ATTENTION_GRAD -> {
                 int c = width(n.operands().get(1)), heads = Math.toIntExact(n.intAttr("heads"));
                 yield AttentionGrad.apply(x, in.get(1), in.get(2), in.get(3), batch, length, heads, c / heads, forward.rope(n, c / heads));
             }
-            default -> forward.forward(n, batch, length, tokens, values);
+            // the forward primitives without trained parametrisations: the inference kernels
+            case EMBEDDING, UNEMBED, LINEAR, RMSNORM, DEINTERLEAVE, SPLIT, CONCAT, CAUSAL_ATTENTION, ADD, SUB, MUL, SCALE, NEG,
+                 IDENTITY, GELU, SILU, RELU -> forward.forward(n, batch, length, tokens, values);
         };
     }
 

@@ -2,6 +2,7 @@ package hyenac.backends.cuda;
 
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cache.KernelCache;
+import hyenac.backends.codegen.cache.KernelCompileException;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.ir.Graph;
 import hyenac.ir.plan.Lowering;

@@ -1,5 +1,6 @@
 package hyenac.backends.cuda;
 
+import hyenac.backends.codegen.cache.KernelCompileException;
 import hyenac.backends.cuda.CublasLt.DataType;
 import hyenac.backends.cuda.CublasLt.Epilogue;
 import hyenac.backends.cuda.Driver.Dim3;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import hyenac.backends.codegen.cache.KernelCompileException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,7 +121,7 @@ class NvrtcTest {
         Nvrtc nvrtc = Libs.nvrtc();
         var e = assertThrows(KernelCompileException.class,
                 () -> nvrtc.compile("broken", src, Nvrtc.defaultOptions("sm_90")));
-        assertEquals("broken", e.kernel());
+        assertEquals("broken", e.unit());
         assertTrue(e.log().contains("error"), e.log());
         assertTrue(e.log().contains("broken.cu(2)"), "the log points at the line: " + e.log());
         assertNotNull(e.savedSource());

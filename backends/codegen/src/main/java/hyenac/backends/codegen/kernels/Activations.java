@@ -7,37 +7,31 @@ import static hyenac.backends.codegen.Expr.select;
 
 import hyenac.backends.codegen.Expr;
 import hyenac.backends.codegen.Var;
+import hyenac.ir.Primitive;
 
 /** The pointwise activations of the language on a float value, with the reference's formulas. */
 final class Activations {
     private Activations() {}
 
-    static boolean known(String act) {
+    /** act(v) for an activation primitive ({@link Primitive#activation()}); v is a variable because some forms read it twice. */
+    static Expr apply(Primitive act, Var v) {
         return switch (act) {
-            case "identity", "gelu", "silu", "relu" -> true;
-            default -> false;
-        };
-    }
-
-    /** act(v); v is a variable because some forms read it twice. */
-    static Expr apply(String act, Var v) {
-        return switch (act) {
-            case "identity" -> v;
+            case IDENTITY -> v;
             // exact GELU x·Φ(x) written with erfc, which keeps its precision for large negative x
-            case "gelu" -> lit(0.5f).mul(v).mul(erfc(v.neg().mul(lit((float) (1 / Math.sqrt(2))))));
-            case "silu" -> v.div(lit(1.0f).add(exp(v.neg())));
-            case "relu" -> select(v.gt(lit(0.0f)), v, lit(0.0f));
-            default -> throw new IllegalArgumentException("unknown activation " + act);
+            case GELU -> lit(0.5f).mul(v).mul(erfc(v.neg().mul(lit((float) (1 / Math.sqrt(2))))));
+            case SILU -> v.div(lit(1.0f).add(exp(v.neg())));
+            case RELU -> select(v.gt(lit(0.0f)), v, lit(0.0f));
+            default -> throw new IllegalArgumentException(act + " is not an activation");
         };
     }
 
-    static String formula(String act, String x) {
+    static String formula(Primitive act, String x) {
         return switch (act) {
-            case "identity" -> x;
-            case "gelu" -> "0.5 * " + x + " * erfc(-" + x + " / sqrt(2))  (exact GELU)";
-            case "silu" -> x + " / (1 + exp(-" + x + "))";
-            case "relu" -> "max(" + x + ", 0)";
-            default -> throw new IllegalArgumentException("unknown activation " + act);
+            case IDENTITY -> x;
+            case GELU -> "0.5 * " + x + " * erfc(-" + x + " / sqrt(2))  (exact GELU)";
+            case SILU -> x + " / (1 + exp(-" + x + "))";
+            case RELU -> "max(" + x + ", 0)";
+            default -> throw new IllegalArgumentException(act + " is not an activation");
         };
     }
 }

@@ -14,6 +14,7 @@ import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
+import hyenac.ir.Primitive;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -61,6 +62,16 @@ public final class CausalConv {
 
         String tag() { return "c" + channels + "_k" + len + "_g" + groups + "_" + taps.spelling() + (skip ? "_skip" : ""); }
 
+        /** The taps as a kernel parameter h [groups, len]. */
+        Var tapsParam(Signature sig, Precision p) {
+            return sig.input("h", p.filter(), "weight taps [" + groups + ", " + len + "], " + taps.spelling() + " order");
+        }
+
+        /** The skip weights as a kernel parameter skip [channels], or null for a filter without. */
+        Var skipParam(Signature sig, Precision p) {
+            return skip ? sig.input("skip", p.filter(), "weight skip [" + channels + "]") : null;
+        }
+
         String describe() {
             return groups + " filter" + (groups == 1 ? "" : "s") + " of " + len + " taps (" + taps.spelling() + " order) over " + channels
                     + " channels" + (skip ? ", with skip" : "");
@@ -69,22 +80,22 @@ public final class CausalConv {
 
     /** The direct convolution: staged in shared memory up to {@link #MAX_TAPS} taps, straight from global memory beyond. */
     public static GeneratedKernel direct(Filter f, Precision p) {
-        return f.len() <= MAX_TAPS ? tiled(f, p, false, "identity") : untiled(f, p, false, "identity");
+        return f.len() <= MAX_TAPS ? tiled(f, p, false, Primitive.IDENTITY) : untiled(f, p, false, Primitive.IDENTITY);
     }
 
     /**
      * One thread per output, reading its inputs through the cache: for filters too long to stage with their
      * halo (the FFT is the better algorithm there, but any length stays possible).
      */
-    private static GeneratedKernel untiled(Filter f, Precision p, boolean core, String gate) {
+    private static GeneratedKernel untiled(Filter f, Precision p, boolean core, Primitive gate) {
         long C = f.channels();
         Scalar st = p.storage();
         String io = Signature.shape("B", "L", C);
         Signature sig = new Signature(entry(f, p, core, gate), Pointwise.THREADS);
         Var in = core ? sig.input("z", st, "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
                 : sig.input("x", st, "input " + io);
-        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
-        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var h = f.tapsParam(sig, p);
+        Var skip = f.skipParam(sig, p);
         Var y = sig.output("y", st, "result " + io);
         Var rows = sig.scalar("rows", Scalar.INT64, "B*L");
         Var length = sig.scalar("length", Scalar.INT64, "L");
@@ -103,7 +114,7 @@ public final class CausalConv {
         s.loop("j", lit64(0), taps, lit(1), (j, body) -> body.inc(acc, tap(h, g, j, f).mul(input.apply(i.sub(j.mul(C))))));
         if (core) {
             Var q = s.let("q", load(in, i.mul(3)));
-            s.store(y, i, (gate.equals("identity") ? q : s.let("gate", Activations.apply(gate, q))).mul(acc));
+            s.store(y, i, (gate == Primitive.IDENTITY ? q : s.let("gate", Activations.apply(gate, q))).mul(acc));
         } else {
             s.store(y, i, acc);
         }
@@ -114,12 +125,12 @@ public final class CausalConv {
         return sig.build(core ? "hyena_core" : "causal_conv", Launch.linear(Extent.rows().times(C).ceilDiv(Pointwise.THREADS), Pointwise.THREADS), about);
     }
 
-    private static String entry(Filter f, Precision p, boolean core, String gate) {
-        return (core ? "hyena_core_" : "causal_conv_") + f.tag() + (core && !gate.equals("identity") ? "_" + gate : "") + "_" + p.suffix();
+    private static String entry(Filter f, Precision p, boolean core, Primitive gate) {
+        return (core ? "hyena_core_" : "causal_conv_") + f.tag() + (core && gate != Primitive.IDENTITY ? "_" + gate : "") + "_" + p.suffix();
     }
 
-    private static List<String> coreAbout(Filter f, String gate) {
-        return List.of("Fused Hyena core: y = " + (gate.equals("identity") ? "q" : gate + "(q)") + " * (h * s" + (f.skip() ? " + skip * s" : "")
+    private static List<String> coreAbout(Filter f, Primitive gate) {
+        return List.of("Fused Hyena core: y = " + (gate == Primitive.IDENTITY ? "q" : gate + "(q)") + " * (h * s" + (f.skip() ? " + skip * s" : "")
                 + "), s = k * v, reading q, k, v", "interleaved from the featurizer output; h: " + f.describe() + ".");
     }
 
@@ -129,12 +140,12 @@ public final class CausalConv {
      * y = act(q) ⊙ (h ∗ s + skip ⊙ s), s = k ⊙ v, from z = [B, L, 3C] holding q, k, v interleaved
      * (channel c reads 3c, 3c+1, 3c+2): the gate-conv-gate of Hyena-SE and MR in one pass over z.
      */
-    public static GeneratedKernel hyenaCore(Filter f, String gate, Precision p) {
-        if (!Activations.known(gate)) throw new IllegalArgumentException("unknown gate activation " + gate);
+    public static GeneratedKernel hyenaCore(Filter f, Primitive gate, Precision p) {
+        if (!gate.activation()) throw new IllegalArgumentException("unknown gate activation " + gate);
         return f.len() <= MAX_TAPS ? tiled(f, p, true, gate) : untiled(f, p, true, gate);
     }
 
-    private static GeneratedKernel tiled(Filter f, Precision p, boolean core, String gate) {
+    private static GeneratedKernel tiled(Filter f, Precision p, boolean core, Primitive gate) {
         if (f.len() > MAX_TAPS) throw new IllegalArgumentException(f.len() + " taps is too long for a direct convolution (at most " + MAX_TAPS + ")");
         long C = f.channels();
         int halo = f.len() - 1;
@@ -144,8 +155,8 @@ public final class CausalConv {
         Signature sig = new Signature(entry(f, p, core, gate), THREADS);
         Var in = core ? sig.input("z", st, "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
                 : sig.input("x", st, "input " + io);
-        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
-        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var h = f.tapsParam(sig, p);
+        Var skip = f.skipParam(sig, p);
         Var y = sig.output("y", st, "result " + io);
         Var length = sig.scalar("length", Scalar.INT64, "L");
         Var tile = sig.k.shared("tile", Scalar.FLOAT, tileSize);
@@ -186,7 +197,7 @@ public final class CausalConv {
                 Var at = out.let("at", row0.add(t).mul(C).add(c));
                 if (core) {
                     Var q = out.let("q", load(in, at.mul(3)));
-                    Expr gated = gate.equals("identity") ? q : out.let("gate", Activations.apply(gate, q));
+                    Expr gated = gate == Primitive.IDENTITY ? q : out.let("gate", Activations.apply(gate, q));
                     out.store(y, at, gated.mul(acc));
                 } else {
                     out.store(y, at, acc);

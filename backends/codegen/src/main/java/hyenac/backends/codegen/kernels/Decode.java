@@ -19,7 +19,6 @@ import hyenac.backends.codegen.Extent;
 import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Scope;
-import hyenac.backends.codegen.Stmt.AssignOp;
 import hyenac.backends.codegen.Var;
 import hyenac.backends.codegen.kernels.CausalConv.Filter;
 import java.util.List;
@@ -53,8 +52,8 @@ public final class Decode {
         Signature sig = new Signature("fir_step_" + f.tag() + "_" + p.suffix(), THREADS);
         Var x = sig.input("x", st, "this step's input " + Signature.shape("B", C));
         Var ring = k > 0 ? sig.output("ring", st, "state: last " + k + " inputs " + Signature.shape("B", C, k)) : null;
-        Var h = sig.input("h", p.filter(), "weight taps [" + f.groups() + ", " + f.len() + "], " + f.taps().spelling() + " order");
-        Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var h = f.tapsParam(sig, p);
+        Var skip = f.skipParam(sig, p);
         Var y = sig.output("y", st, "result " + Signature.shape("B", C));
         Var batch = sig.scalar("batch", Scalar.INT64, "B");
         Var clock = k > 0 ? sig.input("clock", Scalar.INT64, "decode clock [position, steps since the prompt]") : null;
@@ -238,12 +237,12 @@ public final class Decode {
                 visible.loop("d", lit(0), lit(headDim), lit(1), (d, inner) -> inner.inc(dot, qs.at(d).mul(load(keys, krow.add(d)))));
                 visible.set(score, dot.mul(lit(qkScale)));
             });
-            Var mChunk = blockReduce(chunk, "m_chunk", red, tid, score, (a, c) -> fmax(a, c));
+            Var mChunk = blockReduce(chunk, "m_chunk", red, tid, score, (a, c) -> fmax(a, c), "the chunk's largest score");
             Var mNew = chunk.let("m_new", fmax(m, mChunk));
             Var alpha = chunk.let("alpha", select(mNew.eq(negInfinity()), lit(1.0f), exp(m.sub(mNew))));
             Var w = chunk.let("w", select(score.eq(negInfinity()), lit(0.0f), exp(score.sub(mNew))));
             chunk.set(pr.at(tid), w);
-            Var wSum = blockReduce(chunk, "w_sum", red, tid, w, Expr::add);
+            Var wSum = blockReduce(chunk, "w_sum", red, tid, w, Expr::add, "the sum of the chunk's weights");
             chunk.set(l, l.mul(alpha).add(wSum));
             chunk.set(m, mNew);
             Var n = chunk.let("n", min(count.sub(j0), lit64(ATTEND_THREADS)).cast(Scalar.INT));
@@ -271,17 +270,11 @@ public final class Decode {
     }
 
     /**
-     * A block-wide reduction of one value per thread through {@code red} (size = block size, a power of two);
-     * every thread gets the result as {@code name}. Ends with a barrier, so {@code red} may be reused at once.
+     * {@link BlockReduce#tree} through {@code red} (a slot per thread), the result as {@code name} in every thread;
+     * ends with a barrier, so {@code red} may be reused at once.
      */
-    private static Var blockReduce(Scope s, String name, Var red, Var tid, Expr value, BinaryOperator<Expr> op) {
-        s.set(red.at(tid), value);
-        s.barrier();
-        s.loop("stride", Scalar.INT, lit(ATTEND_THREADS / 2), v -> v.gt(0), AssignOp.DIV, lit(2), (stride, body) -> {
-            body.when(tid.lt(stride), then -> then.set(red.at(tid), op.apply(red.at(tid), red.at(tid.add(stride)))));
-            body.barrier();
-        });
-        Var result = s.let(name, red.at(0));
+    private static Var blockReduce(Scope s, String name, Var red, Var tid, Expr value, BinaryOperator<Expr> op, String holds) {
+        Var result = s.let(name, BlockReduce.tree(s, red, tid, ATTEND_THREADS, value, op, holds));
         s.barrier();
         return result;
     }

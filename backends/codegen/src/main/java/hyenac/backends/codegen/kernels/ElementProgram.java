@@ -8,6 +8,7 @@ import hyenac.backends.codegen.MathFn;
 import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -33,7 +34,7 @@ final class ElementProgram {
         record Select(int input, boolean interleaved, int ways, int part) implements Step {}
 
         /** A pointwise op on earlier values; {@code scale} is the index of its factor among the kernel's {@code by} parameters. */
-        record Op(String op, List<Integer> operands, int scale) implements Step {}
+        record Op(Primitive op, List<Integer> operands, int scale) implements Step {}
     }
 
     private final long width;
@@ -53,21 +54,22 @@ final class ElementProgram {
         this.width = width;
         this.inputs = inputs.size();
         for (Node n : members) {
-            switch (n.op()) {
-                case "deinterleave", "split" -> {
+            Primitive p = n.primitive();
+            switch (p.fusion()) {
+                case CHANNEL_SELECT -> {
                     int input = inputs.indexOf(n.operands().getFirst());
                     for (int part = 0; part < n.results().size(); part++) {
-                        define(n.results().get(part), new Step.Select(input, n.op().equals("deinterleave"), n.results().size(), part));
+                        define(n.results().get(part), new Step.Select(input, p == Primitive.DEINTERLEAVE, n.results().size(), part));
                     }
                 }
-                default -> {
-                    if (!Pointwise.handles(n.op())) throw new IllegalArgumentException("not a per-element op: " + n.op());
+                case POINTWISE -> {
                     List<Integer> operands = new ArrayList<>();
                     for (int v : n.operands()) operands.add(local.containsKey(v) ? local.get(v) : loaded(inputs.indexOf(v), v));
-                    int scale = n.op().equals("scale") ? scales.size() : -1;
+                    int scale = p == Primitive.SCALE ? scales.size() : -1;
                     if (scale >= 0) scales.add(n);
-                    define(n.results().getFirst(), new Step.Op(n.op(), operands, scale));
+                    define(n.results().getFirst(), new Step.Op(p, operands, scale));
                 }
+                case OWN_KERNEL -> throw new IllegalArgumentException("not a per-element op: " + p);
             }
         }
     }
@@ -107,7 +109,7 @@ final class ElementProgram {
         for (Step s : steps) {
             switch (s) {
                 case Step.Select sel -> { if (sel.part() == 0) out.add(sel.interleaved() ? "deinterleave" : "split"); }
-                case Step.Op op -> out.add(op.op());
+                case Step.Op op -> out.add(op.op().op());
                 case Step.Load l -> { }
             }
         }
@@ -132,11 +134,11 @@ final class ElementProgram {
     private String formula(Step.Op op) {
         List<String> a = op.operands().stream().map(this::name).toList();
         return switch (op.op()) {
-            case "add" -> a.get(0) + " + " + a.get(1);
-            case "sub" -> a.get(0) + " - " + a.get(1);
-            case "mul" -> a.get(0) + " * " + a.get(1);
-            case "scale" -> "by" + op.scale() + " * " + a.get(0) + " (in fp64, rounded once)";
-            case "neg" -> "-" + a.get(0);
+            case ADD -> a.get(0) + " + " + a.get(1);
+            case SUB -> a.get(0) + " - " + a.get(1);
+            case MUL -> a.get(0) + " * " + a.get(1);
+            case SCALE -> "by" + op.scale() + " * " + a.get(0) + " (in fp64, rounded once)";
+            case NEG -> "-" + a.get(0);
             default -> Activations.formula(op.op(), a.get(0));
         };
     }
@@ -179,7 +181,7 @@ final class ElementProgram {
                 }
                 case Step.Op op -> {
                     List<Var> a = op.operands().stream().map(j -> vars[j]).toList();
-                    vars[i] = op.op().equals("identity") ? a.getFirst() : s.let(t, compute(op, a, by));
+                    vars[i] = op.op() == Primitive.IDENTITY ? a.getFirst() : s.let(t, compute(op, a, by));
                 }
             }
         }
@@ -190,11 +192,11 @@ final class ElementProgram {
 
     private static Expr compute(Step.Op op, List<Var> a, List<Var> by) {
         return switch (op.op()) {
-            case "add" -> a.get(0).add(a.get(1));
-            case "sub" -> a.get(0).sub(a.get(1));
-            case "mul" -> Expr.call(MathFn.MUL_RN, a.get(0), a.get(1));
-            case "scale" -> by.get(op.scale()).mul(a.get(0).cast(Scalar.DOUBLE)).cast(Scalar.FLOAT);
-            case "neg" -> a.get(0).neg();
+            case ADD -> a.get(0).add(a.get(1));
+            case SUB -> a.get(0).sub(a.get(1));
+            case MUL -> Expr.call(MathFn.MUL_RN, a.get(0), a.get(1));
+            case SCALE -> by.get(op.scale()).mul(a.get(0).cast(Scalar.DOUBLE)).cast(Scalar.FLOAT);
+            case NEG -> a.get(0).neg();
             default -> Activations.apply(op.op(), a.get(0));
         };
     }

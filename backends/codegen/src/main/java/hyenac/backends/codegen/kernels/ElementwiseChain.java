@@ -7,7 +7,6 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
 import hyenac.ir.Graph;
-import hyenac.ir.Node;
 import hyenac.ir.fusion.Group;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,24 +35,14 @@ final class ElementwiseChain {
         String entry = "elementwise_c" + width + "_" + program.opNames() + "_" + shortHash(program.signature(stored)) + "_" + p.suffix();
         Signature sig = new Signature(entry, THREADS);
         Map<String, Binding> bindings = new LinkedHashMap<>();
-        List<Var> x = new ArrayList<>();
-        for (int k = 0; k < group.inputs().size(); k++) {
-            int v = group.inputs().get(k);
-            x.add(sig.input("x" + k, st, "input " + Signature.shape("B", "L", g.value(v).type().channels())));
-            bindings.put("x" + k, new Binding.Value(v));
-        }
+        List<Var> x = sig.valueInputs(g, group.inputs(), st, bindings);
         List<Var> y = new ArrayList<>();
         for (int m = 0; m < stored.size(); m++) {
             y.add(sig.output("y" + m, st, "result " + shape + " = " + program.nameOf(stored.get(m))));
             bindings.put("y" + m, new Binding.Value(stored.get(m)));
         }
         Var rows = sig.scalar("rows", Scalar.INT64, "B*L");
-        List<Var> by = new ArrayList<>();
-        for (int k = 0; k < program.scales().size(); k++) {
-            Node scale = program.scales().get(k);
-            by.add(sig.scalar("by" + k, Scalar.DOUBLE, "the factor of scale " + k + " (attribute `by`)"));
-            bindings.put("by" + k, new Binding.Real(scale.floatAttr("by")));
-        }
+        List<Var> by = sig.scaleFactors(program.scales(), bindings);
 
         Scope s = sig.k.body();
         Var i = Pointwise.globalIndex(s, THREADS);

@@ -3,6 +3,7 @@ package hyenac.backends.codegen.kernels;
 import hyenac.backends.codegen.Precision;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.fusion.FuseHyenaCore;
 import hyenac.ir.fusion.Group;
 import java.util.LinkedHashMap;
@@ -16,16 +17,16 @@ public final class HyenaCore {
     private HyenaCore() {}
 
     /** The group's convolution. */
-    static Node conv(Group group) { return group.nodes("causal_conv").getFirst(); }
+    static Node conv(Group group) { return group.nodes(Primitive.CAUSAL_CONV).getFirst(); }
 
-    /** The activation q goes through before gating, "identity" when q gates directly. */
-    static String gateActivation(Group group) {
-        return group.nodes().stream().filter(n -> FuseHyenaCore.GATE_ACTIVATIONS.contains(n.op())).map(Node::op).findFirst().orElse("identity");
+    /** The activation q goes through before gating, identity when q gates directly. */
+    static Primitive gateActivation(Group group) {
+        return group.nodes().stream().map(Node::primitive).filter(Primitive::activation).findFirst().orElse(Primitive.IDENTITY);
     }
 
     static GroupKernel generate(Graph g, Group group, Precision p) {
         Node conv = conv(group);
-        Node split = group.nodes("deinterleave").getFirst();
+        Node split = group.nodes(Primitive.DEINTERLEAVE).getFirst();
         Node gate = group.nodes().getLast();
         CausalConv.Filter f = Kernels.filter(conv, g.value(conv.operands().getFirst()).type().channels());
         Map<String, Binding> bindings = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import hyenac.backends.codegen.Precision;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.Origin;
+import hyenac.ir.Primitive;
 import hyenac.ir.fusion.FuseElementwise;
 import hyenac.ir.fusion.FuseHyenaCore;
 import hyenac.ir.fusion.FuseKernels;
@@ -28,7 +29,8 @@ import java.util.stream.Collectors;
  * gathers everything the generator can emit for a graph, merging kernels whose code is identical into one
  * source that names every site it serves. Output is deterministic: the same graph gives the same text.
  *
- * <p>{@code linear} and {@code unembed} are library GEMMs (cuBLASLt), not generated here.
+ * <p>{@code linear} and {@code unembed} are library GEMMs (cuBLASLt), not generated here; training primitives
+ * ({@link Primitive.Form#TRAINING}) have no GPU kernels: training runs on the CPU.
  */
 public class Kernels {
     private final Dialect dialect;
@@ -46,7 +48,7 @@ public class Kernels {
 
     /** Ops that run as library calls rather than generated kernels. */
     public static boolean isLibraryCall(Node n) {
-        return n.op().equals("linear") || n.op().equals("unembed");
+        return n.is(Primitive.LINEAR) || n.is(Primitive.UNEMBED);
     }
 
     /** The precision a graph's activations ask for (its first value's dtype that is not the token ids). */
@@ -133,20 +135,21 @@ public class Kernels {
     private static int toInt(long v) { return Math.toIntExact(v); }
 
     private List<GeneratedKernel> parallel(Graph g, Node n, Precision p) {
-        long in = n.operands().isEmpty() || n.op().equals("embedding") ? 0 : width(g, n.operands().getFirst());
+        Primitive op = n.primitive();
+        long in = n.operands().isEmpty() || op == Primitive.EMBEDDING ? 0 : width(g, n.operands().getFirst());
         long out = width(g, n.results().getFirst());
-        return switch (n.op()) {
-            case "linear", "unembed" -> List.of();
-            case "embedding" -> List.of(Embedding.generate(n.intAttr("vocab"), out, p));
-            case "rmsnorm" -> List.of(RmsNorm.generate(in, n.floatAttr("eps"), p));
-            case "deinterleave" -> List.of(Channels.deinterleave(in, n.results().size(), p));
-            case "split" -> List.of(Channels.split(in, n.results().size(), p));
-            case "concat" -> List.of(Channels.concat(n.operands().stream().map(v -> width(g, v)).toList(), p));
-            case "causal_conv" -> List.of(CausalConv.direct(filter(n, in), p));
+        return switch (op) {
+            case LINEAR, UNEMBED -> List.of();
+            case EMBEDDING -> List.of(Embedding.generate(n.intAttr("vocab"), out, p));
+            case RMSNORM -> List.of(RmsNorm.generate(in, n.floatAttr("eps"), p));
+            case DEINTERLEAVE -> List.of(Channels.deinterleave(in, n.results().size(), p));
+            case SPLIT -> List.of(Channels.split(in, n.results().size(), p));
+            case CONCAT -> List.of(Channels.concat(n.operands().stream().map(v -> width(g, v)).toList(), p));
+            case CAUSAL_CONV -> List.of(CausalConv.direct(filter(n, in), p));
             // the parallel form: materialise h, then convolve through library FFTs between these kernels
-            case "modal_conv" -> List.of(ModalFilter.generate(in, toInt(n.intAttr("modes")), p), FftConv.padFilter(in),
+            case MODAL_CONV -> List.of(ModalFilter.generate(in, toInt(n.intAttr("modes")), p), FftConv.padFilter(in),
                     FftConv.packSignal(in, p), FftConv.spectralProduct(in), FftConv.unpack(in, n.boolAttr("skip"), p));
-            case "causal_attention" -> {
+            case CAUSAL_ATTENTION -> {
                 int heads = toInt(n.intAttr("heads"));
                 int headDim = toInt(in / heads);
                 List<GeneratedKernel> ks = new ArrayList<>();
@@ -156,25 +159,28 @@ public class Kernels {
                         : Attention.generate(heads, headDim, p));
                 yield ks;
             }
-            default -> {
-                if (Pointwise.handles(n.op())) yield List.of(Pointwise.generate(n.op(), out, p));
-                throw new UnsupportedOperationException("no kernel generator for `" + n.op() + "`");
-            }
+            case ADD, SUB, MUL, SCALE, NEG, IDENTITY, GELU, SILU, RELU -> List.of(Pointwise.generate(op, out, p));
+            case CROSS_ENTROPY, CROSS_ENTROPY_GRAD, ZEROS_LIKE, LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT, SUM_ROWS, EMBEDDING_GRAD,
+                 CAUSAL_CONV_GRAD_INPUT, CAUSAL_CONV_GRAD_PARAMS, MODAL_CONV_GRAD_INPUT, MODAL_CONV_GRAD_PARAMS, SKIP_GRAD,
+                 RMSNORM_GRAD_INPUT, RMSNORM_GRAD_SCALE, INTERLEAVE, SLICE, ACTIVATION_GRAD, CAUSAL_ATTENTION_GRAD ->
+                    throw new UnsupportedOperationException("no kernel generator for `" + op + "`: training runs on the CPU");
         };
     }
 
     private List<GeneratedKernel> decode(Graph g, Node n, Precision p) {
-        return switch (n.op()) {
-            case "causal_conv" -> {
+        // only stateful primitives have step kernels; the others run their parallel kernels with L = 1
+        if (!n.primitive().stateful()) return List.of();
+        return switch (n.primitive()) {
+            case CAUSAL_CONV -> {
                 CausalConv.Filter f = filter(n, width(g, n.operands().getFirst()));
                 yield f.len() > 1 ? List.of(Decode.firStep(f, p), Decode.firPrefill(f, p)) : List.of(Decode.firStep(f, p));
             }
-            case "modal_conv" -> List.of(Decode.modalScan(width(g, n.operands().getFirst()), toInt(n.intAttr("modes")), n.boolAttr("skip"), p));
-            case "causal_attention" -> {
+            case MODAL_CONV -> List.of(Decode.modalScan(width(g, n.operands().getFirst()), toInt(n.intAttr("modes")), n.boolAttr("skip"), p));
+            case CAUSAL_ATTENTION -> {
                 int heads = toInt(n.intAttr("heads"));
                 yield List.of(Decode.kvAttend(heads, toInt(width(g, n.operands().getFirst()) / heads), hasRope(n), ropeScale(n), p));
             }
-            default -> List.of();
+            default -> throw new UnsupportedOperationException("`" + n.op() + "` keeps decode state but has no step kernels");
         };
     }
 

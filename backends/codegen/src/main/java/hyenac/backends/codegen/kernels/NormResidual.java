@@ -7,15 +7,16 @@ import static hyenac.backends.codegen.Expr.sqrt;
 import static hyenac.backends.codegen.Expr.threadIdx;
 
 import hyenac.backends.codegen.CType.Scalar;
+import hyenac.backends.codegen.Expr;
 import hyenac.backends.codegen.Expr.Axis;
 import hyenac.backends.codegen.Extent;
 import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Scope;
-import hyenac.backends.codegen.Stmt.AssignOp;
 import hyenac.backends.codegen.Var;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.fusion.Group;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ final class NormResidual {
     private NormResidual() {}
 
     static GroupKernel generate(Graph g, Group group, Precision p) {
-        Node norm = group.nodes("rmsnorm").getLast();
+        Node norm = group.nodes(Primitive.RMSNORM).getLast();
         List<Node> prologue = group.nodes().stream().filter(n -> n != norm).toList();
         int sum = norm.operands().getFirst();
         long width = g.value(sum).type().channels();
@@ -47,12 +48,7 @@ final class NormResidual {
         String entry = "norm_residual_c" + width + "_" + program.opNames() + "_" + ElementwiseChain.shortHash(structure) + "_" + p.suffix();
         Signature sig = new Signature(entry, threads);
         Map<String, Binding> bindings = new LinkedHashMap<>();
-        List<Var> x = new ArrayList<>();
-        for (int k = 0; k < group.inputs().size(); k++) {
-            int v = group.inputs().get(k);
-            x.add(sig.input("x" + k, st, "input " + Signature.shape("B", "L", g.value(v).type().channels())));
-            bindings.put("x" + k, new Binding.Value(v));
-        }
+        List<Var> x = sig.valueInputs(g, group.inputs(), st, bindings);
         Var scale = sig.input("scale", st, "weight scale [" + width + "]");
         bindings.put("scale", new Binding.Weight(norm.weights().get("scale")));
         Map<Integer, Var> y = new LinkedHashMap<>();
@@ -62,11 +58,7 @@ final class NormResidual {
             y.put(v, sig.output("y" + m, st, holds));
             bindings.put("y" + m, new Binding.Value(v));
         }
-        List<Var> by = new ArrayList<>();
-        for (int k = 0; k < program.scales().size(); k++) {
-            by.add(sig.scalar("by" + k, Scalar.DOUBLE, "the factor of scale " + k + " (attribute `by`)"));
-            bindings.put("by" + k, new Binding.Real(program.scales().get(k).floatAttr("by")));
-        }
+        List<Var> by = sig.scaleFactors(program.scales(), bindings);
         Var partial = sig.k.shared("partial", Scalar.FLOAT, threads);
 
         Scope s = sig.k.body();
@@ -83,14 +75,8 @@ final class NormResidual {
             Var v = values.get(sum);
             body.inc(sumSq, v.mul(v));
         });
-        s.set(partial.at(tid), sumSq);
-        s.barrier();
-        s.comment("Tree reduction of the partial sums; partial[0] ends up holding the row's sum of squares.");
-        s.loop("stride", Scalar.INT, lit(threads / 2), v -> v.gt(0), AssignOp.DIV, lit(2), (stride, body) -> {
-            body.when(tid.lt(stride), then -> then.inc(partial.at(tid), partial.at(tid.add(stride))));
-            body.barrier();
-        });
-        Var denom = s.let("denom", sqrt(partial.at(0).div(lit((float) width))).add(lit((float) eps)));
+        Expr rowSumSq = BlockReduce.tree(s, partial, tid, threads, sumSq, Expr::add, "the row's sum of squares");
+        Var denom = s.let("denom", sqrt(rowSumSq.div(lit((float) width))).add(lit((float) eps)));
         Var normed = y.get(norm.results().getFirst());
         s.loop("c", tid, lit(width), lit(threads), (c, body) -> {
             Var i = body.let("i", base.add(c));

@@ -13,8 +13,8 @@ import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
+import hyenac.ir.Primitive;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Elementwise kernels over [B, L, C]: add, sub, mul of two tensors; scale, neg and the activations of one.
@@ -24,45 +24,43 @@ public final class Pointwise {
     private Pointwise() {}
 
     public static final int THREADS = 256;
-    public static final Set<String> BINARY = Set.of("add", "sub", "mul");
-    public static final Set<String> UNARY = Set.of("scale", "neg", "identity", "gelu", "silu", "relu");
+    /** The pointwise primitives ({@link Primitive.Fusion#POINTWISE}). */
+    public static boolean handles(Primitive op) { return op.fusion() == Primitive.Fusion.POINTWISE; }
 
-    public static boolean handles(String op) { return BINARY.contains(op) || UNARY.contains(op); }
-
-    public static GeneratedKernel generate(String op, long channels, Precision p) {
+    public static GeneratedKernel generate(Primitive op, long channels, Precision p) {
         if (!handles(op)) throw new IllegalArgumentException("not an elementwise op: " + op);
         Scalar st = p.storage();
         String shape = Signature.shape("B", "L", channels);
         Signature sig = new Signature(op + "_c" + channels + "_" + p.suffix(), THREADS);
-        boolean binary = BINARY.contains(op);
+        boolean binary = op.operands() == 2;
         Var a = sig.input("a", st, "first operand " + shape);
         Var b = binary ? sig.input("b", st, "second operand " + shape) : null;
         Var y = sig.output("y", st, "result " + shape);
         Var rows = sig.scalar("rows", Scalar.INT64, "B*L");
-        Var by = op.equals("scale") ? sig.scalar("by", Scalar.DOUBLE, "the factor (attribute `by`)") : null;
+        Var by = op == Primitive.SCALE ? sig.scalar("by", Scalar.DOUBLE, "the factor (attribute `by`)") : null;
 
         Scope s = sig.k.body();
         Var i = globalIndex(s, THREADS);
         s.when(i.ge(rows.mul(channels)), Scope::exit);
         Var va = s.let("va", load(a, i));
         Expr result = switch (op) {
-            case "add" -> va.add(s.let("vb", load(b, i)));
-            case "sub" -> va.sub(s.let("vb", load(b, i)));
-            case "mul" -> va.mul(s.let("vb", load(b, i)));
-            case "scale" -> by.mul(va.cast(Scalar.DOUBLE));
-            case "neg" -> va.neg();
+            case ADD -> va.add(s.let("vb", load(b, i)));
+            case SUB -> va.sub(s.let("vb", load(b, i)));
+            case MUL -> va.mul(s.let("vb", load(b, i)));
+            case SCALE -> by.mul(va.cast(Scalar.DOUBLE));
+            case NEG -> va.neg();
             default -> Activations.apply(op, va);
         };
         s.store(y, i, result);
         String formula = switch (op) {
-            case "add" -> "y = a + b";
-            case "sub" -> "y = a - b";
-            case "mul" -> "y = a * b";
-            case "scale" -> "y = by * a (in fp64, rounded once)";
-            case "neg" -> "y = -a";
+            case ADD -> "y = a + b";
+            case SUB -> "y = a - b";
+            case MUL -> "y = a * b";
+            case SCALE -> "y = by * a (in fp64, rounded once)";
+            case NEG -> "y = -a";
             default -> "y = " + Activations.formula(op, "a");
         };
-        return sig.build(op, Launch.linear(Extent.rows().times(channels).ceilDiv(THREADS), THREADS),
+        return sig.build(op.op(), Launch.linear(Extent.rows().times(channels).ceilDiv(THREADS), THREADS),
                 List.of(formula + ", elementwise over " + shape + "; one thread per element."));
     }
 

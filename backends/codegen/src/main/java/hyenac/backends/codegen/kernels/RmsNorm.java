@@ -7,12 +7,12 @@ import static hyenac.backends.codegen.Expr.sqrt;
 import static hyenac.backends.codegen.Expr.threadIdx;
 
 import hyenac.backends.codegen.CType.Scalar;
+import hyenac.backends.codegen.Expr;
 import hyenac.backends.codegen.Expr.Axis;
 import hyenac.backends.codegen.Extent;
 import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Scope;
-import hyenac.backends.codegen.Stmt.AssignOp;
 import hyenac.backends.codegen.Var;
 import java.util.List;
 
@@ -49,14 +49,8 @@ public final class RmsNorm {
             Var v = body.let("v", load(x, base.add(c)));
             body.inc(sumSq, v.mul(v));
         });
-        s.set(partial.at(tid), sumSq);
-        s.barrier();
-        s.comment("Tree reduction of the partial sums; partial[0] ends up holding the row's sum of squares.");
-        s.loop("stride", Scalar.INT, lit(threads / 2), v -> v.gt(0), AssignOp.DIV, lit(2), (stride, body) -> {
-            body.when(tid.lt(stride), then -> then.inc(partial.at(tid), partial.at(tid.add(stride))));
-            body.barrier();
-        });
-        Var denom = s.let("denom", sqrt(partial.at(0).div(lit((float) channels))).add(lit((float) eps)));
+        Expr rowSumSq = BlockReduce.tree(s, partial, tid, threads, sumSq, Expr::add, "the row's sum of squares");
+        Var denom = s.let("denom", sqrt(rowSumSq.div(lit((float) channels))).add(lit((float) eps)));
         s.loop("c", tid, lit(channels), lit(threads), (c, body) ->
                 body.store(y, base.add(c), load(scale, c).mul(load(x, base.add(c)).div(denom))));
         return sig.build("rmsnorm", new Launch(Extent.rows(), Extent.of(1), Extent.of(1), threads, 1, 1),

@@ -18,6 +18,7 @@ import hyenac.backends.codegen.kernels.GeneratedKernel;
 import hyenac.backends.codegen.kernels.Pointwise;
 import hyenac.backends.codegen.kernels.Rope;
 import hyenac.ir.Graph;
+import hyenac.ir.Primitive;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,11 +60,11 @@ class CompileCheckTest {
     /** Kernels the generator can emit that no sample needs (yet): ops, shapes and options the samples lack. */
     static List<GeneratedKernel> extras(Precision p) {
         List<GeneratedKernel> out = new ArrayList<>();
-        for (String op : List.of("sub", "scale", "neg", "identity", "relu")) out.add(Pointwise.generate(op, 96, p));
+        for (Primitive op : List.of(Primitive.SUB, Primitive.SCALE, Primitive.NEG, Primitive.IDENTITY, Primitive.RELU)) out.add(Pointwise.generate(op, 96, p));
         out.add(Channels.concat(List.of(64L, 32L), p));
         out.add(CausalConv.direct(new CausalConv.Filter(96, 1000, 3, CausalConv.Taps.FIR, true), p));
-        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 16, 96, CausalConv.Taps.XCORR, true), "gelu", p));
-        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 5, 1, CausalConv.Taps.FIR, false), "relu", p));
+        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 16, 96, CausalConv.Taps.XCORR, true), Primitive.GELU, p));
+        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 5, 1, CausalConv.Taps.FIR, false), Primitive.RELU, p));
         out.add(Decode.firStep(new CausalConv.Filter(96, 1, 1, CausalConv.Taps.FIR, true), p));
         out.add(Decode.kvAttend(1, 256, false, 1, p));
         out.add(Decode.kvAttend(3, 96, true, 32, p));

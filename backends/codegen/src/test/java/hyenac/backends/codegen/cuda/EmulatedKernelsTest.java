@@ -24,6 +24,7 @@ import hyenac.backends.cpu.FirState;
 import hyenac.backends.cpu.KvCache;
 import hyenac.backends.cpu.ModalState;
 import hyenac.backends.cpu.Norm;
+import hyenac.ir.Primitive;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -117,15 +118,16 @@ class EmulatedKernelsTest {
     private void pointwise(CudaOnCpu emu, Precision p) {
         int c = 64, n = B * 5 * c;
         float[] a = stored(p, normal(n, 2)), b = stored(p, normal(n, 2));
-        for (String op : List.of("add", "sub", "mul", "scale", "neg", "identity", "gelu", "silu", "relu")) {
+        for (Primitive op : Primitive.values()) {
+            if (!Pointwise.handles(op)) continue;
             var s = emu.scenario(op + "_" + p.suffix()).buffer("a", p.storage(), a).buffer("b", p.storage(), b).zeros("y", p.storage(), n);
             s.launch(Pointwise.generate(op, c, p), B, 5, Map.of("rows", (long) B * 5, "by", 0.3));
             float[] want = switch (op) {
-                case "add" -> Elementwise.add(a, b);
-                case "sub" -> Elementwise.sub(a, b);
-                case "mul" -> Elementwise.mul(a, b);
-                case "scale" -> Elementwise.scale(a, 0.3);
-                case "neg" -> Elementwise.scale(a, -1);
+                case ADD -> Elementwise.add(a, b);
+                case SUB -> Elementwise.sub(a, b);
+                case MUL -> Elementwise.mul(a, b);
+                case SCALE -> Elementwise.scale(a, 0.3);
+                case NEG -> Elementwise.scale(a, -1);
                 default -> Activation.of(op).apply(a);
             };
             expect(s, "y", want, op + " " + p.suffix());
@@ -193,7 +195,7 @@ class EmulatedKernelsTest {
 
             if (f.len() > CausalConv.MAX_TAPS) continue;
             // the fused core on an interleaved z: q * (h * (k*v) + skip * (k*v)), gated by an activation
-            String gate = i == 2 ? "silu" : i == 1 ? "gelu" : "identity";
+            Primitive gate = i == 2 ? Primitive.SILU : i == 1 ? Primitive.GELU : Primitive.IDENTITY;
             float[] z = stored(p, normal(B * L * 3 * c, 1));
             var core = emu.scenario("core" + i + "_" + p.suffix()).buffer("z", p.storage(), z).buffer("h", Scalar.FLOAT, h).buffer("skip", Scalar.FLOAT, skip)
                     .zeros("y", p.storage(), B * L * c);

@@ -9,6 +9,7 @@ import hyenac.backends.codegen.Samples;
 import hyenac.backends.codegen.cuda.CudaDialect;
 import hyenac.backends.codegen.cuda.CudaKernels;
 import hyenac.ir.Graph;
+import hyenac.ir.Primitive;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,8 +44,8 @@ class GoldenTest {
         }
         KernelSource fp32 = cuda.all(Samples.graph("sh2-tiny.hyena"), Precision.FP32).stream().filter(k -> k.name().equals("rmsnorm")).findFirst().orElseThrow();
         out.put(fp32.entry(), relative(fp32.text()));
-        for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate("scale", 64, Precision.FP32),
-                Pointwise.generate("relu", 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
+        for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate(Primitive.SCALE, 64, Precision.FP32),
+                Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
                 Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16))) {
             out.put(k.entry(), k.kernel().render(CudaDialect.INSTANCE));
         }

@@ -11,6 +11,7 @@ import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Samples;
 import hyenac.backends.codegen.cuda.CudaKernels;
+import hyenac.ir.Primitive;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,7 @@ class LaunchTest {
             for (long len : LENGTHS) {
                 var s = sizes(b, len);
                 long rows = b * len;
-                coversLinearly(Pointwise.generate("add", 4096, Precision.BF16).launch(), s, rows * 4096);
+                coversLinearly(Pointwise.generate(Primitive.ADD, 4096, Precision.BF16).launch(), s, rows * 4096);
                 coversLinearly(Embedding.generate(512, 1920, Precision.BF16).launch(), s, rows * 1920);
                 coversLinearly(Channels.deinterleave(12288, 3, Precision.BF16).launch(), s, rows * 4096);
                 coversLinearly(Channels.concat(List.of(64L, 64L), Precision.FP32).launch(), s, rows * 128);
@@ -69,7 +70,7 @@ class LaunchTest {
                 // 32 channels x 64 steps per block, one block column per sequence
                 long[] conv = CausalConv.direct(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), Precision.BF16).launch().grid(s);
                 assertArrayEquals(new long[] {4096 / 32, Math.ceilDiv(len, 64), b}, conv);
-                long[] odd = CausalConv.hyenaCore(new CausalConv.Filter(1920, 7, 128, CausalConv.Taps.XCORR, false), "identity", Precision.BF16)
+                long[] odd = CausalConv.hyenaCore(new CausalConv.Filter(1920, 7, 128, CausalConv.Taps.XCORR, false), Primitive.IDENTITY, Precision.BF16)
                         .launch().grid(s);
                 assertArrayEquals(new long[] {60, Math.ceilDiv(len, 64), b}, odd);
                 assertArrayEquals(new long[] {Math.ceilDiv(len, Attention.tile(128)), 32, b}, Attention.generate(32, 128, Precision.BF16).launch().grid(s));
@@ -103,7 +104,7 @@ class LaunchTest {
         }
         var long_ = new CausalConv.Filter(64, CausalConv.MAX_TAPS + 1, 4, CausalConv.Taps.FIR, false);
         assertEquals(0, CausalConv.direct(long_, Precision.FP32).kernel().sharedBytes(), "past the tile limit the direct kernel streams");
-        assertEquals(0, CausalConv.hyenaCore(long_, "identity", Precision.FP32).kernel().sharedBytes(), "so does the fused core");
+        assertEquals(0, CausalConv.hyenaCore(long_, Primitive.IDENTITY, Precision.FP32).kernel().sharedBytes(), "so does the fused core");
         assertEquals(64, RmsNorm.threads(64));
         assertEquals(128, RmsNorm.threads(65));
         assertEquals(32, RmsNorm.threads(1));

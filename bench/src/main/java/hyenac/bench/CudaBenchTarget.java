@@ -9,7 +9,6 @@ import hyenac.backends.cuda.Driver;
 import hyenac.backends.cuda.Driver.Event;
 import hyenac.backends.cuda.Driver.Stream;
 import hyenac.ir.Graph;
-import hyenac.runtime.text.Sampler;
 import hyenac.runtime.weights.WeightStore;
 import java.util.Map;
 import java.util.Set;
@@ -19,7 +18,7 @@ import java.util.Set;
  * write of {@link #FLUSH_BYTES} (more than any L2) on the same stream, as triton's do_bench and the peer script
  * do; the first run (kernel compiles, CUDA-graph capture) and the warm-up are not timed.
  */
-final class CudaTarget implements Target {
+final class CudaBenchTarget implements BenchTarget {
     static final long FLUSH_BYTES = 256L << 20;
 
     private final Precision precision;
@@ -28,7 +27,7 @@ final class CudaTarget implements Target {
     private final long flush;
 
     /** Opens GPU 0; no driver or no GPU → CudaUnavailableException. */
-    CudaTarget(Precision precision) {
+    CudaBenchTarget(Precision precision) {
         this.precision = precision;
         this.ctx = CudaContext.open(0);
         this.d = ctx.driver();
@@ -79,16 +78,8 @@ final class CudaTarget implements Target {
 
             @Override public Samples decode(long[] prompt, int steps, int warmup) {
                 float[] logits = gpu.prefill(prompt, 1, prompt.length, prompt.length + warmup + steps + 1);
-                // the first step builds the step pass and compiles the decode kernels
-                for (int i = 0; i <= warmup; i++) logits = gpu.step(new long[] {Sampler.argmax(logits, 0, vocab)});
-                double[] ms = new double[steps];
-                for (int i = 0; i < steps; i++) {
-                    long[] next = {Sampler.argmax(logits, 0, vocab)};
-                    long t0 = System.nanoTime();
-                    logits = gpu.step(next);
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
-                return new Samples(ms);
+                // the first (untimed) step builds the step pass and compiles the decode kernels
+                return BenchTarget.greedySteps(logits, vocab, steps, warmup, gpu::step);
             }
 
             @Override public void close() { gpu.close(); }

@@ -1,14 +1,14 @@
 package hyenac.runtime.weights;
 
 /** Element types of the safetensors format, spelled as in the file header. */
-public enum DType {
+public enum SafetensorsType {
     F64(8), F32(4), F16(2), BF16(2),
     I64(8), I32(4), I16(2), I8(1), U8(1),
     BOOL(1);
 
     private final int byteSize;
 
-    DType(int byteSize) {
+    SafetensorsType(int byteSize) {
         this.byteSize = byteSize;
     }
 
@@ -22,8 +22,8 @@ public enum DType {
     }
 
     /** The dtype with this header spelling, or null. Case-sensitive, as the format is. */
-    static DType fromHeader(String s) {
-        for (DType t : values()) {
+    static SafetensorsType fromHeader(String s) {
+        for (SafetensorsType t : values()) {
             if (t.name().equals(s)) return t;
         }
         return null;

@@ -4,13 +4,12 @@ import com.google.gson.JsonObject;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.cpu.CpuExecutor;
 import hyenac.ir.Graph;
-import hyenac.runtime.text.Sampler;
 import hyenac.runtime.weights.WeightStore;
 import java.util.Map;
 import java.util.Set;
 
 /** The CPU executor (fp32), timed with the host clock; there is no cache flush between repetitions. */
-final class CpuTarget implements Target {
+final class CpuBenchTarget implements BenchTarget {
     @Override public String name() { return "cpu"; }
 
     @Override public String timer() { return "host System.nanoTime, no cache flush"; }
@@ -34,16 +33,7 @@ final class CpuTarget implements Target {
             }
 
             @Override public Samples decode(long[] prompt, int steps, int warmup) {
-                float[] logits = cpu.prefill(prompt, 1, prompt.length);
-                for (int i = 0; i <= warmup; i++) logits = cpu.step(new long[] {Sampler.argmax(logits, 0, vocab)});
-                double[] ms = new double[steps];
-                for (int i = 0; i < steps; i++) {
-                    long[] next = {Sampler.argmax(logits, 0, vocab)};
-                    long t0 = System.nanoTime();
-                    logits = cpu.step(next);
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
-                return new Samples(ms);
+                return BenchTarget.greedySteps(cpu.prefill(prompt, 1, prompt.length), vocab, steps, warmup, cpu::step);
             }
 
             @Override public void close() {}

@@ -3,12 +3,14 @@ package hyenac.bench;
 import com.google.gson.JsonObject;
 import hyenac.backends.codegen.Precision;
 import hyenac.ir.Graph;
+import hyenac.runtime.text.Sampler;
 import hyenac.runtime.weights.WeightStore;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
-/** Where the work runs and how it is timed: {@link CudaTarget} (CUDA events, L2 flushed) or {@link CpuTarget} (host clock). */
-interface Target extends AutoCloseable {
+/** Where the work runs and how it is timed: {@link CudaBenchTarget} (CUDA events, L2 flushed) or {@link CpuBenchTarget} (host clock). */
+interface BenchTarget extends AutoCloseable {
     /** {@code cuda} or {@code cpu}. */
     String name();
 
@@ -45,5 +47,22 @@ interface Target extends AutoCloseable {
         default Map<String, Double> profile(int batch, int length, long[] tokens, Set<Integer> wanted) { return Map.of(); }
 
         @Override void close();
+    }
+
+    /**
+     * The timed part of {@link Runner#decode}, the same on every target: from the prompt's logits, one untimed greedy
+     * step and {@code warmup} more, then {@code steps} timed by the host clock, tokens in to logits back.
+     */
+    static Samples greedySteps(float[] promptLogits, int vocab, int steps, int warmup, Function<long[], float[]> step) {
+        float[] logits = promptLogits;
+        for (int i = 0; i <= warmup; i++) logits = step.apply(new long[] {Sampler.argmax(logits, 0, vocab)});
+        double[] ms = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            long[] next = {Sampler.argmax(logits, 0, vocab)};
+            long t0 = System.nanoTime();
+            logits = step.apply(next);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return new Samples(ms);
     }
 }
