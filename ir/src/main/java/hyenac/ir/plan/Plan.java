@@ -22,6 +22,9 @@ import java.util.Set;
  */
 public record Plan(Phase phase, Set<Integer> given, List<Integer> wanted, List<Buffer> buffers, List<Size> slots, List<Kernel> kernels,
                    List<Step> steps, Map<String, float[]> constants) {
+    /** The STATE buffer decode kernels read where a token stands from: [position, steps since the prompt], two int64s a run writes first. */
+    public static final String CLOCK = "decode.clock";
+
     /** Pool slots start at this alignment (cuBLASLt and vector loads want 256-byte alignment). */
     public static final long ALIGNMENT = 256;
 

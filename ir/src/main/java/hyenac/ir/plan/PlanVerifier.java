@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks a plan's invariants: arguments agree with their kernels' parameters (count, pointer or scalar, element
- * type), every pooled buffer is written before it is read, buffers sharing a pool slot are never live at once,
+ * Checks a plan's invariants: arguments agree with their kernels' parameters (count, pointer or scalar, integer or
+ * real, element type), every pooled buffer is written before it is read, what the runs read of the preparation is
+ * PREPARED memory and no run writes it, buffers sharing a pool slot are never live at once,
  * and the sizes of library calls agree with their buffers (checked at a few shapes, the sizes being formulas).
  */
 public final class PlanVerifier {
@@ -30,6 +31,7 @@ public final class PlanVerifier {
         }
         if (!out.isEmpty()) return out;
         writtenBeforeRead(p, out);
+        preparedKept(p, out);
         slots(p, out);
         sizes(p, out);
         return out;
@@ -52,6 +54,9 @@ public final class PlanVerifier {
             Arg a = l.args().get(i);
             if (param.pointer() != (a instanceof Arg.Buf)) {
                 out.add(k.entry() + " parameter " + param.name() + " is " + (param.pointer() ? "a pointer" : "a scalar") + " but gets " + a);
+            } else if (!param.pointer() && (a instanceof Arg.Real) != real(param)) {
+                // backends pass a scalar as its parameter's C type: an integer's bits as a float (or back) would be garbage
+                out.add(k.entry() + " parameter " + param.name() + " is " + (real(param) ? "a real" : "an integer") + " but gets " + a);
             } else if (a instanceof Arg.Buf b && (b.buffer() < 0 || b.buffer() >= p.buffers().size())) {
                 out.add(k.entry() + " parameter " + param.name() + " names missing buffer b" + b.buffer());
             } else if (a instanceof Arg.Buf b && p.buffer(b.buffer()).element() != param.element()) {
@@ -60,6 +65,8 @@ public final class PlanVerifier {
             }
         }
     }
+
+    private static boolean real(Kernel.Param p) { return p.type() == Kernel.Param.Type.FLOAT || p.type() == Kernel.Param.Type.DOUBLE; }
 
     /** Pooled buffers start unwritten, except the given values and the tokens, which a run loads first. */
     private static void writtenBeforeRead(Plan p, List<String> out) {
@@ -84,6 +91,32 @@ public final class PlanVerifier {
             Buffer b = p.value(w);
             if (b == null) out.add("wanted value %" + w + " has no buffer");
             else if (!written.contains(b.id())) out.add("wanted value %" + w + " is never written");
+        }
+    }
+
+    /**
+     * Once steps run when the plan is prepared, the others at every run; lifetimes count step indices, so only
+     * PREPARED memory (living throughout) is kept from the one to the other: what a run reads of the preparation must
+     * be PREPARED, and no run may write it.
+     */
+    private static void preparedKept(Plan p, List<String> out) {
+        Set<Integer> prepared = new HashSet<>(), reported = new HashSet<>();
+        for (Step s : p.steps()) if (s.once()) prepared.addAll(s.writes(p));
+        for (int i = 0; i < p.steps().size(); i++) {
+            Step s = p.steps().get(i);
+            if (s.once()) continue;
+            for (int r : s.reads(p)) {
+                Buffer b = p.buffer(r);
+                if (prepared.contains(r) && b.kind().pooled() && b.kind() != Buffer.Kind.PREPARED && reported.add(r)) {
+                    out.add(b.name() + " is written when the plan is prepared and read by its runs, but is a " + b.kind()
+                            + ": only PREPARED memory is kept between the two");
+                }
+            }
+            for (int w : s.writes(p)) {
+                if (p.buffer(w).kind() == Buffer.Kind.PREPARED) {
+                    out.add("step " + i + " (" + PlanPrinter.describe(s) + ") writes " + p.buffer(w).name() + ", which is prepared once");
+                }
+            }
         }
     }
 

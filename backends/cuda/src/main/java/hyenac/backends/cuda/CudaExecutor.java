@@ -14,7 +14,6 @@ import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Plan;
 import hyenac.ir.plan.Planner;
 import hyenac.ir.plan.Shape;
-import hyenac.ir.plan.Size;
 import hyenac.ir.plan.Step;
 import hyenac.runtime.weights.Floats;
 import hyenac.runtime.weights.HostTensor;
@@ -50,8 +49,6 @@ public final class CudaExecutor implements AutoCloseable {
     private static final long WORKSPACE_BYTES = 32L << 20;
     /** Set {@code -Dhyenac.cuda.graphs=false} to launch every kernel from the host (to compare, or to debug). */
     private static final boolean GRAPHS = !"false".equals(System.getProperty("hyenac.cuda.graphs"));
-    /** The state the decode kernels read the clock from: [position, steps since the prompt] as two int64s. */
-    private static final String CLOCK = "decode.clock";
 
     private final Planner planner;
     private final Graph graph;
@@ -202,7 +199,7 @@ public final class CudaExecutor implements AutoCloseable {
         if (position + 1 > capacity) growCaches(plan, Math.max(2 * capacity, position + 1));
         if (stepPrepared == null) stepPrepared = new Prepared(plan, new Shape(decodeBatch, 1, capacity), GRAPHS);
         try (Arena a = Arena.ofConfined()) {
-            d.memcpyHtoD(require(states.get(CLOCK), "state " + CLOCK), a.allocateFrom(JAVA_LONG, position, steps), "the decode clock");
+            d.memcpyHtoD(require(states.get(Plan.CLOCK), "state " + Plan.CLOCK), a.allocateFrom(JAVA_LONG, position, steps), "the decode clock");
         }
         stepPrepared.load(tokens, Map.of());
         stepPrepared.enqueue();
@@ -525,7 +522,8 @@ public final class CudaExecutor implements AutoCloseable {
     private void growCaches(Plan step, long newCapacity) {
         Shape old = new Shape(decodeBatch, 1, capacity), grown = new Shape(decodeBatch, 1, newCapacity);
         for (Buffer b : step.buffers()) {
-            if (b.kind() != Buffer.Kind.STATE || !b.elements().toString().contains(Size.C)) continue;
+            // a KV cache is the state whose size follows the capacity
+            if (b.kind() != Buffer.Kind.STATE || b.bytes().eval(old) == b.bytes().eval(grown)) continue;
             long rowsBytes = b.bytes().eval(old) / decodeBatch, newRowsBytes = b.bytes().eval(grown) / decodeBatch;
             long heldBytes = rowsBytes / capacity * position;
             long from = states.get(b.name());

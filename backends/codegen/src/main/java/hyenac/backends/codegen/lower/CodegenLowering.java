@@ -12,6 +12,7 @@ import hyenac.backends.cpu.Rope;
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.fusion.Group;
 import hyenac.ir.plan.Algorithm;
 import hyenac.ir.plan.Arg;
@@ -65,11 +66,11 @@ public final class CodegenLowering implements Lowering {
     @Override public String target() { return target; }
 
     @Override public List<Algorithm> algorithms(Graph g, Node n, Phase phase) {
-        boolean conv = n.op().equals("causal_conv") || n.op().equals("modal_conv");
+        boolean conv = n.is(Primitive.CAUSAL_CONV) || n.is(Primitive.MODAL_CONV);
         if (!conv) return List.of();
         if (phase == Phase.STEP) return List.of(Algorithm.RECURRENT);
         // the generators have a direct kernel for explicit filters and an FFT path for modal ones
-        return List.of(n.op().equals("causal_conv") ? Algorithm.DIRECT : Algorithm.FFT);
+        return List.of(n.is(Primitive.CAUSAL_CONV) ? Algorithm.DIRECT : Algorithm.FFT);
     }
 
     @Override public double cost(Graph g, Node n, Algorithm algorithm, Shape shape) {
@@ -77,7 +78,7 @@ public final class CodegenLowering implements Lowering {
         double element = precision.storage().bytes(), io = 2 * rows * channels * element;
         return switch (algorithm) {
             case DIRECT -> {
-                double taps = n.op().equals("causal_conv") ? n.intAttr("len") : shape.length();
+                double taps = n.is(Primitive.CAUSAL_CONV) ? n.intAttr("len") : shape.length();
                 yield Math.max(2 * rows * channels * taps / hardware.flops(), io / hardware.bytesPerSecond());
             }
             case FFT -> {
@@ -88,7 +89,7 @@ public final class CodegenLowering implements Lowering {
                 yield Math.max(flops / hardware.flops(), bytes / hardware.bytesPerSecond());
             }
             case RECURRENT -> {
-                double state = n.op().equals("modal_conv") ? n.intAttr("modes") : n.op().equals("causal_conv") ? n.intAttr("len") : shape.capacity();
+                double state = n.is(Primitive.MODAL_CONV) ? n.intAttr("modes") : n.is(Primitive.CAUSAL_CONV) ? n.intAttr("len") : shape.capacity();
                 yield Math.max(rows * channels * state * 8 / hardware.flops(), (io + rows * channels * state * 4) / hardware.bytesPerSecond());
             }
         };
@@ -99,8 +100,9 @@ public final class CodegenLowering implements Lowering {
     @Override public Plan lower(Graph g, List<Group> groups, Map<Integer, Algorithm> algorithms, Phase phase, Set<Integer> given,
                                 Collection<Integer> wanted) {
         Builder b = new Builder(g, algorithms);
-        for (int v : given) b.value(v);
-        boolean embeds = groups.stream().anyMatch(gr -> gr.nodes().stream().anyMatch(n -> n.op().equals("embedding")));
+        // in id order: buffer ids must not follow the caller's set's iteration order (Set.of's differs between processes)
+        for (int v : given.stream().sorted().toList()) b.value(v);
+        boolean embeds = groups.stream().anyMatch(gr -> gr.nodes().stream().anyMatch(n -> n.is(Primitive.EMBEDDING)));
         if (embeds) b.tokens();
         if (phase != Phase.PARALLEL) b.declareStates();
         for (Group group : groups) {
@@ -120,12 +122,7 @@ public final class CodegenLowering implements Lowering {
     }
 
     /** Whether a node keeps recurrent state while decoding (the others run their parallel kernels with L = 1). */
-    public static boolean stateful(Node n) {
-        return switch (n.op()) {
-            case "causal_conv", "modal_conv", "causal_attention" -> true;
-            default -> false;
-        };
-    }
+    private static boolean stateful(Node n) { return n.primitive().stateful(); }
 
     /** The buffers, kernels and steps of a plan being written; scratch names are per group. */
     private final class Builder {
@@ -184,18 +181,18 @@ public final class CodegenLowering implements Lowering {
                 if (!stateful(n)) continue;
                 long c = g.value(n.operands().getFirst()).type().channels();
                 String id = "n" + n.id();
-                switch (n.op()) {
-                    case "causal_conv" -> {
+                switch (n.primitive()) {
+                    case CAUSAL_CONV -> {
                         if (n.intAttr("len") > 1) state(id + ".ring", stateElement(n, "ring"), Size.batch().times(c * (n.intAttr("len") - 1)));
                     }
-                    case "modal_conv" -> state(id + ".modal", stateElement(n, "state"), Size.batch().times(c * n.intAttr("modes")));
+                    case MODAL_CONV -> state(id + ".modal", stateElement(n, "state"), Size.batch().times(c * n.intAttr("modes")));
                     default -> {
                         state(id + ".keys", stateElement(n, "keys"), Size.batch().times(Size.capacity()).times(c));
                         state(id + ".values", stateElement(n, "values"), Size.batch().times(Size.capacity()).times(c));
                     }
                 }
             }
-            state(CLOCK, DType.I64, Size.of(2));
+            state(Plan.CLOCK, DType.I64, Size.of(2));
         }
 
         /** The element type a state has: the one its decode kernel declares for the parameter. */
@@ -310,33 +307,30 @@ public final class CodegenLowering implements Lowering {
         }
     }
 
-    /** The state holding the decode clock, [position, steps since the prompt] as two int64s, which the decode kernels read. */
-    public static final String CLOCK = "decode.clock";
-
     private void node(Builder b, Node n) {
         b.siteOf(List.of(n));
-        int in = n.op().equals("embedding") ? 0 : width(b.g, n.operands().getFirst());
+        int in = n.is(Primitive.EMBEDDING) ? 0 : width(b.g, n.operands().getFirst());
         int out = width(b.g, n.results().getFirst());
-        switch (n.op()) {
-            case "linear", "unembed" -> {
-                String bias = n.op().equals("linear") ? n.weights().get("bias") : null;
+        switch (n.primitive()) {
+            case LINEAR, UNEMBED -> {
+                String bias = n.is(Primitive.LINEAR) ? n.weights().get("bias") : null;
                 b.steps.add(new Step.Gemm(Size.rows(), out, in, b.value(n.operands().getFirst()).id(), b.weight(weight(n, "weight"), storage()).id(),
                         bias == null ? -1 : b.weight(bias, storage()).id(), b.value(n.results().getFirst()).id(), b.site));
             }
-            case "embedding" -> one(b, n, Map.of("tokens", new Ref.Tokens(), "table", new Ref.Weight(weight(n, "weight")), "y", result(n, 0)));
-            case "rmsnorm" -> one(b, n, Map.of("x", operand(n, 0), "scale", new Ref.Weight(weight(n, "scale")), "y", result(n, 0)));
-            case "deinterleave", "split" -> {
+            case EMBEDDING -> one(b, n, Map.of("tokens", new Ref.Tokens(), "table", new Ref.Weight(weight(n, "weight")), "y", result(n, 0)));
+            case RMSNORM -> one(b, n, Map.of("x", operand(n, 0), "scale", new Ref.Weight(weight(n, "scale")), "y", result(n, 0)));
+            case DEINTERLEAVE, SPLIT -> {
                 Map<String, Object> named = new HashMap<>(Map.of("x", operand(n, 0)));
                 for (int j = 0; j < n.results().size(); j++) named.put("y" + j, result(n, j));
                 one(b, n, named);
             }
-            case "concat" -> {
+            case CONCAT -> {
                 Map<String, Object> named = new HashMap<>(Map.of("y", result(n, 0)));
                 for (int j = 0; j < n.operands().size(); j++) named.put("x" + j, operand(n, j));
                 one(b, n, named);
             }
-            case "causal_conv" -> one(b, n, withSkip(n, Map.of("x", operand(n, 0), "h", new Ref.Weight(weight(n, "weight")), "y", result(n, 0))));
-            case "modal_conv" -> {
+            case CAUSAL_CONV -> one(b, n, withSkip(n, Map.of("x", operand(n, 0), "h", new Ref.Weight(weight(n, "weight")), "y", result(n, 0))));
+            case MODAL_CONV -> {
                 // the filter's spectrum once, then y = IFFT(FFT(x)·FFT(h)) / N + skip·x over rows zero-padded to N ≥ 2L
                 List<KernelSource> ks = kernels.forNode(b.g, n, precision);
                 Size fft = new Size.FftLength(Size.length()), bins = fft.ceilDiv(2).plus(1);
@@ -356,7 +350,7 @@ public final class CodegenLowering implements Lowering {
                 b.steps.add(new Step.Fft(xf.resolve(b, DType.FP32).id(), xp.resolve(b, DType.FP32).id(), fft, transforms, false, false, b.site));
                 b.launch(ks.get(4), withSkip(n, Map.of("yp", xp, "x", operand(n, 0), "y", result(n, 0), "n", fft)), false);
             }
-            case "causal_attention" -> {
+            case CAUSAL_ATTENTION -> {
                 int heads = Math.toIntExact(n.intAttr("heads"));
                 List<KernelSource> ks = kernels.forNode(b.g, n, precision);
                 Object q = operand(n, 0), k = operand(n, 1);
@@ -373,7 +367,7 @@ public final class CodegenLowering implements Lowering {
             default -> {
                 Map<String, Object> named = new HashMap<>(Map.of("a", operand(n, 0), "y", result(n, 0)));
                 if (n.operands().size() > 1) named.put("b", operand(n, 1));
-                if (n.op().equals("scale")) named.put("by", n.floatAttr("by"));
+                if (n.is(Primitive.SCALE)) named.put("by", n.floatAttr("by"));
                 one(b, n, named);
             }
         }
@@ -394,30 +388,30 @@ public final class CodegenLowering implements Lowering {
 
     /**
      * One decode step of a stateful node through its recurrent kernel. Where the token stands the kernels read from
-     * the {@link #CLOCK} state, so a step's launches are the same from token to token.
+     * the {@link Plan#CLOCK} state, so a step's launches are the same from token to token.
      */
     private void decodeStep(Builder b, Node n) {
         b.siteOf(List.of(n));
         KernelSource k = kernels.decodeForNode(b.g, n, precision).getFirst();
         String id = "n" + n.id();
         Map<String, Object> named = new HashMap<>(Map.of("x", operand(n, 0), "y", result(n, 0)));
-        switch (n.op()) {
-            case "causal_conv" -> {
+        switch (n.primitive()) {
+            case CAUSAL_CONV -> {
                 named.put("h", new Ref.Weight(weight(n, "weight")));
                 named.put("ring", new Ref.State(id + ".ring"));
-                named.put("clock", new Ref.State(CLOCK));
+                named.put("clock", new Ref.State(Plan.CLOCK));
             }
-            case "modal_conv" -> {
+            case MODAL_CONV -> {
                 named.put("s", operand(n, 0));
                 named.put("state", new Ref.State(id + ".modal"));
                 named.put("log_poles", new Ref.Weight(weight(n, "log_poles")));
                 named.put("residues", new Ref.Weight(weight(n, "residues")));
                 named.put("steps", Size.of(1));
             }
-            case "causal_attention" -> {
+            case CAUSAL_ATTENTION -> {
                 int in = width(b.g, n.operands().getFirst());
                 named.putAll(Map.of("q", operand(n, 0), "k", operand(n, 1), "v", operand(n, 2), "out", result(n, 0),
-                        "keys", new Ref.State(id + ".keys"), "values", new Ref.State(id + ".values"), "clock", new Ref.State(CLOCK),
+                        "keys", new Ref.State(id + ".keys"), "values", new Ref.State(id + ".values"), "clock", new Ref.State(Plan.CLOCK),
                         "capacity", Size.capacity()));
                 // the same constant as the parallel pass's RoPE, so both rotate with one table
                 if (rope(n)) named.put("inv_freq", invFreq(n, in / Math.toIntExact(n.intAttr("heads"))));
@@ -437,11 +431,11 @@ public final class CodegenLowering implements Lowering {
         List<KernelSource> ks = kernels.decodeForNode(b.g, n, precision);
         String id = "n" + n.id();
         int width = width(b.g, n.operands().getFirst());
-        switch (n.op()) {
-            case "causal_conv" -> {
+        switch (n.primitive()) {
+            case CAUSAL_CONV -> {
                 if (ks.size() >= 2) b.launch(ks.get(1), Map.of("x", operand(n, 0), "ring", new Ref.State(id + ".ring")), false);
             }
-            case "modal_conv" -> b.launch(ks.getFirst(), withSkip(n, Map.of("s", operand(n, 0), "y", new Ref.Scratch(id + ".scan_y", Size.rows().times(width)),
+            case MODAL_CONV -> b.launch(ks.getFirst(), withSkip(n, Map.of("s", operand(n, 0), "y", new Ref.Scratch(id + ".scan_y", Size.rows().times(width)),
                     "state", new Ref.State(id + ".modal"), "log_poles", new Ref.Weight(weight(n, "log_poles")),
                     "residues", new Ref.Weight(weight(n, "residues")), "steps", Size.length())), false);
             default -> {

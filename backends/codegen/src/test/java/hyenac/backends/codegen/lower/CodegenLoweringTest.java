@@ -1,0 +1,594 @@
+package hyenac.backends.codegen.lower;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import hyenac.backends.codegen.CType;
+import hyenac.backends.codegen.KernelParam;
+import hyenac.backends.codegen.KernelSource;
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.Samples;
+import hyenac.backends.codegen.cuda.CudaDialect;
+import hyenac.backends.codegen.cuda.CudaKernels;
+import hyenac.backends.codegen.kernels.Kernels;
+import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.ir.DType;
+import hyenac.ir.Graph;
+import hyenac.ir.Node;
+import hyenac.ir.fusion.FuseKernels;
+import hyenac.ir.fusion.Group;
+import hyenac.ir.plan.Algorithm;
+import hyenac.ir.plan.Arg;
+import hyenac.ir.plan.Buffer;
+import hyenac.ir.plan.Kernel;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
+import hyenac.ir.plan.PlanPrinter;
+import hyenac.ir.plan.Shape;
+import hyenac.ir.plan.Size;
+import hyenac.ir.plan.Step;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CUDA lowering's binding of every op of the sample models, as plans, without a device: what the old per-node
+ * NodePlan promised (every parameter bound with the right kind, GEMMs over all rows, modal convolutions through
+ * FFTs with the filter's spectrum prepared once, attention through rotated scratch, decode and prefill kernels on
+ * their own states and the decode clock), now checked on the plans the kernel pipeline makes with fusion off.
+ */
+class CodegenLoweringTest {
+    static final List<String> SAMPLES = List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena");
+    /** A pass's shape where the old test evaluated sizes, and a decode step's with a cache of 64 rows. */
+    static final Shape PASS = new Shape(2, 100, 164), STEP = new Shape(2, 1, 64);
+
+    static CodegenLowering lowering(Precision p) { return lowering(new CudaKernels(), p); }
+
+    static CodegenLowering lowering(Kernels k, Precision p) { return new CodegenLowering("cuda", k, p, CodegenLowering.Hardware.H100); }
+
+    static KernelPipeline unfused(Graph g, Precision p) { return new KernelPipeline(g, lowering(p), false); }
+
+    /** The plan of one node alone: its operands given (the tokens excepted), its results wanted. */
+    static Plan plan(KernelPipeline pipeline, Node n, Phase phase) {
+        Set<Integer> given = new HashSet<>();
+        for (int v : n.operands()) if (pipeline.graph().producer(v) != null) given.add(v);
+        return pipeline.plan(phase, given, n.results());
+    }
+
+    static Plan plan(Graph g, Node n, Phase phase) { return plan(unfused(g, Precision.FP32), n, phase); }
+
+    static Node first(Graph g, String op) { return g.nodes().stream().filter(n -> n.op().equals(op)).findFirst().orElseThrow(); }
+
+    static List<Step.Launch> launches(Plan p) {
+        return p.steps().stream().filter(s -> s instanceof Step.Launch).map(s -> (Step.Launch) s).toList();
+    }
+
+    static int index(Plan p, Step.Launch l, String param) {
+        List<Kernel.Param> params = p.kernel(l.kernel()).params();
+        for (int i = 0; i < params.size(); i++) if (params.get(i).name().equals(param)) return i;
+        throw new AssertionError(l.kernel() + " has no parameter " + param);
+    }
+
+    static Arg arg(Plan p, Step.Launch l, String param) { return l.args().get(index(p, l, param)); }
+
+    static Buffer buffer(Plan p, Step.Launch l, String param) {
+        return p.buffer(assertInstanceOf(Arg.Buf.class, arg(p, l, param), l.kernel() + " " + param).buffer());
+    }
+
+    static Arg.Buf value(Plan p, int id) {
+        Buffer b = p.value(id);
+        assertNotNull(b, "%" + id + " has a buffer");
+        return new Arg.Buf(b.id());
+    }
+
+    static String kind(Plan p, Step s) { return s instanceof Step.Launch l ? p.kernel(l.kernel()).name() : s instanceof Step.Fft ? "fft" : s.getClass().getSimpleName(); }
+
+    // ---- every node, every parameter ----
+
+    @Test
+    void everyNodeOfTheSamplesBindsEveryParameterWithTheRightKind() {
+        Set<String> ops = new HashSet<>();
+        for (String sample : SAMPLES) {
+            Graph g = Samples.graph(sample);
+            KernelPipeline pipeline = unfused(g, Precision.FP32);
+            for (Node n : g.nodes()) {
+                ops.add(n.op());
+                for (Phase phase : Phase.values()) {
+                    Plan p = plan(pipeline, n, phase);
+                    String at = sample + " " + phase.spelling() + " " + n.op() + " " + n.path();
+                    assertFalse(p.steps().isEmpty(), at);
+                    for (Step s : p.steps()) assertEquals(List.of(n.id()), s.site().nodes(), at + ": a step of this node");
+                    for (Step.Launch l : launches(p)) {
+                        Kernel k = p.kernel(l.kernel());
+                        assertEquals(k.params().size(), l.args().size(), at + " " + k.entry());
+                        for (int i = 0; i < l.args().size(); i++) {
+                            Kernel.Param param = k.params().get(i);
+                            Arg a = l.args().get(i);
+                            String where = at + " " + k.entry() + " " + param.name();
+                            assertEquals(param.pointer(), a instanceof Arg.Buf, where);
+                            boolean real = param.type() == Kernel.Param.Type.FLOAT || param.type() == Kernel.Param.Type.DOUBLE;
+                            if (!param.pointer()) assertEquals(real, a instanceof Arg.Real, where + " is " + param.type() + ", bound to " + a);
+                            if (!(a instanceof Arg.Buf ab)) continue;
+                            Buffer b = p.buffer(ab.buffer());
+                            assertEquals(param.element(), b.element(), where);
+                            switch (b.kind()) {
+                                case WEIGHT -> assertTrue(n.weights().containsValue(b.name()), where + ": the node's own weight, not " + b.name());
+                                case STATE -> assertTrue(b.name().startsWith("n" + n.id() + ".") || b.name().equals(Plan.CLOCK),
+                                        where + ": its own state or the clock, not " + b.name());
+                                case CONSTANT -> assertTrue(p.constants().containsKey(b.name()), where);
+                                case VALUE -> assertTrue(n.operands().contains(b.valueId()) || n.results().contains(b.valueId()), where);
+                                default -> {}
+                            }
+                            // a written pointer is a result, scratch or state, never a weight, a constant, the tokens or an operand
+                            if (!param.readOnly()) {
+                                boolean ok = switch (b.kind()) {
+                                    case VALUE -> n.results().contains(b.valueId());
+                                    case SCRATCH, PREPARED -> true;
+                                    case STATE -> phase != Phase.PARALLEL;
+                                    default -> false;
+                                };
+                                assertTrue(ok, where + " writes " + b.kind() + " " + b.name());
+                            }
+                        }
+                    }
+                    for (int r : n.results()) assertNotNull(p.value(r), at + ": result %" + r + " has a buffer");
+                }
+            }
+        }
+        assertTrue(ops.containsAll(Set.of("embedding", "rmsnorm", "linear", "unembed", "causal_conv", "modal_conv", "causal_attention")), ops.toString());
+    }
+
+    @Test
+    void theTargetOffersEachConvolutionItsAlgorithms() {
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        CodegenLowering l = lowering(Precision.FP32);
+        assertEquals(List.of(Algorithm.DIRECT), l.algorithms(g, first(g, "causal_conv"), Phase.PARALLEL));
+        assertEquals(List.of(Algorithm.FFT), l.algorithms(g, first(g, "modal_conv"), Phase.PREFILL));
+        assertEquals(List.of(Algorithm.RECURRENT), l.algorithms(g, first(g, "modal_conv"), Phase.STEP));
+        assertEquals(List.of(), l.algorithms(g, first(g, "rmsnorm"), Phase.PARALLEL));
+        assertEquals(List.of(), l.algorithms(g, first(g, "causal_attention"), Phase.STEP));
+        Node modal = first(g, "modal_conv");
+        assertTrue(l.cost(g, modal, Algorithm.FFT, new Shape(1, 65536, 0)) > 4 * l.cost(g, modal, Algorithm.FFT, new Shape(1, 8192, 0)),
+                "an FFT costs more than linearly in L");
+        assertTrue(l.cost(g, modal, Algorithm.FFT, KernelPipeline.REFERENCE) > 0);
+    }
+
+    // ---- GEMMs ----
+
+    @Test
+    void linearAndUnembedAreGemmsOverAllRows() {
+        Graph g = Samples.graph("transformer-tiny.hyena");
+        for (Node n : List.of(first(g, "unembed"), first(g, "linear"))) {
+            for (Phase phase : Phase.values()) {
+                Plan p = plan(g, n, phase);
+                assertEquals(1, p.steps().size(), n.op());
+                Step.Gemm gm = assertInstanceOf(Step.Gemm.class, p.steps().getFirst());
+                assertEquals(Size.rows(), gm.m(), "B·L rows");
+                assertEquals(200, gm.m().eval(PASS));
+                assertEquals(g.value(n.results().getFirst()).type().channels(), gm.n());
+                assertEquals(g.value(n.operands().getFirst()).type().channels(), gm.k());
+                assertEquals(p.value(n.operands().getFirst()).id(), gm.x());
+                assertEquals(p.value(n.results().getFirst()).id(), gm.y());
+                assertEquals(n.weights().get("weight"), p.buffer(gm.w()).name());
+                assertEquals(Buffer.Kind.WEIGHT, p.buffer(gm.w()).kind());
+                String bias = n.weights().get("bias");
+                if (bias == null) assertEquals(-1, gm.bias(), n.op() + " has no bias");
+                else assertEquals(bias, p.buffer(gm.bias()).name());
+            }
+        }
+        // the sh2 sample's output projections have a bias
+        Graph sh2 = Samples.graph("sh2-tiny.hyena");
+        Node proj = sh2.nodes().stream().filter(n -> n.op().equals("linear") && n.weights().containsKey("bias")).findFirst().orElseThrow();
+        Step.Gemm gm = (Step.Gemm) plan(sh2, proj, Phase.PARALLEL).steps().getFirst();
+        assertEquals(proj.weights().get("bias"), plan(sh2, proj, Phase.PARALLEL).buffer(gm.bias()).name());
+    }
+
+    // ---- modal convolution ----
+
+    @Test
+    void modalConvConvolvesThroughFftsOfTwiceTheLengthRoundedToAPowerOfTwo() {
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        Node modal = first(g, "modal_conv");
+        int width = Math.toIntExact(g.value(modal.operands().getFirst()).type().channels());
+        Plan p = plan(g, modal, Phase.PARALLEL);
+        List<Step> steps = p.steps();
+        // the filter's spectrum depends on weights and L only: prepared once
+        assertEquals(List.of(true, true, true, false, false, false, false, false), steps.stream().map(Step::once).toList());
+        assertEquals(List.of("modal_filter", "fft_pad_filter", "fft", "fft_pack", "fft", "fft_product", "fft", "fft_unpack"),
+                steps.stream().map(s -> kind(p, s)).toList());
+        for (Step s : steps) assertEquals(Algorithm.FFT, s.site().algorithm());
+        Size fft = new Size.FftLength(Size.length());
+        long n = Integer.highestOneBit(2 * 100 - 1) << 1; // 256 at L = 100
+        Step.Fft filterFft = (Step.Fft) steps.get(2), signalFft = (Step.Fft) steps.get(4), inverse = (Step.Fft) steps.get(6);
+        assertEquals(List.of(fft, fft, fft), List.of(filterFft.n(), signalFft.n(), inverse.n()));
+        assertEquals(n, fft.eval(PASS));
+        assertEquals(List.of((long) width, 2L * width, 2L * width), List.of(filterFft.batch().eval(PASS), signalFft.batch().eval(PASS), inverse.batch().eval(PASS)));
+        assertEquals(List.of(true, true, false), List.of(filterFft.forward(), signalFft.forward(), inverse.forward()));
+        Step.Launch filter = (Step.Launch) steps.get(0), pad = (Step.Launch) steps.get(1), pack = (Step.Launch) steps.get(3);
+        Step.Launch product = (Step.Launch) steps.get(5), unpack = (Step.Launch) steps.get(7);
+        // the data flows filter -> pad -> FFT -> product <- FFT <- pack, product -> inverse FFT -> unpack
+        assertEquals(arg(p, filter, "h"), arg(p, pad, "h"));
+        assertEquals(arg(p, pad, "hp"), new Arg.Buf(filterFft.in()));
+        assertEquals(new Arg.Buf(filterFft.out()), arg(p, product, "hf"));
+        assertEquals(value(p, modal.operands().getFirst()), arg(p, pack, "x"));
+        assertEquals(arg(p, pack, "xp"), new Arg.Buf(signalFft.in()));
+        assertEquals(new Arg.Buf(signalFft.out()), arg(p, product, "xf"));
+        assertEquals(inverse.in(), signalFft.out());
+        assertEquals(new Arg.Buf(inverse.out()), arg(p, unpack, "yp"));
+        assertEquals(value(p, modal.operands().getFirst()), arg(p, unpack, "x"));
+        assertEquals(value(p, modal.results().getFirst()), arg(p, unpack, "y"));
+        assertEquals(new Arg.Int(fft), arg(p, unpack, "n"));
+        assertEquals(new Arg.Int(fft), arg(p, pack, "n"));
+        assertEquals(n / 2 + 1, ((Arg.Int) arg(p, product, "bins")).value().eval(PASS));
+        Buffer rows = buffer(p, pack, "xp");
+        assertEquals("n" + modal.id() + ".rows", rows.name());
+        assertEquals(2L * width * n, rows.elements().eval(PASS));
+        // what lives on between runs is only the filter's spectrum; the rest is scratch
+        Buffer spectrum = p.buffer(filterFft.out());
+        assertEquals(Buffer.Kind.PREPARED, spectrum.kind());
+        assertEquals("n" + modal.id() + ".filter_spectra", spectrum.name());
+        assertEquals((n / 2 + 1) * 2 * width, spectrum.elements().eval(PASS));
+        for (Buffer b : List.of(buffer(p, filter, "h"), buffer(p, pad, "hp"), rows, p.buffer(signalFft.out()))) {
+            assertEquals(Buffer.Kind.SCRATCH, b.kind(), b.name());
+            assertEquals(DType.FP32, b.element(), "FFTs are fp32: " + b.name());
+        }
+        assertEquals(List.of(modal.weights().get("log_poles"), modal.weights().get("residues")),
+                List.of(buffer(p, filter, "log_poles").name(), buffer(p, filter, "residues").name()));
+        // the prepared spectrum keeps its memory: nothing else is ever placed in its slot
+        for (Buffer b : p.buffers()) if (b.id() != spectrum.id() && b.slot() >= 0) assertTrue(b.slot() != spectrum.slot(), b.name());
+    }
+
+    @Test
+    void theModalPrefillScansThePromptIntoScratch() {
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        Node modal = first(g, "modal_conv");
+        Plan p = plan(g, modal, Phase.PREFILL);
+        // the parallel steps, then the scan that builds the state
+        Step.Launch scan = (Step.Launch) p.steps().getLast();
+        assertEquals("modal_scan", p.kernel(scan.kernel()).name());
+        assertEquals(new Arg.Int(Size.length()), arg(p, scan, "steps"));
+        Buffer y = buffer(p, scan, "y");
+        assertEquals(Buffer.Kind.SCRATCH, y.kind());
+        assertEquals("n" + modal.id() + ".scan_y", y.name());
+        Buffer state = buffer(p, scan, "state");
+        assertEquals(Buffer.Kind.STATE, state.kind());
+        assertEquals("n" + modal.id() + ".modal", state.name());
+        assertEquals(value(p, modal.operands().getFirst()), arg(p, scan, "s"));
+        assertEquals(List.of("modal_filter", "fft_pad_filter", "fft", "fft_pack", "fft", "fft_product", "fft", "fft_unpack", "modal_scan"),
+                p.steps().stream().map(s -> kind(p, s)).toList());
+    }
+
+    // ---- attention ----
+
+    @Test
+    void attentionRotatesQueriesAndKeysIntoScratchFirst() {
+        for (String sample : List.of("transformer-tiny.hyena", "sh2-tiny.hyena")) {
+            Graph g = Samples.graph(sample);
+            Node att = first(g, "causal_attention");
+            assertEquals("rope", att.attrs().get("rope"), sample + "'s attention rotates");
+            Plan p = plan(g, att, Phase.PARALLEL);
+            assertEquals(List.of("rope", "rope", "causal_attention"), p.steps().stream().map(s -> kind(p, s)).toList());
+            Step.Launch q = (Step.Launch) p.steps().get(0), k = (Step.Launch) p.steps().get(1), last = (Step.Launch) p.steps().get(2);
+            assertEquals(value(p, att.operands().get(0)), arg(p, q, "x"));
+            assertEquals(value(p, att.operands().get(1)), arg(p, k, "x"));
+            assertEquals(arg(p, q, "y"), arg(p, last, "q"));
+            assertEquals(arg(p, k, "y"), arg(p, last, "k"));
+            assertEquals(List.of(Buffer.Kind.SCRATCH, Buffer.Kind.SCRATCH), List.of(buffer(p, q, "y").kind(), buffer(p, k, "y").kind()));
+            assertEquals(List.of("n" + att.id() + ".q_rotated", "n" + att.id() + ".k_rotated"), List.of(buffer(p, q, "y").name(), buffer(p, k, "y").name()));
+            assertEquals(value(p, att.operands().get(2)), arg(p, last, "v"), "values are not rotated");
+            assertEquals(value(p, att.results().getFirst()), arg(p, last, "out"));
+            // one table of frequencies for both, the reference's constants
+            Buffer invFreq = buffer(p, q, "inv_freq");
+            assertEquals(arg(p, q, "inv_freq"), arg(p, k, "inv_freq"));
+            assertEquals(Buffer.Kind.CONSTANT, invFreq.kind());
+            assertTrue(invFreq.name().endsWith(".inv_freq"), invFreq.name());
+            long headDim = g.value(att.operands().getFirst()).type().channels() / att.intAttr("heads");
+            assertEquals(headDim / 2, p.constants().get(invFreq.name()).length);
+            assertEquals(headDim / 2, invFreq.elements().eval(PASS));
+            // a prompt starts at position 0 and is written into rows of its own length
+            for (Step.Launch r : List.of(q, k)) {
+                assertEquals(new Arg.Int(Size.of(0)), arg(p, r, "first_position"));
+                assertEquals(new Arg.Int(Size.length()), arg(p, r, "y_length"));
+                assertEquals(new Arg.Int(Size.rows()), arg(p, r, "rows"));
+            }
+        }
+    }
+
+    @Test
+    void bf16AttentionOfTheEvo2ShapeBindsTheTensorCoreKernel() {
+        Graph g = Samples.graph("evo2-7b.hyena");
+        Node att = first(g, "causal_attention");
+        Plan p = plan(unfused(g, Precision.BF16), att, Phase.PARALLEL);
+        Step.Launch rope = (Step.Launch) p.steps().getFirst(), last = (Step.Launch) p.steps().getLast();
+        assertEquals("flash_attention_h32_d128_bf16", last.kernel());
+        assertEquals(arg(p, rope, "y"), arg(p, last, "q"));
+        assertEquals(value(p, att.operands().get(2)), arg(p, last, "v"));
+        assertEquals(value(p, att.results().getFirst()), arg(p, last, "out"));
+        assertEquals(new Arg.Int(Size.length()), arg(p, last, "length"));
+        Kernel k = p.kernel(last.kernel());
+        assertEquals("grid (B*32, ceil(L / 64), 1), block (128, 1, 1)",
+                "grid (" + String.join(", ", k.grid().stream().map(Size::toString).toList()) + "), block ("
+                        + String.join(", ", k.block().stream().map(String::valueOf).toList()) + ")");
+        assertEquals(List.of(32L * 3, 128L, 1L), k.grid().stream().map(s -> s.eval(new Shape(3, 8192, 0))).toList());
+        for (Buffer b : p.buffers()) if (b.kind() == Buffer.Kind.VALUE || b.kind() == Buffer.Kind.SCRATCH) assertEquals(DType.BF16, b.element(), b.name());
+    }
+
+    // ---- decode and prefill ----
+
+    @Test
+    void everyStatefulNodeBindsItsDecodeAndPrefillKernelsToItsOwnStatesAndTheClock() {
+        int checked = 0;
+        for (String sample : SAMPLES) {
+            Graph g = Samples.graph(sample);
+            KernelPipeline pipeline = unfused(g, Precision.FP32);
+            for (Node n : g.nodes()) {
+                if (!n.primitive().stateful()) continue;
+                checked++;
+                String own = "n" + n.id() + ".";
+                String at = sample + " " + n.op() + " " + n.path();
+                boolean ring = n.op().equals("causal_conv") && n.intAttr("len") > 1;
+
+                Plan step = plan(pipeline, n, Phase.STEP);
+                assertEquals(1, step.steps().size(), at + ": one decode kernel");
+                Step.Launch l = (Step.Launch) step.steps().getFirst();
+                if (!n.op().equals("causal_attention")) assertEquals(Algorithm.RECURRENT, l.site().algorithm(), at);
+                Set<String> states = new HashSet<>();
+                for (Arg a : l.args()) {
+                    if (a instanceof Arg.Buf b && step.buffer(b.buffer()).kind() == Buffer.Kind.STATE) states.add(step.buffer(b.buffer()).name());
+                }
+                Set<String> expected = switch (n.op()) {
+                    case "causal_conv" -> ring ? Set.of(own + "ring", Plan.CLOCK) : Set.of();
+                    case "modal_conv" -> Set.of(own + "modal");
+                    default -> Set.of(own + "keys", own + "values", Plan.CLOCK);
+                };
+                assertEquals(expected, states, at + " decodes on its own states");
+                assertEquals(value(step, n.results().getFirst()), arg(step, l, n.op().equals("causal_attention") ? "out" : "y"), at);
+                // where the token stands comes from the device clock, so one captured step serves every token
+                if (n.op().equals("causal_attention") || ring) {
+                    Buffer clock = buffer(step, l, "clock");
+                    assertEquals(List.of(Plan.CLOCK, DType.I64, 2L), List.of(clock.name(), clock.element(), clock.elements().eval(STEP)));
+                }
+                for (Arg a : l.args()) {
+                    if (a instanceof Arg.Int i) {
+                        long v = i.value().eval(STEP);
+                        assertTrue(v == STEP.batch() || v == 1 || v == STEP.capacity(), at + ": a per-token scalar: " + a);
+                    }
+                }
+                if (n.op().equals("causal_attention")) assertEquals(new Arg.Int(Size.capacity()), arg(step, l, "capacity"));
+                // every state a step reads is declared with the size its kernel expects
+                for (Buffer b : step.buffers()) {
+                    if (b.kind() != Buffer.Kind.STATE || !b.name().startsWith(own)) continue;
+                    long c = g.value(n.operands().getFirst()).type().channels();
+                    long per = switch (b.name().substring(own.length())) {
+                        case "ring" -> c * (n.intAttr("len") - 1);
+                        case "modal" -> c * n.intAttr("modes");
+                        default -> STEP.capacity() * c;
+                    };
+                    assertEquals(STEP.batch() * per, b.elements().eval(STEP), at + " " + b.name());
+                }
+
+                Plan prefill = plan(pipeline, n, Phase.PREFILL);
+                Plan parallel = plan(pipeline, n, Phase.PARALLEL);
+                List<Step> fills = prefill.steps().subList(parallel.steps().size(), prefill.steps().size());
+                assertEquals(parallel.steps().stream().map(s -> kind(parallel, s)).toList(),
+                        prefill.steps().subList(0, parallel.steps().size()).stream().map(s -> kind(prefill, s)).toList(),
+                        at + ": a prefill runs the parallel steps first");
+                Set<String> filled = new HashSet<>();
+                for (Step s : fills) {
+                    for (int w : s.writes(prefill)) {
+                        Buffer b = prefill.buffer(w);
+                        if (b.kind() == Buffer.Kind.STATE) filled.add(b.name());
+                        else assertEquals(Buffer.Kind.SCRATCH, b.kind(), at + ": filling a state writes no value: " + b.name());
+                    }
+                }
+                Set<String> fillsExpected = new HashSet<>(expected);
+                fillsExpected.remove(Plan.CLOCK); // the clock is the executor's to set
+                assertEquals(fillsExpected, filled, at + " fills its own states");
+            }
+        }
+        assertTrue(checked >= 10, "stateful nodes checked: " + checked);
+    }
+
+    @Test
+    void theKeysAndValuesOfAPromptAreCopiedIntoTheCacheSequenceBySequence() {
+        for (String sample : List.of("transformer-tiny.hyena", "sh2-tiny.hyena")) {
+            Graph g = Samples.graph(sample);
+            for (Precision precision : Precision.values()) {
+                Plan p = plan(unfused(g, precision), first(g, "causal_attention"), Phase.PREFILL);
+                Node att = first(g, "causal_attention");
+                long w = g.value(att.operands().getFirst()).type().channels();
+                List<Step.Copy> copies = p.steps().stream().filter(s -> s instanceof Step.Copy).map(s -> (Step.Copy) s).toList();
+                assertEquals(2, copies.size());
+                assertEquals(List.of("n" + att.id() + ".keys", "n" + att.id() + ".values"), copies.stream().map(c -> p.buffer(c.dst()).name()).toList());
+                // the rotated keys (what decode compares against), the values as they are
+                assertEquals("n" + att.id() + ".k_rotated", p.buffer(copies.get(0).src()).name());
+                assertEquals(p.value(att.operands().get(2)).id(), copies.get(1).src());
+                for (Step.Copy c : copies) {
+                    Buffer src = p.buffer(c.src()), dst = p.buffer(c.dst());
+                    long e = dst.element().bytes;
+                    assertEquals(src.element(), dst.element(), "a copy does not convert");
+                    assertEquals(precision == Precision.BF16 ? DType.BF16 : DType.FP32, dst.element());
+                    for (Shape s : List.of(PASS, new Shape(3, 7, 9), new Shape(1, 8192, 8256))) {
+                        // [B, L, W] rows into [B, C, W]: B copies of L·W elements, strides L·W and C·W
+                        assertEquals(List.of(s.batch(), s.length() * w * e, s.length() * w * e, s.capacity() * w * e, 0L, 0L),
+                                List.of(c.count().eval(s), c.bytes().eval(s), c.srcStride().eval(s), c.dstStride().eval(s), c.srcOffset().eval(s),
+                                        c.dstOffset().eval(s)), sample + " " + precision + " at " + s);
+                        assertEquals(s.batch() * s.capacity() * w * e, dst.bytes().eval(s), "the cache holds C rows per sequence");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aStepPlansScalarsArePerTokenConstantsAndItsStatesAreTheOnesAPrefillFills() {
+        for (String sample : SAMPLES) {
+            Graph g = Samples.graph(sample);
+            for (boolean fusion : new boolean[] {false, true}) {
+                KernelPipeline pipeline = new KernelPipeline(g, lowering(Precision.BF16), fusion);
+                Plan step = pipeline.plan(Phase.STEP), prefill = pipeline.plan(Phase.PREFILL);
+                String at = sample + (fusion ? " fused" : " unfused");
+                Buffer clock = null;
+                for (Buffer b : step.buffers()) if (b.name().equals(Plan.CLOCK)) clock = b;
+                assertNotNull(clock, at);
+                for (Step.Launch l : launches(step)) {
+                    Kernel k = step.kernel(l.kernel());
+                    for (int i = 0; i < l.args().size(); i++) {
+                        String param = k.params().get(i).name();
+                        // the position is never baked into a step: it comes from the clock
+                        assertFalse(param.equals("first_position"), at + " " + k.entry() + " takes a position");
+                        if (param.equals("clock")) assertEquals(new Arg.Buf(clock.id()), l.args().get(i), at + " " + k.entry());
+                        if (l.args().get(i) instanceof Arg.Int v) {
+                            long x = v.value().eval(STEP);
+                            assertTrue(x == STEP.batch() || x == 1 || x == STEP.capacity(), at + " " + k.entry() + " " + param + " = " + v.value());
+                        }
+                    }
+                }
+                for (Step s : step.steps()) {
+                    if (s.site().nodes().size() == 1 && g.nodes().stream().filter(n -> n.id() == s.site().nodes().getFirst()).findFirst().orElseThrow().primitive().stateful()
+                            && !s.site().ops().equals("causal_attention")) {
+                        assertEquals(Algorithm.RECURRENT, s.site().algorithm(), at + " " + s.site());
+                    }
+                    assertFalse(s.once(), at + ": a decode step prepares nothing");
+                    assertFalse(s instanceof Step.Fft || s instanceof Step.Copy, at + ": a decode step is kernels and GEMMs");
+                }
+                // a prefill declares every state a step uses, alike
+                List<String> stepStates = step.buffers().stream().filter(b -> b.kind() == Buffer.Kind.STATE).map(b -> b.name() + " " + b.element() + "[" + b.elements() + "]").toList();
+                List<String> prefillStates = prefill.buffers().stream().filter(b -> b.kind() == Buffer.Kind.STATE).map(b -> b.name() + " " + b.element() + "[" + b.elements() + "]").toList();
+                assertEquals(stepStates, prefillStates, at);
+                assertTrue(step.buffers().stream().noneMatch(b -> b.kind() == Buffer.Kind.PREPARED), at);
+            }
+        }
+    }
+
+    // ---- fused groups ----
+
+    @Test
+    void everyGroupOfTheSamplesBindsToItsInputsMaterialisedValuesAndWeights() {
+        Map<String, Integer> fusedKinds = new TreeMap<>();
+        for (String sample : SAMPLES) {
+            Graph g = Samples.graph(sample);
+            for (Phase phase : Phase.values()) {
+                FuseKernels.Mode mode = FuseKernels.Mode.valueOf(phase.name());
+                List<Group> groups = FuseKernels.standard().run(g, g.nodes(), List.of(g.outputs().getFirst()), mode);
+                Plan p = lowering(Precision.FP32).lower(g, groups, Map.of(), phase, Set.of(), List.of(g.outputs().getFirst()));
+                for (Group group : groups) {
+                    if (!group.fused()) continue;
+                    fusedKinds.merge(group.kind(), 1, Integer::sum);
+                    List<Integer> ids = group.nodes().stream().map(Node::id).toList();
+                    List<Step> steps = p.steps().stream().filter(s -> s.site().nodes().equals(ids)).toList();
+                    assertEquals(1, steps.size(), group + ": one kernel per fused group");
+                    Step.Launch l = assertInstanceOf(Step.Launch.class, steps.getFirst());
+                    Set<Integer> read = new HashSet<>(), written = new HashSet<>();
+                    Set<String> groupWeights = new HashSet<>();
+                    group.nodes().forEach(n -> groupWeights.addAll(n.weights().values()));
+                    Kernel k = p.kernel(l.kernel());
+                    for (int i = 0; i < l.args().size(); i++) {
+                        Kernel.Param param = k.params().get(i);
+                        Arg a = l.args().get(i);
+                        assertEquals(param.pointer(), a instanceof Arg.Buf, k.entry() + " " + param.name());
+                        if (!(a instanceof Arg.Buf ab)) continue;
+                        Buffer b = p.buffer(ab.buffer());
+                        assertFalse(b.kind() == Buffer.Kind.SCRATCH || b.kind() == Buffer.Kind.PREPARED, group + ": a fused kernel needs no scratch");
+                        if (b.kind() == Buffer.Kind.WEIGHT) assertTrue(groupWeights.contains(b.name()), b.name());
+                        if (b.kind() == Buffer.Kind.VALUE) (param.readOnly() ? read : written).add(b.valueId());
+                    }
+                    assertEquals(Set.copyOf(group.inputs()), read, group + " reads its inputs");
+                    assertEquals(Set.copyOf(group.materialised()), written, group + " writes exactly its materialised values");
+                    for (int v : group.internal()) assertNull(p.value(v), "%" + v + " is internal to " + group + " and has no buffer");
+                }
+            }
+        }
+        assertEquals(Set.of("elementwise", "hyena_core", "norm_residual"), fusedKinds.keySet(), fusedKinds.toString());
+    }
+
+    @Test
+    void aFusedGroupBindsItsWeightsAndSizes() {
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        List<Group> groups = FuseKernels.standard().run(g);
+        Group core = groups.stream().filter(gr -> gr.kind().equals("hyena_core")).toList().get(1); // layer 1: Hyena-MR, with a skip
+        Plan p = lowering(Precision.FP32).lower(g, List.of(core), Map.of(), Phase.PARALLEL, Set.copyOf(core.inputs()), core.materialised());
+        Step.Launch l = (Step.Launch) p.steps().getFirst();
+        Node conv = core.nodes(hyenac.ir.Primitive.CAUSAL_CONV).getFirst();
+        assertEquals(conv.weights().get("weight"), buffer(p, l, "h").name());
+        assertEquals(conv.weights().get("skip"), buffer(p, l, "skip").name());
+        assertEquals(value(p, core.inputs().getFirst()), arg(p, l, "z"));
+        assertEquals(new Arg.Int(Size.length()), arg(p, l, "length"));
+        assertEquals(Algorithm.DIRECT, new KernelPipeline(g, lowering(Precision.FP32), true).plan(Phase.PARALLEL).steps().stream()
+                .filter(s -> s.site().nodes().equals(core.nodes().stream().map(Node::id).toList())).findFirst().orElseThrow().site().algorithm(),
+                "a fused group's site names its convolution's algorithm");
+
+        Group norm = groups.stream().filter(gr -> gr.kind().equals("norm_residual")).findFirst().orElseThrow();
+        Plan q = lowering(Precision.BF16).lower(g, List.of(norm), Map.of(), Phase.PARALLEL, Set.copyOf(norm.inputs()), norm.materialised());
+        Step.Launch n = (Step.Launch) q.steps().getFirst();
+        assertEquals("layers.0.post_norm.scale", buffer(q, n, "scale").name());
+        assertEquals(List.of(value(q, norm.inputs().get(0)), value(q, norm.inputs().get(1))), n.args().subList(0, 2));
+        assertTrue(n.kernel().endsWith("_bf16"), n.kernel());
+    }
+
+    @Test
+    void theSameGivenValuesInAnyOrderGiveTheSamePlan() {
+        // a Set's iteration order is no part of what a plan computes (Set.of's even differs from process to process)
+        Graph g = Samples.graph("transformer-tiny.hyena");
+        Node att = first(g, "causal_attention");
+        List<Integer> qkv = att.operands();
+        String forward = PlanPrinter.print(unfused(g, Precision.FP32).plan(Phase.PARALLEL, new java.util.LinkedHashSet<>(qkv), att.results()));
+        String backward = PlanPrinter.print(unfused(g, Precision.FP32).plan(Phase.PARALLEL, new java.util.LinkedHashSet<>(qkv.reversed()), att.results()));
+        assertEquals(forward, backward);
+    }
+
+    // ---- mistakes are errors ----
+
+    /** The CUDA kernels, with rmsnorm's changed by {@code edit}. */
+    static Kernels editedRmsnorm(java.util.function.UnaryOperator<List<KernelParam>> edit) {
+        return new Kernels(CudaDialect.INSTANCE) {
+            @Override public List<KernelSource> forNode(Graph g, Node n, Precision p) {
+                List<KernelSource> ks = super.forNode(g, n, p);
+                if (!n.op().equals("rmsnorm")) return ks;
+                KernelSource k = ks.getFirst();
+                return List.of(new KernelSource(k.name(), k.entry(), k.dialect(), k.text(), k.code(), k.launch(), edit.apply(new ArrayList<>(k.params())),
+                        k.sharedBytes(), k.sites()));
+            }
+        };
+    }
+
+    @Test
+    void aParameterNothingBindsIsAnError() {
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        Node norm = first(g, "rmsnorm");
+        Kernels extra = editedRmsnorm(ps -> {
+            ps.add(new KernelParam("mystery", CType.Scalar.INT64, "who knows"));
+            return ps;
+        });
+        var e = assertThrows(IllegalStateException.class, () -> plan(new KernelPipeline(g, lowering(extra, Precision.FP32), false), norm, Phase.PARALLEL));
+        assertTrue(e.getMessage().contains("`mystery`") && e.getMessage().contains(norm.path()), e.getMessage());
+
+        Kernels scalarX = editedRmsnorm(ps -> {
+            ps.set(0, new KernelParam(ps.getFirst().name(), CType.Scalar.INT64, "x as a number"));
+            return ps;
+        });
+        var f = assertThrows(IllegalStateException.class, () -> plan(new KernelPipeline(g, lowering(scalarX, Precision.FP32), false), norm, Phase.PARALLEL));
+        assertTrue(f.getMessage().contains("is a scalar but was bound to"), f.getMessage());
+    }
+
+    @Test
+    void aWantedValueInsideAFusedKernelIsAnError() {
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        List<Group> groups = FuseKernels.standard().run(g);
+        Group core = groups.stream().filter(Group::fused).filter(gr -> !gr.internal().isEmpty()).findFirst().orElseThrow();
+        int inside = core.internal().getFirst();
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> lowering(Precision.FP32).lower(g, List.of(core), Map.of(), Phase.PARALLEL, Set.copyOf(core.inputs()), List.of(inside)));
+        assertTrue(e.getMessage().contains("%" + inside), e.getMessage());
+        assertNotNull(PlanPrinter.print(lowering(Precision.FP32).lower(g, List.of(core), Map.of(), Phase.PARALLEL, Set.copyOf(core.inputs()), core.materialised())));
+    }
+}
