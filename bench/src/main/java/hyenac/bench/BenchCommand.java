@@ -5,7 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.cuda.CudaUnavailableException;
-import hyenac.cli.ExtraCommand;
+import hyenac.compiler.commands.ExtraCommand;
 import hyenac.compiler.Compilation;
 import hyenac.dsl.diag.HumanRenderer;
 import java.io.IOException;

@@ -65,7 +65,7 @@ class CountsTest {
 
     @Test
     void decodeReadsEveryWeightOnceAndTheKvCaches() {
-        Graph g = Compilation.compile(Cli.ROOT.resolve("samples/sh2-tiny.hyena"), null).graph();
+        Graph g = Compilation.compile(Repo.ROOT.resolve("samples/sh2-tiny.hyena"), null).graph();
         // 394,296 parameters in bf16, plus one attention layer's keys and values: 2 · 100 positions · 64 channels · 2 bytes
         assertEquals(394_296 * 2 + 25_600, Counts.decodeBytesPerToken(g, 100, 1, 2));
         // linear layers 2·in·out, FIRs 2·K·C, modal 4·16·C, attention 4·position·C

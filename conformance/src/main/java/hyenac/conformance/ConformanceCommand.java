@@ -1,7 +1,7 @@
 package hyenac.conformance;
 
-import hyenac.cli.ExtraCommand;
-import hyenac.cli.Targets;
+import hyenac.compiler.commands.ExtraCommand;
+import hyenac.compiler.commands.Targets;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package hyenac.ide;
 
+import hyenac.compiler.artifact.Executable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -123,8 +124,8 @@ public final class HyenaLanguageServer implements LanguageServer, LanguageClient
         tokens.setFull(true);
         tokens.setRange(false);
         caps.setSemanticTokensProvider(tokens);
-        String version = hyenac.cli.Main.class.getPackage().getImplementationVersion();
-        return CompletableFuture.completedFuture(new InitializeResult(caps, new ServerInfo("hyenac", version == null ? "dev" : version)));
+        // The version the build recorded, as `hyenac --version` and artifacts give it.
+        return CompletableFuture.completedFuture(new InitializeResult(caps, new ServerInfo("hyenac", Executable.hyenacVersion())));
     }
 
     @Override

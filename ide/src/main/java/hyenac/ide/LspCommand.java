@@ -1,6 +1,6 @@
 package hyenac.ide;
 
-import hyenac.cli.ExtraCommand;
+import hyenac.compiler.commands.ExtraCommand;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -21,14 +21,14 @@ import org.eclipse.lsp4j.*;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code hyenac lsp} as a child process on stdio: the command line's main with this module on the
- * class path, so the subcommand comes in through ServiceLoader as it does in the shipped jar.
+ * The language server as a child process on stdio, started by {@link StdioServer}'s main with this module's class
+ * path. {@code hyenac lsp} adds only its options around the same server; the app module starts it that way.
  */
 class StdioProcessTest {
 
     static Process start(String... extra) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xss16m", "-cp", System.getProperty("java.class.path"), "hyenac.cli.Main", "lsp"));
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xss16m", "-cp", System.getProperty("java.class.path"), StdioServer.class.getName()));
         cmd.addAll(List.of(extra));
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
     }

@@ -22,6 +22,7 @@ import java.util.zip.ZipEntry;
  */
 public final class RunnableJar {
     public static final String MODEL_RESOURCE = "hyenac/model.hyx";
+    /** The Hyenac-Main of the application jar (app/pom.xml), by which it is told from other jars. */
     private static final String CLI_MAIN = "hyenac.cli.Main";
     private static final String LAUNCHER = "hyenac.launch.Launcher";
     /** The manifest attribute naming the class the launcher starts. */

@@ -7,16 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cache.KernelCache;
 import hyenac.backends.codegen.cuda.CudaKernels;
-import hyenac.backends.codegen.cuda.NvccCompiler;
-import hyenac.cli.Main;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.kernels.KernelPipeline;
@@ -27,8 +22,6 @@ import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.DeviceTarget;
 import hyenac.runtime.weights.WeightStore;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,28 +37,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code --target cuda} through the real command line, with this module's target on the class path: artifacts that
- * carry the kernels (with nvcc, a stand-in nvcc, and none), their round trip, and the behaviour without a GPU
- * (CI's case). The GPU side of running them is checked on a GPU machine.
+ * The cuda target without the command line: found through ServiceLoader, the kernels an artifact carries (written
+ * with a stand-in nvcc and none, read back, handed to the executor's cache), and the behaviour without a GPU (CI's
+ * case). {@code --target cuda} through the command line is app's CudaTargetCommandsTest.
  */
 class CudaTargetTest {
     static final Path ROOT = Path.of(System.getProperty("hyenac.root", "../..")).toAbsolutePath().normalize();
     static final Path TINY = ROOT.resolve("samples/sh2-tiny.hyena");
 
-    record Run(int code, String out, String err) {}
-
-    static Run hyenac(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    /** hyenac with -Dhyenac.nvcc set for the call (tests of one class run one at a time). */
-    static Run withNvcc(Path nvcc, String... args) {
+    /** Runs {@code body} with -Dhyenac.nvcc set (tests of one class run one at a time). */
+    static <T> T withNvcc(Path nvcc, java.util.function.Supplier<T> body) {
         String before = System.getProperty(CarriedKernels.NVCC_PROPERTY);
         System.setProperty(CarriedKernels.NVCC_PROPERTY, nvcc.toString());
         try {
-            return hyenac(args);
+            return body.get();
         } finally {
             if (before == null) System.clearProperty(CarriedKernels.NVCC_PROPERTY);
             else System.setProperty(CarriedKernels.NVCC_PROPERTY, before);
@@ -105,128 +90,46 @@ class CudaTargetTest {
 
     static boolean gpuUsable() { return CudaTarget.probe().usable(); }
 
-    // ---------------------------------------------------------------------------------------- compile
+    // ---------------------------------------------------------------------------------------- artifacts
 
+    /**
+     * What `compile --target cuda` stores (the target's generate, then the artifact) is what this target reads back:
+     * every file, the PTX's architecture, the kernels in order. The command line's side is app's CudaTargetCommandsTest.
+     */
     @Test
-    void compileForCudaCarriesEverySourceAndItsPtx(@TempDir Path dir) throws IOException {
-        Optional<Path> nvcc = NvccCompiler.locate();
-        assumeTrue(nvcc.isPresent(), "nvcc is not installed here (CI has it)");
+    void anArtifactCarriesKernelsThisTargetReadsBack(@TempDir Path dir) throws IOException {
+        Compilation.Result c = Compilation.compile(TINY, null);
+        Path nvcc = fakeNvcc(dir, false);
+        DeviceCode code = withNvcc(nvcc, () -> new CudaTarget().generate(Executable.plan(TINY, c), "sm_90"));
         Path hyx = dir.resolve("m.hyx");
-        Run r = hyenac("compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString());
-        assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().startsWith("wrote " + hyx + ": model sh2_tiny for cuda, 76 weights"), r.out());
-        List<KernelSource> kernels = tinyKernels();
-        assertTrue(r.out().contains("kernels (fp32): " + kernels.size() + " CUDA sources, PTX for sm_90 (nvcc "), r.out());
-
+        Executable.write(hyx, TINY, c, code, null, "none");
         Map<String, byte[]> entries = entries(hyx);
+        List<KernelSource> kernels = tinyKernels();
         for (KernelSource k : kernels) {
             assertEquals(k.text(), text(entries.get("kernels/" + k.entry() + ".cu")), k.entry());
-            String ptx = text(entries.get("kernels/sm_90/" + k.entry() + ".ptx"));
-            assertTrue(ptx.contains(".target sm_90") && ptx.contains(".entry " + k.entry() + "("), k.entry() + ":\n" + ptx);
+            assertTrue(text(entries.get("kernels/sm_90/" + k.entry() + ".ptx")).contains(".target sm_90"), k.entry());
         }
-        assertEquals(1 + 2 * kernels.size(), entries.keySet().stream().filter(e -> e.startsWith("kernels/")).count(), entries.keySet().toString());
-        JsonObject index = JsonParser.parseString(text(entries.get("kernels/index.json"))).getAsJsonObject();
-        assertEquals("sm_90", index.getAsJsonObject("ptx").get("arch").getAsString());
-        assertTrue(index.getAsJsonObject("ptx").get("cuda").getAsString().matches("\\d+\\.\\d+"), index.toString());
-
-        // The round trip: what comes back is what went in, and this target reads it.
         try (Executable x = Executable.open(hyx)) {
             assertEquals("cuda", x.meta().target());
             assertEquals("fp32", x.meta().precision());
-            DeviceCode code = x.deviceCode();
+            DeviceCode back = x.deviceCode();
             assertEquals(entries.keySet().stream().filter(e -> e.startsWith("kernels/")).map(e -> e.substring(8)).toList(),
-                    List.copyOf(code.files().keySet()));
-            code.files().forEach((name, bytes) -> assertArrayEquals(entries.get("kernels/" + name), bytes, name));
-            CarriedKernels carried = CarriedKernels.read(code);
+                    List.copyOf(back.files().keySet()));
+            back.files().forEach((name, bytes) -> assertArrayEquals(entries.get("kernels/" + name), bytes, name));
+            CarriedKernels carried = CarriedKernels.read(back);
             assertEquals("sm_90", carried.ptx().arch());
             assertEquals(kernels.stream().map(KernelSource::entry).toList(), carried.kernels().stream().map(CarriedKernels.Kernel::entry).toList());
         }
-    }
-
-    @Test
-    void withoutNvccTheArtifactCarriesSourcesOnlyAndSaysSo(@TempDir Path dir) throws IOException {
-        Path hyx = dir.resolve("m.hyx");
-        Path missing = dir.resolve("no/nvcc");
-        Run r = withNvcc(missing, "compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString());
-        assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("CUDA sources, no PTX: no nvcc at " + missing + " (as -Dhyenac.nvcc says); NVRTC compiles them at load"), r.out());
-        Map<String, byte[]> entries = entries(hyx);
-        List<KernelSource> kernels = tinyKernels();
-        for (KernelSource k : kernels) assertEquals(k.text(), text(entries.get("kernels/" + k.entry() + ".cu")), k.entry());
-        assertFalse(entries.keySet().stream().anyMatch(e -> e.endsWith(".ptx")), entries.keySet().toString());
-        try (Executable x = Executable.open(hyx)) {
-            assertTrue(x.meta().kernels().contains("no PTX"), x.meta().kernels());
+        // Without nvcc the sources travel alone, and the target reads that too.
+        Path bare = dir.resolve("bare.hyx");
+        Executable.write(bare, TINY, c, withNvcc(dir.resolve("no/nvcc"), () -> new CudaTarget().generate(Executable.plan(TINY, c), "sm_90")),
+                null, "none");
+        try (Executable x = Executable.open(bare)) {
             assertNull(CarriedKernels.read(x.deviceCode()).ptx());
         }
-        // explain lists it
-        Run listed = hyenac("explain", hyx.toString());
-        assertEquals(0, listed.code(), listed.err());
-        assertTrue(listed.out().contains("target cuda, precision fp32; kernels: " + kernels.size() + " CUDA sources, no PTX"), listed.out());
-        assertTrue(listed.out().contains("  kernels/index.json\n") && listed.out().contains("  kernels/" + kernels.getFirst().entry() + ".cu\n"), listed.out());
-    }
-
-    @Test
-    void archChoosesWhatThePtxIsFor(@TempDir Path dir) throws IOException {
-        Path hyx = dir.resolve("m.hyx");
-        Path nvcc = fakeNvcc(dir, false);
-        Run r = withNvcc(nvcc, "compile", TINY.toString(), "--target", "cuda", "--arch", "sm_80", "-o", hyx.toString());
-        assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("PTX for sm_80 (nvcc 13.0.88)"), r.out());
-        Map<String, byte[]> entries = entries(hyx);
-        for (KernelSource k : tinyKernels()) assertTrue(text(entries.get("kernels/sm_80/" + k.entry() + ".ptx")).contains(".target sm_80"), k.entry());
-        // Compiling again gives the same bytes, kernels and all.
-        Path again = dir.resolve("again.hyx");
-        assertEquals(0, withNvcc(nvcc, "compile", TINY.toString(), "--target", "cuda", "--arch", "sm_80", "-o", again.toString()).code());
-        assertArrayEquals(Files.readAllBytes(hyx), Files.readAllBytes(again));
-    }
-
-    @Test
-    void whenNvccFailsTheSourcesStillTravel(@TempDir Path dir) throws IOException {
-        Path hyx = dir.resolve("m.hyx");
-        Run r = withNvcc(fakeNvcc(dir, true), "compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString());
-        assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("no PTX: nvcc could not compile ") && r.out().contains("error: no such luck"), r.out());
-        assertFalse(entries(hyx).keySet().stream().anyMatch(e -> e.endsWith(".ptx")));
     }
 
     // ---------------------------------------------------------------------------------------- without a GPU
-
-    @Test
-    void runOnCudaWithoutAGpuIsOneClearError() {
-        assumeFalse(gpuUsable(), "this machine has a GPU");
-        Run r = hyenac("run", TINY.toString(), "--prompt", "ACGT", "--generate", "4", "--target", "cuda");
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().startsWith("hyenac run: --target cuda: "), r.err());
-        assertTrue(r.err().strip().endsWith("use --target cpu"), r.err());
-        assertEquals(1, r.err().strip().lines().count(), r.err());
-        assertFalse(r.err().contains("Exception") || r.err().contains("    at "), r.err());
-        assertEquals("", r.out());
-    }
-
-    @Test
-    void autoPicksTheCpuHereAndSaysWhy(@TempDir Path dir) throws IOException {
-        DeviceTarget.Availability a = CudaTarget.probe();
-        assumeFalse(a.usable(), "this machine has a GPU");
-        Run auto = hyenac("run", TINY.toString(), "--prompt", "ACGT", "--generate", "6", "--print-tokens");
-        assertEquals(0, auto.code(), auto.err());
-        assertTrue(auto.err().contains("target: cpu (" + a.summary() + ")\n"), auto.err());
-        Run cpu = hyenac("run", TINY.toString(), "--prompt", "ACGT", "--generate", "6", "--print-tokens", "--target", "cpu");
-        assertEquals(cpu.out(), auto.out());
-
-        // An artifact for cuda runs on the CPU here, with the same tokens, and says its kernels go unused.
-        Path hyx = dir.resolve("m.hyx");
-        assertEquals(0, withNvcc(fakeNvcc(dir, false), "compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString()).code());
-        Run fromHyx = hyenac("run", hyx.toString(), "--prompt", "ACGT", "--generate", "6", "--print-tokens");
-        assertEquals(0, fromHyx.code(), fromHyx.err());
-        assertTrue(fromHyx.err().contains("target: cpu (" + a.summary() + "; the artifact's cuda kernels go unused)"), fromHyx.err());
-        assertEquals(cpu.out(), fromHyx.out());
-
-        // compile --target auto makes a cpu artifact here, and says why.
-        Run compiled = hyenac("compile", TINY.toString(), "-o", dir.resolve("auto.hyx").toString());
-        assertEquals(0, compiled.code(), compiled.err());
-        assertTrue(compiled.err().contains("target: cpu (" + a.summary() + ")"), compiled.err());
-        assertTrue(compiled.out().contains("model sh2_tiny for cpu"), compiled.out());
-    }
 
     @Test
     void theBackendWithoutAGpuFailsCleanly() {
@@ -254,34 +157,6 @@ class CudaTargetTest {
                 CudaTarget.brief("no NVIDIA GPU found: cuInit returned CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected) from libcuda.so.1"
                         + "; the cuda target needs an NVIDIA GPU and driver; use --target cpu"));
         assertEquals("plain", CudaTarget.brief("plain"));
-    }
-
-    // ---------------------------------------------------------------------------------------- with a GPU
-
-    @Test
-    void onAGpuCudaGeneratesTheTokensTheCpuDoes(@TempDir Path dir) {
-        assumeTrue(gpuUsable(), "no usable GPU here (CI has none)");
-        String[] args = {"--prompt", "ACGTACGT", "--generate", "16", "--print-tokens"};
-        Run cpu = hyenac(concat(new String[] {"run", TINY.toString(), "--target", "cpu"}, args));
-        Run cuda = hyenac(concat(new String[] {"run", TINY.toString(), "--target", "cuda"}, args));
-        assertEquals(0, cuda.code(), cuda.err());
-        assertTrue(cuda.err().contains("target: cuda (" + CudaTarget.probe().summary() + ")"), cuda.err());
-        assertTrue(cuda.err().contains("[sh2_tiny on cuda:"), cuda.err());
-        assertEquals(cpu.out(), cuda.out());
-        if (NvccCompiler.locate().isPresent()) {
-            Path hyx = dir.resolve("m.hyx");
-            assertEquals(0, hyenac("compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString()).code());
-            Run carried = hyenac(concat(new String[] {"run", hyx.toString()}, args));
-            assertEquals(0, carried.code(), carried.err());
-            assertTrue(carried.err().contains("kernels from the artifact's PTX") || carried.err().contains("compiled with NVRTC"), carried.err());
-            assertEquals(cpu.out(), carried.out());
-        }
-    }
-
-    static String[] concat(String[] a, String[] b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 
     // ---------------------------------------------------------------------------------------- carried PTX at load

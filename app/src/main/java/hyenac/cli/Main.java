@@ -1,13 +1,12 @@
 package hyenac.cli;
 
 import hyenac.compiler.artifact.ArtifactException;
+import hyenac.compiler.artifact.Executable;
+import hyenac.compiler.commands.ExtraCommand;
 import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.exec.BackendUnavailableException;
 import hyenac.runtime.weights.WeightsException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -101,12 +100,8 @@ public final class Main implements Runnable {
     }
 
     static final class Version implements CommandLine.IVersionProvider {
-        @Override public String[] getVersion() throws IOException {
-            Properties p = new Properties();
-            try (InputStream in = Main.class.getResourceAsStream("/hyenac/version.properties")) {
-                if (in != null) p.load(in);
-            }
-            return new String[] {"hyenac " + p.getProperty("version", "unknown") + " (Java " + Runtime.version() + ")"};
+        @Override public String[] getVersion() {
+            return new String[] {"hyenac " + Executable.hyenacVersion() + " (Java " + Runtime.version() + ")"};
         }
     }
 }

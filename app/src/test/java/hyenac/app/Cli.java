@@ -1,11 +1,11 @@
-package hyenac.bench;
+package hyenac.app;
 
 import hyenac.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 
-/** Runs the real command line (bench found through ServiceLoader, as in the jar) with captured streams. */
+/** Runs the real command line in process (extra commands found through ServiceLoader, as in the jar) with captured streams. */
 final class Cli {
     static final Path ROOT = Path.of(System.getProperty("hyenac.root", "..")).toAbsolutePath().normalize();
 

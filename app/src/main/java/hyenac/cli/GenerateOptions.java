@@ -1,5 +1,6 @@
 package hyenac.cli;
 
+import hyenac.compiler.commands.Targets;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

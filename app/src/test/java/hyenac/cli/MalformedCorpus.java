@@ -40,7 +40,7 @@ final class MalformedCorpus {
 
     static List<Case> all(Path root, Path scratch) throws IOException {
         List<Case> cases = new ArrayList<>();
-        cases.addAll(handWritten(root.resolve("compiler/src/test/resources/corpus")));
+        cases.addAll(handWritten(root.resolve("app/src/test/resources/corpus")));
         cases.addAll(commandLine(root, scratch));
         Files.createDirectories(scratch.resolve("samples"));
         try (Stream<Path> samples = Files.list(root.resolve("samples"))) {

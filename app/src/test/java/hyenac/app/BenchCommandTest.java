@@ -1,10 +1,13 @@
-package hyenac.bench;
+package hyenac.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import hyenac.backends.cuda.CudaContext;
+import hyenac.backends.cuda.CudaUnavailableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,8 +15,13 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real runs on the cpu target, small enough for CI: the table, and the JSON's schema and arithmetic. */
-class CpuRunTest {
+/**
+ * {@code hyenac bench} as a user meets it: real runs on the cpu target, small enough for CI (the table, and the JSON's
+ * schema and arithmetic), {@code bench compare}, and the one-line errors. Its parts are tested in the bench module.
+ */
+class BenchCommandTest {
+    static final Path COMPARE = Cli.ROOT.resolve("bench/src/test/resources/compare");
+
     static final List<String> POINT_FIELDS = List.of("op", "variant", "B", "L", "D", "status", "median_ms", "p10_ms", "p90_ms", "min_ms", "mean_ms",
             "reps", "tokens_per_s", "min_bytes", "flops", "gb_per_s", "pct_copy", "tflops");
 
@@ -88,5 +96,63 @@ class CpuRunTest {
         Cli.Result r = Cli.run("bench", bad.toString(), "--target", "cpu");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("bad.hyena:1:"), r.err());
+    }
+
+    @Test
+    void theCompareCommandPrintsAndWrites(@TempDir Path dir) throws Exception {
+        Path md = dir.resolve("ratios.md"), json = dir.resolve("ratios.json");
+        Cli.Result r = Cli.run("bench", "compare", COMPARE.resolve("ours.json").toString(), COMPARE.resolve("peer.json").toString(),
+                "--markdown", md.toString(), "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("ours: NVIDIA H100 80GB HBM3 (hyenac test, cuda bf16, 2026-01-01T00:00:00Z)\n"
+                + "peer: NVIDIA H100 80GB HBM3 (torch 2.11.0, CUDA 13.0, driver 580.65.06, 2026-01-01T00:05:00+00:00)\n"), r.out());
+        String se = r.out().lines().filter(l -> l.startsWith("hyena_se")).findFirst().orElseThrow();
+        assertTrue(se.matches("hyena_se\\s+1\\s+8192\\s+0\\.2000\\s+0\\.5000\\s+se_bcl\\s+0\\.400\\s+2\\.50x.*0\\.220\\s+0\\.909"), se);
+        assertTrue(r.out().contains("no peer point for: prefill B=1 L=8192"), r.out());
+        assertTrue(Files.readString(md).contains("| hyena_se | 1 | 8192 | 0.2000 | 0.5000 | se_bcl | 0.400 | 2.50x |"), Files.readString(md));
+        JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(4, o.getAsJsonArray("rows").size());
+        assertEquals(0.4, o.getAsJsonArray("rows").get(1).getAsJsonObject().get("ours_over_peer").getAsDouble(), 1e-12);
+    }
+
+    @Test
+    void severalFilesOfOursComparedTogether() {
+        Cli.Result r = Cli.run("bench", "compare", COMPARE.resolve("ours.json").toString(), COMPARE.resolve("ours-more.json").toString(),
+                COMPARE.resolve("peer.json").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(5, r.out().lines().filter(l -> l.matches("(copy|hyena_|attention).*")).count(), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("hyena_se\\s+1\\s+16384\\s+0\\.4000\\s+1\\.0000\\s+se_bcl\\s+0\\.400.*")), r.out());
+    }
+
+    @Test
+    void filesThatAreNotBenchResultsAreRefused(@TempDir Path dir) throws Exception {
+        Path notJson = Files.writeString(dir.resolve("x.json"), "not json {");
+        assertEquals(1, Cli.run("bench", "compare", notJson.toString(), COMPARE.resolve("peer.json").toString()).code());
+        Cli.Result swapped = Cli.run("bench", "compare", COMPARE.resolve("peer.json").toString(), COMPARE.resolve("ours.json").toString());
+        assertEquals(1, swapped.code());
+        assertTrue(swapped.err().contains("expected hyenac bench's JSON"), swapped.err());
+    }
+
+    @Test
+    void theCommandLineExitsTwoWithOneLine() {
+        Cli.Result r = Cli.run("bench", "--op", "softmax", "--target", "cpu");
+        assertEquals(2, r.code());
+        assertEquals("hyenac bench: unknown operator `softmax`; choose from se, mr, li, attention, copy\n", r.err());
+    }
+
+    @Test
+    void withoutAGpuTheCudaTargetSaysSoInOneLine() {
+        boolean gpu;
+        try (CudaContext ignored = CudaContext.open(0)) {
+            gpu = true;
+        } catch (CudaUnavailableException e) {
+            gpu = false;
+        }
+        assumeTrue(!gpu, "this machine has a GPU");
+        Cli.Result r = Cli.run("bench", "--op", "se", "--shapes", "1x64", "--width", "64", "--quick", "--reps", "1");
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("hyenac bench: ") && r.err().contains("--target cpu"), r.err());
+        assertEquals("", r.out());
     }
 }

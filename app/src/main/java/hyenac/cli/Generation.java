@@ -1,6 +1,7 @@
 package hyenac.cli;
 
 import hyenac.compiler.artifact.ArtifactException;
+import hyenac.compiler.commands.Targets;
 import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.Graph;
 import hyenac.ir.plan.Lowering;

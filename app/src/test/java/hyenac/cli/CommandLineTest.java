@@ -171,6 +171,16 @@ class CommandLineTest {
         assertEquals(text, Files.readString(broken), "a file with syntax errors is never rewritten");
     }
 
+    /** `graph --train` runs the training passes, verified, and prints the graph after the one asked for. */
+    @Test
+    void graphPrintsTheTrainingPasses() {
+        Run r = run("graph", samples().resolve("sh2-tiny.hyena").toString(), "--train", "--verify", "--print-after=differentiate");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("// ----- IR after differentiate\n"), r.out().substring(0, 80));
+        assertTrue(r.out().contains("= cross_entropy(") && r.out().contains("= causal_attention_grad("), r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("// ----- IR after")).count(), "only the pass asked for");
+    }
+
     /** Every command that needs a model says the same when there is none, and lists the models when the name is wrong. */
     @Test
     void aFileWithoutTheModelAskedForGetsOneMessageEverywhere(@TempDir Path dir) throws Exception {
@@ -178,7 +188,8 @@ class CommandLineTest {
         Files.writeString(ops, "import \"std\"\nop twice() (x) {\n  out x + x\n}\n");
         String none = ops + ": no model in this file (it declares only operators and blocks)";
         for (String[] args : new String[][] {{"run", ops.toString(), "--prompt", "A"}, {"compile", ops.toString(), "-o", dir.resolve("x.hyx").toString()},
-                {"graph", ops.toString()}, {"explain", ops.toString()}}) {
+                {"graph", ops.toString()}, {"explain", ops.toString()},
+                {"train", ops.toString(), "--task", "recall", "--steps", "1", "--out", dir.resolve("t").toString()}}) {
             Run r = run(args);
             assertEquals(1, r.code(), args[0]);
             assertTrue(r.err().strip().endsWith(none), args[0] + ": " + r.err());
@@ -186,5 +197,9 @@ class CommandLineTest {
         Run wrong = run("explain", samples().resolve("sh2-tiny.hyena").toString(), "--model", "sh2");
         assertEquals(1, wrong.code());
         assertTrue(wrong.err().strip().endsWith(": no model named `sh2`; models: sh2_tiny"), wrong.err());
+        Run train = run("train", samples().resolve("sh2-tiny.hyena").toString(), "--model", "sh2", "--task", "recall", "--steps", "1",
+                "--out", dir.resolve("t").toString());
+        assertEquals(1, train.code());
+        assertEquals(wrong.err(), train.err(), "train names the models as explain does");
     }
 }

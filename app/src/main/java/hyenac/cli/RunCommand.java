@@ -2,6 +2,7 @@ package hyenac.cli;
 
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
+import hyenac.compiler.commands.Targets;
 import hyenac.compiler.kernels.KernelPipeline;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package hyenac.cli;
 import hyenac.compiler.artifact.ArtifactException;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.artifact.RunnableJar;
+import hyenac.compiler.commands.Targets;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

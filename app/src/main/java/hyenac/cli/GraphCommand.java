@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "graph", header = "Print a model's graph IR after the passes (text, DOT, SVG), and its kernel plan for a GPU target.",
+@Command(name = "graph", header = "Print a model's graph IR (text, DOT, SVG) and GPU kernel plan.",
         mixinStandardHelpOptions = true, description = {"--svg runs Graphviz's `dot`, which must be installed (e.g. apt-get install graphviz).",
         "With --target cuda the kernel pipeline runs after the graph passes (fuse-kernels, select-algorithms, lower-to-kernels,"
                 + " plan-memory) and the plan of --phase is printed after the graph; no GPU is needed."})

@@ -8,16 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import hyenac.compiler.Compilation;
 import hyenac.ir.Graph;
 import hyenac.ir.Weight;
+import hyenac.runtime.exec.DeviceTarget;
 import hyenac.runtime.weights.SafetensorsType;
 import hyenac.runtime.weights.SafeTensors;
 import hyenac.runtime.weights.TensorData;
 import hyenac.runtime.weights.WeightStore;
 import java.io.IOException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -259,9 +263,29 @@ class ArtifactCommandsTest {
         assertTrue(json.out().contains("\"artifact\": {") && json.out().contains("\"target\": \"cpu\""), json.out());
     }
 
+    /** Runs {@code body} as a hyenac built without the cuda backend would: ServiceLoader finds no DeviceTarget. */
+    static void withoutTheCudaBackend(Runnable body) {
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        thread.setContextClassLoader(new ClassLoader(before) {
+            @Override public Enumeration<URL> getResources(String name) throws IOException {
+                return name.equals("META-INF/services/" + DeviceTarget.class.getName()) ? Collections.emptyEnumeration() : super.getResources(name);
+            }
+        });
+        try {
+            body.run();
+        } finally {
+            thread.setContextClassLoader(before);
+        }
+    }
+
     @Test
     void withoutTheCudaBackendAutoRunsOnTheCpuAndCudaIsRefused(@TempDir Path dir) {
-        // The compiler's tests have no cuda backend on the class path (the cuda module's tests cover the one with it).
+        // app's class path has the cuda backend (CudaTargetCommandsTest covers it); hidden here, as a build without it.
+        withoutTheCudaBackend(() -> withoutCuda(dir));
+    }
+
+    private static void withoutCuda(Path dir) {
         CommandLineTest.Run auto = generate(TINY.toString());
         assertEquals(0, auto.code(), auto.err());
         assertTrue(auto.err().contains("target: cpu (this hyenac was built without the cuda backend)\n"), auto.err());

@@ -2,6 +2,7 @@ package hyenac.cli;
 
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.artifact.RunnableJar;
+import hyenac.compiler.commands.Targets;
 import hyenac.compiler.kernels.KernelPipeline;
 import java.io.IOException;
 import java.io.InputStream;

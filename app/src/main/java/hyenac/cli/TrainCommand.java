@@ -119,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!checked.ok()) return Main.USER_ERROR;
         Elaborated.Model model = checked.models().stream().filter(m -> modelName == null || m.name().equals(modelName)).findFirst().orElse(null);
         if (model == null) {
-            err.println(spec + ": no model" + (modelName == null ? " in this file" : " named `" + modelName + "`"));
+            err.println(Compilation.noModel(spec, checked, modelName));
             return Main.USER_ERROR;
         }
         Graph training = Compilation.lowerForTraining(model);

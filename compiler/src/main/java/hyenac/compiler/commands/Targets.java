@@ -1,4 +1,4 @@
-package hyenac.cli;
+package hyenac.compiler.commands;
 
 import hyenac.backends.cpu.CpuBackend;
 import hyenac.ir.Graph;
@@ -14,25 +14,25 @@ import java.util.function.BiFunction;
 /**
  * {@code --target}: cpu, cuda, or auto (cuda when a usable GPU is present, else cpu). The cuda target lives in a
  * backend module the compiler does not depend on; it is found through {@link DeviceTarget#find}, and a build
- * without it runs on the CPU.
+ * without it runs on the CPU. Shared by the command line (app) and the commands other modules contribute.
  */
 public final class Targets {
     /** The values of {@code --target}. */
     public enum Name { cpu, cuda, auto }
 
-    static final String CUDA = "cuda";
+    private static final String CUDA = "cuda";
 
     /**
      * What was picked: {@code device} is null for the CPU. {@code why} is the line's reason ("NVIDIA H100 80GB
      * HBM3, sm_90", "no NVIDIA driver found: …"), null when the user named the CPU and there is nothing to say.
      */
     public record Picked(String name, DeviceTarget device, String why) {
-        Backend backend(DeviceCode carried, BiFunction<Graph, Lowering, Planner> planning) {
+        public Backend backend(DeviceCode carried, BiFunction<Graph, Lowering, Planner> planning) {
             return device == null ? new CpuBackend() : device.backend(carried, planning);
         }
 
         /** The line that says which target runs and why, or null; {@code note} (may be empty) is added after a semicolon. */
-        String line(String note) {
+        public String line(String note) {
             if (why == null) return null;
             return "target: " + name + " (" + why + (note == null || note.isEmpty() ? "" : "; " + note) + ")";
         }
@@ -59,7 +59,7 @@ public final class Targets {
     }
 
     /** For compiling an artifact: cuda needs no GPU, only this build's cuda backend. Null after saying why on {@code err}. */
-    static Picked forCompiling(String command, Name asked, PrintWriter err) {
+    public static Picked forCompiling(String command, Name asked, PrintWriter err) {
         return switch (asked) {
             case cpu -> new Picked("cpu", null, null);
             case auto -> auto();
