@@ -158,6 +158,23 @@ class ArtifactCommandsTest {
     }
 
     @Test
+    void aCudaArtifactStoresItsPlansAndRefusesOnesItsSpecDoesNotMake(@TempDir Path dir) throws IOException {
+        Path hyx = dir.resolve("tiny.hyx");
+        CommandLineTest.Run made = run("compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString());
+        assertEquals(0, made.code(), made.err());
+        CommandLineTest.Run graph = run("graph", TINY.toString(), "--target", "cuda", "--phase", "step");
+        String plan = graph.out().substring(graph.out().indexOf("plan step given"));
+        // the stored plan is the one the spec compiles to, origins relative to the artifact's spec/
+        CommandLineTest.Run shown = run("explain", hyx.toString(), "--kernels", "--target", "cuda", "--phase", "step");
+        assertEquals(0, shown.code(), shown.err());
+        assertEquals(plan.replace(TINY.toString(), "sh2-tiny.hyena"), shown.out().substring(shown.out().indexOf("plan step given")));
+        rewrite(hyx, Map.of("plans/step.json", b -> new String(b, StandardCharsets.UTF_8).replaceFirst("\"dialect\": \"cuda\"", "\"dialect\": \"opencl\"")
+                .getBytes(StandardCharsets.UTF_8)), true);
+        refused(run("explain", hyx.toString(), "--kernels", "--target", "cuda"), hyx + ": entry plans/step.json differs from the step plan hyenac ",
+                "makes of the embedded spec for cuda (first at line", "compile it again");
+    }
+
+    @Test
     void aNewerFormatIsNamed(@TempDir Path dir) throws IOException {
         Path hyx = compile(dir, "tiny.hyx");
         rewrite(hyx, Map.of("format", b -> "hyx 4\n".getBytes(StandardCharsets.UTF_8)), true);
