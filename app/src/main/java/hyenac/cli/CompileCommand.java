@@ -8,6 +8,7 @@ import hyenac.ir.Graph;
 import hyenac.ir.Weight;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Plan;
+import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.weights.WeightStore;
 import java.io.PrintWriter;
@@ -85,16 +86,20 @@ final class CompileCommand implements Callable<Integer> {
             weights = WeightStore.random(c.graph(), opts.seed);
             note = "random, seed " + opts.seed;
         }
-        // Device code is generated from the plan as the artifact stores it, so reading it back regenerates the same sources.
+        // Plans and device code come from the graph as the artifact stores it, so reading it back makes the same ones: the
+        // kernel plan of each phase, which a run checks against its own and then executes, and the kernels they launch.
         Graph stored = Executable.plan(file, c);
-        DeviceCode code = target.device() == null ? null
-                : target.device().generate(stored, opts.arch != null ? opts.arch : target.device().defaultArch());
-        // and the kernel plan of each phase, which a run checks against its own and then executes
         Map<Phase, Plan> plans = new EnumMap<>(Phase.class);
         if (target.device() != null) {
             KernelPipeline pipeline = new KernelPipeline(stored, target.device().lowering(stored));
-            for (Phase phase : Phase.values()) plans.put(phase, pipeline.plan(phase));
+            try {
+                for (Phase phase : Phase.values()) plans.put(phase, pipeline.plan(phase));
+            } catch (UnsupportedOperationException e) {
+                throw new BackendException("the " + target.name() + " target cannot compile this model yet: " + e.getMessage(), e);
+            }
         }
+        DeviceCode code = target.device() == null ? null
+                : target.device().generate(stored, plans.values(), opts.arch != null ? opts.arch : target.device().defaultArch());
         Executable.write(out, file, c, code, plans, weights, note);
         long params = c.graph().weights().values().stream().mapToLong(Weight::elements).sum();
         String summary = String.format(Locale.ROOT, "model %s for %s, %d weights (%,d parameters), %s%s", c.model().name(), target.name(),

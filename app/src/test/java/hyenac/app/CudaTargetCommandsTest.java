@@ -9,12 +9,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
-import hyenac.backends.codegen.cuda.CudaKernels;
 import hyenac.backends.codegen.cuda.NvccCompiler;
+import hyenac.backends.cuda.CudaTarget;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
+import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.ir.plan.Kernel;
+import hyenac.ir.plan.Phase;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.DeviceTarget;
 import java.io.IOException;
@@ -22,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,9 +69,13 @@ class CudaTargetCommandsTest {
     static String text(byte[] b) { return new String(b, StandardCharsets.UTF_8); }
 
     /** The kernels of sh2-tiny as an artifact of it carries them: generated from the plan as the artifact stores it. */
-    static List<KernelSource> tinyKernels() {
+    /** The kernels sh2-tiny's plans launch (every phase, from the graph as an artifact stores it), once each, in first-use order. */
+    static List<Kernel> tinyKernels() {
         Compilation.Result c = Compilation.compile(TINY, null);
-        return new CudaKernels().all(Executable.plan(TINY, c), Precision.FP32);
+        KernelPipeline pipeline = new KernelPipeline(Executable.plan(TINY, c), CudaTarget.lowering(Precision.FP32));
+        Map<String, Kernel> kernels = new LinkedHashMap<>();
+        for (Phase phase : Phase.values()) for (Kernel k : pipeline.plan(phase).kernels()) kernels.putIfAbsent(k.entry(), k);
+        return List.copyOf(kernels.values());
     }
 
     /** A stand-in nvcc: answers --version like nvcc 13.0 and writes a small PTX naming the architecture it was given. */
@@ -101,12 +108,12 @@ class CudaTargetCommandsTest {
         Cli.Result r = hyenac("compile", TINY.toString(), "--target", "cuda", "-o", hyx.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("wrote " + hyx + ": model sh2_tiny for cuda, 76 weights"), r.out());
-        List<KernelSource> kernels = tinyKernels();
+        List<Kernel> kernels = tinyKernels();
         assertTrue(r.out().contains("kernels (fp32): " + kernels.size() + " CUDA sources, PTX for sm_90 (nvcc "), r.out());
 
         Map<String, byte[]> entries = entries(hyx);
-        for (KernelSource k : kernels) {
-            assertEquals(k.text(), text(entries.get("kernels/" + k.entry() + ".cu")), k.entry());
+        for (Kernel k : kernels) {
+            assertTrue(text(entries.get("kernels/" + k.entry() + ".cu")).endsWith(k.code()), k.entry());
             String ptx = text(entries.get("kernels/sm_90/" + k.entry() + ".ptx"));
             assertTrue(ptx.contains(".target sm_90") && ptx.contains(".entry " + k.entry() + "("), k.entry() + ":\n" + ptx);
         }
@@ -123,7 +130,7 @@ class CudaTargetCommandsTest {
             assertEquals(entries.keySet().stream().filter(e -> e.startsWith("kernels/")).map(e -> e.substring(8)).toList(),
                     List.copyOf(code.files().keySet()));
             code.files().forEach((name, bytes) -> assertArrayEquals(entries.get("kernels/" + name), bytes, name));
-            assertEquals(kernels.stream().map(KernelSource::entry).toList(),
+            assertEquals(kernels.stream().map(Kernel::entry).toList(),
                     index.getAsJsonArray("kernels").asList().stream().map(k -> k.getAsJsonObject().get("entry").getAsString()).toList());
         }
     }
@@ -136,8 +143,8 @@ class CudaTargetCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("CUDA sources, no PTX: no nvcc at " + missing + " (as -Dhyenac.nvcc says); NVRTC compiles them at load"), r.out());
         Map<String, byte[]> entries = entries(hyx);
-        List<KernelSource> kernels = tinyKernels();
-        for (KernelSource k : kernels) assertEquals(k.text(), text(entries.get("kernels/" + k.entry() + ".cu")), k.entry());
+        List<Kernel> kernels = tinyKernels();
+        for (Kernel k : kernels) assertTrue(text(entries.get("kernels/" + k.entry() + ".cu")).endsWith(k.code()), k.entry());
         assertFalse(entries.keySet().stream().anyMatch(e -> e.endsWith(".ptx")), entries.keySet().toString());
         try (Executable x = Executable.open(hyx)) {
             assertTrue(x.meta().kernels().contains("no PTX"), x.meta().kernels());
@@ -159,7 +166,7 @@ class CudaTargetCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("PTX for sm_80 (nvcc 13.0.88)"), r.out());
         Map<String, byte[]> entries = entries(hyx);
-        for (KernelSource k : tinyKernels()) assertTrue(text(entries.get("kernels/sm_80/" + k.entry() + ".ptx")).contains(".target sm_80"), k.entry());
+        for (Kernel k : tinyKernels()) assertTrue(text(entries.get("kernels/sm_80/" + k.entry() + ".ptx")).contains(".target sm_80"), k.entry());
         // Compiling again gives the same bytes, kernels and all.
         Path again = dir.resolve("again.hyx");
         assertEquals(0, withNvcc(nvcc, "compile", TINY.toString(), "--target", "cuda", "--arch", "sm_80", "-o", again.toString()).code());

@@ -2,7 +2,9 @@ package hyenac.runtime.exec;
 
 import hyenac.ir.Graph;
 import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Plan;
 import hyenac.ir.plan.Planner;
+import java.util.Collection;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.function.BiFunction;
@@ -24,12 +26,13 @@ public interface DeviceTarget {
     String defaultArch();
 
     /**
-     * The device code an artifact carries for {@code plan} (the graph as the artifact stores it): generated
-     * sources, and binaries for {@code arch} when a compiler is at hand. Works without a device.
+     * The device code an artifact carries for {@code graph} (as the artifact stores it): the sources of the kernels
+     * its {@code plans} launch (made with this target's {@link #lowering}), and binaries for {@code arch} when a
+     * compiler is at hand. Works without a device.
      *
      * @throws BackendException when this target cannot compile the model (e.g. an operator it has no kernel for)
      */
-    DeviceCode generate(Graph plan, String arch);
+    DeviceCode generate(Graph graph, Collection<Plan> plans, String arch);
 
     /** How the compiler's kernel pipeline lowers {@code graph} for this target, its activations as the spec's dtype says. */
     Lowering lowering(Graph graph);

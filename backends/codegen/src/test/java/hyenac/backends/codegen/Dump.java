@@ -15,7 +15,7 @@ class Dump {
         Path out = Path.of("target/kernels");
         Files.createDirectories(out);
         for (Precision p : Precision.values()) {
-            for (KernelSource k : new CudaKernels(Samples.LINES).all(Samples.graph(sample), p)) {
+            for (KernelSource k : new CudaKernels(Samples.LINES).all(Samples.graph(sample), p, Samples.everyGroup(Samples.graph(sample)))) {
                 Files.writeString(out.resolve(k.entry() + ".cu"), k.text().replace(Samples.root() + "/", ""));
             }
         }

@@ -107,7 +107,7 @@ class FusionOnSamplesTest {
             Graph g = Samples.graph(sample);
             CudaKernels cuda = new CudaKernels();
             for (Precision p : Precision.values()) {
-                List<KernelSource> all = cuda.all(g, p);
+                List<KernelSource> all = cuda.all(g, p, Samples.everyGroup(g));
                 Set<String> codes = new HashSet<>();
                 all.forEach(k -> codes.add(k.code()));
                 for (FuseKernels.Mode mode : FuseKernels.Mode.values()) {

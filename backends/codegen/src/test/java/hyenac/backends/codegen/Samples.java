@@ -3,6 +3,8 @@ package hyenac.backends.codegen;
 import hyenac.backends.codegen.kernels.SourceLines;
 import hyenac.compiler.Compilation;
 import hyenac.ir.Graph;
+import hyenac.ir.fusion.FuseKernels;
+import hyenac.ir.fusion.Group;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -40,6 +42,11 @@ public final class Samples {
     }
 
     public static Graph graph(String name) { return graph(root().resolve("samples").resolve(name)); }
+
+    /** Every group the fusion pass forms over the whole graph, for a parallel pass, a prefill and a decode step. */
+    public static List<Group> everyGroup(Graph g) {
+        return Stream.of(FuseKernels.Mode.values()).flatMap(mode -> FuseKernels.standard().run(g, g.nodes(), List.of(), mode).stream()).toList();
+    }
 
     /** DSL lines from the files the origins name; "std" is the prelude on the class path. */
     public static final SourceLines LINES = new SourceLines() {

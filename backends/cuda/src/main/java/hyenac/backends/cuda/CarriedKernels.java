@@ -6,13 +6,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cache.KernelCache;
 import hyenac.backends.codegen.cache.KernelCompileException;
-import hyenac.backends.codegen.cuda.CudaKernels;
 import hyenac.backends.codegen.cuda.NvccCompiler;
-import hyenac.ir.Graph;
+import hyenac.ir.plan.Plan;
+import hyenac.ir.plan.Step;
 import hyenac.runtime.exec.BackendException;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.text.JsonErrors;
@@ -20,11 +19,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,7 +37,7 @@ import java.util.function.Predicate;
  * The CUDA kernels an artifact carries, as files under its {@code kernels/} directory:
  * <pre>
  *   index.json          precision, the PTX's architecture and toolkit (or null), and every kernel: entry, kind, files
- *   ENTRY.cu            the generated source of each kernel of {@code CudaKernels.all} (a header naming the nodes, then the code)
+ *   ENTRY.cu            the source of each kernel the artifact's plans launch (a header naming where, then the code)
  *   ARCH/ENTRY.ptx      PTX from nvcc for ARCH (e.g. sm_90), when nvcc was at hand when the artifact was compiled
  * </pre>
  * Writing needs no GPU. At load, {@link #seed} hands the PTX to the executor through its disk kernel cache.
@@ -85,16 +87,33 @@ final class CarriedKernels {
 
     // ---------------------------------------------------------------------------------------- writing
 
-    /** The sources of every kernel the generator emits for {@code plan}, and their PTX for {@code arch} when nvcc is found. */
-    static DeviceCode generate(Graph plan, Precision precision, String arch, Nvcc nvcc) {
-        List<KernelSource> sources;
-        try {
-            sources = new CudaKernels().all(plan, precision);
-        } catch (UnsupportedOperationException e) {
-            throw new BackendException("the cuda target cannot compile this model yet: " + e.getMessage(), e);
+    /** One kernel as an artifact carries it: a header naming where the plans launch it, then its code. */
+    record Source(String entry, String name, String text, String code) {}
+
+    /** Every kernel {@code plans} launch, once each, in first-use order. */
+    static List<Source> sources(Collection<Plan> plans) {
+        Map<String, hyenac.ir.plan.Kernel> kernels = new LinkedHashMap<>();
+        Map<String, Set<String>> sites = new LinkedHashMap<>();
+        for (Plan p : plans) {
+            for (hyenac.ir.plan.Kernel k : p.kernels()) kernels.putIfAbsent(k.entry(), k);
+            for (Step s : p.steps()) {
+                if (s instanceof Step.Launch l) sites.computeIfAbsent(l.kernel(), e -> new LinkedHashSet<>()).add(s.site().toString());
+            }
         }
+        List<Source> out = new ArrayList<>();
+        for (hyenac.ir.plan.Kernel k : kernels.values()) {
+            StringBuilder header = new StringBuilder("// " + k.entry() + ": hyenac's " + k.name() + " kernel, launched by the plans for\n");
+            for (String site : sites.getOrDefault(k.entry(), Set.of())) header.append("//   ").append(site).append('\n');
+            out.add(new Source(k.entry(), k.name(), header + k.code(), k.code()));
+        }
+        return out;
+    }
+
+    /** The sources of every kernel {@code plans} launch, and their PTX for {@code arch} when nvcc is found. */
+    static DeviceCode generate(Collection<Plan> plans, Precision precision, String arch, Nvcc nvcc) {
+        List<Source> sources = sources(plans);
         Map<String, byte[]> files = new LinkedHashMap<>();
-        for (KernelSource k : sources) files.put(k.entry() + ".cu", k.text().getBytes(StandardCharsets.UTF_8));
+        for (Source k : sources) files.put(k.entry() + ".cu", k.text().getBytes(StandardCharsets.UTF_8));
 
         Ptx ptx = null;
         String noPtx = nvcc.missing();
@@ -111,7 +130,7 @@ final class CarriedKernels {
             }
         }
         List<Kernel> kernels = new ArrayList<>();
-        for (KernelSource k : sources) {
+        for (Source k : sources) {
             kernels.add(new Kernel(k.entry(), k.name(), k.entry() + ".cu", ptx == null ? null : ptx.arch() + "/" + k.entry() + ".ptx"));
         }
         files.put(INDEX, index(precision, ptx, kernels).getBytes(StandardCharsets.UTF_8));
@@ -121,11 +140,11 @@ final class CarriedKernels {
     }
 
     /** nvcc once per kernel, several at a time: one translation unit each, so the PTX maps one-to-one onto cache entries. */
-    private static Map<String, byte[]> compileAll(NvccCompiler compiler, List<KernelSource> sources) throws KernelCompileException {
+    private static Map<String, byte[]> compileAll(NvccCompiler compiler, List<Source> sources) throws KernelCompileException {
         int threads = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
         Map<String, Future<byte[]>> pending = new LinkedHashMap<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-            for (KernelSource k : sources) pending.put(k.entry(), pool.submit(() -> compiler.compile(k.entry(), k.text())));
+            for (Source k : sources) pending.put(k.entry(), pool.submit(() -> compiler.compile(k.entry(), k.text())));
             Map<String, byte[]> out = new LinkedHashMap<>();
             for (var e : pending.entrySet()) out.put(e.getKey(), e.getValue().get());
             return out;
@@ -236,15 +255,15 @@ final class CarriedKernels {
 
     /**
      * Hands the carried PTX to the executor: the executor looks every kernel up in the disk {@code cache} before
-     * compiling it with NVRTC, so each carried kernel whose source is the one this hyenac generates for
-     * {@code graph} is stored there under the executor's key, unless that key holds an image already (an earlier
+     * compiling it with NVRTC, so each carried kernel whose source is the one this hyenac's {@code plans}
+     * launch is stored there under the executor's key, unless that key holds an image already (an earlier
      * run's, which serves as well). Only when
      * the PTX is for the architecture the executor compiles for ({@code arch}), comes from a CUDA no newer than
      * the driver's, and {@code loads} (the driver JIT-compiling it) accepts it: a persistent cache must never
      * hold an image that fails. Kernels not served so (and those the executor specialises per length) are
      * compiled with NVRTC. Returns a note for people.
      */
-    String seed(Graph graph, String arch, int driverVersion, KernelCache cache, Predicate<byte[]> loads) {
+    String seed(Collection<Plan> plans, String arch, int driverVersion, KernelCache cache, Predicate<byte[]> loads) {
         if (ptx == null) return "kernels compiled with NVRTC (the artifact carries no PTX)";
         if (!ptx.arch().equals(arch)) return "kernels compiled with NVRTC for " + arch + " (the artifact's PTX is for " + ptx.arch() + ")";
         int needs = driverVersion(ptx.cuda());
@@ -252,12 +271,12 @@ final class CarriedKernels {
             return "kernels compiled with NVRTC (the artifact's PTX is from CUDA " + ptx.cuda() + ", the driver supports CUDA "
                     + driverVersion / 1000 + "." + driverVersion % 1000 / 10 + ")";
         }
-        Map<String, KernelSource> generated = new LinkedHashMap<>();
-        for (KernelSource k : new CudaKernels().all(graph, precision)) generated.put(k.entry(), k);
+        Map<String, Source> generated = new LinkedHashMap<>();
+        for (Source k : sources(plans)) generated.put(k.entry(), k);
         int seeded = 0, cached = 0, stale = 0;
         try {
             for (Kernel k : kernels) {
-                KernelSource ours = generated.get(k.entry());
+                Source ours = generated.get(k.entry());
                 if (k.ptx() == null || ours == null || !ours.text().equals(new String(files.get(k.source()), StandardCharsets.UTF_8))) {
                     stale++;
                     continue;

@@ -6,7 +6,10 @@ import hyenac.backends.codegen.cache.KernelCompileException;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.ir.Graph;
 import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
 import hyenac.ir.plan.Planner;
+import java.util.List;
 import java.util.function.BiFunction;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.BackendException;
@@ -46,7 +49,9 @@ public final class CudaBackend implements Backend {
             // The executor compiles lazily, at a kernel's first launch, so the cache can still be seeded now.
             note = carried == null ? "" : call(() -> {
                 Driver d = Driver.load();
-                return carried.seed(graph, exec.arch(), d.driverVersion(), KernelCache.atDefaultLocation(), ptx -> loads(d, ptx));
+                // the plans a run makes: checked against an artifact's stored ones, so their kernels are the carried ones
+                List<Plan> plans = List.of(exec.planner().plan(Phase.PARALLEL), exec.planner().plan(Phase.PREFILL), exec.planner().plan(Phase.STEP));
+                return carried.seed(plans, exec.arch(), d.driverVersion(), KernelCache.atDefaultLocation(), ptx -> loads(d, ptx));
             });
         } catch (RuntimeException e) {
             exec.close();

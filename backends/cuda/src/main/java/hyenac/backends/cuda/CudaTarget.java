@@ -6,7 +6,9 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cuda.CudaKernels;
 import hyenac.backends.codegen.lower.CodegenLowering;
 import hyenac.ir.plan.Lowering;
+import hyenac.ir.plan.Plan;
 import hyenac.ir.plan.Planner;
+import java.util.Collection;
 import java.util.function.BiFunction;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.DeviceCode;
@@ -30,9 +32,9 @@ public final class CudaTarget implements DeviceTarget {
 
     @Override public String defaultArch() { return DEFAULT_ARCH; }
 
-    @Override public DeviceCode generate(Graph plan, String arch) {
-        // activations are stored as the spec's dtype says (bf16 or fp32)
-        return CarriedKernels.generate(plan, Kernels.precisionOf(plan), arch, CarriedKernels.Nvcc.locate());
+    @Override public DeviceCode generate(Graph graph, Collection<Plan> plans, String arch) {
+        // activations are stored as the spec's dtype says (bf16 or fp32), as lowering(graph) lowers them
+        return CarriedKernels.generate(plans, Kernels.precisionOf(graph), arch, CarriedKernels.Nvcc.locate());
     }
 
     @Override public Lowering lowering(Graph graph) { return lowering(Kernels.precisionOf(graph)); }

@@ -17,6 +17,8 @@ import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
 import hyenac.runtime.exec.BackendUnavailableException;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.DeviceTarget;
@@ -26,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -67,11 +70,15 @@ class CudaTargetTest {
 
     static String text(byte[] b) { return new String(b, StandardCharsets.UTF_8); }
 
-    /** The kernels of sh2-tiny as an artifact of it carries them: generated from the plan as the artifact stores it. */
-    static List<KernelSource> tinyKernels() {
+    /** sh2-tiny's plans for every phase, from the graph as an artifact stores it. */
+    static List<Plan> tinyPlans() {
         Compilation.Result c = Compilation.compile(TINY, null);
-        return new CudaKernels().all(Executable.plan(TINY, c), Precision.FP32);
+        KernelPipeline pipeline = new KernelPipeline(Executable.plan(TINY, c), CudaTarget.lowering(Precision.FP32));
+        return Arrays.stream(Phase.values()).map(pipeline::plan).toList();
     }
+
+    /** The kernels of sh2-tiny as an artifact of it carries them: those its plans launch. */
+    static List<CarriedKernels.Source> tinyKernels() { return CarriedKernels.sources(tinyPlans()); }
 
     /** A stand-in nvcc: answers --version like nvcc 13.0 and writes a small PTX naming the architecture it was given. */
     static Path fakeNvcc(Path dir, boolean fails) throws IOException {
@@ -100,12 +107,12 @@ class CudaTargetTest {
     void anArtifactCarriesKernelsThisTargetReadsBack(@TempDir Path dir) throws IOException {
         Compilation.Result c = Compilation.compile(TINY, null);
         Path nvcc = fakeNvcc(dir, false);
-        DeviceCode code = withNvcc(nvcc, () -> new CudaTarget().generate(Executable.plan(TINY, c), "sm_90"));
+        DeviceCode code = withNvcc(nvcc, () -> new CudaTarget().generate(Executable.plan(TINY, c), tinyPlans(), "sm_90"));
         Path hyx = dir.resolve("m.hyx");
         Executable.write(hyx, TINY, c, code, null, "none");
         Map<String, byte[]> entries = entries(hyx);
-        List<KernelSource> kernels = tinyKernels();
-        for (KernelSource k : kernels) {
+        List<CarriedKernels.Source> kernels = tinyKernels();
+        for (CarriedKernels.Source k : kernels) {
             assertEquals(k.text(), text(entries.get("kernels/" + k.entry() + ".cu")), k.entry());
             assertTrue(text(entries.get("kernels/sm_90/" + k.entry() + ".ptx")).contains(".target sm_90"), k.entry());
         }
@@ -118,11 +125,11 @@ class CudaTargetTest {
             back.files().forEach((name, bytes) -> assertArrayEquals(entries.get("kernels/" + name), bytes, name));
             CarriedKernels carried = CarriedKernels.read(back);
             assertEquals("sm_90", carried.ptx().arch());
-            assertEquals(kernels.stream().map(KernelSource::entry).toList(), carried.kernels().stream().map(CarriedKernels.Kernel::entry).toList());
+            assertEquals(kernels.stream().map(CarriedKernels.Source::entry).toList(), carried.kernels().stream().map(CarriedKernels.Kernel::entry).toList());
         }
         // Without nvcc the sources travel alone, and the target reads that too.
         Path bare = dir.resolve("bare.hyx");
-        Executable.write(bare, TINY, c, withNvcc(dir.resolve("no/nvcc"), () -> new CudaTarget().generate(Executable.plan(TINY, c), "sm_90")),
+        Executable.write(bare, TINY, c, withNvcc(dir.resolve("no/nvcc"), () -> new CudaTarget().generate(Executable.plan(TINY, c), tinyPlans(), "sm_90")),
                 null, "none");
         try (Executable x = Executable.open(bare)) {
             assertNull(CarriedKernels.read(x.deviceCode()).ptx());
@@ -165,40 +172,37 @@ class CudaTargetTest {
     void carriedPtxGoesWhereTheExecutorLooksForKernels(@TempDir Path dir) throws IOException {
         Compilation.Result c = Compilation.compile(TINY, null);
         Graph plan = Executable.plan(TINY, c);
-        DeviceCode code = CarriedKernels.generate(plan, Precision.FP32, "sm_90", new CarriedKernels.Nvcc(Optional.of(fakeNvcc(dir, false)), null));
+        List<Plan> plans = tinyPlans();
+        DeviceCode code = CarriedKernels.generate(plans, Precision.FP32, "sm_90", new CarriedKernels.Nvcc(Optional.of(fakeNvcc(dir, false)), null));
         CarriedKernels carried = CarriedKernels.read(code);
         KernelCache cache = new KernelCache(dir.resolve("cache"));
 
-        assertEquals("kernels compiled with NVRTC for sm_89 (the artifact's PTX is for sm_90)", carried.seed(plan, "sm_89", 13000, cache, b -> true));
+        assertEquals("kernels compiled with NVRTC for sm_89 (the artifact's PTX is for sm_90)", carried.seed(plans, "sm_89", 13000, cache, b -> true));
         assertEquals("kernels compiled with NVRTC (the artifact's PTX is from CUDA 13.0, the driver supports CUDA 12.8)",
-                carried.seed(plan, "sm_90", 12080, cache, b -> true));
+                carried.seed(plans, "sm_90", 12080, cache, b -> true));
         assertFalse(Files.exists(cache.dir()), "nothing is stored when the PTX does not fit");
 
         int n = carried.kernels().size();
-        assertEquals(n + " kernels from the artifact's PTX for sm_90", carried.seed(plan, "sm_90", 13000, cache, b -> true));
-        // Every kernel the executor launches per node is found under the key it computes (the specialised direct
-        // form of a modal convolution excepted: NVRTC compiles that per length).
-        CudaKernels gen = new CudaKernels();
+        assertEquals(n + " kernels from the artifact's PTX for sm_90", carried.seed(plans, "sm_90", 13000, cache, b -> true));
+        // Every kernel the plans launch is found under the key the executor computes
         List<String> missing = new ArrayList<>();
-        for (Node node : plan.nodes()) {
-            List<KernelSource> used = new ArrayList<>(gen.forNode(plan, node, Precision.FP32));
-            used.addAll(gen.decodeForNode(plan, node, Precision.FP32));
-            for (KernelSource k : used) {
+        for (Plan p : plans) {
+            for (hyenac.ir.plan.Kernel k : p.kernels()) {
                 Optional<byte[]> hit = cache.lookup(CarriedKernels.executorCacheKey(k.code(), "sm_90"));
                 if (hit.isEmpty()) missing.add(k.entry());
                 else assertArrayEquals(code.files().get("sm_90/" + k.entry() + ".ptx"), hit.get(), k.entry());
             }
         }
         assertEquals(List.of(), missing);
-        assertEquals(n + " kernels already in the kernel cache", carried.seed(plan, "sm_90", 13000, cache, b -> true));
+        assertEquals(n + " kernels already in the kernel cache", carried.seed(plans, "sm_90", 13000, cache, b -> true));
 
         // An image already cached (NVRTC's, from an earlier run) is kept; PTX the driver refuses is never stored.
         KernelCache other = new KernelCache(dir.resolve("other"));
-        KernelSource first = gen.all(plan, Precision.FP32).getFirst();
+        CarriedKernels.Source first = CarriedKernels.sources(plans).getFirst();
         String key = CarriedKernels.executorCacheKey(first.code(), "sm_90");
         other.store(key, new byte[] {42}, first.text());
         assertEquals("1 kernels already in the kernel cache, " + (n - 1) + " kernels compiled with NVRTC (their PTX does not fit this hyenac or driver)",
-                carried.seed(plan, "sm_90", 13000, other, b -> false));
+                carried.seed(plans, "sm_90", 13000, other, b -> false));
         assertArrayEquals(new byte[] {42}, other.lookup(key).orElseThrow());
     }
 

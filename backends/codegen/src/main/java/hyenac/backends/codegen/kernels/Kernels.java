@@ -12,7 +12,6 @@ import hyenac.ir.Origin;
 import hyenac.ir.Primitive;
 import hyenac.ir.fusion.FuseElementwise;
 import hyenac.ir.fusion.FuseHyenaCore;
-import hyenac.ir.fusion.FuseKernels;
 import hyenac.ir.fusion.FuseNormResidual;
 import hyenac.ir.fusion.Group;
 import java.util.ArrayList;
@@ -25,7 +24,7 @@ import java.util.stream.Collectors;
 
 /**
  * The kernels of a graph in one dialect. Per node: the kernels of the parallel (prompt) pass and of the
- * decode step; per fused group ({@link FuseKernels}): exactly one kernel, by the group's kind. {@link #all}
+ * decode step; per fused group (the fusion pass's {@link Group}): exactly one kernel, by the group's kind. {@link #all}
  * gathers everything the generator can emit for a graph, merging kernels whose code is identical into one
  * source that names every site it serves. Output is deterministic: the same graph gives the same text.
  *
@@ -84,19 +83,18 @@ public class Kernels {
     }
 
     /**
-     * Everything the generator can emit for the graph, identical code merged, in first-use order: every node's
-     * kernels, then the fused groups' of a parallel pass, a prefill and a decode step (nothing kept but the outputs).
+     * Everything the generator can emit for the graph and these fused {@code groups} (as the fusion pass made them),
+     * identical code merged, in first-use order: every node's kernels, then the groups'. An inventory for tests and
+     * tools; a run's kernels are those its plan launches.
      */
-    public List<KernelSource> all(Graph g, Precision p) {
+    public List<KernelSource> all(Graph g, Precision p, List<Group> groups) {
         Map<String, Sites> byCode = new LinkedHashMap<>();
         for (Node n : g.nodes()) {
             for (GeneratedKernel k : parallel(g, n, p)) add(byCode, k, new Site(List.of(n)));
             for (GeneratedKernel k : decode(g, n, p)) add(byCode, k, new Site(List.of(n)));
         }
-        for (FuseKernels.Mode mode : FuseKernels.Mode.values()) {
-            for (Group group : FuseKernels.standard().run(g, g.nodes(), List.of(), mode)) {
-                if (group.fused()) add(byCode, generate(g, group, p).kernel(), new Site(group.nodes()));
-            }
+        for (Group group : groups) {
+            if (group.fused()) add(byCode, generate(g, group, p).kernel(), new Site(group.nodes()));
         }
         Map<String, String> entries = new LinkedHashMap<>();
         List<KernelSource> out = new ArrayList<>();

@@ -43,7 +43,7 @@ class KernelCacheTest {
         }
     }
 
-    static List<KernelSource> kernels() { return new CudaKernels().all(Samples.graph("sh2-tiny.hyena"), Precision.BF16); }
+    static List<KernelSource> kernels() { return new CudaKernels().all(Samples.graph("sh2-tiny.hyena"), Precision.BF16, Samples.everyGroup(Samples.graph("sh2-tiny.hyena"))); }
 
     @Test
     void keysDependOnSourceOptionsAndArchOnly() {

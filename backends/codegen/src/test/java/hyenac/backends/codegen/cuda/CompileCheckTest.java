@@ -96,7 +96,7 @@ class CompileCheckTest {
         for (Map.Entry<String, Graph> graph : graphs.entrySet()) {
             for (Precision p : Precision.values()) {
                 List<KernelSource> fresh = new ArrayList<>();
-                for (KernelSource k : generator.all(graph.getValue(), p)) {
+                for (KernelSource k : generator.all(graph.getValue(), p, Samples.everyGroup(graph.getValue()))) {
                     String before = codeByEntry.putIfAbsent(k.entry(), k.code());
                     if (before != null && !before.equals(k.code())) fail("two different kernels are named " + k.entry());
                     if (byCode.putIfAbsent(k.code(), k) == null) fresh.add(k);

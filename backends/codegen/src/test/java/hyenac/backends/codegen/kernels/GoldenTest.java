@@ -37,12 +37,12 @@ class GoldenTest {
         Map<String, String> out = new LinkedHashMap<>();
         CudaKernels cuda = new CudaKernels(Samples.LINES);
         Map<String, KernelSource> firstOfKind = new LinkedHashMap<>();
-        for (KernelSource k : cuda.all(Samples.graph("sh2-tiny.hyena"), Precision.BF16)) firstOfKind.putIfAbsent(k.name(), k);
+        for (KernelSource k : cuda.all(Samples.graph("sh2-tiny.hyena"), Precision.BF16, Samples.everyGroup(Samples.graph("sh2-tiny.hyena")))) firstOfKind.putIfAbsent(k.name(), k);
         for (KernelSource k : firstOfKind.values()) out.put(k.entry(), relative(k.text()));
-        for (KernelSource k : cuda.all(Samples.graph("custom-ops.hyena"), Precision.BF16)) {
+        for (KernelSource k : cuda.all(Samples.graph("custom-ops.hyena"), Precision.BF16, Samples.everyGroup(Samples.graph("custom-ops.hyena")))) {
             if (k.name().equals("hyena_core") || k.name().equals("silu")) out.putIfAbsent(k.entry(), relative(k.text()));
         }
-        KernelSource fp32 = cuda.all(Samples.graph("sh2-tiny.hyena"), Precision.FP32).stream().filter(k -> k.name().equals("rmsnorm")).findFirst().orElseThrow();
+        KernelSource fp32 = cuda.all(Samples.graph("sh2-tiny.hyena"), Precision.FP32, Samples.everyGroup(Samples.graph("sh2-tiny.hyena"))).stream().filter(k -> k.name().equals("rmsnorm")).findFirst().orElseThrow();
         out.put(fp32.entry(), relative(fp32.text()));
         for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate(Primitive.SCALE, 64, Precision.FP32),
                 Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
@@ -95,8 +95,8 @@ class GoldenTest {
         for (Path sample : Samples.all()) {
             Graph g = Samples.graph(sample);
             for (Precision p : Precision.values()) {
-                List<String> first = new CudaKernels(Samples.LINES).all(g, p).stream().map(KernelSource::text).toList();
-                List<String> second = new CudaKernels(Samples.LINES).all(g, p).stream().map(KernelSource::text).toList();
+                List<String> first = new CudaKernels(Samples.LINES).all(g, p, Samples.everyGroup(g)).stream().map(KernelSource::text).toList();
+                List<String> second = new CudaKernels(Samples.LINES).all(g, p, Samples.everyGroup(g)).stream().map(KernelSource::text).toList();
                 assertEquals(first, second, sample + " " + p);
                 for (String text : first) {
                     assertTrue(StandardCharsets.US_ASCII.newEncoder().canEncode(text), "non-ASCII in a kernel of " + sample + ":\n" + text);

@@ -81,7 +81,7 @@ class KernelsTest {
     @Test
     void identicalKernelsMergeIntoOneSourceNamingEverySite() {
         Graph g = Samples.graph("evo2-7b.hyena");
-        List<KernelSource> all = new CudaKernels(Samples.LINES).all(g, Precision.BF16);
+        List<KernelSource> all = new CudaKernels(Samples.LINES).all(g, Precision.BF16, Samples.everyGroup(g));
         KernelSource norm = all.stream().filter(k -> k.name().equals("rmsnorm")).findFirst().orElseThrow();
         assertEquals(65, norm.sites().size(), "two per layer and the final norm");
         assertEquals(all.size(), all.stream().map(KernelSource::entry).distinct().count());
