@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import hyenac.backends.cuda.CudaContext;
-import hyenac.backends.cuda.CudaUnavailableException;
+import hyenac.backends.cuda.bindings.CudaContext;
+import hyenac.backends.cuda.bindings.CudaUnavailableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,7 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import hyenac.backends.codegen.Precision;
-import hyenac.backends.cuda.CudaUnavailableException;
+import hyenac.backends.cuda.bindings.CudaUnavailableException;
 import hyenac.compiler.commands.ExtraCommand;
 import hyenac.compiler.Compilation;
 import hyenac.dsl.diag.HumanRenderer;

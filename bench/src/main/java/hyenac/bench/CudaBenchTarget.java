@@ -2,12 +2,12 @@ package hyenac.bench;
 
 import com.google.gson.JsonObject;
 import hyenac.backends.codegen.Precision;
-import hyenac.backends.cuda.CudaContext;
+import hyenac.backends.cuda.bindings.CudaContext;
 import hyenac.backends.cuda.CudaExecutor;
 import hyenac.compiler.kernels.KernelPipeline;
-import hyenac.backends.cuda.Driver;
-import hyenac.backends.cuda.Driver.Event;
-import hyenac.backends.cuda.Driver.Stream;
+import hyenac.backends.cuda.bindings.Driver;
+import hyenac.backends.cuda.bindings.Driver.Event;
+import hyenac.backends.cuda.bindings.Driver.Stream;
 import hyenac.ir.Graph;
 import hyenac.runtime.weights.WeightStore;
 import java.util.Map;

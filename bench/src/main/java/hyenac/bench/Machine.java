@@ -1,7 +1,7 @@
 package hyenac.bench;
 
 import com.google.gson.JsonObject;
-import hyenac.backends.cuda.DeviceInfo;
+import hyenac.backends.cuda.bindings.DeviceInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package hyenac.conformance;
 
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.cpu.CpuExecutor;
-import hyenac.backends.cuda.CudaException;
+import hyenac.backends.cuda.bindings.CudaException;
 import hyenac.backends.cuda.CudaExecutor;
 import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.backends.cuda.CudaTarget;
@@ -176,7 +176,7 @@ public final class VortexConformance {
                 default -> new CaseResult(name, kind, List.of(), List.of(), "unknown case kind `" + kind + "` in the metadata");
             };
         } catch (WeightsException | IOException | IllegalArgumentException | IllegalStateException | CudaException
-                 | hyenac.backends.cuda.CudaUnavailableException e) {
+                 | hyenac.backends.cuda.bindings.CudaUnavailableException e) {
             return new CaseResult(name, "?", List.of(), List.of(), e.getMessage());
         }
     }

@@ -10,6 +10,7 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cache.KernelCache;
 import hyenac.backends.codegen.cache.KernelCompileException;
 import hyenac.backends.codegen.cuda.NvccCompiler;
+import hyenac.backends.cuda.bindings.Nvrtc;
 import hyenac.ir.plan.Plan;
 import hyenac.ir.plan.Step;
 import hyenac.runtime.exec.BackendException;

@@ -1,6 +1,12 @@
 package hyenac.backends.cuda;
 
 import hyenac.backends.codegen.kernels.Kernels;
+import hyenac.backends.cuda.bindings.CublasLt;
+import hyenac.backends.cuda.bindings.CudaException;
+import hyenac.backends.cuda.bindings.CudaUnavailableException;
+import hyenac.backends.cuda.bindings.DeviceInfo;
+import hyenac.backends.cuda.bindings.Driver;
+import hyenac.backends.cuda.bindings.Nvrtc;
 import hyenac.ir.Graph;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cuda.CudaKernels;

@@ -1,10 +1,20 @@
 package hyenac.backends.cuda;
 
 import hyenac.backends.codegen.cache.KernelCompileException;
-import hyenac.backends.cuda.CublasLt.DataType;
-import hyenac.backends.cuda.CublasLt.Epilogue;
-import hyenac.backends.cuda.Driver.Dim3;
-import hyenac.backends.cuda.Driver.Stream;
+import hyenac.backends.cuda.bindings.CublasLt;
+import hyenac.backends.cuda.bindings.CublasLt.DataType;
+import hyenac.backends.cuda.bindings.CublasLt.Epilogue;
+import hyenac.backends.cuda.bindings.CudaContext;
+import hyenac.backends.cuda.bindings.CudaErrors;
+import hyenac.backends.cuda.bindings.CudaException;
+import hyenac.backends.cuda.bindings.CudaOutOfMemoryException;
+import hyenac.backends.cuda.bindings.Cufft;
+import hyenac.backends.cuda.bindings.DeviceInfo;
+import hyenac.backends.cuda.bindings.Driver;
+import hyenac.backends.cuda.bindings.Driver.Dim3;
+import hyenac.backends.cuda.bindings.Driver.Stream;
+import hyenac.backends.cuda.bindings.KernelArgs;
+import hyenac.backends.cuda.bindings.Nvrtc;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import hyenac.backends.codegen.Precision;
+import hyenac.backends.cuda.bindings.CudaUnavailableException;
+import hyenac.backends.cuda.bindings.Libs;
 import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.Graph;
 import hyenac.runtime.weights.WeightStore;

@@ -12,6 +12,7 @@ import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cache.KernelCache;
 import hyenac.backends.codegen.cuda.CudaKernels;
+import hyenac.backends.cuda.bindings.CudaLibrary;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.kernels.KernelPipeline;

@@ -1,7 +1,9 @@
 package hyenac.backends.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import hyenac.backends.cuda.bindings.Libs;
 import hyenac.runtime.weights.Floats;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -9,7 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** What of the device check can run here: its host-side bf16 twin, and its report when there is no driver. */
+/**
+ * What of the device check can run here: its host-side bf16 twin, and its report when there is no driver; on a GPU
+ * machine that runs the tests, the whole check.
+ */
 class DeviceCheckTest {
 
     @Test
@@ -43,5 +48,14 @@ class DeviceCheckTest {
             if (before == null) System.clearProperty("hyenac.cuda.libcuda");
             else System.setProperty("hyenac.cuda.libcuda", before);
         }
+    }
+
+    /** The whole device check, on a GPU machine that runs the tests. */
+    @Test
+    void theDeviceCheckPassesOnAGpu() {
+        assumeTrue(Libs.hasGpu(), "no GPU");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int failures = new DeviceCheck(new PrintStream(buf, true, StandardCharsets.UTF_8)).run();
+        assertEquals(0, failures, buf.toString(StandardCharsets.UTF_8));
     }
 }

@@ -1,8 +1,8 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
-import static hyenac.backends.cuda.NativeLibrary.cString;
-import static hyenac.backends.cuda.NativeLibrary.pointer;
-import static hyenac.backends.cuda.NativeLibrary.status;
+import static hyenac.backends.cuda.bindings.NativeLibrary.cString;
+import static hyenac.backends.cuda.bindings.NativeLibrary.pointer;
+import static hyenac.backends.cuda.bindings.NativeLibrary.status;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;

@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
 /**
  * What the driver says about one GPU. Clocks are in kHz as the driver reports them; memory in bytes.

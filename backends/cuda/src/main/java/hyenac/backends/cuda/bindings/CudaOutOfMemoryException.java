@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
 /** The device ran out of memory; carries the request and, when the driver could tell, the free and total memory. */
 public final class CudaOutOfMemoryException extends CudaException {

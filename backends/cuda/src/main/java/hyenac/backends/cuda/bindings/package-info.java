@@ -23,4 +23,4 @@
  * JVM must run with {@code --enable-native-access=ALL-UNNAMED}. {@link hyenac.backends.cuda.DeviceCheck} checks
  * the whole layer on a GPU machine in one run.
  */
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;

@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
 import java.util.List;
 

@@ -1,12 +1,13 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The real libraries where this machine has them, else the test is skipped with the loader's message. CI has
  * none of them; a developer can point the hyenac.cuda.lib* properties at copies to run the binding tests.
+ * Public for {@link #hasGpu}, which the tests of the executor and the device check ask too.
  */
-final class Libs {
+public final class Libs {
     private Libs() {}
 
     private static Boolean gpu;
@@ -48,7 +49,7 @@ final class Libs {
     }
 
     /** Whether a driver loads and initialises with at least one GPU. */
-    static synchronized boolean hasGpu() {
+    public static synchronized boolean hasGpu() {
         if (gpu == null) {
             try {
                 Driver d = Driver.load();

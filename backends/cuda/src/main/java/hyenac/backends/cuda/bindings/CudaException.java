@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
 /**
  * A CUDA library call failed. The message names the call, the library's error name and description, and what

@@ -1,7 +1,7 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
-import static hyenac.backends.cuda.NativeLibrary.rethrow;
-import static hyenac.backends.cuda.NativeLibrary.status;
+import static hyenac.backends.cuda.bindings.NativeLibrary.rethrow;
+import static hyenac.backends.cuda.bindings.NativeLibrary.status;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;

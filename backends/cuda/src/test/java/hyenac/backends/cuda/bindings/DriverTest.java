@@ -1,17 +1,13 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Needs the real libcuda.so.1; most of it runs without a GPU, the last test only with one. */
+/** Needs the real libcuda.so.1, with or without a GPU (the whole device check on a GPU is DeviceCheckTest's). */
 class DriverTest {
 
     @Test
@@ -36,14 +32,5 @@ class DriverTest {
         var e = assertThrows(CudaException.class, d::deviceGetCount);
         assertEquals("cuDeviceGetCount", e.call());
         assertTrue(e.getMessage().startsWith("cuDeviceGetCount failed while counting GPUs: CUDA_ERROR_"), e.getMessage());
-    }
-
-    /** The whole device check, on a GPU machine that runs the tests. */
-    @Test
-    void theDeviceCheckPassesOnAGpu() {
-        assumeTrue(Libs.hasGpu(), "no GPU");
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        int failures = new DeviceCheck(new PrintStream(buf, true, StandardCharsets.UTF_8)).run();
-        assertEquals(0, failures, buf.toString(StandardCharsets.UTF_8));
     }
 }

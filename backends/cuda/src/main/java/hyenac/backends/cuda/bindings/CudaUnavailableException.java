@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
 /**
  * The CUDA stack cannot be used on this machine: a library (driver, NVRTC, cuBLASLt, cuFFT) is missing or too

@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.bindings;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
