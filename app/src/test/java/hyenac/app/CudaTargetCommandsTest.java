@@ -11,7 +11,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cuda.NvccCompiler;
-import hyenac.backends.cuda.CudaTarget;
+import hyenac.backends.cuda.exec.CudaTarget;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.kernels.KernelPipeline;

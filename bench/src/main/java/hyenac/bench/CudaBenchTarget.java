@@ -3,7 +3,7 @@ package hyenac.bench;
 import com.google.gson.JsonObject;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.cuda.bindings.CudaContext;
-import hyenac.backends.cuda.CudaExecutor;
+import hyenac.backends.cuda.exec.CudaExecutor;
 import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.backends.cuda.bindings.Driver;
 import hyenac.backends.cuda.bindings.Driver.Event;
@@ -60,7 +60,7 @@ final class CudaBenchTarget implements BenchTarget {
     }
 
     @Override public Runner open(Graph graph, WeightStore weights) {
-        CudaExecutor gpu = new CudaExecutor(new KernelPipeline(graph, hyenac.backends.cuda.CudaTarget.lowering(precision)), weights);
+        CudaExecutor gpu = new CudaExecutor(new KernelPipeline(graph, hyenac.backends.cuda.exec.CudaTarget.lowering(precision)), weights);
         int vocab = Math.toIntExact(graph.value(graph.outputs().getFirst()).type().channels());
         return new Runner() {
             @Override public Samples forward(int batch, int length, long[] tokens, Map<Integer, float[]> given, Set<Integer> wanted,

@@ -2,8 +2,8 @@ package hyenac.conformance;
 
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.cpu.CpuExecutor;
-import hyenac.backends.cuda.CudaExecutor;
-import hyenac.backends.cuda.CudaTarget;
+import hyenac.backends.cuda.exec.CudaExecutor;
+import hyenac.backends.cuda.exec.CudaTarget;
 import hyenac.compiler.Compilation;
 import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.DType;

@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.exec;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 

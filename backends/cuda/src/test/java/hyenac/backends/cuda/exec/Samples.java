@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.exec;
 
 import hyenac.compiler.Compilation;
 import hyenac.ir.Graph;

@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.exec;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;

@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.exec;
 
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.backends.cuda.bindings.CublasLt;

@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.exec;
 
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cache.KernelCache;
