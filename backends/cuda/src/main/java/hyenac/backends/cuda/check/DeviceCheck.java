@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.check;
 
 import hyenac.backends.codegen.cache.KernelCompileException;
 import hyenac.backends.cuda.bindings.CublasLt;
@@ -26,7 +26,7 @@ import java.util.Random;
  * and device, NVRTC, module load and launch, event timing, graph replay, cuBLASLt in bf16/fp16/fp32 against
  * a CPU reference, a cuFFT round trip, and the three failures that must read clearly (out of memory, a
  * compile error, a kernel not found). Needs only this module's classes:
- * {@code java --enable-native-access=ALL-UNNAMED -cp backends/cuda/target/classes hyenac.backends.cuda.DeviceCheck}.
+ * {@code java --enable-native-access=ALL-UNNAMED -cp backends/cuda/target/classes hyenac.backends.cuda.check.DeviceCheck}.
  * Exits 0 when nothing failed.
  */
 public final class DeviceCheck {

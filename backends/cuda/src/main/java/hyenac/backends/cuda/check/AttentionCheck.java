@@ -1,4 +1,4 @@
-package hyenac.backends.cuda;
+package hyenac.backends.cuda.check;
 
 import hyenac.backends.codegen.CType;
 import hyenac.backends.codegen.Extent;
@@ -29,7 +29,7 @@ import java.util.Random;
  * 1e-2·max |ref|) at B=1, H=32, d=128, L=256 and B=2, H=4, d=64, L=300 (not a multiple of the tile), then timed at
  * L = 8192 and 16384 (B=1, H=32, d=128; 5 warm-up launches, 50 timed, the median) with some rows of each
  * checked against a double-precision reference too. Throughput counts 4·B·H·L²·d/2 FLOPs (causal).
- * {@code java --enable-native-access=ALL-UNNAMED -cp app/target/hyenac.jar hyenac.backends.cuda.AttentionCheck};
+ * {@code java --enable-native-access=ALL-UNNAMED -cp app/target/hyenac.jar hyenac.backends.cuda.check.AttentionCheck};
  * exits 0 when every check passed.
  */
 public final class AttentionCheck {
