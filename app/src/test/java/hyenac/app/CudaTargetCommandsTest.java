@@ -68,7 +68,6 @@ class CudaTargetCommandsTest {
 
     static String text(byte[] b) { return new String(b, StandardCharsets.UTF_8); }
 
-    /** The kernels of sh2-tiny as an artifact of it carries them: generated from the plan as the artifact stores it. */
     /** The kernels sh2-tiny's plans launch (every phase, from the graph as an artifact stores it), once each, in first-use order. */
     static List<Kernel> tinyKernels() {
         Compilation.Result c = Compilation.compile(TINY, null);
