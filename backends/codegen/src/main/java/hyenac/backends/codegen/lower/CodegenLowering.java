@@ -61,8 +61,6 @@ public final class CodegenLowering implements Lowering {
         this.hardware = hardware;
     }
 
-    public Precision precision() { return precision; }
-
     @Override public String target() { return target; }
 
     @Override public List<Algorithm> algorithms(Graph g, Node n, Phase phase) {
