@@ -26,19 +26,17 @@ inline void hy_put(void* p, int t, long long i, float v) {
     static_cast<uint16_t*>(p)[i] = uint16_t(u >> 16);
 }
 
-// y[m×n] = x[m×k]·wᵀ (+ bias[n]), w stored [n, k], all of element type t. y is written only after every
-// product is summed, so a y that overlaps x or w (a memory plan's mistake) shows as wrong numbers, not luck.
+// y[m×n] = x[m×k]·wᵀ (+ bias[n]), w stored [n, k], all of element type t. Each y is stored as soon as it is
+// summed, so a y that overlaps x, w or the bias (a memory plan's mistake) shows as wrong numbers.
 inline void hy_gemm(const void* x, const void* w, const void* bias, void* y, int t, long long m, long long n, long long k) {
-    std::vector<float> out(size_t(m * n));
     for (long long i = 0; i < m; i++) {
         for (long long j = 0; j < n; j++) {
             float acc = 0.0f;
             for (long long q = 0; q < k; q++) acc += hy_get(x, t, i * k + q) * hy_get(w, t, j * k + q);
             if (bias) acc += hy_get(bias, t, j);
-            out[size_t(i * n + j)] = acc;
+            hy_put(y, t, i * n + j, acc);
         }
     }
-    for (long long i = 0; i < m * n; i++) hy_put(y, t, i, out[size_t(i)]);
 }
 
 // rows real DFTs of n points, unnormalised as cuFFT's: forward n reals → n/2+1 complex (re, im interleaved);

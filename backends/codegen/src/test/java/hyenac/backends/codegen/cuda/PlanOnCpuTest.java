@@ -1,5 +1,6 @@
 package hyenac.backends.codegen.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hyenac.backends.codegen.Precision;
@@ -13,6 +14,7 @@ import hyenac.ir.plan.Buffer;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Plan;
 import hyenac.ir.plan.Shape;
+import hyenac.ir.plan.Step;
 import hyenac.runtime.weights.WeightStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -92,6 +95,35 @@ class PlanOnCpuTest {
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 
+    /** The control: a memory plan that puts a GEMM's output over its own input must not pass. */
+    @Test
+    void aMemoryPlanThatOverlapsLiveBuffersIsCaught() throws Exception {
+        Optional<Path> cxx = CudaOnCpu.compiler();
+        Assumptions.assumeTrue(cxx.isPresent(), "no host C++ compiler to run the kernels on");
+        Graph g = Samples.graph("transformer-tiny.hyena");
+        WeightStore weights = WeightStore.random(g, 5);
+        int logits = g.outputs().getFirst();
+        long[] prompt = tokens(new Random(42), B * L, Math.toIntExact(g.value(logits).type().channels()));
+        Plan plan = pipeline(g, Precision.FP32).plan(Phase.PARALLEL);
+        Shape shape = new Shape(B, L, 0);
+        long[] at = plan.offsets(shape);
+        Step.Gemm gemm = plan.steps().stream().filter(s -> s instanceof Step.Gemm m && plan.buffer(m.x()).slot() >= 0 && plan.buffer(m.y()).slot() >= 0
+                && plan.buffer(m.x()).slot() != plan.buffer(m.y()).slot()).map(s -> (Step.Gemm) s).findFirst().orElseThrow();
+        Buffer x = plan.buffer(gemm.x()), y = plan.buffer(gemm.y());
+        List<Buffer> moved = new ArrayList<>(plan.buffers());
+        if (at[x.slot() + 1] - at[x.slot()] >= y.bytes().eval(shape)) moved.set(y.id(), y.inSlot(x.slot()));
+        else moved.set(x.id(), x.inSlot(y.slot()));
+        Plan broken = plan.withMemory(moved, plan.slots());
+
+        PlanOnCpu emu = new PlanOnCpu(Path.of("target", "emulated-plans", "broken"), weights);
+        PlanOnCpu.Run run = emu.prepare(broken, shape).run(prompt, null);
+        emu.execute(cxx.get());
+        float[] want = new CpuExecutor(g, weights).run(B, L, prompt, Map.of(), List.of(logits)).get(logits);
+        List<String> failures = new ArrayList<>();
+        check(failures, "transformer-tiny fp32 with " + y.name() + " over " + x.name() + " (" + gemm.site() + ")", want, run.read(logits), 1e-4);
+        assertFalse(failures.isEmpty(), "the emulator ran a plan whose GEMM writes over its own input and saw nothing wrong");
+    }
+
     private static CpuExecutor reference(Graph g, WeightStore w, boolean bf16, Plan plan) {
         CpuExecutor cpu = new CpuExecutor(g, w);
         return bf16 ? cpu.storingBf16(bf16Values(plan)) : cpu;
@@ -111,10 +143,10 @@ class PlanOnCpuTest {
     }
 
     /** Max |got − want| against bound·max|want|; prints the measured error either way. */
-    private static void check(List<String> failures, String what, float[] want, float[] got, double bound) {
+    private static double check(List<String> failures, String what, float[] want, float[] got, double bound) {
         if (want.length != got.length) {
             failures.add(what + ": " + got.length + " numbers, want " + want.length);
-            return;
+            return Double.POSITIVE_INFINITY;
         }
         double scale = 0, err = 0;
         int worst = -1;
@@ -130,5 +162,6 @@ class PlanOnCpuTest {
                 worst < 0 ? "-" : got[worst], worst < 0 ? "-" : want[worst]);
         System.out.println(line);
         if (!(err <= bound * scale)) failures.add(line);
+        return err / scale;
     }
 }
