@@ -96,3 +96,19 @@ inline void hy_write_from(const void* src, size_t bytes, const char* path) {
     if (bytes) std::memcpy(v.data(), src, bytes);
     save(path, v);
 }
+
+// Bytes past the end of a plan's pool (and of each state) hold this pattern; a step that writes past its buffer
+// at the end of the pool changes it, and the program stops saying where.
+constexpr size_t HY_GUARD = 4096;
+constexpr unsigned char HY_GUARD_BYTE = 0xa5;
+
+inline void hy_guard(unsigned char* end) { std::memset(end, HY_GUARD_BYTE, HY_GUARD); }
+
+inline void hy_check_guard(const unsigned char* end, const char* what) {
+    for (size_t i = 0; i < HY_GUARD; i++) {
+        if (end[i] != HY_GUARD_BYTE) {
+            std::fprintf(stderr, "a write past the end of %s (byte %zu after it)\n", what, i);
+            std::exit(3);
+        }
+    }
+}

@@ -67,10 +67,22 @@ final class PlanOnCpu {
                 return var;
             });
             stateBytes.put(b.name(), bytes);
-            f.append("    ").append(v).append(".assign(").append(Math.max(1, bytes)).append(", 0);\n");
+            f.append("    ").append(v).append(".assign(").append(Math.max(1, bytes)).append(" + HY_GUARD, 0); hy_guard(").append(v).append(".data() + ")
+                    .append(Math.max(1, bytes)).append(");\n");
         }
         function(f.toString());
         return this;
+    }
+
+    /** Checks that nothing wrote past the end of the pool or of a state. */
+    private String guards(Prepared p, String when) {
+        StringBuilder f = new StringBuilder("    hy_check_guard(" + p.pool + " + " + p.poolBytes + ", \"the " + p.plan.phase().spelling() + " pool after " + when + "\");\n");
+        for (Buffer b : p.plan.buffers()) {
+            if (b.kind() != Buffer.Kind.STATE) continue;
+            f.append("    hy_check_guard(").append(states.get(b.name())).append(".data() + ").append(Math.max(1, stateBytes.get(b.name()))).append(", \"state ")
+                    .append(b.name()).append(" after ").append(when).append("\");\n");
+        }
+        return f.toString();
     }
 
     private void function(String body) {
@@ -82,9 +94,11 @@ final class PlanOnCpu {
         Prepared p = new Prepared(plan, shape);
         StringBuilder f = new StringBuilder();
         f.append("    ").append(p.pool).append(" = static_cast<unsigned char*>(std::aligned_alloc(").append(Plan.ALIGNMENT).append(", ")
-                .append(p.poolBytes).append("));\n");
+                .append(p.poolBytes).append(" + HY_GUARD));\n");
         f.append("    std::memset(").append(p.pool).append(", 0xff, ").append(p.poolBytes).append(");\n");
+        f.append("    hy_guard(").append(p.pool).append(" + ").append(p.poolBytes).append(");\n");
         for (Step s : plan.steps()) if (s.once()) f.append(p.step(s));
+        f.append(guards(p, "the once steps"));
         function(f.toString());
         return p;
     }
@@ -154,6 +168,7 @@ final class PlanOnCpu {
             }
             if (!plan.given().isEmpty()) throw new IllegalArgumentException("given values are not supported");
             for (Step s : plan.steps()) if (!s.once()) f.append(step(s));
+            f.append(guards(this, "a run"));
             for (int w : plan.wanted()) {
                 Buffer b = plan.value(w);
                 String file = fresh("value") + ".bin";
