@@ -1,0 +1,167 @@
+package hyenac.backends.codegen.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.Samples;
+import hyenac.backends.codegen.lower.CodegenLowering;
+import hyenac.backends.cpu.CpuExecutor;
+import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.ir.DType;
+import hyenac.ir.Graph;
+import hyenac.ir.plan.Buffer;
+import hyenac.ir.plan.Phase;
+import hyenac.ir.plan.Plan;
+import hyenac.ir.plan.Shape;
+import hyenac.ir.plan.Step;
+import hyenac.runtime.weights.WeightStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Whole kernel plans of the samples run on the CPU through the emulator ({@link PlanOnCpu}): memory plan, argument
+ * binding, {@code once} steps, copies and the decode states together, against the CPU executor. A parallel plan runs
+ * twice on one prepared pool with different tokens (as a replayed CUDA graph does), then a prefill and two decode
+ * steps. Small shapes: the emulator is slow.
+ */
+class PlanOnCpuTest {
+    private static final int B = 2, L = 16, STEPS = 2;
+
+    private static KernelPipeline pipeline(Graph g, Precision p) {
+        return new KernelPipeline(g, new CodegenLowering("cuda", new CudaKernels(), p, CodegenLowering.Hardware.H100), true);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sh2-tiny.hyena", "transformer-tiny.hyena"})
+    void wholePlansMatchTheCpuExecutor(String sample) throws Exception {
+        Optional<Path> cxx = CudaOnCpu.compiler();
+        Assumptions.assumeTrue(cxx.isPresent(), "no host C++ compiler to run the kernels on");
+        Graph g = Samples.graph(sample);
+        WeightStore weights = WeightStore.random(g, 5);
+        int logits = g.outputs().getFirst();
+        int vocab = Math.toIntExact(g.value(logits).type().channels());
+        Random random = new Random(42);
+        long[][] prompts = {tokens(random, B * L, vocab), tokens(random, B * L, vocab)};
+        long[][] next = new long[STEPS][];
+        for (int s = 0; s < STEPS; s++) next[s] = tokens(random, B, vocab);
+        long capacity = L + 4;
+
+        List<String> failures = new ArrayList<>();
+        for (Precision p : Precision.values()) {
+            KernelPipeline pipe = pipeline(g, p);
+            Plan parallel = pipe.plan(Phase.PARALLEL), prefill = pipe.plan(Phase.PREFILL), step = pipe.plan(Phase.STEP);
+            boolean bf16 = p == Precision.BF16;
+            WeightStore w = bf16 ? weights.roundedToBf16() : weights;
+
+            PlanOnCpu emu = new PlanOnCpu(Path.of("target", "emulated-plans", sample.replace(".hyena", "") + "-" + p.suffix()), w);
+            PlanOnCpu.Prepared pass = emu.prepare(parallel, new Shape(B, L, 0));
+            List<PlanOnCpu.Run> passes = List.of(pass.run(prompts[0], null), pass.run(prompts[1], null));
+            Shape prompt = new Shape(B, L, capacity);
+            emu.zeroStates(prefill, prompt);
+            PlanOnCpu.Run promptRun = emu.prepare(prefill, prompt).run(prompts[0], null);
+            PlanOnCpu.Prepared stepping = emu.prepare(step, new Shape(B, 1, capacity));
+            List<PlanOnCpu.Run> steps = new ArrayList<>();
+            for (int s = 0; s < STEPS; s++) steps.add(stepping.run(next[s], new long[] {L + s, s}));
+            long t0 = System.nanoTime();
+            emu.execute(cxx.get());
+            System.out.printf("%s %s: emulated %d+%d+%d steps in %.1f s%n", sample, p.suffix(), parallel.steps().size(), prefill.steps().size(),
+                    step.steps().size(), (System.nanoTime() - t0) / 1e9);
+
+            double bound = bf16 ? 5e-2 : 1e-4;
+            for (int i = 0; i < passes.size(); i++) {
+                CpuExecutor cpu = reference(g, w, bf16, parallel);
+                float[] want = cpu.run(B, L, prompts[i], Map.of(), List.of(logits)).get(logits);
+                check(failures, sample + " " + p.suffix() + " parallel run " + (i + 1), want, passes.get(i).read(logits), bound);
+            }
+            CpuExecutor cpu = reference(g, w, bf16, prefill);
+            float[] all = cpu.prefill(prompts[0], B, L, List.of()).get(logits);
+            check(failures, sample + " " + p.suffix() + " prefill", all, promptRun.read(logits), bound);
+            if (bf16) cpu.storingBf16(bf16Values(step));
+            for (int s = 0; s < STEPS; s++) {
+                check(failures, sample + " " + p.suffix() + " step " + (s + 1), cpu.step(next[s]), steps.get(s).read(logits), bound);
+            }
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** The control: a memory plan that puts a GEMM's output over its own input must not pass. */
+    @Test
+    void aMemoryPlanThatOverlapsLiveBuffersIsCaught() throws Exception {
+        Optional<Path> cxx = CudaOnCpu.compiler();
+        Assumptions.assumeTrue(cxx.isPresent(), "no host C++ compiler to run the kernels on");
+        Graph g = Samples.graph("transformer-tiny.hyena");
+        WeightStore weights = WeightStore.random(g, 5);
+        int logits = g.outputs().getFirst();
+        long[] prompt = tokens(new Random(42), B * L, Math.toIntExact(g.value(logits).type().channels()));
+        Plan plan = pipeline(g, Precision.FP32).plan(Phase.PARALLEL);
+        Shape shape = new Shape(B, L, 0);
+        long[] at = plan.offsets(shape);
+        Step.Gemm gemm = plan.steps().stream().filter(s -> s instanceof Step.Gemm m && plan.buffer(m.x()).slot() >= 0 && plan.buffer(m.y()).slot() >= 0
+                && plan.buffer(m.x()).slot() != plan.buffer(m.y()).slot()).map(s -> (Step.Gemm) s).findFirst().orElseThrow();
+        Buffer x = plan.buffer(gemm.x()), y = plan.buffer(gemm.y());
+        List<Buffer> moved = new ArrayList<>(plan.buffers());
+        if (at[x.slot() + 1] - at[x.slot()] >= y.bytes().eval(shape)) moved.set(y.id(), y.inSlot(x.slot()));
+        else moved.set(x.id(), x.inSlot(y.slot()));
+        Plan broken = plan.withMemory(moved, plan.slots());
+
+        PlanOnCpu emu = new PlanOnCpu(Path.of("target", "emulated-plans", "broken"), weights);
+        PlanOnCpu.Run run = emu.prepare(broken, shape).run(prompt, null);
+        emu.execute(cxx.get());
+        float[] want = new CpuExecutor(g, weights).run(B, L, prompt, Map.of(), List.of(logits)).get(logits);
+        List<String> failures = new ArrayList<>();
+        check(failures, "transformer-tiny fp32 with " + y.name() + " over " + x.name() + " (" + gemm.site() + ")", want, run.read(logits), 1e-4);
+        assertFalse(failures.isEmpty(), "the emulator ran a plan whose GEMM writes over its own input and saw nothing wrong");
+    }
+
+    private static CpuExecutor reference(Graph g, WeightStore w, boolean bf16, Plan plan) {
+        CpuExecutor cpu = new CpuExecutor(g, w);
+        return bf16 ? cpu.storingBf16(bf16Values(plan)) : cpu;
+    }
+
+    /** The values a plan keeps in bf16 memory: where the CPU executor rounds to match it. */
+    private static Set<Integer> bf16Values(Plan plan) {
+        Set<Integer> out = new HashSet<>();
+        for (Buffer b : plan.buffers()) if (b.kind() == Buffer.Kind.VALUE && b.element() == DType.BF16) out.add(b.valueId());
+        return out;
+    }
+
+    private static long[] tokens(Random r, int n, int vocab) {
+        long[] t = new long[n];
+        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
+        return t;
+    }
+
+    /** Max |got − want| against bound·max|want|; prints the measured error either way. */
+    private static double check(List<String> failures, String what, float[] want, float[] got, double bound) {
+        if (want.length != got.length) {
+            failures.add(what + ": " + got.length + " numbers, want " + want.length);
+            return Double.POSITIVE_INFINITY;
+        }
+        double scale = 0, err = 0;
+        int worst = -1;
+        for (int i = 0; i < want.length; i++) {
+            scale = Math.max(scale, Math.abs(want[i]));
+            double e = Math.abs((double) got[i] - want[i]);
+            if (!(e <= err)) {
+                err = Double.isNaN(e) ? Double.POSITIVE_INFINITY : e;
+                worst = i;
+            }
+        }
+        String line = String.format("%s: max error %.3g = %.3g of max|ref| %.3g (at %d: got %s, want %s)", what, err, err / scale, scale, worst,
+                worst < 0 ? "-" : got[worst], worst < 0 ? "-" : want[worst]);
+        System.out.println(line);
+        if (!(err <= bound * scale)) failures.add(line);
+        return err / scale;
+    }
+}
