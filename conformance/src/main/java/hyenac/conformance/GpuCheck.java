@@ -39,8 +39,8 @@ import java.util.SplittableRandom;
  * fp32 is compared within {@link VortexConformance#RELATIVE_TOLERANCE}·max|ref|. bf16 is compared with the CPU run on
  * the same bf16-rounded weights and inputs that rounds to bf16 exactly the values the GPU's plan stores in bf16 memory
  * ({@link CpuExecutor#storingBf16(Set)}), within {@link #BF16_MATCHED_TOLERANCE}·max|ref|: both sides then round at
- * the same points and differ only by fp32 summation order and the rare value that rounds the other way, so a kernel
- * reading a wrong element fails; the difference from the fp32 oracle is shown beside it. One line per check; exits
+ * the same points and differ by fp32 summation order and the values that round the other way, so a kernel reading a
+ * wrong element fails; the difference from the fp32 oracle is shown beside it. One line per check; exits
  * 0 when nothing failed.
  *
  * <p>{@code java --enable-native-access=ALL-UNNAMED -cp … hyenac.conformance.GpuCheck [--samples DIR] [--vortex DIR]
@@ -50,8 +50,12 @@ import java.util.SplittableRandom;
 public final class GpuCheck {
     static final List<String> SPECS = List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena");
     static final int B = 2, L = 100, PROMPT = 37, STEPS = 10;
-    /** bf16 against the CPU rounding at the plan's points: a wrong index or a missed rounding costs far more. */
-    static final double BF16_MATCHED_TOLERANCE = 1e-2;
+    /**
+     * bf16 against the CPU rounding at the plan's points. The same kernels run by the CPU emulator (PlanOnCpuTest,
+     * B=2, L=16) stay within 3.3e-2·max|ref| of that reference on sh2-tiny (values that round the other way, carried
+     * through 7 layers of random weights), while a buffer placed over another costs 0.79: the bound sits between.
+     */
+    static final double BF16_MATCHED_TOLERANCE = 5e-2;
 
     private GpuCheck() {}
 
