@@ -25,10 +25,8 @@ import hyenac.ir.plan.Planner;
 import hyenac.ir.plan.Shape;
 import hyenac.ir.plan.Step;
 import hyenac.runtime.weights.Floats;
-import hyenac.runtime.weights.HostTensor;
 import hyenac.runtime.weights.WeightStore;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -61,7 +59,6 @@ public final class CudaExecutor implements AutoCloseable {
 
     private final Planner planner;
     private final Graph graph;
-    private final WeightStore weights;
     private final CudaContext ctx;
     private final Driver d;
     private Nvrtc nvrtc;
@@ -69,11 +66,8 @@ public final class CudaExecutor implements AutoCloseable {
     private Cufft cufft;
     private String arch;
     private Stream stream;
-    private final KernelCache diskCache = KernelCache.atDefaultLocation();
-    private final Map<String, Long> weightBuffers = new LinkedHashMap<>();
-    private final Map<String, Long> constants = new HashMap<>();
-    private final Map<String, Driver.Function> functions = new HashMap<>();
-    private final List<Driver.Module> modules = new ArrayList<>();
+    private final DeviceWeights deviceWeights;
+    private KernelModules kernels;
     private final Map<String, CublasLt.Matmul> matmuls = new HashMap<>();
     private final Map<String, Cufft.Plan> fftPlans = new HashMap<>();
     private long workspace;
@@ -89,12 +83,13 @@ public final class CudaExecutor implements AutoCloseable {
     public CudaExecutor(Planner planner, WeightStore weights) {
         this.planner = planner;
         this.graph = planner.graph();
-        this.weights = weights;
         this.ctx = CudaContext.open(0);
         this.d = ctx.driver();
+        this.deviceWeights = new DeviceWeights(d, weights);
         try {
             nvrtc = Nvrtc.load();
             arch = nvrtc.archFor(ctx.device().computeMajor(), ctx.device().computeMinor());
+            kernels = new KernelModules(d, nvrtc, arch);
             lt = CublasLt.open();
             workspace = d.memAlloc(WORKSPACE_BYTES, "the cuBLASLt workspace");
             // blocking: it orders itself with the legacy stream that the host copies use
@@ -289,8 +284,8 @@ public final class CudaExecutor implements AutoCloseable {
         private long pointer(Buffer b, long[] at) {
             return switch (b.kind()) {
                 case VALUE, SCRATCH, PREPARED, TOKENS -> pool + at[b.slot()];
-                case WEIGHT -> weight(b.name(), b.element());
-                case CONSTANT -> constant(plan, b);
+                case WEIGHT -> deviceWeights.weight(b.name(), b.element());
+                case CONSTANT -> deviceWeights.constant(plan, b);
                 case STATE -> require(states.get(b.name()), "state " + b.name() + " (prefill first)");
             };
         }
@@ -353,7 +348,7 @@ public final class CudaExecutor implements AutoCloseable {
                 }
             }
             // shared arrays are static in the generated code: no dynamic shared memory
-            return new Op.Launch(function(k), new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
+            return new Op.Launch(kernels.function(k), new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
                     new Dim3(k.block().get(0), k.block().get(1), k.block().get(2)), k.name(), args);
         }
 
@@ -378,7 +373,7 @@ public final class CudaExecutor implements AutoCloseable {
                 if (e.getValue().length != want) {
                     throw new IllegalArgumentException("given value %" + e.getKey() + " has " + e.getValue().length + " numbers, the plan needs " + want);
                 }
-                upload(pointers[b.id()], e.getValue(), b.element(), "given value %" + e.getKey());
+                DeviceWeights.upload(d, pointers[b.id()], e.getValue(), b.element(), "given value %" + e.getKey());
             }
         }
 
@@ -489,44 +484,6 @@ public final class CudaExecutor implements AutoCloseable {
     /** Limits every CUDA device since compute capability 3.0 shares. */
     private static final long MAX_GRID_X = (1L << 31) - 1, MAX_GRID_YZ = 65535;
 
-    /** A CONSTANT buffer's data: the weight store's buffer of that name where it has one, else the plan's values. */
-    private long constant(Plan plan, Buffer b) {
-        return constants.computeIfAbsent(b.name() + "/" + b.element(), x -> {
-            float[] data = weights.buffer(b.name()).orElseGet(() -> plan.constants().get(b.name()));
-            if (data == null) throw new IllegalStateException("constant " + b.name() + " has no values");
-            long p = d.memAlloc((long) b.element().bytes * Math.max(1, data.length), b.name());
-            upload(p, data, b.element(), b.name());
-            return p;
-        });
-    }
-
-    /** A weight on the device as {@code element}, uploaded on first use. */
-    private long weight(String name, DType element) {
-        String key = name + "/" + element;
-        Long p = weightBuffers.get(key);
-        if (p != null) return p;
-        if (!weights.contains(name)) throw new IllegalStateException("the plan reads weight " + name + ", which the weight store does not hold");
-        HostTensor t = weights.tensor(name);
-        long q = d.memAlloc((long) element.bytes * Math.max(1, t.elements()), "weight " + name);
-        weightBuffers.put(key, q);
-        if (t instanceof HostTensor.Bf16 b && element == DType.BF16) {
-            uploadBf16(q, b, "weight " + name);  // already bf16 bits: copied as they are, never widened
-        } else {
-            upload(q, t.floats(), element, "weight " + name);
-        }
-        return q;
-    }
-
-    /** Copies a bf16 weight's bits (little-endian, as the GPU reads them) to the device through native memory. */
-    private void uploadBf16(long p, HostTensor.Bf16 t, String what) {
-        if (t.elements() == 0) return;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment host = a.allocate(t.bytes(), 2);
-            host.copyFrom(t.bits());
-            d.memcpyHtoD(p, host, what);
-        }
-    }
-
     /** Moves every KV cache to {@code newCapacity} rows per sequence, keeping the rows held. */
     private void growCaches(Plan step, long newCapacity) {
         Shape old = new Shape(decodeBatch, 1, capacity), grown = new Shape(decodeBatch, 1, newCapacity);
@@ -564,50 +521,6 @@ public final class CudaExecutor implements AutoCloseable {
         return p;
     }
 
-    /** Compiles (or finds on disk) and loads a kernel once per distinct code. */
-    private Driver.Function function(Kernel k) {
-        Driver.Function f = functions.get(k.code());
-        if (f != null) return f;
-        List<String> options = Nvrtc.defaultOptions(arch);
-        String key = KernelCache.key(k.code(), options, arch + "/nvrtc");
-        byte[] image = cached(key);
-        if (image == null) {
-            image = nvrtc.compile(k.entry(), k.code(), options).image();
-            try {
-                diskCache.store(key, image, k.code());
-            } catch (RuntimeException e) {
-                // the disk cache only saves time; a read-only home must not stop a run
-            }
-        }
-        Driver.Module m = d.moduleLoadData(image, k.entry());
-        modules.add(m);
-        f = d.moduleGetFunction(m, k.entry());
-        functions.put(k.code(), f);
-        return f;
-    }
-
-    private byte[] cached(String key) {
-        try {
-            return diskCache.lookup(key).orElse(null);
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** Copies fp32 data to the device as {@code element} (fp32, or bf16 rounded to nearest even). */
-    private void upload(long p, float[] data, DType element, String what) {
-        if (data.length == 0) return;
-        switch (element) {
-            case FP32 -> d.memcpyHtoD(p, data, what);
-            case BF16 -> {
-                short[] bits = new short[data.length];
-                for (int i = 0; i < data.length; i++) bits[i] = Floats.floatToBf16(data[i]);
-                d.memcpyHtoD(p, bits, what);
-            }
-            default -> throw new IllegalStateException(what + " would be uploaded as " + element);
-        }
-    }
-
     @Override public void close() {
         if (closed) return;
         closed = true;
@@ -617,11 +530,10 @@ public final class CudaExecutor implements AutoCloseable {
             for (CublasLt.Matmul m : matmuls.values()) m.close();
             if (lt != null) lt.close();
             for (Cufft.Plan p : fftPlans.values()) p.close();
-            for (long p : weightBuffers.values()) d.memFree(p, "a weight");
-            for (long p : constants.values()) d.memFree(p, "a constant");
+            deviceWeights.free();
             if (workspace != 0) d.memFree(workspace, "the cuBLASLt workspace");
             if (stream != null) d.streamDestroy(stream);
-            for (Driver.Module m : modules) d.moduleUnload(m);
+            if (kernels != null) kernels.unload();
         } finally {
             ctx.close();
         }
