@@ -23,9 +23,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -101,19 +98,8 @@ final class Generation {
         } finally {
             preparing.close();
         }
-        AtomicBoolean interrupted = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
         // Ctrl-C: the step under way finishes, the text so far is already out, and the statistics say where it stopped.
-        Thread onInterrupt = new Thread(() -> {
-            interrupted.set(true);
-            try {
-                finished.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                // exiting anyway
-            }
-        }, "hyenac-interrupt");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
-        try (Session session = opened) {
+        try (CtrlC ctrlC = new CtrlC(INTERRUPT_GRACE_SECONDS); Session session = opened) {
             String note = target.device() == null && carried != null ? "the artifact's " + carried.target() + " kernels go unused" : session.note();
             String line = target.line(note);
             if (line != null) err.println(line);
@@ -132,7 +118,7 @@ final class Generation {
                     if (stopAtEos && id == ByteTokenizer.EOS) return;  // the end is said on stderr, not printed
                     out.print(text.accept(id));
                     out.flush();
-                }, interrupted::get);
+                }, ctrlC::requested);
             } catch (Generator.NonFiniteLogitsException e) {
                 out.println(text.finish());
                 out.flush();
@@ -147,13 +133,6 @@ final class Generation {
             out.flush();
             err.println(summary(modelName, backend.name(), r));
             return Main.OK;
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it lets the JVM exit now that we are done
-            }
         }
     }
 

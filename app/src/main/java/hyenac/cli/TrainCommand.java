@@ -22,9 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -159,20 +156,9 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int run(Trainer trainer, Path dir, PrintWriter err) {
-        AtomicBoolean interrupted = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
         // Ctrl-C: the step under way finishes and a checkpoint is written before the JVM exits.
-        Thread onInterrupt = new Thread(() -> {
-            interrupted.set(true);
-            try {
-                finished.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                // exiting anyway
-            }
-        }, "hyenac-interrupt");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
-        try {
-            Trainer.Result r = trainer.run(new Progress(err, Terminal.stderr(), steps), interrupted::get);
+        try (CtrlC ctrlC = new CtrlC(INTERRUPT_GRACE_SECONDS)) {
+            Trainer.Result r = trainer.run(new Progress(err, Terminal.stderr(), steps), ctrlC::requested);
             trainer.profile().forEach(err::println);
             return switch (r.end()) {
                 case DONE -> Main.OK;
@@ -192,13 +178,6 @@ final class TrainCommand implements Callable<Integer> {
                     yield Main.USER_ERROR;
                 }
             };
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException ignored) {
-                // already shutting down
-            }
         }
     }
 
