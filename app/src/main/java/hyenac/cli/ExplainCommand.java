@@ -14,14 +14,9 @@ import hyenac.explain.Explain;
 import hyenac.ir.Graph;
 import hyenac.ir.Weight;
 import hyenac.ir.fusion.Group;
-import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Plan;
-import hyenac.ir.plan.PlanPrinter;
-import hyenac.ir.plan.Shape;
-import hyenac.runtime.exec.DeviceTarget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,15 +64,21 @@ final class ExplainCommand implements Callable<Integer> {
             err.println("hyenac explain: --context must be at least 1");
             return Main.INTERNAL_ERROR;
         }
-        if (!target.equals("cpu") && DeviceTarget.find(target).isEmpty()) {
-            err.println("hyenac explain: no target `" + target + "` in this build; targets: cpu" + (DeviceTarget.find("cuda").isPresent() ? ", cuda" : ""));
+        String problem = KernelPlans.problem(target, phase);
+        if (problem != null) {
+            err.println("hyenac explain: " + problem);
             return Main.USER_ERROR;
         }
-        if (phase() == null) {
-            err.println("hyenac explain: no phase `" + phase + "`; phases: parallel, prefill, step");
+        try {
+            if (Executable.looksLikeArtifact(file)) return explainArtifact(out);
+            return explainSpec(out, err);
+        } catch (UnsupportedOperationException e) {
+            err.println("hyenac explain: the " + target + " target cannot compile this model yet: " + e.getMessage());
             return Main.USER_ERROR;
         }
-        if (Executable.looksLikeArtifact(file)) return explainArtifact(out);
+    }
+
+    private int explainSpec(PrintWriter out, PrintWriter err) {
         Checker.Result result = Checker.check(List.of(file));
         if (!result.ok() || format == DiagnosticOutput.Format.human && !result.diagnostics().all().isEmpty()) {
             DiagnosticOutput.print(result.diagnostics(), format, out, err);
@@ -93,7 +94,7 @@ final class ExplainCommand implements Callable<Integer> {
             // The numbers come from the graph the backends run, after the standard passes.
             Graph g = Compilation.lower(m);
             Explain.Report report = Explain.of(g, context != null ? context : m.context(), kernels && target.equals("cpu"));
-            Plan plan = kernels && !target.equals("cpu") ? plan(new KernelPipeline(g, DeviceTarget.find(target).orElseThrow().lowering(g))) : null;
+            Plan plan = kernels && !target.equals("cpu") ? plan(new KernelPipeline(g, KernelPlans.device(target).lowering(g))) : null;
             if (json) {
                 JsonObject o = json(report);
                 if (plan != null) o.add("plan", JsonParser.parseString(PlanJson.write(plan)));
@@ -116,9 +117,9 @@ final class ExplainCommand implements Callable<Integer> {
             Explain.Report report = Explain.of(x.graph(), context != null ? context : x.compilation().model().context(), kernels && target.equals("cpu"));
             Plan plan = null;
             if (kernels && !target.equals("cpu")) {
-                KernelPipeline fresh = new KernelPipeline(x.graph(), DeviceTarget.find(target).orElseThrow().lowering(x.graph()));
+                KernelPipeline fresh = new KernelPipeline(x.graph(), KernelPlans.device(target).lowering(x.graph()));
                 // the artifact's own plans where it was compiled for this target (checked against the pipeline's)
-                plan = x.meta().target().equals(target) ? x.planner(fresh).plan(phase()) : plan(fresh);
+                plan = x.meta().target().equals(target) ? x.planner(fresh).plan(KernelPlans.phase(phase)) : plan(fresh);
             }
             if (json) {
                 JsonObject o = json(report);
@@ -140,15 +141,13 @@ final class ExplainCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    private Phase phase() { return Arrays.stream(Phase.values()).filter(p -> p.spelling().equals(phase)).findFirst().orElse(null); }
+    private Plan plan(KernelPipeline pipeline) { return pipeline.plan(KernelPlans.phase(phase)); }
 
-    private Plan plan(KernelPipeline pipeline) { return pipeline.plan(phase()); }
-
-    /** The plan as `hyenac graph --target T` prints it, its pool at the reference shape. */
+    /** The plan as `hyenac graph --target T` prints it. */
     private void printPlan(Plan plan, PrintWriter out) {
         out.println();
         out.println("kernel plan for " + target + ", " + phase + " (the compiler's pipeline: " + String.join(", ", KernelPipeline.STAGES) + "):");
-        out.print(PlanPrinter.print(plan, plan.phase() == Phase.STEP ? new Shape(1, 1, KernelPipeline.REFERENCE.capacity()) : KernelPipeline.REFERENCE));
+        out.print(KernelPlans.text(plan));
     }
 
     private JsonObject artifactJson(Executable x) {

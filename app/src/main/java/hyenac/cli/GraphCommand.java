@@ -11,15 +11,12 @@ import hyenac.ir.Graph;
 import hyenac.ir.Printer;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Plan;
-import hyenac.ir.plan.PlanPrinter;
-import hyenac.ir.plan.Shape;
 import hyenac.runtime.exec.DeviceTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -75,23 +72,17 @@ final class GraphCommand implements Callable<Integer> {
             return Main.USER_ERROR;
         }
         PassManager passes = (train ? PassManager.training() : PassManager.standard()).verifyEach(verify);
-        DeviceTarget device = null;
-        if (!target.equals("cpu")) {
-            device = DeviceTarget.find(target).orElse(null);
-            if (device == null) {
-                err.println("hyenac graph: no target `" + target + "` in this build; targets: cpu" + (DeviceTarget.find("cuda").isPresent() ? ", cuda" : ""));
-                return Main.USER_ERROR;
-            }
-            if (train) {
-                err.println("hyenac graph: --train shows the training graph, which runs on the CPU; leave out --target " + target);
-                return Main.USER_ERROR;
-            }
-        }
-        Phase planned = Arrays.stream(Phase.values()).filter(ph -> ph.spelling().equals(phase)).findFirst().orElse(null);
-        if (planned == null) {
-            err.println("hyenac graph: no phase `" + phase + "`; phases: parallel, prefill, step");
+        String problem = KernelPlans.problem(target, phase);
+        if (problem != null) {
+            err.println("hyenac graph: " + problem);
             return Main.USER_ERROR;
         }
+        DeviceTarget device = KernelPlans.device(target);
+        if (device != null && train) {
+            err.println("hyenac graph: --train shows the training graph, which runs on the CPU; leave out --target " + target);
+            return Main.USER_ERROR;
+        }
+        Phase planned = KernelPlans.phase(phase);
         List<String> names = new ArrayList<>(passes.names());
         if (device != null) names.addAll(KernelPipeline.STAGES);
         for (String p : printAfter) {
@@ -112,13 +103,13 @@ final class GraphCommand implements Callable<Integer> {
             Plan plan;
             try {
                 plan = kernels.plan(planned);
-            } catch (RuntimeException e) {
-                err.println("hyenac graph: the " + target + " target cannot lower this model: " + e.getMessage());
+            } catch (UnsupportedOperationException e) {
+                err.println("hyenac graph: the " + target + " target cannot compile this model yet: " + e.getMessage());
                 return Main.USER_ERROR;
             }
             if (!printAfter.contains("all") && !printAfter.contains("plan-memory")) {
                 out.println("// ----- " + planned.spelling() + " plan for " + target);
-                out.print(PlanPrinter.print(plan, planned == Phase.STEP ? new Shape(1, 1, KernelPipeline.REFERENCE.capacity()) : KernelPipeline.REFERENCE));
+                out.print(KernelPlans.text(plan));
             }
             times.addAll(kernels.timings());
         }

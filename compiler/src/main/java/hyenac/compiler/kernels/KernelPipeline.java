@@ -41,10 +41,14 @@ public final class KernelPipeline implements Planner {
     /** Where costs are judged and pools printed: one sequence of 8192 tokens (Evo 2's context), a KV cache beside it. */
     public static final Shape REFERENCE = new Shape(1, 8192, 8192 + 64);
 
+    /** The shape a phase is judged and printed at: {@link #REFERENCE}, or in a decode step one token against its KV cache. */
+    public static Shape reference(Phase phase) {
+        return phase == Phase.STEP ? new Shape(REFERENCE.batch(), 1, REFERENCE.capacity()) : REFERENCE;
+    }
+
     private final Graph graph;
     private final Lowering lowering;
     private final boolean fusion;
-    private final SelectAlgorithms select = new SelectAlgorithms(REFERENCE);
     private final Map<Key, Plan> plans = new HashMap<>();
     private final List<PassManager.Timing> timings = new ArrayList<>();
     private Set<String> printAfter = Set.of();
@@ -96,7 +100,7 @@ public final class KernelPipeline implements Planner {
         t0 = time("fuse-kernels", t0);
         print("fuse-kernels", phase, () -> groups(groups));
 
-        List<SelectAlgorithms.Choice> choices = select.run(graph, groups, phase, lowering);
+        List<SelectAlgorithms.Choice> choices = SelectAlgorithms.run(graph, groups, phase, reference(phase), lowering);
         Map<Integer, Algorithm> algorithms = new LinkedHashMap<>();
         for (SelectAlgorithms.Choice c : choices) algorithms.put(c.node().id(), c.algorithm());
         t0 = time("select-algorithms", t0);
@@ -109,7 +113,7 @@ public final class KernelPipeline implements Planner {
         Plan planned = PlanMemory.run(lowered);
         time("plan-memory", t0);
         PlanVerifier.verify(planned);
-        print("plan-memory", phase, () -> PlanPrinter.print(planned, phase == Phase.STEP ? select.reference(phase) : REFERENCE));
+        print("plan-memory", phase, () -> PlanPrinter.print(planned, reference(phase)));
         return planned;
     }
 
@@ -147,7 +151,7 @@ public final class KernelPipeline implements Planner {
 
     /** One line per convolution: the node, its path, the choice and every cost it was weighed against. */
     public String choices(List<SelectAlgorithms.Choice> choices, Phase phase) {
-        StringBuilder s = new StringBuilder("// costs at " + select.reference(phase) + " on " + lowering.target() + "\n");
+        StringBuilder s = new StringBuilder("// costs at " + reference(phase) + " on " + lowering.target() + "\n");
         for (SelectAlgorithms.Choice c : choices) {
             s.append(c.node().op()).append(" ").append(c.node().path()).append(" -> ").append(c.algorithm().spelling()).append("  (");
             List<String> costs = new ArrayList<>();

@@ -13,23 +13,16 @@ import java.util.Map;
 
 /**
  * Chooses each convolution's algorithm among those the target has, by the target's cost estimate at a reference
- * shape (a decode step: one token). Ties go to the target's first offer.
+ * shape ({@link KernelPipeline#reference}). Ties go to the target's first offer.
  */
 public final class SelectAlgorithms {
     /** A choice and the costs it was made from, in seconds by algorithm. */
     public record Choice(Node node, Algorithm algorithm, Map<Algorithm, Double> costs) {}
 
-    private final Shape reference;
+    private SelectAlgorithms() {}
 
-    /** {@code reference}: the shape a parallel pass or prefill is judged at (e.g. one sequence of 8192 tokens). */
-    public SelectAlgorithms(Shape reference) { this.reference = reference; }
-
-    public Shape reference(Phase phase) {
-        return phase == Phase.STEP ? new Shape(reference.batch(), 1, reference.length()) : reference;
-    }
-
-    public List<Choice> run(Graph g, List<Group> groups, Phase phase, Lowering target) {
-        Shape at = reference(phase);
+    /** Each convolution of {@code groups}, costed at {@code at}. */
+    public static List<Choice> run(Graph g, List<Group> groups, Phase phase, Shape at, Lowering target) {
         List<Choice> out = new java.util.ArrayList<>();
         for (Group group : groups) {
             for (Node n : group.nodes()) {
