@@ -1,5 +1,8 @@
 package hyenac.backends.codegen;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import hyenac.backends.codegen.kernels.SourceLines;
 import hyenac.compiler.Compilation;
 import hyenac.ir.Graph;
@@ -42,6 +45,31 @@ public final class Samples {
     }
 
     public static Graph graph(String name) { return graph(root().resolve("samples").resolve(name)); }
+
+    /**
+     * Compares {@code expected} (file name → text) with the golden files in {@code dir}: a golden nothing produces is
+     * stale; with {@code -Dhyenac.updateGoldens=true} stale goldens are deleted and the others rewritten. {@code what}
+     * names what produces them ("kernel", "plan").
+     */
+    public static void matchGoldens(Path dir, Map<String, String> expected, String what) throws IOException {
+        boolean update = Boolean.getBoolean("hyenac.updateGoldens");
+        Files.createDirectories(dir);
+        List<String> stale = new java.util.ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                if (!expected.containsKey(f.getFileName().toString())) {
+                    if (update) Files.delete(f);
+                    else stale.add(f.getFileName().toString());
+                }
+            }
+        }
+        assertTrue(stale.isEmpty(), "goldens no " + what + " produces (run with -Dhyenac.updateGoldens=true): " + stale);
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            Path golden = dir.resolve(e.getKey());
+            if (update || !Files.exists(golden)) Files.writeString(golden, e.getValue());
+            assertEquals(Files.readString(golden), e.getValue(), e.getKey() + ": run with -Dhyenac.updateGoldens=true after an intended change");
+        }
+    }
 
     /** Every group the fusion pass forms over the whole graph, for a parallel pass, a prefill and a decode step. */
     public static List<Group> everyGroup(Graph g) {

@@ -12,14 +12,11 @@ import hyenac.ir.Graph;
 import hyenac.ir.Primitive;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,25 +54,9 @@ class GoldenTest {
     @Test
     void kernelsMatchTheirGoldens() throws IOException {
         Map<String, String> expected = expected();
-        Path dir = goldens();
-        boolean update = Boolean.getBoolean("hyenac.updateGoldens");
-        Files.createDirectories(dir);
-        List<String> stale = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                String entry = f.getFileName().toString().replaceFirst("\\.cu$", "");
-                if (!expected.containsKey(entry)) {
-                    if (update) Files.delete(f);
-                    else stale.add(f.getFileName().toString());
-                }
-            }
-        }
-        assertTrue(stale.isEmpty(), "goldens no kernel produces (run with -Dhyenac.updateGoldens=true): " + stale);
-        for (Map.Entry<String, String> e : expected.entrySet()) {
-            Path golden = dir.resolve(e.getKey() + ".cu");
-            if (update || !Files.exists(golden)) Files.writeString(golden, e.getValue());
-            assertEquals(Files.readString(golden), e.getValue(), e.getKey() + ": run with -Dhyenac.updateGoldens=true after an intended change");
-        }
+        Map<String, String> files = new LinkedHashMap<>();
+        expected.forEach((entry, text) -> files.put(entry + ".cu", text));
+        Samples.matchGoldens(goldens(), files, "kernel");
         assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
                 "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "hyena_core", "kv_attend", "modal_filter",
                 "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),

@@ -14,7 +14,6 @@ import hyenac.ir.plan.Shape;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -88,24 +86,7 @@ class GoldenPlansTest {
     @Test
     void plansMatchTheirGoldens() throws IOException {
         Map<String, String> expected = expected();
-        Path dir = goldens();
-        boolean update = Boolean.getBoolean("hyenac.updateGoldens");
-        Files.createDirectories(dir);
-        List<String> stale = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                if (!expected.containsKey(f.getFileName().toString())) {
-                    if (update) Files.delete(f);
-                    else stale.add(f.getFileName().toString());
-                }
-            }
-        }
-        assertTrue(stale.isEmpty(), "goldens no plan produces (run with -Dhyenac.updateGoldens=true): " + stale);
-        for (Map.Entry<String, String> e : expected.entrySet()) {
-            Path golden = dir.resolve(e.getKey());
-            if (update || !Files.exists(golden)) Files.writeString(golden, e.getValue());
-            assertEquals(Files.readString(golden), e.getValue(), e.getKey() + ": run with -Dhyenac.updateGoldens=true after an intended change");
-        }
+        Samples.matchGoldens(goldens(), expected, "plan");
         assertEquals(2 * 2 * 3 + KernelPipeline.STAGES.size(), expected.size(), expected.keySet().toString());
     }
 
