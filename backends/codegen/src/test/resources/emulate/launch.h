@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-// Runs every block of the grid. Without barriers the threads of a block simply run one after another.
-// With barriers, one OS thread per thread of a block is started once per launch and serves every block:
+// Runs every block of the grid. Without barriers (nor shuffles) the threads of a block simply run one after another.
+// With them, one OS thread per thread of a block is started once per launch and serves every block:
 // a thread that has returned keeps arriving at the block barrier until all have returned, as if it were
 // no longer counted (what CUDA does for exited threads).
 template <class F>
@@ -34,6 +34,11 @@ void launch(uint3_ grid, uint3_ block, bool barriers, F kernel) {
     std::barrier<> inside(n), gate(n + 1);
     std::atomic<unsigned> returned{0};
     block_barrier = &inside;
+    std::vector<std::unique_ptr<std::barrier<>>> warps;
+    for (unsigned w = 0; w * 32 < n; w++) warps.push_back(std::make_unique<std::barrier<>>(std::min(32u, n - w * 32)));
+    std::vector<uint32_t> slots(n);
+    warp_barriers = &warps;
+    shuffle_slots = &slots;
     std::vector<std::thread> threads;
     for (unsigned t = 0; t < n; t++) {
         threads.emplace_back([&, t] {

@@ -18,6 +18,7 @@ final class CWriter {
 
     String kernel(Kernel k) {
         for (String line : d.preamble(k.scalarsUsed())) out.append(line).append('\n');
+        if (k.usesVectorLoads()) for (String line : d.vectorLoadPreamble()) out.append(line).append('\n');
         out.append('\n');
         String head = d.kernelPrefix(k.threadsPerBlock(), k.minBlocks()) + " " + k.entry() + "(";
         List<String> params = k.params().stream().map(p -> d.parameter(p.type(), p.name())).toList();
@@ -73,6 +74,11 @@ final class CWriter {
                 List<String> lines = d.inlineAsm(a, a.outputs().stream().map(o -> expr(o.value())).toList(),
                         a.inputs().stream().map(o -> expr(o.value())).toList());
                 for (int i = 0; i < lines.size(); i++) line(depth + (i == 0 ? 0 : 2), lines.get(i));
+            }
+            case Stmt.VectorLoad v -> {
+                Scalar element = ((CType.Pointer) v.pointer().type()).element();
+                String address = expr(new Expr.Offset(v.pointer(), v.index()));
+                for (String l : d.vectorLoad(address, element, v.targets().stream().map(this::expr).toList(), v.streaming())) line(depth, l);
             }
             case Stmt.Comment c -> line(depth, c.text().isEmpty() ? "//" : "// " + c.text());
             case Stmt.Blank b -> out.append('\n');
@@ -181,10 +187,29 @@ final class CWriter {
                     a.outputs().forEach(o -> visit(o.value(), f));
                     a.inputs().forEach(o -> visit(o.value(), f));
                 }
+                case Stmt.VectorLoad v -> {
+                    visit(v.pointer(), f);
+                    visit(v.index(), f);
+                    v.targets().forEach(t -> visit(t, f));
+                }
                 case Stmt.Comment c -> { }
                 case Stmt.Blank b -> { }
             }
         }
+    }
+
+    /** Whether any statement, nested ones included, satisfies {@code test}. */
+    static boolean anyStatement(List<Stmt> stmts, java.util.function.Predicate<Stmt> test) {
+        for (Stmt s : stmts) {
+            if (test.test(s)) return true;
+            boolean nested = switch (s) {
+                case Stmt.If i -> anyStatement(i.then(), test) || anyStatement(i.otherwise(), test);
+                case Stmt.For f -> anyStatement(f.body(), test);
+                default -> false;
+            };
+            if (nested) return true;
+        }
+        return false;
     }
 
     private static void visit(Expr e, Consumer<Expr> f) {

@@ -85,6 +85,23 @@ public interface Dialect {
         throw new UnsupportedOperationException(name() + " has no warp shuffles");
     }
 
+    /** Lines a translation unit needs before kernels that use {@link Scope#loadVector} (none where loads are element by element). */
+    default List<String> vectorLoadPreamble() { return List.of(); }
+
+    /**
+     * A {@link Stmt.VectorLoad} as lines: {@code targets} (float lvalues) from consecutive elements of type
+     * {@code element} at {@code address} (a pointer expression). This portable form reads element by element; a
+     * dialect with wide loads reads them in one access.
+     */
+    default List<String> vectorLoad(String address, Scalar element, List<String> targets, boolean streaming) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (int j = 0; j < targets.size(); j++) {
+            String e = "(" + address + ")[" + j + "]";
+            lines.add(targets.get(j) + " = " + (element == Scalar.BF16 ? bf16ToFloat(e) : e) + ";");
+        }
+        return lines;
+    }
+
     /** The suffix of an int64 literal ({@code LL} in C99 where long is 32 bits). */
     String int64Suffix();
 

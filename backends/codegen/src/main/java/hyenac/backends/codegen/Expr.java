@@ -313,7 +313,7 @@ public sealed interface Expr permits Var, Expr.Lit, Expr.Binary, Expr.Unary, Exp
         return folded != null ? folded : new Binary(op, l, r, result);
     }
 
-    /** Integer literal arithmetic and the identities x + 0, x − 0, x·1, x/1, so generated indices stay readable. */
+    /** Integer literal arithmetic and the identities x + 0, x − 0, x·1, x/1, x mod 1, so generated indices stay readable. */
     private static Expr fold(BinOp op, Expr l, Expr r, Scalar result) {
         if (!result.isInteger()) return null;
         if (l instanceof Lit a && r instanceof Lit b) {
@@ -336,6 +336,7 @@ public sealed interface Expr permits Var, Expr.Lit, Expr.Binary, Expr.Unary, Exp
         if (op == BinOp.ADD && lZero && r.type() == result) return r;
         if ((op == BinOp.MUL || op == BinOp.DIV) && rOne && l.type() == result) return l;
         if (op == BinOp.MUL && lOne && r.type() == result) return r;
+        if (op == BinOp.MOD && rOne) return result == Scalar.INT64 ? lit64(0) : lit(0);
         return null;
     }
 

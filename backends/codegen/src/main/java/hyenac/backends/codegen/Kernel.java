@@ -29,6 +29,9 @@ public record Kernel(String entry, int threadsPerBlock, int minBlocks, List<Var>
         return used;
     }
 
+    /** Whether the body reads memory with {@link Scope#loadVector} (a dialect may need helpers for it). */
+    public boolean usesVectorLoads() { return CWriter.anyStatement(body, s -> s instanceof Stmt.VectorLoad); }
+
     /** The kernel's source in a dialect: preamble, then the definition. */
     public String render(Dialect dialect) {
         if (sharedBytes() > dialect.maxSharedBytes()) {

@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * The identifiers of one kernel, scope by scope. A name must be a plain C identifier that no supported
- * dialect reserves, and may not shadow a visible one (sibling scopes may reuse names).
+ * dialect reserves (nor starts with {@code hy_}, the dialects' prefix), and may not shadow a visible one (sibling
+ * scopes may reuse names).
  */
 final class Names {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
@@ -38,6 +39,8 @@ final class Names {
     static String check(String name) {
         if (!IDENTIFIER.matcher(name).matches()) throw new IllegalArgumentException("`" + name + "` is not a plain C identifier");
         if (RESERVED.contains(name)) throw new IllegalArgumentException("`" + name + "` is reserved in C, CUDA or OpenCL");
+        // the dialects' helpers and their locals (hy_bf16, hy_v) are named hy_…
+        if (name.startsWith("hy_")) throw new IllegalArgumentException("`" + name + "`: names starting with hy_ are the dialects' own");
         return name;
     }
 

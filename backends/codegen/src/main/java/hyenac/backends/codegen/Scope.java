@@ -146,6 +146,31 @@ public final class Scope {
         stmts.add(new Stmt.Asm(template, outs, ins, sideEffects, memory));
     }
 
+    /**
+     * {@code targets.size()} consecutive elements of a global float or bf16 array from {@code pointer[index]}, read as
+     * one access of 4, 8 or 16 bytes (a GPU moves 16 bytes per thread in one instruction) and widened to float into
+     * {@code targets}, float lvalues, in order. The access must be aligned to its size: {@code index} a multiple of
+     * the count and the array so aligned (plan buffers start 256-byte aligned); a misaligned wide load faults on a GPU,
+     * and in the emulator. {@code streaming}: each element is read once, so the dialect may keep it out of the cache
+     * that holds what the kernel reuses.
+     */
+    public void loadVector(Expr pointer, Expr index, List<Expr> targets, boolean streaming) {
+        if (!(pointer.type() instanceof CType.Pointer p && p.space() == CType.Space.GLOBAL)) {
+            throw new Expr.TypeError("a vector load reads global memory, got " + pointer.type());
+        }
+        if (p.element() != Scalar.FLOAT && p.element() != Scalar.BF16) throw new Expr.TypeError("vector loads widen float or bf16 elements, not " + p.element());
+        if (!Expr.scalar(index).isInteger()) throw new Expr.TypeError("an index must be an integer, got " + index.type());
+        int bytes = targets.size() * p.element().bytes();
+        if (bytes != 4 && bytes != 8 && bytes != 16) {
+            throw new IllegalArgumentException("a vector load reads 4, 8 or 16 bytes, not " + targets.size() + " " + p.element() + " elements");
+        }
+        for (Expr t : targets) {
+            requireLvalue(t);
+            if (t.type() != Scalar.FLOAT) throw new Expr.TypeError("a vector load widens to float, not into a " + t.type());
+        }
+        stmts.add(new Stmt.VectorLoad(pointer, index, targets, streaming));
+    }
+
     private static boolean asmType(CType t) {
         return t instanceof CType.Pointer p && p.space() == CType.Space.GLOBAL
                 || t instanceof Scalar s && (s == Scalar.INT || s == Scalar.INT64 || s == Scalar.FLOAT || s == Scalar.DOUBLE || s == Scalar.B32);

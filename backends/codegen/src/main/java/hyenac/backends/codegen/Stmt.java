@@ -53,6 +53,18 @@ public sealed interface Stmt {
 
     record AsmOperand(AsmMode mode, Expr value) {}
 
+    /**
+     * {@code targets.size()} consecutive elements of global memory from {@code pointer[index]}, read as one aligned
+     * access of 4, 8 or 16 bytes and widened to float into {@code targets} in order; {@code streaming} for data read
+     * once (see {@link Scope#loadVector}).
+     */
+    record VectorLoad(Expr pointer, Expr index, List<Expr> targets, boolean streaming) implements Stmt {
+        public VectorLoad { targets = List.copyOf(targets); }
+
+        /** Bytes the access reads. */
+        public int bytes() { return targets.size() * ((CType.Pointer) pointer.type()).element().bytes(); }
+    }
+
     record Comment(String text) implements Stmt {}
 
     record Blank() implements Stmt {}

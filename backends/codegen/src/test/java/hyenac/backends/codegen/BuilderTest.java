@@ -117,6 +117,8 @@ class BuilderTest {
         assertEquals("4294967296LL", w.expr(lit(1L << 32)));
         assertEquals("-3", w.expr(lit(7).div(lit(-2))));
         assertEquals("-1", w.expr(lit(-7).mod(lit(2)))); // C truncates, as Java does
+        assertEquals("0", w.expr(j.mod(lit(1))));
+        assertEquals("0LL", w.expr(t.mod(lit(1))));
     }
 
     @Test
@@ -172,6 +174,7 @@ class BuilderTest {
         assertThrows(IllegalArgumentException.class, () -> s.let("threadIdx", lit(1)), "a CUDA builtin");
         assertThrows(IllegalArgumentException.class, () -> s.let("__x", lit(1)), "reserved spelling");
         assertThrows(IllegalArgumentException.class, () -> s.let("a b", lit(1)), "not an identifier");
+        assertThrows(IllegalArgumentException.class, () -> s.let("hy_v", lit(1)), "the dialects' prefix");
         assertThrows(IllegalArgumentException.class, () -> new KernelBuilder("1k", 32), "entry not an identifier");
         // siblings may reuse a name; a nested scope may not shadow
         s.loop("j", lit(0), lit(4), lit(1), (j, b) -> b.let("t", j));
@@ -274,5 +277,67 @@ class BuilderTest {
         s.asm("mov.f32 %0, %1;", java.util.List.of(f), none, java.util.List.of(c), false, false);
         assertThrows(IllegalArgumentException.class, () -> new CType.Array(Scalar.FLOAT, 4, CType.Space.SHARED, 2), "below the element size");
         assertThrows(IllegalArgumentException.class, () -> new CType.Array(Scalar.FLOAT, 4, CType.Space.SHARED, 24), "not a power of two");
+    }
+
+    /** A kernel reading 8 bf16 (one 16-byte load, streamed), 2 floats and 2 bf16 (8 and 4 bytes) into float registers. */
+    static Kernel vectorSample() {
+        KernelBuilder k = new KernelBuilder("wide_demo", 32);
+        Var w = k.param("w", CType.input(Scalar.BF16));
+        Var x = k.param("x", CType.input(Scalar.FLOAT));
+        Var y = k.param("y", CType.output(Scalar.FLOAT));
+        Scope s = k.body();
+        Var lane = s.let("lane", Expr.threadIdx(Axis.X));
+        Var v = s.array("v", Scalar.FLOAT, 8);
+        java.util.List<Expr> eight = new java.util.ArrayList<>();
+        for (int j = 0; j < 8; j++) eight.add(v.at(j));
+        s.loadVector(w, lane.mul(8), eight, true);
+        s.loadVector(x, lane.mul(2), eight.subList(0, 2), false);
+        s.loadVector(w, lane.mul(2), eight.subList(2, 4), false);
+        s.store(y, lane, v.at(0).add(v.at(7)));
+        return k.build();
+    }
+
+    @Test
+    void vectorLoadsAreOneAccessInCudaAndElementsElsewhere() {
+        String cuda = vectorSample().render(CudaDialect.INSTANCE);
+        assertTrue(cuda.contains(CudaDialect.VECTOR_LOAD_PRELUDE + "\n"), cuda);
+        for (String line : java.util.List.of(
+                "        const hy_b128 hy_v = hy_stream_b128(w + lane * 8);",
+                "        v[0] = __uint_as_float(hy_v.x << 16);",
+                "        v[1] = __uint_as_float(hy_v.x & 0xffff0000u);",
+                "        v[7] = __uint_as_float(hy_v.w & 0xffff0000u);",
+                "        const hy_b64 hy_v = hy_load_b64(x + lane * 2);",
+                "        v[1] = __uint_as_float(hy_v.y);",
+                "        const unsigned int hy_v = hy_load_b32(w + lane * 2);",
+                "        v[2] = __uint_as_float(hy_v << 16);",
+                "        v[3] = __uint_as_float(hy_v & 0xffff0000u);")) {
+            assertTrue(cuda.contains(line + "\n"), "missing\n" + line + "\nin\n" + cuda);
+        }
+        assertTrue(!sample().render(CudaDialect.INSTANCE).contains("hy_b128"), "kernels without vector loads carry no helpers");
+        String toy = vectorSample().render(new ToyOpenClDialect());
+        assertTrue(toy.contains("    v[7] = as_float((uint)((w + lane * 8)[7]) << 16);\n"), toy);
+        assertTrue(toy.contains("    v[1] = (x + lane * 2)[1];\n"), toy);
+        assertTrue(!toy.contains("hy_"), toy);
+    }
+
+    @Test
+    void vectorLoadsAreChecked() {
+        KernelBuilder k = new KernelBuilder("k", 32);
+        Var w = k.param("w", CType.input(Scalar.BF16));
+        Var i = k.param("i", CType.input(Scalar.INT64));
+        Scope s = k.body();
+        Var v = s.array("v", Scalar.FLOAT, 16);
+        Var d = s.array("d", Scalar.DOUBLE, 8);
+        Var c = s.let("c", lit(1.0f));
+        java.util.List<Expr> three = java.util.List.of(v.at(0), v.at(1), v.at(2));
+        assertThrows(IllegalArgumentException.class, () -> s.loadVector(w, lit(0), three, false), "6 bytes");
+        java.util.List<Expr> sixteen = new java.util.ArrayList<>();
+        for (int j = 0; j < 16; j++) sixteen.add(v.at(j));
+        assertThrows(IllegalArgumentException.class, () -> s.loadVector(w, lit(0), sixteen, false), "32 bytes");
+        assertThrows(Expr.TypeError.class, () -> s.loadVector(i, lit(0), java.util.List.of(v.at(0)), false), "int64 elements");
+        assertThrows(Expr.TypeError.class, () -> s.loadVector(v, lit(0), java.util.List.of(v.at(0), v.at(1)), false), "a private array");
+        assertThrows(Expr.TypeError.class, () -> s.loadVector(w, lit(0), java.util.List.of(d.at(0), d.at(1)), false), "into doubles");
+        assertThrows(Expr.TypeError.class, () -> s.loadVector(w, lit(0), java.util.List.of(c, v.at(1)), false), "into a constant");
+        assertThrows(Expr.TypeError.class, () -> s.loadVector(w, lit(0.5f), java.util.List.of(v.at(0), v.at(1)), false), "a float index");
     }
 }

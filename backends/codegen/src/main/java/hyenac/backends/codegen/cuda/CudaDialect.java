@@ -44,6 +44,79 @@ public final class CudaDialect implements Dialect {
             }
             #endif""";
 
+    /**
+     * Loads of 16, 8 and 4 bytes as raw bits, for {@link hyenac.backends.codegen.Scope#loadVector}. The streaming ones
+     * read data used once (a GEMV's weights) past L1 ({@code ld.global.nc.L1::no_allocate}, sm_70 on), so L1 keeps
+     * what the kernel reuses. A host compiler (the test emulator) takes the plain path, trapping where a GPU
+     * would fault on a misaligned address.
+     */
+    public static final String VECTOR_LOAD_PRELUDE = """
+            #ifndef HY_VECTOR_LOAD_PRELUDE
+            #define HY_VECTOR_LOAD_PRELUDE
+            struct __align__(16) hy_b128 { unsigned int x, y, z, w; };
+            struct __align__(8) hy_b64 { unsigned int x, y; };
+            #ifdef __CUDA_ARCH__
+            #define HY_LOAD_BITS(T, p, n) return *static_cast<const T*>(p)
+            #else
+            #define HY_LOAD_BITS(T, p, n) \\
+                if (reinterpret_cast<unsigned long long>(p) % (n) != 0) __builtin_trap(); \\
+                T v; \\
+                __builtin_memcpy(&v, p, n); \\
+                return v
+            #endif
+            __device__ __forceinline__ hy_b128 hy_load_b128(const void* p) { HY_LOAD_BITS(hy_b128, p, 16); }
+            __device__ __forceinline__ hy_b64 hy_load_b64(const void* p) { HY_LOAD_BITS(hy_b64, p, 8); }
+            __device__ __forceinline__ unsigned int hy_load_b32(const void* p) { HY_LOAD_BITS(unsigned int, p, 4); }
+            #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
+            __device__ __forceinline__ hy_b128 hy_stream_b128(const void* p) {
+                hy_b128 v;
+                asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+                    : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
+                return v;
+            }
+            __device__ __forceinline__ hy_b64 hy_stream_b64(const void* p) {
+                hy_b64 v;
+                asm("ld.global.nc.L1::no_allocate.v2.u32 {%0, %1}, [%2];" : "=r"(v.x), "=r"(v.y) : "l"(p));
+                return v;
+            }
+            __device__ __forceinline__ unsigned int hy_stream_b32(const void* p) {
+                unsigned int v;
+                asm("ld.global.nc.L1::no_allocate.u32 %0, [%1];" : "=r"(v) : "l"(p));
+                return v;
+            }
+            #else
+            __device__ __forceinline__ hy_b128 hy_stream_b128(const void* p) { return hy_load_b128(p); }
+            __device__ __forceinline__ hy_b64 hy_stream_b64(const void* p) { return hy_load_b64(p); }
+            __device__ __forceinline__ unsigned int hy_stream_b32(const void* p) { return hy_load_b32(p); }
+            #endif
+            #endif""";
+
+    @Override public List<String> vectorLoadPreamble() { return VECTOR_LOAD_PRELUDE.lines().toList(); }
+
+    /** One load of the raw bits into {@code hy_v}, then each element widened: a bf16 is the upper half of a float's bits. */
+    @Override public List<String> vectorLoad(String address, Scalar element, List<String> targets, boolean streaming) {
+        int bytes = targets.size() * element.bytes();
+        String type = switch (bytes) {
+            case 16 -> "hy_b128";
+            case 8 -> "hy_b64";
+            case 4 -> "unsigned int";
+            default -> throw new IllegalArgumentException("no " + bytes + "-byte loads");
+        };
+        List<String> lines = new ArrayList<>();
+        lines.add("{");
+        lines.add("    const " + type + " hy_v = hy_" + (streaming ? "stream" : "load") + "_b" + bytes * 8 + "(" + address + ");");
+        String[] fields = {"x", "y", "z", "w"};
+        for (int j = 0; j < targets.size(); j++) {
+            int word = j * element.bytes() / 4;
+            String bits = bytes == 4 ? "hy_v" : "hy_v." + fields[word];
+            String value = element == Scalar.FLOAT ? "__uint_as_float(" + bits + ")"
+                    : j % 2 == 0 ? "__uint_as_float(" + bits + " << 16)" : "__uint_as_float(" + bits + " & 0xffff0000u)";
+            lines.add("    " + targets.get(j) + " = " + value + ";");
+        }
+        lines.add("}");
+        return lines;
+    }
+
     @Override public List<String> preamble(Set<Scalar> used) {
         return used.contains(Scalar.BF16) ? BF16_PRELUDE.lines().toList() : List.of();
     }

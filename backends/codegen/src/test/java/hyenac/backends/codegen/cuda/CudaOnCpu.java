@@ -106,7 +106,7 @@ final class CudaOnCpu {
                     actual.add(literal((Scalar) p.type(), (Number) a));
                 }
             }
-            boolean barriers = code.get(entry).contains("__syncthreads()");
+            boolean barriers = threaded(code.get(entry));
             statements.add("launch(uint3_{" + grid[0] + ", " + grid[1] + ", " + grid[2] + "}, uint3_{" + launch.blockX() + ", " + launch.blockY() + ", "
                     + launch.blockZ() + "}, " + barriers + ", [&] { " + entry + "(" + String.join(", ", actual) + "); });");
             return this;
@@ -156,6 +156,9 @@ final class CudaOnCpu {
             }
         }
     }
+
+    /** Whether a kernel's threads must run side by side (they meet at barriers or exchange values in shuffles). */
+    static boolean threaded(String kernelCode) { return kernelCode.contains("__syncthreads()") || kernelCode.contains("__shfl_"); }
 
     /** Rounds to the nearest bfloat16 (ties to even). */
     static float bf16(float x) {
