@@ -49,6 +49,7 @@ public final class FuseKernels {
     public List<Group> run(Graph g, Collection<Node> nodes, Collection<Integer> keep, Mode mode) {
         Run r = new Run(g, nodes, keep, mode);
         for (Pattern p : patterns) {
+            if (!p.runsIn(mode)) continue;
             for (Node n : r.order) {
                 if (!r.free(n)) continue;
                 Optional<Set<Node>> m = p.match(n, r);

@@ -18,6 +18,9 @@ public interface Pattern {
     /** The kind of the groups it forms, e.g. {@code hyena_core}: a generator picks the group's kernel by it. */
     String kind();
 
+    /** Whether the pattern applies to a run of this kind (most do to all; a decode step's GEMV epilogues only there). */
+    default boolean runsIn(FuseKernels.Mode mode) { return true; }
+
     /** The nodes of one group formed at {@code node}, or empty when none forms there (a group has two nodes at least). */
     Optional<Set<Node>> match(Node node, Context ctx);
 

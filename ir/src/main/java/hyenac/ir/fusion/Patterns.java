@@ -8,7 +8,8 @@ public final class Patterns {
 
     /**
      * In priority order: an earlier pattern claims its nodes first. The Hyena core needs the deinterleave and the
-     * products an elementwise chain would also take; the norm's residual add likewise.
+     * products an elementwise chain would also take; the norm's residual add likewise; a decode step's GEMV its
+     * gate's activation and product (the norm keeps its add: the norm reads the whole row, which no GEMV block has).
      */
-    public static final List<Pattern> STANDARD = List.of(new FuseHyenaCore(), new FuseNormResidual(), new FuseElementwise());
+    public static final List<Pattern> STANDARD = List.of(new FuseHyenaCore(), new FuseNormResidual(), new FuseGemv(), new FuseElementwise());
 }

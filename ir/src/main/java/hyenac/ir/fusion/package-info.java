@@ -4,7 +4,8 @@
  * {@link hyenac.ir.fusion.Group}s; each group is one kernel or one library call, and says which of its values are
  * materialised (written to memory) and which live only inside it. The {@link hyenac.ir.fusion.Pattern}s are tried in
  * the priority order of {@link hyenac.ir.fusion.Patterns#STANDARD}: the gate-conv-gate Hyena core, the residual add
- * with the RMSNorm after it, elementwise chains; whatever no pattern takes runs alone.
+ * with the RMSNorm after it, in a decode step a projection with its epilogue (a GEMV), elementwise chains; whatever
+ * no pattern takes runs alone.
  *
  * <p>Why here, in {@code ir}: the groups are the first layer of the kernel/plan IR, and every consumer of the plan
  * needs them without depending on another: the code generator emits one kernel per group ({@code backends/codegen}),

@@ -247,4 +247,99 @@ class FuseKernelsTest {
         assertEquals(List.of(b, t.x), groups.getFirst().inputs());
         assertEquals("norm_residual", groups.getFirst().kind());
     }
+
+    static List<Group> step(Graph g, Integer... keep) { return FuseKernels.standard().run(g, g.nodes(), List.of(keep), FuseKernels.Mode.STEP); }
+
+    static List<String> ops(Group group) { return group.nodes().stream().map(Node::op).toList(); }
+
+    @Test
+    void aDecodeStepsGatedMlpIsOneGemvWritingOnlyTheProduct() {
+        G t = new G();
+        int h = t.norm(t.x);
+        int a = t.gemm(h);
+        int act = t.op("gelu", a);
+        int b = t.gemm(h);
+        int prod = t.op("mul", act, b);
+        int y = t.gemm(prod);
+        Graph g = t.build(t.norm(t.op("add", t.x, y)));
+        List<Group> groups = step(g);
+        assertSchedule(g, groups);
+        Group gemv = groupOf(groups, prod);
+        assertEquals(FuseGemv.KIND, gemv.kind());
+        assertEquals(List.of("linear", "gelu", "linear", "mul"), ops(gemv));
+        assertEquals(List.of(h), gemv.inputs());
+        assertEquals(List.of(prod), gemv.materialised());
+        assertEquals(List.of(a, act, b), gemv.internal());
+        // the projection after the product has no epilogue of its own: its add belongs to the norm
+        assertEquals("single", groupOf(groups, y).kind());
+        assertEquals("norm_residual", groupOf(groups, y + 1).kind());
+        // a prompt's projections are library GEMMs: the gate stays an elementwise chain there
+        assertEquals("elementwise", groupOf(fuse(g), prod).kind());
+    }
+
+    @Test
+    void theGatesActivationMaySitOnEitherProjection() {
+        G t = new G();
+        int a = t.gemm(t.x);
+        int b = t.gemm(t.x);
+        int act = t.op("silu", b);
+        int prod = t.op("mul", a, act);
+        Graph g = t.build(prod);
+        Group gemv = groupOf(step(g), prod);
+        assertEquals(FuseGemv.KIND, gemv.kind());
+        assertEquals(List.of("linear", "linear", "silu", "mul"), ops(gemv));
+        assertEquals(List.of(prod), gemv.materialised());
+    }
+
+    @Test
+    void aProjectionTakesItsActivationAndAResidualAddThatNoNormClaims() {
+        G t = new G();
+        int a = t.gemm(t.x);
+        int act = t.op("relu", a);
+        int r = t.op("add", t.x, act);
+        int plain = t.op("add", t.gemm(r), r);
+        Graph g = t.build(plain);
+        List<Group> groups = step(g);
+        assertSchedule(g, groups);
+        assertEquals(List.of("linear", "relu", "add"), ops(groupOf(groups, r)));
+        assertEquals(List.of(t.x), groupOf(groups, r).inputs());
+        assertEquals(List.of("linear", "add"), ops(groupOf(groups, plain)));
+        assertEquals(List.of(r), groupOf(groups, plain).inputs());
+    }
+
+    @Test
+    void aGemvStopsAtAValueReadOrKeptElsewhere() {
+        G t = new G();
+        int a = t.gemm(t.x);
+        int act = t.op("gelu", a);
+        int b = t.gemm(t.x);
+        int prod = t.op("mul", act, b);
+        int elsewhere = t.op("neg", a);
+        Graph g = t.build(prod, elsewhere);
+        List<Group> groups = step(g);
+        assertSchedule(g, groups);
+        // a is read by neg too: its projection runs alone and writes it
+        assertEquals("single", groupOf(groups, a).kind());
+        assertEquals(List.of(a), groupOf(groups, a).materialised());
+
+        G u = new G();
+        int c = u.gemm(u.x);
+        int gelu = u.op("gelu", c);
+        Graph kept = u.build(gelu);
+        assertEquals(FuseGemv.KIND, groupOf(step(kept), gelu).kind());
+        assertEquals("single", groupOf(step(kept, c), c).kind(), "a value the caller wants is written, so nothing fuses past it");
+    }
+
+    @Test
+    void aProductOfProjectionsOfDifferentInputsIsNoGate() {
+        G t = new G();
+        int a = t.gemm(t.x);
+        int b = t.gemm(t.op("neg", t.x));
+        int prod = t.op("mul", a, b);
+        Graph g = t.build(prod);
+        List<Group> groups = step(g);
+        assertSchedule(g, groups);
+        assertEquals("single", groupOf(groups, prod).kind(), "mul(x·W0, neg(x)·W1) is not one GEMV");
+        assertEquals(List.of("linear"), ops(groupOf(groups, a)));
+    }
 }

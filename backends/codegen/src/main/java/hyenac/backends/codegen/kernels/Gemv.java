@@ -34,9 +34,9 @@ import java.util.List;
  *   <li>the warps split the block's K range by 128-byte chunks, interleaved (warp w takes chunks w, w + 8, …), so the
  *       block reads its rows front to back;</li>
  *   <li>each weight vector, loaded once past L1, serves every row of x the block holds (up to 16; more rows take more
- *       blocks in z), x read through L1 where the 4 groups and 8 warps share it;</li>
+ *       blocks along x), x read through L1 where the 4 groups and 8 warps share it;</li>
  *   <li>sums in fp32: the 8 lanes of a group by shuffles, the 8 warps through shared memory in a fixed order;</li>
- *   <li>when the features alone give too few blocks to fill the GPU, the K range is split across blocks too (grid y):
+ *   <li>when the features alone give too few blocks to fill the GPU, the K range is split across blocks too (grid z):
  *       each split writes its fp32 partial sums to scratch and a second kernel adds them in split order and applies
  *       the epilogue. No atomics: the result is the same bits on every run;</li>
  *   <li>the epilogue is fused: bias, an activation, the product of two projections of the same x (a gated MLP's
@@ -124,6 +124,7 @@ public final class Gemv {
         // split K only when the features cannot fill the GPU, and never below a chunk per warp
         long splits = tiles >= FILL_BLOCKS ? 1 : Math.min(Math.ceilDiv(FILL_BLOCKS, tiles), Math.max(1, chunks / WARPS));
         long length = Math.ceilDiv(chunks, splits) * chunk;
+        if (tiles > Launch.MAX_GRID_YZ) throw new IllegalArgumentException("a GEMV of " + s.n() + " features needs " + tiles + " blocks along y, past the grid's limit");
         return new Tiling(vector, rowsPerLane, Math.toIntExact(Math.ceilDiv(s.k(), length)), length);
     }
 
@@ -182,13 +183,14 @@ public final class Gemv {
         Var lane = b.let("lane", tid.mod(32));
         Var group = b.let("group", lane.div(K_LANES));
         Var part = b.let("part", lane.mod(K_LANES));
-        Var n0 = b.let("n0", blockIdx(Axis.X).cast(Scalar.INT64).mul(nr));
+        // row groups along x, next to each other: past 16 rows, the blocks of one tile read its weights from L2 in turn
+        Var m0 = b.let("m0", blockIdx(Axis.X).cast(Scalar.INT64).mul(MAX_ROWS));
+        Var n0 = b.let("n0", blockIdx(Axis.Y).cast(Scalar.INT64).mul(nr));
         Expr k0 = lit64(0), kEnd = lit64(k);
         if (split) {
-            k0 = b.let("k0", blockIdx(Axis.Y).cast(Scalar.INT64).mul(t.splitLength()));
+            k0 = b.let("k0", blockIdx(Axis.Z).cast(Scalar.INT64).mul(t.splitLength()));
             kEnd = b.let("k_end", min(k0.add(t.splitLength()), lit64(k)));
         }
-        Var m0 = b.let("m0", blockIdx(Axis.Z).cast(Scalar.INT64).mul(MAX_ROWS));
         Var held = b.let("held", min(rows.sub(m0), lit64(MAX_ROWS)).cast(Scalar.INT));
         b.comment("The smallest copy of the loop that holds this block's rows of x (every thread takes the same branch).");
         Body body = new Body(s, t, x, w, out, partials, rows, red, tid, warp, group, part, n0, k0, kEnd, m0, held, st);
@@ -200,7 +202,7 @@ public final class Gemv {
                 + " bytes of W (past L1) and of x, fp32 sums reduced by shuffles and in shared memory in a fixed order;");
         about.add(split ? "K split across " + t.splits() + " blocks of " + t.splitLength() + ": fp32 partial sums to scratch, reduced by the next kernel."
                 : "epilogue fused" + (tag.isEmpty() ? " (none)" : ": " + tag.replace('_', ' ')) + ".");
-        return sig.build("gemv", new Launch(Extent.of(t.tiles(n)), Extent.of(t.splits()), Extent.rows().ceilDiv(MAX_ROWS), THREADS, 1, 1), about);
+        return sig.build("gemv", new Launch(Extent.rows().ceilDiv(MAX_ROWS), Extent.of(t.tiles(n)), Extent.of(t.splits()), THREADS, 1, 1), about);
     }
 
     /** What every variant of the main loop reads. */
@@ -287,7 +289,7 @@ public final class Gemv {
                     sums.add(sum);
                 }
                 if (c.partials() != null) {
-                    Expr split = blockIdx(Axis.Y).cast(Scalar.INT64);
+                    Expr split = blockIdx(Axis.Z).cast(Scalar.INT64);
                     for (int mat = 0; mat < mats; mat++) {
                         store.set(c.partials().at(split.mul(mats).add(mat).mul(c.rows()).add(m).mul(n).add(feature)), sums.get(mat));
                     }

@@ -11,6 +11,7 @@ import hyenac.ir.Node;
 import hyenac.ir.Origin;
 import hyenac.ir.Primitive;
 import hyenac.ir.fusion.FuseElementwise;
+import hyenac.ir.fusion.FuseGemv;
 import hyenac.ir.fusion.FuseHyenaCore;
 import hyenac.ir.fusion.FuseNormResidual;
 import hyenac.ir.fusion.Group;
@@ -28,8 +29,9 @@ import java.util.stream.Collectors;
  * gathers everything the generator can emit for a graph, merging kernels whose code is identical into one
  * source that names every site it serves. Output is deterministic: the same graph gives the same text.
  *
- * <p>{@code linear} and {@code unembed} are library GEMMs (cuBLASLt), not generated here; training primitives
- * ({@link Primitive.Form#TRAINING}) have no GPU kernels: training runs on the CPU.
+ * <p>{@code linear} and {@code unembed} are library GEMMs (cuBLASLt) in the parallel pass, not generated here; a decode
+ * step runs them as GEMVs ({@link Gemv}), alone or with the epilogue a {@link FuseGemv} group gives them. Training
+ * primitives ({@link Primitive.Form#TRAINING}) have no GPU kernels: training runs on the CPU.
  */
 public class Kernels {
     private final Dialect dialect;
@@ -45,7 +47,7 @@ public class Kernels {
 
     public Dialect dialect() { return dialect; }
 
-    /** Ops that run as library calls rather than generated kernels. */
+    /** Ops that run as library calls rather than generated kernels in the parallel pass (a decode step's are GEMVs). */
     public static boolean isLibraryCall(Node n) {
         return n.is(Primitive.LINEAR) || n.is(Primitive.UNEMBED);
     }
@@ -61,7 +63,7 @@ public class Kernels {
         return parallel(g, n, p).stream().map(k -> source(k, List.of(new Site(List.of(n))))).toList();
     }
 
-    /** The kernels one node needs for a decode step (empty when its parallel kernels serve with L = 1). */
+    /** The kernels one node needs for a decode step (a projection's GEMV; empty when its parallel kernels serve with L = 1). */
     public List<KernelSource> decodeForNode(Graph g, Node n, Precision p) {
         return decode(g, n, p).stream().map(k -> source(k, List.of(new Site(List.of(n))))).toList();
     }
@@ -71,12 +73,25 @@ public class Kernels {
         return source(k, List.of(new Site(List.of(n))));
     }
 
-    /** The kernels a group runs in the parallel pass: a single node's own (none for a library call), a fused group's one. */
+    /**
+     * The kernels a group runs: a single node's own in the parallel pass (none for a library call), a fused group's
+     * one, a {@link FuseGemv} group's GEMV.
+     */
     public List<KernelSource> forGroup(Graph g, Group group, Precision p) {
+        if (group.kind().equals(FuseGemv.KIND)) return gemv(g, group.nodes(), p);
         return group.fused() ? List.of(fused(g, group, p).source()) : forNode(g, group.node(), p);
     }
 
-    /** The one kernel of a fused group and what its parameters take at that group. */
+    /**
+     * The GEMV of a lone projection or of a {@link FuseGemv} group's nodes ({@link GemvGroup}), in launch order: one
+     * kernel, or two where K is split across blocks.
+     */
+    public List<KernelSource> gemv(Graph g, List<Node> nodes, Precision p) {
+        Site site = new Site(nodes);
+        return Gemv.generate(GemvGroup.of(g, nodes).spec(), p).stream().map(k -> source(k, List.of(site))).toList();
+    }
+
+    /** The one kernel of a fused group and what its parameters take at that group ({@link #gemv} for a GEMV group). */
     public FusedKernel fused(Graph g, Group group, Precision p) {
         GroupKernel k = generate(g, group, p);
         return new FusedKernel(source(k.kernel(), List.of(new Site(group.nodes()))), k.bindings());
@@ -94,7 +109,11 @@ public class Kernels {
             for (GeneratedKernel k : decode(g, n, p)) add(byCode, k, new Site(List.of(n)));
         }
         for (Group group : groups) {
-            if (group.fused()) add(byCode, generate(g, group, p).kernel(), new Site(group.nodes()));
+            if (group.kind().equals(FuseGemv.KIND)) {
+                for (GeneratedKernel k : Gemv.generate(GemvGroup.of(g, group.nodes()).spec(), p)) add(byCode, k, new Site(group.nodes()));
+            } else if (group.fused()) {
+                add(byCode, generate(g, group, p).kernel(), new Site(group.nodes()));
+            }
         }
         Map<String, String> entries = new LinkedHashMap<>();
         List<KernelSource> out = new ArrayList<>();
@@ -122,6 +141,7 @@ public class Kernels {
             case FuseHyenaCore.KIND -> HyenaCore.generate(g, group, p);
             case FuseNormResidual.KIND -> NormResidual.generate(g, group, p);
             case FuseElementwise.KIND -> ElementwiseChain.generate(g, group, p);
+            case FuseGemv.KIND -> throw new IllegalArgumentException("a GEMV group's kernels come from Kernels.gemv (one or two of them)");
             default -> throw new UnsupportedOperationException("no kernel generator for " + group.kind() + " groups");
         };
     }
@@ -166,7 +186,9 @@ public class Kernels {
     }
 
     private List<GeneratedKernel> decode(Graph g, Node n, Precision p) {
-        // only stateful primitives have step kernels; the others run their parallel kernels with L = 1
+        // a step's projections are GEMVs (here without the epilogue a fused group may add)
+        if (FuseGemv.projection(n)) return Gemv.generate(GemvGroup.of(g, List.of(n)).spec(), p);
+        // the other primitives without state run their parallel kernels with L = 1
         if (!n.primitive().stateful()) return List.of();
         return switch (n.primitive()) {
             case CAUSAL_CONV -> {

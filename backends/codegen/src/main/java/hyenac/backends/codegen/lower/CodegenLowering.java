@@ -7,12 +7,15 @@ import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.kernels.Binding;
 import hyenac.backends.codegen.kernels.FusedKernel;
+import hyenac.backends.codegen.kernels.Gemv;
+import hyenac.backends.codegen.kernels.GemvGroup;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.backends.cpu.Rope;
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.Primitive;
+import hyenac.ir.fusion.FuseGemv;
 import hyenac.ir.fusion.Group;
 import hyenac.ir.plan.Algorithm;
 import hyenac.ir.plan.Arg;
@@ -40,7 +43,7 @@ import java.util.stream.Collectors;
  * {@link Kernels} speak (CUDA today): every kernel argument bound to a buffer, a size formula or a real. What each
  * node does here is what the generators offer: direct causal convolutions, modal convolutions through FFTs (the
  * filter's spectrum prepared once), GEMMs as library calls, and in a decode step each stateful node through its
- * recurrent kernel.
+ * recurrent kernel and each projection as a GEMV with its fused epilogue.
  */
 public final class CodegenLowering implements Lowering {
     /** A device's throughput, for the cost of an algorithm: FLOP/s of fp32 arithmetic and bytes/s of memory. */
@@ -108,6 +111,7 @@ public final class CodegenLowering implements Lowering {
             for (int r : group.materialised()) if (g.value(r).type().dtype() != DType.I64) b.value(r);
             b.beginGroup();
             if (phase == Phase.STEP && !group.fused() && stateful(last)) decodeStep(b, last);
+            else if (gemv(group, phase)) gemv(b, group.nodes());
             else if (group.fused()) fused(b, group);
             else node(b, last);
             if (phase == Phase.PREFILL) for (Node m : group.nodes()) if (stateful(m)) fillState(b, m);
@@ -117,6 +121,18 @@ public final class CodegenLowering implements Lowering {
             if (b.values.get(w) == null) throw new IllegalArgumentException("value %" + w + " is computed inside a fused kernel and has no buffer");
         }
         return new Plan(phase, given, List.copyOf(wanted), b.buffers, List.of(), List.copyOf(b.kernels.values()), b.steps, b.constants);
+    }
+
+    /**
+     * Whether a group runs as a GEMV: a {@link FuseGemv} group (the fusion pass forms them in decode steps), or a lone
+     * projection in a decode step. A step multiplies B rows, one token per sequence, by each weight: reading the
+     * weight is the whole cost, and a GEMV that streams it once for up to 16 rows beats the library GEMM, whose tiles
+     * are built for many rows (and which fuses no epilogue but a bias). The choice is the phase's rather than a cost
+     * at one shape because a plan is symbolic in B and serves every batch: decode batches are small, and past 16 rows
+     * the GEMV, still correct, reads each weight once per 16. A prompt's projections stay library GEMMs.
+     */
+    private static boolean gemv(Group group, Phase phase) {
+        return group.kind().equals(FuseGemv.KIND) || phase == Phase.STEP && !group.fused() && FuseGemv.projection(group.node());
     }
 
     /** Whether a node keeps recurrent state while decoding (the others run their parallel kernels with L = 1). */
@@ -369,6 +385,25 @@ public final class CodegenLowering implements Lowering {
                 one(b, n, named);
             }
         }
+    }
+
+    /**
+     * A GEMV over a lone projection or a {@link FuseGemv} group's nodes: its one kernel, or where K is split across
+     * blocks the partial sums (into scratch of the group) and their reduction with the epilogue.
+     */
+    private void gemv(Builder b, List<Node> nodes) {
+        b.siteOf(nodes);
+        GemvGroup call = GemvGroup.of(b.g, nodes);
+        Map<String, Object> named = new HashMap<>(Map.of("x", new Ref.Value(call.x()), "y", new Ref.Value(call.y())));
+        for (int m = 0; m < call.projections().size(); m++) {
+            Node projection = call.projections().get(m);
+            named.put("w" + m, new Ref.Weight(weight(projection, "weight")));
+            if (call.spec().bias()) named.put("bias" + m, new Ref.Weight(weight(projection, "bias")));
+        }
+        if (call.residual() >= 0) named.put("residual", new Ref.Value(call.residual()));
+        long partials = Gemv.partialsPerRow(call.spec(), precision);
+        if (partials > 0) named.put("partials", new Ref.Scratch("n" + nodes.getFirst().id() + ".partials", Size.rows().times(partials)));
+        for (KernelSource k : kernels.gemv(b.g, nodes, precision)) b.launch(k, named, false);
     }
 
     /** A fused group's one kernel, bound as its generator says at this group. */

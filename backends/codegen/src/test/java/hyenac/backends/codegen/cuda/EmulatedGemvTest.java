@@ -48,7 +48,7 @@ class EmulatedGemvTest {
                 new Case("split_bias", new Gemv.Spec(20, 3000, 1, true, id, false), 16),
                 new Case("split_gate", new Gemv.Spec(20, 3000, 2, false, Primitive.SILU, true), 3),
                 new Case("gelu_gate_bias", new Gemv.Spec(44, 520, 2, true, Primitive.GELU, false), 3),
-                // 20 rows: a block of 16 and one of 4 along z
+                // 20 rows: a block of 16 and one of 4 along x
                 new Case("gate_20_rows", new Gemv.Spec(44, 520, 2, false, id, true), 20),
                 new Case("relu", new Gemv.Spec(300, 72, 1, true, Primitive.RELU, false), 16),
                 // K = 100, 102, 101: 8-, 4-byte and element loads in bf16

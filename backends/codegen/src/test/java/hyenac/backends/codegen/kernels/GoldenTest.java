@@ -43,7 +43,9 @@ class GoldenTest {
         out.put(fp32.entry(), relative(fp32.text()));
         for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate(Primitive.SCALE, 64, Precision.FP32),
                 Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
-                Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16))) {
+                Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16),
+                // Evo 2's logits: too few features to fill a GPU, so K splits and a second kernel reduces
+                Gemv.generate(Gemv.Spec.linear(512, 4096, false), Precision.BF16).getLast())) {
             out.put(k.entry(), k.kernel().render(CudaDialect.INSTANCE));
         }
         return out;
@@ -58,14 +60,14 @@ class GoldenTest {
         expected.forEach((entry, text) -> files.put(entry + ".cu", text));
         Samples.matchGoldens(goldens(), files, "kernel");
         assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
-                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "hyena_core", "kv_attend", "modal_filter",
-                "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),
+                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "gemv", "gemv_reduce", "hyena_core",
+                "kv_attend", "modal_filter", "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),
                 new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
         for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step",
-                "flash_attention", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "norm_residual")) {
+                "flash_attention", "gemv_reduce", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "norm_residual")) {
             if (entry.startsWith(k + "_")) return k;
         }
         return entry.substring(0, entry.indexOf('_'));

@@ -165,10 +165,10 @@ class CodegenLoweringTest {
     // ---- GEMMs ----
 
     @Test
-    void linearAndUnembedAreGemmsOverAllRows() {
+    void linearAndUnembedAreGemmsOverAllRowsOfAPrompt() {
         Graph g = Samples.graph("transformer-tiny.hyena");
         for (Node n : List.of(first(g, "unembed"), first(g, "linear"))) {
-            for (Phase phase : Phase.values()) {
+            for (Phase phase : List.of(Phase.PARALLEL, Phase.PREFILL)) {
                 Plan p = plan(g, n, phase);
                 assertEquals(1, p.steps().size(), n.op());
                 Step.Gemm gm = assertInstanceOf(Step.Gemm.class, p.steps().getFirst());
@@ -190,6 +190,59 @@ class CodegenLoweringTest {
         Node proj = sh2.nodes().stream().filter(n -> n.op().equals("linear") && n.weights().containsKey("bias")).findFirst().orElseThrow();
         Step.Gemm gm = (Step.Gemm) plan(sh2, proj, Phase.PARALLEL).steps().getFirst();
         assertEquals(proj.weights().get("bias"), plan(sh2, proj, Phase.PARALLEL).buffer(gm.bias()).name());
+    }
+
+    @Test
+    void aDecodeStepsProjectionIsAGemvOverItsWeightAndBias() {
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        Node proj = g.nodes().stream().filter(n -> n.op().equals("linear") && n.weights().containsKey("bias")).findFirst().orElseThrow();
+        for (Node n : List.of(first(g, "unembed"), proj)) {
+            Plan p = plan(g, n, Phase.STEP);
+            assertTrue(p.steps().stream().noneMatch(st -> st instanceof Step.Gemm), "no library GEMM in a step");
+            Step.Launch l = assertInstanceOf(Step.Launch.class, p.steps().getFirst());
+            assertEquals(1, p.steps().size(), n.op() + ": K = 64 is one chunk per block, no split");
+            assertEquals("gemv", p.kernel(l.kernel()).name());
+            assertEquals(p.value(n.operands().getFirst()).id(), ((Arg.Buf) l.args().get(index(p, l, "x"))).buffer());
+            assertEquals(p.value(n.results().getFirst()).id(), ((Arg.Buf) l.args().get(index(p, l, "y"))).buffer());
+            assertEquals(n.weights().get("weight"), p.buffer(((Arg.Buf) l.args().get(index(p, l, "w0"))).buffer()).name());
+            assertEquals(new Arg.Int(Size.rows()), l.args().get(index(p, l, "rows")));
+            String bias = n.weights().get("bias");
+            boolean bound = p.kernel(l.kernel()).params().stream().anyMatch(param -> param.name().equals("bias0"));
+            assertEquals(bias != null, bound, n.op() + " binds a bias exactly when it has one");
+            if (bias != null) assertEquals(bias, p.buffer(((Arg.Buf) l.args().get(index(p, l, "bias0"))).buffer()).name());
+            // one block of 16 rows per 16 sequences along x, the features along y
+            Kernel k = p.kernel(l.kernel());
+            assertEquals(1, k.grid().getFirst().eval(STEP));
+            assertEquals(2, k.grid().getFirst().eval(new Shape(17, 1, 64)));
+        }
+    }
+
+    @Test
+    void aGemvSplitAlongKWritesPartialSumsToScratchThatItsReductionReads() {
+        // 8 features of 4096 inputs: two blocks of features cannot fill a GPU, so K splits
+        Graph.Builder b = new Graph.Builder();
+        int x = b.newValue(hyenac.ir.TensorType.activation(DType.FP32, 4096)), y = b.newValue(hyenac.ir.TensorType.activation(DType.FP32, 8));
+        int r = b.newValue(hyenac.ir.TensorType.activation(DType.FP32, 8)), sum = b.newValue(hyenac.ir.TensorType.activation(DType.FP32, 8));
+        b.input(x).input(r);
+        b.weight(new hyenac.ir.Weight("w", DType.FP32, List.of(8L, 4096L), ""));
+        b.weight(new hyenac.ir.Weight("b", DType.FP32, List.of(8L), ""));
+        b.add(new Node(b.nextNodeId(), "linear", Map.of("features", 8L, "bias", true), List.of(x), List.of(y), Map.of("weight", "w", "bias", "b"), "p", List.of()));
+        b.add(new Node(b.nextNodeId(), "add", Map.of(), List.of(r, y), List.of(sum), Map.of(), "residual", List.of()));
+        Graph g = b.output(sum).build();
+        Plan p = new KernelPipeline(g, lowering(Precision.FP32), true).plan(Phase.STEP, Set.of(x, r), List.of(sum));
+        List<Step.Launch> ls = launches(p);
+        assertEquals(List.of("gemv", "gemv_reduce"), ls.stream().map(l -> p.kernel(l.kernel()).name()).toList());
+        assertEquals(2, p.steps().size(), "the residual add is the reduction's epilogue");
+        Buffer partials = p.buffer(((Arg.Buf) ls.get(0).args().get(index(p, ls.get(0), "partials"))).buffer());
+        assertEquals(Buffer.Kind.SCRATCH, partials.kind());
+        assertEquals(partials.id(), ((Arg.Buf) ls.get(1).args().get(index(p, ls.get(1), "partials"))).buffer());
+        int splits = Math.toIntExact(p.kernel(ls.get(0).kernel()).grid().get(2).eval(STEP));
+        assertTrue(splits > 1, "split along K (grid z)");
+        assertEquals(Size.rows().times((long) splits * 8), partials.elements());
+        assertEquals(p.value(r).id(), ((Arg.Buf) ls.get(1).args().get(index(p, ls.get(1), "residual"))).buffer());
+        assertEquals(p.value(sum).id(), ((Arg.Buf) ls.get(1).args().get(index(p, ls.get(1), "y"))).buffer());
+        assertEquals("b", p.buffer(((Arg.Buf) ls.get(1).args().get(index(p, ls.get(1), "bias0"))).buffer()).name());
+        assertNull(p.value(y), "the projection's own result lives only in the partial sums");
     }
 
     // ---- modal convolution ----
@@ -486,6 +539,7 @@ class CodegenLoweringTest {
                     fusedKinds.merge(group.kind(), 1, Integer::sum);
                     List<Integer> ids = group.nodes().stream().map(Node::id).toList();
                     List<Step> steps = p.steps().stream().filter(s -> s.site().nodes().equals(ids)).toList();
+                    // a GEMV group is two kernels where K splits, which the samples' widths never make it
                     assertEquals(1, steps.size(), group + ": one kernel per fused group");
                     Step.Launch l = assertInstanceOf(Step.Launch.class, steps.getFirst());
                     Set<Integer> read = new HashSet<>(), written = new HashSet<>();
@@ -508,7 +562,7 @@ class CodegenLoweringTest {
                 }
             }
         }
-        assertEquals(Set.of("elementwise", "hyena_core", "norm_residual"), fusedKinds.keySet(), fusedKinds.toString());
+        assertEquals(Set.of("elementwise", "gemv", "hyena_core", "norm_residual"), fusedKinds.keySet(), fusedKinds.toString());
     }
 
     @Test
