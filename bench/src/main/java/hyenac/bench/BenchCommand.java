@@ -18,6 +18,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -84,7 +85,8 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights and inputs (default: ${DEFAULT-VALUE})") long seed;
 
-    @Option(names = "--profile", description = "with SPEC: after the prefill point, the GPU time of one forward pass by kind of work (a kernel, gemm, fft)")
+    @Option(names = "--profile", description = "with SPEC: after the prefill point, the GPU time of one forward pass by kind of work (a kernel, gemm, fft);"
+            + " after the decode point, of one decode step")
     boolean profile;
 
     @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON") Path json;
@@ -142,7 +144,9 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         long hd = headDim != null ? headDim : heads > 0 && width % heads == 0 ? width / heads : -1;
         if (heads < 1 || hd < 1) throw new IllegalArgumentException("--heads " + heads + " must divide --width " + width + ", or give --head-dim");
         if (copyMib < 1) throw new IllegalArgumentException("--copy-mib must be positive");
-        if (profile && (spec == null || prefill == 0)) throw new IllegalArgumentException("--profile breaks down a model's forward pass: give a SPEC and --prefill");
+        if (profile && (spec == null || prefill == 0 && decode == 0)) {
+            throw new IllegalArgumentException("--profile breaks down a model's forward pass or decode step: give a SPEC and --prefill or --decode");
+        }
         if (spec != null) {
             if (!Files.isRegularFile(spec)) throw new IllegalArgumentException(spec + ": no such file");
             if (prefill < 0 || decode < 0) throw new IllegalArgumentException("--prefill and --decode must be 0 (skip) or positive");
@@ -254,15 +258,24 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         r.add("conventions", conventions);
         r.addProperty("copy_gbps", run.copyGbps());
         r.add("points", run.pointsJson());
-        if (!run.profile().isEmpty()) {
-            JsonObject profile = new JsonObject();
-            run.profile().forEach(profile::addProperty);
-            r.add("profile_ms", profile);
-        }
+        if (!run.profile().isEmpty()) r.add("profile_ms", profileJson(run.profile()));
+        if (!run.stepProfile().isEmpty()) r.add("decode_profile_ms", profileJson(run.stepProfile()));
         JsonArray notes = new JsonArray();
         run.notes().forEach(notes::add);
         r.add("notes", notes);
         return r;
+    }
+
+    /** Kind of work → {"ms": …, "count": …}, largest first. */
+    private static JsonObject profileJson(Map<String, BenchTarget.Work> works) {
+        JsonObject o = new JsonObject();
+        works.forEach((kind, w) -> {
+            JsonObject e = new JsonObject();
+            e.addProperty("ms", w.ms());
+            e.addProperty("count", w.count());
+            o.add(kind, e);
+        });
+        return o;
     }
 
     static String version() {

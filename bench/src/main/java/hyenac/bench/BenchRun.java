@@ -25,7 +25,7 @@ final class BenchRun {
     private final List<String> notes = new ArrayList<>();
     private final long started = System.nanoTime();
     private Double copyGbps;
-    private Map<String, Double> profile = Map.of();
+    private Map<String, BenchTarget.Work> profile = Map.of(), stepProfile = Map.of();
 
     /** {@code afterPoint} sees the run after each point (the command saves the JSON so far). */
     BenchRun(BenchCommand.Plan plan, BenchTarget target, PrintWriter log, Consumer<BenchRun> afterPoint) {
@@ -42,8 +42,11 @@ final class BenchRun {
 
     List<String> notes() { return notes; }
 
-    /** The forward pass's GPU time by kind of work (with --profile), empty otherwise. */
-    Map<String, Double> profile() { return profile; }
+    /** The forward pass's GPU time by kind of work (with --profile and a prefill), empty otherwise. */
+    Map<String, BenchTarget.Work> profile() { return profile; }
+
+    /** A decode step's GPU time by kind of work (with --profile and decode steps), empty otherwise. */
+    Map<String, BenchTarget.Work> stepProfile() { return stepProfile; }
 
     int elementBytes() { return target.precision().storage().bytes(); }
 
@@ -113,8 +116,28 @@ final class BenchRun {
                         Counts.decodeFlopsPerToken(g, position), 1,
                         "L is the prompt; wall clock of each step() call: tokens in, the step, the logits [1, vocab] back on the host; "
                                 + "greedy; min_bytes = every weight once + the KV caches at position " + position, "ok"));
+                if (plan.profile()) profileStep(r);
             }
         }
+    }
+
+    /** One more decode step after the timed ones, each operation between its own events: where a step's time goes. */
+    private void profileStep(BenchTarget.Runner r) {
+        stepProfile = r.profileStep(Inputs.dna(1)[0]);
+        if (stepProfile.isEmpty()) {
+            notes.add("--profile: the " + target.name() + " target does not break a decode step down");
+            return;
+        }
+        print("one decode step", stepProfile);
+        afterPoint.accept(this);
+    }
+
+    private void print(String what, Map<String, BenchTarget.Work> works) {
+        double total = works.values().stream().mapToDouble(BenchTarget.Work::ms).sum();
+        int count = works.values().stream().mapToInt(BenchTarget.Work::count).sum();
+        log.printf(Locale.ROOT, "  profile of %s (%.3f ms in %d operations, a synchronisation after each):%n", what, total, count);
+        works.forEach((kind, w) -> log.printf(Locale.ROOT, "    %-22s %5d x %9.3f ms  %5.1f%%%n", kind, w.count(), w.ms(), 100 * w.ms() / total));
+        log.flush();
     }
 
     /** One more forward pass, each operation between its own events: where the time goes. */
@@ -124,10 +147,7 @@ final class BenchRun {
             notes.add("--profile: the " + target.name() + " target does not break a pass down");
             return;
         }
-        double total = profile.values().stream().mapToDouble(Double::doubleValue).sum();
-        log.printf(Locale.ROOT, "  profile of one forward pass (%.2f ms with a synchronisation per operation):%n", total);
-        profile.forEach((kind, ms) -> log.printf(Locale.ROOT, "    %-22s %9.3f ms  %5.1f%%%n", kind, ms, 100 * ms / total));
-        log.flush();
+        print("one forward pass", profile);
         afterPoint.accept(this);
     }
 

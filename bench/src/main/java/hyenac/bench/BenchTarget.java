@@ -30,6 +30,9 @@ interface BenchTarget extends AutoCloseable {
 
     @Override void close();
 
+    /** The GPU time of one kind of work in a profiled run, and how many operations of it ran. */
+    record Work(double ms, int count) {}
+
     interface Runner extends AutoCloseable {
         /**
          * One parallel forward pass of [batch, length] from the given values (or the tokens) to the wanted ones,
@@ -44,7 +47,13 @@ interface BenchTarget extends AutoCloseable {
         Samples decode(long[] prompt, int steps, int warmup);
 
         /** One forward pass's time by kind of work (a kernel's name, "gemm", "fft"), largest first; empty where the target cannot tell. */
-        default Map<String, Double> profile(int batch, int length, long[] tokens, Set<Integer> wanted) { return Map.of(); }
+        default Map<String, Work> profile(int batch, int length, long[] tokens, Set<Integer> wanted) { return Map.of(); }
+
+        /**
+         * After {@link #decode}, one more decode step (of {@code token}) by kind of work, largest first; empty where the
+         * target cannot tell.
+         */
+        default Map<String, Work> profileStep(long token) { return Map.of(); }
 
         @Override void close();
     }

@@ -70,11 +70,13 @@ final class CudaBenchTarget implements BenchTarget {
                 return time(gpu.stream(), pass::enqueue, warmup, reps);
             }
 
-            @Override public Map<String, Double> profile(int batch, int length, long[] tokens, Set<Integer> wanted) {
+            @Override public Map<String, Work> profile(int batch, int length, long[] tokens, Set<Integer> wanted) {
                 CudaExecutor.Prepared pass = gpu.pass(batch, length, Set.of(), wanted);
                 pass.load(tokens, Map.of());
-                return pass.profile();
+                return works(pass.profile());
             }
+
+            @Override public Map<String, Work> profileStep(long token) { return works(gpu.profileStep(new long[] {token})); }
 
             @Override public Samples decode(long[] prompt, int steps, int warmup) {
                 float[] logits = gpu.prefill(prompt, 1, prompt.length, prompt.length + warmup + steps + 1);
@@ -84,6 +86,12 @@ final class CudaBenchTarget implements BenchTarget {
 
             @Override public void close() { gpu.close(); }
         };
+    }
+
+    private static Map<String, Work> works(Map<String, CudaExecutor.Timed> timed) {
+        Map<String, Work> out = new java.util.LinkedHashMap<>();
+        timed.forEach((kind, t) -> out.put(kind, new Work(t.ms(), t.count())));
+        return out;
     }
 
     /** One untimed run, {@code warmup} more, then {@code reps} runs each between two events after an L2 flush. */

@@ -38,11 +38,13 @@ class BenchOptionsTest {
     }
 
     @Test
-    void aProfileBreaksDownAModelsForwardPass() {
+    void aProfileBreaksDownAModelsForwardPassOrDecodeStep() {
         String spec = Repo.ROOT.resolve("samples/evo2-7b.hyena").toString();
         assertTrue(plan(spec, "--profile").profile());
-        assertTrue(problem("--op", "se", "--profile").contains("give a SPEC and --prefill"));
-        assertTrue(problem(spec, "--profile", "--prefill", "0").contains("give a SPEC and --prefill"));
+        assertTrue(plan(spec, "--profile", "--prefill", "0").profile(), "the decode step alone");
+        assertTrue(plan(spec, "--profile", "--decode", "0").profile(), "the forward pass alone");
+        assertTrue(problem("--op", "se", "--profile").contains("give a SPEC and --prefill or --decode"));
+        assertTrue(problem(spec, "--profile", "--prefill", "0", "--decode", "0").contains("give a SPEC and --prefill or --decode"));
     }
 
     @Test

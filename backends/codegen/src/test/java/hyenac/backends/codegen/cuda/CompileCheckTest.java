@@ -15,6 +15,7 @@ import hyenac.backends.codegen.kernels.Channels;
 import hyenac.backends.codegen.kernels.Decode;
 import hyenac.backends.codegen.kernels.FlashAttention;
 import hyenac.backends.codegen.kernels.GeneratedKernel;
+import hyenac.backends.codegen.kernels.Gemv;
 import hyenac.backends.codegen.kernels.Pointwise;
 import hyenac.backends.codegen.kernels.Rope;
 import hyenac.ir.Graph;
@@ -74,6 +75,10 @@ class CompileCheckTest {
         out.add(Rope.generate(3, 96, 0.5, p));
         // the samples' attention is 32 x 128 (Evo 2) or too narrow: the tensor-core kernel at its other head dim
         if (FlashAttention.supports(64, p)) out.add(FlashAttention.generate(4, 64, p));
+        // GEMV epilogues and shapes the samples lack: a split gate with bias and residual, relu, K too odd for 16-byte loads
+        out.addAll(Gemv.generate(new Gemv.Spec(20, 3000, 2, true, Primitive.SILU, true), p));
+        out.addAll(Gemv.generate(new Gemv.Spec(300, 72, 1, true, Primitive.RELU, true), p));
+        for (long k : new long[] {100, 101, 102}) out.addAll(Gemv.generate(Gemv.Spec.linear(13, k, true), p));
         return out;
     }
 
@@ -123,7 +128,7 @@ class CompileCheckTest {
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
         assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",
-                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "neg",
+                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "gemv", "gemv_reduce", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "neg",
                 "norm_residual", "rmsnorm", "relu", "rope", "scale", "silu", "split", "sub")), kinds);
 
         Path keep = Path.of("target", "kernel-check");

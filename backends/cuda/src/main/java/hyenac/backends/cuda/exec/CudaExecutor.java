@@ -196,6 +196,28 @@ public final class CudaExecutor implements AutoCloseable {
 
     /** One decode step for tokens [batch] at the next position through the device states; logits [batch, vocab]. */
     public float[] step(long[] tokens) {
+        Prepared p = nextStep(tokens);
+        p.enqueue();
+        d.ctxSynchronize("running a decode step");
+        float[] out = p.read(p.plan().wanted().getFirst());
+        position++;
+        steps++;
+        return out;
+    }
+
+    /**
+     * One decode step as {@link #step} runs it, but each operation between its own events ({@link Prepared#profile}):
+     * where a step's time goes. It is a step: the states and the position move on.
+     */
+    public Map<String, Timed> profileStep(long[] tokens) {
+        Map<String, Timed> out = nextStep(tokens).profile();
+        position++;
+        steps++;
+        return out;
+    }
+
+    /** The step plan prepared for the next position (the caches grown if full), the clock and the tokens loaded. */
+    private Prepared nextStep(long[] tokens) {
         if (closed) throw new IllegalStateException("the CUDA executor is closed");
         if (position == 0) throw new IllegalStateException("step before prefill");
         ctx.makeCurrent();
@@ -206,13 +228,11 @@ public final class CudaExecutor implements AutoCloseable {
             d.memcpyHtoD(require(states.get(Plan.CLOCK), "state " + Plan.CLOCK), a.allocateFrom(JAVA_LONG, position, steps), "the decode clock");
         }
         stepPrepared.load(tokens, Map.of());
-        stepPrepared.enqueue();
-        d.ctxSynchronize("running a decode step");
-        float[] out = stepPrepared.read(plan.wanted().getFirst());
-        position++;
-        steps++;
-        return out;
+        return stepPrepared;
     }
+
+    /** GPU time of one kind of work in a profiled run, and how many operations of it ran. */
+    public record Timed(double ms, int count) {}
 
     /** The tokens the states have seen (prompt and steps); 0 before prefill. */
     public long position() { return position; }
@@ -419,13 +439,13 @@ public final class CudaExecutor implements AutoCloseable {
 
         /**
          * Runs the plan once from the host with an event pair around every operation and returns the GPU
-         * milliseconds per kind of work (a kernel's name, "gemm", "fft", "copy"), largest first: where a
-         * run's time goes, at the price of one synchronisation per operation.
+         * milliseconds and the count of each kind of work (a kernel's name, "gemm", "fft", "copy"), largest first:
+         * where a run's time goes, at the price of one synchronisation per operation.
          */
-        public Map<String, Double> profile() {
+        public Map<String, Timed> profile() {
             ctx.makeCurrent();
             Driver.Event start = d.eventCreate(Driver.EVENT_DEFAULT), end = d.eventCreate(Driver.EVENT_DEFAULT);
-            Map<String, Double> ms = new HashMap<>();
+            Map<String, Timed> ms = new HashMap<>();
             try {
                 for (Op op : ops) {
                     d.eventRecord(start, stream);
@@ -438,14 +458,15 @@ public final class CudaExecutor implements AutoCloseable {
                         case Op.Fft f -> "fft";
                         case Op.Copy c -> "copy";
                     };
-                    ms.merge(kind, (double) d.eventElapsedTime(start, end), Double::sum);
+                    ms.merge(kind, new Timed(d.eventElapsedTime(start, end), 1), (a, b) -> new Timed(a.ms() + b.ms(), a.count() + b.count()));
                 }
             } finally {
                 d.eventDestroy(start);
                 d.eventDestroy(end);
             }
-            Map<String, Double> sorted = new LinkedHashMap<>();
-            ms.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            Map<String, Timed> sorted = new LinkedHashMap<>();
+            ms.entrySet().stream().sorted(Map.Entry.<String, Timed>comparingByValue(java.util.Comparator.comparingDouble(Timed::ms)).reversed())
+                    .forEach(e -> sorted.put(e.getKey(), e.getValue()));
             return sorted;
         }
 
