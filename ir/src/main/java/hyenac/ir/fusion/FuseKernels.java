@@ -28,7 +28,7 @@ public final class FuseKernels {
         PARALLEL,
         /** A prompt's parallel pass that then builds the recurrent states: the operands of recurrent nodes stay in memory. */
         PREFILL,
-        /** One decode step: recurrent nodes run alone, through their step kernels. */
+        /** One decode step: recurrent nodes run alone, through their step kernels, unless a pattern steps their state itself. */
         STEP
     }
 
@@ -50,6 +50,7 @@ public final class FuseKernels {
         Run r = new Run(g, nodes, keep, mode);
         for (Pattern p : patterns) {
             if (!p.runsIn(mode)) continue;
+            r.matching = p;
             for (Node n : r.order) {
                 if (!r.free(n)) continue;
                 Optional<Set<Node>> m = p.match(n, r);
@@ -68,6 +69,8 @@ public final class FuseKernels {
         final Map<Integer, List<Node>> users = new HashMap<>();
         final Set<Integer> kept = new HashSet<>();
         final Set<Node> alone = new HashSet<>();
+        /** The pattern being matched: one that steps decode state may take the nodes a decode step otherwise runs alone. */
+        Pattern matching;
         /** Accepted groups by index: their kinds and their nodes' positions; groupOf and groupAt map nodes (positions) to the index. */
         final List<String> kinds = new ArrayList<>();
         final List<int[]> members = new ArrayList<>();
@@ -114,7 +117,9 @@ public final class FuseKernels {
 
         @Override public List<Node> users(int value) { return users.getOrDefault(value, List.of()); }
 
-        @Override public boolean free(Node n) { return position.containsKey(n) && !groupOf.containsKey(n) && !alone.contains(n); }
+        @Override public boolean free(Node n) {
+            return position.containsKey(n) && !groupOf.containsKey(n) && (!alone.contains(n) || matching != null && matching.stepsState());
+        }
 
         @Override public boolean kept(int value) { return kept.contains(value); }
 

@@ -21,6 +21,12 @@ public interface Pattern {
     /** Whether the pattern applies to a run of this kind (most do to all; a decode step's GEMV epilogues only there). */
     default boolean runsIn(FuseKernels.Mode mode) { return true; }
 
+    /**
+     * Whether the pattern's kernel steps decode state itself, so that in a decode step it may take the nodes that keep
+     * state, which otherwise run alone through their own step kernels ({@link Context#free} says so while it matches).
+     */
+    default boolean stepsState() { return false; }
+
     /** The nodes of one group formed at {@code node}, or empty when none forms there (a group has two nodes at least). */
     Optional<Set<Node>> match(Node node, Context ctx);
 
@@ -34,7 +40,7 @@ public interface Pattern {
         /** The running nodes that read a value, in graph order. */
         List<Node> users(int value);
 
-        /** Whether a node runs and may still join a group (in none yet, not required to run alone). */
+        /** Whether a node runs and may still join a group (in none yet, not required to run alone by a pattern that steps no state). */
         boolean free(Node n);
 
         /** Whether a value must be materialised whoever reads it: a graph output, a value the caller wants. */

@@ -229,8 +229,75 @@ class FuseKernelsTest {
         assertSchedule(g, prefill);
         assertEquals(List.of(q, s), groupOf(prefill, s).materialised(), "deinterleave and k * v still fuse, writing q and s");
         List<Group> step = FuseKernels.standard().run(g, g.nodes(), List.of(), FuseKernels.Mode.STEP);
-        assertEquals(List.of(conv), groupOf(step, c).nodes(), "a decode step runs the convolution alone");
+        assertEquals(FuseHyenaStep.KIND, groupOf(step, c).kind(), "a decode step steps the convolution inside the mixer's step kernel");
+        assertEquals(List.of(y), groupOf(step, c).materialised());
+        List<Group> stepKeepingC = FuseKernels.standard().run(g, g.nodes(), List.of(c), FuseKernels.Mode.STEP);
+        assertEquals(List.of(conv), groupOf(stepKeepingC, c).nodes(), "wanting c, the convolution steps alone");
     }
+
+    /** z = linear(x) → featurizer (a 3-tap causal_conv) → deinterleave → k * v → filter → q * c: a Hyena mixer. */
+    private static Graph mixer(G t, String filterOp, boolean featurizerReadElsewhere, List<Integer> outputs) {
+        int z = t.value(24);
+        t.b.weight(new Weight("z.weight", DType.FP32, List.of(24L, 8L), ""));
+        t.node("linear", List.of(t.x), List.of(z), Map.of("weight", "z.weight"), Map.of("features", 24L, "bias", false));
+        int zf = t.value(24);
+        t.b.weight(new Weight("feat", DType.FP32, List.of(24L, 3L), ""));
+        t.node("causal_conv", List.of(z), List.of(zf), Map.of("weight", "feat"), Map.of("len", 3L, "groups", 24L, "taps", "xcorr", "skip", false));
+        int q = t.value(8), k = t.value(8), v = t.value(8);
+        t.node("deinterleave", List.of(zf), List.of(q, k, v), Map.of(), Map.of("n", 3L));
+        int s = t.op("mul", k, v);
+        int c = t.value(8);
+        if (filterOp.equals("modal_conv")) {
+            t.b.weight(new Weight("lp", DType.FP32, List.of(8L, 4L), ""));
+            t.b.weight(new Weight("r", DType.FP32, List.of(8L, 4L), ""));
+            t.b.weight(new Weight("d", DType.FP32, List.of(8L), ""));
+            t.node("modal_conv", List.of(s), List.of(c), Map.of("log_poles", "lp", "residues", "r", "skip", "d"), Map.of("modes", 4L, "skip", true));
+        } else {
+            t.b.weight(new Weight("h", DType.FP32, List.of(2L, 5L), ""));
+            t.node("causal_conv", List.of(s), List.of(c), Map.of("weight", "h"), Map.of("len", 5L, "groups", 2L, "taps", "fir", "skip", false));
+        }
+        int y = t.op("mul", t.op("silu", q), c);
+        List<Integer> outs = new java.util.ArrayList<>(outputs);
+        outs.add(t.gemm(y));
+        if (featurizerReadElsewhere) {
+            int other = t.value(8);
+            t.b.weight(new Weight("other.weight", DType.FP32, List.of(8L, 24L), ""));
+            t.node("linear", List.of(zf), List.of(other), Map.of("weight", "other.weight"), Map.of("features", 8L, "bias", false));
+            outs.add(other);
+        }
+        return t.build(outs.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    @Test
+    void aDecodeStepsHyenaMixerIsOneKernelFromTheProjectionToTheGate() {
+        for (String filter : List.of("causal_conv", "modal_conv")) {
+            G t = new G();
+            Graph g = mixer(t, filter, false, List.of());
+            List<Group> step = step(g);
+            assertSchedule(g, step);
+            Group mixer = step.stream().filter(gr -> gr.kind().equals(FuseHyenaStep.KIND)).findFirst().orElseThrow();
+            assertEquals(List.of("causal_conv", "deinterleave", "mul", filter, "silu", "mul"), ops(mixer), filter);
+            assertEquals(1, mixer.inputs().size(), "reads the projection z only");
+            assertEquals(g.nodes().get(1).results(), mixer.inputs(), "z, the linear's result");
+            assertEquals(1, mixer.materialised().size(), "writes y only");
+            // a prompt fuses no state: the modal mixer is elementwise chains around its FFTs, the FIR one a hyena_core
+            assertTrue(fuse(g).stream().noneMatch(gr -> gr.kind().equals(FuseHyenaStep.KIND)));
+        }
+    }
+
+    @Test
+    void aFeaturizerReadElsewhereStepsAloneAndTheMixerReadsItsOutput() {
+        G t = new G();
+        Graph g = mixer(t, "causal_conv", true, List.of());
+        List<Group> step = step(g);
+        assertSchedule(g, step);
+        Node featurizer = g.nodes().get(2);
+        assertEquals("single", groupOf(step, featurizer.results().getFirst()).kind());
+        Group mixer = step.stream().filter(gr -> gr.kind().equals(FuseHyenaStep.KIND)).findFirst().orElseThrow();
+        assertEquals(List.of("deinterleave", "mul", "causal_conv", "silu", "mul"), ops(mixer));
+        assertEquals(featurizer.results(), mixer.inputs());
+    }
+
 
     @Test
     void onlyTheNodesThatRunAreGrouped() {

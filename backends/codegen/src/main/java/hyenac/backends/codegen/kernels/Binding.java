@@ -13,4 +13,7 @@ public sealed interface Binding {
 
     /** A real scalar (an op's attribute, e.g. scale's factor). */
     record Real(double value) implements Binding {}
+
+    /** A decode state, by name (a node's ring or modal state, the decode clock), for the kernels that step it. */
+    record State(String name) implements Binding {}
 }

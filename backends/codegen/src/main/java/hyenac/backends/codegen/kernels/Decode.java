@@ -20,7 +20,11 @@ import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
+import hyenac.backends.codegen.MathFn;
 import hyenac.backends.codegen.kernels.CausalConv.Filter;
+import hyenac.ir.Node;
+import hyenac.ir.Primitive;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BinaryOperator;
 
@@ -31,13 +35,20 @@ import java.util.function.BinaryOperator;
  *   <li>FIR ring prefill: the ring after a prompt (its last K−1 inputs, oldest in slot 0);
  *   <li>modal scan: the diagonal IIR of Hyena-LI, state ← λ·state + s, y = Σₙ R·state + D·s, over any number of
  *       tokens (1 to decode; the prompt to build the state after it);
- *   <li>KV append + attend: rotate q and k at the token's position, append k and v to the cache, attend over it.
+ *   <li>KV append + attend: rotate q and k at the token's position, append k and v to the cache, attend over it;
+ *   <li>a Hyena mixer's whole step between its projections: featurizer, gate products and inner filter in one kernel.
  * </ul>
  */
 public final class Decode {
     private Decode() {}
 
     public static final int THREADS = 256, SCAN_THREADS = 64, ATTEND_THREADS = 128;
+
+    /** The state a FIR node keeps while decoding: its ring of the last len − 1 inputs. */
+    public static String ringState(Node n) { return "n" + n.id() + ".ring"; }
+
+    /** The state a modal node keeps while decoding: its modes' recurrence. */
+    public static String modalState(Node n) { return "n" + n.id() + ".modal"; }
 
     /**
      * One step of a causal FIR. The ring holds per (sequence, channel) the last K−1 inputs; slot next = (steps
@@ -156,6 +167,139 @@ public final class Decode {
     }
 
     private static Expr lit64(long v) { return Expr.lit64(v); }
+
+    /** The inner filter of a Hyena step: a bank of FIR filters through its ring, or the modal recurrence through its state. */
+    public sealed interface Inner {
+        long channels();
+
+        record Fir(Filter filter) implements Inner {
+            @Override public long channels() { return filter.channels(); }
+        }
+
+        record Modal(long channels, int modes, boolean skip) implements Inner {
+            public Modal {
+                if (modes <= 0 || modes > 64) throw new IllegalArgumentException("modes must be in [1, 64], got " + modes);
+            }
+        }
+    }
+
+    /**
+     * One decode step of a Hyena mixer between its projections ({@link hyenac.ir.fusion.FuseHyenaStep}), from the input
+     * projection z [B, 3C] to y [B, C]: the featurizer's FIR step on channels 3c, 3c + 1, 3c + 2 of z (where there is
+     * a featurizer; each channel with its ring), q, k, v deinterleaved, s = k·v, the inner filter's step on s (its ring,
+     * or its modes in fp64), y = act(q)·filter(s). One thread per (sequence, channel): each reads only its own three
+     * channels and states, so the step is one launch where the unfused step took four and three round trips through
+     * memory. Products are rounded on their own, as the elementwise kernels round them; rings hold the storage type,
+     * the modal state fp32, as the unfused step kernels keep them, so a prefill fills them as before.
+     */
+    public static GeneratedKernel hyenaStep(Filter featurizer, Inner inner, Primitive gate, Precision p) {
+        long C = inner.channels();
+        if (featurizer != null && featurizer.channels() != 3 * C) {
+            throw new IllegalArgumentException("the featurizer's " + featurizer.channels() + " channels are not 3 x " + C);
+        }
+        if (!gate.activation()) throw new IllegalArgumentException(gate + " is not an activation");
+        Scalar st = p.storage();
+        int k0 = featurizer == null ? 0 : featurizer.len() - 1;
+        Filter fir = inner instanceof Inner.Fir f ? f.filter() : null;
+        Inner.Modal modal = inner instanceof Inner.Modal m ? m : null;
+        int k1 = fir == null ? 0 : fir.len() - 1;
+        String innerTag = fir != null ? fir.tag().substring(fir.tag().indexOf('_') + 1) : "m" + modal.modes() + (modal.skip() ? "_skip" : "");
+        String featureTag = featurizer == null ? "" : "_feat_" + featurizer.tag().substring(featurizer.tag().indexOf('_') + 1);
+        Signature sig = new Signature("hyena_step_c" + C + featureTag + "_" + innerTag + (gate != Primitive.IDENTITY ? "_" + gate : "") + "_" + p.suffix(),
+                SCAN_THREADS);
+        Var z = sig.input("z", st, "the input projection " + Signature.shape("B", 3 * C) + ", q, k, v interleaved" + (featurizer == null ? "" : " before the featurizer"));
+        Var featureRing = k0 > 0 ? sig.output("feature_ring", st, "state: the featurizer's last " + k0 + " inputs " + Signature.shape("B", 3 * C, k0)) : null;
+        Var featureH = null, featureSkip = null;
+        if (featurizer != null) {
+            featureH = sig.input("feature_h", p.filter(), "weight featurizer taps [" + featurizer.groups() + ", " + featurizer.len() + "], "
+                    + featurizer.taps().name().toLowerCase(java.util.Locale.ROOT) + " order");
+            if (featurizer.skip()) featureSkip = sig.input("feature_skip", p.filter(), "weight featurizer skip [" + 3 * C + "]");
+        }
+        Var ring = k1 > 0 ? sig.output("ring", st, "state: the filter's last " + k1 + " inputs " + Signature.shape("B", C, k1)) : null;
+        Var h = fir != null ? fir.tapsParam(sig, p) : null;
+        Var state = null, logPoles = null, residues = null;
+        if (modal != null) {
+            state = sig.output("state", p.filter(), "state " + Signature.shape("B", C, modal.modes()));
+            logPoles = sig.input("log_poles", p.filter(), "weight log_poles [" + C + ", " + modal.modes() + "]");
+            residues = sig.input("residues", p.filter(), "weight residues [" + C + ", " + modal.modes() + "]");
+        }
+        boolean innerSkip = fir != null ? fir.skip() : modal.skip();
+        Var skip = innerSkip ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
+        Var y = sig.output("y", st, "result " + Signature.shape("B", C));
+        Var batch = sig.scalar("batch", Scalar.INT64, "B");
+        Var clock = k0 > 0 || k1 > 0 ? sig.input("clock", Scalar.INT64, "decode clock [position, steps since the prompt]") : null;
+
+        Scope s = sig.k.body();
+        Var i = Pointwise.globalIndex(s, SCAN_THREADS);
+        s.when(i.ge(batch.mul(C)), Scope::exit);
+        Var c = s.let("c", i.mod(C).cast(Scalar.INT));
+        Var steps = clock == null ? null : s.let("steps", clock.at(1));
+        List<Var> parts = new ArrayList<>();
+        String[] names = {"q", "k", "v"};
+        for (int part = 0; part < 3; part++) {
+            // channel 3c + part of z: element 3i + part of [B, 3C], i = b·C + c
+            Var at = s.let("at_" + names[part], i.mul(3).add(part));
+            if (featurizer == null) {
+                parts.add(s.let(names[part], load(z, at)));
+                continue;
+            }
+            Var channel = s.let("channel_" + names[part], c.mul(3).add(part));
+            Expr g = featurizer.groupSize() == 1 ? channel : s.let("group_" + names[part], channel.div(featurizer.groupSize()));
+            parts.add(firStepOf(s, names[part], featurizer, featureH, featureSkip, featureRing, g, channel, at, load(z, at), z.at(at), steps, k0));
+        }
+        s.comment("s = k * v, rounded on its own as the elementwise kernel's product.");
+        Var product = s.let("s", Expr.call(MathFn.MUL_RN, parts.get(1), parts.get(2)));
+        Var filtered;
+        if (fir != null) {
+            Expr g = fir.groupSize() == 1 ? c : s.let("g", c.div(fir.groupSize()));
+            filtered = firStepOf(s, "filtered", fir, h, skip, ring, g, c, i, product, Expr.toStorage(st, product), steps, k1);
+        } else {
+            filtered = modalStepOf(s, modal, state, logPoles, residues, skip, c, i, product);
+        }
+        Var q = parts.getFirst();
+        Expr gated = gate == Primitive.IDENTITY ? q : s.let("gate", Activations.apply(gate, q));
+        s.store(y, i, Expr.call(MathFn.MUL_RN, gated, filtered));
+
+        List<String> about = new ArrayList<>();
+        about.add("One decode step of a Hyena mixer over " + C + " channels: y = " + (gate == Primitive.IDENTITY ? "q" : gate.op() + "(q)") + " * filter(k * v),");
+        about.add("q, k, v = channels 3c, 3c+1, 3c+2 of " + (featurizer == null ? "z" : "featurizer(z), the featurizer " + featurizer.describe() + " through its ring") + ";");
+        about.add("filter: " + (fir != null ? fir.describe() + " through its ring" : "Hyena-LI's " + modal.modes() + " modes" + (modal.skip() ? " with skip" : "")
+                + ", recurrence in fp64") + "; one thread per (sequence, channel).");
+        return sig.build("hyena_step", Launch.linear(Extent.batch().times(C).ceilDiv(SCAN_THREADS), SCAN_THREADS), about);
+    }
+
+    /**
+     * A FIR step inside a fused kernel, as {@link #firStep} computes it: the current input {@code x} (and its raw
+     * storage value {@code raw} that joins the ring), the last K−1 inputs from the ring at row {@code row}.
+     */
+    private static Var firStepOf(Scope s, String name, Filter f, Var h, Var skip, Var ring, Expr g, Expr channel, Expr row, Expr x, Expr raw,
+                                 Var steps, int k) {
+        Var xt = s.let(name + "_in", x);
+        Var acc = s.var(name, Scalar.FLOAT, CausalConv.tap(h, g, lit(0), f).mul(xt));
+        if (skip != null) s.inc(acc, load(skip, channel).mul(xt));
+        if (k > 0) {
+            Var next = s.let(name + "_next", steps.mod(k).cast(Scalar.INT));
+            Var base = s.let(name + "_base", row.mul(k));
+            s.loop("j", lit(1), lit(f.len()), lit(1), (j, body) ->
+                    body.inc(acc, CausalConv.tap(h, g, j, f).mul(load(ring, base.add(next.sub(j).add(k).mod(k))))));
+            s.set(ring.at(base.add(next)), raw);
+        }
+        return acc;
+    }
+
+    /** The modal recurrence's step inside a fused kernel, as {@link #modalScan} runs it for one token, in fp64. */
+    private static Var modalStepOf(Scope s, Inner.Modal m, Var state, Var logPoles, Var residues, Var skip, Var c, Var row, Var input) {
+        int modes = m.modes();
+        Var st0 = s.let("s_wide", input.cast(Scalar.DOUBLE));
+        Var acc = s.var("acc", Scalar.DOUBLE, skip == null ? lit(0.0) : skip.at(c).cast(Scalar.DOUBLE).mul(st0));
+        s.unrolled("n", lit(0), lit(modes), (n, body) -> {
+            Var lambda = body.let("lambda", exp(logPoles.at(c.mul(modes).add(n)).cast(Scalar.DOUBLE)));
+            Var x = body.let("x", lambda.mul(state.at(row.mul(modes).add(n)).cast(Scalar.DOUBLE)).add(st0));
+            body.inc(acc, residues.at(c.mul(modes).add(n)).cast(Scalar.DOUBLE).mul(x));
+            body.store(state, row.mul(modes).add(n), x);
+        });
+        return s.let("filtered", acc.cast(Scalar.FLOAT));
+    }
 
     /**
      * One token of causal attention against a KV cache [B, capacity, H·d] holding rotated keys: rotates q and k

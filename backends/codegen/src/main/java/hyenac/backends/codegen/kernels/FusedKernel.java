@@ -9,7 +9,7 @@ public record FusedKernel(KernelSource source, Map<String, Binding> bindings) {
     public FusedKernel {
         bindings = Map.copyOf(bindings);
         for (KernelParam p : source.params()) {
-            boolean size = p.name().equals("rows") || p.name().equals("length");
+            boolean size = p.name().equals("rows") || p.name().equals("length") || p.name().equals("batch");
             if (!size && !bindings.containsKey(p.name())) throw new IllegalArgumentException(source.entry() + ": nothing binds `" + p.name() + "`");
         }
     }

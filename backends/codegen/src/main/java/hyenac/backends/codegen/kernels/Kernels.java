@@ -13,6 +13,7 @@ import hyenac.ir.Primitive;
 import hyenac.ir.fusion.FuseElementwise;
 import hyenac.ir.fusion.FuseGemv;
 import hyenac.ir.fusion.FuseHyenaCore;
+import hyenac.ir.fusion.FuseHyenaStep;
 import hyenac.ir.fusion.FuseNormResidual;
 import hyenac.ir.fusion.Group;
 import java.util.ArrayList;
@@ -139,6 +140,7 @@ public class Kernels {
     private static GroupKernel generate(Graph g, Group group, Precision p) {
         return switch (group.kind()) {
             case FuseHyenaCore.KIND -> HyenaCore.generate(g, group, p);
+            case FuseHyenaStep.KIND -> HyenaStep.generate(g, group, p);
             case FuseNormResidual.KIND -> NormResidual.generate(g, group, p);
             case FuseElementwise.KIND -> ElementwiseChain.generate(g, group, p);
             case FuseGemv.KIND -> throw new IllegalArgumentException("a GEMV group's kernels come from Kernels.gemv (one or two of them)");

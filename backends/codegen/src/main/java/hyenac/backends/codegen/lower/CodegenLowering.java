@@ -6,6 +6,7 @@ import hyenac.backends.codegen.KernelParam;
 import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.kernels.Binding;
+import hyenac.backends.codegen.kernels.Decode;
 import hyenac.backends.codegen.kernels.FusedKernel;
 import hyenac.backends.codegen.kernels.Gemv;
 import hyenac.backends.codegen.kernels.GemvGroup;
@@ -197,9 +198,9 @@ public final class CodegenLowering implements Lowering {
                 String id = "n" + n.id();
                 switch (n.primitive()) {
                     case CAUSAL_CONV -> {
-                        if (n.intAttr("len") > 1) state(id + ".ring", stateElement(n, "ring"), Size.batch().times(c * (n.intAttr("len") - 1)));
+                        if (n.intAttr("len") > 1) state(Decode.ringState(n), stateElement(n, "ring"), Size.batch().times(c * (n.intAttr("len") - 1)));
                     }
-                    case MODAL_CONV -> state(id + ".modal", stateElement(n, "state"), Size.batch().times(c * n.intAttr("modes")));
+                    case MODAL_CONV -> state(Decode.modalState(n), stateElement(n, "state"), Size.batch().times(c * n.intAttr("modes")));
                     default -> {
                         state(id + ".keys", stateElement(n, "keys"), Size.batch().times(Size.capacity()).times(c));
                         state(id + ".values", stateElement(n, "values"), Size.batch().times(Size.capacity()).times(c));
@@ -415,6 +416,7 @@ public final class CodegenLowering implements Lowering {
             case Binding.Value v -> new Ref.Value(v.id());
             case Binding.Weight w -> new Ref.Weight(w.name());
             case Binding.Real r -> r.value();
+            case Binding.State st -> new Ref.State(st.name());
         }));
         b.launch(k.source(), named, false);
     }
@@ -431,12 +433,12 @@ public final class CodegenLowering implements Lowering {
         switch (n.primitive()) {
             case CAUSAL_CONV -> {
                 named.put("h", new Ref.Weight(weight(n, "weight")));
-                named.put("ring", new Ref.State(id + ".ring"));
+                named.put("ring", new Ref.State(Decode.ringState(n)));
                 named.put("clock", new Ref.State(Plan.CLOCK));
             }
             case MODAL_CONV -> {
                 named.put("s", operand(n, 0));
-                named.put("state", new Ref.State(id + ".modal"));
+                named.put("state", new Ref.State(Decode.modalState(n)));
                 named.put("log_poles", new Ref.Weight(weight(n, "log_poles")));
                 named.put("residues", new Ref.Weight(weight(n, "residues")));
                 named.put("steps", Size.of(1));
@@ -466,10 +468,10 @@ public final class CodegenLowering implements Lowering {
         int width = width(b.g, n.operands().getFirst());
         switch (n.primitive()) {
             case CAUSAL_CONV -> {
-                if (ks.size() >= 2) b.launch(ks.get(1), Map.of("x", operand(n, 0), "ring", new Ref.State(id + ".ring")), false);
+                if (ks.size() >= 2) b.launch(ks.get(1), Map.of("x", operand(n, 0), "ring", new Ref.State(Decode.ringState(n))), false);
             }
             case MODAL_CONV -> b.launch(ks.getFirst(), withSkip(n, Map.of("s", operand(n, 0), "y", new Ref.Scratch(id + ".scan_y", Size.rows().times(width)),
-                    "state", new Ref.State(id + ".modal"), "log_poles", new Ref.Weight(weight(n, "log_poles")),
+                    "state", new Ref.State(Decode.modalState(n)), "log_poles", new Ref.Weight(weight(n, "log_poles")),
                     "residues", new Ref.Weight(weight(n, "residues")), "steps", Size.length())), false);
             default -> {
                 // the prompt is [B, L, W], the cache [B, C, W]: one contiguous copy per sequence

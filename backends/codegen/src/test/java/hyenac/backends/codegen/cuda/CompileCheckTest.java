@@ -79,6 +79,9 @@ class CompileCheckTest {
         out.addAll(Gemv.generate(new Gemv.Spec(20, 3000, 2, true, Primitive.SILU, true), p));
         out.addAll(Gemv.generate(new Gemv.Spec(300, 72, 1, true, Primitive.RELU, true), p));
         for (long k : new long[] {100, 101, 102}) out.addAll(Gemv.generate(Gemv.Spec.linear(13, k, true), p));
+        // a Hyena step without featurizer or ring, and one whose featurizer has a skip
+        out.add(Decode.hyenaStep(null, new Decode.Inner.Fir(new CausalConv.Filter(96, 1, 96, CausalConv.Taps.FIR, true)), Primitive.RELU, p));
+        out.add(Decode.hyenaStep(new CausalConv.Filter(288, 2, 288, CausalConv.Taps.XCORR, true), new Decode.Inner.Modal(96, 8, false), Primitive.IDENTITY, p));
         return out;
     }
 
@@ -128,7 +131,7 @@ class CompileCheckTest {
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
         assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",
-                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "gemv", "gemv_reduce", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "neg",
+                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "gemv", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul", "neg",
                 "norm_residual", "rmsnorm", "relu", "rope", "scale", "silu", "split", "sub")), kinds);
 
         Path keep = Path.of("target", "kernel-check");

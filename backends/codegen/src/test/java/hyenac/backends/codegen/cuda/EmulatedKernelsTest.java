@@ -86,6 +86,12 @@ class EmulatedKernelsTest {
             firDecode(emu, p, new Filter(48, 128, 4, Taps.FIR, true), 5); // prompt shorter than the ring
             kvDecode(emu, p, 2, 32, true, 1);
             kvDecode(emu, p, 1, 256, false, 1);
+            // a Hyena mixer's fused decode step: SE-, MR- and LI-like, and one without featurizer or ring
+            Filter featurizer = new Filter(72, 3, 72, Taps.XCORR, false);
+            hyenaStep(emu, p, featurizer, new Decode.Inner.Fir(new Filter(24, 7, 4, Taps.XCORR, false)), Primitive.IDENTITY, 9);
+            hyenaStep(emu, p, featurizer, new Decode.Inner.Fir(new Filter(24, 128, 4, Taps.FIR, true)), Primitive.SILU, 3);
+            hyenaStep(emu, p, featurizer, new Decode.Inner.Modal(24, 4, true), Primitive.GELU, 3);
+            hyenaStep(emu, p, null, new Decode.Inner.Fir(new Filter(24, 1, 24, Taps.FIR, true)), Primitive.IDENTITY, 2);
         }
         emu.run(cxx.get());
 
@@ -312,6 +318,56 @@ class EmulatedKernelsTest {
         expect(s, "prefilled", ref.history(), "ring after prompt, " + what);
         expect(s, "y1", ref.step(x1), "first step, " + what);
         expect(s, "y2", ref.step(x2), "second step, " + what);
+    }
+
+    /**
+     * {@code steps} decode steps of {@link Decode#hyenaStep} from empty states (zero rings and modes, as after an empty
+     * prompt; enough steps to wrap the short rings) against the CPU's featurizer, deinterleave, product, filter state and
+     * gate one after another.
+     */
+    private void hyenaStep(CudaOnCpu emu, Precision p, Filter featurizer, Decode.Inner inner, Primitive gate, int steps) {
+        int c = (int) inner.channels();
+        var kernel = Decode.hyenaStep(featurizer, inner, gate, p);
+        var s = emu.scenario(kernel.entry()).zeros("y_unused", p.storage(), 1);
+        FirState featureRef = null;
+        if (featurizer != null) {
+            float[] h = normal(featurizer.len() * (int) featurizer.groups(), 0.5);
+            s.buffer("feature_h", Scalar.FLOAT, h).zeros("feature_ring", p.storage(), B * 3 * c * (featurizer.len() - 1));
+            featureRef = new FirState(B, 3 * c, fir(featurizer, h), null);
+        }
+        FirState firRef = null;
+        ModalState modalRef = null;
+        float[] skip = normal(c, 1);
+        s.buffer("skip", Scalar.FLOAT, skip);
+        switch (inner) {
+            case Decode.Inner.Fir f -> {
+                float[] h = normal(f.filter().len() * (int) f.filter().groups(), 0.3);
+                s.buffer("h", Scalar.FLOAT, h).zeros("ring", p.storage(), Math.max(1, B * c * (f.filter().len() - 1)));
+                firRef = new FirState(B, c, fir(f.filter(), h), f.filter().skip() ? skip : null);
+            }
+            case Decode.Inner.Modal m -> {
+                float[] logPoles = new float[c * m.modes()], residues = normal(c * m.modes(), 0.5);
+                for (int i = 0; i < logPoles.length; i++) logPoles[i] = (float) -(0.01 + random.nextDouble());
+                s.buffer("log_poles", Scalar.FLOAT, logPoles).buffer("residues", Scalar.FLOAT, residues).zeros("state", Scalar.FLOAT, B * c * m.modes());
+                modalRef = new ModalState(B, c, m.modes(), logPoles, residues, m.skip() ? skip : null);
+            }
+        }
+        String what = "hyena_step " + kernel.entry() + " " + p.suffix();
+        for (int t = 0; t < steps; t++) {
+            float[] z = stored(p, normal(B * 3 * c, 1));
+            s.buffer("z" + t, p.storage(), z).zeros("y" + t, p.storage(), B * c).tokens("clock" + t, new long[] {100 + t, t});
+            s.launch(kernel, B, 1, Map.of("z", "z" + t, "y", "y" + t, "batch", (long) B, "clock", "clock" + t));
+            float[] zf = featureRef == null ? z : featureRef.step(z);
+            float[] q = new float[B * c], product = new float[B * c];
+            for (int i = 0; i < B * c; i++) {
+                q[i] = zf[3 * i];
+                product[i] = zf[3 * i + 1] * zf[3 * i + 2];
+            }
+            float[] filtered = firRef != null ? firRef.step(product) : modalRef.step(product);
+            float[] y = new float[B * c];
+            for (int i = 0; i < y.length; i++) y[i] = (float) (hyenac.backends.cpu.Activation.of(gate).apply(q[i]) * filtered[i]);
+            expect(s, "y" + t, y, what + " step " + t);
+        }
     }
 
     private void kvDecode(CudaOnCpu emu, Precision p, int heads, int headDim, boolean rope, double ropeScale) {

@@ -61,13 +61,13 @@ class GoldenTest {
         Samples.matchGoldens(goldens(), files, "kernel");
         assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
                 "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "gemv", "gemv_reduce", "hyena_core",
-                "kv_attend", "modal_filter", "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),
+                "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),
                 new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
         for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step",
-                "flash_attention", "gemv_reduce", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "norm_residual")) {
+                "flash_attention", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "norm_residual")) {
             if (entry.startsWith(k + "_")) return k;
         }
         return entry.substring(0, entry.indexOf('_'));

@@ -562,7 +562,7 @@ class CodegenLoweringTest {
                 }
             }
         }
-        assertEquals(Set.of("elementwise", "gemv", "hyena_core", "norm_residual"), fusedKinds.keySet(), fusedKinds.toString());
+        assertEquals(Set.of("elementwise", "gemv", "hyena_core", "hyena_step", "norm_residual"), fusedKinds.keySet(), fusedKinds.toString());
     }
 
     @Test
