@@ -233,7 +233,8 @@ public final class Decode {
         Var i = Pointwise.globalIndex(s, SCAN_THREADS);
         s.when(i.ge(batch.mul(C)), Scope::exit);
         Var c = s.let("c", i.mod(C).cast(Scalar.INT));
-        Var steps = clock == null ? null : s.let("steps", clock.at(1));
+        // a ring of one slot is always at slot 0: only longer ones need the step count
+        Var steps = k0 > 1 || k1 > 1 ? s.let("steps", clock.at(1)) : null;
         List<Var> parts = new ArrayList<>();
         String[] names = {"q", "k", "v"};
         for (int part = 0; part < 3; part++) {
@@ -278,7 +279,7 @@ public final class Decode {
         Var acc = s.var(name, Scalar.FLOAT, CausalConv.tap(h, g, lit(0), f).mul(xt));
         if (skip != null) s.inc(acc, load(skip, channel).mul(xt));
         if (k > 0) {
-            Var next = s.let(name + "_next", steps.mod(k).cast(Scalar.INT));
+            Var next = s.let(name + "_next", k == 1 ? lit(0) : steps.mod(k).cast(Scalar.INT));
             Var base = s.let(name + "_base", row.mul(k));
             s.loop("j", lit(1), lit(f.len()), lit(1), (j, body) ->
                     body.inc(acc, CausalConv.tap(h, g, j, f).mul(load(ring, base.add(next.sub(j).add(k).mod(k))))));
