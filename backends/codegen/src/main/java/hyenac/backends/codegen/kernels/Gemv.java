@@ -162,7 +162,7 @@ public final class Gemv {
     private static GeneratedKernel main(Spec s, Tiling t, Precision p) {
         Scalar st = p.storage();
         boolean split = t.splits() > 1;
-        int mats = s.matrices(), rl = t.rowsPerLane(), nr = t.features(), v = t.vector();
+        int mats = s.matrices(), nr = t.features(), v = t.vector();
         long n = s.n(), k = s.k(), chunk = t.chunk();
         String tag = s.epilogueTag();
         String entry = split ? "gemv_" + shapeTag(s) + (mats == 2 ? "_x2" : "") + "_s" + t.splits() + "_" + p.suffix()
@@ -243,11 +243,11 @@ public final class Gemv {
                 int uu = u;
                 for (int m = 0; m < mats; m++) {
                     int mm = m;
-                    loop.unrolled("i", lit(0), lit(rl), (i, rows) -> {
-                        Var feature = rows.let("feature", c.n0().add(i.mul(ROW_GROUPS)).add(c.group()));
+                    loop.unrolled("i", lit(0), lit(rl), (i, each) -> {
+                        Var feature = each.let("feature", c.n0().add(i.mul(ROW_GROUPS)).add(c.group()));
                         Expr slot = lit(uu * r + mm * rl).add(i).mul(v);
                         Expr inside = ragged ? ku.lt(c.kEnd()).and(feature.lt(lit64(n))) : ku.lt(c.kEnd());
-                        rows.when(inside,
+                        each.when(inside,
                                 then -> vector(then, c.w().get(mm), feature.mul(k).add(ku), wv, slot, v, true, wide),
                                 otherwise -> otherwise.unrolled("j", lit(0), lit(v), (j, zero) -> zero.set(wv.at(slot.add(j)), lit(0.0f))));
                     });
@@ -269,7 +269,7 @@ public final class Gemv {
         s.unrolled("a", lit(0), lit(r * rowsHeld), (a, body) -> {
             for (int mask = 1; mask < K_LANES; mask *= 2) body.inc(acc.at(a), shuffleXor(acc.at(a), mask));
         });
-        s.when(c.part().eq(lit(0)), first -> first.unrolled("q", lit(0), lit(r), (q, rows) -> rows.unrolled("row", lit(0), lit(rowsHeld), (row, st) ->
+        s.when(c.part().eq(lit(0)), first -> first.unrolled("q", lit(0), lit(r), (q, each) -> each.unrolled("row", lit(0), lit(rowsHeld), (row, st) ->
                 st.set(c.red().at(redIndex(c.warp(), q.mod(rl).mul(ROW_GROUPS).add(c.group()), q.div(rl), row, nr, mats)), acc.at(q.mul(rowsHeld).add(row))))));
         s.barrier();
         s.comment("One thread per (feature, row): the warps' sums in warp order, then the epilogue or the split's partial sums.");

@@ -44,7 +44,7 @@ import java.util.stream.Collectors;
  * {@link Kernels} speak (CUDA today): every kernel argument bound to a buffer, a size formula or a real. What each
  * node does here is what the generators offer: direct causal convolutions, modal convolutions through FFTs (the
  * filter's spectrum prepared once), GEMMs as library calls, and in a decode step each stateful node through its
- * recurrent kernel and each projection as a GEMV with its fused epilogue.
+ * recurrent kernel (a Hyena mixer's all in one), each projection as a GEMV with its fused epilogue.
  */
 public final class CodegenLowering implements Lowering {
     /** A device's throughput, for the cost of an algorithm: FLOP/s of fp32 arithmetic and bytes/s of memory. */

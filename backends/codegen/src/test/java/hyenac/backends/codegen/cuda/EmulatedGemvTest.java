@@ -43,6 +43,9 @@ class EmulatedGemvTest {
         return List.of(
                 // N = 37: a ragged last tile; K = 200: three chunks and a partial one, no split
                 new Case("plain", new Gemv.Spec(37, 200, 1, false, id, false), 1),
+                new Case("residual", new Gemv.Spec(37, 200, 1, false, id, true), 1),
+                new Case("gelu", new Gemv.Spec(37, 200, 1, false, Primitive.GELU, false), 1),
+                new Case("gate", new Gemv.Spec(44, 520, 2, false, id, false), 16),
                 new Case("bias_residual", new Gemv.Spec(37, 200, 1, true, id, true), 3),
                 // 5 tiles of 4 features cannot fill a GPU: K = 3000 splits into 5 (the last shorter)
                 new Case("split_bias", new Gemv.Spec(20, 3000, 1, true, id, false), 16),
