@@ -64,6 +64,7 @@ extern "C" __global__ void __launch_bounds__(64) hyena_step_c64_feat_k3_g192_xco
     float q = feature_h[channel_q * 3 + 2] * q_in;
     const int q_next = (int)(steps % 2);
     const long long q_base = at_q * 2;
+    #pragma unroll
     for (int j = 1; j < 3; j++) {
         q += feature_h[channel_q * 3 + (2 - j)] * hy_bf16_to_float(feature_ring[q_base + (q_next - j + 2) % 2]);
     }
@@ -74,6 +75,7 @@ extern "C" __global__ void __launch_bounds__(64) hyena_step_c64_feat_k3_g192_xco
     float k = feature_h[channel_k * 3 + 2] * k_in;
     const int k_next = (int)(steps % 2);
     const long long k_base = at_k * 2;
+    #pragma unroll
     for (int j = 1; j < 3; j++) {
         k += feature_h[channel_k * 3 + (2 - j)] * hy_bf16_to_float(feature_ring[k_base + (k_next - j + 2) % 2]);
     }
@@ -84,6 +86,7 @@ extern "C" __global__ void __launch_bounds__(64) hyena_step_c64_feat_k3_g192_xco
     float v = feature_h[channel_v * 3 + 2] * v_in;
     const int v_next = (int)(steps % 2);
     const long long v_base = at_v * 2;
+    #pragma unroll
     for (int j = 1; j < 3; j++) {
         v += feature_h[channel_v * 3 + (2 - j)] * hy_bf16_to_float(feature_ring[v_base + (v_next - j + 2) % 2]);
     }
@@ -95,6 +98,7 @@ extern "C" __global__ void __launch_bounds__(64) hyena_step_c64_feat_k3_g192_xco
     float filtered = h[g * 7 + 6] * filtered_in;
     const int filtered_next = (int)(steps % 6);
     const long long filtered_base = i * 6;
+    #pragma unroll
     for (int j = 1; j < 7; j++) {
         filtered += h[g * 7 + (6 - j)] * hy_bf16_to_float(ring[filtered_base + (filtered_next - j + 6) % 6]);
     }

@@ -26,6 +26,7 @@ import hyenac.ir.Node;
 import hyenac.ir.Primitive;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.BinaryOperator;
 
 /**
@@ -43,6 +44,8 @@ public final class Decode {
     private Decode() {}
 
     public static final int THREADS = 256, SCAN_THREADS = 64, ATTEND_THREADS = 128;
+    /** Rings up to this many taps (Hyena-MR's 128) are read in an unrolled loop by a fused step. */
+    static final int UNROLL_RING = 128;
 
     /** The state a FIR node keeps while decoding: its ring of the last len − 1 inputs. */
     public static String ringState(Node n) { return "n" + n.id() + ".ring"; }
@@ -281,8 +284,11 @@ public final class Decode {
         if (k > 0) {
             Var next = s.let(name + "_next", k == 1 ? lit(0) : steps.mod(k).cast(Scalar.INT));
             Var base = s.let(name + "_base", row.mul(k));
-            s.loop("j", lit(1), lit(f.len()), lit(1), (j, body) ->
-                    body.inc(acc, CausalConv.tap(h, g, j, f).mul(load(ring, base.add(next.sub(j).add(k).mod(k))))));
+            BiConsumer<Var, Scope> tap = (j, body) ->
+                    body.inc(acc, CausalConv.tap(h, g, j, f).mul(load(ring, base.add(next.sub(j).add(k).mod(k)))));
+            // unrolled, a thread has all its ring's loads in flight at once rather than a few per trip to memory
+            if (f.len() <= UNROLL_RING) s.unrolled("j", lit(1), lit(f.len()), tap);
+            else s.loop("j", lit(1), lit(f.len()), lit(1), tap);
             s.set(ring.at(base.add(next)), raw);
         }
         return acc;
