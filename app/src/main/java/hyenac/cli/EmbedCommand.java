@@ -2,6 +2,8 @@ package hyenac.cli;
 
 import com.google.gson.JsonArray;
 import hyenac.compiler.commands.Targets;
+import hyenac.runtime.exec.BackendException;
+import hyenac.runtime.exec.BackendUnavailableException;
 import hyenac.runtime.exec.Session;
 import hyenac.runtime.progress.Progress;
 import hyenac.runtime.weights.Npy;
@@ -123,7 +125,16 @@ final class EmbedCommand implements Callable<Integer> {
                         int length = sequences.get(group[0]).tokens().length;
                         long[] tokens = new long[group.length * length];
                         for (int i = 0; i < group.length; i++) System.arraycopy(sequences.get(group[i]).tokens(), 0, tokens, i * length, length);
-                        float[] all = session.forward(tokens, group.length, length, List.of(value)).get(value);
+                        float[] all;
+                        try {
+                            all = session.forward(tokens, group.length, length, List.of(value)).get(value);
+                        } catch (BackendException e) {
+                            if (e instanceof BackendUnavailableException) throw e;
+                            // too long for one pass here (memory, array limits)
+                            err.println(NAME + ": " + sequences.get(group[0]).where() + ": " + e.getMessage()
+                                    + " (embed runs each sequence in one pass, --batch at a time: shorten the sequences or lower --batch)");
+                            return Main.USER_ERROR;
+                        }
                         for (int i = 0; i < group.length; i++) {
                             float[] rows = Arrays.copyOfRange(all, i * length * width, (i + 1) * length * width);
                             values[group[i]] = pool == Pool.mean ? mean(rows, length, width) : rows;

@@ -2,6 +2,8 @@ package hyenac.cli;
 
 import com.google.gson.stream.JsonWriter;
 import hyenac.compiler.commands.Targets;
+import hyenac.runtime.exec.BackendException;
+import hyenac.runtime.exec.BackendUnavailableException;
 import hyenac.runtime.exec.Scorer;
 import hyenac.runtime.exec.Session;
 import hyenac.runtime.progress.Progress;
@@ -108,6 +110,11 @@ final class ScoreCommand implements Callable<Integer> {
                             scored = Scorer.logProbs(session, logits, tokens, passLength, scoring);
                         } catch (Scorer.NonFiniteLogitsException e) {
                             err.println(NAME + ": " + sequences.get(group[e.sequence()]).where() + ": " + e.getMessage());
+                            return Main.USER_ERROR;
+                        } catch (BackendException e) {
+                            if (e instanceof BackendUnavailableException) throw e;
+                            // too long for one pass here (memory, array limits): the two options that size a pass
+                            err.println(NAME + ": " + e.getMessage() + " (a pass holds --batch sequences of up to --chunk tokens; lower either)");
                             return Main.USER_ERROR;
                         }
                         for (int i = 0; i < group.length; i++) logProbs[group[i]] = scored[i];

@@ -178,6 +178,21 @@ class EmbedCommandTest {
                 + " has 4 tokens and --text 2 5; write .safetensors"), r.err());
     }
 
+    @Test
+    void aSequenceTooLongForOneCpuPassIsOneLine(@TempDir Path dir) throws IOException {
+        Path fa = dir.resolve("long.fa");
+        Files.writeString(fa, ">long\n" + "A".repeat(1 << 17) + "\n");
+        Path out = dir.resolve("e.npy");
+        CommandLineTest.Run r = run("embed", ScoreCommandTest.wide(dir).toString(), "--fasta", fa.toString(), "--layer", "0", "--out", out.toString(),
+                "--target", "cpu");
+        assertEquals(1, r.code(), r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.startsWith("hyenac embed: " + fa + ":1: record `long`: 131,072 tokens are too many for this model on the CPU")
+                && last.endsWith("(embed runs each sequence in one pass, --batch at a time: shorten the sequences or lower --batch)"), r.err());
+        assertTrue(!Files.exists(out));
+        RunCommandTest.noTrace(r);
+    }
+
     /** The output of python3 running {@code code} with {@code arg}; skips the test where python3 with NumPy is missing. */
     static String python(String code, Path arg) throws Exception {
         Process probe;

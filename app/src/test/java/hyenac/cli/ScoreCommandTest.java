@@ -333,6 +333,33 @@ class ScoreCommandTest {
         assertEquals(fromSpec.out(), fromHyx.out());
     }
 
+    /** Weightless layers of width 16,384: 131,072 tokens make an activation of 2^31 elements, past one array. */
+    static Path wide(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("wide.hyena"), """
+                op pass() (x) { out x }
+                block plain(mixer: op) (x) { out mixer(x) }
+                model wide {
+                  vocab = 256
+                  width = 16384
+                  context = 131072
+                  block = plain
+                  layers = [pass]
+                }
+                """);
+    }
+
+    @Test
+    void aPassTooLargeForTheCpuNamesTheOptionsThatSizeIt(@TempDir Path dir) throws IOException {
+        Path fa = dir.resolve("long.fa");
+        Files.writeString(fa, ">long\n" + "A".repeat(1 << 17) + "\n");
+        CommandLineTest.Run r = run("score", wide(dir).toString(), "--fasta", fa.toString(), "--target", "cpu");
+        assertEquals(1, r.code(), r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.startsWith("hyenac score: 131,072 tokens are too many for this model on the CPU") && last.contains("use at most 131,071 tokens")
+                && last.endsWith(" (a pass holds --batch sequences of up to --chunk tokens; lower either)"), r.err());
+        noTrace(r);
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
