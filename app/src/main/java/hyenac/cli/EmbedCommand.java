@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "embed", header = "A layer's hidden states for sequences (FASTA or text), mean-pooled or per position, as .safetensors or .npy.",
+@Command(name = "embed", header = "A layer's hidden states for sequences, into .safetensors or .npy.",
         mixinStandardHelpOptions = true, description = {
         "Runs each sequence through the model in one parallel pass and writes the",
         "value --layer names: N, the output of layer N (the residual stream after",

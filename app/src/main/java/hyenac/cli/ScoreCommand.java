@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "score", header = "The log-likelihood a model gives sequences (FASTA or text), per sequence or per position.",
+@Command(name = "score", header = "Log-likelihood of sequences (FASTA or text) under a model.",
         mixinStandardHelpOptions = true, description = {
         "Scores each sequence x_0 … x_{n-1}: the sum (or mean) over t ≥ 1 of",
         "log p(x_t | x_0 … x_{t-1}) in nats, the log-softmax of the logits at t - 1.",
