@@ -95,11 +95,14 @@ final class Models {
     static Session session(String command, Targets.Picked target, Opened model, WeightStore weights, int batch, Progress progress, PrintWriter err) {
         Backend backend = target.backend(model.carried(), model.planning());
         Session session;
-        try (Progress.Task preparing = TerminalProgress.note(progress, "preparing the model on " + backend.name())) {
+        Progress.Task preparing = TerminalProgress.note(progress, "preparing the model on " + backend.name());
+        try {
             session = backend.open(model.graph(), weights, batch);
         } catch (ArtifactException e) {
             err.println(command + ": " + e.getMessage());
             return null;
+        } finally {
+            preparing.close();
         }
         String note = target.device() == null && model.carried() != null
                 ? "the artifact's " + model.carried().target() + " kernels go unused" : session.note();
