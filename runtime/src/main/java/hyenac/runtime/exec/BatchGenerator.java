@@ -59,8 +59,8 @@ public final class BatchGenerator {
 
     /**
      * Generates up to {@code maxNew} tokens after each request's prompt on {@code session}, which was opened for
-     * {@code batch} sequences; a last wave with fewer requests is padded with copies of its shortest prompt, whose
-     * output goes nowhere. {@code stop} is polled between waves and before each step's tokens are sampled.
+     * {@code batch} sequences; a last wave with fewer requests is padded with slots that repeat its first prompt's start,
+     * whose output goes nowhere. {@code stop} is polled between waves and before each step's tokens are sampled.
      */
     public static Result generate(Session session, int batch, List<Request> requests, int maxNew, boolean stopAtEos,
                                   Listener listener, BooleanSupplier stop) {
@@ -120,9 +120,8 @@ public final class BatchGenerator {
             int shortest = requests.stream().mapToInt(r -> r.prompt().length).min().orElseThrow();
             long[] tokens = new long[batch * shortest];
             for (int s = 0; s < batch; s++) {
-                // padding slots take the shortest prompt: a prompt of that length keeps the prefill's length
-                long[] prompt = s < requests.size() ? requests.get(s).prompt()
-                        : requests.stream().map(Request::prompt).filter(p -> p.length == shortest).findFirst().orElseThrow();
+                // a padding slot repeats the first prompt's start; it is done from the outset and heard by no one
+                long[] prompt = requests.get(s < requests.size() ? s : 0).prompt();
                 System.arraycopy(prompt, 0, tokens, s * shortest, shortest);
                 fed[s] = shortest;
                 done[s] = s >= requests.size();
