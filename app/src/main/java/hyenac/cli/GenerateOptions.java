@@ -31,7 +31,7 @@ final class GenerateOptions {
 
     @Option(names = "--top-p", defaultValue = "1", description = "keep the most likely tokens holding this much probability") double topP;
 
-    @Option(names = "--seed", defaultValue = "0", description = "for sampling and for random weights") long seed;
+    @Option(names = "--seed", defaultValue = "0", description = "for sampling (the i-th of --prompts, from 0: seed + i) and for random weights") long seed;
 
     @Option(names = "--ignore-eos", description = "keep generating after the end-of-sequence token") boolean ignoreEos;
 
