@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "run", header = "Generate text with a model (.hyena or .hyx), CPU or GPU.",
         mixinStandardHelpOptions = true, description = {"Generate text with a model: parallel prefill of the prompt, then recurrent decoding.",
+        "Several prompts (--prompts FILE, one a line) are decoded --batch N at a time, each sequence printed on one line in the file's order.",
         "Weights: --weights, else those a .hyx carries, else seeded random numbers (the output is then noise)."})
 final class RunCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "a .hyena spec, or a .hyx artifact from `hyenac compile`") Path model;

@@ -76,10 +76,10 @@ final class CudaBenchTarget implements BenchTarget {
                 return pass.profile();
             }
 
-            @Override public Samples decode(long[] prompt, int steps, int warmup) {
-                float[] logits = gpu.prefill(prompt, 1, prompt.length, prompt.length + warmup + steps + 1);
+            @Override public Samples decode(long[] prompts, int batch, int length, int steps, int warmup) {
+                float[] logits = gpu.prefill(prompts, batch, length, length + warmup + steps + 1);
                 // the first (untimed) step builds the step pass and compiles the decode kernels
-                return BenchTarget.greedySteps(logits, vocab, steps, warmup, gpu::step);
+                return BenchTarget.greedySteps(logits, batch, vocab, steps, warmup, gpu::step);
             }
 
             @Override public void close() { gpu.close(); }
