@@ -1,16 +1,14 @@
 package hyenac.cli;
 
-import hyenac.compiler.commands.Targets;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The options of generation, shared by {@code hyenac run} and the jars {@code hyenac build} writes. */
-final class GenerateOptions {
-    @Option(names = "--weights", paramLabel = "FILE",
-            description = "safetensors with our weight names, or a vortex (Evo 2) checkpoint converted to safetensors; wins over weights a .hyx carries")
-    Path weightsFile;
-
+/**
+ * The options of generation, shared by {@code hyenac run} and the jars {@code hyenac build} writes; where weights come from
+ * and the target are {@link ModelOptions}.
+ */
+final class GenerateOptions extends ModelOptions {
     @Option(names = "--prompt", paramLabel = "TEXT", description = "the text to continue (or --prompts)") String prompt;
 
     @Option(names = "--prompts", paramLabel = "FILE",
@@ -38,13 +36,6 @@ final class GenerateOptions {
     @Option(names = "--print-tokens", description = "also print the generated token ids") boolean printTokens;
 
     @Option(names = "--raw", description = "print control bytes as they are (default: as \\xNN, like bytes that are not UTF-8)") boolean raw;
-
-    @Option(names = "--no-weight-check", description = "skip checking that every weight read from a file is a finite number (loads big checkpoints faster)")
-    boolean noWeightCheck;
-
-    @Option(names = "--target", defaultValue = "auto", paramLabel = "cpu|cuda|auto",
-            description = "where to run: cpu, cuda (GPU 0), or auto, the default: cuda when a usable GPU is present, else cpu")
-    Targets.Name target;
 
     /** Null when the options make sense, else the exit code after saying why on {@code err}. */
     Integer invalid(String command, PrintWriter err) {

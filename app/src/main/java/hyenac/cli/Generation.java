@@ -3,13 +3,11 @@ package hyenac.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import hyenac.compiler.artifact.ArtifactException;
 import hyenac.compiler.commands.Targets;
 import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.Graph;
 import hyenac.ir.plan.Lowering;
 import hyenac.ir.plan.Planner;
-import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.BatchGenerator;
 import hyenac.runtime.exec.DeviceCode;
 import hyenac.runtime.exec.Generator;
@@ -18,7 +16,6 @@ import hyenac.runtime.progress.Progress;
 import hyenac.runtime.text.ByteTokenizer;
 import hyenac.runtime.text.Sampler;
 import hyenac.runtime.text.TextStream;
-import hyenac.runtime.weights.NotEnoughMemoryException;
 import hyenac.runtime.weights.SafeTensors;
 import hyenac.runtime.weights.SafeTensorsFile;
 import hyenac.runtime.weights.WeightStore;
@@ -84,45 +81,17 @@ final class Generation {
             }
         }
         int longest = prompts.stream().mapToInt(t -> t.length).max().orElseThrow();
-        warnPastContext(command, g, longest + (long) o.generate, err);
+        Models.warnPastContext(command, g, longest + (long) o.generate, "the prompt and the generated tokens", err);
         Progress progress = TerminalProgress.on(err);
-        WeightStore weights;
-        WeightStore.Options loading = (o.noWeightCheck ? WeightStore.Options.defaults().withoutFiniteCheck() : WeightStore.Options.defaults())
-                .withProgress(progress);
-        try {
-            if (o.weightsFile != null) {
-                weights = fromFile(o.weightsFile, g, loading);
-            } else if (embedded != null) {
-                weights = embedded.apply(loading);
-            } else {
-                err.println(command + ": no --weights given: using random weights (seed " + o.seed + "); the text will be noise");
-                weights = WeightStore.random(g, o.seed, loading);
-            }
-        } catch (NotEnoughMemoryException e) {
-            err.println(command + ": " + e.getMessage() + "; " + moreMemory(command, e.needed()));
-            return Main.USER_ERROR;
-        } catch (WeightsException | ArtifactException e) {
-            err.println(command + ": " + e.getMessage());
-            return Main.USER_ERROR;
-        }
-        Backend backend = target.backend(carried, planning);
-        Progress.Task preparing = TerminalProgress.note(progress, "preparing the model on " + backend.name());
-        Session opened;
-        try {
-            opened = backend.open(g, weights, Math.min(o.batch, prompts.size()));
-        } catch (ArtifactException e) {
-            err.println(command + ": " + e.getMessage());
-            return Main.USER_ERROR;
-        } finally {
-            preparing.close();
-        }
+        WeightStore weights = Models.weights(command, o.weightsFile, o.noWeightCheck, o.seed, g, embedded, "the text will be noise", progress, err);
+        if (weights == null) return Main.USER_ERROR;
+        Models.Opened model = new Models.Opened(g, modelName, carried, planning, embedded, null);
+        Session opened = Models.session(command, target, model, weights, Math.min(o.batch, prompts.size()), progress, err);
+        if (opened == null) return Main.USER_ERROR;
         // Ctrl-C: the step under way finishes, the text so far is already out, and the statistics say where it stopped.
         try (CtrlC ctrlC = new CtrlC(INTERRUPT_GRACE_SECONDS); Session session = opened) {
-            String note = target.device() == null && carried != null ? "the artifact's " + carried.target() + " kernels go unused" : session.note();
-            String line = target.line(note);
-            if (line != null) err.println(line);
-            if (o.promptsFile == null && !o.json) return stream(command, o, session, prompts.getFirst(), modelName, backend.name(), progress, ctrlC, out, err);
-            return batch(command, o, session, prompts, modelName, backend.name(), ctrlC, out, err);
+            if (o.promptsFile == null && !o.json) return stream(command, o, session, prompts.getFirst(), modelName, target.name(), progress, ctrlC, out, err);
+            return batch(command, o, session, prompts, modelName, target.name(), ctrlC, out, err);
         }
     }
 
@@ -271,17 +240,6 @@ final class Generation {
 
     private static String seconds(double s) {
         return s < 1 ? String.format(Locale.ROOT, "%.0f ms", s * 1e3) : String.format(Locale.ROOT, "%.2f s", s);
-    }
-
-    /**
-     * Past the spec's context, recurrent Hyena layers compute what they always do, but attention meets rotary
-     * positions it was never trained at: a model with attention is warned, one without runs on silently.
-     */
-    private static void warnPastContext(String command, Graph g, long total, PrintWriter err) {
-        if (!(g.attrs().get("context") instanceof Number context) || total <= context.longValue()) return;
-        if (g.nodes().stream().noneMatch(n -> n.op().equals("causal_attention"))) return;
-        err.printf(Locale.ROOT, "%s: warning: the prompt and the generated tokens reach %d tokens, past the model's context of %d: "
-                + "its attention layers will see positions it was not trained for, and quality may degrade%n", command, total, context.longValue());
     }
 
     /** How to give Java {@code needed} bytes of heap: through the launcher, or on a built jar's command line. */

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "hyenac", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A compiler for convolutional multi-hybrid language models (StripedHyena 2, Evo 2).",
-        subcommands = {CheckCommand.class, FmtCommand.class, ExplainCommand.class, GraphCommand.class, ImportCommand.class, RunCommand.class,
+        subcommands = {CheckCommand.class, FmtCommand.class, ExplainCommand.class, GraphCommand.class, ImportCommand.class, RunCommand.class, ScoreCommand.class, EmbedCommand.class,
                 CompileCommand.class, BuildCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;

@@ -54,6 +54,15 @@ class BatchGeneratorTest {
             return logits();
         }
 
+        // generation asks for neither: it is prefills and steps
+        public java.util.Map<Integer, float[]> forward(long[] tokens, int batch, int length, java.util.Collection<Integer> wanted) {
+            throw new AssertionError("generation ran a forward pass");
+        }
+
+        public float[] prefillAllPositions(long[] tokens, int batch, int length, int maxLength) {
+            throw new AssertionError("generation asked for every position's logits");
+        }
+
         private float[] logits() {
             float[] l = new float[batch * VOCAB];
             for (int b = 0; b < batch; b++) {
