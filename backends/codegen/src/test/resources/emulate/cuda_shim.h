@@ -9,7 +9,7 @@
 #include <math.h>
 
 #define __global__
-#define __launch_bounds__(n)
+#define __launch_bounds__(...)
 #define __restrict__ __restrict
 #define __shared__ static
 #define __align__(n) __attribute__((aligned(n)))
@@ -144,6 +144,12 @@ inline void hy_ld_shared_v4_f32(float& r0, float& r1, float& r2, float& r3, int 
     hy_require_aligned(hy_shared(shared), 16, "ld.shared.v4.f32");
     std::memcpy(r, hy_shared(shared), 16);
     r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
+}
+#define HY_ST_SHARED_V2_F32
+inline void hy_st_shared_v2_f32(int shared, float first, float second) {
+    float r[2] = {first, second};
+    hy_require_aligned(hy_shared(shared), 8, "st.shared.v2.f32");
+    std::memcpy(hy_shared(shared), r, 8);
 }
 #define HY_ST_SHARED_V4
 inline void hy_st_shared_v4(int shared, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {

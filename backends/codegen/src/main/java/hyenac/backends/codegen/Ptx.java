@@ -98,6 +98,13 @@ public final class Ptx {
         s.asm("hy_ld_shared_v4_f32", "ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];", floats, List.of(), List.of(sharedAddress), true, true);
     }
 
+    /** Two floats to 8-byte aligned shared memory ({@code st.shared.v2.f32}): an accumulator pair of an mma tile. */
+    public static void storeSharedFloats64(Scope s, Expr sharedAddress, Expr first, Expr second) {
+        requireInt(sharedAddress, "a shared address");
+        count("source", List.of(first, second), 2, CType.Scalar.FLOAT);
+        s.asm("hy_st_shared_v2_f32", "st.shared.v2.f32 [%0], {%1, %2};", List.of(), List.of(), List.of(sharedAddress, first, second), true, true);
+    }
+
     /** Four 32-bit words to 16-byte aligned shared memory ({@code st.shared.v4.b32}). */
     public static void storeShared128(Scope s, Expr sharedAddress, List<Expr> regs) {
         count("source", regs, 4, CType.Scalar.B32);
