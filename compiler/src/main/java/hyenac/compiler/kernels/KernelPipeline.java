@@ -76,8 +76,8 @@ public final class KernelPipeline implements Planner {
         this(graph, lowering, !"false".equals(System.getProperty("hyenac.fusion")), preferred(System.getProperty("hyenac.algorithm")));
     }
 
-    /** The algorithm {@code -Dhyenac.algorithm} names, or null when it is not set. */
-    static Algorithm preferred(String name) {
+    /** The algorithm {@code -Dhyenac.algorithm} names, or null when it is not set; a name of none is an IllegalArgumentException. */
+    public static Algorithm preferred(String name) {
         if (name == null || name.isBlank()) return null;
         for (Algorithm a : Algorithm.values()) if (a.spelling().equals(name.strip().toLowerCase(Locale.ROOT))) return a;
         throw new IllegalArgumentException("-Dhyenac.algorithm=" + name + " names no algorithm; choose from "
