@@ -138,6 +138,11 @@ extern "C" __global__ void __launch_bounds__(128, 4) hyena_core_blocked_c64_k128
     const int slabs = (rows + 15) / 16;
     const int my_row = tid / 8;
     const int my_column = tid % 8;
+    // The row this lane addresses in an ldmatrix of 16 steps x 16 channels (lanes 0-7 steps 0-7 of the warp's first 8 channels,
+    // 8-15 steps 8-15, 16-31 the same of the next 8) in ring slot 0; chunk c of ring row r is stored at c ^ (r % 8).
+    const int ld_row = lane % 8 + lane / 8 % 2 * 8;
+    const int ld_chunk = warp * 2 + lane / 16;
+    const int ld_from = (int)__cvta_generic_to_shared(&s_ring[0]) + ld_row * 128 + (ld_chunk ^ (ld_row % 8)) * 16;
     // Strip n of this block is steps [seg0 + 16n, seg0 + 16n + 16); strips -8 ... -1 are the halo.
 
     // This thread's 16-byte copies of a strip: row, column of the input (elements), place in a staging slot (bytes), and whether
@@ -375,10 +380,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) hyena_core_blocked_c64_k128
             // s of strip n is in the ring.
             __syncthreads();
             // Warp w: rows 0-15 x channels 16w ... 16w + 15 of the strip = sum over d of T_d times the ring's strip n - d, as b fragments
-            // by ldmatrix.trans (16 steps x 16 channels: registers 0, 1 for channels 0-7, 2, 3 for 8-15).
-            const int ld_row = lane % 8 + lane / 8 % 2 * 8;
-            const int ld_chunk = warp * 2 + lane / 16;
-            const int ld_from = (int)__cvta_generic_to_shared(&s_ring[0]) + ld_row * 128 + (ld_chunk ^ (ld_row % 8)) * 16;
+            // by ldmatrix.trans (registers 0, 1 for channels 0-7, 2, 3 for 8-15).
             float acc[8];
             #pragma unroll
             for (int i = 0; i < 8; i++) {

@@ -124,6 +124,8 @@ public final class BlockedConv {
         Var tid, warp, lane, c0, seg0, seq, slabs;
         /** The row and 8-channel column this thread forms s for and finishes: (tid / 8, tid % 8). */
         Var myRow, myColumn;
+        /** This lane's row address in slot 0 of the ring, for ldmatrix. */
+        Var ldFrom;
         final List<Var> copyRow = new ArrayList<>(), copyColumn = new ArrayList<>(), copySlot = new ArrayList<>(), copyInside = new ArrayList<>();
         Var toeplitz, gateQ, bias, skipW, active;
         /** s of the 8 channels this thread forms, in the strip being walked. */
@@ -209,6 +211,11 @@ public final class BlockedConv {
             slabs = s.let("slabs", rows.add(STRIP - 1).div(STRIP));
             myRow = s.let("my_row", tid.div(8));
             myColumn = s.let("my_column", tid.mod(8));
+            s.comment("The row this lane addresses in an ldmatrix of 16 steps x 16 channels (lanes 0-7 steps 0-7 of the warp's first 8 channels,\n"
+                    + "8-15 steps 8-15, 16-31 the same of the next 8) in ring slot 0; chunk c of ring row r is stored at c ^ (r % 8).");
+            Var ldRow = s.let("ld_row", lane.mod(8).add(lane.div(8).mod(2).mul(8)));
+            Var ldChunk = s.let("ld_chunk", warp.mul(2).add(lane.div(16)));
+            ldFrom = s.let("ld_from", sharedAddress(sRing, lit(0)).add(ldRow.mul(CHANNELS * 2)).add(ldChunk.xor(ldRow.mod(8)).mul(16)));
             s.comment("Strip n of this block is steps [seg0 + 16n, seg0 + 16n + 16); strips -" + top + " ... -1 are the halo.");
             s.blank();
             long width = core ? 3 * channels : channels;
@@ -274,7 +281,8 @@ public final class BlockedConv {
 
         /**
          * Thread (r, c) = (tid / 8, tid % 8) forms s for row r, channels 8c … 8c + 7 of the strip in {@code rawSlot} into the
-         * ring (bf16, swizzled: 16-byte chunk c of row r at c ^ (r % 8)); returns the unpacked input row (q, k, v or x).
+         * ring (bf16, swizzled: 16-byte chunk c of row r at c ^ (r % 8)); returns the unpacked input row (q, k, v or x; not
+         * unpacked for a plain convolution without skip, which needs none of it).
          */
         Var formS(Scope s, Var rawSlot, Var sSlot) {
             s.comment("s = " + (core ? "k * v" : "x") + " of row tid / 8, channels 8 (tid % 8) ... + 7, into the ring.");
@@ -283,14 +291,23 @@ public final class BlockedConv {
             Var packed = s.array("packed", Scalar.B32, words);
             Var from = s.let("from", sharedAddress(raw, lit(0)).add(rawSlot.mul(rawSlotBytes)).add(r.mul(rawRow * 2)).add(cc.mul(words * 4)));
             for (int v = 0; v < words / 4; v++) Ptx.loadShared128(s, regs(packed, 4 * v, 4), from.add(16 * v));
-            Var value = s.array("value", Scalar.FLOAT, 2 * words);
-            for (int w = 0; w < words; w++) Ptx.unpackBf16x2(s, value.at(lit(2 * w)), value.at(lit(2 * w + 1)), packed.at(lit(w)));
+            // the plain convolution without skip needs x only as the ring's words
+            Var value = core || skip != null ? s.array("value", Scalar.FLOAT, 2 * words) : null;
+            if (value != null) {
+                for (int w = 0; w < words; w++) Ptx.unpackBf16x2(s, value.at(lit(2 * w)), value.at(lit(2 * w + 1)), packed.at(lit(w)));
+            }
+            Expr into = sharedAddress(sRing, lit(0)).add(sSlot.mul(ringSlotBytes)).add(r.mul(CHANNELS * 2)).add(cc.xor(r.mod(8)).mul(16));
+            if (!core) {
+                // s is x, already bf16: its words go to the ring as they came
+                sValue = value;
+                Ptx.storeShared128(s, into, regs(packed, 0, 4));
+                return value;
+            }
             Var sv = sValue = s.array("s_value", Scalar.FLOAT, 8);
-            for (int i = 0; i < 8; i++) s.set(sv.at(lit(i)), core ? value.at(lit(3 * i + 1)).mul(value.at(lit(3 * i + 2))) : value.at(lit(i)));
+            for (int i = 0; i < 8; i++) s.set(sv.at(lit(i)), value.at(lit(3 * i + 1)).mul(value.at(lit(3 * i + 2))));
             Var out = s.array("s_bf16", Scalar.B32, 4);
             for (int j = 0; j < 4; j++) Ptx.packBf16x2(s, out.at(lit(j)), sv.at(lit(2 * j)), sv.at(lit(2 * j + 1)));
-            Ptx.storeShared128(s, sharedAddress(sRing, lit(0)).add(sSlot.mul(ringSlotBytes)).add(r.mul(CHANNELS * 2)).add(cc.xor(r.mod(8)).mul(16)),
-                    regs(out, 0, 4));
+            Ptx.storeShared128(s, into, regs(out, 0, 4));
             return value;
         }
 
@@ -311,10 +328,7 @@ public final class BlockedConv {
         /** Warp w: the strip's 16 rows × its 16 channels, Σ_d T_d·S_{n−d}, into the staging rows. */
         void products(Scope s, Var sSlot) {
             s.comment("Warp w: rows 0-15 x channels 16w ... 16w + 15 of the strip = sum over d of T_d times the ring's strip n - d, as b fragments\n"
-                    + "by ldmatrix.trans (16 steps x 16 channels: registers 0, 1 for channels 0-7, 2, 3 for 8-15).");
-            Var ldRow = s.let("ld_row", lane.mod(8).add(lane.div(8).mod(2).mul(8)));
-            Var ldChunk = s.let("ld_chunk", warp.mul(2).add(lane.div(16)));
-            Var ldFrom = s.let("ld_from", sharedAddress(sRing, lit(0)).add(ldRow.mul(CHANNELS * 2)).add(ldChunk.xor(ldRow.mod(8)).mul(16)));
+                    + "by ldmatrix.trans (registers 0, 1 for channels 0-7, 2, 3 for 8-15).");
             Var acc = s.array("acc", Scalar.FLOAT, 8);
             s.unrolled("i", lit(0), lit(8), (i, body) -> body.set(acc.at(i), lit(0.0f)));
             Var b = s.array("b", Scalar.B32, 4);
