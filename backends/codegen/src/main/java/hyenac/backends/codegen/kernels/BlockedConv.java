@@ -50,7 +50,7 @@ import java.util.stream.IntStream;
  * finishes 8 channels of one row with one 16-byte store. A segment starts by rebuilding its first D strips of history
  * (the halo: the K − 1 steps before it, rounded up to strips), the only input read twice.
  *
- * <p>Launch: grid (⌈C / {@value #CHANNELS}⌉, ⌈L / segment⌉, B), {@value #THREADS} threads, static shared memory
+ * <p>Launch: grid (⌈C / {@value #CHANNELS}⌉, ⌈L / segment⌉ or a fixed count ({@link Walk}), B), {@value #THREADS} threads, static shared memory
  * only (at most 47 KiB at K = 128: four blocks fit on an H100 multiprocessor).
  */
 public final class BlockedConv {
@@ -65,6 +65,33 @@ public final class BlockedConv {
     public static final int STAGES = 4;
     /** Time steps a block walks by default: 8 blocks per 64 channels at L = 8192, the halo 1/8 of a segment at K = 128. */
     public static final int SEGMENT = 1024;
+
+    /**
+     * How time is cut among blocks. {@code blocks} 0: segments of {@code steps} steps, ⌈L / steps⌉ blocks per 64 channels
+     * (as many as L asks, on any GPU). {@code blocks} > 0: that many blocks per 64 channels whatever L, each walking
+     * ⌈L / blocks⌉ steps rounded up to a strip but at least {@code steps} (blocks past the end return at once): a grid
+     * sized for a GPU's resident blocks, whose halo shrinks as L grows, but that runs in two waves where it does not fit.
+     */
+    public record Walk(int steps, int blocks) {
+        public Walk {
+            if (steps <= 0 || steps % STRIP != 0) throw new IllegalArgumentException("a segment is a positive multiple of " + STRIP + " steps, got " + steps);
+            if (blocks < 0) throw new IllegalArgumentException("blocks per channel slice must not be negative, got " + blocks);
+        }
+
+        public static Walk segments(int steps) { return new Walk(steps, 0); }
+
+        public static Walk spread(int blocks, int atLeast) {
+            if (blocks <= 0) throw new IllegalArgumentException("spread over at least one block, got " + blocks);
+            return new Walk(atLeast, blocks);
+        }
+
+        String tag() { return blocks > 0 ? "_spread" + blocks + "x" + steps : steps != SEGMENT ? "_seg" + steps : ""; }
+
+        public String describe() { return blocks > 0 ? blocks + " blocks of at least " + steps + " steps" : steps + " steps per block"; }
+    }
+
+    /** The default walk: segments of {@value #SEGMENT} steps. */
+    public static final Walk WALK = Walk.segments(SEGMENT);
     /** Strip rows, the mma's m and k. */
     static final int STRIP = 16;
     /** Accumulator staging row in floats: 8 more than the block's channels, so a warp's pairs of floats land in distinct banks. */
@@ -82,24 +109,23 @@ public final class BlockedConv {
     /** D + 1: the Toeplitz tiles T_0 … T_D a filter of {@code taps} taps has, and the strips of history a strip reads. */
     public static int tiles(int taps) { return (taps + 14) / STRIP + 1; }
 
-    /** The plain convolution y = h ∗ x (+ skip ⊙ x) of x [B, L, C], in the default segment. */
-    public static GeneratedKernel conv(Filter f, Precision p) { return generate(f, p, false, Primitive.IDENTITY, SEGMENT); }
+    /** The plain convolution y = h ∗ x (+ skip ⊙ x) of x [B, L, C], walked in the default segments. */
+    public static GeneratedKernel conv(Filter f, Precision p) { return generate(f, p, false, Primitive.IDENTITY, WALK); }
 
-    /** The Hyena core y = act(q) ⊙ (h ∗ s + skip ⊙ s), s = k ⊙ v, from z [B, L, 3C] (q, k, v interleaved), in the default segment. */
-    public static GeneratedKernel core(Filter f, Primitive gate, Precision p) { return generate(f, p, true, gate, SEGMENT); }
+    /** The Hyena core y = act(q) ⊙ (h ∗ s + skip ⊙ s), s = k ⊙ v, from z [B, L, 3C] (q, k, v interleaved), walked in the default segments. */
+    public static GeneratedKernel core(Filter f, Primitive gate, Precision p) { return generate(f, p, true, gate, WALK); }
 
     /**
-     * The kernel with blocks walking {@code segment} steps (a multiple of 16): shorter segments make more blocks and read
-     * more halo. For tests (small segments cross block boundaries at small L) and tuning.
+     * The kernel with time cut among blocks as {@code walk} says: shorter segments make more blocks and read more halo.
+     * For tests (small segments cross block boundaries at small L) and tuning.
      */
-    public static GeneratedKernel generate(Filter f, Precision p, boolean core, Primitive gate, int segment) {
+    public static GeneratedKernel generate(Filter f, Precision p, boolean core, Primitive gate, Walk walk) {
         if (p != Precision.BF16 || f.len() > CHUNK || f.groupSize() % 16 != 0) {
             throw new IllegalArgumentException("the blocked convolution takes bf16 and at most " + CHUNK + " taps in groups of a multiple of 16 channels, got "
                     + f.describe() + " in " + p);
         }
         if (!gate.activation()) throw new IllegalArgumentException("unknown gate activation " + gate);
-        if (segment <= 0 || segment % STRIP != 0) throw new IllegalArgumentException("a segment is a positive multiple of " + STRIP + ", got " + segment);
-        return new Writer(f, core, gate, segment).write();
+        return new Writer(f, core, gate, walk).write();
     }
 
     /** One kernel being written: its sizes and the variables its parts share. */
@@ -107,7 +133,7 @@ public final class BlockedConv {
         final Filter f;
         final boolean core;
         final Primitive gate;
-        final int segment;
+        final Walk walk;
         final long channels;
         /** D: the highest tile, and the halo in strips. */
         final int top;
@@ -131,11 +157,11 @@ public final class BlockedConv {
         /** s of the 8 channels this thread forms, in the strip being walked. */
         Var sValue;
 
-        Writer(Filter f, boolean core, Primitive gate, int segment) {
+        Writer(Filter f, boolean core, Primitive gate, Walk walk) {
             this.f = f;
             this.core = core;
             this.gate = gate;
-            this.segment = segment;
+            this.walk = walk;
             this.channels = f.channels();
             this.top = tiles(f.len()) - 1;
             this.ring = top + 1;
@@ -148,7 +174,7 @@ public final class BlockedConv {
 
         String entry() {
             return (core ? "hyena_core_blocked_" : "causal_conv_blocked_") + f.tag() + (core && gate != Primitive.IDENTITY ? "_" + gate : "")
-                    + (segment != SEGMENT ? "_seg" + segment : "") + "_bf16";
+                    + walk.tag() + "_bf16";
         }
 
         GeneratedKernel write() {
@@ -197,7 +223,7 @@ public final class BlockedConv {
                 walk.set(rawSlot, select(rawSlot.eq(lit(STAGES - 1)), lit(0), rawSlot.add(1)));
                 walk.set(sSlot, select(sSlot.eq(lit(ring - 1)), lit(0), sSlot.add(1)));
             });
-            return sig.build(core ? "hyena_core" : "causal_conv", launch(channels, segment), about());
+            return sig.build(core ? "hyena_core" : "causal_conv", launch(channels, walk), about());
         }
 
         void setUp(Scope s) {
@@ -205,9 +231,18 @@ public final class BlockedConv {
             warp = s.let("warp", tid.div(32));
             lane = s.let("lane", tid.mod(32));
             c0 = s.let("c0", blockIdx(Axis.X).mul(CHANNELS));
-            seg0 = s.let("seg0", blockIdx(Axis.Y).cast(Scalar.INT64).mul(lit64(segment)));
+            Expr steps = lit64(walk.steps());
+            if (walk.blocks() > 0) {
+                Var share = s.let("share", length.add(walk.blocks() - 1).div(walk.blocks()).add(STRIP - 1).div(STRIP).mul(STRIP));
+                steps = s.let("steps", select(share.gt(steps), share, steps));
+            }
+            seg0 = s.let("seg0", blockIdx(Axis.Y).cast(Scalar.INT64).mul(steps));
+            if (walk.blocks() > 0) {
+                s.comment("A block past the end (L is short for this many) has nothing to do.");
+                s.when(seg0.ge(length), Scope::exit);
+            }
             seq = s.let("seq", blockIdx(Axis.Z).cast(Scalar.INT64).mul(length));
-            Var rows = s.let("rows", Expr.min(lit64(segment), length.sub(seg0)).cast(Scalar.INT));
+            Var rows = s.let("rows", Expr.min(steps, length.sub(seg0)).cast(Scalar.INT));
             slabs = s.let("slabs", rows.add(STRIP - 1).div(STRIP));
             myRow = s.let("my_row", tid.div(8));
             myColumn = s.let("my_column", tid.mod(8));
@@ -397,14 +432,15 @@ public final class BlockedConv {
             about.add("Two-stage blocked (chunk " + CHUNK + ") on the tensor cores: strips of 16 steps, y = sum over d <= " + top
                     + " of T_d * S_(n-d), T_d[i][j] = h[16d + i - j]");
             about.add("built in registers from the taps; mma.sync m16n8k16 with s and h rounded to bf16, fp32 sums; " + CHANNELS
-                    + " channels x " + segment + " steps per block.");
+                    + " channels x " + walk.describe() + ".");
             return about;
         }
     }
 
-    /** Grid (⌈C / 64⌉, ⌈L / segment⌉, B). */
-    static Launch launch(long channels, int segment) {
-        return new Launch(Extent.of(Math.ceilDiv(channels, CHANNELS)), Extent.length().ceilDiv(segment), Extent.batch(), THREADS, 1, 1);
+    /** Grid (⌈C / 64⌉, ⌈L / steps⌉ or the walk's blocks, B). */
+    static Launch launch(long channels, Walk walk) {
+        Extent time = walk.blocks() > 0 ? Extent.of(walk.blocks()) : Extent.length().ceilDiv(walk.steps());
+        return new Launch(Extent.of(Math.ceilDiv(channels, CHANNELS)), time, Extent.batch(), THREADS, 1, 1);
     }
 
     /** Static shared memory of a block: the staged input strips, the ring of s and the accumulator staging rows. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import hyenac.backends.codegen.CType.Scalar;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.kernels.BlockedConv;
+import hyenac.backends.codegen.kernels.BlockedConv.Walk;
 import hyenac.backends.codegen.kernels.CausalConv.Filter;
 import hyenac.backends.codegen.kernels.CausalConv.Taps;
 import hyenac.backends.codegen.kernels.GeneratedKernel;
@@ -29,27 +30,31 @@ import org.junit.jupiter.api.Test;
  * cp.async by the shim's warp emulation), against the CPU backend: at the bf16 tolerance of the other kernel tests, and
  * against the same sums with s and h rounded to bf16 as the tensor cores take them, within the final rounding to bf16.
  * The shapes cross every edge: lengths that are not a multiple of 16 or of a segment, one step, segments shorter than
- * the halo (so a block's history comes from several blocks before it), a last block with idle warps, odd group counts,
+ * the halo (so a block's history comes from several blocks before it), a fixed number of blocks per channel slice
+ * (some with nothing to do), a last block with idle warps, odd group counts,
  * filters of 1, 2, 7, 17, 127 and 128 taps in both tap orders, with and without skip, gated and plain, B up to 3.
  */
 class BlockedConvTest {
-    private record Case(String name, Filter filter, boolean core, Primitive gate, int segment, int batch, int length) {}
+    private record Case(String name, Filter filter, boolean core, Primitive gate, Walk walk, int batch, int length) {}
 
     static final List<Case> CASES = List.of(
             // Hyena-MR's filter: 3 groups of 16 (the block's fourth warp idle), L crossing 3 segments of 64 and ending mid-strip
-            new Case("mr", new Filter(48, 128, 3, Taps.FIR, true), true, Primitive.IDENTITY, 64, 2, 150),
+            new Case("mr", new Filter(48, 128, 3, Taps.FIR, true), true, Primitive.IDENTITY, Walk.segments(64), 2, 150),
             // Hyena-SE's: cross-correlation order, no skip, a GELU gate, the default segment
-            new Case("se", new Filter(64, 7, 4, Taps.XCORR, false), true, Primitive.GELU, BlockedConv.SEGMENT, 2, 70),
+            new Case("se", new Filter(64, 7, 4, Taps.XCORR, false), true, Primitive.GELU, Walk.segments(BlockedConv.SEGMENT), 2, 70),
             // chunk − 1 taps, groups of 32, segments of 48 (3 strips: the halo spans 3 blocks)
-            new Case("k127", new Filter(64, 127, 2, Taps.FIR, true), true, Primitive.SILU, 48, 1, 200),
+            new Case("k127", new Filter(64, 127, 2, Taps.FIR, true), true, Primitive.SILU, Walk.segments(48), 1, 200),
             // chunk taps, two blocks of channels, one-strip segments, B = 3, 33 steps
-            new Case("k128", new Filter(128, 128, 8, Taps.FIR, true), true, Primitive.IDENTITY, 16, 3, 33),
+            new Case("k128", new Filter(128, 128, 8, Taps.FIR, true), true, Primitive.IDENTITY, Walk.segments(16), 3, 33),
             // one step
-            new Case("one_step", new Filter(48, 128, 3, Taps.FIR, true), true, Primitive.IDENTITY, 64, 2, 1),
+            new Case("one_step", new Filter(48, 128, 3, Taps.FIR, true), true, Primitive.IDENTITY, Walk.segments(64), 2, 1),
             // the plain convolution: one tap with skip, two taps in xcorr order, 17 taps across a tile edge
-            new Case("k1", new Filter(32, 1, 2, Taps.FIR, true), false, Primitive.IDENTITY, 32, 2, 37),
-            new Case("k2", new Filter(96, 2, 3, Taps.XCORR, false), false, Primitive.IDENTITY, 32, 1, 100),
-            new Case("k17", new Filter(16, 17, 1, Taps.XCORR, true), false, Primitive.IDENTITY, 64, 2, 129));
+            new Case("k1", new Filter(32, 1, 2, Taps.FIR, true), false, Primitive.IDENTITY, Walk.segments(32), 2, 37),
+            new Case("k2", new Filter(96, 2, 3, Taps.XCORR, false), false, Primitive.IDENTITY, Walk.segments(32), 1, 100),
+            new Case("k17", new Filter(16, 17, 1, Taps.XCORR, true), false, Primitive.IDENTITY, Walk.segments(64), 2, 129),
+            // a fixed number of blocks per channel slice: 4 sharing 150 steps (48 each), and 8 for 37 steps (7 with nothing to do)
+            new Case("spread", new Filter(48, 128, 3, Taps.FIR, true), true, Primitive.IDENTITY, Walk.spread(4, 32), 2, 150),
+            new Case("spread_short", new Filter(64, 7, 4, Taps.XCORR, true), true, Primitive.IDENTITY, Walk.spread(8, 64), 1, 37));
 
     private final Random random = new Random(20261212);
 
@@ -95,7 +100,7 @@ class BlockedConvTest {
         // the scales of WeightStore.random (filters N(0, 1/K), skips N(0, 1/4)), taps in bf16 as a bf16 model holds them
         float[] taps = normal(f.len() * (int) f.groups(), 1 / Math.sqrt(f.len()), true), skip = normal(channels, 0.5, false);
         float[] input = normal(rows * channels * (c.core() ? 3 : 1), 1, true);
-        GeneratedKernel k = BlockedConv.generate(f, Precision.BF16, c.core(), c.gate(), c.segment());
+        GeneratedKernel k = BlockedConv.generate(f, Precision.BF16, c.core(), c.gate(), c.walk());
         var s = emu.scenario("blocked_" + c.name()).buffer(c.core() ? "z" : "x", Scalar.BF16, input).buffer("h", Scalar.FLOAT, taps)
                 .buffer("skip", Scalar.FLOAT, skip).zeros("y", Scalar.BF16, rows * channels);
         s.launch(k, c.batch(), c.length(), Map.of("length", (long) c.length()));
@@ -149,8 +154,8 @@ class BlockedConvTest {
         assertTrue(!BlockedConv.supports(new Filter(4096, 128, 256, Taps.FIR, true), Precision.FP32, dialect), "fp32");
         assertTrue(!BlockedConv.supports(new Filter(192, 3, 192, Taps.XCORR, false), Precision.BF16, dialect), "the featurizer: one channel a group");
         assertThrows(IllegalArgumentException.class, () -> BlockedConv.core(new Filter(64, 129, 4, Taps.FIR, true), Primitive.IDENTITY, Precision.BF16));
-        assertThrows(IllegalArgumentException.class, () -> BlockedConv.generate(new Filter(64, 7, 4, Taps.FIR, true), Precision.BF16, true,
-                Primitive.IDENTITY, 40), "a segment of whole strips");
+        assertThrows(IllegalArgumentException.class, () -> Walk.segments(40), "a segment of whole strips");
+        assertThrows(IllegalArgumentException.class, () -> Walk.spread(0, 64));
         assertEquals(9, BlockedConv.tiles(128));
         assertEquals(9, BlockedConv.tiles(127));
         assertEquals(2, BlockedConv.tiles(7));

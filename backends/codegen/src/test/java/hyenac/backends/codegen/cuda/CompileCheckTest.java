@@ -76,7 +76,7 @@ class CompileCheckTest {
         // the samples' attention is 32 x 128 (Evo 2) or too narrow: the tensor-core kernel at its other head dim
         if (FlashAttention.supports(64, p)) out.add(FlashAttention.generate(4, 64, p));
         // the blocked convolution at the filter lengths and options the samples lack: 1, 2, 17, chunk - 1 taps, both orders,
-        // with and without skip, every gate, a last block with idle warps, a short segment
+        // with and without skip, every gate, a last block with idle warps, a short segment, a fixed number of blocks
         if (p == Precision.BF16) {
             out.add(BlockedConv.conv(new CausalConv.Filter(48, 1, 3, CausalConv.Taps.FIR, true), p));
             out.add(BlockedConv.conv(new CausalConv.Filter(96, 2, 3, CausalConv.Taps.XCORR, false), p));
@@ -84,7 +84,10 @@ class CompileCheckTest {
             out.add(BlockedConv.core(new CausalConv.Filter(64, 17, 2, CausalConv.Taps.XCORR, true), Primitive.GELU, p));
             out.add(BlockedConv.core(new CausalConv.Filter(64, 127, 4, CausalConv.Taps.FIR, true), Primitive.SILU, p));
             out.add(BlockedConv.core(new CausalConv.Filter(4096, 7, 256, CausalConv.Taps.XCORR, false), Primitive.RELU, p));
-            out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY, 16));
+            out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY,
+                    BlockedConv.Walk.segments(16)));
+            out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY,
+                    BlockedConv.Walk.spread(8, 1024)));
         }
         return out;
     }
