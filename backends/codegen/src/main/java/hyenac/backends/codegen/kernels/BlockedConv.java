@@ -42,7 +42,7 @@ import java.util.stream.IntStream;
  * 2D + 3 registers, built once from the taps, hold every fragment of every tile.
  *
  * <p>A block of {@value #WARPS} warps owns {@value #CHANNELS} channels (each warp 16 of them, one filter group, so
- * groups of a multiple of 16 channels) over a segment of time, walked strip by strip: each strip's interleaved
+ * groups of a multiple of 16 channels) over a segment of time ({@link Walk}), walked strip by strip: each strip's interleaved
  * q, k, v (or x) rows are copied to shared memory by {@code cp.async}, 16 bytes a copy, {@value #STAGES} strips
  * ahead; the threads form s = k ⊙ v (bf16, the reference's rounding) into a ring of D + 1 strips, which the warps
  * read as b fragments with {@code ldmatrix.trans} (rows swizzled so those reads hit distinct banks), keeping the
@@ -50,13 +50,14 @@ import java.util.stream.IntStream;
  * finishes 8 channels of one row with one 16-byte store. A segment starts by rebuilding its first D strips of history
  * (the halo: the K − 1 steps before it, rounded up to strips), the only input read twice.
  *
- * <p>Launch: grid (⌈C / {@value #CHANNELS}⌉, ⌈L / segment⌉ or a fixed count ({@link Walk}), B), {@value #THREADS} threads, static shared memory
- * only (at most 47 KiB at K = 128: four blocks fit on an H100 multiprocessor).
+ * <p>Launch: grid (⌈C / {@value #CHANNELS}⌉, ⌈L / segment⌉ or a fixed count as the {@link Walk} says, B),
+ * {@value #THREADS} threads, static shared memory only (at most 47 KiB at K = 128: four blocks fit on an H100
+ * multiprocessor, at 112 registers a thread).
  */
 public final class BlockedConv {
     private BlockedConv() {}
 
-    /** ℓb: the chunk of the two-stage form, and the longest filter it takes (H1 holds taps up to ℓb − 1 … the last). */
+    /** ℓb: the chunk of the two-stage form, and the longest filter it takes (a tap of index ℓb or more would reach past S_{n−1}). */
     public static final int CHUNK = 128;
     public static final int WARPS = 4, THREADS = 32 * WARPS;
     /** Channels a block owns: 16 per warp, two n8 tiles of an mma. */

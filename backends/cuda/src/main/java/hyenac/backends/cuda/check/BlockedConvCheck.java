@@ -34,10 +34,11 @@ import java.util.Random;
  * against the same sums with s rounded to bf16 as the tensor cores take it (within one bf16 step of y: 2^-7·|ref| +
  * 1e-3) at shapes that cross every edge (L not a multiple of 16 or of a segment, one step, segments shorter than the
  * halo, idle warps, B = 3, 1 to 128 taps in both orders, every gate) and at Evo 2 7B's Hyena-MR (D = 4096, 256 groups,
- * 128 taps, L = 1024, and B = 2, L = 700 in segments of 512, and L = 1100 spread over 8 blocks); then timed at B = 1, D = 4096, L = 8192 and 65536, Hyena-MR (128 taps) and Hyena-SE (7 taps),
- * blocked in segments of 512, 1024 and 2048 steps and spread over 8 and 16 blocks per 64 channels (at least 1024 steps
- * each: about one and two waves of an H100's resident blocks at B = 1), the direct kernel beside it (5 warm-up launches, 50 timed after
- * an L2 flush each, the median), as effective bandwidth over the minimal 8·D·L bytes (q, k, v read, y written).
+ * 128 taps: L = 1024; B = 2, L = 700 in segments of 512; L = 1100 spread over 8 blocks); then timed at B = 1,
+ * D = 4096, L = 8192 and 65536, Hyena-MR (128 taps) and Hyena-SE (7 taps), blocked in segments of 512, 1024 and 2048
+ * steps and spread over 8 and 16 blocks per 64 channels (at least 1024 steps each: about one and two waves of an
+ * H100's resident blocks at B = 1), the direct kernel beside it (5 warm-up launches, 50 timed after an L2 flush each,
+ * the median), as effective bandwidth over the minimal 8·D·L bytes (q, k, v read, y written).
  * {@code java --enable-native-access=ALL-UNNAMED -cp app/target/hyenac.jar hyenac.backends.cuda.check.BlockedConvCheck};
  * exits 0 when every check passed (the targets of issue 12, MR ≤ 0.20 ms at 8192 and ≤ 1.3 ms at 65536 on an H100, are
  * reported, not checked).
