@@ -16,6 +16,7 @@ import hyenac.ir.fusion.FuseNormResidual;
 import hyenac.ir.fusion.Group;
 import hyenac.ir.plan.Algorithm;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -116,7 +117,7 @@ public class Kernels {
         for (Group group : groups) {
             if (!group.fused()) continue;
             List<Node> convs = group.nodes().stream().filter(n -> !algorithms(g, n, p).isEmpty()).toList();
-            for (Algorithm a : convs.isEmpty() ? java.util.Collections.<Algorithm>singletonList(null) : algorithms(g, convs.getFirst(), p)) {
+            for (Algorithm a : convs.isEmpty() ? Collections.<Algorithm>singletonList(null) : algorithms(g, convs.getFirst(), p)) {
                 add(byCode, generate(g, group, p, a).kernel(), new Site(group.nodes()));
             }
         }
@@ -143,7 +144,7 @@ public class Kernels {
     /** A node's algorithms, or one null standing for "the node's only kernels" where it has no choice. */
     private List<Algorithm> algorithmsOrNone(Graph g, Node n, Precision p) {
         List<Algorithm> as = algorithms(g, n, p);
-        return as.isEmpty() ? java.util.Collections.singletonList(null) : as;
+        return as.isEmpty() ? Collections.singletonList(null) : as;
     }
 
     /** A fused group's kernel, by the group's kind; a new pattern adds its generator here. */
