@@ -205,15 +205,15 @@ public final class BlockedConv {
             Var rawSlot = s.var("raw_slot", Scalar.INT, lit(0));
             Var sSlot = s.var("s_slot", Scalar.INT, lit(0));
             s.blank();
-            s.loop("n", lit(-top), slabs, lit(1), (n, walk) -> {
-                walk.comment("Strip n has landed, and every thread is done with strip n - 1's input.");
-                Ptx.cpAsyncWait(walk, STAGES - 2);
-                walk.barrier();
-                Var ahead = walk.let("ahead", n.add(STAGES - 1));
-                walk.when(ahead.lt(slabs), copy -> copyStrip(copy, ahead, select(rawSlot.eq(lit(0)), lit(STAGES - 1), rawSlot.sub(1)).mul(rawSlotBytes)));
-                Ptx.cpAsyncCommit(walk);
-                Var value = formS(walk, rawSlot, sSlot);
-                walk.when(n.ge(0), out -> {
+            s.loop("n", lit(-top), slabs, lit(1), (n, strip) -> {
+                strip.comment("Strip n has landed, and every thread is done with strip n - 1's input.");
+                Ptx.cpAsyncWait(strip, STAGES - 2);
+                strip.barrier();
+                Var ahead = strip.let("ahead", n.add(STAGES - 1));
+                strip.when(ahead.lt(slabs), copy -> copyStrip(copy, ahead, select(rawSlot.eq(lit(0)), lit(STAGES - 1), rawSlot.sub(1)).mul(rawSlotBytes)));
+                Ptx.cpAsyncCommit(strip);
+                Var value = formS(strip, rawSlot, sSlot);
+                strip.when(n.ge(0), out -> {
                     if (core || skip != null) keep(out, value);
                     out.comment("s of strip n is in the ring.");
                     out.barrier();
@@ -221,8 +221,8 @@ public final class BlockedConv {
                     out.barrier();
                     finish(out, n);
                 });
-                walk.set(rawSlot, select(rawSlot.eq(lit(STAGES - 1)), lit(0), rawSlot.add(1)));
-                walk.set(sSlot, select(sSlot.eq(lit(ring - 1)), lit(0), sSlot.add(1)));
+                strip.set(rawSlot, select(rawSlot.eq(lit(STAGES - 1)), lit(0), rawSlot.add(1)));
+                strip.set(sSlot, select(sSlot.eq(lit(ring - 1)), lit(0), sSlot.add(1)));
             });
             return sig.build(core ? "hyena_core" : "causal_conv", launch(channels, walk), about());
         }
