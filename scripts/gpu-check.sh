@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run on the GPU machine (no Maven, no Java): unpacks the JRE that scripts/gpu-pack.sh put in .device/ and
 # runs hyenac.conformance.GpuCheck (CUDA executor vs the CPU executor, then the vortex set on cuda).
-# Extra arguments go to GpuCheck (--samples DIR, --vortex DIR).
+# Extra arguments go to GpuCheck (--samples DIR, --vortex DIR, --precision fp32|bf16|both, --only score: just the checks of
+# hyenac score and embed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/device-jre.sh

@@ -1,17 +1,25 @@
 package hyenac.cli;
 
-import hyenac.compiler.commands.Targets;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The options of generation, shared by {@code hyenac run} and the jars {@code hyenac build} writes. */
-final class GenerateOptions {
-    @Option(names = "--weights", paramLabel = "FILE",
-            description = "safetensors with our weight names, or a vortex (Evo 2) checkpoint converted to safetensors; wins over weights a .hyx carries")
-    Path weightsFile;
+/**
+ * The options of generation, shared by {@code hyenac run} and the jars {@code hyenac build} writes; where weights come from
+ * and the target are {@link ModelOptions}.
+ */
+final class GenerateOptions extends ModelOptions {
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "the text to continue (or --prompts)") String prompt;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT") String prompt;
+    @Option(names = "--prompts", paramLabel = "FILE",
+            description = "a file of prompts, one a line, decoded --batch at a time; each sequence is printed on one line, in the file's order")
+    Path promptsFile;
+
+    @Option(names = "--batch", defaultValue = "1", paramLabel = "N", description = "sequences decoded together with --prompts (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--json", description = "one JSON object a sequence on stdout (sequence, prompt, text, tokens, end) instead of text")
+    boolean json;
 
     @Option(names = "--generate", defaultValue = "64", paramLabel = "N", description = "tokens to generate (default ${DEFAULT-VALUE})") int generate;
 
@@ -21,7 +29,7 @@ final class GenerateOptions {
 
     @Option(names = "--top-p", defaultValue = "1", description = "keep the most likely tokens holding this much probability") double topP;
 
-    @Option(names = "--seed", defaultValue = "0", description = "for sampling and for random weights") long seed;
+    @Option(names = "--seed", defaultValue = "0", description = "for sampling (the i-th of --prompts, from 0: seed + i) and for random weights") long seed;
 
     @Option(names = "--ignore-eos", description = "keep generating after the end-of-sequence token") boolean ignoreEos;
 
@@ -29,15 +37,16 @@ final class GenerateOptions {
 
     @Option(names = "--raw", description = "print control bytes as they are (default: as \\xNN, like bytes that are not UTF-8)") boolean raw;
 
-    @Option(names = "--no-weight-check", description = "skip checking that every weight read from a file is a finite number (loads big checkpoints faster)")
-    boolean noWeightCheck;
-
-    @Option(names = "--target", defaultValue = "auto", paramLabel = "cpu|cuda|auto",
-            description = "where to run: cpu, cuda (GPU 0), or auto, the default: cuda when a usable GPU is present, else cpu")
-    Targets.Name target;
-
     /** Null when the options make sense, else the exit code after saying why on {@code err}. */
     Integer invalid(String command, PrintWriter err) {
+        if ((prompt == null) == (promptsFile == null)) {
+            err.println(command + ": " + (prompt == null ? "give --prompt TEXT, or --prompts FILE with one prompt a line" : "give --prompt or --prompts, not both"));
+            return Main.INTERNAL_ERROR;
+        }
+        if (batch < 1) {
+            err.println(command + ": --batch must be at least 1 (the sequences decoded together), not " + batch);
+            return Main.INTERNAL_ERROR;
+        }
         // Written so that NaN fails every test.
         if (generate < 0 || topK < 0 || !(topP > 0 && topP <= 1) || !(temperature >= 0 && temperature < Double.POSITIVE_INFINITY)) {
             err.println(command + ": --generate and --top-k must be ≥ 0, --top-p in (0, 1], --temperature a finite number ≥ 0");

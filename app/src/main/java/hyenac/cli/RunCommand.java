@@ -1,9 +1,6 @@
 package hyenac.cli;
 
-import hyenac.compiler.Compilation;
-import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.commands.Targets;
-import hyenac.compiler.kernels.KernelPipeline;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -15,6 +12,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "run", header = "Generate text with a model (.hyena or .hyx), CPU or GPU.",
         mixinStandardHelpOptions = true, description = {"Generate text with a model: parallel prefill of the prompt, then recurrent decoding.",
+        "Several prompts (--prompts FILE, one a line) are decoded --batch N at a time, each sequence printed on one line in the file's order.",
         "Weights: --weights, else those a .hyx carries, else seeded random numbers (the output is then noise)."})
 final class RunCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "a .hyena spec, or a .hyx artifact from `hyenac compile`") Path model;
@@ -33,22 +31,9 @@ final class RunCommand implements Callable<Integer> {
         // Before anything is compiled or loaded: --target cuda on a machine without a GPU is one message.
         Targets.Picked target = Targets.forRunning("hyenac run", gen.target, err);
         if (target == null) return Main.INTERNAL_ERROR;
-        if (Executable.looksLikeArtifact(model)) {
-            try (Executable x = Executable.open(model)) {
-                if (modelName != null && !modelName.equals(x.meta().model())) {
-                    err.println("hyenac run: " + model + " holds the model `" + x.meta().model() + "`, not `" + modelName + "`");
-                    return Main.USER_ERROR;
-                }
-                return Generation.run("hyenac run", gen, target, x.graph(), x.deviceCode(), (graph, lowering) -> x.planner(new KernelPipeline(graph, lowering)), x.meta().model(), x.hasWeights() ? x::weights : null,
-                        out, err);
-            }
+        try (Models.Opened m = Models.open("hyenac run", model, modelName, out, err)) {
+            if (m == null) return Main.USER_ERROR;
+            return Generation.run("hyenac run", gen, target, m.graph(), m.carried(), m.planning(), m.name(), m.embedded(), out, err);
         }
-        Compilation.Result c = Compilation.compile(model, modelName);
-        DiagnosticOutput.print(c.checked().diagnostics(), DiagnosticOutput.Format.human, out, err);
-        if (!c.ok()) {
-            if (c.checked().ok()) err.println(Compilation.noModel(model, c.checked(), modelName));
-            return Main.USER_ERROR;
-        }
-        return Generation.run("hyenac run", gen, target, c.graph(), null, c.model().name(), null, out, err);
     }
 }

@@ -90,6 +90,38 @@ class BenchCommandTest {
         assertTrue(decode.get("note").getAsString().contains("logits"));
     }
 
+    /** Decode at several batch sizes: a step makes one token per sequence, so tokens/s in total is B times the per-sequence rate. */
+    @Test
+    void theDecodePointIsTimedAtEachBatchSize(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("batch.json");
+        Cli.Result r = Cli.run("bench", Cli.ROOT.resolve("samples/sh2-tiny.hyena").toString(), "--target", "cpu", "--prefill", "0",
+                "--decode", "3", "--prompt", "8", "--batch", "1,4,16", "--warmup", "1", "--quick", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("decode\s+16\s+8\s+64\s.*ok")), r.out());
+        assertTrue(r.out().lines().findFirst().orElseThrow().contains("tokens/s  per seq"), r.out());
+        assertTrue(r.err().contains(" per sequence)"), r.err());
+        var points = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonArray("points");
+        assertEquals(3, points.size());
+        int[] batches = {1, 4, 16};
+        double bytesAtOne = 0;
+        for (int i = 0; i < 3; i++) {
+            JsonObject p = points.get(i).getAsJsonObject();
+            int b = batches[i];
+            assertEquals("decode", p.get("op").getAsString());
+            assertEquals("ok", p.get("status").getAsString());
+            assertEquals(b, p.get("B").getAsInt());
+            assertEquals(8, p.get("L").getAsInt());
+            assertEquals(3, p.get("reps").getAsInt());
+            double ms = p.get("median_ms").getAsDouble(), perSequence = p.get("tokens_per_s_per_sequence").getAsDouble();
+            assertEquals(1000 / ms, perSequence, 1e-9 * perSequence);
+            assertEquals(b * perSequence, p.get("tokens_per_s").getAsDouble(), 1e-9 * b * perSequence);
+            assertTrue(p.get("variant").getAsString().contains("decode step of " + b + " sequence"), p.get("variant").getAsString());
+            if (b == 1) bytesAtOne = p.get("min_bytes").getAsDouble();
+            else assertTrue(p.get("min_bytes").getAsDouble() > bytesAtOne, "every sequence brings its KV caches");
+        }
+        assertEquals(16 * points.get(0).getAsJsonObject().get("flops").getAsDouble(), points.get(2).getAsJsonObject().get("flops").getAsDouble(), 1e-6);
+    }
+
     @Test
     void aSpecThatDoesNotCheckIsAnInputError(@TempDir Path dir) throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.hyena"), "model m { width = }\n");

@@ -129,7 +129,7 @@ class BuildJarIT {
 
         Result usage = java(dir, "-jar", jar.toString(), "--generate", "3");
         assertEquals(2, usage.code());
-        assertTrue(usage.err().contains("Missing required option: '--prompt=TEXT'"), usage.err());
+        assertTrue(usage.err().contains("java -jar tiny.jar: give --prompt TEXT, or --prompts FILE with one prompt a line\n"), usage.err());
         Result missing = java(dir, "-jar", jar.toString(), "--prompt", "A", "--weights", "absent.safetensors");
         assertEquals(1, missing.code());
         assertTrue(missing.err().startsWith("java -jar tiny.jar: absent.safetensors: cannot read: no such file"), missing.err());

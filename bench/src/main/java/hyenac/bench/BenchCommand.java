@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", header = "Time a model or operators on a GPU or the CPU (JSON out).",
         mixinStandardHelpOptions = true, subcommands = CompareCommand.class, description = {
-        "Time a model (SPEC: its forward pass at --prefill L, then --decode N steps after a --prompt P) or single operators "
+        "Time a model (SPEC: its forward pass at --prefill L, then --decode N steps after a --prompt P, for each --batch B of sequences) or single operators "
                 + "(--op se,mr,li,attention,copy at --shapes BxL,... and --width D) on the cuda or cpu target.",
         "On cuda: CUDA events around each repetition, an L2 flush before it, an untimed first run and --warmup more, "
                 + "at least 50 timed repetitions. On cpu: the host clock, no flush.",
@@ -74,6 +74,10 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
     @Option(names = "--prompt", paramLabel = "P", defaultValue = "1024", description = "prompt tokens before the decode steps (default: ${DEFAULT-VALUE})")
     int prompt;
 
+    @Option(names = "--batch", split = ",", paramLabel = "B", defaultValue = "1",
+            description = "sequences decoded together: the decode point is timed at each of these batch sizes, e.g. 1,4,16,64 (default: ${DEFAULT-VALUE})")
+    List<Integer> batches;
+
     @Option(names = "--warmup", defaultValue = "5", description = "untimed runs after the first (default: ${DEFAULT-VALUE})") int warmup;
 
     @Option(names = "--reps", defaultValue = "50", description = "timed repetitions per point (default and minimum on cuda: ${DEFAULT-VALUE})") int reps;
@@ -113,8 +117,8 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
 
     /** What to run, validated: a SPEC or operators (never both). */
     record Plan(Path spec, String modelName, List<Operator> ops, List<Shape> shapes, Operator.Config config, long copyBytes, String target,
-                Precision precision, int prefill, int decode, int prompt, int warmup, int reps, boolean quick, double timeBudget, long seed,
-                boolean profile, Path json, Path compare) {}
+                Precision precision, int prefill, int decode, int prompt, List<Integer> batches, int warmup, int reps, boolean quick,
+                double timeBudget, long seed, boolean profile, Path json, Path compare) {}
 
     /** Checks the options; a problem → IllegalArgumentException with the sentence to print. */
     Plan plan() {
@@ -147,6 +151,11 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         if (profile && (spec == null || prefill == 0 && decode == 0)) {
             throw new IllegalArgumentException("--profile breaks down a model's forward pass or decode step: give a SPEC and --prefill or --decode");
         }
+        List<Integer> sizes = batches.stream().distinct().toList();
+        if (sizes.stream().anyMatch(b -> b < 1)) throw new IllegalArgumentException("--batch sizes must be at least 1, not " + batches);
+        if (!sizes.equals(List.of(1)) && (spec == null || decode == 0)) {
+            throw new IllegalArgumentException("--batch sizes a model's decode point: give a SPEC and --decode N");
+        }
         if (spec != null) {
             if (!Files.isRegularFile(spec)) throw new IllegalArgumentException(spec + ": no such file");
             if (prefill < 0 || decode < 0) throw new IllegalArgumentException("--prefill and --decode must be 0 (skip) or positive");
@@ -158,7 +167,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
             }
         }
         return new Plan(spec, modelName, List.copyOf(chosen), parsed, new Operator.Config(width, g, heads, hd), copyMib << 20, target, p,
-                prefill, decode, prompt, warmup, reps, quick, timeBudget, seed, profile, json, compare);
+                prefill, decode, prompt, sizes, warmup, reps, quick, timeBudget, seed, profile, json, compare);
     }
 
     @Override public Integer call() throws IOException {
@@ -252,7 +261,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         r.add("timing", run.timing());
         JsonObject conventions = new JsonObject();
         conventions.addProperty("min_bytes", "hyena_se/mr/li: the gate-conv-gate core reads q, k, v and writes y, 4*B*L*D elements (8*B*D*L bytes in bf16);"
-                + " attention: q, k, v and the output; copy: bytes read plus written; decode: every weight once plus the KV caches; filters not counted");
+                + " attention: q, k, v and the output; copy: bytes read plus written; decode: every weight once plus the KV caches of the B sequences; filters not counted");
         conventions.addProperty("flops", "SEMANTICS.md 7: FIR 2*K*C per token, LI as an FFT of N = 2L: C*(10*N*log2 N + 6*N) per sequence,"
                 + " causal attention 2*B*L^2*C (= 4*B*H*L^2*d/2), elementwise not counted; prefill: explain's FLOPs per token * L");
         r.add("conventions", conventions);

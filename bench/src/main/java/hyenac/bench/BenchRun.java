@@ -8,6 +8,7 @@ import hyenac.ir.Graph;
 import hyenac.runtime.weights.WeightStore;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -110,25 +111,33 @@ final class BenchRun {
                 int p = plan.prompt(), n = plan.decode();
                 // the middle of the timed steps: where the KV caches' size and attention's work are counted
                 long position = p + plan.warmup() + 1 + n / 2;
-                String variant = name + " decode step after a " + p + "-token prompt";
-                measure("decode", variant, 1, p, width, () -> new Point("decode", variant, 1, p, width,
-                        r.decode(Inputs.dna(p), n, plan.warmup()), (long) Counts.decodeBytesPerToken(g, position, 1, elementBytes()),
-                        Counts.decodeFlopsPerToken(g, position), 1,
-                        "L is the prompt; wall clock of each step() call: tokens in, the step, the logits [1, vocab] back on the host; "
-                                + "greedy; min_bytes = every weight once + the KV caches at position " + position, "ok"));
-                if (plan.profile()) profileStep(r);
+                List<Integer> batches = plan.batches();
+                for (int b : batches) {
+                    String variant = name + " decode step of " + b + (b == 1 ? " sequence" : " sequences") + " after a " + p + "-token prompt"
+                            + (b == 1 ? "" : " each");
+                    Point point = measure("decode", variant, b, p, width, () -> new Point("decode", variant, b, p, width,
+                            r.decode(Inputs.dna(b, p), b, p, n, plan.warmup()), (long) Counts.decodeBytesPerToken(g, position, b, elementBytes()),
+                            b * Counts.decodeFlopsPerToken(g, position), b,
+                            "B sequences decoded together after different prompts of L tokens; wall clock of each step() call: B tokens in, "
+                                    + "the step, the logits [B, vocab] back on the host; greedy; tokens_per_s counts all B sequences, "
+                                    + "tokens_per_s_per_sequence one; min_bytes = every weight once + the B KV caches at position " + position, "ok"));
+                    // the step of the last batch size, while the runner holds its sequences
+                    if (plan.profile() && b == batches.getLast() && point.ok()) profileStep(r, b);
+                }
             }
         }
     }
 
-    /** One more decode step after the timed ones, each operation between its own events: where a step's time goes. */
-    private void profileStep(BenchTarget.Runner r) {
-        stepProfile = r.profileStep(Inputs.dna(1)[0]);
+    /** One more decode step of {@code batch} sequences after the timed ones, each operation between its own events: where a step's time goes. */
+    private void profileStep(BenchTarget.Runner r, int batch) {
+        long[] tokens = new long[batch];
+        Arrays.fill(tokens, Inputs.dna(1)[0]);
+        stepProfile = r.profileStep(tokens);
         if (stepProfile.isEmpty()) {
             notes.add("--profile: the " + target.name() + " target does not break a decode step down");
             return;
         }
-        print("one decode step", stepProfile);
+        print("one decode step of " + batch + (batch == 1 ? " sequence" : " sequences"), stepProfile);
         afterPoint.accept(this);
     }
 
@@ -172,6 +181,8 @@ final class BenchRun {
         points.add(p);
         log.println(p.ok() ? String.format(Locale.ROOT, "  %-9s B=%d L=%-6d %10.4f ms%s%s", op, batch, length, p.samples().median(),
                 p.gbPerS() == null ? "" : "  " + Table.num(p.gbPerS()) + " GB/s", p.tflops() == null ? "" : "  " + Table.num(p.tflops()) + " TFLOP/s")
+                + (p.tokensPerSPerSequence() == null ? "" : "  " + Table.num(p.tokensPerS()) + " tokens/s (" + Table.num(p.tokensPerSPerSequence())
+                        + " per sequence)")
                 : "  " + op + " B=" + batch + " L=" + length + ": " + p.status());
         log.flush();
         afterPoint.accept(this);

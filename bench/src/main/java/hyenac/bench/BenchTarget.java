@@ -41,37 +41,44 @@ interface BenchTarget extends AutoCloseable {
         Samples forward(int batch, int length, long[] tokens, Map<Integer, float[]> given, Set<Integer> wanted, int warmup, int reps);
 
         /**
-         * Prefill of {@code prompt} (one sequence), one untimed greedy decode step and {@code warmup} more, then
-         * {@code steps} timed ones: each step's wall clock, from the tokens in to the logits back on the host.
+         * Prefill of {@code prompts} ([batch, length]), one untimed greedy decode step and {@code warmup} more, then
+         * {@code steps} timed ones: each step's wall clock, from the batch's tokens in to its logits back on the host.
          */
-        Samples decode(long[] prompt, int steps, int warmup);
+        Samples decode(long[] prompts, int batch, int length, int steps, int warmup);
 
         /** One forward pass's time by kind of work (a kernel's name, "gemm", "fft"), largest first; empty where the target cannot tell. */
         default Map<String, Work> profile(int batch, int length, long[] tokens, Set<Integer> wanted) { return Map.of(); }
 
         /**
-         * After {@link #decode}, one more decode step (of {@code token}) by kind of work, largest first; empty where the
-         * target cannot tell.
+         * After {@link #decode}, one more decode step of its batch ({@code tokens}, one a sequence) by kind of work,
+         * largest first; empty where the target cannot tell.
          */
-        default Map<String, Work> profileStep(long token) { return Map.of(); }
+        default Map<String, Work> profileStep(long[] tokens) { return Map.of(); }
 
         @Override void close();
     }
 
     /**
-     * The timed part of {@link Runner#decode}, the same on every target: from the prompt's logits, one untimed greedy
-     * step and {@code warmup} more, then {@code steps} timed by the host clock, tokens in to logits back.
+     * The timed part of {@link Runner#decode}, the same on every target: from the prompts' logits [batch, vocab], one
+     * untimed greedy step and {@code warmup} more, then {@code steps} timed by the host clock, tokens in to logits back.
      */
-    static Samples greedySteps(float[] promptLogits, int vocab, int steps, int warmup, Function<long[], float[]> step) {
+    static Samples greedySteps(float[] promptLogits, int batch, int vocab, int steps, int warmup, Function<long[], float[]> step) {
         float[] logits = promptLogits;
-        for (int i = 0; i <= warmup; i++) logits = step.apply(new long[] {Sampler.argmax(logits, 0, vocab)});
+        for (int i = 0; i <= warmup; i++) logits = step.apply(greedy(logits, batch, vocab));
         double[] ms = new double[steps];
         for (int i = 0; i < steps; i++) {
-            long[] next = {Sampler.argmax(logits, 0, vocab)};
+            long[] next = greedy(logits, batch, vocab);
             long t0 = System.nanoTime();
             logits = step.apply(next);
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         return new Samples(ms);
+    }
+
+    /** Each sequence's most likely token. */
+    private static long[] greedy(float[] logits, int batch, int vocab) {
+        long[] next = new long[batch];
+        for (int b = 0; b < batch; b++) next[b] = Sampler.argmax(logits, b * vocab, vocab);
+        return next;
     }
 }

@@ -32,8 +32,8 @@ final class CpuBenchTarget implements BenchTarget {
                 return time(() -> cpu.run(batch, length, tokens, given, wanted), warmup, reps);
             }
 
-            @Override public Samples decode(long[] prompt, int steps, int warmup) {
-                return BenchTarget.greedySteps(cpu.prefill(prompt, 1, prompt.length), vocab, steps, warmup, cpu::step);
+            @Override public Samples decode(long[] prompts, int batch, int length, int steps, int warmup) {
+                return BenchTarget.greedySteps(cpu.prefill(prompts, batch, length), batch, vocab, steps, warmup, cpu::step);
             }
 
             @Override public void close() {}

@@ -76,12 +76,12 @@ final class CudaBenchTarget implements BenchTarget {
                 return works(pass.profile());
             }
 
-            @Override public Map<String, Work> profileStep(long token) { return works(gpu.profileStep(new long[] {token})); }
+            @Override public Map<String, Work> profileStep(long[] tokens) { return works(gpu.profileStep(tokens)); }
 
-            @Override public Samples decode(long[] prompt, int steps, int warmup) {
-                float[] logits = gpu.prefill(prompt, 1, prompt.length, prompt.length + warmup + steps + 1);
+            @Override public Samples decode(long[] prompts, int batch, int length, int steps, int warmup) {
+                float[] logits = gpu.prefill(prompts, batch, length, length + warmup + steps + 1);
                 // the first (untimed) step builds the step pass and compiles the decode kernels
-                return BenchTarget.greedySteps(logits, vocab, steps, warmup, gpu::step);
+                return BenchTarget.greedySteps(logits, batch, vocab, steps, warmup, gpu::step);
             }
 
             @Override public void close() { gpu.close(); }

@@ -25,9 +25,16 @@ final class Inputs {
 
     /** A prompt of {@code n} bytes of A, C, G and T, the same for the same length. */
     static long[] dna(int n) {
-        SplittableRandom rng = new SplittableRandom(n);
-        long[] t = new long[n];
-        for (int i = 0; i < n; i++) t[i] = "ACGT".charAt(rng.nextInt(4));
+        return dna(1, n);
+    }
+
+    /** {@code batch} different prompts of {@code n} bases, [batch, n]; the first is {@link #dna(int)}'s. */
+    static long[] dna(int batch, int n) {
+        long[] t = new long[Math.multiplyExact(batch, n)];
+        for (int b = 0; b < batch; b++) {
+            SplittableRandom rng = new SplittableRandom(n + ((long) b << 32));
+            for (int i = 0; i < n; i++) t[b * n + i] = "ACGT".charAt(rng.nextInt(4));
+        }
         return t;
     }
 }

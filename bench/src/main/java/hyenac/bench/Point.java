@@ -22,6 +22,9 @@ record Point(String op, String variant, long batch, long length, long width, Sam
 
     Double tokensPerS() { return ok() && tokens > 0 ? tokens / (samples.median() * 1e-3) : null; }
 
+    /** A decode point's tokens per second for one of its B sequences (a step makes one token for each); null for other points. */
+    Double tokensPerSPerSequence() { return ok() && op.equals("decode") ? tokensPerS() / batch : null; }
+
     JsonObject json(Double copyGbps) {
         JsonObject o = new JsonObject();
         o.addProperty("op", op);
@@ -38,6 +41,7 @@ record Point(String op, String variant, long batch, long length, long width, Sam
             o.addProperty("mean_ms", samples.mean());
             o.addProperty("reps", samples.count());
             o.addProperty("tokens_per_s", tokensPerS());
+            if (tokensPerSPerSequence() != null) o.addProperty("tokens_per_s_per_sequence", tokensPerSPerSequence());
         }
         o.addProperty("min_bytes", minBytes);
         o.addProperty("flops", flops);

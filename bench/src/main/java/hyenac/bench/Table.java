@@ -10,15 +10,16 @@ final class Table {
 
     static String render(List<Point> points, Double copyGbps) {
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("op", "B", "L", "D", "median ms", "p10 ms", "p90 ms", "tokens/s", "GB/s", "%copy", "TFLOP/s", "status"));
+        rows.add(List.of("op", "B", "L", "D", "median ms", "p10 ms", "p90 ms", "tokens/s", "per seq", "GB/s", "%copy", "TFLOP/s", "status"));
         for (Point p : points) {
             if (!p.ok()) {
-                rows.add(List.of(p.op(), "" + p.batch(), "" + p.length(), "" + p.width(), "", "", "", "", "", "", "", p.status()));
+                rows.add(List.of(p.op(), "" + p.batch(), "" + p.length(), "" + p.width(), "", "", "", "", "", "", "", "", p.status()));
                 continue;
             }
             Double gb = p.gbPerS();
             rows.add(List.of(p.op(), "" + p.batch(), "" + p.length(), "" + p.width(), f("%.4f", p.samples().median()),
-                    f("%.4f", p.samples().percentile(10)), f("%.4f", p.samples().percentile(90)), num(p.tokensPerS()), num(gb),
+                    f("%.4f", p.samples().percentile(10)), f("%.4f", p.samples().percentile(90)), num(p.tokensPerS()),
+                    num(p.tokensPerSPerSequence()), num(gb),
                     gb == null || copyGbps == null ? "" : f("%.1f", 100 * gb / copyGbps), num(p.tflops()), "ok"));
         }
         return render(rows);

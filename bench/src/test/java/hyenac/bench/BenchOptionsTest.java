@@ -59,6 +59,18 @@ class BenchOptionsTest {
     }
 
     @Test
+    void theDecodePointIsTimedAtEachBatchSize() {
+        String spec = Repo.ROOT.resolve("samples/sh2-tiny.hyena").toString();
+        assertEquals(List.of(1), plan(spec).batches());
+        assertEquals(List.of(1, 4, 16, 64), plan(spec, "--batch", "1,4,16,64").batches());
+        assertEquals(List.of(4, 2), plan(spec, "--batch", "4,2,4").batches(), "in the order given, once each");
+        assertTrue(problem(spec, "--batch", "4,0").contains("--batch sizes must be at least 1"));
+        assertTrue(problem("--op", "se", "--batch", "4").contains("--batch sizes a model's decode point: give a SPEC and --decode N"));
+        assertTrue(problem(spec, "--decode", "0", "--batch", "2").contains("give a SPEC and --decode N"));
+        assertEquals(List.of(1), plan(spec, "--decode", "0").batches(), "the default needs no decode point");
+    }
+
+    @Test
     void unknownOperatorsListTheKnownOnes() {
         assertEquals("unknown operator `gemm`; choose from se, mr, li, attention, copy", problem("--op", "se,gemm"));
     }

@@ -13,6 +13,8 @@ import hyenac.ir.Primitive;
 import hyenac.ir.plan.Buffer;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Plan;
+import hyenac.runtime.exec.Scorer;
+import hyenac.runtime.exec.Session;
 import hyenac.runtime.weights.Floats;
 import hyenac.runtime.weights.WeightStore;
 import java.nio.file.Files;
@@ -32,6 +34,9 @@ import java.util.SplittableRandom;
  *   <li>each sample spec with random weights (B = 2, L = 100, random tokens): logits and every layer's output;
  *   <li>each sample decoding on both (prefill of {@link #PROMPT} tokens, {@link #STEPS} greedy steps): logits per
  *       step, and in fp32 identical tokens (in bf16 the GPU steps on the CPU's tokens);
+ *   <li>each sample scored and embedded through the cuda backend's session as {@code hyenac score} and {@code embed} use it
+ *       ({@link #score}): per-position log-probabilities from one forward pass and from a prefill of a chunk then
+ *       steps, and the values embed reads;
  *   <li>the vortex reference set on the cuda target ({@link VortexConformance});
  *   <li>with {@code --layers SPEC} (e.g. one layer of each kind at the Evo 2 7B shape), each layer alone from
  *       the CPU's input to it (B = 1, L = 256): the operator bound.
@@ -44,8 +49,8 @@ import java.util.SplittableRandom;
  * 0 when nothing failed.
  *
  * <p>{@code java --enable-native-access=ALL-UNNAMED -cp … hyenac.conformance.GpuCheck [--samples DIR] [--vortex DIR]
- * [--precision fp32|bf16|both] [--layers SPEC]} (defaults: {@code samples}, {@code conformance/data/vortex}, both
- * precisions, no layer check).
+ * [--precision fp32|bf16|both] [--layers SPEC] [--only score]} (defaults: {@code samples}, {@code conformance/data/vortex}, both
+ * precisions, no layer check; {@code --only score}: the score and embed checks alone).
  */
 public final class GpuCheck {
     static final List<String> SPECS = List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena");
@@ -63,8 +68,16 @@ public final class GpuCheck {
         Path samples = Path.of("samples");
         Path vortex = null, layers = null;
         List<Precision> precisions = List.of(Precision.FP32, Precision.BF16);
+        boolean scoreOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--only" -> {
+                    if (!"score".equals(args[++i])) {
+                        System.err.println("GpuCheck: --only takes score (the checks of hyenac score and embed), not `" + args[i] + "`");
+                        System.exit(2);
+                    }
+                    scoreOnly = true;
+                }
                 case "--samples" -> samples = Path.of(args[++i]);
                 case "--vortex" -> vortex = Path.of(args[++i]);
                 case "--layers" -> layers = Path.of(args[++i]);
@@ -79,7 +92,7 @@ public final class GpuCheck {
                     }
                 };
                 default -> {
-                    System.err.println("usage: GpuCheck [--samples DIR] [--vortex DIR] [--precision fp32|bf16|both] [--layers SPEC]");
+                    System.err.println("usage: GpuCheck [--samples DIR] [--vortex DIR] [--precision fp32|bf16|both] [--layers SPEC] [--only score]");
                     System.exit(2);
                 }
             }
@@ -92,10 +105,20 @@ public final class GpuCheck {
                 }
             }
         }
+        if (scoreOnly) {
+            int failures = 0;
+            for (Precision p : precisions) {
+                System.out.println("== " + p.suffix());
+                for (String spec : SPECS) failures += score(samples.resolve(spec), p);
+            }
+            System.out.println(failures == 0 ? "all GPU checks passed" : failures + " GPU check(s) failed");
+            System.exit(failures == 0 ? 0 : 1);
+        }
         int failures = FusedKernelCheck.run(samples, SPECS);
         for (Precision p : precisions) {
             System.out.println("== " + p.suffix());
             for (String spec : SPECS) failures += sample(samples.resolve(spec), p);
+            for (String spec : SPECS) failures += score(samples.resolve(spec), p);
             for (String spec : SPECS) failures += decode(samples.resolve(spec), p);
             if (vortex == null) {
                 System.out.println("SKIP vortex: no reference set found (pass --vortex DIR)");
@@ -233,6 +256,142 @@ public final class GpuCheck {
             System.out.println("FAIL decode " + name + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** Where the score check's second run stops its prefill and goes on by recurrent steps. */
+    static final int SCORE_CHUNK = PROMPT;
+
+    /**
+     * {@code hyenac score} and {@code embed} on the GPU: a session of the cuda backend (the plans of {@code precision}) scores
+     * B random sequences of L tokens in one forward pass and again as a prefill of {@link #SCORE_CHUNK} tokens then steps,
+     * and returns the values embed reads; each is compared with the CPU's ({@link #compareScores}). One line per check.
+     */
+    static int score(Path spec, Precision precision) {
+        String name = spec.getFileName().toString();
+        try {
+            Compilation.Result c = Compilation.compile(spec, null);
+            if (!c.ok()) {
+                System.out.println("FAIL score " + name + ": does not compile: " + c.checked().diagnostics().all());
+                return 1;
+            }
+            Graph g = c.graph();
+            WeightStore weights = stored(WeightStore.random(g, 1), precision);
+            KernelPipeline pipeline = new KernelPipeline(g, CudaTarget.lowering(precision));
+            long t0 = System.nanoTime();
+            // the backend the command line opens, planning with the checked precision's lowering
+            try (Session gpu = new CudaTarget().backend(null, (graph, lowering) -> pipeline).open(g, weights, 1)) {
+                ScoreComparison r = compareScores(g, weights, pipeline, precision, gpu, scoreTokens(g));
+                System.out.printf(Locale.ROOT, "%s score %s %s: %s (B=%d, L=%d, chunk %d) vs the CPU%s, %.1f s with compiles%n", r.ok() ? "PASS" : "FAIL",
+                        name, precision.suffix(), r.summary(), B, L, SCORE_CHUNK, precision == Precision.BF16 ? " rounding at the plans' points" : "",
+                        (System.nanoTime() - t0) / 1e9);
+                r.lines().forEach(System.out::println);
+                return r.failed();
+            }
+        } catch (RuntimeException e) {
+            System.out.println("FAIL score " + name + " " + precision.suffix() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** B random sequences of L tokens, below the byte tokenizer's 256 as score reads them. */
+    static long[][] scoreTokens(Graph g) {
+        long vocab = Math.min(256, g.value(g.outputs().getFirst()).type().channels());
+        SplittableRandom rng = new SplittableRandom(17);
+        long[][] seqs = new long[B][L];
+        for (long[] s : seqs) for (int t = 0; t < L; t++) s[t] = rng.nextLong(vocab);
+        return seqs;
+    }
+
+    /** What {@link #compareScores} found: the failed checks, a summary, one line per check. */
+    record ScoreComparison(int failed, String summary, List<String> lines) {
+        boolean ok() { return failed == 0; }
+    }
+
+    /**
+     * {@code device} against the CPU on {@code seqs}: {@link Scorer} log-probabilities in one forward pass and through a
+     * prefill of {@link #SCORE_CHUNK} tokens then steps, each within 2·tolerance·max|logits| of the CPU's (log p = l_x −
+     * logsumexp(l) moves by at most twice the largest change of a logit, and logits are compared within tolerance·max|ref|
+     * elsewhere), and the values {@code embed} reads by a forward pass ({@code layers.N} of the middle layer, {@code
+     * final_norm}) within tolerance·max|ref|. In bf16 the CPU rounds where each phase's plan stores bf16.
+     */
+    static ScoreComparison compareScores(Graph g, WeightStore weights, KernelPipeline pipeline, Precision precision, Session device, long[][] seqs) {
+        Session cpu = cpuSession(g, weights, pipeline, precision);
+        double tolerance = tolerance(precision);
+        int logits = g.outputs().getFirst(), batch = seqs.length, length = seqs[0].length;
+        long[] flat = new long[batch * length];
+        for (int b = 0; b < batch; b++) System.arraycopy(seqs[b], 0, flat, b * length, length);
+        double maxLogit = 0;
+        for (float l : cpu.forward(flat, batch, length, List.of(logits)).get(logits)) maxLogit = Math.max(maxLogit, Math.abs(l));
+        double bound = 2 * tolerance * maxLogit;
+        int failed = 0;
+        List<String> lines = new ArrayList<>();
+        double worst = 0;
+        for (int chunk : new int[] {length, SCORE_CHUNK}) {
+            double[][] want = Scorer.logProbs(cpu, logits, seqs, chunk, null), got = Scorer.logProbs(device, logits, seqs, chunk, null);
+            double err = 0;
+            for (int b = 0; b < batch; b++) {
+                for (int t = 0; t < want[b].length; t++) {
+                    double d = Math.abs(got[b][t] - want[b][t]);
+                    err = Double.isNaN(d) ? Double.NaN : Math.max(err, d);
+                }
+            }
+            boolean ok = err <= bound;
+            if (!ok) failed++;
+            worst = Double.isNaN(err) || err > worst ? err : worst;
+            lines.add(String.format(Locale.ROOT, "  %-4s %-28s max|Δ log p| %.3e  (bound %.3e = 2·%.0e·max|logit| %.3e)", ok ? "ok" : "BAD",
+                    chunk >= length ? "log p, one forward pass" : "log p, prefill " + chunk + " + steps", err, bound, tolerance, maxLogit));
+        }
+        List<String> points = new ArrayList<>();
+        int layers = 0;
+        while (g.probes().containsKey("layers." + layers)) layers++;
+        if (layers > 0) points.add("layers." + (layers / 2));
+        if (g.probes().containsKey("final_norm")) points.add("final_norm");
+        for (String point : points) {
+            int value = g.probes().get(point);
+            double[] cmp = compare(device.forward(flat, batch, length, List.of(value)).get(value), cpu.forward(flat, batch, length, List.of(value)).get(value));
+            boolean ok = cmp[0] <= tolerance * cmp[1] && !Double.isNaN(cmp[0]);
+            if (!ok) failed++;
+            lines.add(String.format(Locale.ROOT, "  %-4s %-28s max|err| %.3e  max|ref| %.3e  rel %.2e", ok ? "ok" : "BAD", "embed " + point, cmp[0], cmp[1],
+                    cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1]));
+        }
+        String summary = String.format(Locale.ROOT, "log-probabilities within %.3e of the CPU's (bound %.3e), %d embedded value%s", worst, bound,
+                points.size(), points.size() == 1 ? "" : "s");
+        return new ScoreComparison(failed, summary, lines);
+    }
+
+    /**
+     * The CPU executor as a session: in fp32 the oracle; in bf16 rounding to bf16 exactly the values the device's plan of
+     * each phase keeps in bf16 memory (the forward pass's for the values asked, the prefill's, the step's).
+     */
+    static Session cpuSession(Graph g, WeightStore weights, KernelPipeline pipeline, Precision precision) {
+        boolean bf16 = precision == Precision.BF16;
+        CpuExecutor generating = new CpuExecutor(g, weights);
+        int logits = g.outputs().getFirst();
+        int vocab = Math.toIntExact(g.value(logits).type().channels());
+        return new Session() {
+            public int vocab() { return vocab; }
+
+            public float[] prefill(long[] tokens, int length) {
+                if (bf16) generating.storingBf16(storedInBf16(pipeline.plan(Phase.PREFILL)));
+                return generating.prefill(tokens, 1, length);
+            }
+
+            public float[] step(long[] tokens) {
+                if (bf16) generating.storingBf16(storedInBf16(pipeline.plan(Phase.STEP)));
+                return generating.step(tokens);
+            }
+
+            public Map<Integer, float[]> forward(long[] tokens, int batch, int length, java.util.Collection<Integer> wanted) {
+                CpuExecutor e = new CpuExecutor(g, weights);
+                if (bf16) e.storingBf16(storedInBf16(pipeline.plan(Phase.PARALLEL, Set.of(), wanted)));
+                return e.run(batch, length, tokens, Map.of(), wanted);
+            }
+
+            public float[] prefillAllPositions(long[] tokens, int batch, int length, int maxLength) {
+                if (bf16) generating.storingBf16(storedInBf16(pipeline.plan(Phase.PREFILL)));
+                return generating.prefill(tokens, batch, length, List.of()).get(logits);
+            }
+        };
     }
 
     /**

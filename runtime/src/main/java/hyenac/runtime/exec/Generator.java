@@ -2,7 +2,6 @@ package hyenac.runtime.exec;
 
 import hyenac.runtime.text.ByteTokenizer;
 import hyenac.runtime.text.Sampler;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -36,49 +35,31 @@ public final class Generator {
 
     /**
      * Generates up to {@code maxNew} tokens after {@code prompt}, telling {@code listener} (may be null) of each;
-     * {@code stop} is polled before every step, so another thread can end the run early with what it has.
+     * {@code stop} is polled before every token is sampled, so another thread can end the run early with what it has.
+     * The loop is {@link BatchGenerator}'s with one sequence, so a prompt generates alone what it generates in a batch.
      */
     public static Result generate(Session session, long[] prompt, int maxNew, Sampler sampler, boolean stopAtEos,
                                   Listener listener, BooleanSupplier stop) {
-        if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty; give at least one token");
-        if (maxNew < 0) throw new IllegalArgumentException("cannot generate a negative number of tokens");
-        int vocab = session.vocab();
-        long t0 = System.nanoTime();
-        float[] logits = finite(session.prefill(prompt, prompt.length), vocab, 0);
-        long t1 = System.nanoTime();
-        List<Long> out = new ArrayList<>();
-        End end = End.LENGTH;
-        long firstToken = t1;
-        while (out.size() < maxNew) {
-            if (stop != null && stop.getAsBoolean()) {
-                end = End.STOPPED;
-                break;
-            }
-            long next = sampler.next(logits, 0, vocab);
-            out.add(next);
-            if (out.size() == 1) firstToken = System.nanoTime();
-            if (listener != null) listener.token(next, out.size() - 1);
-            if (stopAtEos && next == ByteTokenizer.EOS) {
-                end = End.END_OF_SEQUENCE;
-                break;
-            }
-            if (out.size() == maxNew) break;
-            logits = finite(session.step(new long[] {next}), vocab, out.size());
-        }
-        long t2 = System.nanoTime();
-        return new Result(prompt, out.stream().mapToLong(Long::longValue).toArray(), end,
-                (out.isEmpty() ? t1 - t0 : firstToken - t0) / 1e9, (t2 - firstToken) / 1e9);
+        BatchGenerator.Listener heard = listener == null ? null : new BatchGenerator.Listener() {
+            @Override public void token(int sequence, long id, int index) { listener.token(id, index); }
+        };
+        return BatchGenerator.generate(session, 1, List.of(new BatchGenerator.Request(prompt, sampler)), maxNew, stopAtEos, heard, stop)
+                .sequences().getFirst();
     }
 
-    /** {@code logits} when every value is finite; {@code generated} says how far generation had come. */
-    private static float[] finite(float[] logits, int vocab, int generated) {
+    /**
+     * Throws unless {@code logits[offset, offset + vocab)} are all finite; {@code generated} says how far generation had
+     * come, {@code sequence} (from 0) which sequence of several it was, or -1 when there is one.
+     */
+    static void requireFinite(float[] logits, int offset, int vocab, int generated, int sequence) {
         for (int i = 0; i < vocab; i++) {
-            if (!Float.isFinite(logits[i])) {
-                throw new NonFiniteLogitsException("the model's logits are not finite (" + logits[i] + " for token " + i + ") "
+            float v = logits[offset + i];
+            if (!Float.isFinite(v)) {
+                throw new NonFiniteLogitsException("the model's logits " + (sequence < 0 ? "" : "for sequence " + (sequence + 1) + " ")
+                        + "are not finite (" + v + " for token " + i + ") "
                         + (generated == 0 ? "after the prompt" : "after " + generated + " generated token" + (generated == 1 ? "" : "s"))
                         + "; the weights or activations overflow (check the weights, or run in fp32 with --target cpu)");
             }
         }
-        return logits;
     }
 }

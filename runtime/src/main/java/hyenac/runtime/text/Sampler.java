@@ -35,9 +35,7 @@ public final class Sampler {
 
     public int next(float[] logits, int offset, int length) {
         if (temperature == 0) return argmax(logits, offset, length);
-        Integer[] order = new Integer[length];
-        for (int i = 0; i < length; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Float.compare(logits[offset + b], logits[offset + a]));
+        int[] order = byLogitDescending(logits, offset, length);
         int keep = topK > 0 ? Math.min(topK, length) : length;
         double max = logits[offset + order[0]] / temperature;
         double[] p = new double[keep];
@@ -64,5 +62,23 @@ public final class Sampler {
             if (u <= 0) return order[i];
         }
         return order[nucleus - 1];
+    }
+
+    /**
+     * Token ids from the largest logit down, ties in id order (as a stable sort by {@link Float#compare} has them):
+     * sorted as primitive keys, the logit's order in the high half and the id in the low, since a batch samples this
+     * once per sequence per step.
+     */
+    static int[] byLogitDescending(float[] logits, int offset, int length) {
+        long[] keys = new long[length];
+        for (int i = 0; i < length; i++) {
+            int bits = Float.floatToIntBits(logits[offset + i]);
+            int ordered = bits ^ ((bits >> 31) & 0x7fffffff);  // ascending as Float.compare is, -0.0 below 0.0
+            keys[i] = ((long) ~ordered << 32) | i;
+        }
+        Arrays.sort(keys);
+        int[] order = new int[length];
+        for (int i = 0; i < length; i++) order[i] = (int) keys[i];
+        return order;
     }
 }

@@ -9,15 +9,26 @@ import java.nio.charset.StandardCharsets;
  * Byte tokens to text as they are generated: a UTF-8 character spread over several tokens comes out when its
  * last byte does. Unless raw, what a terminal would act on or cannot show is written as {@code \xNN}: control
  * bytes other than newline and tab, and bytes that are not valid UTF-8. Raw passes control bytes through and
- * shows invalid bytes as U+FFFD. Token ids of 256 and above carry no text.
+ * shows invalid bytes as U+FFFD. Token ids of 256 and above carry no text. {@link #oneLine} also writes newlines as
+ * {@code \x0a}, raw or not, for output that keeps each text on one line.
  */
 public final class TextStream {
-    private final boolean raw;
+    private final boolean raw, newlines;
     private final byte[] pending = new byte[4];
     private int have, need;
 
     public TextStream(boolean raw) {
+        this(raw, true);
+    }
+
+    private TextStream(boolean raw, boolean newlines) {
         this.raw = raw;
+        this.newlines = newlines;
+    }
+
+    /** As {@code new TextStream(raw)}, with newlines escaped too, so the text stays on one line. */
+    public static TextStream oneLine(boolean raw) {
+        return new TextStream(raw, false);
     }
 
     /** The text that {@code token} completes; often empty while a character is under way. */
@@ -34,7 +45,8 @@ public final class TextStream {
             out.append(finish());  // an unfinished character, then this byte afresh
         }
         if (b < 0x80) {
-            out.append(raw || b == '\n' || b == '\t' || (b >= 0x20 && b < 0x7F) ? String.valueOf((char) b) : escaped(b));
+            boolean shown = b == '\n' ? newlines : raw || b == '\t' || (b >= 0x20 && b < 0x7F);
+            out.append(shown ? String.valueOf((char) b) : escaped(b));
         } else {
             int length = b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
             if (length == 0) {

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hyenac.runtime.text.Sampler;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +27,15 @@ class GeneratorTest {
             }
 
             public float[] step(long[] tokens) { return logits.apply(++seen); }
+
+            // generation asks for neither: it is a prefill and steps
+            public Map<Integer, float[]> forward(long[] tokens, int batch, int length, Collection<Integer> wanted) {
+                throw new AssertionError("generation ran a forward pass");
+            }
+
+            public float[] prefillAllPositions(long[] tokens, int batch, int length, int maxLength) {
+                throw new AssertionError("generation asked for every position's logits");
+            }
         };
     }
 

@@ -46,6 +46,16 @@ class TextStreamTest {
     }
 
     @Test
+    void oneLineEscapesNewlinesRawOrNot() {
+        for (boolean raw : new boolean[] {false, true}) {
+            TextStream s = TextStream.oneLine(raw);
+            StringBuilder out = new StringBuilder();
+            for (long t : bytes("GA\nT\tC\r")) out.append(s.accept(t));
+            assertEquals(raw ? "GA\\x0aT\tC\r" : "GA\\x0aT\tC\\x0d", out.toString());
+        }
+    }
+
+    @Test
     void idsPastTheBytesCarryNoText() {
         assertEquals("AC", stream(false, 'A', 300, 511, 'C'));
     }

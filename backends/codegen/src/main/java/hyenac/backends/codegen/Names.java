@@ -36,11 +36,18 @@ final class Names {
         return name;
     }
 
+    /** A name a generator gives (a kernel, a variable): an {@link #identifier} not starting with {@code hy_}. */
     static String check(String name) {
+        identifier(name);
+        // the dialects' helpers and their locals (hy_bf16, hy_v) and the assembly functions (hy_mma_…) are named hy_…
+        if (name.startsWith("hy_")) throw new IllegalArgumentException("`" + name + "`: names starting with hy_ are the dialects' own");
+        return name;
+    }
+
+    /** A plain C identifier that no supported dialect reserves (an assembly function's hy_… name included). */
+    static String identifier(String name) {
         if (!IDENTIFIER.matcher(name).matches()) throw new IllegalArgumentException("`" + name + "` is not a plain C identifier");
         if (RESERVED.contains(name)) throw new IllegalArgumentException("`" + name + "` is reserved in C, CUDA or OpenCL");
-        // the dialects' helpers and their locals (hy_bf16, hy_v) are named hy_…
-        if (name.startsWith("hy_")) throw new IllegalArgumentException("`" + name + "`: names starting with hy_ are the dialects' own");
         return name;
     }
 

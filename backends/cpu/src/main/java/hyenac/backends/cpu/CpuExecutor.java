@@ -31,7 +31,7 @@ public final class CpuExecutor {
 
     /**
      * Filters derived from weights, made once: explicit taps in FIR order per node, and Hyena-LI's
-     * materialised filter per node and sequence length (key: node id and length).
+     * materialised filter per node for the last sequence length it ran at (key: node id and length).
      */
     private final Map<Long, Fir> filters = new HashMap<>();
 
@@ -222,8 +222,13 @@ public final class CpuExecutor {
                     state.prefill(x, length);
                     states.put(n.id(), state);
                 }
-                Fir h = filters.computeIfAbsent(key(n, length), k ->
-                        new Fir(ModalFilter.materialise(w(n, "log_poles"), w(n, "residues"), c, modes, length), c, length));
+                Fir h = filters.get(key(n, length));
+                if (h == null) {
+                    // one length per node: scoring meets many lengths, and a filter as long as each would pile up
+                    filters.keySet().removeIf(k -> (int) (k >>> 32) == n.id());
+                    h = new Fir(ModalFilter.materialise(w(n, "log_poles"), w(n, "residues"), c, modes, length), c, length);
+                    filters.put(key(n, length), h);
+                }
                 yield new float[][] {Conv.causal(x, batch, length, c, h, w(n, "skip"), Conv.Algorithm.FFT)};
             }
             case RMSNORM -> new float[][] {Norm.rmsnorm(x, rows, c, w(n, "scale"), n.floatAttr("eps"))};

@@ -17,6 +17,7 @@ import hyenac.ir.fusion.FuseGemv;
 import hyenac.ir.fusion.FuseHyenaStep;
 import hyenac.ir.fusion.FuseKernels;
 import hyenac.ir.fusion.Group;
+import hyenac.ir.plan.Algorithm;
 import hyenac.runtime.weights.WeightStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every distinct fused group kernel of sh2-tiny, custom-ops and {@link Synthetic} (the groups of a parallel pass, a
- * prefill and a decode step, but a decode step's GEMVs and Hyena steps), run on the CPU through {@link CudaOnCpu} on random inputs, against the CPU backend
+ * prefill and a decode step, but a decode step's GEMVs and Hyena steps; a Hyena core by each algorithm its convolution
+ * has), run on the CPU through {@link CudaOnCpu} on random inputs, against the CPU backend
  * running the group's nodes, in fp32 and bf16; and in fp32 against the unfused kernels of the same nodes, bit for bit
  * (the fused kernels do the same fp32 ops in the same order).
  */
@@ -62,15 +64,20 @@ class FusedKernelsTest {
                         // a decode step's own kinds run one token through states and GEMVs, not a pass over [B, L]: EmulatedGemvTest,
                         // EmulatedKernelsTest and the whole step plans (PlanOnCpuTest) check them
                         if (!group.fused() || group.kind().equals(FuseGemv.KIND) || group.kind().equals(FuseHyenaStep.KIND)) continue;
-                        FusedKernel k = kernels.fused(g, group, p);
-                        if (!seen.add(k.source().code())) continue;
-                        kinds.add(group.kind());
-                        scenario(emu, g, group, k, p == Precision.BF16 ? weights.roundedToBf16() : weights, p);
+                        // each algorithm the group's convolution has (a Hyena core in bf16 also runs blocked on the tensor cores)
+                        List<Algorithm> algorithms = group.nodes().stream().map(n -> kernels.algorithms(g, n, p)).filter(a -> !a.isEmpty())
+                                .findFirst().orElse(java.util.Collections.singletonList(null));
+                        for (Algorithm a : algorithms) {
+                            FusedKernel k = kernels.fused(g, group, p, a);
+                            if (!seen.add(k.source().code())) continue;
+                            kinds.add(group.kind() + (a == Algorithm.BLOCKED ? " blocked" : ""));
+                            scenario(emu, g, group, k, p == Precision.BF16 ? weights.roundedToBf16() : weights, p);
+                        }
                     }
                 }
             }
         }
-        assertTrue(kinds.containsAll(Set.of("hyena_core", "norm_residual", "elementwise")), kinds.toString());
+        assertTrue(kinds.containsAll(Set.of("hyena_core", "hyena_core blocked", "norm_residual", "elementwise")), kinds.toString());
         emu.run(cxx.get());
 
         List<String> failures = new ArrayList<>();

@@ -12,7 +12,9 @@ import hyenac.ir.plan.Lowering;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Plan;
 import hyenac.ir.plan.Planner;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 import hyenac.runtime.exec.Backend;
 import hyenac.runtime.exec.BackendException;
@@ -65,6 +67,14 @@ public final class CudaBackend implements Backend {
             public int vocab() { return vocab; }
             public float[] prefill(long[] tokens, int length) { return call(() -> exec.prefill(tokens, batch, length)); }
             public float[] step(long[] tokens) { return call(() -> exec.step(tokens)); }
+
+            public Map<Integer, float[]> forward(long[] tokens, int batch, int length, Collection<Integer> wanted) {
+                return call(() -> exec.run(batch, length, tokens, Map.of(), wanted));
+            }
+
+            public float[] prefillAllPositions(long[] tokens, int batch, int length, int maxLength) {
+                return call(() -> exec.prefillAllPositions(tokens, batch, length, maxLength));
+            }
             public String note() { return note; }
             public void close() { exec.close(); }
         };

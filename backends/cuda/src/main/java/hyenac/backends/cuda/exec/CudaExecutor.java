@@ -157,6 +157,15 @@ public final class CudaExecutor implements AutoCloseable {
 
     /** As {@link #prefill(long[], int, int)}, with KV caches sized for {@code maxLength} tokens (they grow past it). */
     public float[] prefill(long[] tokens, int batch, int length, int maxLength) {
+        float[] all = prefillAllPositions(tokens, batch, length, maxLength);
+        int vocab = Math.toIntExact(graph.value(graph.outputs().getFirst()).type().channels());
+        float[] last = new float[batch * vocab];
+        for (int b = 0; b < batch; b++) System.arraycopy(all, ((b + 1) * length - 1) * vocab, last, b * vocab, vocab);
+        return last;
+    }
+
+    /** As {@link #prefill(long[], int, int, int)}, returning the logits of every position, [batch, length, vocab]. */
+    public float[] prefillAllPositions(long[] tokens, int batch, int length, int maxLength) {
         if (closed) throw new IllegalStateException("the CUDA executor is closed");
         ctx.makeCurrent();
         freeStates();
@@ -188,10 +197,7 @@ public final class CudaExecutor implements AutoCloseable {
             all = p.read(logits);
         }
         position = length;
-        int vocab = Math.toIntExact(graph.value(logits).type().channels());
-        float[] last = new float[batch * vocab];
-        for (int b = 0; b < batch; b++) System.arraycopy(all, ((b + 1) * length - 1) * vocab, last, b * vocab, vocab);
-        return last;
+        return all;
     }
 
     /** One decode step for tokens [batch] at the next position through the device states; logits [batch, vocab]. */
