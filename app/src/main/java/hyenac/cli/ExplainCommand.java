@@ -8,6 +8,7 @@ import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.artifact.PlanJson;
 import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.compiler.kernels.SelectAlgorithms;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
@@ -94,14 +95,23 @@ final class ExplainCommand implements Callable<Integer> {
             // The numbers come from the graph the backends run, after the standard passes.
             Graph g = Compilation.lower(m);
             Explain.Report report = Explain.of(g, context != null ? context : m.context(), kernels && target.equals("cpu"));
-            Plan plan = kernels && !target.equals("cpu") ? plan(new KernelPipeline(g, KernelPlans.device(target).lowering(g))) : null;
+            KernelPipeline pipeline = kernels && !target.equals("cpu") ? new KernelPipeline(g, KernelPlans.device(target).lowering(g)) : null;
+            Plan plan = pipeline != null ? plan(pipeline) : null;
             if (json) {
                 JsonObject o = json(report);
-                if (plan != null) o.add("plan", JsonParser.parseString(PlanJson.write(plan)));
+                if (plan != null) {
+                    o.add("plan", JsonParser.parseString(PlanJson.write(plan)));
+                    o.add("choices", choicesJson(pipeline.choices(plan.phase())));
+                }
                 out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(o));
             } else {
                 table(report, out);
-                if (plan != null) printPlan(plan, out);
+                if (plan != null) {
+                    printPlan(plan, out);
+                    out.println();
+                    out.println("algorithm choices (measured: by hyenac tune on the device; otherwise by the cost model):");
+                    out.print(pipeline.choices(pipeline.choices(plan.phase()), plan.phase()));
+                }
             }
         }
         return Main.OK;
@@ -148,6 +158,23 @@ final class ExplainCommand implements Callable<Integer> {
         out.println();
         out.println("kernel plan for " + target + ", " + phase + " (the compiler's pipeline: " + String.join(", ", KernelPipeline.STAGES) + "):");
         out.print(KernelPlans.text(plan));
+    }
+
+    /** Each convolution's choice, why (model, measured, preferred) and the seconds it was weighed by. */
+    private static JsonArray choicesJson(List<SelectAlgorithms.Choice> choices) {
+        JsonArray a = new JsonArray();
+        for (SelectAlgorithms.Choice c : choices) {
+            JsonObject o = new JsonObject();
+            o.addProperty("node", c.node().path());
+            o.addProperty("op", c.node().op());
+            o.addProperty("algorithm", c.algorithm().spelling());
+            o.addProperty("basis", c.basis().name().toLowerCase(Locale.ROOT));
+            JsonObject seconds = new JsonObject();
+            c.costs().forEach((alg, sec) -> seconds.addProperty(alg.spelling(), sec));
+            o.add("seconds", seconds);
+            a.add(o);
+        }
+        return a;
     }
 
     private JsonObject artifactJson(Executable x) {
