@@ -32,7 +32,8 @@ import java.util.TreeMap;
  * the cost model wherever every algorithm the target offers was measured for the device it plans for.
  *
  * <p>The file is {@code $HYENAC_TUNING}, else {@code $XDG_CACHE_HOME/hyenac/tuning.json}, else
- * {@code ~/.cache/hyenac/tuning.json}; {@code -Dhyenac.tuning=off} ignores it (plans by the model alone).
+ * {@code ~/.cache/hyenac/tuning.json}; {@code -Dhyenac.tuning=FILE} reads another, {@code -Dhyenac.tuning=off} none
+ * (plans by the model alone).
  */
 public final class Tuning {
     /** One measured convolution: its candidates' median seconds and when they were taken. */
@@ -48,7 +49,6 @@ public final class Tuning {
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private static final Tuning NONE = new Tuning(null, List.of());
-    private static volatile Tuning standard;
 
     private final Path file;
     /** By device, then key; the current version's entries only (others are kept in the file, untouched). */
@@ -63,15 +63,13 @@ public final class Tuning {
     /** No measurements: choices by the cost model alone. */
     public static Tuning none() { return NONE; }
 
-    /** The user's tuning file (see the class comment), read once per process; none when switched off. */
+    /**
+     * The user's tuning file (see the class comment; {@code -Dhyenac.tuning=FILE} names another), read as a pipeline is
+     * made; none when switched off.
+     */
     public static Tuning standard() {
-        Tuning t = standard;
-        if (t == null) {
-            String setting = System.getProperty("hyenac.tuning", "");
-            t = setting.equalsIgnoreCase("off") ? NONE : load(setting.isBlank() ? defaultFile() : Path.of(setting));
-            standard = t;
-        }
-        return t;
+        String setting = System.getProperty("hyenac.tuning", "");
+        return setting.equalsIgnoreCase("off") ? NONE : load(setting.isBlank() ? defaultFile() : Path.of(setting));
     }
 
     /** Where the tuning file is kept when nothing names another. */
