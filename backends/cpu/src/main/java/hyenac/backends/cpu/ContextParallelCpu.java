@@ -24,8 +24,11 @@ import java.util.Set;
  * simplest correct choice (a step is one position; there is nothing to split).
  */
 public final class ContextParallelCpu implements Backend {
-    /** How long a rank waits for another before the pass fails (a stuck rank or a bug, never a hang). */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+    /**
+     * How long a rank waits for another before the pass fails (a stuck rank or a bug, never a hang): 300 s, or
+     * {@code -Dhyenac.cp.timeout=SECONDS} for very long CPU passes, where one rank may lag the others that long.
+     */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(Long.getLong("hyenac.cp.timeout", 300));
 
     private final ContextParallelPlan plan;
     private final Duration timeout;
