@@ -13,6 +13,7 @@ import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
 import hyenac.ir.Graph;
+import hyenac.ir.cp.ContextParallelPlan;
 import hyenac.ir.Weight;
 import hyenac.ir.fusion.Group;
 import hyenac.ir.plan.Plan;
@@ -25,6 +26,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -53,6 +55,8 @@ final class ExplainCommand implements Callable<Integer> {
     String phase = "parallel";
 
     @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several") String modelName;
+
+    @Mixin ContextParallelOptions cp;
 
     @Option(names = "--diagnostics", defaultValue = "human", description = "human or json") DiagnosticOutput.Format format;
 
@@ -97,12 +101,18 @@ final class ExplainCommand implements Callable<Integer> {
             Explain.Report report = Explain.of(g, context != null ? context : m.context(), kernels && target.equals("cpu"));
             KernelPipeline pipeline = kernels && !target.equals("cpu") ? new KernelPipeline(g, KernelPlans.device(target).lowering(g)) : null;
             Plan plan = pipeline != null ? plan(pipeline) : null;
+            ContextParallelPlan cpPlan = null;
+            if (cp.contextParallel()) {
+                cpPlan = cp.plan("hyenac explain", file, g, err);
+                if (cpPlan == null) return Main.USER_ERROR;
+            }
             if (json) {
                 JsonObject o = json(report);
                 if (plan != null) {
                     o.add("plan", JsonParser.parseString(PlanJson.write(plan)));
                     o.add("choices", choicesJson(pipeline.choices(plan.phase())));
                 }
+                if (cpPlan != null) o.add("context_parallel", cpJson(cpPlan, report.context()));
                 out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(o));
             } else {
                 table(report, out);
@@ -111,6 +121,14 @@ final class ExplainCommand implements Callable<Integer> {
                     out.println();
                     out.println("algorithm choices (measured: by hyenac tune on the device; otherwise by the cost model):");
                     out.print(pipeline.choices(pipeline.choices(plan.phase()), plan.phase()));
+                }
+                if (cpPlan != null && kernels) {
+                    out.println();
+                    out.print(cpPlan.print(g, 1, report.context()));
+                } else if (cpPlan != null) {
+                    out.println();
+                    out.println("context parallel: " + cpPlan.ranks() + " ranks, --cp-mode " + cpPlan.mode().flag() + ": " + cpPlan.counts()
+                            + " steps (--kernels shows each exchange and what it sends)");
                 }
             }
         }
@@ -245,6 +263,32 @@ final class ExplainCommand implements Callable<Integer> {
     /** Where the user wrote it, then the prelude line that implements it. */
     private static String origin(Explain.Kernel k) {
         return String.join(" via ", k.origins().stream().map(Object::toString).toList());
+    }
+
+    /** Each exchange of the plan and the elements every rank sends in it, at B = 1 and the report's length. */
+    private static JsonObject cpJson(ContextParallelPlan plan, long length) {
+        JsonObject o = new JsonObject();
+        o.addProperty("ranks", plan.ranks());
+        o.addProperty("mode", plan.mode().flag());
+        o.addProperty("length", length);
+        JsonArray steps = new JsonArray();
+        for (ContextParallelPlan.Step st : plan.steps()) {
+            if (st instanceof ContextParallelPlan.Local) continue;
+            JsonObject j = new JsonObject();
+            j.addProperty("kind", st.kind());
+            j.addProperty("what", switch (st) {
+                case ContextParallelPlan.Halo h -> h.node().path();
+                case ContextParallelPlan.Ring r -> r.node().path();
+                case ContextParallelPlan.AllToAll a -> "region " + a.id() + ": " + a.anchors().stream().map(n -> n.path()).collect(Collectors.joining(", "));
+                case ContextParallelPlan.Local l -> "";
+            });
+            JsonArray sent = new JsonArray();
+            for (int r = 0; r < plan.ranks(); r++) sent.add(st.sent(r, plan.ranks(), 1, length));
+            j.add("sent_per_rank", sent);
+            steps.add(j);
+        }
+        o.add("exchanges", steps);
+        return o;
     }
 
     private JsonObject json(Explain.Report r) {
