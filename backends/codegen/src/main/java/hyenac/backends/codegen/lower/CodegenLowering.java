@@ -51,14 +51,28 @@ import java.util.stream.Collectors;
 public final class CodegenLowering implements Lowering {
     /**
      * A device's throughput, for the cost of an algorithm: FLOP/s of fp32 arithmetic on its cores, FLOP/s of bf16 matrix
-     * products on its tensor cores as {@code mma.sync} issues them, and bytes/s of memory.
+     * products on its tensor cores as {@code mma.sync} issues them, and bytes/s of memory; {@code name} as the device
+     * names itself (the driver's name), which measurements are filed under.
      */
     public record Hardware(String name, double flops, double tensorFlops, double bytesPerSecond) {
         /**
          * An H100 SXM: 67 TFLOP/s fp32 on CUDA cores, 3.35 TB/s of HBM3; bf16 products taken at half the 989 TFLOP/s
          * dense peak, which only wgmma approaches (an estimate for mma.sync; the blocked convolution is bound by memory).
          */
-        public static final Hardware H100 = new Hardware("H100", 67e12, 495e12, 3.35e12);
+        public static final Hardware H100 = new Hardware("NVIDIA H100 80GB HBM3", 67e12, 495e12, 3.35e12);
+
+        /**
+         * Another device, scaled from the H100 by its multiprocessors × clock (arithmetic) and its memory's peak
+         * bandwidth; the H100's own figures where {@code name} is the H100's.
+         */
+        public static Hardware scaled(String name, int multiprocessors, double clockHz, double peakBytesPerSecond) {
+            if (name.equals(H100.name())) return H100;
+            double compute = multiprocessors * clockHz / (H100_MULTIPROCESSORS * H100_CLOCK_HZ);
+            return new Hardware(name, H100.flops() * compute, H100.tensorFlops() * compute, peakBytesPerSecond);
+        }
+
+        private static final int H100_MULTIPROCESSORS = 132;
+        private static final double H100_CLOCK_HZ = 1.98e9;
     }
 
     private final String target;
@@ -74,6 +88,8 @@ public final class CodegenLowering implements Lowering {
     }
 
     @Override public String target() { return target; }
+
+    @Override public String device() { return hardware.name(); }
 
     @Override public List<Algorithm> algorithms(Graph g, Node n, Phase phase) {
         boolean conv = n.is(Primitive.CAUSAL_CONV) || n.is(Primitive.MODAL_CONV);
