@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "tune", header = "Time convolution algorithms on the GPU; the compiler keeps the fastest.",
+@Command(name = "tune", header = "Measure convolution algorithms on the GPU; keep the fastest.",
         mixinStandardHelpOptions = true, description = {
         "For every distinct convolution of SPEC (its kind, filter, width and element type) that the cuda target can compute more than one "
                 + "way, times each candidate (direct, blocked, fft, ...) as the gate-conv-gate core it fuses into, at the shape the compiler "
