@@ -478,6 +478,13 @@ public final class FusedFft {
 
     // ---- the convolution ----
 
+    /** Runs a channel's and mode's parts are summed in: as many as keep every thread busy, dividing the parts evenly. */
+    private static int runs(Blocking k, int statesPerBlock) {
+        int runs = Math.max(1, Math.min(k.perChannel(), k.threads() / statesPerBlock));
+        while (k.perChannel() % runs != 0) runs--;
+        return runs;
+    }
+
     /**
      * The convolution: with {@code gate} null, y = h ∗ x (+ skip ⊙ x) over x [B, L, C]; otherwise the Hyena core
      * y = gate(q) ⊙ (h ∗ s (+ skip ⊙ s)), s = k ⊙ v, from z [B, L, 3C] with q, k, v interleaved.
@@ -520,6 +527,9 @@ public final class FusedFft {
         Var lambda = modal ? sig.k.shared("lambda", Scalar.FLOAT, cm) : null;
         Var whole = modal ? sig.k.shared("whole", Scalar.FLOAT, cm) : null;
         Var res = modal ? sig.k.shared("res", Scalar.FLOAT, cm) : null;
+        // the states' update: every thread sums a run of one channel's and mode's parts, then one thread the runs
+        int parts = runs(k, cm), perRun = k.perChannel() / parts;
+        Var partial = modal ? sig.k.shared("partial", Scalar.FLOAT, cm * parts) : null;
 
         Var channel = s.let("cc", blockIdx(Axis.X).mul(k.channels()).add(x.c));
         Var active = s.let("active", channel.lt(lit(C)));
@@ -654,15 +664,23 @@ public final class FusedFft {
                         upd.set(half.at(lit(n % rowsPerArray * reduceStride).add(threadIdx(Axis.X))), ep.at(n));
                     }
                     upd.barrier();
-                    upd.loop("u", threadIdx(Axis.X), lit(cm), lit(k.threads()), (u, body) -> {
+                    upd.comment("Each channel's and mode's " + k.perChannel() + " parts summed in " + parts + " runs by as many threads, then the runs.");
+                    upd.loop("u", threadIdx(Axis.X), lit(cm * parts), lit(k.threads()), (u, body) -> {
                         Var uc = body.let("uc", u.mod(k.channels()));
-                        Var un = body.let("un", u.div(k.channels()));
+                        Var un = body.let("un", u.div(k.channels()).mod(modes));
+                        Var first = body.let("first", u.div(cm).mul(perRun));
                         Var sum = body.var("sum", Scalar.FLOAT, lit(0.0f));
                         Var from = body.let("from", un.mod(rowsPerArray).mul(reduceStride).add(uc));
-                        body.when(un.lt(lit(rowsPerArray)),
-                                lo -> lo.loop("m", lit(0), lit(k.perChannel()), lit(1), (m, acc) -> acc.inc(sum, x.re.at(from.add(m.mul(k.channels()))))),
-                                hi -> hi.loop("m", lit(0), lit(k.perChannel()), lit(1), (m, acc) -> acc.inc(sum, x.im.at(from.add(m.mul(k.channels()))))));
-                        Var at = body.let("at", uc.mul(modes).add(un));
+                        java.util.function.Function<Var, java.util.function.Consumer<Scope>> add = arr -> sc -> sc.loop("m", first, first.add(perRun),
+                                lit(1), (m, acc) -> acc.inc(sum, arr.at(from.add(m.mul(k.channels())))));
+                        body.when(un.lt(lit(rowsPerArray)), add.apply(x.re), add.apply(x.im));
+                        body.set(partial.at(u), sum);
+                    });
+                    upd.barrier();
+                    upd.loop("u", threadIdx(Axis.X), lit(cm), lit(k.threads()), (u, body) -> {
+                        Var at = body.let("at", u.mod(k.channels()).mul(modes).add(u.div(k.channels())));
+                        Var sum = body.var("sum", Scalar.FLOAT, partial.at(u));
+                        for (int r = 1; r < parts; r++) body.inc(sum, partial.at(u.add(r * cm)));
                         body.set(state.at(at), whole.at(at).mul(state.at(at)).add(sum));
                     });
                     upd.barrier();
