@@ -1,6 +1,7 @@
 package hyenac.cli;
 
 import hyenac.compiler.artifact.ArtifactException;
+import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.commands.ExtraCommand;
 import hyenac.runtime.exec.BackendException;
@@ -63,6 +64,14 @@ public final class Main implements Runnable {
     static int execute(CommandLine cli, String[] args, PrintWriter out, PrintWriter err) {
         cli.setOut(out);
         cli.setErr(err);
+        try {
+            KernelPipeline.preferred(System.getProperty("hyenac.algorithm"));
+        } catch (IllegalArgumentException e) {
+            // a JVM option of the launcher's user, read wherever plans are made: checked once, up front
+            err.println(cli.getCommandName() + ": " + e.getMessage());
+            err.flush();
+            return INTERNAL_ERROR;
+        }
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             // Bad artifacts and weights are the input's fault: their messages say what and where.
             // A device that fails (out of memory, say) or is missing: the message says what was being done and what to do.

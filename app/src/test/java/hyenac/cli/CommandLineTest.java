@@ -202,4 +202,27 @@ class CommandLineTest {
         assertEquals(1, train.code());
         assertEquals(wrong.err(), train.err(), "train names the models as explain does");
     }
+
+    @Test
+    void theCudaTargetChoosesTheBlockedConvolutionForHyenaMrInBf16() {
+        Run r = run("graph", samples().resolve("evo2-7b.hyena").toString(), "--target", "cuda", "--print-after=select-algorithms");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> blocked  (direct "), r.out());
+        assertTrue(r.out().contains("causal_conv layers.0.mixer.filter -> direct  (direct "), r.out());
+    }
+
+    @Test
+    void anAlgorithmPreferenceThatNamesNoneIsAUsageError() {
+        String before = System.getProperty("hyenac.algorithm");
+        System.setProperty("hyenac.algorithm", "winograd");
+        try {
+            Run r = run("check", samples().resolve("sh2-tiny.hyena").toString());
+            assertEquals(2, r.code());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains("-Dhyenac.algorithm=winograd names no algorithm; choose from [direct, blocked, fft, recurrent]"), r.err());
+        } finally {
+            if (before == null) System.clearProperty("hyenac.algorithm");
+            else System.setProperty("hyenac.algorithm", before);
+        }
+    }
 }

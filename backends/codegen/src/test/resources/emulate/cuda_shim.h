@@ -12,6 +12,7 @@
 #define __launch_bounds__(...)
 #define __restrict__ __restrict
 #define __shared__ static
+#define __align__(n) __attribute__((aligned(n)))
 
 struct uint3_ { unsigned x, y, z; };
 inline thread_local uint3_ threadIdx;
@@ -32,3 +33,208 @@ inline double __longlong_as_double(long long i) { double d; std::memcpy(&d, &i, 
 
 inline float __uint_as_float(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
 inline uint32_t __float_as_uint(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
+
+// ---- warps: what a warp's lanes do together (shuffles, tensor-core fragments) ----
+// Lanes are the threads of a block in order of their linear index, 32 to a warp. A warp-wide operation has every
+// lane publish what it holds in the warp's exchange area, meet at the warp's barrier, read what it needs, and meet
+// again before the area is reused. A lane that has returned leaves the warp's barrier (launch.h drops it); CUDA
+// requires every lane at these operations, so correct kernels never meet a dropped lane there.
+#include <memory>
+#include <vector>
+
+struct hy_warp {
+    explicit hy_warp(unsigned lanes) : meet(lanes) {}
+    std::barrier<> meet;
+    alignas(16) unsigned char slot[32][32];
+};
+inline thread_local unsigned hy_lane_id, hy_warp_id;
+inline hy_warp* const* hy_warps;
+
+inline void hy_warp_meet() { hy_warps[hy_warp_id]->meet.arrive_and_wait(); }
+inline unsigned char* hy_slot(unsigned lane) { return hy_warps[hy_warp_id]->slot[lane]; }
+
+template <class T>
+inline T __shfl_xor_sync(unsigned, T value, int lane_mask) {
+    std::memcpy(hy_slot(hy_lane_id), &value, sizeof(T));
+    hy_warp_meet();
+    T other;
+    std::memcpy(&other, hy_slot(hy_lane_id ^ unsigned(lane_mask)), sizeof(T));
+    hy_warp_meet();
+    return other;
+}
+
+// ---- shared-memory addresses: PTX takes 32-bit addresses in the shared window ----
+// Shared arrays here are function statics in the program's data; an address in the window is the offset from one
+// anchor in the same data, which fits in 32 bits in a small test program. The anchor is page aligned, so an array's
+// alignment is its address's, as on a GPU (kernels swizzle by xor on addresses).
+alignas(4096) inline char hy_shared_anchor;
+inline long long __cvta_generic_to_shared(const void* p) {
+    return (long long) (reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(&hy_shared_anchor));
+}
+inline unsigned char* hy_shared(int address) {
+    return reinterpret_cast<unsigned char*>(reinterpret_cast<uintptr_t>(&hy_shared_anchor) + uintptr_t(intptr_t(address)));
+}
+
+// A GPU faults on a misaligned vector access; here it stops the program, naming the instruction.
+#include <cstdio>
+#include <cstdlib>
+inline void hy_require_aligned(const void* p, uintptr_t bytes, const char* what) {
+    if (reinterpret_cast<uintptr_t>(p) % bytes != 0) {
+        std::fprintf(stderr, "%s: address %p is not %u-byte aligned\n", what, p, unsigned(bytes));
+        std::abort();
+    }
+}
+
+// ---- the generated kernels' assembly functions (codegen's Ptx), each defined here under its own guard ----
+inline float hy_bits_float(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+inline uint32_t hy_float_bits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
+inline float hy_lo_bf16(uint32_t r) { return hy_bits_float(r << 16); }
+inline float hy_hi_bf16(uint32_t r) { return hy_bits_float(r & 0xffff0000u); }
+
+// Round to nearest even, as cvt.rn does (NaN stays NaN).
+inline uint32_t hy_round_bf16(float f) {
+    uint32_t u = hy_float_bits(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40u;
+    return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+}
+
+// Copies are synchronous: a copy lands when issued, the earliest a GPU may land it; commits and waits have nothing to do.
+#define HY_CP_ASYNC_16
+inline void hy_cp_async_16(int shared, const void* global) {
+    hy_require_aligned(hy_shared(shared), 16, "cp.async (shared)");
+    hy_require_aligned(global, 16, "cp.async (global)");
+    std::memcpy(hy_shared(shared), global, 16);
+}
+#define HY_CP_ASYNC_16_ZFILL
+inline void hy_cp_async_16_zfill(int shared, const void* global, int bytes) {
+    hy_require_aligned(hy_shared(shared), 16, "cp.async (shared)");
+    hy_require_aligned(global, 16, "cp.async (global)");
+    std::memset(hy_shared(shared), 0, 16);
+    std::memcpy(hy_shared(shared), global, size_t(bytes));
+}
+#define HY_CP_ASYNC_COMMIT
+inline void hy_cp_async_commit() {}
+#define HY_CP_ASYNC_WAIT_0
+inline void hy_cp_async_wait_0() {}
+#define HY_CP_ASYNC_WAIT_1
+inline void hy_cp_async_wait_1() {}
+#define HY_CP_ASYNC_WAIT_2
+inline void hy_cp_async_wait_2() {}
+#define HY_CP_ASYNC_WAIT_3
+inline void hy_cp_async_wait_3() {}
+#define HY_CP_ASYNC_WAIT_4
+inline void hy_cp_async_wait_4() {}
+#define HY_CP_ASYNC_WAIT_5
+inline void hy_cp_async_wait_5() {}
+#define HY_CP_ASYNC_WAIT_6
+inline void hy_cp_async_wait_6() {}
+#define HY_CP_ASYNC_WAIT_7
+inline void hy_cp_async_wait_7() {}
+
+#define HY_LD_SHARED_V4
+inline void hy_ld_shared_v4(unsigned& r0, unsigned& r1, unsigned& r2, unsigned& r3, int shared) {
+    unsigned r[4];
+    hy_require_aligned(hy_shared(shared), 16, "ld.shared.v4");
+    std::memcpy(r, hy_shared(shared), 16);
+    r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
+}
+#define HY_LD_SHARED_V4_F32
+inline void hy_ld_shared_v4_f32(float& r0, float& r1, float& r2, float& r3, int shared) {
+    float r[4];
+    hy_require_aligned(hy_shared(shared), 16, "ld.shared.v4.f32");
+    std::memcpy(r, hy_shared(shared), 16);
+    r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
+}
+#define HY_ST_SHARED_V2_F32
+inline void hy_st_shared_v2_f32(int shared, float first, float second) {
+    float r[2] = {first, second};
+    hy_require_aligned(hy_shared(shared), 8, "st.shared.v2.f32");
+    std::memcpy(hy_shared(shared), r, 8);
+}
+#define HY_ST_SHARED_V4
+inline void hy_st_shared_v4(int shared, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
+    unsigned r[4] = {r0, r1, r2, r3};
+    hy_require_aligned(hy_shared(shared), 16, "st.shared.v4");
+    std::memcpy(hy_shared(shared), r, 16);
+}
+#define HY_ST_GLOBAL_V4
+inline void hy_st_global_v4(const void* global, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
+    unsigned r[4] = {r0, r1, r2, r3};
+    hy_require_aligned(global, 16, "st.global.v4");
+    std::memcpy(const_cast<void*>(global), r, 16);
+}
+
+#define HY_PACK_BF16X2
+inline void hy_pack_bf16x2(unsigned& packed, float hi, float lo) { packed = (hy_round_bf16(hi) << 16) | hy_round_bf16(lo); }
+#define HY_UNPACK_BF16X2
+inline void hy_unpack_bf16x2(float& lo, float& hi, unsigned packed) { lo = hy_lo_bf16(packed), hi = hy_hi_bf16(packed); }
+#define HY_EX2_APPROX
+inline void hy_ex2_approx(float& y, float x) { y = exp2f(x); }
+
+// ldmatrix.x4: lanes 8i…8i+7 give the shared addresses of rows 0…7 of 8x8 matrix i (8 b16 each); register i of lane
+// t receives row t/4, elements 2(t%4) and 2(t%4)+1 of matrix i, or with .trans rows 2(t%4) and 2(t%4)+1 of column t/4.
+inline void hy_ldmatrix(unsigned* r, int shared, bool trans) {
+    hy_require_aligned(hy_shared(shared), 16, "ldmatrix");
+    std::memcpy(hy_slot(hy_lane_id), &shared, 4);
+    hy_warp_meet();
+    const unsigned t = hy_lane_id;
+    for (unsigned i = 0; i < 4; i++) {
+        uint16_t half[2];
+        for (unsigned e = 0; e < 2; e++) {
+            unsigned row = trans ? 2 * (t % 4) + e : t / 4, column = trans ? t / 4 : 2 * (t % 4) + e;
+            int address;
+            std::memcpy(&address, hy_slot(8 * i + row), 4);
+            std::memcpy(&half[e], hy_shared(address) + 2 * column, 2);
+        }
+        r[i] = unsigned(half[0]) | unsigned(half[1]) << 16;
+    }
+    hy_warp_meet();
+}
+#define HY_LDMATRIX_X4
+inline void hy_ldmatrix_x4(unsigned& r0, unsigned& r1, unsigned& r2, unsigned& r3, int shared) {
+    unsigned r[4];
+    hy_ldmatrix(r, shared, false);
+    r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
+}
+#define HY_LDMATRIX_X4_TRANS
+inline void hy_ldmatrix_x4_trans(unsigned& r0, unsigned& r1, unsigned& r2, unsigned& r3, int shared) {
+    unsigned r[4];
+    hy_ldmatrix(r, shared, true);
+    r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
+}
+
+// mma.sync.m16n8k16.row.col bf16 → fp32, d += a·b, with the PTX ISA's fragments (g = lane / 4, t = lane % 4):
+// a: register 0 holds A[g][2t, 2t+1], 1 A[g+8][2t, 2t+1], 2 A[g][2t+8, 2t+9], 3 A[g+8][2t+8, 2t+9] (low half first);
+// b: register 0 holds B[2t, 2t+1][g], 1 B[2t+8, 2t+9][g]; d: d0, d1 = D[g][2t, 2t+1], d2, d3 = D[g+8][2t, 2t+1].
+// Products of bf16 are exact in fp32; the sums are taken in double and rounded once.
+#define HY_MMA_BF16_M16N8K16
+inline void hy_mma_bf16_m16n8k16(float& d0, float& d1, float& d2, float& d3, unsigned a0, unsigned a1, unsigned a2, unsigned a3,
+                                 unsigned b0, unsigned b1) {
+    const unsigned mine[6] = {a0, a1, a2, a3, b0, b1};
+    std::memcpy(hy_slot(hy_lane_id), mine, sizeof mine);
+    hy_warp_meet();
+    float a[16][16], b[16][8];
+    for (unsigned lane = 0; lane < 32; lane++) {
+        unsigned r[6];
+        std::memcpy(r, hy_slot(lane), sizeof r);
+        const unsigned g = lane / 4, t = lane % 4;
+        for (unsigned k = 0; k < 4; k++) {
+            const unsigned row = g + (k % 2) * 8, column = 2 * t + (k / 2) * 8;
+            a[row][column] = hy_lo_bf16(r[k]);
+            a[row][column + 1] = hy_hi_bf16(r[k]);
+        }
+        b[2 * t][g] = hy_lo_bf16(r[4]);
+        b[2 * t + 1][g] = hy_hi_bf16(r[4]);
+        b[2 * t + 8][g] = hy_lo_bf16(r[5]);
+        b[2 * t + 9][g] = hy_hi_bf16(r[5]);
+    }
+    hy_warp_meet();
+    const unsigned g = hy_lane_id / 4, t = hy_lane_id % 4;
+    float* d[4] = {&d0, &d1, &d2, &d3};
+    for (unsigned e = 0; e < 4; e++) {
+        const unsigned row = g + (e / 2) * 8, column = 2 * t + e % 2;
+        double sum = *d[e];
+        for (unsigned k = 0; k < 16; k++) sum += double(a[row][k]) * double(b[k][column]);
+        *d[e] = float(sum);
+    }
+}

@@ -12,6 +12,81 @@ __device__ __forceinline__ hy_bf16 hy_float_to_bf16(float f) {
 }
 #endif
 
+#ifndef HY_CP_ASYNC_16
+#define HY_CP_ASYNC_16
+__device__ __forceinline__ void hy_cp_async_16(int i0, const void* i1) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" : : "r"(i0), "l"(i1) : "memory");
+}
+#endif
+
+#ifndef HY_CP_ASYNC_16_ZFILL
+#define HY_CP_ASYNC_16_ZFILL
+__device__ __forceinline__ void hy_cp_async_16_zfill(int i0, const void* i1, int i2) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
+            :
+            : "r"(i0), "l"(i1), "r"(i2) : "memory");
+}
+#endif
+
+#ifndef HY_CP_ASYNC_COMMIT
+#define HY_CP_ASYNC_COMMIT
+__device__ __forceinline__ void hy_cp_async_commit() {
+    asm volatile("cp.async.commit_group;" ::: "memory");
+}
+#endif
+
+#ifndef HY_CP_ASYNC_WAIT_0
+#define HY_CP_ASYNC_WAIT_0
+__device__ __forceinline__ void hy_cp_async_wait_0() {
+    asm volatile("cp.async.wait_group 0;" ::: "memory");
+}
+#endif
+
+#ifndef HY_LDMATRIX_X4
+#define HY_LDMATRIX_X4
+__device__ __forceinline__ void hy_ldmatrix_x4(unsigned int& o0, unsigned int& o1, unsigned int& o2,
+        unsigned int& o3, int i0) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+            : "=r"(o0), "=r"(o1), "=r"(o2), "=r"(o3)
+            : "r"(i0));
+}
+#endif
+
+#ifndef HY_MMA_BF16_M16N8K16
+#define HY_MMA_BF16_M16N8K16
+__device__ __forceinline__ void hy_mma_bf16_m16n8k16(float& o0, float& o1, float& o2, float& o3,
+        unsigned int i0, unsigned int i1, unsigned int i2, unsigned int i3, unsigned int i4,
+        unsigned int i5) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+            : "+f"(o0), "+f"(o1), "+f"(o2), "+f"(o3)
+            : "r"(i0), "r"(i1), "r"(i2), "r"(i3), "r"(i4), "r"(i5));
+}
+#endif
+
+#ifndef HY_EX2_APPROX
+#define HY_EX2_APPROX
+__device__ __forceinline__ void hy_ex2_approx(float& o0, float i0) {
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(o0) : "f"(i0));
+}
+#endif
+
+#ifndef HY_PACK_BF16X2
+#define HY_PACK_BF16X2
+__device__ __forceinline__ void hy_pack_bf16x2(unsigned int& o0, float i0, float i1) {
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(o0) : "f"(i0), "f"(i1));
+}
+#endif
+
+#ifndef HY_LDMATRIX_X4_TRANS
+#define HY_LDMATRIX_X4_TRANS
+__device__ __forceinline__ void hy_ldmatrix_x4_trans(unsigned int& o0, unsigned int& o1,
+        unsigned int& o2, unsigned int& o3, int i0) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
+            : "=r"(o0), "=r"(o1), "=r"(o2), "=r"(o3)
+            : "r"(i0));
+}
+#endif
+
 extern "C" __global__ void __launch_bounds__(128) flash_attention_h2_d64_bf16(
     const hy_bf16* __restrict__ q,
     const hy_bf16* __restrict__ k,
@@ -48,29 +123,26 @@ extern "C" __global__ void __launch_bounds__(128) flash_attention_h2_d64_bf16(
     if (q0 + 64 <= length) {
         #pragma unroll
         for (int pass = 0; pass < 4; pass++) {
-            asm volatile("cp.async.cg.shared.global [%0], [%1], 16;"
-                    :
-                    : "r"(store + pass * 2048), "l"(q + (q_first + (long long)(pass * 16) * 128)) : "memory");
+            hy_cp_async_16(store + pass * 2048, q + (q_first + (long long)(pass * 16) * 128));
         }
     } else {
         const long long q_last = length - 1 - q0 - ld_row;
         #pragma unroll
         for (int pass = 0; pass < 4; pass++) {
-            asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
-                    :
-                    : "r"(store + pass * 2048), "l"(q + (q_first + ((long long)(pass * 16) < q_last ? (long long)(pass * 16) : q_last) * 128)), "r"(pass * 16 <= q_last ? 16 : 0) : "memory");
+            hy_cp_async_16_zfill(store + pass * 2048,
+                    q + (q_first + ((long long)(pass * 16) < q_last ? (long long)(pass * 16) : q_last) * 128),
+                    pass * 16 <= q_last ? 16 : 0);
         }
     }
-    asm volatile("cp.async.commit_group;" ::: "memory");
-    asm volatile("cp.async.wait_group 0;" ::: "memory");
+    hy_cp_async_commit();
+    hy_cp_async_wait_0();
     __syncthreads();
     unsigned int qf[16];
     // The warp's 16 queries x 16 dims as an a fragment: rows 0-7 and 8-15 of dims 0-7, then of dims 8-15.
     #pragma unroll
     for (int ds = 0; ds < 4; ds++) {
-        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
-                : "=r"(qf[ds * 4]), "=r"(qf[ds * 4 + 1]), "=r"(qf[ds * 4 + 2]), "=r"(qf[ds * 4 + 3])
-                : "r"((read ^ (ds % 4 * 32)) + ds / 4 * 128 + warp * 2048));
+        hy_ldmatrix_x4(qf[ds * 4], qf[ds * 4 + 1], qf[ds * 4 + 2], qf[ds * 4 + 3],
+                (read ^ (ds % 4 * 32)) + ds / 4 * 128 + warp * 2048);
     }
     // Every warp has its queries before the first keys overwrite them.
     __syncthreads();
@@ -78,20 +150,18 @@ extern "C" __global__ void __launch_bounds__(128) flash_attention_h2_d64_bf16(
     if (64 <= length) {
         #pragma unroll
         for (int pass = 0; pass < 4; pass++) {
-            asm volatile("cp.async.cg.shared.global [%0], [%1], 16;"
-                    :
-                    : "r"(store + pass * 2048), "l"(k + (k_first + (long long)(pass * 16) * 128)) : "memory");
+            hy_cp_async_16(store + pass * 2048, k + (k_first + (long long)(pass * 16) * 128));
         }
     } else {
         const long long k_last = length - 1 - ld_row;
         #pragma unroll
         for (int pass = 0; pass < 4; pass++) {
-            asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
-                    :
-                    : "r"(store + pass * 2048), "l"(k + (k_first + ((long long)(pass * 16) < k_last ? (long long)(pass * 16) : k_last) * 128)), "r"(pass * 16 <= k_last ? 16 : 0) : "memory");
+            hy_cp_async_16_zfill(store + pass * 2048,
+                    k + (k_first + ((long long)(pass * 16) < k_last ? (long long)(pass * 16) : k_last) * 128),
+                    pass * 16 <= k_last ? 16 : 0);
         }
     }
-    asm volatile("cp.async.commit_group;" ::: "memory");
+    hy_cp_async_commit();
     float o[32];
     #pragma unroll
     for (int i = 0; i < 32; i++) {
@@ -110,26 +180,24 @@ extern "C" __global__ void __launch_bounds__(128) flash_attention_h2_d64_bf16(
     for (int kt = 0; kt < tile + 1; kt++) {
         const int k0 = kt * 64;
         // K of this tile has landed, and every warp is done with the previous V.
-        asm volatile("cp.async.wait_group 0;" ::: "memory");
+        hy_cp_async_wait_0();
         __syncthreads();
         const long long v_first = ld_source + ((long long)k0 + ld_row) * 128;
         if (k0 + 64 <= length) {
             #pragma unroll
             for (int pass = 0; pass < 4; pass++) {
-                asm volatile("cp.async.cg.shared.global [%0], [%1], 16;"
-                        :
-                        : "r"(store + 8192 + pass * 2048), "l"(v + (v_first + (long long)(pass * 16) * 128)) : "memory");
+                hy_cp_async_16(store + 8192 + pass * 2048, v + (v_first + (long long)(pass * 16) * 128));
             }
         } else {
             const long long v_last = length - 1 - k0 - ld_row;
             #pragma unroll
             for (int pass = 0; pass < 4; pass++) {
-                asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
-                        :
-                        : "r"(store + 8192 + pass * 2048), "l"(v + (v_first + ((long long)(pass * 16) < v_last ? (long long)(pass * 16) : v_last) * 128)), "r"(pass * 16 <= v_last ? 16 : 0) : "memory");
+                hy_cp_async_16_zfill(store + 8192 + pass * 2048,
+                        v + (v_first + ((long long)(pass * 16) < v_last ? (long long)(pass * 16) : v_last) * 128),
+                        pass * 16 <= v_last ? 16 : 0);
             }
         }
-        asm volatile("cp.async.commit_group;" ::: "memory");
+        hy_cp_async_commit();
         // Scores s = q k^T of 16 queries x 64 keys. One ldmatrix of 16 keys x 16 dims gives the b fragments of
         // two 8-key tiles: registers 0 and 2 for keys 0-7, 1 and 3 for keys 8-15.
         #pragma unroll
@@ -140,15 +208,11 @@ extern "C" __global__ void __launch_bounds__(128) flash_attention_h2_d64_bf16(
         for (int ds = 0; ds < 4; ds++) {
             #pragma unroll
             for (int kp = 0; kp < 4; kp++) {
-                asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
-                        : "=r"(kf[0]), "=r"(kf[1]), "=r"(kf[2]), "=r"(kf[3])
-                        : "r"((read ^ (ds % 4 * 32)) + ds / 4 * 128 + kp * 2048));
-                asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
-                        : "+f"(sc[kp * 8]), "+f"(sc[kp * 8 + 1]), "+f"(sc[kp * 8 + 2]), "+f"(sc[kp * 8 + 3])
-                        : "r"(qf[ds * 4]), "r"(qf[ds * 4 + 1]), "r"(qf[ds * 4 + 2]), "r"(qf[ds * 4 + 3]), "r"(kf[0]), "r"(kf[2]));
-                asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
-                        : "+f"(sc[kp * 8 + 4]), "+f"(sc[kp * 8 + 4 + 1]), "+f"(sc[kp * 8 + 4 + 2]), "+f"(sc[kp * 8 + 4 + 3])
-                        : "r"(qf[ds * 4]), "r"(qf[ds * 4 + 1]), "r"(qf[ds * 4 + 2]), "r"(qf[ds * 4 + 3]), "r"(kf[1]), "r"(kf[3]));
+                hy_ldmatrix_x4(kf[0], kf[1], kf[2], kf[3], (read ^ (ds % 4 * 32)) + ds / 4 * 128 + kp * 2048);
+                hy_mma_bf16_m16n8k16(sc[kp * 8], sc[kp * 8 + 1], sc[kp * 8 + 2], sc[kp * 8 + 3], qf[ds * 4],
+                        qf[ds * 4 + 1], qf[ds * 4 + 2], qf[ds * 4 + 3], kf[0], kf[2]);
+                hy_mma_bf16_m16n8k16(sc[kp * 8 + 4], sc[kp * 8 + 4 + 1], sc[kp * 8 + 4 + 2], sc[kp * 8 + 4 + 3],
+                        qf[ds * 4], qf[ds * 4 + 1], qf[ds * 4 + 2], qf[ds * 4 + 3], kf[1], kf[3]);
             }
         }
         // On the diagonal tile, key j is in the future of query i when j > i.
@@ -178,21 +242,21 @@ extern "C" __global__ void __launch_bounds__(128) flash_attention_h2_d64_bf16(
         const float shift1 = t1 == __int_as_float(0xff800000) ? 0.0f : t1 * 0.18033688f;
         float alpha0 = 0.0f;
         float alpha1 = 0.0f;
-        asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(alpha0) : "f"(m0 * 0.18033688f - shift0));
-        asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(alpha1) : "f"(m1 * 0.18033688f - shift1));
+        hy_ex2_approx(alpha0, m0 * 0.18033688f - shift0);
+        hy_ex2_approx(alpha1, m1 * 0.18033688f - shift1);
         m0 = t0;
         m1 = t1;
         l0 = l0 * alpha0;
         l1 = l1 * alpha1;
         #pragma unroll
         for (int n = 0; n < 8; n++) {
-            asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(sc[n * 4]) : "f"(sc[n * 4] * 0.18033688f - shift0));
+            hy_ex2_approx(sc[n * 4], sc[n * 4] * 0.18033688f - shift0);
             l0 += sc[n * 4];
-            asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(sc[n * 4 + 1]) : "f"(sc[n * 4 + 1] * 0.18033688f - shift0));
+            hy_ex2_approx(sc[n * 4 + 1], sc[n * 4 + 1] * 0.18033688f - shift0);
             l0 += sc[n * 4 + 1];
-            asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(sc[n * 4 + 2]) : "f"(sc[n * 4 + 2] * 0.18033688f - shift1));
+            hy_ex2_approx(sc[n * 4 + 2], sc[n * 4 + 2] * 0.18033688f - shift1);
             l1 += sc[n * 4 + 2];
-            asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(sc[n * 4 + 3]) : "f"(sc[n * 4 + 3] * 0.18033688f - shift1));
+            hy_ex2_approx(sc[n * 4 + 3], sc[n * 4 + 3] * 0.18033688f - shift1);
             l1 += sc[n * 4 + 3];
         }
         #pragma unroll
@@ -203,46 +267,41 @@ extern "C" __global__ void __launch_bounds__(128) flash_attention_h2_d64_bf16(
             o[n * 4 + 3] *= alpha1;
         }
         // V of this tile has landed, and every warp is done with K: fetch the next K during p v.
-        asm volatile("cp.async.wait_group 0;" ::: "memory");
+        hy_cp_async_wait_0();
         __syncthreads();
         if (kt < tile) {
             const long long next_first = ld_source + ((long long)(k0 + 64) + ld_row) * 128;
             if (k0 + 64 + 64 <= length) {
                 #pragma unroll
                 for (int pass = 0; pass < 4; pass++) {
-                    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;"
-                            :
-                            : "r"(store + pass * 2048), "l"(k + (next_first + (long long)(pass * 16) * 128)) : "memory");
+                    hy_cp_async_16(store + pass * 2048, k + (next_first + (long long)(pass * 16) * 128));
                 }
             } else {
                 const long long next_last = length - 1 - (k0 + 64) - ld_row;
                 #pragma unroll
                 for (int pass = 0; pass < 4; pass++) {
-                    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
-                            :
-                            : "r"(store + pass * 2048), "l"(k + (next_first + ((long long)(pass * 16) < next_last ? (long long)(pass * 16) : next_last) * 128)), "r"(pass * 16 <= next_last ? 16 : 0) : "memory");
+                    hy_cp_async_16_zfill(store + pass * 2048,
+                            k + (next_first + ((long long)(pass * 16) < next_last ? (long long)(pass * 16) : next_last) * 128),
+                            pass * 16 <= next_last ? 16 : 0);
                 }
             }
-            asm volatile("cp.async.commit_group;" ::: "memory");
+            hy_cp_async_commit();
         }
         // o += p v: the score accumulators of two 8-key tiles are, as bf16 pairs, the a fragment of 16 keys.
         #pragma unroll
         for (int kstep = 0; kstep < 4; kstep++) {
-            asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(pf[0]) : "f"(sc[kstep * 8 + 1]), "f"(sc[kstep * 8]));
-            asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(pf[1]) : "f"(sc[kstep * 8 + 3]), "f"(sc[kstep * 8 + 2]));
-            asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(pf[2]) : "f"(sc[kstep * 8 + 5]), "f"(sc[kstep * 8 + 4]));
-            asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(pf[3]) : "f"(sc[kstep * 8 + 7]), "f"(sc[kstep * 8 + 6]));
+            hy_pack_bf16x2(pf[0], sc[kstep * 8 + 1], sc[kstep * 8]);
+            hy_pack_bf16x2(pf[1], sc[kstep * 8 + 3], sc[kstep * 8 + 2]);
+            hy_pack_bf16x2(pf[2], sc[kstep * 8 + 5], sc[kstep * 8 + 4]);
+            hy_pack_bf16x2(pf[3], sc[kstep * 8 + 7], sc[kstep * 8 + 6]);
             #pragma unroll
             for (int dp = 0; dp < 4; dp++) {
-                asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
-                        : "=r"(vf[0]), "=r"(vf[1]), "=r"(vf[2]), "=r"(vf[3])
-                        : "r"((read ^ (dp % 4 * 32)) + dp / 4 * 128 + 8192 + kstep * 2048));
-                asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
-                        : "+f"(o[dp * 8]), "+f"(o[dp * 8 + 1]), "+f"(o[dp * 8 + 2]), "+f"(o[dp * 8 + 3])
-                        : "r"(pf[0]), "r"(pf[1]), "r"(pf[2]), "r"(pf[3]), "r"(vf[0]), "r"(vf[1]));
-                asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
-                        : "+f"(o[dp * 8 + 4]), "+f"(o[dp * 8 + 4 + 1]), "+f"(o[dp * 8 + 4 + 2]), "+f"(o[dp * 8 + 4 + 3])
-                        : "r"(pf[0]), "r"(pf[1]), "r"(pf[2]), "r"(pf[3]), "r"(vf[2]), "r"(vf[3]));
+                hy_ldmatrix_x4_trans(vf[0], vf[1], vf[2], vf[3],
+                        (read ^ (dp % 4 * 32)) + dp / 4 * 128 + 8192 + kstep * 2048);
+                hy_mma_bf16_m16n8k16(o[dp * 8], o[dp * 8 + 1], o[dp * 8 + 2], o[dp * 8 + 3], pf[0], pf[1], pf[2],
+                        pf[3], vf[0], vf[1]);
+                hy_mma_bf16_m16n8k16(o[dp * 8 + 4], o[dp * 8 + 4 + 1], o[dp * 8 + 4 + 2], o[dp * 8 + 4 + 3], pf[0],
+                        pf[1], pf[2], pf[3], vf[2], vf[3]);
             }
         }
     }

@@ -49,6 +49,7 @@ public final class KernelPipeline implements Planner {
     private final Graph graph;
     private final Lowering lowering;
     private final boolean fusion;
+    private final Algorithm preferred;
     private final Map<Key, Plan> plans = new HashMap<>();
     private final List<PassManager.Timing> timings = new ArrayList<>();
     private Set<String> printAfter = Set.of();
@@ -57,14 +58,31 @@ public final class KernelPipeline implements Planner {
     private record Key(Phase phase, Set<Integer> given, Set<Integer> wanted) {}
 
     /** {@code fusion} false runs one kernel per node (to compare, or to find a fused kernel's fault). */
-    public KernelPipeline(Graph graph, Lowering lowering, boolean fusion) {
+    public KernelPipeline(Graph graph, Lowering lowering, boolean fusion) { this(graph, lowering, fusion, null); }
+
+    /** {@code preferred}: an algorithm chosen wherever the target offers it, whatever the costs say (null: the cheapest, always). */
+    public KernelPipeline(Graph graph, Lowering lowering, boolean fusion, Algorithm preferred) {
         this.graph = graph;
         this.lowering = lowering;
         this.fusion = fusion;
+        this.preferred = preferred;
     }
 
-    /** With fusion unless {@code -Dhyenac.fusion=false}. */
-    public KernelPipeline(Graph graph, Lowering lowering) { this(graph, lowering, !"false".equals(System.getProperty("hyenac.fusion"))); }
+    /**
+     * With fusion unless {@code -Dhyenac.fusion=false}; {@code -Dhyenac.algorithm=NAME} (direct, blocked, fft) prefers that
+     * algorithm wherever it is offered, to time it against the cost model's choice.
+     */
+    public KernelPipeline(Graph graph, Lowering lowering) {
+        this(graph, lowering, !"false".equals(System.getProperty("hyenac.fusion")), preferred(System.getProperty("hyenac.algorithm")));
+    }
+
+    /** The algorithm {@code -Dhyenac.algorithm} names, or null when it is not set; a name of none is an IllegalArgumentException. */
+    public static Algorithm preferred(String name) {
+        if (name == null || name.isBlank()) return null;
+        for (Algorithm a : Algorithm.values()) if (a.spelling().equals(name.strip().toLowerCase(Locale.ROOT))) return a;
+        throw new IllegalArgumentException("-Dhyenac.algorithm=" + name + " names no algorithm; choose from "
+                + java.util.Arrays.stream(Algorithm.values()).map(Algorithm::spelling).toList());
+    }
 
     public KernelPipeline printAfter(Set<String> names, PrintWriter to) {
         this.printAfter = Set.copyOf(names);
@@ -100,7 +118,7 @@ public final class KernelPipeline implements Planner {
         t0 = time("fuse-kernels", t0);
         print("fuse-kernels", phase, () -> groups(groups));
 
-        List<SelectAlgorithms.Choice> choices = SelectAlgorithms.run(graph, groups, phase, reference(phase), lowering);
+        List<SelectAlgorithms.Choice> choices = SelectAlgorithms.run(graph, groups, phase, reference(phase), lowering, preferred);
         Map<Integer, Algorithm> algorithms = new LinkedHashMap<>();
         for (SelectAlgorithms.Choice c : choices) algorithms.put(c.node().id(), c.algorithm());
         t0 = time("select-algorithms", t0);
@@ -151,7 +169,8 @@ public final class KernelPipeline implements Planner {
 
     /** One line per convolution: the node, its path, the choice and every cost it was weighed against. */
     public String choices(List<SelectAlgorithms.Choice> choices, Phase phase) {
-        StringBuilder s = new StringBuilder("// costs at " + reference(phase) + " on " + lowering.target() + "\n");
+        StringBuilder s = new StringBuilder("// costs at " + reference(phase) + " on " + lowering.target()
+                + (preferred != null ? ", " + preferred.spelling() + " preferred wherever offered (-Dhyenac.algorithm)" : "") + "\n");
         for (SelectAlgorithms.Choice c : choices) {
             s.append(c.node().op()).append(" ").append(c.node().path()).append(" -> ").append(c.algorithm().spelling()).append("  (");
             List<String> costs = new ArrayList<>();

@@ -22,7 +22,13 @@ public final class SelectAlgorithms {
     private SelectAlgorithms() {}
 
     /** Each convolution of {@code groups}, costed at {@code at}. */
-    public static List<Choice> run(Graph g, List<Group> groups, Phase phase, Shape at, Lowering target) {
+    public static List<Choice> run(Graph g, List<Group> groups, Phase phase, Shape at, Lowering target) { return run(g, groups, phase, at, target, null); }
+
+    /**
+     * As {@link #run(Graph, List, Phase, Shape, Lowering)}, but {@code preferred} (when not null) is chosen wherever the
+     * target offers it, whatever it costs: to measure one algorithm against another on the same plans.
+     */
+    public static List<Choice> run(Graph g, List<Group> groups, Phase phase, Shape at, Lowering target, Algorithm preferred) {
         List<Choice> out = new java.util.ArrayList<>();
         for (Group group : groups) {
             for (Node n : group.nodes()) {
@@ -35,7 +41,7 @@ public final class SelectAlgorithms {
                     costs.put(a, c);
                     if (best == null || c < costs.get(best)) best = a;
                 }
-                out.add(new Choice(n, best, costs));
+                out.add(new Choice(n, preferred != null && offered.contains(preferred) ? preferred : best, costs));
             }
         }
         return out;

@@ -135,6 +135,23 @@ class KernelPipelineTest {
         for (Step s : p.steps()) if (!s.site().ops().equals("causal_conv")) assertEquals(null, s.site().algorithm(), "only convolutions have one");
     }
 
+    @Test
+    void aPreferredAlgorithmIsChosenWhereverItIsOffered() {
+        Graph g = graph();
+        FakeLowering target = new FakeLowering(costs(Algorithm.DIRECT, 1.0, Algorithm.BLOCKED, 2.0));
+        assertEquals(Algorithm.BLOCKED, convStep(new KernelPipeline(g, target, false, Algorithm.BLOCKED).plan(Phase.PARALLEL)).site().algorithm());
+        assertEquals(Algorithm.DIRECT, convStep(new KernelPipeline(g, target, false, Algorithm.FFT).plan(Phase.PARALLEL)).site().algorithm(),
+                "not offered: the cheapest");
+        assertEquals(Algorithm.BLOCKED, KernelPipeline.preferred(" Blocked "));
+        assertEquals(null, KernelPipeline.preferred(null));
+        var e = assertThrows(IllegalArgumentException.class, () -> KernelPipeline.preferred("winograd"));
+        assertTrue(e.getMessage().contains("direct") && e.getMessage().contains("blocked"), e.getMessage());
+        StringWriter out = new StringWriter();
+        new KernelPipeline(g, target, false, Algorithm.BLOCKED).printAfter(Set.of("select-algorithms"), new PrintWriter(out)).plan(Phase.PARALLEL);
+        assertTrue(out.toString().contains("blocked preferred wherever offered") && out.toString().contains("-> blocked  (direct 1.00e+06 us, blocked 2.00e+06 us)"),
+                out.toString());
+    }
+
     private static Step convStep(Plan p) {
         return p.steps().stream().filter(s -> s.site().ops().equals("causal_conv")).findFirst().orElseThrow();
     }

@@ -6,6 +6,11 @@ import java.util.Locale;
 public enum Algorithm {
     /** y[t] = Σ h[k]·x[t−k] term by term. */
     DIRECT,
+    /**
+     * Two-stage blocked: time in chunks of ℓb, Y_n = H0·S_n + H1·S_{n−1} with H0, H1 the Toeplitz blocks of the taps
+     * (K ≤ ℓb), matrix products shared by the channels of a filter group (on tensor cores).
+     */
+    BLOCKED,
     /** Zero-padded FFTs: y = IFFT(FFT(x)·FFT(h)), the filter's spectrum prepared once. */
     FFT,
     /**

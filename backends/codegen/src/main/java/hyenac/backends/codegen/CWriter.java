@@ -19,6 +19,10 @@ final class CWriter {
     String kernel(Kernel k) {
         for (String line : d.preamble(k.scalarsUsed())) out.append(line).append('\n');
         out.append('\n');
+        for (Stmt.Asm a : k.asmFunctions()) {
+            for (String line : d.asmFunction(a)) out.append(line).append('\n');
+            out.append('\n');
+        }
         String head = d.kernelPrefix(k.threadsPerBlock(), k.minBlocks()) + " " + k.entry() + "(";
         List<String> params = k.params().stream().map(p -> d.parameter(p.type(), p.name())).toList();
         String oneLine = head + String.join(", ", params) + ")";
@@ -149,6 +153,21 @@ final class CWriter {
     private String wrap(Expr e, boolean parens) {
         String s = expr(e);
         return parens ? "(" + s + ")" : s;
+    }
+
+    /** Calls {@code f} on every statement, nested ones included (a block's before its contents). */
+    static void visitStatements(List<Stmt> stmts, Consumer<Stmt> f) {
+        for (Stmt s : stmts) {
+            f.accept(s);
+            switch (s) {
+                case Stmt.If i -> {
+                    visitStatements(i.then(), f);
+                    visitStatements(i.otherwise(), f);
+                }
+                case Stmt.For fo -> visitStatements(fo.body(), f);
+                default -> { }
+            }
+        }
     }
 
     /** Calls {@code f} on every expression and sub-expression of the statements. */

@@ -68,10 +68,15 @@ public interface Dialect {
     default boolean inlinePtx() { return false; }
 
     /**
-     * An inline assembly statement as lines (the first at the statement's indentation, the rest continuing it),
-     * given its operands rendered as C expressions in order.
+     * An inline assembly statement, the call of its function, as lines (the first at the statement's indentation,
+     * the rest continuing it), given its operands rendered as C expressions in order.
      */
     default List<String> inlineAsm(Stmt.Asm asm, List<String> outputs, List<String> inputs) {
+        throw new UnsupportedOperationException(name() + " has no inline assembly");
+    }
+
+    /** The definition of the device function holding {@code asm}'s assembly, guarded so that a source may hold several kernels using it. */
+    default List<String> asmFunction(Stmt.Asm asm) {
         throw new UnsupportedOperationException(name() + " has no inline assembly");
     }
 

@@ -29,7 +29,24 @@ public record Kernel(String entry, int threadsPerBlock, int minBlocks, List<Var>
         return used;
     }
 
-    /** The kernel's source in a dialect: preamble, then the definition. */
+    /**
+     * The assembly functions the body calls, one statement standing for each name, in first-use order; fails when one
+     * name is used with two different templates or operand lists (its single definition would be wrong for one of them).
+     */
+    public List<Stmt.Asm> asmFunctions() {
+        java.util.Map<String, Stmt.Asm> byName = new java.util.LinkedHashMap<>();
+        CWriter.visitStatements(body, s -> {
+            if (!(s instanceof Stmt.Asm a)) return;
+            Stmt.Asm first = byName.putIfAbsent(a.function(), a);
+            if (first != null && !first.sameFunction(a)) {
+                throw new IllegalStateException(entry + " uses assembly function " + a.function() + " with two different forms: `" + first.template()
+                        + "` and `" + a.template() + "`");
+            }
+        });
+        return List.copyOf(byName.values());
+    }
+
+    /** The kernel's source in a dialect: preamble, the assembly functions it calls, then the definition. */
     public String render(Dialect dialect) {
         if (sharedBytes() > dialect.maxSharedBytes()) {
             throw new IllegalStateException(entry + " declares " + sharedBytes() + " bytes of shared memory; " + dialect.name()

@@ -112,11 +112,15 @@ public final class Scope {
     public void barrier() { stmts.add(new Stmt.Barrier()); }
 
     /**
-     * Inline assembly: {@code template} names operand i as {@code %i}, outputs first then inputs, and must use
-     * every operand. Outputs are assignable scalars; inputs are scalars or global pointers (an {@link Expr#offset}).
-     * Only dialects with inline assembly can render it ({@link Dialect#inlineAsm}).
+     * Inline assembly in the device function {@code function} (see {@link Stmt.Asm}): {@code template} names operand
+     * i as {@code %i}, outputs first then inputs, and must use every operand. Outputs are assignable scalars; inputs
+     * are scalars or global pointers (an {@link Expr#offset}). Only dialects with inline assembly can render it
+     * ({@link Dialect#inlineAsm}). Function names start with {@code hy_}, which no generator's own names use.
      */
-    public void asm(String template, List<Expr> writes, List<Expr> readWrites, List<Expr> reads, boolean sideEffects, boolean memory) {
+    public void asm(String function, String template, List<Expr> writes, List<Expr> readWrites, List<Expr> reads, boolean sideEffects,
+                    boolean memory) {
+        if (!function.startsWith("hy_")) throw new IllegalArgumentException("an assembly function's name starts with hy_, got " + function);
+        Names.check(function);
         if (template.isBlank() || template.chars().anyMatch(c -> c == '"' || c == '\\' || c == '\n' || c < 0x20 || c > 0x7e)) {
             throw new IllegalArgumentException("an assembly template is one printable ASCII line without quotes or backslashes: " + template);
         }
@@ -143,7 +147,7 @@ public final class Scope {
         for (int i = 0; i < n; i++) {
             if (!used[i]) throw new IllegalArgumentException("assembly operand %" + i + " is never used: " + template);
         }
-        stmts.add(new Stmt.Asm(template, outs, ins, sideEffects, memory));
+        stmts.add(new Stmt.Asm(function, template, outs, ins, sideEffects, memory));
     }
 
     private static boolean asmType(CType t) {

@@ -41,11 +41,27 @@ public sealed interface Stmt {
      * ({@code =}) or read and written ({@code +}); its constraint letter follows from its type. {@code sideEffects}
      * keeps the statement where it is and never removed (anything touching memory); {@code memory} also tells the
      * compiler that memory it holds in registers may have changed.
+     *
+     * <p>The assembly lives in a device function named {@code function} (outputs by reference, inputs by value),
+     * defined once before the kernel under an include guard of the same name, and the statement calls it: the one
+     * place an instruction is spelled, and the one a CPU emulator replaces (it defines the guard and its own function).
+     * Every use of one function name must have the same template and operands.
      */
-    record Asm(String template, List<AsmOperand> outputs, List<AsmOperand> inputs, boolean sideEffects, boolean memory) implements Stmt {
+    record Asm(String function, String template, List<AsmOperand> outputs, List<AsmOperand> inputs, boolean sideEffects, boolean memory)
+            implements Stmt {
         public Asm {
             outputs = List.copyOf(outputs);
             inputs = List.copyOf(inputs);
+        }
+
+        /** Whether {@code other} may share this one's function: the same template, flags and operand kinds and types. */
+        public boolean sameFunction(Asm other) {
+            return function.equals(other.function) && template.equals(other.template) && sideEffects == other.sideEffects && memory == other.memory
+                    && shape(outputs).equals(shape(other.outputs)) && shape(inputs).equals(shape(other.inputs));
+        }
+
+        private static List<String> shape(List<AsmOperand> operands) {
+            return operands.stream().map(o -> o.mode() + " " + o.value().type()).toList();
         }
     }
 

@@ -234,20 +234,42 @@ class BuilderTest {
                 "    const hy_bf16* __restrict__ a,",
                 "    __shared__ __align__(128) hy_bf16 tile[256];",
                 "    const int at = (int)__cvta_generic_to_shared(&tile[lane * 8]);",
-                "    asm volatile(\"cp.async.cg.shared.global [%0], [%1], 16;\" : : \"r\"(at), \"l\"(a + lane * 8) : \"memory\");",
+                // each instruction is a call of its guarded device function, defined once before the kernel
+                "    hy_cp_async_16(at, a + lane * 8);",
+                "    hy_cp_async_commit();",
+                "#ifndef HY_CP_ASYNC_16",
+                "__device__ __forceinline__ void hy_cp_async_16(int i0, const void* i1) {",
+                "    asm volatile(\"cp.async.cg.shared.global [%0], [%1], 16;\" : : \"r\"(i0), \"l\"(i1) : \"memory\");",
                 "    asm volatile(\"cp.async.commit_group;\" ::: \"memory\");",
                 "    unsigned int frag[4];",
-                "            : \"r\"((int)__cvta_generic_to_shared(&tile[0]) + ((lane % 16) ^ (lane / 16)) * 16));",
-                "    asm(\"cvt.rn.bf16x2.f32 %0, %1, %2;\" : \"=r\"(packed) : \"f\"(acc[1]), \"f\"(acc[0]));",
+                "    hy_ldmatrix_x4_trans(frag[0], frag[1], frag[2], frag[3],",
+                "            (int)__cvta_generic_to_shared(&tile[0]) + ((lane % 16) ^ (lane / 16)) * 16);",
+                "__device__ __forceinline__ void hy_pack_bf16x2(unsigned int& o0, float i0, float i1) {",
+                "    asm(\"cvt.rn.bf16x2.f32 %0, %1, %2;\" : \"=r\"(o0) : \"f\"(i0), \"f\"(i1));",
+                "    hy_pack_bf16x2(packed, acc[1], acc[0]);",
                 "    y[lane] = e + __shfl_xor_sync(0xffffffffu, acc[3], 1);")) {
             assertTrue(cuda.contains(line + "\n"), "missing\n" + line + "\nin\n" + cuda);
         }
-        assertTrue(cuda.contains(": \"+f\"(acc[0]), \"+f\"(acc[1]), \"+f\"(acc[2]), \"+f\"(acc[3])"), cuda);
+        assertTrue(cuda.contains(": \"+f\"(o0), \"+f\"(o1), \"+f\"(o2), \"+f\"(o3)"), cuda);
         assertTrue(cuda.contains("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"), cuda);
+        assertEquals(1, cuda.split("#define HY_MMA_BF16_M16N8K16\n", -1).length - 1, "one definition per function");
         assertEquals(Set.of(Scalar.BF16, Scalar.FLOAT, Scalar.INT, Scalar.B32, Scalar.BOOL), tensorCoreSample().scalarsUsed()); // BOOL: the unrolled loop's condition
         assertThrows(UnsupportedOperationException.class, () -> tensorCoreSample().render(new ToyOpenClDialect()));
         assertTrue(CudaDialect.INSTANCE.inlinePtx());
         assertTrue(!new ToyOpenClDialect().inlinePtx());
+    }
+
+    @Test
+    void anAssemblyFunctionHasOneForm() {
+        KernelBuilder k = new KernelBuilder("k", 32);
+        Scope s = k.body();
+        Var f = s.var("f", Scalar.FLOAT, lit(0.0f));
+        Var c = s.let("c", lit(1.0f));
+        s.asm("hy_mov", "mov.f32 %0, %1;", java.util.List.of(f), java.util.List.of(), java.util.List.of(c), false, false);
+        s.asm("hy_mov", "neg.f32 %0, %1;", java.util.List.of(f), java.util.List.of(), java.util.List.of(c), false, false);
+        assertThrows(IllegalStateException.class, () -> k.build().render(CudaDialect.INSTANCE), "one name, two templates");
+        assertThrows(IllegalArgumentException.class, () -> s.asm("mov", "mov.f32 %0, %1;", java.util.List.of(f), java.util.List.of(),
+                java.util.List.of(c), false, false), "not an hy_ name");
     }
 
     @Test
@@ -258,20 +280,20 @@ class BuilderTest {
         Var f = s.var("f", Scalar.FLOAT, lit(0.0f));
         Var c = s.let("c", lit(1.0f));
         java.util.List<Expr> none = java.util.List.of();
-        assertThrows(IllegalArgumentException.class, () -> s.asm("mov.f32 %0, %2;", java.util.List.of(f), none, java.util.List.of(c), false, false),
+        assertThrows(IllegalArgumentException.class, () -> s.asm("hy_mov", "mov.f32 %0, %2;", java.util.List.of(f), none, java.util.List.of(c), false, false),
                 "names an operand that does not exist");
-        assertThrows(IllegalArgumentException.class, () -> s.asm("mov.f32 %0, 1.0;", java.util.List.of(f), none, java.util.List.of(c), false, false),
+        assertThrows(IllegalArgumentException.class, () -> s.asm("hy_mov", "mov.f32 %0, 1.0;", java.util.List.of(f), none, java.util.List.of(c), false, false),
                 "leaves an operand unused");
-        assertThrows(Expr.TypeError.class, () -> s.asm("mov.f32 %0, %1;", java.util.List.of(c), none, java.util.List.of(f), false, false),
+        assertThrows(Expr.TypeError.class, () -> s.asm("hy_mov", "mov.f32 %0, %1;", java.util.List.of(c), none, java.util.List.of(f), false, false),
                 "writes a constant");
-        assertThrows(IllegalArgumentException.class, () -> s.asm("mov.f32 %0, \"%1\";", java.util.List.of(f), none, java.util.List.of(c), false, false),
+        assertThrows(IllegalArgumentException.class, () -> s.asm("hy_mov", "mov.f32 %0, \"%1\";", java.util.List.of(f), none, java.util.List.of(c), false, false),
                 "quotes");
         assertThrows(Expr.TypeError.class, () -> Ptx.mmaBf16(s, java.util.List.of(f, f, f, f), java.util.List.of(f, f, f, f), java.util.List.of(f, f)),
                 "fragments are b32 registers");
         assertThrows(Expr.TypeError.class, () -> Expr.sharedAddress(x, lit(0)), "global memory has no shared address");
         assertThrows(Expr.TypeError.class, () -> c.xor(lit(1)), "xor of a float");
         assertEquals(lit(6), lit(3).xor(lit(5)), "folded");
-        s.asm("mov.f32 %0, %1;", java.util.List.of(f), none, java.util.List.of(c), false, false);
+        s.asm("hy_mov", "mov.f32 %0, %1;", java.util.List.of(f), none, java.util.List.of(c), false, false);
         assertThrows(IllegalArgumentException.class, () -> new CType.Array(Scalar.FLOAT, 4, CType.Space.SHARED, 2), "below the element size");
         assertThrows(IllegalArgumentException.class, () -> new CType.Array(Scalar.FLOAT, 4, CType.Space.SHARED, 24), "not a power of two");
     }

@@ -117,7 +117,70 @@ public final class CudaDialect implements Dialect {
 
     @Override public boolean inlinePtx() { return true; }
 
+    /** A call of the statement's assembly function: outputs are lvalues, bound to its reference parameters. */
     @Override public List<String> inlineAsm(Stmt.Asm asm, List<String> outputs, List<String> inputs) {
+        List<String> args = new ArrayList<>(outputs);
+        args.addAll(inputs);
+        return wrapped(asm.function() + "(", args, ");");
+    }
+
+    /**
+     * {@code __device__ __forceinline__ void hy_…(float& o0, …, unsigned int i0, …) { asm(…); }} under an include guard
+     * named as the function in capitals: kernels that share a source define it once, and the CPU emulator's shim, which
+     * defines the guard first, brings its own.
+     */
+    @Override public List<String> asmFunction(Stmt.Asm asm) {
+        List<String> params = new ArrayList<>(), outs = new ArrayList<>(), ins = new ArrayList<>();
+        for (int i = 0; i < asm.outputs().size(); i++) {
+            params.add(operandType(asm.outputs().get(i).value().type()) + "& o" + i);
+            outs.add("o" + i);
+        }
+        for (int i = 0; i < asm.inputs().size(); i++) {
+            params.add(operandType(asm.inputs().get(i).value().type()) + " i" + i);
+            ins.add("i" + i);
+        }
+        String guard = asm.function().toUpperCase(Locale.ROOT);
+        List<String> lines = new ArrayList<>(List.of("#ifndef " + guard, "#define " + guard));
+        List<String> head = wrapped("__device__ __forceinline__ void " + asm.function() + "(", params, ") {");
+        for (int i = 0; i < head.size(); i++) lines.add((i == 0 ? "" : "        ") + head.get(i));
+        List<String> body = asmStatement(asm, outs, ins);
+        for (int i = 0; i < body.size(); i++) lines.add((i == 0 ? "    " : "            ") + body.get(i));
+        lines.add("}");
+        lines.add("#endif");
+        return lines;
+    }
+
+    /** A parameter of an assembly function: the operand's scalar type, or an untyped address for a global pointer. */
+    private String operandType(CType type) {
+        return switch (type) {
+            case CType.Pointer p -> "const void*";
+            case Scalar s -> scalar(s);
+            case CType.Array a -> throw new IllegalArgumentException("no assembly operands of " + a);
+        };
+    }
+
+    /** {@code head + args + tail}, the arguments filling lines of up to 100 characters (the caller indents the continuations). */
+    private static List<String> wrapped(String head, List<String> args, String tail) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder(head);
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i) + (i + 1 < args.size() ? "," : tail);
+            if (i == 0) {
+                line.append(arg);
+            } else if (line.length() + 1 + arg.length() > 100) {
+                lines.add(line.toString());
+                line = new StringBuilder(arg);
+            } else {
+                line.append(' ').append(arg);
+            }
+        }
+        if (args.isEmpty()) line.append(tail);
+        lines.add(line.toString());
+        return lines;
+    }
+
+    /** The {@code asm} statement itself, over operands already named. */
+    private List<String> asmStatement(Stmt.Asm asm, List<String> outputs, List<String> inputs) {
         List<String> outs = new ArrayList<>(), ins = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
             Stmt.AsmOperand o = asm.outputs().get(i);

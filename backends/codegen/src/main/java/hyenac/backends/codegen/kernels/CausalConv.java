@@ -72,7 +72,7 @@ public final class CausalConv {
             return skip ? sig.input("skip", p.filter(), "weight skip [" + channels + "]") : null;
         }
 
-        String describe() {
+        public String describe() {
             return groups + " filter" + (groups == 1 ? "" : "s") + " of " + len + " taps (" + taps.spelling() + " order) over " + channels
                     + " channels" + (skip ? ", with skip" : "");
         }

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * The kernel of a hyena_core group ({@link FuseHyenaCore}): deinterleave, k ⊙ v, the causal convolution, the
- * optional activation of q and the gate, as {@link CausalConv#hyenaCore}, reading z and writing y only.
+ * optional activation of q and the gate, as {@link CausalConv#hyenaCore} (direct) or {@link BlockedConv#core} (two-stage
+ * blocked on the tensor cores), reading z and writing y only.
  */
 public final class HyenaCore {
     private HyenaCore() {}
@@ -24,7 +25,8 @@ public final class HyenaCore {
         return group.nodes().stream().map(Node::primitive).filter(Primitive::activation).findFirst().orElse(Primitive.IDENTITY);
     }
 
-    static GroupKernel generate(Graph g, Group group, Precision p) {
+    /** {@code blocked}: the convolution by the two-stage blocked algorithm on the tensor cores ({@link BlockedConv}), else direct. */
+    static GroupKernel generate(Graph g, Group group, Precision p, boolean blocked) {
         Node conv = conv(group);
         Node split = group.nodes(Primitive.DEINTERLEAVE).getFirst();
         Node gate = group.nodes().getLast();
@@ -34,6 +36,7 @@ public final class HyenaCore {
         bindings.put("h", new Binding.Weight(conv.weights().get("weight")));
         if (f.skip()) bindings.put("skip", new Binding.Weight(conv.weights().get("skip")));
         bindings.put("y", new Binding.Value(gate.results().getFirst()));
-        return new GroupKernel(CausalConv.hyenaCore(f, gateActivation(group), p), bindings);
+        GeneratedKernel k = blocked ? BlockedConv.core(f, gateActivation(group), p) : CausalConv.hyenaCore(f, gateActivation(group), p);
+        return new GroupKernel(k, bindings);
     }
 }

@@ -14,7 +14,9 @@ import hyenac.ir.fusion.FuseElementwise;
 import hyenac.ir.fusion.FuseHyenaCore;
 import hyenac.ir.fusion.FuseNormResidual;
 import hyenac.ir.fusion.Group;
+import hyenac.ir.plan.Algorithm;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -56,9 +58,25 @@ public class Kernels {
                 .map(Precision::of).orElse(Precision.FP32);
     }
 
-    /** The kernels one node needs in the parallel pass, in launch order (empty for a library call). */
-    public List<KernelSource> forNode(Graph g, Node n, Precision p) {
-        return parallel(g, n, p).stream().map(k -> source(k, List.of(new Site(List.of(n))))).toList();
+    /** The kernels one node needs in the parallel pass, in launch order (empty for a library call), a convolution's by its first algorithm. */
+    public List<KernelSource> forNode(Graph g, Node n, Precision p) { return forNode(g, n, p, null); }
+
+    /** As {@link #forNode(Graph, Node, Precision)}, a convolution computed by {@code algorithm} (null: its first). */
+    public List<KernelSource> forNode(Graph g, Node n, Precision p, Algorithm algorithm) {
+        return parallel(g, n, p, algorithm).stream().map(k -> source(k, List.of(new Site(List.of(n))))).toList();
+    }
+
+    /**
+     * The algorithms the parallel pass has kernels for at node {@code n}, the first the default: a causal convolution is
+     * direct, and also blocked on the tensor cores where {@link BlockedConv#supports} it; a modal one goes through FFTs.
+     */
+    public List<Algorithm> algorithms(Graph g, Node n, Precision p) {
+        return switch (n.primitive()) {
+            case CAUSAL_CONV -> BlockedConv.supports(filter(n, width(g, n.operands().getFirst())), p, dialect)
+                    ? List.of(Algorithm.DIRECT, Algorithm.BLOCKED) : List.of(Algorithm.DIRECT);
+            case MODAL_CONV -> List.of(Algorithm.FFT);
+            default -> List.of();
+        };
     }
 
     /** The kernels one node needs for a decode step (empty when its parallel kernels serve with L = 1). */
@@ -76,25 +94,32 @@ public class Kernels {
         return group.fused() ? List.of(fused(g, group, p).source()) : forNode(g, group.node(), p);
     }
 
-    /** The one kernel of a fused group and what its parameters take at that group. */
-    public FusedKernel fused(Graph g, Group group, Precision p) {
-        GroupKernel k = generate(g, group, p);
+    /** The one kernel of a fused group and what its parameters take at that group, its convolution (if any) by its first algorithm. */
+    public FusedKernel fused(Graph g, Group group, Precision p) { return fused(g, group, p, null); }
+
+    /** As {@link #fused(Graph, Group, Precision)}, the group's convolution computed by {@code algorithm} (null: its first). */
+    public FusedKernel fused(Graph g, Group group, Precision p, Algorithm algorithm) {
+        GroupKernel k = generate(g, group, p, algorithm);
         return new FusedKernel(source(k.kernel(), List.of(new Site(group.nodes()))), k.bindings());
     }
 
     /**
      * Everything the generator can emit for the graph and these fused {@code groups} (as the fusion pass made them),
-     * identical code merged, in first-use order: every node's kernels, then the groups'. An inventory for tests and
-     * tools; a run's kernels are those its plan launches.
+     * identical code merged, in first-use order: every node's kernels (by each algorithm it has), then the groups'. An
+     * inventory for tests and tools; a run's kernels are those its plan launches.
      */
     public List<KernelSource> all(Graph g, Precision p, List<Group> groups) {
         Map<String, Sites> byCode = new LinkedHashMap<>();
         for (Node n : g.nodes()) {
-            for (GeneratedKernel k : parallel(g, n, p)) add(byCode, k, new Site(List.of(n)));
+            for (Algorithm a : algorithmsOrNone(g, n, p)) for (GeneratedKernel k : parallel(g, n, p, a)) add(byCode, k, new Site(List.of(n)));
             for (GeneratedKernel k : decode(g, n, p)) add(byCode, k, new Site(List.of(n)));
         }
         for (Group group : groups) {
-            if (group.fused()) add(byCode, generate(g, group, p).kernel(), new Site(group.nodes()));
+            if (!group.fused()) continue;
+            List<Node> convs = group.nodes().stream().filter(n -> !algorithms(g, n, p).isEmpty()).toList();
+            for (Algorithm a : convs.isEmpty() ? Collections.<Algorithm>singletonList(null) : algorithms(g, convs.getFirst(), p)) {
+                add(byCode, generate(g, group, p, a).kernel(), new Site(group.nodes()));
+            }
         }
         Map<String, String> entries = new LinkedHashMap<>();
         List<KernelSource> out = new ArrayList<>();
@@ -116,10 +141,16 @@ public class Kernels {
         if (!sites.contains(site)) sites.add(site);
     }
 
+    /** A node's algorithms, or one null standing for "the node's only kernels" where it has no choice. */
+    private List<Algorithm> algorithmsOrNone(Graph g, Node n, Precision p) {
+        List<Algorithm> as = algorithms(g, n, p);
+        return as.isEmpty() ? Collections.singletonList(null) : as;
+    }
+
     /** A fused group's kernel, by the group's kind; a new pattern adds its generator here. */
-    private static GroupKernel generate(Graph g, Group group, Precision p) {
+    private GroupKernel generate(Graph g, Group group, Precision p, Algorithm algorithm) {
         return switch (group.kind()) {
-            case FuseHyenaCore.KIND -> HyenaCore.generate(g, group, p);
+            case FuseHyenaCore.KIND -> HyenaCore.generate(g, group, p, algorithm == Algorithm.BLOCKED);
             case FuseNormResidual.KIND -> NormResidual.generate(g, group, p);
             case FuseElementwise.KIND -> ElementwiseChain.generate(g, group, p);
             default -> throw new UnsupportedOperationException("no kernel generator for " + group.kind() + " groups");
@@ -132,7 +163,11 @@ public class Kernels {
 
     private static int toInt(long v) { return Math.toIntExact(v); }
 
-    private List<GeneratedKernel> parallel(Graph g, Node n, Precision p) {
+    private List<GeneratedKernel> parallel(Graph g, Node n, Precision p, Algorithm algorithm) {
+        if (algorithm != null && !algorithms(g, n, p).contains(algorithm)) {
+            throw new IllegalArgumentException("no " + algorithm.spelling() + " kernel for " + n.op() + " " + n.path() + " in " + p.suffix() + " ("
+                    + dialect.name() + "); it has " + algorithms(g, n, p).stream().map(Algorithm::spelling).toList());
+        }
         Primitive op = n.primitive();
         long in = n.operands().isEmpty() || op == Primitive.EMBEDDING ? 0 : width(g, n.operands().getFirst());
         long out = width(g, n.results().getFirst());
@@ -143,7 +178,7 @@ public class Kernels {
             case DEINTERLEAVE -> List.of(Channels.deinterleave(in, n.results().size(), p));
             case SPLIT -> List.of(Channels.split(in, n.results().size(), p));
             case CONCAT -> List.of(Channels.concat(n.operands().stream().map(v -> width(g, v)).toList(), p));
-            case CAUSAL_CONV -> List.of(CausalConv.direct(filter(n, in), p));
+            case CAUSAL_CONV -> List.of(algorithm == Algorithm.BLOCKED ? BlockedConv.conv(filter(n, in), p) : CausalConv.direct(filter(n, in), p));
             // the parallel form: materialise h, then convolve through library FFTs between these kernels
             case MODAL_CONV -> List.of(ModalFilter.generate(in, toInt(n.intAttr("modes")), p), FftConv.padFilter(in),
                     FftConv.packSignal(in, p), FftConv.spectralProduct(in), FftConv.unpack(in, n.boolAttr("skip"), p));

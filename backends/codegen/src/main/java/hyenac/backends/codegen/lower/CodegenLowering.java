@@ -6,6 +6,7 @@ import hyenac.backends.codegen.KernelParam;
 import hyenac.backends.codegen.KernelSource;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.kernels.Binding;
+import hyenac.backends.codegen.kernels.BlockedConv;
 import hyenac.backends.codegen.kernels.FusedKernel;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.backends.cpu.Rope;
@@ -38,15 +39,21 @@ import java.util.stream.Collectors;
 /**
  * Lowers fused groups to the typed builder's generated kernels and library calls, for any dialect the
  * {@link Kernels} speak (CUDA today): every kernel argument bound to a buffer, a size formula or a real. What each
- * node does here is what the generators offer: direct causal convolutions, modal convolutions through FFTs (the
- * filter's spectrum prepared once), GEMMs as library calls, and in a decode step each stateful node through its
- * recurrent kernel.
+ * node does here is what the generators offer: causal convolutions direct or two-stage blocked on the tensor cores
+ * (bf16, filters up to the chunk), modal convolutions through FFTs (the filter's spectrum prepared once), GEMMs as
+ * library calls, and in a decode step each stateful node through its recurrent kernel.
  */
 public final class CodegenLowering implements Lowering {
-    /** A device's throughput, for the cost of an algorithm: FLOP/s of fp32 arithmetic and bytes/s of memory. */
-    public record Hardware(String name, double flops, double bytesPerSecond) {
-        /** An H100 SXM: 67 TFLOP/s fp32 on CUDA cores, 3.35 TB/s of HBM3. */
-        public static final Hardware H100 = new Hardware("H100", 67e12, 3.35e12);
+    /**
+     * A device's throughput, for the cost of an algorithm: FLOP/s of fp32 arithmetic on its cores, FLOP/s of bf16 matrix
+     * products on its tensor cores as {@code mma.sync} issues them, and bytes/s of memory.
+     */
+    public record Hardware(String name, double flops, double tensorFlops, double bytesPerSecond) {
+        /**
+         * An H100 SXM: 67 TFLOP/s fp32 on CUDA cores, 3.35 TB/s of HBM3; bf16 products taken at half the 989 TFLOP/s
+         * dense peak, which only wgmma approaches (an estimate for mma.sync; the blocked convolution is bound by memory).
+         */
+        public static final Hardware H100 = new Hardware("H100", 67e12, 495e12, 3.35e12);
     }
 
     private final String target;
@@ -67,8 +74,8 @@ public final class CodegenLowering implements Lowering {
         boolean conv = n.is(Primitive.CAUSAL_CONV) || n.is(Primitive.MODAL_CONV);
         if (!conv) return List.of();
         if (phase == Phase.STEP) return List.of(Algorithm.RECURRENT);
-        // the generators have a direct kernel for explicit filters and an FFT path for modal ones
-        return List.of(n.is(Primitive.CAUSAL_CONV) ? Algorithm.DIRECT : Algorithm.FFT);
+        // what the generators have: direct for explicit filters, blocked on the tensor cores where it fits, FFTs for modal ones
+        return kernels.algorithms(g, n, precision);
     }
 
     @Override public double cost(Graph g, Node n, Algorithm algorithm, Shape shape) {
@@ -78,6 +85,15 @@ public final class CodegenLowering implements Lowering {
             case DIRECT -> {
                 double taps = n.is(Primitive.CAUSAL_CONV) ? n.intAttr("len") : shape.length();
                 yield Math.max(2 * rows * channels * taps / hardware.flops(), io / hardware.bytesPerSecond());
+            }
+            case BLOCKED -> {
+                // memory: the input once, plus each segment's halo of history read again (the first's is zeros), and the output;
+                // tensor cores: 2·16 FLOPs per output and Toeplitz tile, the tiles D + 1 of the filter's length
+                int tiles = BlockedConv.tiles(Math.toIntExact(n.intAttr("len")));
+                long segments = Math.ceilDiv(shape.length(), BlockedConv.SEGMENT);
+                double halo = (double) shape.batch() * channels * element * (segments - 1) * 16 * (tiles - 1);
+                double flops = rows * channels * 32 * tiles;
+                yield Math.max(flops / hardware.tensorFlops(), (io + halo) / hardware.bytesPerSecond());
             }
             case FFT -> {
                 double points = fft(shape.length()), transforms = shape.batch() * channels;
@@ -374,7 +390,7 @@ public final class CodegenLowering implements Lowering {
     /** A fused group's one kernel, bound as its generator says at this group. */
     private void fused(Builder b, Group group) {
         b.siteOf(group.nodes());
-        FusedKernel k = kernels.fused(b.g, group, precision);
+        FusedKernel k = kernels.fused(b.g, group, precision, b.site.algorithm());
         Map<String, Object> named = new HashMap<>();
         k.bindings().forEach((param, binding) -> named.put(param, switch (binding) {
             case Binding.Value v -> new Ref.Value(v.id());
@@ -461,7 +477,7 @@ public final class CodegenLowering implements Lowering {
     }
 
     private void one(Builder b, Node n, Map<String, Object> named) {
-        List<KernelSource> ks = kernels.forNode(b.g, n, precision);
+        List<KernelSource> ks = kernels.forNode(b.g, n, precision, b.algorithms.get(n.id()));
         if (ks.size() != 1) throw new IllegalStateException("expected one kernel for " + n.op() + ", the generator gave " + ks.size());
         b.launch(ks.getFirst(), named, false);
     }

@@ -10,6 +10,7 @@ import hyenac.backends.codegen.Samples;
 import hyenac.backends.codegen.Synthetic;
 import hyenac.backends.codegen.cache.KernelCompileException;
 import hyenac.backends.codegen.kernels.Attention;
+import hyenac.backends.codegen.kernels.BlockedConv;
 import hyenac.backends.codegen.kernels.CausalConv;
 import hyenac.backends.codegen.kernels.Channels;
 import hyenac.backends.codegen.kernels.Decode;
@@ -47,7 +48,7 @@ class CompileCheckTest {
     /** {@code noSpills}: a register spill fails it too (the tensor-core kernels are budgeted to keep everything in registers). */
     private record Unit(String name, List<String> sources, boolean noSpills) {}
 
-    private static boolean tensorCore(String entry) { return entry.startsWith("flash_attention_"); }
+    private static boolean tensorCore(String entry) { return entry.startsWith("flash_attention_") || entry.contains("_blocked_"); }
 
     /** The unit {@code name} of the sources, and its tensor-core kernels as a second unit that must not spill. */
     private static void addUnits(List<Unit> units, String name, List<String> entries, List<String> sources) {
@@ -74,6 +75,20 @@ class CompileCheckTest {
         out.add(Rope.generate(3, 96, 0.5, p));
         // the samples' attention is 32 x 128 (Evo 2) or too narrow: the tensor-core kernel at its other head dim
         if (FlashAttention.supports(64, p)) out.add(FlashAttention.generate(4, 64, p));
+        // the blocked convolution at the filter lengths and options the samples lack: 1, 2, 17, chunk - 1 taps, both orders,
+        // with and without skip, every gate, a last block with idle warps, a short segment, a fixed number of blocks
+        if (p == Precision.BF16) {
+            out.add(BlockedConv.conv(new CausalConv.Filter(48, 1, 3, CausalConv.Taps.FIR, true), p));
+            out.add(BlockedConv.conv(new CausalConv.Filter(96, 2, 3, CausalConv.Taps.XCORR, false), p));
+            out.add(BlockedConv.conv(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p));
+            out.add(BlockedConv.core(new CausalConv.Filter(64, 17, 2, CausalConv.Taps.XCORR, true), Primitive.GELU, p));
+            out.add(BlockedConv.core(new CausalConv.Filter(64, 127, 4, CausalConv.Taps.FIR, true), Primitive.SILU, p));
+            out.add(BlockedConv.core(new CausalConv.Filter(4096, 7, 256, CausalConv.Taps.XCORR, false), Primitive.RELU, p));
+            out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY,
+                    BlockedConv.Walk.segments(16)));
+            out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY,
+                    BlockedConv.Walk.spread(8, 1024)));
+        }
         return out;
     }
 
@@ -118,8 +133,10 @@ class CompileCheckTest {
             }
             addUnits(units, "extras-" + p.suffix(), entries, fresh);
         }
-        assertTrue(units.stream().filter(Unit::noSpills).flatMap(u -> u.sources().stream()).filter(t -> t.contains("mma.sync")).count() >= 2,
-                "the tensor-core kernel at d = 64 and 128 is checked");
+        assertTrue(units.stream().filter(Unit::noSpills).flatMap(u -> u.sources().stream()).filter(t -> t.contains("flash_attention_")).count() >= 2,
+                "the tensor-core attention at d = 64 and 128 is checked");
+        assertTrue(units.stream().filter(Unit::noSpills).flatMap(u -> u.sources().stream()).filter(t -> t.contains("hyena_core_blocked_c4096_k128")).count() >= 1,
+                "the blocked Hyena-MR core at Evo 2's shape is checked for spills");
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
         assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",

@@ -106,9 +106,8 @@ final class CudaOnCpu {
                     actual.add(literal((Scalar) p.type(), (Number) a));
                 }
             }
-            boolean barriers = code.get(entry).contains("__syncthreads()");
             statements.add("launch(uint3_{" + grid[0] + ", " + grid[1] + ", " + grid[2] + "}, uint3_{" + launch.blockX() + ", " + launch.blockY() + ", "
-                    + launch.blockZ() + "}, " + barriers + ", [&] { " + entry + "(" + String.join(", ", actual) + "); });");
+                    + launch.blockZ() + "}, " + together(code.get(entry)) + ", [&] { " + entry + "(" + String.join(", ", actual) + "); });");
             return this;
         }
 
@@ -155,6 +154,15 @@ final class CudaOnCpu {
                 Files.write(dir.resolve(file(b.name(), "in")), bytes.array());
             }
         }
+    }
+
+    /**
+     * Whether a kernel's threads must run at once (as OS threads) rather than one after another: it waits at block
+     * barriers, or its warps act together (shuffles, tensor-core fragment loads and products).
+     */
+    static boolean together(String kernelCode) {
+        return kernelCode.contains("__syncthreads()") || kernelCode.contains("__shfl_xor_sync(") || kernelCode.contains("hy_mma_")
+                || kernelCode.contains("hy_ldmatrix_");
     }
 
     /** Rounds to the nearest bfloat16 (ties to even). */

@@ -12,6 +12,7 @@ import hyenac.backends.codegen.kernels.Channels;
 import hyenac.backends.codegen.kernels.Decode;
 import hyenac.backends.codegen.kernels.Embedding;
 import hyenac.backends.codegen.kernels.FftConv;
+import hyenac.backends.codegen.kernels.FlashAttention;
 import hyenac.backends.codegen.kernels.ModalFilter;
 import hyenac.backends.codegen.kernels.Pointwise;
 import hyenac.backends.codegen.kernels.RmsNorm;
@@ -75,11 +76,10 @@ class EmulatedKernelsTest {
             norms(emu, p);
             embeddingAndChannels(emu, p);
             convolutions(emu, p);
-            // The plain attention kernel, in both precisions and at d = 128 too. The tensor-core kernel that Kernels picks for
-            // bf16 at d = 64 and 128 (FlashAttention) is skipped here on purpose: the shim cannot run its inline PTX (mma.sync,
-            // ldmatrix, cp.async); it is compile-checked (CompileCheckTest) and checked on a GPU by AttentionCheck.
+            // the plain attention kernel, in both precisions and at d = 128 too; the tensor-core one below
             attention(emu, p, 2, 32, 1);
             attention(emu, p, 1, 128, 4);
+            if (FlashAttention.supports(64, p)) flashAttention(emu, p, 2, 64);
             modal(emu, p);
             fftConv(emu, p);
             firDecode(emu, p, new Filter(48, 7, 4, Taps.XCORR, false), L);
@@ -205,6 +205,19 @@ class EmulatedKernelsTest {
             expect(core, "y", Elementwise.mul(Activation.of(gate).apply(qkv[0]), conv), "hyena_core " + f + " " + gate + " " + p.suffix());
             i++;
         }
+    }
+
+    /**
+     * The tensor-core attention (mma.sync, ldmatrix, cp.async, shuffles: the shim's warp emulation) on queries and keys
+     * taken as already rotated; 150 keys are two whole tiles and part of a third, so the diagonal tile is masked.
+     */
+    private void flashAttention(CudaOnCpu emu, Precision p, int heads, int headDim) {
+        int n = B * L * heads * headDim;
+        float[] q = stored(p, normal(n, 1)), k = stored(p, normal(n, 1)), v = stored(p, normal(n, 1));
+        var s = emu.scenario("flash_h" + heads + "_d" + headDim + "_" + p.suffix()).buffer("q", p.storage(), q).buffer("k", p.storage(), k)
+                .buffer("v", p.storage(), v).zeros("out", p.storage(), n);
+        s.launch(FlashAttention.generate(heads, headDim, p), B, L, Map.of("length", (long) L));
+        expect(s, "out", hyenac.backends.cpu.Attention.causal(q, k, v, B, L, heads, headDim), "flash attention " + heads + "x" + headDim + " " + p.suffix());
     }
 
     private void attention(CudaOnCpu emu, Precision p, int heads, int headDim, double ropeScale) {

@@ -15,6 +15,7 @@ import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.fusion.FuseKernels;
 import hyenac.ir.fusion.Group;
+import hyenac.ir.plan.Algorithm;
 import hyenac.runtime.weights.WeightStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every distinct fused group kernel of sh2-tiny, custom-ops and {@link Synthetic} (the groups of a parallel pass, a
- * prefill and a decode step), run on the CPU through {@link CudaOnCpu} on random inputs, against the CPU backend
+ * prefill and a decode step; a Hyena core by each algorithm its convolution has), run on the CPU through {@link CudaOnCpu} on random inputs, against the CPU backend
  * running the group's nodes, in fp32 and bf16; and in fp32 against the unfused kernels of the same nodes, bit for bit
  * (the fused kernels do the same fp32 ops in the same order).
  */
@@ -58,15 +59,20 @@ class FusedKernelsTest {
                 for (FuseKernels.Mode mode : FuseKernels.Mode.values()) {
                     for (Group group : FuseKernels.standard().run(g, g.nodes(), List.of(), mode)) {
                         if (!group.fused()) continue;
-                        FusedKernel k = kernels.fused(g, group, p);
-                        if (!seen.add(k.source().code())) continue;
-                        kinds.add(group.kind());
-                        scenario(emu, g, group, k, p == Precision.BF16 ? weights.roundedToBf16() : weights, p);
+                        // each algorithm the group's convolution has (a Hyena core in bf16 also runs blocked on the tensor cores)
+                        List<Algorithm> algorithms = group.nodes().stream().map(n -> kernels.algorithms(g, n, p)).filter(a -> !a.isEmpty())
+                                .findFirst().orElse(java.util.Collections.singletonList(null));
+                        for (Algorithm a : algorithms) {
+                            FusedKernel k = kernels.fused(g, group, p, a);
+                            if (!seen.add(k.source().code())) continue;
+                            kinds.add(group.kind() + (a == Algorithm.BLOCKED ? " blocked" : ""));
+                            scenario(emu, g, group, k, p == Precision.BF16 ? weights.roundedToBf16() : weights, p);
+                        }
                     }
                 }
             }
         }
-        assertTrue(kinds.containsAll(Set.of("hyena_core", "norm_residual", "elementwise")), kinds.toString());
+        assertTrue(kinds.containsAll(Set.of("hyena_core", "hyena_core blocked", "norm_residual", "elementwise")), kinds.toString());
         emu.run(cxx.get());
 
         List<String> failures = new ArrayList<>();

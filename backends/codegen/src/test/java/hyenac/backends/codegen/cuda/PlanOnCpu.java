@@ -234,7 +234,7 @@ final class PlanOnCpu {
             }
             long[] grid = new long[3];
             for (int i = 0; i < 3; i++) grid[i] = k.grid().get(i).eval(shape);
-            boolean barriers = k.code().contains("__syncthreads()");
+            boolean barriers = CudaOnCpu.together(k.code());
             return "    launch(uint3_{" + grid[0] + ", " + grid[1] + ", " + grid[2] + "}, uint3_{" + k.block().get(0) + ", " + k.block().get(1) + ", "
                     + k.block().get(2) + "}, " + barriers + ", [&] { " + k.entry() + "(" + String.join(", ", actual) + "); }); // " + l.site() + "\n";
         }

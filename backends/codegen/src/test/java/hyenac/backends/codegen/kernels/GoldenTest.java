@@ -28,7 +28,7 @@ class GoldenTest {
 
     /**
      * The first kernel of every kind for sh2-tiny in bf16 (the fused groups' included), the silu-gated core of custom-ops,
-     * fp32 and a few kinds the samples lack (the tensor-core attention among them).
+     * fp32 and a few kinds the samples lack (the tensor-core attention and the blocked Hyena-MR core among them).
      */
     static Map<String, String> expected() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -43,7 +43,8 @@ class GoldenTest {
         out.put(fp32.entry(), relative(fp32.text()));
         for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate(Primitive.SCALE, 64, Precision.FP32),
                 Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
-                Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16))) {
+                Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16),
+                BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true), Primitive.IDENTITY, Precision.BF16))) {
             out.put(k.entry(), k.kernel().render(CudaDialect.INSTANCE));
         }
         return out;

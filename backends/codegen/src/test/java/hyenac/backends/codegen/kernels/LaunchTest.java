@@ -102,6 +102,15 @@ class LaunchTest {
             var f = new CausalConv.Filter(64, k, 4, CausalConv.Taps.FIR, false);
             assertTrue(CausalConv.direct(f, Precision.FP32).kernel().sharedBytes() <= 48 * 1024, "taps " + k);
         }
+        for (int k : new int[] {1, 7, 17, BlockedConv.CHUNK}) {
+            var f = new CausalConv.Filter(4096, k, 256, CausalConv.Taps.FIR, true);
+            for (boolean core : new boolean[] {true, false}) {
+                var blocked = core ? BlockedConv.core(f, Primitive.IDENTITY, Precision.BF16) : BlockedConv.conv(f, Precision.BF16);
+                assertEquals(BlockedConv.sharedBytes(f, core), blocked.kernel().sharedBytes(), "taps " + k);
+                assertTrue(blocked.kernel().sharedBytes() <= 48 * 1024, "static shared memory only, taps " + k);
+                assertEquals(BlockedConv.THREADS, blocked.launch().threadsPerBlock());
+            }
+        }
         var long_ = new CausalConv.Filter(64, CausalConv.MAX_TAPS + 1, 4, CausalConv.Taps.FIR, false);
         assertEquals(0, CausalConv.direct(long_, Precision.FP32).kernel().sharedBytes(), "past the tile limit the direct kernel streams");
         assertEquals(0, CausalConv.hyenaCore(long_, Primitive.IDENTITY, Precision.FP32).kernel().sharedBytes(), "so does the fused core");
@@ -120,7 +129,9 @@ class LaunchTest {
                     assertTrue(g[0] >= 1 && g[1] >= 1 && g[2] >= 1, k.entry());
                 }
                 assertEquals(k.launch().threadsPerBlock(), k.launch().blockX() * k.launch().blockY() * k.launch().blockZ());
-                assertTrue(k.code().contains("__launch_bounds__(" + k.launch().threadsPerBlock() + ")"), k.entry() + " states its block size");
+                // with, for kernels that ask for it, the blocks per multiprocessor their registers are budgeted for
+                assertTrue(k.code().contains("__launch_bounds__(" + k.launch().threadsPerBlock() + ")")
+                        || k.code().contains("__launch_bounds__(" + k.launch().threadsPerBlock() + ", "), k.entry() + " states its block size");
             }
         }
     }

@@ -162,6 +162,71 @@ class CodegenLoweringTest {
         assertTrue(l.cost(g, modal, Algorithm.FFT, KernelPipeline.REFERENCE) > 0);
     }
 
+    /** The filter (not the featurizer) of layer {@code layer}'s Hyena mixer. */
+    static Node filterOf(Graph g, int layer) {
+        return g.nodes().stream().filter(n -> n.path().equals("layers." + layer + ".mixer.filter")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void hyenaMrTakesTheTensorCoresInBf16AndSeStaysDirect() {
+        Graph evo = Samples.graph("evo2-7b.hyena");
+        Node se = filterOf(evo, 0), mr = filterOf(evo, 1);
+        Node featurizer = evo.nodes().stream().filter(n -> n.path().equals("layers.1.mixer.featurizer")).findFirst().orElseThrow();
+        assertEquals(List.of(7L, 128L), List.of(se.intAttr("len"), mr.intAttr("len")));
+        CodegenLowering bf16 = lowering(Precision.BF16), fp32 = lowering(Precision.FP32);
+        for (Node filter : List.of(se, mr)) {
+            assertEquals(List.of(Algorithm.DIRECT, Algorithm.BLOCKED), bf16.algorithms(evo, filter, Phase.PARALLEL), filter.path());
+            assertEquals(List.of(Algorithm.DIRECT, Algorithm.BLOCKED), bf16.algorithms(evo, filter, Phase.PREFILL), filter.path());
+            assertEquals(List.of(Algorithm.RECURRENT), bf16.algorithms(evo, filter, Phase.STEP), filter.path());
+            // fp32 keeps direct: the tensor cores' products round s and h to bf16, far outside fp32's tolerance
+            assertEquals(List.of(Algorithm.DIRECT), fp32.algorithms(evo, filter, Phase.PARALLEL), filter.path());
+        }
+        assertEquals(List.of(Algorithm.DIRECT), bf16.algorithms(evo, featurizer, Phase.PARALLEL), "one channel a group: nothing to share");
+
+        // at the reference shape (B = 1, L = 8192): 128 taps are far cheaper as products, 7 are cheaper direct
+        Shape at = KernelPipeline.REFERENCE;
+        assertTrue(bf16.cost(evo, mr, Algorithm.BLOCKED, at) < bf16.cost(evo, mr, Algorithm.DIRECT, at) / 2);
+        assertTrue(bf16.cost(evo, se, Algorithm.DIRECT, at) < bf16.cost(evo, se, Algorithm.BLOCKED, at));
+        Plan plan = new KernelPipeline(evo, bf16, true).plan(Phase.PARALLEL);
+        Map<String, Algorithm> chosen = new TreeMap<>();
+        for (Step st : plan.steps()) if (st.site().algorithm() != null) chosen.put(st.site().path() + " " + kind(plan, st), st.site().algorithm());
+        assertEquals(Algorithm.BLOCKED, chosen.get("layers.1.mixer hyena_core"), chosen.toString());
+        assertEquals(Algorithm.DIRECT, chosen.get("layers.0.mixer hyena_core"), chosen.toString());
+        assertTrue(plan.kernels().stream().anyMatch(k -> k.entry().startsWith("hyena_core_blocked_c4096_k128_g256_fir_skip")), "the blocked core is launched");
+    }
+
+    @Test
+    void aFilterLongerThanTheChunkFallsBackToDirect(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        for (int len : new int[] {128, 129}) {
+            java.nio.file.Path spec = dir.resolve("mr" + len + ".hyena");
+            java.nio.file.Files.writeString(spec, """
+                    import "std"
+                    model mr_%d {
+                      vocab = 512
+                      width = 64
+                      context = 4096
+                      dtype = bf16
+                      op mr = hyena_mr(len = %d, groups = 4)
+                      op mlp = gated_mlp(hidden = 16, act = identity)
+                      layers = [mr]
+                    }
+                    """.formatted(len, len));
+            Graph g = Samples.graph(spec);
+            Node filter = filterOf(g, 0);
+            boolean fits = len <= hyenac.backends.codegen.kernels.BlockedConv.CHUNK;
+            assertEquals(fits ? List.of(Algorithm.DIRECT, Algorithm.BLOCKED) : List.of(Algorithm.DIRECT),
+                    lowering(Precision.BF16).algorithms(g, filter, Phase.PARALLEL), len + " taps");
+            for (boolean fused : new boolean[] {true, false}) {
+                Plan p = new KernelPipeline(g, lowering(Precision.BF16), fused).plan(Phase.PARALLEL);
+                Step conv = p.steps().stream().filter(st -> st.site().nodes().contains(filter.id())).findFirst().orElseThrow();
+                assertEquals(fits ? Algorithm.BLOCKED : Algorithm.DIRECT, conv.site().algorithm(), len + " taps, fused " + fused);
+                String entry = ((Step.Launch) conv).kernel();
+                assertEquals(fits, entry.contains("_blocked_"), entry);
+                assertTrue(entry.contains("_k" + len + "_"), entry);
+            }
+        }
+    }
+
     // ---- GEMMs ----
 
     @Test
@@ -551,8 +616,8 @@ class CodegenLoweringTest {
     /** The CUDA kernels, with rmsnorm's changed by {@code edit}. */
     static Kernels editedRmsnorm(java.util.function.UnaryOperator<List<KernelParam>> edit) {
         return new Kernels(CudaDialect.INSTANCE) {
-            @Override public List<KernelSource> forNode(Graph g, Node n, Precision p) {
-                List<KernelSource> ks = super.forNode(g, n, p);
+            @Override public List<KernelSource> forNode(Graph g, Node n, Precision p, Algorithm algorithm) {
+                List<KernelSource> ks = super.forNode(g, n, p, algorithm);
                 if (!n.op().equals("rmsnorm")) return ks;
                 KernelSource k = ks.getFirst();
                 return List.of(new KernelSource(k.name(), k.entry(), k.dialect(), k.text(), k.code(), k.launch(), edit.apply(new ArrayList<>(k.params())),
