@@ -13,4 +13,13 @@ public sealed interface Binding {
 
     /** A real scalar (an op's attribute, e.g. scale's factor). */
     record Real(double value) implements Binding {}
+
+    /**
+     * Data of this group that its preparation kernels ({@link FusedKernel#prepare}) write once, when a plan is prepared,
+     * and every run reads: {@code elements} of the parameter's type, named for the group (a filter's spectrum).
+     */
+    record Prepared(String name, long elements) implements Binding {}
+
+    /** Constant data by name (a twiddle table), the same wherever the name is bound: the weights' buffer of that name, else these values. */
+    record Constant(String name, float[] values) implements Binding {}
 }

@@ -8,6 +8,7 @@ import static hyenac.backends.codegen.Expr.select;
 import static hyenac.backends.codegen.Expr.threadIdx;
 
 import hyenac.backends.codegen.CType.Scalar;
+import hyenac.backends.codegen.Dialect;
 import hyenac.backends.codegen.Expr;
 import hyenac.backends.codegen.Expr.Axis;
 import hyenac.backends.codegen.Extent;
@@ -15,9 +16,12 @@ import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
+import hyenac.ir.Node;
 import hyenac.ir.Primitive;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The fused FFT convolution for long filters: y = h ∗ s (+ skip ⊙ s), and for a Hyena core s = k ⊙ v and the gate
@@ -87,12 +91,15 @@ public final class FusedFft {
         int stride() { return chunk + chunk / 8 + 4; }
 
         public String tag() { return "t" + chunk; }
+
+        /** The blocks a multiprocessor is asked to hold ({@code __launch_bounds__}), 64 registers a thread at most. */
+        public int blocksPerMultiprocessor() { return Math.max(1, Math.min(8, 1024 / threads())); }
     }
 
     /**
-     * Chunks of 512 (N = 1024) and 8 channels per block: 256 threads, 33 KiB of transform in shared memory (36 KiB with
-     * the modal states), so four blocks share a multiprocessor within 64 registers a thread; eight channels read
-     * q, k and v as 48 contiguous bytes per step.
+     * Chunks of 512 (N = 1024) and 8 channels per block: 512 threads (64 butterflies a channel), 36 KiB of transform in
+     * shared memory (41 KiB with 16 modes' states), so two blocks share a multiprocessor within 64 registers a thread;
+     * eight channels read q, k and v as 48 contiguous bytes per step.
      */
     public static final Blocking DEFAULT = new Blocking(512, 8, 1);
 
@@ -136,6 +143,56 @@ public final class FusedFft {
 
     /** Whether explicit filters of {@code len} taps fit the overlap-save of {@code blocking}'s chunks. */
     public static boolean fits(int len, Blocking blocking) { return len <= blocking.chunk(); }
+
+    /**
+     * The shortest explicit filter offered: a chunk's transforms cost about 2·5·log2 T FLOPs per output (some 100 at
+     * T = 512), what a direct window of 50 taps costs; below 32 taps the FFT cannot win, and is not offered.
+     */
+    public static final int MIN_EXPLICIT_TAPS = 32;
+
+    /**
+     * Whether the fused FFT convolution takes {@code f} in {@code p} on {@code dialect} with the {@link #DEFAULT} blocking:
+     * explicit filters from {@link #MIN_EXPLICIT_TAPS} taps to a chunk, and the kernel's shared memory (its transform;
+     * for modal filters the modes' states, powers and their reduction's rows, which outgrow 48 KiB past 20 modes) within
+     * what the dialect lets a block declare. Any length L and either precision.
+     */
+    public static boolean supports(Filter f, Precision p, Dialect dialect) {
+        boolean shape = switch (f) {
+            case Modal m -> m.modes() >= 1;
+            case Explicit e -> e.taps().len() >= MIN_EXPLICIT_TAPS && fits(e.taps().len(), DEFAULT);
+        };
+        return shape && conv(f, Primitive.IDENTITY, p, DEFAULT).kernel().sharedBytes() <= dialect.maxSharedBytes();
+    }
+
+    /** The prepared spectra of convolution node {@code conv}'s filter, by the group's own name. */
+    static Binding spectra(Node conv, Filter f, Blocking k) { return new Binding.Prepared("n" + conv.id() + ".chunk_spectra", spectrumFloats(f, k)); }
+
+    /** What {@link #spectrum}'s parameters take at convolution node {@code conv}: its filter's weights, the spectra it writes, the twiddles. */
+    static Map<String, Binding> spectrumBindings(Node conv, Filter f, Blocking k) {
+        Map<String, Binding> out = new LinkedHashMap<>();
+        if (f instanceof Modal) {
+            out.put("log_poles", new Binding.Weight(conv.weights().get("log_poles")));
+            out.put("residues", new Binding.Weight(conv.weights().get("residues")));
+        } else {
+            out.put("h", new Binding.Weight(conv.weights().get("weight")));
+        }
+        out.put("hf", spectra(conv, f, k));
+        out.put("twiddles", new Binding.Constant(twiddleName(k), twiddles(k)));
+        return out;
+    }
+
+    /** What {@link #conv}'s parameters take at convolution node {@code conv}, but its input (x or z) and y. */
+    static Map<String, Binding> convBindings(Node conv, Filter f, Blocking k) {
+        Map<String, Binding> out = new LinkedHashMap<>();
+        out.put("hf", spectra(conv, f, k));
+        out.put("twiddles", new Binding.Constant(twiddleName(k), twiddles(k)));
+        if (f instanceof Modal) {
+            out.put("log_poles", new Binding.Weight(conv.weights().get("log_poles")));
+            out.put("residues", new Binding.Weight(conv.weights().get("residues")));
+        }
+        if (f.skip()) out.put("skip", new Binding.Weight(conv.weights().get("skip")));
+        return out;
+    }
 
     /** The twiddle table's plan constant name. */
     public static String twiddleName(Blocking k) { return "fft_twiddles_n" + k.points(); }
@@ -503,7 +560,7 @@ public final class FusedFft {
                 + "_" + p.suffix();
         Signature sig = new Signature(entry, k.threads());
         // 64 registers a thread: one butterfly's 8 complex values and its temporaries fit without spilling
-        sig.k.minBlocksPerMultiprocessor(Math.max(1, Math.min(8, 1024 / k.threads())));
+        sig.k.minBlocksPerMultiprocessor(k.blocksPerMultiprocessor());
         Var in = core ? sig.input("z", st, "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
                 : sig.input("x", st, "input " + io);
         Var hf = sig.input("hf", Scalar.FLOAT, "filter spectra [" + f.rows() + ", " + (M + 1) + "] complex, over 2N (prepared once)");

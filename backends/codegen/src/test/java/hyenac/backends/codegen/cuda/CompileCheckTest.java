@@ -14,7 +14,9 @@ import hyenac.backends.codegen.kernels.BlockedConv;
 import hyenac.backends.codegen.kernels.CausalConv;
 import hyenac.backends.codegen.kernels.Channels;
 import hyenac.backends.codegen.kernels.Decode;
+import hyenac.backends.codegen.kernels.FftConv;
 import hyenac.backends.codegen.kernels.FlashAttention;
+import hyenac.backends.codegen.kernels.FusedFft;
 import hyenac.backends.codegen.kernels.GeneratedKernel;
 import hyenac.backends.codegen.kernels.Pointwise;
 import hyenac.backends.codegen.kernels.Rope;
@@ -75,6 +77,17 @@ class CompileCheckTest {
         out.add(Rope.generate(3, 96, 0.5, p));
         // the samples' attention is 32 x 128 (Evo 2) or too narrow: the tensor-core kernel at its other head dim
         if (FlashAttention.supports(64, p)) out.add(FlashAttention.generate(4, 64, p));
+        // the fused FFT at the options the samples lack: every gate, no skip, the most modes that fit, the longest explicit filter,
+        // odd channel and group counts
+        out.add(FusedFft.conv(new FusedFft.Modal(20, 20, false), Primitive.SILU, p, FusedFft.DEFAULT));
+        out.add(FusedFft.conv(new FusedFft.Modal(96, 5, true), Primitive.GELU, p, FusedFft.DEFAULT));
+        out.add(FusedFft.conv(new FusedFft.Explicit(new CausalConv.Filter(60, 512, 5, CausalConv.Taps.XCORR, true)), Primitive.RELU, p, FusedFft.DEFAULT));
+        out.add(FusedFft.conv(new FusedFft.Explicit(new CausalConv.Filter(96, 32, 3, CausalConv.Taps.FIR, false)), null, p, FusedFft.DEFAULT));
+        out.add(FftConv.unpack(96, false, Primitive.GELU, p));
+        if (p == Precision.FP32) {
+            out.add(FusedFft.spectrum(new FusedFft.Modal(20, 20, false), FusedFft.DEFAULT));
+            out.add(FusedFft.spectrum(new FusedFft.Explicit(new CausalConv.Filter(60, 512, 5, CausalConv.Taps.XCORR, true)), FusedFft.DEFAULT));
+        }
         // the blocked convolution at the filter lengths and options the samples lack: 1, 2, 17, chunk - 1 taps, both orders,
         // with and without skip, every gate, a last block with idle warps, a short segment, a fixed number of blocks
         if (p == Precision.BF16) {
@@ -140,8 +153,10 @@ class CompileCheckTest {
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
         assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",
-                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "hyena_core", "kv_attend", "modal_filter", "modal_scan", "mul", "neg",
-                "norm_residual", "rmsnorm", "relu", "rope", "scale", "silu", "split", "sub")), kinds);
+                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gelu", "hyena_core",
+                "kv_attend", "modal_filter", "modal_scan", "mul", "neg", "norm_residual", "rmsnorm", "relu", "rope", "scale", "silu", "split", "sub")), kinds);
+        assertTrue(byCode.values().stream().anyMatch(k -> k.entry().startsWith("fused_fft_core_c4096_m16_skip_t512_bf16")),
+                "Evo 2 7B's Hyena-LI core by the fused FFT is checked");
 
         Path keep = Path.of("target", "kernel-check");
         Files.createDirectories(keep);
