@@ -69,8 +69,8 @@ public final class KernelPipeline implements Planner {
     }
 
     /**
-     * With fusion unless {@code -Dhyenac.fusion=false}; {@code -Dhyenac.algorithm=NAME} (direct, blocked, fft) prefers that
-     * algorithm wherever it is offered, to time it against the cost model's choice.
+     * With fusion unless {@code -Dhyenac.fusion=false}; {@code -Dhyenac.algorithm=NAME} (direct, blocked, fft, fused_fft)
+     * prefers that algorithm wherever it is offered, to time it against the cost model's choice.
      */
     public KernelPipeline(Graph graph, Lowering lowering) {
         this(graph, lowering, !"false".equals(System.getProperty("hyenac.fusion")), preferred(System.getProperty("hyenac.algorithm")));
