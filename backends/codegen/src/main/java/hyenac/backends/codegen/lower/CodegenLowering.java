@@ -42,8 +42,9 @@ import java.util.stream.Collectors;
  * Lowers fused groups to the typed builder's generated kernels and library calls, for any dialect the
  * {@link Kernels} speak (CUDA today): every kernel argument bound to a buffer, a size formula or a real. What each
  * node does here is what the generators offer: causal convolutions direct or two-stage blocked on the tensor cores
- * (bf16, filters up to the chunk), modal convolutions through FFTs (the filter's spectrum prepared once), GEMMs as
- * library calls, and in a decode step each stateful node through its recurrent kernel.
+ * (bf16, filters up to the chunk), modal convolutions through library FFTs (the filter's spectrum prepared once), either
+ * by the fused FFT (one kernel, its chunks' filter spectra prepared once), GEMMs as library calls, and in a decode step
+ * each stateful node through its recurrent kernel.
  */
 public final class CodegenLowering implements Lowering {
     /**
