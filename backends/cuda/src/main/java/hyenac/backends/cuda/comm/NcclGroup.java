@@ -223,8 +223,14 @@ public final class NcclGroup {
 
         /** Frees what {@link #open} made; after a failure its own errors are consequences, not news. */
         void close() {
+            // After a failure, NCCL work on this stream may wait for peers that will never come: let the watchdog's
+            // abort end it (it follows within milliseconds) before freeing what it uses, and do not wait for it.
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (failure.get() != null && !aborted.get() && System.nanoTime() < until) LockSupport.parkNanos(1_000_000);
             try {
-                if (stream != null && !aborted.get()) driver.streamSynchronize(stream, "finishing rank " + rank + "'s work");
+                if (stream != null && failure.get() == null && !aborted.get()) {
+                    driver.streamSynchronize(stream, "finishing rank " + rank + "'s work");
+                }
                 if (sendBuffer != 0) driver.memFree(sendBuffer, "rank " + rank + "'s send buffer");
                 if (recvBuffer != 0) driver.memFree(recvBuffer, "rank " + rank + "'s receive buffer");
                 if (stream != null) driver.streamDestroy(stream);
