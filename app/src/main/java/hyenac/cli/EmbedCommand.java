@@ -118,7 +118,7 @@ final class EmbedCommand implements Callable<Integer> {
             long started = System.nanoTime();
             // per sequence: [width] pooled, or [length, width]
             float[][] values = new float[sequences.size()][];
-            try (Session session = Models.session(NAME, target, m, weights, 1, progress, err)) {
+            try (Session session = Models.session(NAME, target, m, weights, 1, progress, err, options)) {
                 if (session == null) return Main.USER_ERROR;
                 try (Progress.Task embedding = progress.start("embedding", sequences.size(), "sequences")) {
                     for (int[] group : SequenceInput.batches(sequences, batch)) {

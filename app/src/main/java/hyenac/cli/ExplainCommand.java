@@ -8,10 +8,12 @@ import hyenac.compiler.Compilation;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.artifact.PlanJson;
 import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.compiler.kernels.SelectAlgorithms;
 import hyenac.dsl.check.Checker;
 import hyenac.dsl.check.Elaborated;
 import hyenac.explain.Explain;
 import hyenac.ir.Graph;
+import hyenac.ir.cp.ContextParallelPlan;
 import hyenac.ir.Weight;
 import hyenac.ir.fusion.Group;
 import hyenac.ir.plan.Plan;
@@ -24,6 +26,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -52,6 +55,8 @@ final class ExplainCommand implements Callable<Integer> {
     String phase = "parallel";
 
     @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several") String modelName;
+
+    @Mixin ContextParallelOptions cp;
 
     @Option(names = "--diagnostics", defaultValue = "human", description = "human or json") DiagnosticOutput.Format format;
 
@@ -94,14 +99,37 @@ final class ExplainCommand implements Callable<Integer> {
             // The numbers come from the graph the backends run, after the standard passes.
             Graph g = Compilation.lower(m);
             Explain.Report report = Explain.of(g, context != null ? context : m.context(), kernels && target.equals("cpu"));
-            Plan plan = kernels && !target.equals("cpu") ? plan(new KernelPipeline(g, KernelPlans.device(target).lowering(g))) : null;
+            KernelPipeline pipeline = kernels && !target.equals("cpu") ? new KernelPipeline(g, KernelPlans.device(target).lowering(g)) : null;
+            Plan plan = pipeline != null ? plan(pipeline) : null;
+            ContextParallelPlan cpPlan = null;
+            if (cp.contextParallel()) {
+                cpPlan = cp.plan("hyenac explain", file, g, err);
+                if (cpPlan == null) return Main.USER_ERROR;
+            }
             if (json) {
                 JsonObject o = json(report);
-                if (plan != null) o.add("plan", JsonParser.parseString(PlanJson.write(plan)));
+                if (plan != null) {
+                    o.add("plan", JsonParser.parseString(PlanJson.write(plan)));
+                    o.add("choices", choicesJson(pipeline.choices(plan.phase())));
+                }
+                if (cpPlan != null) o.add("context_parallel", cpJson(cpPlan, report.context()));
                 out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(o));
             } else {
                 table(report, out);
-                if (plan != null) printPlan(plan, out);
+                if (plan != null) {
+                    printPlan(plan, out);
+                    out.println();
+                    out.println("algorithm choices (measured: by hyenac tune on the device; otherwise by the cost model):");
+                    out.print(pipeline.choices(pipeline.choices(plan.phase()), plan.phase()));
+                }
+                if (cpPlan != null && kernels) {
+                    out.println();
+                    out.print(cpPlan.print(g, 1, report.context()));
+                } else if (cpPlan != null) {
+                    out.println();
+                    out.println("context parallel: " + cpPlan.ranks() + " ranks, --cp-mode " + cpPlan.mode().flag() + ": " + cpPlan.counts()
+                            + " steps (--kernels shows each exchange and what it sends)");
+                }
             }
         }
         return Main.OK;
@@ -148,6 +176,23 @@ final class ExplainCommand implements Callable<Integer> {
         out.println();
         out.println("kernel plan for " + target + ", " + phase + " (the compiler's pipeline: " + String.join(", ", KernelPipeline.STAGES) + "):");
         out.print(KernelPlans.text(plan));
+    }
+
+    /** Each convolution's choice, why (model, measured, preferred) and the seconds it was weighed by. */
+    private static JsonArray choicesJson(List<SelectAlgorithms.Choice> choices) {
+        JsonArray a = new JsonArray();
+        for (SelectAlgorithms.Choice c : choices) {
+            JsonObject o = new JsonObject();
+            o.addProperty("node", c.node().path());
+            o.addProperty("op", c.node().op());
+            o.addProperty("algorithm", c.algorithm().spelling());
+            o.addProperty("basis", c.basis().name().toLowerCase(Locale.ROOT));
+            JsonObject seconds = new JsonObject();
+            c.costs().forEach((alg, sec) -> seconds.addProperty(alg.spelling(), sec));
+            o.add("seconds", seconds);
+            a.add(o);
+        }
+        return a;
     }
 
     private JsonObject artifactJson(Executable x) {
@@ -218,6 +263,32 @@ final class ExplainCommand implements Callable<Integer> {
     /** Where the user wrote it, then the prelude line that implements it. */
     private static String origin(Explain.Kernel k) {
         return String.join(" via ", k.origins().stream().map(Object::toString).toList());
+    }
+
+    /** Each exchange of the plan and the elements every rank sends in it, at B = 1 and the report's length. */
+    private static JsonObject cpJson(ContextParallelPlan plan, long length) {
+        JsonObject o = new JsonObject();
+        o.addProperty("ranks", plan.ranks());
+        o.addProperty("mode", plan.mode().flag());
+        o.addProperty("length", length);
+        JsonArray steps = new JsonArray();
+        for (ContextParallelPlan.Step st : plan.steps()) {
+            if (st instanceof ContextParallelPlan.Local) continue;
+            JsonObject j = new JsonObject();
+            j.addProperty("kind", st.kind());
+            j.addProperty("what", switch (st) {
+                case ContextParallelPlan.Halo h -> h.node().path();
+                case ContextParallelPlan.Ring r -> r.node().path();
+                case ContextParallelPlan.AllToAll a -> "region " + a.id() + ": " + a.anchors().stream().map(n -> n.path()).collect(Collectors.joining(", "));
+                case ContextParallelPlan.Local l -> "";
+            });
+            JsonArray sent = new JsonArray();
+            for (int r = 0; r < plan.ranks(); r++) sent.add(st.sent(r, plan.ranks(), 1, length));
+            j.add("sent_per_rank", sent);
+            steps.add(j);
+        }
+        o.add("exchanges", steps);
+        return o;
     }
 
     private JsonObject json(Explain.Report r) {

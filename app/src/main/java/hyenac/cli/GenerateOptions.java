@@ -43,6 +43,8 @@ final class GenerateOptions extends ModelOptions {
             err.println(command + ": " + (prompt == null ? "give --prompt TEXT, or --prompts FILE with one prompt a line" : "give --prompt or --prompts, not both"));
             return Main.INTERNAL_ERROR;
         }
+        Integer cp = invalidContextParallel(command, err);
+        if (cp != null) return cp;
         if (batch < 1) {
             err.println(command + ": --batch must be at least 1 (the sequences decoded together), not " + batch);
             return Main.INTERNAL_ERROR;

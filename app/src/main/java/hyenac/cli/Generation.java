@@ -86,7 +86,7 @@ final class Generation {
         WeightStore weights = Models.weights(command, o.weightsFile, o.noWeightCheck, o.seed, g, embedded, "the text will be noise", progress, err);
         if (weights == null) return Main.USER_ERROR;
         Models.Opened model = new Models.Opened(g, modelName, carried, planning, embedded, null);
-        Session opened = Models.session(command, target, model, weights, Math.min(o.batch, prompts.size()), progress, err);
+        Session opened = Models.session(command, target, model, weights, Math.min(o.batch, prompts.size()), progress, err, o);
         if (opened == null) return Main.USER_ERROR;
         // Ctrl-C: the step under way finishes, the text so far is already out, and the statistics say where it stopped.
         try (CtrlC ctrlC = new CtrlC(INTERRUPT_GRACE_SECONDS); Session session = opened) {

@@ -9,6 +9,7 @@ import hyenac.dsl.check.Elaborated;
 import hyenac.ir.Dot;
 import hyenac.ir.Graph;
 import hyenac.ir.Printer;
+import hyenac.ir.cp.ContextParallelPlan;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Plan;
 import hyenac.runtime.exec.DeviceTarget;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,12 +33,15 @@ import picocli.CommandLine.Spec;
         "With --target cuda the kernel pipeline runs after the graph passes (fuse-kernels, select-algorithms, lower-to-kernels,"
                 + " plan-memory) and the plan of --phase is printed after the graph; no GPU is needed."})
 final class GraphCommand implements Callable<Integer> {
+    /** The stage that plans context parallelism (compiler/cp/PlanContextParallel), printable like the passes. */
+    static final String CONTEXT_PARALLEL = "context-parallel";
+
     @Parameters(paramLabel = "FILE") Path file;
 
     @Option(names = "--print-after", paramLabel = "PASS", split = ",",
             description = "print the IR after these passes (elaborate, eliminate-identities, eliminate-common-subexpressions, eliminate-dead-code;"
                     + " with --train also parametrise-decay, differentiate; with --target cuda also fuse-kernels, select-algorithms,"
-                    + " lower-to-kernels, plan-memory) or `all`")
+                    + " lower-to-kernels, plan-memory; with --context-parallel N also context-parallel) or `all`")
     Set<String> printAfter = Set.of();
 
     @Option(names = "--train", description = "the training graph `hyenac train` runs: the loss and the gradient of every weight")
@@ -57,6 +62,8 @@ final class GraphCommand implements Callable<Integer> {
     @Option(names = "--verify", description = "run the IR verifier after every pass") boolean verify;
 
     @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several") String modelName;
+
+    @Mixin ContextParallelOptions cp;
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -85,10 +92,12 @@ final class GraphCommand implements Callable<Integer> {
         Phase planned = KernelPlans.phase(phase);
         List<String> names = new ArrayList<>(passes.names());
         if (device != null) names.addAll(KernelPipeline.STAGES);
+        if (cp.contextParallel()) names.add(CONTEXT_PARALLEL);
         for (String p : printAfter) {
             if (!p.equals("all") && !p.equals("elaborate") && !names.contains(p)) {
                 err.println("hyenac graph: no pass named `" + p + "`; passes: elaborate, " + String.join(", ", names)
-                        + (device == null && KernelPipeline.STAGES.contains(p) ? " (" + p + " runs with --target cuda)" : ""));
+                        + (device == null && KernelPipeline.STAGES.contains(p) ? " (" + p + " runs with --target cuda)" : "")
+                        + (p.equals(CONTEXT_PARALLEL) ? " (" + p + " runs with --context-parallel N, N > 1)" : ""));
                 return Main.USER_ERROR;
             }
         }
@@ -97,6 +106,17 @@ final class GraphCommand implements Callable<Integer> {
         Graph g = passes.run(ToGraph.of(model));
         if (svg != null) return render(Dot.export(g, model.name()), err);
         if (printAfter.isEmpty()) out.print(dot ? Dot.export(g, model.name()) : Printer.print(g));
+        if (cp.contextParallel()) {
+            // planned on the optimised graph, as `run` plans it; printed as a stage of its own
+            ContextParallelPlan plan = cp.plan("hyenac graph", file, g, err);
+            if (plan == null) return Main.USER_ERROR;
+            if (printAfter.isEmpty() || printAfter.contains("all") || printAfter.contains(CONTEXT_PARALLEL)) {
+                out.println("// ----- after " + CONTEXT_PARALLEL);
+                out.print(plan.print(g, 0, 0));
+                out.println("// sharding of every value");
+                out.print(plan.printValues());
+            }
+        }
         List<PassManager.Timing> times = new ArrayList<>(passes.timings());
         if (device != null) {
             KernelPipeline kernels = new KernelPipeline(g, device.lowering(g)).printAfter(printAfter, out);

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Where a model's weights come from and where it runs: the options of every command that runs one ({@code run}, {@code score}, {@code embed}). */
-class ModelOptions {
+class ModelOptions extends ContextParallelOptions {
     @Option(names = "--weights", paramLabel = "FILE",
             description = "safetensors with our weight names, or a vortex (Evo 2) checkpoint converted to safetensors; wins over weights a .hyx carries")
     Path weightsFile;

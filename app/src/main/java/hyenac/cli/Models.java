@@ -5,7 +5,9 @@ import hyenac.compiler.artifact.ArtifactException;
 import hyenac.compiler.artifact.Executable;
 import hyenac.compiler.commands.Targets;
 import hyenac.compiler.kernels.KernelPipeline;
+import hyenac.backends.cpu.ContextParallelCpu;
 import hyenac.ir.Graph;
+import hyenac.ir.cp.ContextParallelPlan;
 import hyenac.ir.plan.Lowering;
 import hyenac.ir.plan.Planner;
 import hyenac.runtime.exec.Backend;
@@ -92,8 +94,18 @@ final class Models {
      * A session for {@code g} with {@code weights} on {@code target}, opened for generation batches of {@code batch}, after
      * which the line saying which target runs (and why) goes to {@code err}. Null after saying why.
      */
-    static Session session(String command, Targets.Picked target, Opened model, WeightStore weights, int batch, Progress progress, PrintWriter err) {
+    static Session session(String command, Targets.Picked target, Opened model, WeightStore weights, int batch, Progress progress, PrintWriter err,
+                           ContextParallelOptions cp) {
         Backend backend = target.backend(model.carried(), model.planning());
+        if (cp.contextParallel()) {
+            if (target.device() != null) {
+                err.println(command + ": --context-parallel runs on the CPU for now (NCCL on GPUs comes later); use --target cpu");
+                return null;
+            }
+            ContextParallelPlan plan = cp.plan(command, model.name(), model.graph(), err);
+            if (plan == null) return null;
+            backend = new ContextParallelCpu(plan);
+        }
         Session session;
         Progress.Task preparing = TerminalProgress.note(progress, "preparing the model on " + backend.name());
         try {

@@ -97,7 +97,7 @@ final class ScoreCommand implements Callable<Integer> {
             if (weights == null) return Main.USER_ERROR;
             long started = System.nanoTime();
             double[][] logProbs = new double[sequences.size()][];
-            try (Session session = Models.session(NAME, target, m, weights, 1, progress, err)) {
+            try (Session session = Models.session(NAME, target, m, weights, 1, progress, err, options)) {
                 if (session == null) return Main.USER_ERROR;
                 int logits = m.graph().outputs().getFirst();
                 long positions = sequences.stream().mapToLong(s -> s.tokens().length - 1L).sum();

@@ -128,6 +128,38 @@ class ExplainKernelsTest {
         assertTrue(r.out().contains("hyena_core     deinterleave"), r.out());
     }
 
+    @Test
+    void aTunedChoiceIsMadeByTheMeasurementAndSaysSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        String evo = CommandLineTest.samples().resolve("evo2-7b.hyena").toString();
+        CommandLineTest.Run byModel = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");
+        assertEquals(0, byModel.code(), byModel.err());
+        String mr = "causal_conv layers.1.mixer.filter -> blocked  (direct ";
+        assertTrue(byModel.out().contains(mr), "the cost model puts Evo 2's MR filters on the tensor cores: " + byModel.out());
+
+        // a tuning file whose H100 measured direct faster for those filters (made up: the choice follows whatever was measured)
+        var g = Compilation.compile(java.nio.file.Path.of(evo), null).graph();
+        var filter = g.nodes().stream().filter(n -> n.path().equals("layers.1.mixer.filter")).findFirst().orElseThrow();
+        String key = hyenac.compiler.kernels.Tuning.key(g, filter, hyenac.compiler.kernels.KernelPipeline.REFERENCE);
+        java.nio.file.Path file = dir.resolve("tuning.json");
+        java.nio.file.Files.writeString(file, """
+                {"measurements": [{"device": "NVIDIA H100 80GB HBM3", "hyenac": "%s", "key": "%s",
+                  "ms": {"direct": 0.15, "blocked": 0.25}, "measured": "2026-12-07T12:00:00Z"}]}
+                """.formatted(hyenac.compiler.artifact.Executable.hyenacVersion(), key));
+        System.setProperty("hyenac.tuning", file.toString());
+        try {
+            CommandLineTest.Run tuned = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");
+            assertEquals(0, tuned.code(), tuned.err());
+            assertTrue(tuned.out().contains("causal_conv layers.1.mixer.filter -> direct  measured (direct 150 us, blocked 250 us)"), tuned.out());
+            assertTrue(tuned.out().contains("[direct]") && tuned.out().contains("algorithm choices"), tuned.out());
+            java.nio.file.Files.writeString(file, "{ broken");
+            CommandLineTest.Run broken = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");
+            assertEquals(List.of(true, false), List.of(broken.err().contains(file + ": not a hyenac tuning file"), broken.err().contains("\tat ")),
+                    broken.err());
+        } finally {
+            System.clearProperty("hyenac.tuning");
+        }
+    }
+
     static List<Long> longs(JsonArray a) {
         return a.asList().stream().map(JsonElement::getAsLong).toList();
     }

@@ -8,7 +8,9 @@ import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.backends.cuda.bindings.Driver;
 import hyenac.backends.cuda.bindings.Driver.Event;
 import hyenac.backends.cuda.bindings.Driver.Stream;
+import hyenac.backends.cuda.exec.CudaTarget;
 import hyenac.ir.Graph;
+import hyenac.ir.plan.Lowering;
 import hyenac.runtime.weights.WeightStore;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +62,19 @@ final class CudaBenchTarget implements BenchTarget {
     }
 
     @Override public Runner open(Graph graph, WeightStore weights) {
-        CudaExecutor gpu = new CudaExecutor(new KernelPipeline(graph, hyenac.backends.cuda.exec.CudaTarget.lowering(precision)), weights);
+        return open(new KernelPipeline(graph, lowering()), weights);
+    }
+
+    /** The lowering for this GPU: its name and its costs. */
+    Lowering lowering() { return CudaTarget.lowering(precision, ctx.device()); }
+
+    /** The GPU's name, as measurements are filed under. */
+    String device() { return ctx.device().name(); }
+
+    /** A runner of the plans {@code pipeline} makes (e.g. with one algorithm forced). */
+    Runner open(KernelPipeline pipeline, WeightStore weights) {
+        Graph graph = pipeline.graph();
+        CudaExecutor gpu = new CudaExecutor(pipeline, weights);
         int vocab = Math.toIntExact(graph.value(graph.outputs().getFirst()).type().channels());
         return new Runner() {
             @Override public Samples forward(int batch, int length, long[] tokens, Map<Integer, float[]> given, Set<Integer> wanted,

@@ -87,6 +87,11 @@ enum Operator {
             Node a = only(g, Primitive.CAUSAL_ATTENTION);
             return new Model(g, Set.copyOf(a.operands()), a.results().getFirst(), a);
         }
+        return core(g);
+    }
+
+    /** The gate-conv-gate core of a one-layer Hyena graph: from the featurizer's output to the post-gate. */
+    static Model core(Graph g) {
         Node split = only(g, Primitive.DEINTERLEAVE);
         int q = split.results().getFirst();
         Node gate = g.users(q).stream().filter(n -> n.is(Primitive.MUL)).findFirst()

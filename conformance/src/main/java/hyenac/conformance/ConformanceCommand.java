@@ -2,6 +2,7 @@ package hyenac.conformance;
 
 import hyenac.compiler.commands.ExtraCommand;
 import hyenac.compiler.commands.Targets;
+import hyenac.ir.cp.CpMode;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,14 @@ public final class ConformanceCommand implements Callable<Integer>, ExtraCommand
 
     @Option(names = "--verbose", description = "print every tensor compared") boolean verbose;
 
+    @Option(names = "--context-parallel", defaultValue = "1", paramLabel = "N",
+            description = {"split each sequence over N ranks (in-process threads on the CPU) in the zig-zag layout;",
+                    "lengths that do not cut into 2N chunks are padded at the end, which changes no earlier position"}) int contextParallel;
+
+    @Option(names = "--cp-mode", defaultValue = "auto", paramLabel = "auto|a2a|p2p",
+            description = "with --context-parallel: how convolutions exchange, auto (short FIRs p2p, the rest a2a), a2a, or p2p (default ${DEFAULT-VALUE})")
+    String cpMode;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() throws Exception {
@@ -40,6 +49,18 @@ public final class ConformanceCommand implements Callable<Integer>, ExtraCommand
             err.println("hyenac conformance: " + e.getMessage());
             return 2;
         }
+        VortexConformance.ContextParallel cp = null;
+        try {
+            CpMode mode = CpMode.of(cpMode);
+            if (contextParallel < 1) throw new IllegalArgumentException("--context-parallel must be at least 1 (ranks), not " + contextParallel);
+            if (contextParallel > 1 && chosen != VortexConformance.Target.CPU) {
+                throw new IllegalArgumentException("--context-parallel runs on the CPU for now (NCCL on GPUs comes later); use --target cpu");
+            }
+            if (contextParallel > 1) cp = new VortexConformance.ContextParallel(contextParallel, mode);
+        } catch (IllegalArgumentException e) {
+            err.println("hyenac conformance: " + e.getMessage());
+            return 2;
+        }
         if (!Files.isDirectory(dir)) {
             err.println("hyenac conformance: " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"));
             return 1;
@@ -48,7 +69,7 @@ public final class ConformanceCommand implements Callable<Integer>, ExtraCommand
         if (chosen != VortexConformance.Target.CPU && Targets.forRunning("hyenac conformance", Targets.Name.cuda, err) == null) {
             return 2;
         }
-        List<VortexConformance.CaseResult> results = VortexConformance.run(dir, chosen);
+        List<VortexConformance.CaseResult> results = VortexConformance.run(dir, java.util.function.UnaryOperator.identity(), chosen, cp);
         if (results.isEmpty()) {
             err.println(dir + ": no .safetensors cases found");
             return 1;
@@ -77,6 +98,7 @@ public final class ConformanceCommand implements Callable<Integer>, ExtraCommand
             }
             if (verbose) r.notes().forEach(n -> out.println("        note: " + n));
         }
+        if (cp != null) out.printf(Locale.ROOT, "context parallel: %d ranks, --cp-mode %s%n", cp.ranks(), cp.mode().flag());
         out.printf(Locale.ROOT, "%d of %d cases pass%s%n", results.size() - failed - unsupported, results.size() - unsupported,
                 unsupported == 0 ? "" : " (" + unsupported + " not supported on " + target + ")");
         return failed == 0 ? 0 : 1;

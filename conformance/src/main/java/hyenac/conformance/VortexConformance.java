@@ -1,7 +1,10 @@
 package hyenac.conformance;
 
 import hyenac.backends.codegen.Precision;
+import hyenac.backends.cpu.ContextParallelCpu;
 import hyenac.backends.cpu.CpuExecutor;
+import hyenac.compiler.cp.PlanContextParallel;
+import hyenac.ir.cp.CpMode;
 import hyenac.backends.cuda.bindings.CudaException;
 import hyenac.backends.cuda.exec.CudaExecutor;
 import hyenac.compiler.kernels.KernelPipeline;
@@ -103,9 +106,19 @@ public final class VortexConformance {
         }
     }
 
+    /**
+     * Context parallelism for a run ({@code --context-parallel N --cp-mode M}): the CPU's passes split over N in-process
+     * ranks, prefills too (decoding then goes on on rank 0). Lengths the zig-zag cannot cut are padded at the end, which
+     * changes nothing before them (the models are causal).
+     */
+    public record ContextParallel(int ranks, CpMode mode) {
+        ContextParallelCpu on(Graph g) { return new ContextParallelCpu(PlanContextParallel.plan(g, ranks, mode)); }
+    }
+
     /** One stateless parallel pass on the target (a CUDA executor opens and closes the GPU per call). */
-    static Map<Integer, float[]> forwardOn(Target target, Graph g, WeightStore weights, int batch, int length, long[] tokens,
+    static Map<Integer, float[]> forwardOn(Target target, ContextParallel cp, Graph g, WeightStore weights, int batch, int length, long[] tokens,
                                            Map<Integer, float[]> given, Collection<Integer> wanted) {
+        if (target == Target.CPU && cp != null) return cp.on(g).forward(g, weights, batch, length, tokens, given, wanted);
         if (target == Target.CPU) return new CpuExecutor(g, weights).run(batch, length, tokens, given, wanted);
         try (CudaExecutor exec = new CudaExecutor(new KernelPipeline(g, CudaTarget.lowering(target.bf16() ? Precision.BF16 : Precision.FP32)), weights)) {
             return exec.run(batch, length, tokens, given, wanted);
@@ -154,25 +167,30 @@ public final class VortexConformance {
     }
 
     public static List<CaseResult> run(Path dir, UnaryOperator<String> rewrite, Target target) throws IOException {
+        return run(dir, rewrite, target, null);
+    }
+
+    /** As {@link #run(Path, UnaryOperator, Target)}, context-parallel on the CPU when {@code cp} is not null. */
+    public static List<CaseResult> run(Path dir, UnaryOperator<String> rewrite, Target target, ContextParallel cp) throws IOException {
         List<CaseResult> results = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
                 if (f.getFileName().toString().equals("model_weights.safetensors")) continue;
-                results.add(runCase(dir, f, rewrite, target));
+                results.add(runCase(dir, f, rewrite, target, cp));
             }
         }
         return results;
     }
 
-    static CaseResult runCase(Path dir, Path file, UnaryOperator<String> rewrite, Target target) {
+    static CaseResult runCase(Path dir, Path file, UnaryOperator<String> rewrite, Target target, ContextParallel cp) {
         String name = file.getFileName().toString();
         try (SafeTensorsFile st = SafeTensors.open(file)) {
             String kind = st.metadata().getOrDefault("case", "?");
             return switch (kind) {
-                case "hyena_se", "hyena_mr", "hyena_li" -> block(dir, st, kind, HYENA, rewrite, target);
-                case "attention" -> block(dir, st, kind, ATTENTION, rewrite, target);
-                case "model_forward" -> forward(dir, st, rewrite, target);
-                case "model_decode" -> decode(dir, st, rewrite, target);
+                case "hyena_se", "hyena_mr", "hyena_li" -> block(dir, st, kind, HYENA, rewrite, target, cp);
+                case "attention" -> block(dir, st, kind, ATTENTION, rewrite, target, cp);
+                case "model_forward" -> forward(dir, st, rewrite, target, cp);
+                case "model_decode" -> decode(dir, st, rewrite, target, cp);
                 default -> new CaseResult(name, kind, List.of(), List.of(), "unknown case kind `" + kind + "` in the metadata");
             };
         } catch (WeightsException | IOException | IllegalArgumentException | IllegalStateException | CudaException
@@ -202,7 +220,7 @@ public final class VortexConformance {
     }
 
     private static CaseResult block(Path dir, SafeTensorsFile st, String kind, Map<String, String> probes, UnaryOperator<String> rewrite,
-                                    Target target) throws IOException {
+                                    Target target, ContextParallel cp) throws IOException {
         String name = st.path().getFileName().toString();
         Built built = build(dir, st, kind.equals("attention") ? "op_attention_config.yml" : "op_config.yml", rewrite);
         int vortexBlock = Integer.parseInt(st.metadata().get("layer_idx"));
@@ -230,12 +248,12 @@ public final class VortexConformance {
             }
         }
         float[] given = target.bf16() ? Floats.roundedToBf16(st.floats("input.u")) : st.floats("input.u");
-        Map<Integer, float[]> got = forwardOn(target, built.graph(), weights, batch, length, null, Map.of(input, given), wanted.values());
+        Map<Integer, float[]> got = forwardOn(target, cp, built.graph(), weights, batch, length, null, Map.of(input, given), wanted.values());
         Map<String, float[]> ref = references(st, target, built.graph(), weights, batch, length, null, Map.of(input, given), wanted);
         return new CaseResult(name, kind, compare(ref, wanted, got, target.tolerance(false)), notes, null);
     }
 
-    private static CaseResult forward(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite, Target target) throws IOException {
+    private static CaseResult forward(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite, Target target, ContextParallel cp) throws IOException {
         String name = st.path().getFileName().toString();
         Built built = build(dir, st, "model_config.yml", rewrite);
         Path weightsFile = dir.resolve("model_weights.safetensors");
@@ -255,7 +273,7 @@ public final class VortexConformance {
                 if (st.contains(t)) wanted.put(t, probes.get("layers." + i));
             }
             long[] ids = st.longs("input.tokens");
-            Map<Integer, float[]> got = forwardOn(target, built.graph(), weights, batch, length, ids, Map.of(), wanted.values());
+            Map<Integer, float[]> got = forwardOn(target, cp, built.graph(), weights, batch, length, ids, Map.of(), wanted.values());
             Map<String, float[]> ref = references(st, target, built.graph(), weights, batch, length, ids, Map.of(), wanted);
             return new CaseResult(name, "model_forward", compare(ref, wanted, got, target.tolerance(true)), List.of(), null);
         }
@@ -266,7 +284,7 @@ public final class VortexConformance {
      * tokens exactly, each layer's per-step output, the recurrent states after the prefill and at the end,
      * and a stateless parallel pass over prompt ++ tokens (the same logits within tolerance).
      */
-    private static CaseResult decode(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite, Target target) throws IOException {
+    private static CaseResult decode(Path dir, SafeTensorsFile st, UnaryOperator<String> rewrite, Target target, ContextParallel cp) throws IOException {
         String name = st.path().getFileName().toString();
         Built built = build(dir, st, "model_config.yml", rewrite);
         Graph g = built.graph();
@@ -295,7 +313,8 @@ public final class VortexConformance {
             List<Integer> layerOutputs = new ArrayList<>();
             for (int i = 0; i < built.blocks().size(); i++) layerOutputs.add(g.probes().get("layers." + i));
             try {
-                float[] logits = cpu ? exec.prefill(prompt, batch, length) : gpu.prefill(prompt, batch, length, length + steps + 1);
+                float[] logits = !cpu ? gpu.prefill(prompt, batch, length, length + steps + 1)
+                        : cp == null ? exec.prefill(prompt, batch, length) : prefillSharded(cp, g, weights, exec, prompt, batch, length, notes);
                 if (cpu) compareStates(st, "state.prefill.", built, exec, length, checks, notes);
                 else notes.add("cuda: states and per-step layer outputs stay on the device and are not compared");
                 for (int s = 0; s <= steps; s++) {
@@ -333,7 +352,7 @@ public final class VortexConformance {
                     for (int s = 0; s < steps; s++) sequence[b * full + length + s] = ourTokens[s][b];
                 }
                 int out = g.outputs().getFirst();
-                float[] all = forwardOn(target, g, weights, batch, full, sequence, Map.of(), List.of(out)).get(out);
+                float[] all = forwardOn(target, cp, g, weights, batch, full, sequence, Map.of(), List.of(out)).get(out);
                 float[] window = new float[batch * (steps + 1) * vocab];
                 for (int b = 0; b < batch; b++) {
                     System.arraycopy(all, (b * full + length - 1) * vocab, window, b * (steps + 1) * vocab, (steps + 1) * vocab);
@@ -343,6 +362,17 @@ public final class VortexConformance {
             }
             return new CaseResult(name, "model_decode", checks, notes, null);
         }
+    }
+
+    /** A context-parallel prefill; rank 0 (here {@code exec}) then holds the states, built from what the stateful nodes read. */
+    private static float[] prefillSharded(ContextParallel cp, Graph g, WeightStore weights, CpuExecutor exec, long[] prompt, int batch,
+                                          int length, List<String> notes) {
+        java.util.Set<Integer> wanted = new java.util.LinkedHashSet<>(ContextParallelCpu.readByStatefulNodes(g));
+        wanted.add(g.outputs().getFirst());
+        Map<Integer, float[]> read = cp.on(g).forward(g, weights, batch, length, prompt, Map.of(), wanted);
+        exec.resumeAfter(read, batch, length);
+        notes.add("prefill over " + cp.ranks() + " ranks (--cp-mode " + cp.mode().flag() + "), decode on rank 0");
+        return exec.lastPosition(read, batch, length);
     }
 
     /**

@@ -51,7 +51,13 @@ final class Analysis {
         this.module = result.modules().isEmpty() ? null : result.modules().getFirst();
         this.index = new Index(module);
         for (Elaborated.Model m : result.models()) {
-            reports.put(m.name(), new Report(m, Explain.of(Compilation.lower(m), m.context(), false))); // no plan: its fusion pass is not needed here
+            try {
+                reports.put(m.name(), new Report(m, Explain.of(Compilation.lower(m), m.context(), false))); // no plan: its fusion pass is not needed here
+            } catch (IllegalArgumentException e) {
+                // a model elaborated past errors may lack what explain needs (its embedding, say): the diagnostics say why
+                if (result.diagnostics().hasErrors()) continue;
+                throw e;
+            }
         }
     }
 

@@ -29,7 +29,8 @@ import java.util.Set;
  * is made by four stages in order —
  * <ol>
  *   <li>{@code fuse-kernels}: the nodes the run needs, grouped into kernels ({@link FuseKernels});</li>
- *   <li>{@code select-algorithms}: each convolution's algorithm, by the target's cost model ({@link SelectAlgorithms});</li>
+ *   <li>{@code select-algorithms}: each convolution's algorithm, by {@code hyenac tune}'s measurements on the target's
+ *       device or else the target's cost model ({@link SelectAlgorithms});</li>
  *   <li>{@code lower-to-kernels}: the groups as the target's kernels and library calls over buffers ({@link Lowering});</li>
  *   <li>{@code plan-memory}: the buffers placed in one pool by liveness ({@link PlanMemory}).</li>
  * </ol>
@@ -49,8 +50,9 @@ public final class KernelPipeline implements Planner {
     private final Graph graph;
     private final Lowering lowering;
     private final boolean fusion;
-    private final Algorithm preferred;
+    private final SelectAlgorithms.Guides guides;
     private final Map<Key, Plan> plans = new HashMap<>();
+    private final Map<Key, List<SelectAlgorithms.Choice>> choices = new HashMap<>();
     private final List<PassManager.Timing> timings = new ArrayList<>();
     private Set<String> printAfter = Set.of();
     private PrintWriter out;
@@ -58,22 +60,36 @@ public final class KernelPipeline implements Planner {
     private record Key(Phase phase, Set<Integer> given, Set<Integer> wanted) {}
 
     /** {@code fusion} false runs one kernel per node (to compare, or to find a fused kernel's fault). */
-    public KernelPipeline(Graph graph, Lowering lowering, boolean fusion) { this(graph, lowering, fusion, null); }
+    public KernelPipeline(Graph graph, Lowering lowering, boolean fusion) { this(graph, lowering, fusion, SelectAlgorithms.Guides.NONE); }
 
-    /** {@code preferred}: an algorithm chosen wherever the target offers it, whatever the costs say (null: the cheapest, always). */
+    /**
+     * {@code preferred}: an algorithm chosen wherever the target offers it, whatever the costs say (null: the cheapest,
+     * always); no measurements.
+     */
     public KernelPipeline(Graph graph, Lowering lowering, boolean fusion, Algorithm preferred) {
+        this(graph, lowering, fusion, new SelectAlgorithms.Guides(Tuning.none(), preferred, Map.of()));
+    }
+
+    public KernelPipeline(Graph graph, Lowering lowering, boolean fusion, SelectAlgorithms.Guides guides) {
         this.graph = graph;
         this.lowering = lowering;
         this.fusion = fusion;
-        this.preferred = preferred;
+        this.guides = guides;
     }
 
     /**
-     * With fusion unless {@code -Dhyenac.fusion=false}; {@code -Dhyenac.algorithm=NAME} (direct, blocked, fft, fused_fft)
-     * prefers that algorithm wherever it is offered, to time it against the cost model's choice.
+     * As a user's run plans: with fusion unless {@code -Dhyenac.fusion=false}, by {@code hyenac tune}'s measurements where
+     * it made them ({@link Tuning#standard()}), and {@code -Dhyenac.algorithm=NAME} (direct, blocked, fft, fused_fft)
+     * preferring that algorithm wherever it is offered, to time it against the choice.
      */
     public KernelPipeline(Graph graph, Lowering lowering) {
-        this(graph, lowering, !"false".equals(System.getProperty("hyenac.fusion")), preferred(System.getProperty("hyenac.algorithm")));
+        this(graph, lowering, !"false".equals(System.getProperty("hyenac.fusion")),
+                new SelectAlgorithms.Guides(Tuning.standard(), preferred(System.getProperty("hyenac.algorithm")), Map.of()));
+    }
+
+    /** This pipeline, choosing per phase the algorithms {@code stored} names by node id (an artifact's, which run as compiled). */
+    public KernelPipeline withStored(Map<Phase, Map<Integer, Algorithm>> stored) {
+        return new KernelPipeline(graph, lowering, fusion, new SelectAlgorithms.Guides(guides.tuning(), guides.preferred(), stored));
     }
 
     /** The algorithm {@code -Dhyenac.algorithm} names, or null when it is not set; a name of none is an IllegalArgumentException. */
@@ -100,12 +116,18 @@ public final class KernelPipeline implements Planner {
         Key key = new Key(phase, Set.copyOf(given), Set.copyOf(wanted));
         Plan kept = plans.get(key);
         if (kept != null) return kept;
-        Plan p = make(phase, given, wanted);
+        Plan p = make(key, phase, given, wanted);
         plans.put(key, p);
         return p;
     }
 
-    private Plan make(Phase phase, Set<Integer> given, Collection<Integer> wanted) {
+    /** The algorithm choices behind the plan of a model run in {@code phase} (planned first if it was not), and why each was made. */
+    public synchronized List<SelectAlgorithms.Choice> choices(Phase phase) {
+        Plan p = plan(phase);
+        return choices.get(new Key(phase, Set.copyOf(p.given()), Set.copyOf(p.wanted())));
+    }
+
+    private Plan make(Key key, Phase phase, Set<Integer> given, Collection<Integer> wanted) {
         List<Node> order = graph.slice(given, wanted);
         Set<Integer> available = new HashSet<>(given);
         for (Node n : order) available.addAll(n.results());
@@ -118,11 +140,12 @@ public final class KernelPipeline implements Planner {
         t0 = time("fuse-kernels", t0);
         print("fuse-kernels", phase, () -> groups(groups));
 
-        List<SelectAlgorithms.Choice> choices = SelectAlgorithms.run(graph, groups, phase, reference(phase), lowering, preferred);
+        List<SelectAlgorithms.Choice> chosen = SelectAlgorithms.run(graph, groups, phase, reference(phase), lowering, guides);
+        choices.put(key, chosen);
         Map<Integer, Algorithm> algorithms = new LinkedHashMap<>();
-        for (SelectAlgorithms.Choice c : choices) algorithms.put(c.node().id(), c.algorithm());
+        for (SelectAlgorithms.Choice c : chosen) algorithms.put(c.node().id(), c.algorithm());
         t0 = time("select-algorithms", t0);
-        print("select-algorithms", phase, () -> choices(choices, phase));
+        print("select-algorithms", phase, () -> choices(chosen, phase));
 
         Plan lowered = lowering.lower(graph, groups, algorithms, phase, given, wanted);
         t0 = time("lower-to-kernels", t0);
@@ -167,15 +190,25 @@ public final class KernelPipeline implements Planner {
         return s.toString();
     }
 
-    /** One line per convolution: the node, its path, the choice and every cost it was weighed against. */
+    /**
+     * One line per convolution: the node, its path, the choice, why when it is not the cost model's (measured, preferred,
+     * stored), and every cost it was weighed against (the measured times, when measured).
+     */
     public String choices(List<SelectAlgorithms.Choice> choices, Phase phase) {
-        StringBuilder s = new StringBuilder("// costs at " + reference(phase) + " on " + lowering.target()
+        Algorithm preferred = guides.preferred();
+        StringBuilder s = new StringBuilder("// costs at " + reference(phase) + " on " + lowering.target() + ", " + lowering.device()
                 + (preferred != null ? ", " + preferred.spelling() + " preferred wherever offered (-Dhyenac.algorithm)" : "") + "\n");
         for (SelectAlgorithms.Choice c : choices) {
-            s.append(c.node().op()).append(" ").append(c.node().path()).append(" -> ").append(c.algorithm().spelling()).append("  (");
+            s.append(c.node().op()).append(" ").append(c.node().path()).append(" -> ").append(c.algorithm().spelling()).append("  ");
+            s.append(switch (c.basis()) {
+                case MODEL -> "";
+                case MEASURED -> "measured ";
+                case PREFERRED -> "preferred ";
+                case STORED -> "as stored ";
+            });
             List<String> costs = new ArrayList<>();
             c.costs().forEach((a, sec) -> costs.add(a.spelling() + " " + String.format(Locale.ROOT, "%.3g", sec * 1e6) + " us"));
-            s.append(String.join(", ", costs)).append(")\n");
+            s.append("(").append(String.join(", ", costs)).append(")\n");
         }
         return s.toString();
     }

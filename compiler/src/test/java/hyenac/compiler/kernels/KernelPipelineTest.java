@@ -148,7 +148,7 @@ class KernelPipelineTest {
         assertTrue(e.getMessage().contains("direct") && e.getMessage().contains("blocked"), e.getMessage());
         StringWriter out = new StringWriter();
         new KernelPipeline(g, target, false, Algorithm.BLOCKED).printAfter(Set.of("select-algorithms"), new PrintWriter(out)).plan(Phase.PARALLEL);
-        assertTrue(out.toString().contains("blocked preferred wherever offered") && out.toString().contains("-> blocked  (direct 1.00e+06 us, blocked 2.00e+06 us)"),
+        assertTrue(out.toString().contains("blocked preferred wherever offered") && out.toString().contains("-> blocked  preferred (direct 1.00e+06 us, blocked 2.00e+06 us)"),
                 out.toString());
     }
 

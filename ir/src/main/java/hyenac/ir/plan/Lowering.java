@@ -17,6 +17,12 @@ public interface Lowering {
     /** The target's name, as {@code --target} spells it. */
     String target();
 
+    /**
+     * The device whose costs this lowering models, by the name the device gives itself: where measurements taken on a
+     * device ({@code hyenac tune}) apply.
+     */
+    default String device() { return target(); }
+
     /** The algorithms this target can compute node {@code n} with in {@code phase}; empty for a node that is not a convolution. */
     List<Algorithm> algorithms(Graph g, Node n, Phase phase);
 

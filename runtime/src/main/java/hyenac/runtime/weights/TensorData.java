@@ -23,7 +23,7 @@ public record TensorData(String name, SafetensorsType dtype, long[] shape, ByteB
 
     /** Encodes floats as F32, F64, F16 or BF16 (the 16-bit ones round to nearest even). */
     public static TensorData of(String name, SafetensorsType dtype, long[] shape, float[] values) {
-        ByteBuffer b = allocate(values.length, dtype);
+        ByteBuffer b = allocate(name, values.length, dtype);
         switch (dtype) {
             case F32 -> { for (float v : values) b.putFloat(v); }
             case F64 -> { for (float v : values) b.putDouble(v); }
@@ -54,7 +54,7 @@ public record TensorData(String name, SafetensorsType dtype, long[] shape, ByteB
             case BOOL -> 1;
             default -> Long.MAX_VALUE;
         };
-        ByteBuffer b = allocate(values.length, dtype);
+        ByteBuffer b = allocate(name, values.length, dtype);
         for (int i = 0; i < values.length; i++) {
             long v = values[i];
             if (v < min || v > max) {
@@ -71,7 +71,17 @@ public record TensorData(String name, SafetensorsType dtype, long[] shape, ByteB
         return new TensorData(name, dtype, shape, b.flip());
     }
 
-    private static ByteBuffer allocate(int count, SafetensorsType dtype) {
-        return ByteBuffer.allocate(Math.multiplyExact(count, dtype.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+    private static ByteBuffer allocate(String name, int count, SafetensorsType dtype) {
+        return ByteBuffer.allocate(bytes(name, count, dtype)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The bytes of {@code count} values of {@code dtype}, which one Java buffer must hold (under 2 GiB). */
+    static int bytes(String name, long count, SafetensorsType dtype) {
+        long bytes = count * dtype.byteSize();
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor \"" + name + "\": " + count + " values of " + dtype + " take " + bytes
+                    + " bytes, more than one tensor can hold here (2 GiB); store it in a narrower type (bf16) or split it");
+        }
+        return (int) bytes;
     }
 }

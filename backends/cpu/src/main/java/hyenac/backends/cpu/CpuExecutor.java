@@ -176,7 +176,7 @@ public final class CpuExecutor {
     private int width(int value) { return Math.toIntExact(graph.value(value).type().channels()); }
 
     /** A weight in fp32 (widened once if it is held as bf16), or null when the node has none in that role. */
-    private float[] w(Node n, String role) {
+    float[] w(Node n, String role) {
         String name = n.weights().get(role);
         if (name == null) return null;
         return switch (weights.tensor(name)) {
@@ -202,26 +202,15 @@ public final class CpuExecutor {
             case UNEMBED -> new float[][] {Linear.apply(x, rows, c, held(n, "weight"), out, null)};
             case LINEAR -> new float[][] {Linear.apply(x, rows, c, held(n, "weight"), out, w(n, "bias"))};
             case CAUSAL_CONV -> {
-                int len = Math.toIntExact(n.intAttr("len"));
-                int groups = Math.toIntExact(n.intAttr("groups"));
-                Fir fir = filters.computeIfAbsent(key(n, 0), k -> Fir.of(w(n, "weight"), groups, len,
-                        "xcorr".equals(n.stringAttr("taps")) ? Fir.Taps.XCORR : Fir.Taps.FIR));
+                Fir fir = fir(n);
                 if (phase == Phase.STEP) yield new float[][] {((FirState) states.get(n.id())).step(x)};
-                if (phase == Phase.PREFILL) {
-                    FirState state = new FirState(batch, c, fir, w(n, "skip"));
-                    state.prefill(x, length);
-                    states.put(n.id(), state);
-                }
+                if (phase == Phase.PREFILL) startState(n, in, batch, length);
                 yield new float[][] {Conv.causal(x, batch, length, c, fir, w(n, "skip"))};
             }
             case MODAL_CONV -> {
                 int modes = Math.toIntExact(n.intAttr("modes"));
                 if (phase == Phase.STEP) yield new float[][] {((ModalState) states.get(n.id())).step(x)};
-                if (phase == Phase.PREFILL) {
-                    ModalState state = new ModalState(batch, c, modes, w(n, "log_poles"), w(n, "residues"), w(n, "skip"));
-                    state.prefill(x, length);
-                    states.put(n.id(), state);
-                }
+                if (phase == Phase.PREFILL) startState(n, in, batch, length);
                 Fir h = filters.get(key(n, length));
                 if (h == null) {
                     // one length per node: scoring meets many lengths, and a filter as long as each would pile up
@@ -245,11 +234,7 @@ public final class CpuExecutor {
                 int heads = Math.toIntExact(n.intAttr("heads"));
                 int headDim = c / heads;
                 if (phase == Phase.STEP) yield new float[][] {((KvCache) states.get(n.id())).step(x, in.get(1), in.get(2), position)};
-                if (phase == Phase.PREFILL) {
-                    KvCache cache = new KvCache(batch, heads, headDim, rope(n, headDim));
-                    cache.prefill(in.get(1), in.get(2), length);
-                    states.put(n.id(), cache);
-                }
+                if (phase == Phase.PREFILL) startState(n, in, batch, length);
                 yield new float[][] {Attention.causal(x, in.get(1), in.get(2), batch, length, heads, headDim, rope(n, headDim))};
             }
             // Form.TRAINING: the loss and the gradient primitives run in GradientExecutor
@@ -263,6 +248,51 @@ public final class CpuExecutor {
     /** One node of a parallel pass, for executors of graphs with more than forward primitives ({@link GradientExecutor}). */
     float[][] forward(Node n, int batch, int length, long[] tokens, Map<Integer, float[]> values) {
         return execute(n, batch, length, tokens, values, Phase.PARALLEL);
+    }
+
+    /** A stateful node's recurrent state after a prompt of {@code length}, from what it read ({@code in}, whole sequences). */
+    private void startState(Node n, List<float[]> in, int batch, int length) {
+        int c = width(n.operands().getFirst());
+        Object state = switch (n.primitive()) {
+            case CAUSAL_CONV -> {
+                FirState f = new FirState(batch, c, fir(n), w(n, "skip"));
+                f.prefill(in.getFirst(), length);
+                yield f;
+            }
+            case MODAL_CONV -> {
+                ModalState m = new ModalState(batch, c, Math.toIntExact(n.intAttr("modes")), w(n, "log_poles"), w(n, "residues"), w(n, "skip"));
+                m.prefill(in.getFirst(), length);
+                yield m;
+            }
+            case CAUSAL_ATTENTION -> {
+                int headDim = c / Math.toIntExact(n.intAttr("heads"));
+                KvCache k = new KvCache(batch, Math.toIntExact(n.intAttr("heads")), headDim, rope(n, headDim));
+                k.prefill(in.get(1), in.get(2), length);
+                yield k;
+            }
+            default -> throw new IllegalArgumentException("`" + n.op() + "` keeps no state");
+        };
+        states.put(n.id(), state);
+    }
+
+    /**
+     * Takes up generation after a prompt of [batch, length] that ran elsewhere (a context-parallel prefill): every
+     * stateful node's state is built from what it read there, {@code read} by value id (whole sequences), as
+     * {@link #prefill} would have built it; {@link #step} then goes on.
+     */
+    public void resumeAfter(Map<Integer, float[]> read, int batch, int length) {
+        this.batch = batch;
+        states.clear();
+        for (Node n : graph.slice(Set.of(), graph.outputs())) {
+            if (n.primitive().stateful()) startState(n, n.operands().stream().map(read::get).toList(), batch, length);
+        }
+        position = length;
+    }
+
+    /** Explicit taps in FIR order, made once per node. */
+    Fir fir(Node n) {
+        return filters.computeIfAbsent(key(n, 0), k -> Fir.of(w(n, "weight"), Math.toIntExact(n.intAttr("groups")),
+                Math.toIntExact(n.intAttr("len")), "xcorr".equals(n.stringAttr("taps")) ? Fir.Taps.XCORR : Fir.Taps.FIR));
     }
 
     private static long key(Node n, int length) { return (long) n.id() << 32 | length; }

@@ -51,7 +51,7 @@ public final class CodegenLowering implements Lowering {
      * A device's throughput, for the cost of an algorithm: FLOP/s of fp32 arithmetic on its cores, FLOP/s of bf16 matrix
      * products on its tensor cores as {@code mma.sync} issues them, bytes/s of memory, bytes/s of shared memory (all
      * multiprocessors together), and how many multiprocessors share that work (a kernel of fewer blocks than they hold
-     * gets a part of it).
+     * gets a part of it); {@code name} as the device names itself (the driver's name), which measurements are filed under.
      */
     public record Hardware(String name, double flops, double tensorFlops, double bytesPerSecond, double sharedBytesPerSecond, int multiprocessors) {
         /**
@@ -59,7 +59,21 @@ public final class CodegenLowering implements Lowering {
          * dense peak, which only wgmma approaches (an estimate for mma.sync; the blocked convolution is bound by memory);
          * 132 multiprocessors, each reading or writing 128 bytes of shared memory a cycle at some 1.75 GHz.
          */
-        public static final Hardware H100 = new Hardware("H100", 67e12, 495e12, 3.35e12, 132 * 128 * 1.75e9, 132);
+        public static final Hardware H100 = new Hardware("NVIDIA H100 80GB HBM3", 67e12, 495e12, 3.35e12, 132 * 128 * 1.75e9, 132);
+
+        /**
+         * Another device, scaled from the H100 by its multiprocessors × clock (arithmetic and shared memory) and its
+         * memory's peak bandwidth; the H100's own figures where {@code name} is the H100's.
+         */
+        public static Hardware scaled(String name, int multiprocessors, double clockHz, double peakBytesPerSecond) {
+            if (name.equals(H100.name())) return H100;
+            double compute = multiprocessors * clockHz / (H100_MULTIPROCESSORS * H100_CLOCK_HZ);
+            return new Hardware(name, H100.flops() * compute, H100.tensorFlops() * compute, peakBytesPerSecond,
+                    H100.sharedBytesPerSecond() * compute, multiprocessors);
+        }
+
+        private static final int H100_MULTIPROCESSORS = 132;
+        private static final double H100_CLOCK_HZ = 1.98e9;
     }
 
     private final String target;
@@ -75,6 +89,8 @@ public final class CodegenLowering implements Lowering {
     }
 
     @Override public String target() { return target; }
+
+    @Override public String device() { return hardware.name(); }
 
     @Override public List<Algorithm> algorithms(Graph g, Node n, Phase phase) {
         boolean conv = n.is(Primitive.CAUSAL_CONV) || n.is(Primitive.MODAL_CONV);

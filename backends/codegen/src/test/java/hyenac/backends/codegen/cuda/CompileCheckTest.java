@@ -100,7 +100,7 @@ class CompileCheckTest {
             out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY,
                     BlockedConv.Walk.segments(16)));
             out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY,
-                    BlockedConv.Walk.spread(8, 1024)));
+                    BlockedConv.Walk.segments(144)));
         }
         return out;
     }

@@ -6,6 +6,7 @@ import hyenac.backends.codegen.cache.KernelCompileException;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.backends.cuda.bindings.CudaException;
 import hyenac.backends.cuda.bindings.CudaUnavailableException;
+import hyenac.backends.cuda.bindings.DeviceInfo;
 import hyenac.backends.cuda.bindings.Driver;
 import hyenac.ir.Graph;
 import hyenac.ir.plan.Lowering;
@@ -48,7 +49,13 @@ public final class CudaBackend implements Backend {
 
     @Override public Session open(Graph graph, WeightStore weights, int batch) {
         Precision p = precision != null ? precision : Kernels.precisionOf(graph);
-        CudaExecutor exec = call(() -> new CudaExecutor(planning.apply(graph, CudaTarget.lowering(p)), weights));
+        // planned for the GPU this runs on (its name finds hyenac tune's measurements; an artifact runs its stored choices)
+        DeviceInfo gpu = call(() -> {
+            Driver d = Driver.load();
+            d.init();
+            return d.deviceInfo(0);
+        });
+        CudaExecutor exec = call(() -> new CudaExecutor(planning.apply(graph, CudaTarget.lowering(p, gpu)), weights));
         String note;
         try {
             // The executor compiles lazily, at a kernel's first launch, so the cache can still be seeded now.

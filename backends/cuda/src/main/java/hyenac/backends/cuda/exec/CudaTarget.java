@@ -45,9 +45,15 @@ public final class CudaTarget implements DeviceTarget {
 
     @Override public Lowering lowering(Graph graph) { return lowering(Kernels.precisionOf(graph)); }
 
-    /** The lowering to CUDA kernels with activations stored as {@code precision} says. */
+    /** The lowering to CUDA kernels with activations stored as {@code precision} says, costed for an H100 (no GPU needed). */
     public static Lowering lowering(Precision precision) {
         return new CodegenLowering(NAME, new CudaKernels(), precision, CodegenLowering.Hardware.H100);
+    }
+
+    /** As {@link #lowering(Precision)}, costed for {@code gpu}: its name (which measurements are filed under), cores and memory. */
+    public static Lowering lowering(Precision precision, DeviceInfo gpu) {
+        return new CodegenLowering(NAME, new CudaKernels(), precision, CodegenLowering.Hardware.scaled(gpu.name(), gpu.multiprocessors(),
+                gpu.clockKHz() * 1e3, gpu.peakBandwidthBytesPerSecond()));
     }
 
     @Override public Backend backend(DeviceCode carried, BiFunction<Graph, Lowering, Planner> planning) {
