@@ -233,8 +233,8 @@ class CommandLineTest {
             Run r = run("graph", samples().resolve("sh2-tiny.hyena").toString(), "--target", "cuda", "--print-after=select-algorithms");
             assertEquals(0, r.code(), r.err());
             assertTrue(r.out().contains("fused_fft preferred wherever offered (-Dhyenac.algorithm)"), r.out());
-            assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> fused_fft  (fft "), r.out());
-            assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> fused_fft  (direct "), r.out());
+            assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> fused_fft  preferred (fft "), r.out());
+            assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> fused_fft  preferred (direct "), r.out());
             // 7 taps: no fused FFT offered
             assertTrue(r.out().contains("causal_conv layers.0.mixer.filter -> direct  (direct 1.25 us)"), r.out());
         } finally {

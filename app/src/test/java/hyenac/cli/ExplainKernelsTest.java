@@ -143,13 +143,13 @@ class ExplainKernelsTest {
         java.nio.file.Path file = dir.resolve("tuning.json");
         java.nio.file.Files.writeString(file, """
                 {"measurements": [{"device": "NVIDIA H100 80GB HBM3", "hyenac": "%s", "key": "%s",
-                  "ms": {"direct": 0.15, "blocked": 0.25}, "measured": "2026-12-07T12:00:00Z"}]}
+                  "ms": {"direct": 0.15, "blocked": 0.25, "fused_fft": 0.3}, "measured": "2026-12-07T12:00:00Z"}]}
                 """.formatted(hyenac.compiler.artifact.Executable.hyenacVersion(), key));
         System.setProperty("hyenac.tuning", file.toString());
         try {
             CommandLineTest.Run tuned = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");
             assertEquals(0, tuned.code(), tuned.err());
-            assertTrue(tuned.out().contains("causal_conv layers.1.mixer.filter -> direct  measured (direct 150 us, blocked 250 us)"), tuned.out());
+            assertTrue(tuned.out().contains("causal_conv layers.1.mixer.filter -> direct  measured (direct 150 us, blocked 250 us, fused_fft 300 us)"), tuned.out());
             assertTrue(tuned.out().contains("[direct]") && tuned.out().contains("algorithm choices"), tuned.out());
             java.nio.file.Files.writeString(file, "{ broken");
             CommandLineTest.Run broken = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");
