@@ -212,6 +212,38 @@ class CommandLineTest {
     }
 
     @Test
+    void theCudaTargetChoosesTheFusedFftForEvo2sHyenaLi() {
+        Run r = run("graph", samples().resolve("evo2-7b.hyena").toString(), "--target", "cuda", "--print-after=select-algorithms");
+        assertEquals(0, r.code(), r.err());
+        // at the reference shape (B = 1, L = 8192) the fused kernel beats the library's FFTs, which remain a candidate
+        assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> fused_fft  (fft "), r.out());
+        assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> blocked  (direct "), r.out());
+        Run plan = run("graph", samples().resolve("evo2-7b.hyena").toString(), "--target", "cuda", "--print-after=plan-memory");
+        assertEquals(0, plan.code(), plan.err());
+        assertTrue(plan.out().contains("once launch fused_fft_spectrum_c4096_m16_skip_t512("), plan.out());
+        assertTrue(plan.out().contains("launch fused_fft_core_c4096_m16_skip_t512_bf16("), plan.out());
+        assertTrue(plan.out().contains("prepared n38.chunk_spectra"), plan.out());
+    }
+
+    @Test
+    void theAlgorithmPreferenceForcesTheFusedFftOnATinyModel() {
+        String before = System.getProperty("hyenac.algorithm");
+        System.setProperty("hyenac.algorithm", "fused_fft");
+        try {
+            Run r = run("graph", samples().resolve("sh2-tiny.hyena").toString(), "--target", "cuda", "--print-after=select-algorithms");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("fused_fft preferred wherever offered (-Dhyenac.algorithm)"), r.out());
+            assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> fused_fft  preferred (fft "), r.out());
+            assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> fused_fft  preferred (direct "), r.out());
+            // 7 taps: no fused FFT offered
+            assertTrue(r.out().contains("causal_conv layers.0.mixer.filter -> direct  (direct 1.25 us)"), r.out());
+        } finally {
+            if (before == null) System.clearProperty("hyenac.algorithm");
+            else System.setProperty("hyenac.algorithm", before);
+        }
+    }
+
+    @Test
     void anAlgorithmPreferenceThatNamesNoneIsAUsageError() {
         String before = System.getProperty("hyenac.algorithm");
         System.setProperty("hyenac.algorithm", "winograd");
@@ -219,7 +251,7 @@ class CommandLineTest {
             Run r = run("check", samples().resolve("sh2-tiny.hyena").toString());
             assertEquals(2, r.code());
             assertEquals(1, r.err().strip().lines().count(), r.err());
-            assertTrue(r.err().contains("-Dhyenac.algorithm=winograd names no algorithm; choose from [direct, blocked, fft, recurrent]"), r.err());
+            assertTrue(r.err().contains("-Dhyenac.algorithm=winograd names no algorithm; choose from [direct, blocked, fft, fused_fft, recurrent]"), r.err());
         } finally {
             if (before == null) System.clearProperty("hyenac.algorithm");
             else System.setProperty("hyenac.algorithm", before);

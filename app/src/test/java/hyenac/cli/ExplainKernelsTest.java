@@ -65,7 +65,7 @@ class ExplainKernelsTest {
         JsonObject root = JsonParser.parseString(r.out()).getAsJsonObject();
         JsonArray groups = root.getAsJsonArray("groups");
         JsonArray ks = root.getAsJsonArray("kernels");
-        assertEquals(77, groups.size(), "106 nodes in 77 kernels");
+        assertEquals(73, groups.size(), "106 nodes in 73 kernels");
         JsonObject core = byPath(ks, "layers.0.mixer.filter");
         assertEquals("hyena_core", core.get("fusion").getAsString());
         JsonObject group = groups.get(core.get("group").getAsInt()).getAsJsonObject();
@@ -119,7 +119,7 @@ class ExplainKernelsTest {
         var graph = Compilation.compile(java.nio.file.Path.of(TINY), null).graph();
         int nodes = graph.nodes().size(), kernels = FuseKernels.standard().run(graph).size();
         List<String> plan = r.out().lines().dropWhile(l -> !l.startsWith("plan: ")).toList();
-        assertTrue(plan.getFirst().startsWith("plan: " + kernels + " kernels for " + nodes + " nodes in execution order (fused: 3 elementwise, 4 hyena_core,"
+        assertTrue(plan.getFirst().startsWith("plan: " + kernels + " kernels for " + nodes + " nodes in execution order (fused: 1 elementwise, 6 hyena_core,"
                 + " 14 norm_residual)"), plan.getFirst());
         assertEquals(kernels, plan.stream().filter(l -> l.matches("\\s+\\d+  \\S+.*")).count(), r.out());
         assertEquals(nodes, plan.size() - 2, "a line per node under the header and the column names");
@@ -143,13 +143,13 @@ class ExplainKernelsTest {
         java.nio.file.Path file = dir.resolve("tuning.json");
         java.nio.file.Files.writeString(file, """
                 {"measurements": [{"device": "NVIDIA H100 80GB HBM3", "hyenac": "%s", "key": "%s",
-                  "ms": {"direct": 0.15, "blocked": 0.25}, "measured": "2026-12-07T12:00:00Z"}]}
+                  "ms": {"direct": 0.15, "blocked": 0.25, "fused_fft": 0.3}, "measured": "2026-12-07T12:00:00Z"}]}
                 """.formatted(hyenac.compiler.artifact.Executable.hyenacVersion(), key));
         System.setProperty("hyenac.tuning", file.toString());
         try {
             CommandLineTest.Run tuned = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");
             assertEquals(0, tuned.code(), tuned.err());
-            assertTrue(tuned.out().contains("causal_conv layers.1.mixer.filter -> direct  measured (direct 150 us, blocked 250 us)"), tuned.out());
+            assertTrue(tuned.out().contains("causal_conv layers.1.mixer.filter -> direct  measured (direct 150 us, blocked 250 us, fused_fft 300 us)"), tuned.out());
             assertTrue(tuned.out().contains("[direct]") && tuned.out().contains("algorithm choices"), tuned.out());
             java.nio.file.Files.writeString(file, "{ broken");
             CommandLineTest.Run broken = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");

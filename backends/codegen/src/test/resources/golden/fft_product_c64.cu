@@ -7,12 +7,22 @@
 //   hf: filter spectra [64, N/2+1] complex
 //   batch: B
 //   bins: N/2+1
-// Implements, at 2 sites:
+// Implements, at 4 sites:
 //   %45 = modal_conv(%44)  layers.2.mixer.filter  at samples/sh2-tiny.hyena:14:11 via std:45:7
 //   %114 = modal_conv(%113)  layers.6.mixer.filter  at samples/sh2-tiny.hyena:14:11 via std:45:7
+//   %41, %42, %43 = deinterleave(%40)  layers.2.mixer.deinterleave  at samples/sh2-tiny.hyena:14:11 via std:44:13
+//   %44 = mul(%42, %43)  layers.2.mixer  at samples/sh2-tiny.hyena:14:11 via std:45:14
+//   %45 = modal_conv(%44)  layers.2.mixer.filter  at samples/sh2-tiny.hyena:14:11 via std:45:7
+//   %46 = mul(%41, %45)  layers.2.mixer  at samples/sh2-tiny.hyena:14:11 via std:46:7
+//   %110, %111, %112 = deinterleave(%109)  layers.6.mixer.deinterleave  at samples/sh2-tiny.hyena:14:11 via std:44:13
+//   %113 = mul(%111, %112)  layers.6.mixer  at samples/sh2-tiny.hyena:14:11 via std:45:14
+//   %114 = modal_conv(%113)  layers.6.mixer.filter  at samples/sh2-tiny.hyena:14:11 via std:45:7
+//   %115 = mul(%110, %114)  layers.6.mixer  at samples/sh2-tiny.hyena:14:11 via std:46:7
 // DSL lines:
 //   samples/sh2-tiny.hyena:14  op li = hyena_li(modes = 16)
 //   std:45  c = filter(k * v)
+//   std:44  q, k, v = deinterleave(featurizer(z), n = 3)
+//   std:46  y = q * c
 
 
 extern "C" __global__ void __launch_bounds__(256) fft_product_c64(

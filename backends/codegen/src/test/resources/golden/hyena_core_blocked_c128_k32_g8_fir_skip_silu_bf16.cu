@@ -2,9 +2,9 @@
 // Fused Hyena core: y = silu(q) * (h * s + skip * s), s = k * v, reading q, k, v interleaved
 // from the featurizer output; h: 8 filters of 32 taps (fir order) over 128 channels, with skip.
 // Two-stage blocked (chunk 128) on the tensor cores: strips of 16 steps, y = sum over d <= 2 of T_d * S_(n-d), T_d[i][j] = h[16d + i - j]
-// built in registers from the taps; mma.sync m16n8k16 with s and h rounded to bf16, fp32 sums; 64 channels x 1024 steps per block.
+// built in registers from the taps; mma.sync m16n8k16 with s and h rounded to bf16, fp32 sums; 64 channels x 2048 steps per block.
 // Numbers: bf16 in memory, fp32 arithmetic; filters and states fp32.
-// Launch: grid (2, ceil(L / 1024), B), block (128, 1, 1), 35328 bytes of shared memory.
+// Launch: grid (2, ceil(L / 2048), B), block (128, 1, 1), 35328 bytes of shared memory.
 // Arguments:
 //   z: featurizer output [B, L, 384], q, k, v interleaved
 //   h: weight taps [8, 32], fir order
@@ -172,9 +172,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) hyena_core_blocked_c128_k32
     const int warp = tid / 32;
     const int lane = tid % 32;
     const int c0 = (int)blockIdx.x * 64;
-    const long long seg0 = (long long)blockIdx.y * 1024LL;
+    const long long seg0 = (long long)blockIdx.y * 2048LL;
     const long long seq = (long long)blockIdx.z * length;
-    const int rows = (int)(1024LL < length - seg0 ? 1024LL : length - seg0);
+    const int rows = (int)(2048LL < length - seg0 ? 2048LL : length - seg0);
     const int slabs = (rows + 15) / 16;
     const int my_row = tid / 8;
     const int my_column = tid % 8;

@@ -132,9 +132,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) hyena_core_blocked_c64_k128
     const int warp = tid / 32;
     const int lane = tid % 32;
     const int c0 = (int)blockIdx.x * 64;
-    const long long seg0 = (long long)blockIdx.y * 1024LL;
+    const long long seg0 = (long long)blockIdx.y * 2048LL;
     const long long seq = (long long)blockIdx.z * length;
-    const int rows = (int)(1024LL < length - seg0 ? 1024LL : length - seg0);
+    const int rows = (int)(2048LL < length - seg0 ? 2048LL : length - seg0);
     const int slabs = (rows + 15) / 16;
     const int my_row = tid / 8;
     const int my_column = tid % 8;

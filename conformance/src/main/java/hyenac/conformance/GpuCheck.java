@@ -20,6 +20,7 @@ import hyenac.runtime.weights.WeightStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,9 +44,10 @@ import java.util.SplittableRandom;
  * </ul>
  * fp32 is compared within {@link VortexConformance#RELATIVE_TOLERANCE}·max|ref|. bf16 is compared with the CPU run on
  * the same bf16-rounded weights and inputs that rounds to bf16 exactly the values the GPU's plan stores in bf16 memory
- * ({@link CpuExecutor#storingBf16(Set)}), within {@link #BF16_MATCHED_TOLERANCE}·max|ref|: both sides then round at
- * the same points and differ by fp32 summation order and the values that round the other way, so a kernel reading a
- * wrong element fails; the difference from the fp32 oracle is shown beside it. One line per check; exits
+ * ({@link CpuExecutor#storingBf16(Set)}), within {@link #BF16_MATCHED_TOLERANCE}·max|ref|, each layer's output (and
+ * the logits) computed from that reference's value before it: both sides then round at the same points and differ by
+ * fp32 summation order and the values that round the other way in one layer, so a kernel reading a wrong element
+ * fails; the whole model's difference and the fp32 oracle's are shown beside it. One line per check; exits
  * 0 when nothing failed.
  *
  * <p>{@code java --enable-native-access=ALL-UNNAMED -cp … hyenac.conformance.GpuCheck [--samples DIR] [--vortex DIR]
@@ -56,9 +58,11 @@ public final class GpuCheck {
     static final List<String> SPECS = List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena");
     static final int B = 2, L = 100, PROMPT = 37, STEPS = 10;
     /**
-     * bf16 against the CPU rounding at the plan's points. The same kernels run by the CPU emulator (PlanOnCpuTest,
-     * B=2, L=16) stay within 3.3e-2·max|ref| of that reference on sh2-tiny (values that round the other way, carried
-     * through 7 layers of random weights), while a buffer placed over another costs 0.79: the bound sits between.
+     * bf16 against the CPU rounding at the plan's points, a layer at a time. The same kernels run by the CPU emulator
+     * (PlanOnCpuTest, B=2, L=16) stay within 3.3e-2·max|ref| of that reference on sh2-tiny even through all 7 layers of
+     * random weights, while a buffer placed over another costs 0.79: the bound sits between. (The whole model on an H100,
+     * B=2, L=100, reached 6.8e-2 at the logits, no closer than the fp32 oracle's 5.7e-2: rounding flips compound there,
+     * hence a layer at a time.)
      */
     static final double BF16_MATCHED_TOLERANCE = 5e-2;
 
@@ -152,40 +156,70 @@ public final class GpuCheck {
                     .sorted(Map.Entry.comparingByValue()).forEach(e -> wanted.put(e.getKey(), e.getValue()));
             Map<Integer, float[]> ref = new CpuExecutor(g, weights).run(B, L, tokens, Map.of(), wanted.values());
             KernelPipeline pipeline = new KernelPipeline(g, CudaTarget.lowering(precision));
+            boolean bf16 = precision == Precision.BF16;
             // in bf16 the CPU rounds where the GPU's plan stores bf16: the reference; the fp32 oracle's difference is shown beside it
             Map<Integer, float[]> fp32 = ref;
-            if (precision == Precision.BF16) {
+            if (bf16) {
                 Set<Integer> rounded = storedInBf16(pipeline.plan(Phase.PARALLEL, Set.of(), wanted.values()));
                 ref = new CpuExecutor(g, weights).storingBf16(rounded).run(B, L, tokens, Map.of(), wanted.values());
             }
             Map<Integer, float[]> got;
+            Map<Integer, double[]> local = new HashMap<>();
             long t0 = System.nanoTime();
             String device;
             try (CudaExecutor gpu = new CudaExecutor(pipeline, weights)) {
                 device = gpu.device().name() + " " + gpu.arch();
                 got = gpu.run(B, L, tokens, Map.of(), wanted.values());
+                if (bf16) local = stepwise(g, weights, pipeline, gpu, tokens, wanted, ref);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double tolerance = tolerance(precision);
             int failed = 0;
             List<String> lines = new ArrayList<>();
             for (var e : wanted.entrySet()) {
-                double[] cmp = compare(got.get(e.getValue()), ref.get(e.getValue()));
+                double[] whole = compare(got.get(e.getValue()), ref.get(e.getValue()));
+                double[] cmp = bf16 ? local.get(e.getValue()) : whole;
                 boolean ok = cmp[0] <= tolerance * cmp[1] && !Double.isNaN(cmp[0]);
                 if (!ok) failed++;
                 lines.add(String.format(Locale.ROOT, "  %-4s %-12s max|err| %.3e  max|ref| %.3e  rel %.2e%s", ok ? "ok" : "BAD", e.getKey(),
                         cmp[0], cmp[1], cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1],
-                        precision == Precision.BF16 ? oracleNote(got.get(e.getValue()), fp32.get(e.getValue())) : ""));
+                        bf16 ? String.format(Locale.ROOT, "  (the whole model: rel %.2e;", whole[1] == 0 ? whole[0] : whole[0] / whole[1])
+                                + oracleNote(got.get(e.getValue()), fp32.get(e.getValue())).replace("  (", " ") : ""));
             }
             System.out.printf(Locale.ROOT, "%s %s %s: %d values vs the CPU%s (B=%d, L=%d, tolerance %.0e·max|ref|) on %s, %.1f s with compiles%n",
-                    failed == 0 ? "PASS" : "FAIL", name, precision.suffix(), wanted.size(), precision == Precision.BF16 ? " rounding at the plan's points" : "",
-                    B, L, tolerance, device, seconds);
+                    failed == 0 ? "PASS" : "FAIL", name, precision.suffix(), wanted.size(),
+                    bf16 ? " rounding at the plan's points, each from the reference's value before it" : "", B, L, tolerance, device, seconds);
             lines.forEach(System.out::println);
             return failed;
         } catch (RuntimeException e) {
             System.out.println("FAIL " + name + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * Each wanted value (the layers in order, then the logits) computed by the GPU from the bf16-matched reference's
+     * value before it (the first from the tokens) and compared with the matched CPU from the same input: values that
+     * round the other way in one layer then cannot compound through the next ones (through 7 layers of random weights
+     * they grow to the bf16 floor itself), so the bound stays tight enough for a wrong element to fail. By value id:
+     * {max|err|, max|ref|}.
+     */
+    private static Map<Integer, double[]> stepwise(Graph g, WeightStore weights, KernelPipeline pipeline, CudaExecutor gpu, long[] tokens,
+                                                  Map<String, Integer> wanted, Map<Integer, float[]> matched) {
+        List<Integer> chain = new ArrayList<>();
+        for (var e : wanted.entrySet()) if (!e.getKey().equals("logits")) chain.add(e.getValue());
+        chain.add(wanted.get("logits"));
+        Map<Integer, double[]> out = new HashMap<>();
+        Integer before = null;
+        for (int value : chain) {
+            Map<Integer, float[]> given = before == null ? Map.of() : Map.of(before, Floats.roundedToBf16(matched.get(before)));
+            long[] in = before == null ? tokens : null;
+            Set<Integer> rounded = storedInBf16(pipeline.plan(Phase.PARALLEL, given.keySet(), List.of(value)));
+            float[] expect = new CpuExecutor(g, weights).storingBf16(rounded).run(B, L, in, given, List.of(value)).get(value);
+            out.put(value, compare(gpu.run(B, L, in, given, List.of(value)).get(value), expect));
+            before = value;
+        }
+        return out;
     }
 
     /** GPU prefill + greedy steps against the CPU's; each side picks its own tokens, which must agree. */

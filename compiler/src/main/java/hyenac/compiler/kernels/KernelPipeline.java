@@ -79,8 +79,8 @@ public final class KernelPipeline implements Planner {
 
     /**
      * As a user's run plans: with fusion unless {@code -Dhyenac.fusion=false}, by {@code hyenac tune}'s measurements where
-     * it made them ({@link Tuning#standard()}), and {@code -Dhyenac.algorithm=NAME} (direct, blocked, fft) preferring
-     * that algorithm wherever it is offered, to time it against the choice.
+     * it made them ({@link Tuning#standard()}), and {@code -Dhyenac.algorithm=NAME} (direct, blocked, fft, fused_fft)
+     * preferring that algorithm wherever it is offered, to time it against the choice.
      */
     public KernelPipeline(Graph graph, Lowering lowering) {
         this(graph, lowering, !"false".equals(System.getProperty("hyenac.fusion")),

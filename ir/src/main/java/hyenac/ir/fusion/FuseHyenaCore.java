@@ -8,15 +8,16 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The gate-conv-gate core of Hyena-SE and MR (and any operator written like them):
+ * The gate-conv-gate core of Hyena-SE, MR and LI (and any operator written like them):
  * <pre>
  *   q, k, v = deinterleave(z, n = 3)
  *   s = k * v                      (mul)
- *   c = causal_conv(s)             (explicit taps)
+ *   c = causal_conv(s)             (explicit taps)   or   modal_conv(s)   (Hyena-LI's implicit filter)
  *   y = q * c   or   act(q) * c    (mul, act an activation: gelu, silu, relu, identity)
  * </pre>
- * where q, k, v, s, c and act(q) are private to the group, so one kernel reads z and writes only y. Found at the
- * gate. Hyena-LI's modal convolution is not a {@code causal_conv}: its mixer fuses as elementwise chains instead.
+ * where q, k, v, s, c and act(q) are private to the group, so its kernels read z and write only y (a target may
+ * compute the convolution in several steps, e.g. through library FFTs, but nothing else of the group is stored).
+ * Found at the gate.
  */
 public final class FuseHyenaCore implements Pattern {
     public static final String KIND = "hyena_core";
@@ -32,7 +33,7 @@ public final class FuseHyenaCore implements Pattern {
     /** The pattern with the convolution at operand {@code convAt} of the gate and q's side at {@code qAt}. */
     private static Optional<Set<Node>> at(Node gate, int convAt, int qAt, Context ctx) {
         Node conv = ctx.producer(gate.operands().get(convAt));
-        if (conv == null || !conv.is(Primitive.CAUSAL_CONV)) return Optional.empty();
+        if (conv == null || !(conv.is(Primitive.CAUSAL_CONV) || conv.is(Primitive.MODAL_CONV))) return Optional.empty();
         Node product = ctx.producer(conv.operands().getFirst());
         if (product == null || !product.is(Primitive.MUL)) return Optional.empty();
         Node split = ctx.producer(product.operands().getFirst());

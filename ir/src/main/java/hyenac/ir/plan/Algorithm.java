@@ -13,6 +13,12 @@ public enum Algorithm {
     BLOCKED,
     /** Zero-padded FFTs: y = IFFT(FFT(x)·FFT(h)), the filter's spectrum prepared once. */
     FFT,
+    /**
+     * FFTs in the target's own kernels, time in chunks each transformed on chip with the gates and skip around it, the
+     * chunks joined by the modes' states (modal filters) or overlap-save (explicit ones up to a chunk long); the filter's
+     * spectrum prepared once.
+     */
+    FUSED_FFT,
     /** One token at a time through the decode state (FIR ring, modal state, KV cache). */
     RECURRENT;
 

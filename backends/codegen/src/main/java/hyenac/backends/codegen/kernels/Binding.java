@@ -16,4 +16,13 @@ public sealed interface Binding {
 
     /** A decode state, by name (a node's ring or modal state, the decode clock), for the kernels that step it. */
     record State(String name) implements Binding {}
+
+    /**
+     * Data of this group that its preparation kernels ({@link FusedKernel#prepare}) write once, when a plan is prepared,
+     * and every run reads: {@code elements} of the parameter's type, named for the group (a filter's spectrum).
+     */
+    record Prepared(String name, long elements) implements Binding {}
+
+    /** Constant data by name (a twiddle table), the same wherever the name is bound: the weights' buffer of that name, else these values. */
+    record Constant(String name, float[] values) implements Binding {}
 }

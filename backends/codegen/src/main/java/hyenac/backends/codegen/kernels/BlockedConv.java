@@ -64,31 +64,23 @@ public final class BlockedConv {
     public static final int CHANNELS = 16 * WARPS;
     /** Strips of input in flight (copied ahead of the strip being computed). */
     public static final int STAGES = 4;
-    /** Time steps a block walks by default: 8 blocks per 64 channels at L = 8192, the halo 1/8 of a segment at K = 128. */
-    public static final int SEGMENT = 1024;
-
     /**
-     * How time is cut among blocks. {@code blocks} 0: segments of {@code steps} steps, ⌈L / steps⌉ blocks per 64 channels
-     * (as many as L asks, on any GPU). {@code blocks} > 0: that many blocks per 64 channels whatever L, each walking
-     * ⌈L / blocks⌉ steps rounded up to a strip but at least {@code steps} (blocks past the end return at once): a grid
-     * sized for a GPU's resident blocks, whose halo shrinks as L grows, but that runs in two waves where it does not fit.
+     * Time steps a block walks by default: 4 blocks per 64 channels at L = 8192, the halo 1/16 of a segment at K = 128
+     * (on an H100, 2048 beat 512 and 1024 at L = 8192 and 65536, and spreading L over a fixed count of blocks won nothing).
      */
-    public record Walk(int steps, int blocks) {
+    public static final int SEGMENT = 2048;
+
+    /** How time is cut among blocks: segments of {@code steps} steps, ⌈L / steps⌉ blocks per 64 channels (as many as L asks). */
+    public record Walk(int steps) {
         public Walk {
             if (steps <= 0 || steps % STRIP != 0) throw new IllegalArgumentException("a segment is a positive multiple of " + STRIP + " steps, got " + steps);
-            if (blocks < 0) throw new IllegalArgumentException("blocks per channel slice must not be negative, got " + blocks);
         }
 
-        public static Walk segments(int steps) { return new Walk(steps, 0); }
+        public static Walk segments(int steps) { return new Walk(steps); }
 
-        public static Walk spread(int blocks, int atLeast) {
-            if (blocks <= 0) throw new IllegalArgumentException("spread over at least one block, got " + blocks);
-            return new Walk(atLeast, blocks);
-        }
+        String tag() { return steps != SEGMENT ? "_seg" + steps : ""; }
 
-        String tag() { return blocks > 0 ? "_spread" + blocks + "x" + steps : steps != SEGMENT ? "_seg" + steps : ""; }
-
-        public String describe() { return blocks > 0 ? blocks + " blocks of at least " + steps + " steps" : steps + " steps per block"; }
+        public String describe() { return steps + " steps per block"; }
     }
 
     /** The default walk: segments of {@value #SEGMENT} steps. */
@@ -233,15 +225,7 @@ public final class BlockedConv {
             lane = s.let("lane", tid.mod(32));
             c0 = s.let("c0", blockIdx(Axis.X).mul(CHANNELS));
             Expr steps = lit64(walk.steps());
-            if (walk.blocks() > 0) {
-                Var share = s.let("share", length.add(walk.blocks() - 1).div(walk.blocks()).add(STRIP - 1).div(STRIP).mul(STRIP));
-                steps = s.let("steps", select(share.gt(steps), share, steps));
-            }
             seg0 = s.let("seg0", blockIdx(Axis.Y).cast(Scalar.INT64).mul(steps));
-            if (walk.blocks() > 0) {
-                s.comment("A block past the end (L is short for this many) has nothing to do.");
-                s.when(seg0.ge(length), Scope::exit);
-            }
             seq = s.let("seq", blockIdx(Axis.Z).cast(Scalar.INT64).mul(length));
             Var rows = s.let("rows", Expr.min(steps, length.sub(seg0)).cast(Scalar.INT));
             slabs = s.let("slabs", rows.add(STRIP - 1).div(STRIP));
@@ -440,7 +424,7 @@ public final class BlockedConv {
 
     /** Grid (⌈C / 64⌉, ⌈L / steps⌉ or the walk's blocks, B). */
     static Launch launch(long channels, Walk walk) {
-        Extent time = walk.blocks() > 0 ? Extent.of(walk.blocks()) : Extent.length().ceilDiv(walk.steps());
+        Extent time = Extent.length().ceilDiv(walk.steps());
         return new Launch(Extent.of(Math.ceilDiv(channels, CHANNELS)), time, Extent.batch(), THREADS, 1, 1);
     }
 

@@ -14,6 +14,7 @@ import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
+import hyenac.ir.Primitive;
 import java.util.List;
 
 /**
@@ -47,10 +48,17 @@ public final class FftConv {
     public static long bins(long n) { return n / 2 + 1; }
 
     /** xp[(b·C + c)·N + t] = x[b, t, c] for t < L, zero for L ≤ t < N. */
-    public static GeneratedKernel packSignal(long channels, Precision p) {
+    public static GeneratedKernel packSignal(long channels, Precision p) { return packSignal(channels, p, false); }
+
+    /**
+     * As {@link #packSignal(long, Precision)}; {@code core}: the signal of a Hyena core, s = k ⊙ v, from z [B, L, 3C] with
+     * q, k, v interleaved (the kernels of {@link Kernels#fftCore}).
+     */
+    public static GeneratedKernel packSignal(long channels, Precision p, boolean core) {
         long C = channels;
-        Signature sig = new Signature("fft_pack_c" + C + "_" + p.suffix(), TILE * ROWS);
-        Var x = sig.input("x", p.storage(), "input " + Signature.shape("B", "L", C));
+        Signature sig = new Signature("fft_pack_" + (core ? "core_" : "") + "c" + C + "_" + p.suffix(), TILE * ROWS);
+        Var x = core ? sig.input("z", p.storage(), "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
+                : sig.input("x", p.storage(), "input " + Signature.shape("B", "L", C));
         Var xp = sig.output("xp", p.filter(), "FFT rows [B*" + C + ", N], zero-padded");
         Var length = sig.scalar("length", Scalar.INT64, "L");
         Var n = sig.scalar("n", Scalar.INT64, "N, the FFT length");
@@ -66,7 +74,10 @@ public final class FftConv {
             Var t = body.let("t", t0.add(r));
             Var c = body.let("c", c0.add(tx));
             Expr inside = t.lt(length).and(c.lt(C));
-            body.set(tile.at(r.mul(TILE + 1).add(tx)), select(inside, load(x, b.mul(length).add(t).mul(C).add(c)), lit(0.0f)));
+            Expr at = b.mul(length).add(t).mul(C).add(c);
+            if (core) at = body.let("at", at);
+            Expr value = core ? load(x, at.mul(3).add(1)).mul(load(x, at.mul(3).add(2))) : load(x, at);
+            body.set(tile.at(r.mul(TILE + 1).add(tx)), select(inside, value, lit(0.0f)));
         });
         s.barrier();
         s.comment("Write them along time (coalesced); the extra column keeps the transposed reads off one bank.");
@@ -76,7 +87,8 @@ public final class FftConv {
             body.when(c.lt(C).and(t.lt(n)), w -> w.store(xp, b.mul(C).add(c).mul(n).add(t), tile.at(tx.mul(TILE + 1).add(r))));
         });
         return sig.build("fft_pack", new Launch(Extent.length().times(4).ceilDiv(TILE), Extent.of(Math.ceilDiv(C, TILE)), Extent.batch(), TILE, ROWS, 1),
-                List.of("Packs x [B, L, " + C + "] into zero-padded fp32 FFT rows [B*" + C + ", N] (N >= 2L),",
+                List.of("Packs " + (core ? "s = k * v from z [B, L, " + 3 * C + "]" : "x [B, L, " + C + "]") + " into zero-padded fp32 FFT rows [B*" + C
+                        + ", N] (N >= 2L),",
                         "transposing through 32 x 32 shared-memory tiles."));
     }
 
@@ -125,11 +137,21 @@ public final class FftConv {
     }
 
     /** y[b, t, c] = yp[(b·C + c)·N + t] / N (+ skip[c]·x[b, t, c]) for t < L: back to channel-last storage. */
-    public static GeneratedKernel unpack(long channels, boolean skip, Precision p) {
+    public static GeneratedKernel unpack(long channels, boolean skip, Precision p) { return unpack(channels, skip, null, p); }
+
+    /**
+     * As {@link #unpack(long, boolean, Precision)}; with {@code gate} (an activation, identity for none) the end of a Hyena
+     * core: y = gate(q) ⊙ (yp / N + skip ⊙ s), q and s = k ⊙ v from z [B, L, 3C] with q, k, v interleaved.
+     */
+    public static GeneratedKernel unpack(long channels, boolean skip, Primitive gate, Precision p) {
         long C = channels;
-        Signature sig = new Signature("fft_unpack_c" + C + (skip ? "_skip" : "") + "_" + p.suffix(), TILE * ROWS);
+        boolean core = gate != null;
+        if (core && !gate.activation()) throw new IllegalArgumentException("unknown gate activation " + gate);
+        Signature sig = new Signature("fft_unpack_" + (core ? "core_" : "") + "c" + C + (skip ? "_skip" : "")
+                + (core && gate != Primitive.IDENTITY ? "_" + gate : "") + "_" + p.suffix(), TILE * ROWS);
         Var yp = sig.input("yp", Scalar.FLOAT, "inverse FFT rows [B*" + C + ", N], unnormalised");
-        Var x = skip ? sig.input("x", p.storage(), "input " + Signature.shape("B", "L", C)) : null;
+        Var x = core ? sig.input("z", p.storage(), "featurizer output " + Signature.shape("B", "L", 3 * C) + ", q, k, v interleaved")
+                : skip ? sig.input("x", p.storage(), "input " + Signature.shape("B", "L", C)) : null;
         Var sk = skip ? sig.input("skip", p.filter(), "weight skip [" + C + "]") : null;
         Var y = sig.output("y", p.storage(), "result " + Signature.shape("B", "L", C));
         Var length = sig.scalar("length", Scalar.INT64, "L");
@@ -155,12 +177,21 @@ public final class FftConv {
             body.when(t.lt(length).and(c.lt(C)), w -> {
                 Var at = w.let("at", b.mul(length).add(t).mul(C).add(c));
                 Expr v = tile.at(tx.mul(TILE + 1).add(r)).mul(scale);
-                w.store(y, at, skip ? v.add(load(sk, c).mul(load(x, at))) : v);
+                if (!core) {
+                    w.store(y, at, skip ? v.add(load(sk, c).mul(load(x, at))) : v);
+                    return;
+                }
+                Var conv = w.let("v", skip ? v.add(load(sk, c).mul(load(x, at.mul(3).add(1)).mul(load(x, at.mul(3).add(2))))) : v);
+                Var q = w.let("q", load(x, at.mul(3)));
+                Expr gated = gate == Primitive.IDENTITY ? q : w.let("gq", Activations.apply(gate, q));
+                w.store(y, at, gated.mul(conv));
             });
         });
+        String what = core ? "Unpacks inverse FFT rows [B*" + C + ", N], times 1/N (conv), into y = " + (gate == Primitive.IDENTITY ? "q" : gate + "(q)")
+                + " * (conv" + (skip ? " + skip * s" : "") + "), q and s = k * v from z,"
+                : "Unpacks inverse FFT rows [B*" + C + ", N] into y [B, L, " + C + "], times 1/N" + (skip ? ", plus skip * x" : "") + ",";
         return sig.build("fft_unpack", new Launch(Extent.length().ceilDiv(TILE), Extent.of(Math.ceilDiv(C, TILE)), Extent.batch(), TILE, ROWS, 1),
-                List.of("Unpacks inverse FFT rows [B*" + C + ", N] into y [B, L, " + C + "], times 1/N" + (skip ? ", plus skip * x" : "") + ",",
-                        "transposing through 32 x 32 shared-memory tiles."));
+                List.of(what, "transposing through 32 x 32 shared-memory tiles."));
     }
 
 }

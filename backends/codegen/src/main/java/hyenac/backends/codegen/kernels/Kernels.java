@@ -71,15 +71,77 @@ public class Kernels {
 
     /**
      * The algorithms the parallel pass has kernels for at node {@code n}, the first the default: a causal convolution is
-     * direct, and also blocked on the tensor cores where {@link BlockedConv#supports} it; a modal one goes through FFTs.
+     * direct, and also blocked on the tensor cores where {@link BlockedConv#supports} it; a modal one goes through library
+     * FFTs; either also by the fused FFT ({@link FusedFft}: chunks transformed on chip) where {@link FusedFft#supports} it.
      */
     public List<Algorithm> algorithms(Graph g, Node n, Precision p) {
+        List<Algorithm> out = new ArrayList<>();
+        switch (n.primitive()) {
+            case CAUSAL_CONV -> {
+                out.add(Algorithm.DIRECT);
+                if (BlockedConv.supports(filter(n, width(g, n.operands().getFirst())), p, dialect)) out.add(Algorithm.BLOCKED);
+            }
+            case MODAL_CONV -> out.add(Algorithm.FFT);
+            default -> {
+                return List.of();
+            }
+        }
+        if (fusedFftSupports(fusedFilter(g, n), p)) out.add(Algorithm.FUSED_FFT);
+        return List.copyOf(out);
+    }
+
+    private final Map<List<Object>, Boolean> fusedFftSupport = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** {@link FusedFft#supports}, kept per filter and precision: it generates the kernel to measure its shared memory. */
+    private boolean fusedFftSupports(FusedFft.Filter f, Precision p) {
+        return fusedFftSupport.computeIfAbsent(List.of(f, p), k -> FusedFft.supports(f, p, dialect));
+    }
+
+    /** The filter of a causal or modal convolution node as the fused FFT sees it. */
+    public static FusedFft.Filter fusedFilter(Graph g, Node n) {
+        long channels = width(g, n.operands().getFirst());
         return switch (n.primitive()) {
-            case CAUSAL_CONV -> BlockedConv.supports(filter(n, width(g, n.operands().getFirst())), p, dialect)
-                    ? List.of(Algorithm.DIRECT, Algorithm.BLOCKED) : List.of(Algorithm.DIRECT);
-            case MODAL_CONV -> List.of(Algorithm.FFT);
-            default -> List.of();
+            case MODAL_CONV -> new FusedFft.Modal(channels, toInt(n.intAttr("modes")), n.boolAttr("skip"));
+            case CAUSAL_CONV -> new FusedFft.Explicit(filter(n, channels));
+            default -> throw new IllegalArgumentException(n.op() + " is not a convolution");
         };
+    }
+
+    /**
+     * Convolution node {@code n} by the fused FFT, the plain form y = h ∗ x (+ skip ⊙ x): its one kernel, bound at the
+     * node, and the kernel that prepares its filter's spectra once.
+     */
+    public FusedKernel fusedFft(Graph g, Node n, Precision p) {
+        if (!algorithms(g, n, p).contains(Algorithm.FUSED_FFT)) {
+            throw new IllegalArgumentException("no fused_fft kernel for " + n.op() + " " + n.path() + " in " + p.suffix() + " (" + dialect.name() + ")");
+        }
+        FusedFft.Filter f = fusedFilter(g, n);
+        Map<String, Binding> bindings = new LinkedHashMap<>();
+        bindings.put("x", new Binding.Value(n.operands().getFirst()));
+        bindings.putAll(FusedFft.convBindings(n, f, FusedFft.DEFAULT));
+        bindings.put("y", new Binding.Value(n.results().getFirst()));
+        return fusedKernel(new GroupKernel(FusedFft.conv(f, null, p, FusedFft.DEFAULT), bindings,
+                List.of(new GroupKernel(FusedFft.spectrum(f, FusedFft.DEFAULT), FusedFft.spectrumBindings(n, f, FusedFft.DEFAULT)))), List.of(n));
+    }
+
+    /**
+     * The kernels of a Hyena core group whose modal convolution goes through library FFTs, in launch order, around the
+     * FFTs the lowering puts between them: the filter materialised and padded (once), s = k ⊙ v packed from z into
+     * padded rows, the spectra's product, and the gate unpacking y from the inverse rows.
+     */
+    public List<KernelSource> fftCore(Graph g, Group group, Precision p) {
+        Node conv = HyenaCore.conv(group);
+        if (!group.kind().equals(FuseHyenaCore.KIND) || !conv.is(Primitive.MODAL_CONV)) {
+            throw new IllegalArgumentException("library FFTs serve the modal Hyena core, not " + group);
+        }
+        return fftCoreKernels(g, group, p).stream().map(k -> source(k, List.of(new Site(group.nodes())))).toList();
+    }
+
+    private static List<GeneratedKernel> fftCoreKernels(Graph g, Group group, Precision p) {
+        Node conv = HyenaCore.conv(group);
+        long in = width(g, conv.operands().getFirst());
+        return List.of(ModalFilter.generate(in, toInt(conv.intAttr("modes")), p), FftConv.padFilter(in), FftConv.packSignal(in, p, true),
+                FftConv.spectralProduct(in), FftConv.unpack(in, conv.boolAttr("skip"), HyenaCore.gateActivation(group), p));
     }
 
     /** The kernels one node needs for a decode step (a projection's GEMV; empty when its parallel kernels serve with L = 1). */
@@ -93,12 +155,27 @@ public class Kernels {
     }
 
     /**
-     * The kernels a group runs: a single node's own in the parallel pass (none for a library call), a fused group's
-     * one, a {@link FuseGemv} group's GEMV.
+     * The kernels a group runs in the parallel pass, its convolution (if any) by its first algorithm: a single node's own
+     * (none for a library call), a fused group's preparations and its one kernel, a modal core's {@link #fftCore}, or a
+     * {@link FuseGemv} group's GEMV.
      */
     public List<KernelSource> forGroup(Graph g, Group group, Precision p) {
         if (group.kind().equals(FuseGemv.KIND)) return gemv(g, group.nodes(), p);
-        return group.fused() ? List.of(fused(g, group, p).source()) : forNode(g, group.node(), p);
+        if (!group.fused()) return forNode(g, group.node(), p);
+        if (throughLibraryFfts(g, group, p, null)) return fftCore(g, group, p);
+        FusedKernel k = fused(g, group, p);
+        List<KernelSource> out = new ArrayList<>();
+        k.prepare().forEach(prep -> out.add(prep.source()));
+        out.add(k.source());
+        return out;
+    }
+
+    /** Whether a fused group by {@code algorithm} (null: its convolution's first) is a modal core through library FFTs ({@link #fftCore}). */
+    public boolean throughLibraryFfts(Graph g, Group group, Precision p, Algorithm algorithm) {
+        if (!group.kind().equals(FuseHyenaCore.KIND)) return false;
+        Node conv = HyenaCore.conv(group);
+        Algorithm a = algorithm != null ? algorithm : algorithms(g, conv, p).getFirst();
+        return conv.is(Primitive.MODAL_CONV) && a == Algorithm.FFT;
     }
 
     /**
@@ -116,10 +193,27 @@ public class Kernels {
      */
     public FusedKernel fused(Graph g, Group group, Precision p) { return fused(g, group, p, null); }
 
-    /** As {@link #fused(Graph, Group, Precision)}, the group's convolution computed by {@code algorithm} (null: its first). */
+    /**
+     * As {@link #fused(Graph, Group, Precision)}, the group's convolution computed by {@code algorithm} (null: its first); a
+     * modal core through library FFTs is no one kernel (an IllegalArgumentException: see {@link #fftCore}).
+     */
     public FusedKernel fused(Graph g, Group group, Precision p, Algorithm algorithm) {
-        GroupKernel k = generate(g, group, p, algorithm);
-        return new FusedKernel(source(k.kernel(), List.of(new Site(group.nodes()))), k.bindings());
+        // a decode step's Hyena mixer steps its filter recurrently (its site's algorithm RECURRENT), none of the parallel pass's
+        if (algorithm != null && !group.kind().equals(FuseHyenaStep.KIND)) {
+            for (Node n : group.nodes()) {
+                List<Algorithm> offered = algorithms(g, n, p);
+                if (!offered.isEmpty() && !offered.contains(algorithm)) {
+                    throw new IllegalArgumentException("no " + algorithm.spelling() + " kernel for " + n.op() + " " + n.path() + " in " + p.suffix() + " ("
+                            + dialect.name() + "); it has " + offered.stream().map(Algorithm::spelling).toList());
+                }
+            }
+        }
+        return fusedKernel(generate(g, group, p, algorithm), group.nodes());
+    }
+
+    private FusedKernel fusedKernel(GroupKernel k, List<Node> nodes) {
+        List<FusedKernel> prepare = k.prepare().stream().map(prep -> fusedKernel(prep, nodes)).toList();
+        return new FusedKernel(source(k.kernel(), List.of(new Site(nodes))), k.bindings(), prepare);
     }
 
     /**
@@ -143,7 +237,13 @@ public class Kernels {
             List<Node> convs = group.kind().equals(FuseHyenaStep.KIND) ? List.of()
                     : group.nodes().stream().filter(n -> !algorithms(g, n, p).isEmpty()).toList();
             for (Algorithm a : convs.isEmpty() ? Collections.<Algorithm>singletonList(null) : algorithms(g, convs.getFirst(), p)) {
-                add(byCode, generate(g, group, p, a).kernel(), new Site(group.nodes()));
+                if (throughLibraryFfts(g, group, p, a)) {
+                    for (GeneratedKernel k : fftCoreKernels(g, group, p)) add(byCode, k, new Site(group.nodes()));
+                    continue;
+                }
+                GroupKernel k = generate(g, group, p, a);
+                for (GroupKernel prep : k.prepare()) add(byCode, prep.kernel(), new Site(group.nodes()));
+                add(byCode, k.kernel(), new Site(group.nodes()));
             }
         }
         Map<String, String> entries = new LinkedHashMap<>();
@@ -175,7 +275,7 @@ public class Kernels {
     /** A fused group's kernel, by the group's kind; a new pattern adds its generator here. */
     private GroupKernel generate(Graph g, Group group, Precision p, Algorithm algorithm) {
         return switch (group.kind()) {
-            case FuseHyenaCore.KIND -> HyenaCore.generate(g, group, p, algorithm == Algorithm.BLOCKED);
+            case FuseHyenaCore.KIND -> HyenaCore.generate(g, group, p, algorithm);
             case FuseHyenaStep.KIND -> HyenaStep.generate(g, group, p);
             case FuseNormResidual.KIND -> NormResidual.generate(g, group, p);
             case FuseElementwise.KIND -> ElementwiseChain.generate(g, group, p);
@@ -194,6 +294,11 @@ public class Kernels {
         if (algorithm != null && !algorithms(g, n, p).contains(algorithm)) {
             throw new IllegalArgumentException("no " + algorithm.spelling() + " kernel for " + n.op() + " " + n.path() + " in " + p.suffix() + " ("
                     + dialect.name() + "); it has " + algorithms(g, n, p).stream().map(Algorithm::spelling).toList());
+        }
+        if (algorithm == Algorithm.FUSED_FFT) {
+            // its filter's spectra prepared once, then the one convolution kernel
+            FusedFft.Filter f = fusedFilter(g, n);
+            return List.of(FusedFft.spectrum(f, FusedFft.DEFAULT), FusedFft.conv(f, null, p, FusedFft.DEFAULT));
         }
         Primitive op = n.primitive();
         long in = n.operands().isEmpty() || op == Primitive.EMBEDDING ? 0 : width(g, n.operands().getFirst());

@@ -8,9 +8,11 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.kernels.Binding;
 import hyenac.backends.codegen.kernels.BlockedConv;
 import hyenac.backends.codegen.kernels.Decode;
+import hyenac.backends.codegen.kernels.FusedFft;
 import hyenac.backends.codegen.kernels.FusedKernel;
 import hyenac.backends.codegen.kernels.Gemv;
 import hyenac.backends.codegen.kernels.GemvGroup;
+import hyenac.backends.codegen.kernels.HyenaCore;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.backends.cpu.Rope;
 import hyenac.ir.DType;
@@ -44,31 +46,35 @@ import java.util.stream.Collectors;
  * Lowers fused groups to the typed builder's generated kernels and library calls, for any dialect the
  * {@link Kernels} speak (CUDA today): every kernel argument bound to a buffer, a size formula or a real. What each
  * node does here is what the generators offer: causal convolutions direct or two-stage blocked on the tensor cores
- * (bf16, filters up to the chunk), modal convolutions through FFTs (the filter's spectrum prepared once), GEMMs as
- * library calls, and in a decode step each stateful node through its recurrent kernel (a Hyena mixer's all in one),
- * each projection as a GEMV with its fused epilogue.
+ * (bf16, filters up to the chunk), modal convolutions through library FFTs (the filter's spectrum prepared once) or
+ * by the fused FFT (one kernel, its chunks' filter spectra prepared once), GEMMs as library calls, and in a decode step
+ * each stateful node through its recurrent kernel (a Hyena mixer's all in one), each projection as a GEMV with its
+ * fused epilogue.
  */
 public final class CodegenLowering implements Lowering {
     /**
      * A device's throughput, for the cost of an algorithm: FLOP/s of fp32 arithmetic on its cores, FLOP/s of bf16 matrix
-     * products on its tensor cores as {@code mma.sync} issues them, and bytes/s of memory; {@code name} as the device
-     * names itself (the driver's name), which measurements are filed under.
+     * products on its tensor cores as {@code mma.sync} issues them, bytes/s of memory, bytes/s of shared memory (all
+     * multiprocessors together), and how many multiprocessors share that work (a kernel of fewer blocks than they hold
+     * gets a part of it); {@code name} as the device names itself (the driver's name), which measurements are filed under.
      */
-    public record Hardware(String name, double flops, double tensorFlops, double bytesPerSecond) {
+    public record Hardware(String name, double flops, double tensorFlops, double bytesPerSecond, double sharedBytesPerSecond, int multiprocessors) {
         /**
          * An H100 SXM: 67 TFLOP/s fp32 on CUDA cores, 3.35 TB/s of HBM3; bf16 products taken at half the 989 TFLOP/s
-         * dense peak, which only wgmma approaches (an estimate for mma.sync; the blocked convolution is bound by memory).
+         * dense peak, which only wgmma approaches (an estimate for mma.sync; the blocked convolution is bound by memory);
+         * 132 multiprocessors, each reading or writing 128 bytes of shared memory a cycle at some 1.75 GHz.
          */
-        public static final Hardware H100 = new Hardware("NVIDIA H100 80GB HBM3", 67e12, 495e12, 3.35e12);
+        public static final Hardware H100 = new Hardware("NVIDIA H100 80GB HBM3", 67e12, 495e12, 3.35e12, 132 * 128 * 1.75e9, 132);
 
         /**
-         * Another device, scaled from the H100 by its multiprocessors × clock (arithmetic) and its memory's peak
-         * bandwidth; the H100's own figures where {@code name} is the H100's.
+         * Another device, scaled from the H100 by its multiprocessors × clock (arithmetic and shared memory) and its
+         * memory's peak bandwidth; the H100's own figures where {@code name} is the H100's.
          */
         public static Hardware scaled(String name, int multiprocessors, double clockHz, double peakBytesPerSecond) {
             if (name.equals(H100.name())) return H100;
             double compute = multiprocessors * clockHz / (H100_MULTIPROCESSORS * H100_CLOCK_HZ);
-            return new Hardware(name, H100.flops() * compute, H100.tensorFlops() * compute, peakBytesPerSecond);
+            return new Hardware(name, H100.flops() * compute, H100.tensorFlops() * compute, peakBytesPerSecond,
+                    H100.sharedBytesPerSecond() * compute, multiprocessors);
         }
 
         private static final int H100_MULTIPROCESSORS = 132;
@@ -123,6 +129,7 @@ public final class CodegenLowering implements Lowering {
                 double bytes = io + transforms * points * 4 * 6;
                 yield Math.max(flops / hardware.flops(), bytes / hardware.bytesPerSecond());
             }
+            case FUSED_FFT -> fusedFft(n, shape, rows, channels, element);
             case RECURRENT -> {
                 double state = n.is(Primitive.MODAL_CONV) ? n.intAttr("modes") : n.is(Primitive.CAUSAL_CONV) ? n.intAttr("len") : shape.capacity();
                 yield Math.max(rows * channels * state * 8 / hardware.flops(), (io + rows * channels * state * 4) / hardware.bytesPerSecond());
@@ -131,6 +138,35 @@ public final class CodegenLowering implements Lowering {
     }
 
     private static double fft(long length) { return Math.max(2, Long.highestOneBit(Math.max(1, 2 * length - 1)) << 1); }
+
+    /**
+     * The fused FFT ({@link FusedFft}, chunks of T steps as complex FFTs of T points on chip), the slowest of three bounds,
+     * over the share of the multiprocessors its blocks fill (a block walks its chunks in order):
+     * <ul>
+     *   <li>arithmetic, per output: a forward and an inverse transform (5·log2 T each), the real spectrum's bins and the
+     *       product (some 30), and for modal filters 8 per mode (the states' carry into the chunk and the chunk's part of
+     *       the next states);</li>
+     *   <li>shared memory: 16 bytes per output and pass (a complex float read and written), seven passes;</li>
+     *   <li>memory: the input once (twice for explicit filters: overlap-save reads the chunk before), y once, and the
+     *       spectra of the block's filters every chunk, 8 bytes per bin (cached, but counted).</li>
+     * </ul>
+     * Nothing else goes through memory: no padded rows, no spectra of the signal.
+     */
+    private double fusedFft(Node n, Shape shape, double rows, double channels, double element) {
+        FusedFft.Blocking k = FusedFft.DEFAULT;
+        boolean modal = n.is(Primitive.MODAL_CONV);
+        double t = k.chunk(), chunks = Math.ceilDiv(shape.length(), k.chunk());
+        // every chunk is transformed whole, the last too
+        double transformed = shape.batch() * chunks * t * channels;
+        double perOutput = 10 * (Math.log(t) / Math.log(2)) + 30 + (modal ? 8.0 * n.intAttr("modes") : 0);
+        double spectra = shape.batch() * chunks * channels * (t + 1) * 8;
+        double bytes = (modal ? 2 : 3) * rows * channels * element + spectra;
+        double blocks = Math.ceil(channels / k.channels()) * shape.batch();
+        double share = Math.min(1, blocks / ((double) hardware.multiprocessors() * k.blocksPerMultiprocessor()));
+        double seconds = Math.max(transformed * perOutput / hardware.flops(),
+                Math.max(transformed * 16 * 7 / hardware.sharedBytesPerSecond(), bytes / hardware.bytesPerSecond()));
+        return seconds / share;
+    }
 
     @Override public Plan lower(Graph g, List<Group> groups, Map<Integer, Algorithm> algorithms, Phase phase, Set<Integer> given,
                                 Collection<Integer> wanted) {
@@ -357,6 +393,10 @@ public final class CodegenLowering implements Lowering {
 
     private void node(Builder b, Node n) {
         b.siteOf(List.of(n));
+        if (b.site.algorithm() == Algorithm.FUSED_FFT) {
+            launch(b, kernels.fusedFft(b.g, n, precision));
+            return;
+        }
         int in = n.is(Primitive.EMBEDDING) ? 0 : width(b.g, n.operands().getFirst());
         int out = width(b.g, n.results().getFirst());
         switch (n.primitive()) {
@@ -378,26 +418,7 @@ public final class CodegenLowering implements Lowering {
                 one(b, n, named);
             }
             case CAUSAL_CONV -> one(b, n, withSkip(n, Map.of("x", operand(n, 0), "h", new Ref.Weight(weight(n, "weight")), "y", result(n, 0))));
-            case MODAL_CONV -> {
-                // the filter's spectrum once, then y = IFFT(FFT(x)·FFT(h)) / N + skip·x over rows zero-padded to N ≥ 2L
-                List<KernelSource> ks = kernels.forNode(b.g, n, precision);
-                Size fft = new Size.FftLength(Size.length()), bins = fft.ceilDiv(2).plus(1);
-                Size transforms = Size.batch().times(in);
-                String id = "n" + n.id();
-                Ref h = new Ref.Scratch(id + ".filter", Size.length().times(in));
-                Ref.Scratch hp = new Ref.Scratch(id + ".filter_rows", fft.times(in));
-                Ref.Scratch hf = new Ref.Scratch(id + ".filter_spectra", bins.times(2L * in));
-                Ref.Scratch xp = new Ref.Scratch(id + ".rows", transforms.times(fft));
-                Ref.Scratch xf = new Ref.Scratch(id + ".spectra", transforms.times(bins).times(2));
-                b.launch(ks.get(0), Map.of("log_poles", new Ref.Weight(weight(n, "log_poles")), "residues", new Ref.Weight(weight(n, "residues")), "h", h), true);
-                b.launch(ks.get(1), Map.of("h", h, "hp", hp, "n", fft), true);
-                b.steps.add(new Step.Fft(hp.resolve(b, DType.FP32).id(), hf.resolve(b, DType.FP32).id(), fft, Size.of(in), true, true, b.site));
-                b.launch(ks.get(2), Map.of("x", operand(n, 0), "xp", xp, "n", fft), false);
-                b.steps.add(new Step.Fft(xp.resolve(b, DType.FP32).id(), xf.resolve(b, DType.FP32).id(), fft, transforms, true, false, b.site));
-                b.launch(ks.get(3), Map.of("xf", xf, "hf", hf, "bins", bins), false);
-                b.steps.add(new Step.Fft(xf.resolve(b, DType.FP32).id(), xp.resolve(b, DType.FP32).id(), fft, transforms, false, false, b.site));
-                b.launch(ks.get(4), withSkip(n, Map.of("yp", xp, "x", operand(n, 0), "y", result(n, 0), "n", fft)), false);
-            }
+            case MODAL_CONV -> libraryFfts(b, n, kernels.forNode(b.g, n, precision), "x", operand(n, 0), result(n, 0));
             case CAUSAL_ATTENTION -> {
                 int heads = Math.toIntExact(n.intAttr("heads"));
                 List<KernelSource> ks = kernels.forNode(b.g, n, precision);
@@ -440,18 +461,62 @@ public final class CodegenLowering implements Lowering {
         for (KernelSource k : kernels.gemv(b.g, nodes, precision)) b.launch(k, named, false);
     }
 
-    /** A fused group's one kernel, bound as its generator says at this group. */
+    /**
+     * A modal convolution through library FFTs: the filter materialised and its spectrum taken once, then
+     * y = IFFT(FFT(s)·FFT(h)) / N (+ skip ⊙ s) over rows zero-padded to N ≥ 2L, s read from {@code in} as the kernels'
+     * parameter {@code input} (x; or z of a Hyena core, whose last kernel also gates) and y written to {@code out}.
+     */
+    private void libraryFfts(Builder b, Node n, List<KernelSource> ks, String input, Ref in, Ref out) {
+        int width = width(b.g, n.operands().getFirst());
+        Size fft = new Size.FftLength(Size.length()), bins = fft.ceilDiv(2).plus(1);
+        Size transforms = Size.batch().times(width);
+        String id = "n" + n.id();
+        Ref h = new Ref.Scratch(id + ".filter", Size.length().times(width));
+        Ref.Scratch hp = new Ref.Scratch(id + ".filter_rows", fft.times(width));
+        Ref.Scratch hf = new Ref.Scratch(id + ".filter_spectra", bins.times(2L * width));
+        Ref.Scratch xp = new Ref.Scratch(id + ".rows", transforms.times(fft));
+        Ref.Scratch xf = new Ref.Scratch(id + ".spectra", transforms.times(bins).times(2));
+        b.launch(ks.get(0), Map.of("log_poles", new Ref.Weight(weight(n, "log_poles")), "residues", new Ref.Weight(weight(n, "residues")), "h", h), true);
+        b.launch(ks.get(1), Map.of("h", h, "hp", hp, "n", fft), true);
+        b.steps.add(new Step.Fft(hp.resolve(b, DType.FP32).id(), hf.resolve(b, DType.FP32).id(), fft, Size.of(width), true, true, b.site));
+        b.launch(ks.get(2), Map.of(input, in, "xp", xp, "n", fft), false);
+        b.steps.add(new Step.Fft(xp.resolve(b, DType.FP32).id(), xf.resolve(b, DType.FP32).id(), fft, transforms, true, false, b.site));
+        b.launch(ks.get(3), Map.of("xf", xf, "hf", hf, "bins", bins), false);
+        b.steps.add(new Step.Fft(xf.resolve(b, DType.FP32).id(), xp.resolve(b, DType.FP32).id(), fft, transforms, false, false, b.site));
+        b.launch(ks.get(4), withSkip(n, Map.of("yp", xp, input, in, "y", out, "n", fft)), false);
+    }
+
+    /**
+     * A fused group: its one kernel bound as its generator says at this group, after the kernels that prepare its data
+     * once (the fused FFT's filter spectra); a modal Hyena core by library FFTs, its kernels around the FFT steps.
+     */
     private void fused(Builder b, Group group) {
         b.siteOf(group.nodes());
-        FusedKernel k = kernels.fused(b.g, group, precision, b.site.algorithm());
+        if (kernels.throughLibraryFfts(b.g, group, precision, b.site.algorithm())) {
+            Node split = group.nodes(Primitive.DEINTERLEAVE).getFirst();
+            libraryFfts(b, HyenaCore.conv(group), kernels.fftCore(b.g, group, precision), "z", operand(split, 0), result(group.nodes().getLast(), 0));
+            return;
+        }
+        launch(b, kernels.fused(b.g, group, precision, b.site.algorithm()));
+    }
+
+    /** A kernel bound as its bindings say, its preparations first, once (their prepared scratch becomes PREPARED at the group's end). */
+    private void launch(Builder b, FusedKernel k) {
+        for (FusedKernel prep : k.prepare()) b.launch(prep.source(), refs(prep.bindings()), true);
+        b.launch(k.source(), refs(k.bindings()), false);
+    }
+
+    private static Map<String, Object> refs(Map<String, Binding> bindings) {
         Map<String, Object> named = new HashMap<>();
-        k.bindings().forEach((param, binding) -> named.put(param, switch (binding) {
+        bindings.forEach((param, binding) -> named.put(param, switch (binding) {
             case Binding.Value v -> new Ref.Value(v.id());
             case Binding.Weight w -> new Ref.Weight(w.name());
             case Binding.Real r -> r.value();
             case Binding.State st -> new Ref.State(st.name());
+            case Binding.Prepared p -> new Ref.Scratch(p.name(), Size.of(p.elements()));
+            case Binding.Constant c -> new Ref.Constant(c.name(), c.values());
         }));
-        b.launch(k.source(), named, false);
+        return named;
     }
 
     /**

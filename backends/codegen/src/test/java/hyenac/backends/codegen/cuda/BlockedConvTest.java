@@ -53,8 +53,8 @@ class BlockedConvTest {
             new Case("k2", new Filter(96, 2, 3, Taps.XCORR, false), false, Primitive.IDENTITY, Walk.segments(32), 1, 100),
             new Case("k17", new Filter(16, 17, 1, Taps.XCORR, true), false, Primitive.IDENTITY, Walk.segments(64), 2, 129),
             // a fixed number of blocks per channel slice: 4 sharing 150 steps (48 each), and 8 for 37 steps (7 with nothing to do)
-            new Case("spread", new Filter(48, 128, 3, Taps.FIR, true), true, Primitive.IDENTITY, Walk.spread(4, 32), 2, 150),
-            new Case("spread_short", new Filter(64, 7, 4, Taps.XCORR, true), true, Primitive.IDENTITY, Walk.spread(8, 64), 1, 37));
+            new Case("nine_strips", new Filter(48, 128, 3, Taps.FIR, true), true, Primitive.IDENTITY, Walk.segments(144), 2, 350),
+            new Case("short", new Filter(64, 7, 4, Taps.XCORR, true), true, Primitive.IDENTITY, Walk.segments(BlockedConv.SEGMENT), 1, 37));
 
     private final Random random = new Random(20261212);
 
@@ -155,7 +155,6 @@ class BlockedConvTest {
         assertTrue(!BlockedConv.supports(new Filter(192, 3, 192, Taps.XCORR, false), Precision.BF16, dialect), "the featurizer: one channel a group");
         assertThrows(IllegalArgumentException.class, () -> BlockedConv.core(new Filter(64, 129, 4, Taps.FIR, true), Primitive.IDENTITY, Precision.BF16));
         assertThrows(IllegalArgumentException.class, () -> Walk.segments(40), "a segment of whole strips");
-        assertThrows(IllegalArgumentException.class, () -> Walk.spread(0, 64));
         assertEquals(9, BlockedConv.tiles(128));
         assertEquals(9, BlockedConv.tiles(127));
         assertEquals(2, BlockedConv.tiles(7));

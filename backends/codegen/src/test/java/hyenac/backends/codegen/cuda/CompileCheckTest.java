@@ -14,7 +14,9 @@ import hyenac.backends.codegen.kernels.BlockedConv;
 import hyenac.backends.codegen.kernels.CausalConv;
 import hyenac.backends.codegen.kernels.Channels;
 import hyenac.backends.codegen.kernels.Decode;
+import hyenac.backends.codegen.kernels.FftConv;
 import hyenac.backends.codegen.kernels.FlashAttention;
+import hyenac.backends.codegen.kernels.FusedFft;
 import hyenac.backends.codegen.kernels.GeneratedKernel;
 import hyenac.backends.codegen.kernels.Gemv;
 import hyenac.backends.codegen.kernels.Pointwise;
@@ -83,6 +85,17 @@ class CompileCheckTest {
         // a Hyena step without featurizer or ring, and one whose featurizer has a skip
         out.add(Decode.hyenaStep(null, new Decode.Inner.Fir(new CausalConv.Filter(96, 1, 96, CausalConv.Taps.FIR, true)), Primitive.RELU, p));
         out.add(Decode.hyenaStep(new CausalConv.Filter(288, 2, 288, CausalConv.Taps.XCORR, true), new Decode.Inner.Modal(96, 8, false), Primitive.IDENTITY, p));
+        // the fused FFT at the options the samples lack: every gate, no skip, the most modes that fit, the longest explicit filter,
+        // odd channel and group counts
+        out.add(FusedFft.conv(new FusedFft.Modal(20, 20, false), Primitive.SILU, p, FusedFft.DEFAULT));
+        out.add(FusedFft.conv(new FusedFft.Modal(96, 5, true), Primitive.GELU, p, FusedFft.DEFAULT));
+        out.add(FusedFft.conv(new FusedFft.Explicit(new CausalConv.Filter(60, 512, 5, CausalConv.Taps.XCORR, true)), Primitive.RELU, p, FusedFft.DEFAULT));
+        out.add(FusedFft.conv(new FusedFft.Explicit(new CausalConv.Filter(96, 32, 3, CausalConv.Taps.FIR, false)), null, p, FusedFft.DEFAULT));
+        out.add(FftConv.unpack(96, false, Primitive.GELU, p));
+        if (p == Precision.FP32) {
+            out.add(FusedFft.spectrum(new FusedFft.Modal(20, 20, false), FusedFft.DEFAULT));
+            out.add(FusedFft.spectrum(new FusedFft.Explicit(new CausalConv.Filter(60, 512, 5, CausalConv.Taps.XCORR, true)), FusedFft.DEFAULT));
+        }
         // the blocked convolution at the filter lengths and options the samples lack: 1, 2, 17, chunk - 1 taps, both orders,
         // with and without skip, every gate, a last block with idle warps, a short segment, a fixed number of blocks
         if (p == Precision.BF16) {
@@ -95,7 +108,7 @@ class CompileCheckTest {
             out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY,
                     BlockedConv.Walk.segments(16)));
             out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY,
-                    BlockedConv.Walk.spread(8, 1024)));
+                    BlockedConv.Walk.segments(144)));
         }
         return out;
     }
@@ -148,8 +161,11 @@ class CompileCheckTest {
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
         assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",
-                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "gelu", "gemv", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul", "neg",
-                "norm_residual", "rmsnorm", "relu", "rope", "scale", "silu", "split", "sub")), kinds);
+                "fft_product", "fft_unpack", "fir_prefill", "fir_step", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gelu", "gemv",
+                "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul", "neg", "norm_residual", "rmsnorm", "relu",
+                "rope", "scale", "silu", "split", "sub")), kinds);
+        assertTrue(byCode.values().stream().anyMatch(k -> k.entry().startsWith("fused_fft_core_c4096_m16_skip_t512_bf16")),
+                "Evo 2 7B's Hyena-LI core by the fused FFT is checked");
 
         Path keep = Path.of("target", "kernel-check");
         Files.createDirectories(keep);

@@ -35,9 +35,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Every distinct fused group kernel of sh2-tiny, custom-ops and {@link Synthetic} (the groups of a parallel pass, a
  * prefill and a decode step, but a decode step's GEMVs and Hyena steps; a Hyena core by each algorithm its convolution
- * has), run on the CPU through {@link CudaOnCpu} on random inputs, against the CPU backend
- * running the group's nodes, in fp32 and bf16; and in fp32 against the unfused kernels of the same nodes, bit for bit
- * (the fused kernels do the same fp32 ops in the same order).
+ * has, its preparations first), run on the CPU through {@link CudaOnCpu} on random inputs, against the CPU backend
+ * running the group's nodes, in fp32 and bf16; and, where its convolution is direct, in fp32 against the unfused kernels
+ * of the same nodes, bit for bit (the fused kernels do the same fp32 ops in the same order). A modal core through
+ * library FFTs is no one kernel: {@link PlanOnCpuTest} runs it.
  */
 class FusedKernelsTest {
     static final int B = 2, L = 70;
@@ -68,16 +69,17 @@ class FusedKernelsTest {
                         List<Algorithm> algorithms = group.nodes().stream().map(n -> kernels.algorithms(g, n, p)).filter(a -> !a.isEmpty())
                                 .findFirst().orElse(java.util.Collections.singletonList(null));
                         for (Algorithm a : algorithms) {
+                            if (kernels.throughLibraryFfts(g, group, p, a)) continue;
                             FusedKernel k = kernels.fused(g, group, p, a);
                             if (!seen.add(k.source().code())) continue;
-                            kinds.add(group.kind() + (a == Algorithm.BLOCKED ? " blocked" : ""));
-                            scenario(emu, g, group, k, p == Precision.BF16 ? weights.roundedToBf16() : weights, p);
+                            kinds.add(group.kind() + (a == Algorithm.BLOCKED || a == Algorithm.FUSED_FFT ? " " + a.spelling() : ""));
+                            scenario(emu, g, group, k, p == Precision.BF16 ? weights.roundedToBf16() : weights, p, a == null || a == Algorithm.DIRECT);
                         }
                     }
                 }
             }
         }
-        assertTrue(kinds.containsAll(Set.of("hyena_core", "hyena_core blocked", "norm_residual", "elementwise")), kinds.toString());
+        assertTrue(kinds.containsAll(Set.of("hyena_core", "hyena_core blocked", "hyena_core fused_fft", "norm_residual", "elementwise")), kinds.toString());
         emu.run(cxx.get());
 
         List<String> failures = new ArrayList<>();
@@ -93,7 +95,7 @@ class FusedKernelsTest {
     }
 
     /** The group's kernel on random inputs; expected: the CPU backend running its nodes, and (fp32) the unfused kernels. */
-    private void scenario(CudaOnCpu emu, Graph g, Group group, FusedKernel k, WeightStore weights, Precision p) {
+    private void scenario(CudaOnCpu emu, Graph g, Group group, FusedKernel k, WeightStore weights, Precision p, boolean direct) {
         String name = "s" + checks.size() + "_" + group.kind() + "_" + p.suffix();
         String what = k.source().entry() + " at " + group.nodes().getFirst().path() + " " + p.suffix();
         Map<Integer, float[]> given = new LinkedHashMap<>();
@@ -103,10 +105,11 @@ class FusedKernelsTest {
         Map<String, String> weightBuffers = new HashMap<>();
         given.forEach((v, data) -> fused.buffer("v" + v, p.storage(), data));
         for (int v : group.materialised()) fused.zeros("v" + v, p.storage(), B * L * width(g, v));
+        for (FusedKernel prep : k.prepare()) fused.launch(prep.source(), B, L, arguments(prep, fused, weights, weightBuffers));
         fused.launch(k.source(), B, L, arguments(k, fused, weights, weightBuffers));
         Map<Integer, float[]> want = new CpuExecutor(g, weights).run(B, L, null, given, group.materialised());
         for (int v : group.materialised()) checks.add(new Check(fused, "v" + v, want.get(v), null, what + " vs the CPU backend"));
-        if (p == Precision.BF16) return;
+        if (p == Precision.BF16 || !direct) return;
 
         var unfused = emu.scenario(name + "_unfused");
         Map<String, String> unfusedWeights = new HashMap<>();
@@ -118,16 +121,27 @@ class FusedKernelsTest {
         for (int v : group.materialised()) checks.add(new Check(fused, "v" + v, null, unfused, what + " vs the unfused kernels"));
     }
 
-    private Map<String, Object> arguments(FusedKernel k, CudaOnCpu.Scenario s, WeightStore weights, Map<String, String> weightBuffers) {
+    private Map<String, Object> arguments(FusedKernel k, CudaOnCpu.Scenario s, WeightStore weights, Map<String, String> buffers) {
         Map<String, Object> args = new HashMap<>(Map.of("rows", (long) B * L, "length", (long) L));
         for (KernelParam param : k.source().params()) {
             Binding b = k.bindings().get(param.name());
             if (b == null) continue;
             args.put(param.name(), switch (b) {
                 case Binding.Value v -> "v" + v.id();
-                case Binding.Weight w -> weightBuffer(s, param, w.name(), weights, weightBuffers);
+                case Binding.Weight w -> weightBuffer(s, param, w.name(), weights, buffers);
                 case Binding.Real r -> r.value();
                 case Binding.State st -> throw new IllegalStateException(k.source().entry() + " steps state " + st.name() + ": not a kernel of a pass");
+                // prepared data and constants by name, like weights: a preparation writes the buffer its kernel reads
+                case Binding.Prepared d -> buffers.computeIfAbsent("p " + d.name(), n -> {
+                    String buffer = "w" + buffers.size();
+                    s.zeros(buffer, ((CType.Pointer) param.type()).element(), Math.toIntExact(d.elements()));
+                    return buffer;
+                });
+                case Binding.Constant c -> buffers.computeIfAbsent("c " + c.name(), n -> {
+                    String buffer = "w" + buffers.size();
+                    s.buffer(buffer, ((CType.Pointer) param.type()).element(), c.values());
+                    return buffer;
+                });
             });
         }
         return args;

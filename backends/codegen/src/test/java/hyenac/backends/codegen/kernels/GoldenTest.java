@@ -28,8 +28,8 @@ class GoldenTest {
 
     /**
      * The first kernel of every kind for sh2-tiny in bf16 (the fused groups' included), the silu-gated core of custom-ops,
-     * fp32 and a few kinds the samples lack (the tensor-core attention, the blocked Hyena-MR core and a split-K GEMV's
-     * reduction among them).
+     * fp32 and a few kinds the samples lack (the tensor-core attention, the blocked Hyena-MR core, Hyena-LI's fused FFT
+     * core and a split-K GEMV's reduction among them).
      */
     static Map<String, String> expected() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -46,6 +46,10 @@ class GoldenTest {
                 Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
                 Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16),
                 BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true), Primitive.IDENTITY, Precision.BF16),
+                // Hyena-LI's core: by the fused FFT (its modes' states between chunks), and the gated ends of the library FFTs' path
+                FusedFft.conv(new FusedFft.Modal(64, 16, true), Primitive.IDENTITY, Precision.BF16, FusedFft.DEFAULT),
+                FusedFft.spectrum(new FusedFft.Modal(64, 16, true), FusedFft.DEFAULT),
+                FftConv.packSignal(64, Precision.BF16, true), FftConv.unpack(64, true, Primitive.IDENTITY, Precision.BF16),
                 // Evo 2's logits: too few features to fill a GPU, so K splits and a second kernel reduces
                 Gemv.generate(Gemv.Spec.linear(512, 4096, false), Precision.BF16).getLast())) {
             out.put(k.entry(), k.kernel().render(CudaDialect.INSTANCE));
@@ -62,14 +66,16 @@ class GoldenTest {
         expected.forEach((entry, text) -> files.put(entry + ".cu", text));
         Samples.matchGoldens(goldens(), files, "kernel");
         assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
-                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "gelu", "gemv", "gemv_reduce", "hyena_core",
-                "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),
+                "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "fused_fft_conv", "fused_fft_core",
+                "fused_fft_spectrum", "gelu", "gemv", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul",
+                "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),
                 new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
         for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step",
-                "flash_attention", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "norm_residual")) {
+                "flash_attention", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend",
+                "modal_filter", "modal_scan", "norm_residual")) {
             if (entry.startsWith(k + "_")) return k;
         }
         return entry.substring(0, entry.indexOf('_'));

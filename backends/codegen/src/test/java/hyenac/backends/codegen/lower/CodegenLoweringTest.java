@@ -66,6 +66,12 @@ class CodegenLoweringTest {
 
     static Plan plan(Graph g, Node n, Phase phase) { return plan(unfused(g, Precision.FP32), n, phase); }
 
+    static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
     static Node first(Graph g, String op) { return g.nodes().stream().filter(n -> n.op().equals(op)).findFirst().orElseThrow(); }
 
     static List<Step.Launch> launches(Plan p) {
@@ -152,7 +158,9 @@ class CodegenLoweringTest {
         Graph g = Samples.graph("sh2-tiny.hyena");
         CodegenLowering l = lowering(Precision.FP32);
         assertEquals(List.of(Algorithm.DIRECT), l.algorithms(g, first(g, "causal_conv"), Phase.PARALLEL));
-        assertEquals(List.of(Algorithm.FFT), l.algorithms(g, first(g, "modal_conv"), Phase.PREFILL));
+        assertEquals(List.of(Algorithm.FFT, Algorithm.FUSED_FFT), l.algorithms(g, first(g, "modal_conv"), Phase.PREFILL));
+        assertEquals(List.of(Algorithm.DIRECT, Algorithm.FUSED_FFT), l.algorithms(g, filterOf(g, 1), Phase.PARALLEL), "MR's 128 taps fit a chunk");
+        assertEquals(List.of(Algorithm.DIRECT), l.algorithms(g, filterOf(g, 0), Phase.PARALLEL), "SE's 7 taps are too few for FFTs");
         assertEquals(List.of(Algorithm.RECURRENT), l.algorithms(g, first(g, "modal_conv"), Phase.STEP));
         assertEquals(List.of(), l.algorithms(g, first(g, "rmsnorm"), Phase.PARALLEL));
         assertEquals(List.of(), l.algorithms(g, first(g, "causal_attention"), Phase.STEP));
@@ -175,11 +183,13 @@ class CodegenLoweringTest {
         assertEquals(List.of(7L, 128L), List.of(se.intAttr("len"), mr.intAttr("len")));
         CodegenLowering bf16 = lowering(Precision.BF16), fp32 = lowering(Precision.FP32);
         for (Node filter : List.of(se, mr)) {
-            assertEquals(List.of(Algorithm.DIRECT, Algorithm.BLOCKED), bf16.algorithms(evo, filter, Phase.PARALLEL), filter.path());
-            assertEquals(List.of(Algorithm.DIRECT, Algorithm.BLOCKED), bf16.algorithms(evo, filter, Phase.PREFILL), filter.path());
+            // MR's 128 taps fit the fused FFT's chunks too; SE's 7 are too few for it
+            List<Algorithm> fft = filter == mr ? List.of(Algorithm.FUSED_FFT) : List.of();
+            assertEquals(concat(List.of(Algorithm.DIRECT, Algorithm.BLOCKED), fft), bf16.algorithms(evo, filter, Phase.PARALLEL), filter.path());
+            assertEquals(concat(List.of(Algorithm.DIRECT, Algorithm.BLOCKED), fft), bf16.algorithms(evo, filter, Phase.PREFILL), filter.path());
             assertEquals(List.of(Algorithm.RECURRENT), bf16.algorithms(evo, filter, Phase.STEP), filter.path());
-            // fp32 keeps direct: the tensor cores' products round s and h to bf16, far outside fp32's tolerance
-            assertEquals(List.of(Algorithm.DIRECT), fp32.algorithms(evo, filter, Phase.PARALLEL), filter.path());
+            // fp32 has no blocked: the tensor cores' products round s and h to bf16, far outside fp32's tolerance
+            assertEquals(concat(List.of(Algorithm.DIRECT), fft), fp32.algorithms(evo, filter, Phase.PARALLEL), filter.path());
         }
         assertEquals(List.of(Algorithm.DIRECT), bf16.algorithms(evo, featurizer, Phase.PARALLEL), "one channel a group: nothing to share");
 
@@ -187,12 +197,71 @@ class CodegenLoweringTest {
         Shape at = KernelPipeline.REFERENCE;
         assertTrue(bf16.cost(evo, mr, Algorithm.BLOCKED, at) < bf16.cost(evo, mr, Algorithm.DIRECT, at) / 2);
         assertTrue(bf16.cost(evo, se, Algorithm.DIRECT, at) < bf16.cost(evo, se, Algorithm.BLOCKED, at));
+        assertTrue(bf16.cost(evo, mr, Algorithm.BLOCKED, at) < bf16.cost(evo, mr, Algorithm.FUSED_FFT, at), "128 taps: the products beat FFTs");
+        assertTrue(fp32.cost(evo, mr, Algorithm.DIRECT, at) < fp32.cost(evo, mr, Algorithm.FUSED_FFT, at), "and in fp32 the direct window does");
         Plan plan = new KernelPipeline(evo, bf16, true).plan(Phase.PARALLEL);
         Map<String, Algorithm> chosen = new TreeMap<>();
         for (Step st : plan.steps()) if (st.site().algorithm() != null) chosen.put(st.site().path() + " " + kind(plan, st), st.site().algorithm());
         assertEquals(Algorithm.BLOCKED, chosen.get("layers.1.mixer hyena_core"), chosen.toString());
         assertEquals(Algorithm.DIRECT, chosen.get("layers.0.mixer hyena_core"), chosen.toString());
         assertTrue(plan.kernels().stream().anyMatch(k -> k.entry().startsWith("hyena_core_blocked_c4096_k128_g256_fir_skip")), "the blocked core is launched");
+    }
+
+    @Test
+    void evo2LiTakesTheFusedFftAtLongLengthsAndATinyModelKeepsLibraryFfts() {
+        Graph evo = Samples.graph("evo2-7b.hyena");
+        Node li = filterOf(evo, 2);
+        assertEquals("modal_conv", li.op());
+        CodegenLowering bf16 = lowering(Precision.BF16);
+        for (long length : new long[] {8192, 65536}) {
+            Shape at = new Shape(1, length, length + 64);
+            double fft = bf16.cost(evo, li, Algorithm.FFT, at), fused = bf16.cost(evo, li, Algorithm.FUSED_FFT, at);
+            // the library's padded rows and spectra go through memory several times; the fused kernel reads s and writes y
+            assertTrue(fused < fft / 2, "L = " + length + ": fused " + fused + " s, library " + fft + " s");
+        }
+        Plan plan = new KernelPipeline(evo, bf16, true).plan(Phase.PARALLEL);
+        List<Step> core = plan.steps().stream().filter(st -> st.site().nodes().contains(li.id())).toList();
+        assertEquals(List.of("fused_fft_spectrum", "fused_fft_core"), core.stream().map(st -> kind(plan, st)).toList());
+        assertEquals(List.of(true, false), core.stream().map(Step::once).toList(), "the spectra once, the core every run");
+        core.forEach(st -> assertEquals(Algorithm.FUSED_FFT, st.site().algorithm()));
+        Step.Launch spectrum = (Step.Launch) core.getFirst(), run = (Step.Launch) core.getLast();
+        Buffer spectra = plan.buffer(((Arg.Buf) spectrum.args().get(index(plan, spectrum, "hf"))).buffer());
+        assertEquals(Buffer.Kind.PREPARED, spectra.kind(), "written once, read by every run: " + spectra);
+        assertEquals(spectra.id(), ((Arg.Buf) run.args().get(index(plan, run, "hf"))).buffer());
+        Buffer twiddles = plan.buffer(((Arg.Buf) run.args().get(index(plan, run, "twiddles"))).buffer());
+        assertEquals(Buffer.Kind.CONSTANT, twiddles.kind());
+        var blocking = hyenac.backends.codegen.kernels.FusedFft.DEFAULT;
+        assertTrue(java.util.Arrays.equals(hyenac.backends.codegen.kernels.FusedFft.twiddles(blocking), plan.constants().get(twiddles.name())));
+
+        // sh2-tiny's 64 channels fill 8 blocks of 132 multiprocessors' 528: the library's FFTs stay cheaper
+        Graph tiny = Samples.graph("sh2-tiny.hyena");
+        Node modal = filterOf(tiny, 2);
+        assertTrue(bf16.cost(tiny, modal, Algorithm.FFT, KernelPipeline.REFERENCE) < bf16.cost(tiny, modal, Algorithm.FUSED_FFT, KernelPipeline.REFERENCE));
+    }
+
+    @Test
+    void preferringTheFusedFftLowersEveryConvolutionThatHasItAsItsKernelAndPreparedSpectra() {
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        for (Precision p : Precision.values()) {
+            for (Phase phase : List.of(Phase.PARALLEL, Phase.PREFILL)) {
+                Plan plan = new KernelPipeline(g, lowering(p), true, Algorithm.FUSED_FFT).plan(phase);
+                Map<String, List<String>> byPath = new TreeMap<>();
+                for (Step st : plan.steps()) {
+                    if (st.site().algorithm() == Algorithm.FUSED_FFT) byPath.computeIfAbsent(st.site().path(), k -> new ArrayList<>()).add(kind(plan, st));
+                }
+                // MR and LI by the fused FFT, SE (7 taps) not; the parallel pass fuses their cores, a prefill keeps the
+                // convolutions' inputs for the decode states, so there they run alone, the states filled after them
+                Map<String, List<String>> want = new TreeMap<>();
+                for (int layer : new int[] {1, 2, 5, 6}) {
+                    if (phase == Phase.PARALLEL) want.put("layers." + layer + ".mixer", List.of("fused_fft_spectrum", "fused_fft_core"));
+                    else want.put("layers." + layer + ".mixer.filter", List.of("fused_fft_spectrum", "fused_fft_conv", layer % 4 == 1 ? "fir_prefill" : "modal_scan"));
+                }
+                assertEquals(want, byPath, p.suffix() + " " + phase);
+                for (Buffer b : plan.buffers()) {
+                    if (b.name().endsWith(".chunk_spectra")) assertEquals(Buffer.Kind.PREPARED, b.kind(), b.name());
+                }
+            }
+        }
     }
 
     @Test
@@ -214,8 +283,8 @@ class CodegenLoweringTest {
             Graph g = Samples.graph(spec);
             Node filter = filterOf(g, 0);
             boolean fits = len <= hyenac.backends.codegen.kernels.BlockedConv.CHUNK;
-            assertEquals(fits ? List.of(Algorithm.DIRECT, Algorithm.BLOCKED) : List.of(Algorithm.DIRECT),
-                    lowering(Precision.BF16).algorithms(g, filter, Phase.PARALLEL), len + " taps");
+            assertEquals(fits ? List.of(Algorithm.DIRECT, Algorithm.BLOCKED, Algorithm.FUSED_FFT) : List.of(Algorithm.DIRECT, Algorithm.FUSED_FFT),
+                    lowering(Precision.BF16).algorithms(g, filter, Phase.PARALLEL), len + " taps (the fused FFT's chunk is 512)");
             for (boolean fused : new boolean[] {true, false}) {
                 Plan p = new KernelPipeline(g, lowering(Precision.BF16), fused).plan(Phase.PARALLEL);
                 Step conv = p.steps().stream().filter(st -> st.site().nodes().contains(filter.id())).findFirst().orElseThrow();
@@ -604,22 +673,33 @@ class CodegenLoweringTest {
                     fusedKinds.merge(group.kind(), 1, Integer::sum);
                     List<Integer> ids = group.nodes().stream().map(Node::id).toList();
                     List<Step> steps = p.steps().stream().filter(s -> s.site().nodes().equals(ids)).toList();
-                    // a GEMV group is two kernels where K splits, which the samples' widths never make it
-                    assertEquals(1, steps.size(), group + ": one kernel per fused group");
-                    Step.Launch l = assertInstanceOf(Step.Launch.class, steps.getFirst());
+                    // a modal core's convolution by default goes through library FFTs: its kernels around three FFTs
+                    boolean library = new CudaKernels().throughLibraryFfts(g, group, Precision.FP32, null);
+                    if (library) {
+                        fusedKinds.merge("modal core through library FFTs", 1, Integer::sum);
+                        assertEquals(List.of("modal_filter", "fft_pad_filter", "fft", "fft_pack", "fft", "fft_product", "fft", "fft_unpack"),
+                                steps.stream().map(s -> kind(p, s)).toList(), group.toString());
+                    } else {
+                        // a GEMV group is two kernels where K splits, which the samples' widths never make it
+                        assertEquals(1, steps.size(), group + ": one kernel per fused group");
+                        assertInstanceOf(Step.Launch.class, steps.getFirst());
+                    }
                     Set<Integer> read = new HashSet<>(), written = new HashSet<>();
                     Set<String> groupWeights = new HashSet<>();
                     group.nodes().forEach(n -> groupWeights.addAll(n.weights().values()));
-                    Kernel k = p.kernel(l.kernel());
-                    for (int i = 0; i < l.args().size(); i++) {
-                        Kernel.Param param = k.params().get(i);
-                        Arg a = l.args().get(i);
-                        assertEquals(param.pointer(), a instanceof Arg.Buf, k.entry() + " " + param.name());
-                        if (!(a instanceof Arg.Buf ab)) continue;
-                        Buffer b = p.buffer(ab.buffer());
-                        assertFalse(b.kind() == Buffer.Kind.SCRATCH || b.kind() == Buffer.Kind.PREPARED, group + ": a fused kernel needs no scratch");
-                        if (b.kind() == Buffer.Kind.WEIGHT) assertTrue(groupWeights.contains(b.name()), b.name());
-                        if (b.kind() == Buffer.Kind.VALUE) (param.readOnly() ? read : written).add(b.valueId());
+                    for (Step st : steps) {
+                        if (!(st instanceof Step.Launch l)) continue;
+                        Kernel k = p.kernel(l.kernel());
+                        for (int i = 0; i < l.args().size(); i++) {
+                            Kernel.Param param = k.params().get(i);
+                            Arg a = l.args().get(i);
+                            assertEquals(param.pointer(), a instanceof Arg.Buf, k.entry() + " " + param.name());
+                            if (!(a instanceof Arg.Buf ab)) continue;
+                            Buffer b = p.buffer(ab.buffer());
+                            assertFalse(!library && (b.kind() == Buffer.Kind.SCRATCH || b.kind() == Buffer.Kind.PREPARED), group + ": a fused kernel needs no scratch");
+                            if (b.kind() == Buffer.Kind.WEIGHT) assertTrue(groupWeights.contains(b.name()), b.name());
+                            if (b.kind() == Buffer.Kind.VALUE) (param.readOnly() ? read : written).add(b.valueId());
+                        }
                     }
                     assertEquals(Set.copyOf(group.inputs()), read, group + " reads its inputs");
                     assertEquals(Set.copyOf(group.materialised()), written, group + " writes exactly its materialised values");
@@ -627,7 +707,8 @@ class CodegenLoweringTest {
                 }
             }
         }
-        assertEquals(Set.of("elementwise", "gemv", "hyena_core", "hyena_step", "norm_residual"), fusedKinds.keySet(), fusedKinds.toString());
+        assertEquals(Set.of("elementwise", "gemv", "hyena_core", "hyena_step", "modal core through library FFTs", "norm_residual"), fusedKinds.keySet(),
+                fusedKinds.toString());
     }
 
     @Test

@@ -16,9 +16,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The memory plan pays: Evo 2 7B's parallel pool at one sequence of 8192 tokens holds a small fraction of the bytes
- * its pooled buffers would take one by one. Observed when written: bf16 4.64 GB for 58.7 GB (0.079, 1/12.6), fp32
- * 5.93 GB for 106.5 GB (0.056, 1/17.9); about half of either pool is the nine Hyena-LI filters' prepared spectra,
- * which live throughout by design.
+ * its pooled buffers would take one by one. Observed when written, with Hyena-LI through library FFTs: bf16 4.64 GB for
+ * 58.7 GB (0.079, 1/12.6), fp32 5.93 GB for 106.5 GB (0.056, 1/17.9), about half of either pool the nine LI filters'
+ * prepared spectra of 2L points; since LI takes the fused FFT there: bf16 1.44 GB for 46.1 GB (0.031, 1/32.1), fp32
+ * 2.73 GB for 92.1 GB (0.030, 1/33.8), the nine filters' spectra of one chunk 0.15 GB of it (prepared data lives
+ * throughout by design).
  */
 class MemoryPlanSavingsTest {
     static final Shape AT = new Shape(1, 8192, 0);

@@ -27,7 +27,14 @@ public enum CudaLibrary {
             "cuFFT not found",
             "the cuda target runs its long FFT convolutions with cuFFT from the CUDA toolkit"
                     + " (set -Dhyenac.cuda.libcufft=PATH if it is installed elsewhere); use --target cpu",
-            "this cuFFT is too old for hyenac, which needs CUDA 12 or newer");
+            "this cuFFT is too old for hyenac, which needs CUDA 12 or newer"),
+    // Not part of the CUDA toolkit: the GPU machines have it from the nvidia-nccl Python package (what PyTorch
+    // loads), which Nccl.load also looks for when the loader's search path has none.
+    NCCL("libnccl.so.2", "hyenac.cuda.libnccl", List.of("libnccl.so.2", "libnccl.so"),
+            "NCCL not found",
+            "context parallelism on GPUs needs NCCL to exchange between the GPUs"
+                    + " (set -Dhyenac.cuda.libnccl=PATH if it is installed elsewhere); use --target cpu",
+            "this NCCL is too old for hyenac, which needs NCCL 2.7 or newer (grouped send and receive)");
 
     private final String displayName;
     private final String property;

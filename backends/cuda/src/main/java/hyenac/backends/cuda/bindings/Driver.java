@@ -58,6 +58,7 @@ public final class Driver {
     static final int CUDA_ERROR_STUB_LIBRARY = 34;
     static final int CUDA_ERROR_NO_DEVICE = 100;
     static final int CUDA_ERROR_NOT_FOUND = 500;
+    static final int CUDA_ERROR_NOT_READY = 600;
 
     /** A context handle (here always a device's primary context) and the device it belongs to. */
     public record Context(MemorySegment handle, int device) {}
@@ -99,8 +100,8 @@ public final class Driver {
     private final MethodHandle cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent,
             cuCtxSynchronize;
     private final MethodHandle cuMemGetInfo, cuMemAlloc, cuMemFree, cuMemcpyHtoD, cuMemcpyDtoH,
-            cuMemcpyDtoDAsync, cuMemsetD8, cuMemsetD8Async;
-    private final MethodHandle cuStreamCreate, cuStreamSynchronize, cuStreamDestroy;
+            cuMemcpyDtoDAsync, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync, cuMemsetD8, cuMemsetD8Async;
+    private final MethodHandle cuStreamCreate, cuStreamSynchronize, cuStreamQuery, cuStreamDestroy;
     private final MethodHandle cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
             cuEventDestroy;
     private final MethodHandle cuModuleLoadData, cuModuleGetFunction, cuModuleUnload, cuFuncSetAttribute,
@@ -138,11 +139,14 @@ public final class Driver {
         cuMemcpyHtoD = lib.downcall("cuMemcpyHtoD_v2", fd(JAVA_LONG, ADDRESS, JAVA_LONG));
         cuMemcpyDtoH = lib.downcall("cuMemcpyDtoH_v2", fd(ADDRESS, JAVA_LONG, JAVA_LONG));
         cuMemcpyDtoDAsync = lib.downcall("cuMemcpyDtoDAsync_v2", fd(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
+        cuMemcpyHtoDAsync = lib.downcall("cuMemcpyHtoDAsync_v2", fd(JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS));
+        cuMemcpyDtoHAsync = lib.downcall("cuMemcpyDtoHAsync_v2", fd(ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS));
         cuMemsetD8 = lib.downcall("cuMemsetD8_v2", fd(JAVA_LONG, JAVA_BYTE, JAVA_LONG));
         cuMemsetD8Async = lib.downcall("cuMemsetD8Async", fd(JAVA_LONG, JAVA_BYTE, JAVA_LONG, ADDRESS));
 
         cuStreamCreate = lib.downcall("cuStreamCreate", fd(ADDRESS, JAVA_INT));
         cuStreamSynchronize = lib.downcall("cuStreamSynchronize", fd(ADDRESS));
+        cuStreamQuery = lib.downcall("cuStreamQuery", fd(ADDRESS));
         cuStreamDestroy = lib.downcall("cuStreamDestroy_v2", fd(ADDRESS));
 
         cuEventCreate = lib.downcall("cuEventCreate", fd(ADDRESS, JAVA_INT));
@@ -432,6 +436,24 @@ public final class Driver {
         }
     }
 
+    /**
+     * Enqueues a copy of all of {@code src} (a native segment) to {@code dst} on {@code stream}. From ordinary
+     * (pageable) host memory the driver stages the bytes before it returns, so {@code src} may be freed then.
+     */
+    public void memcpyHtoDAsync(long dst, MemorySegment src, Stream stream, String what) {
+        check(status(cuMemcpyHtoDAsync, dst, src, src.byteSize(), stream.handle()), "cuMemcpyHtoDAsync_v2",
+                "copying " + CudaErrors.bytes(src.byteSize()) + " to the GPU" + forWhat(what));
+    }
+
+    /**
+     * Enqueues a copy filling all of {@code dst} (a native segment) from {@code src} on {@code stream}; read
+     * {@code dst} only after the stream is synchronised. Into pageable host memory the call waits for the copy.
+     */
+    public void memcpyDtoHAsync(MemorySegment dst, long src, Stream stream, String what) {
+        check(status(cuMemcpyDtoHAsync, dst, src, dst.byteSize(), stream.handle()), "cuMemcpyDtoHAsync_v2",
+                "copying " + CudaErrors.bytes(dst.byteSize()) + " from the GPU" + forWhat(what));
+    }
+
     public void memsetD8(long dst, byte value, long count, String what) {
         check(status(cuMemsetD8, dst, value, count), "cuMemsetD8_v2",
                 "filling " + CudaErrors.bytes(count) + forWhat(what));
@@ -464,6 +486,17 @@ public final class Driver {
     /** Waits for the stream; a kernel fault from earlier asynchronous work surfaces here, described by {@code doing}. */
     public void streamSynchronize(Stream stream, String doing) {
         check(status(cuStreamSynchronize, stream.handle()), "cuStreamSynchronize", doing);
+    }
+
+    /**
+     * Whether every piece of work enqueued on {@code stream} has finished (cuStreamQuery), without waiting: a
+     * caller can then bound how long it waits. A fault of earlier work surfaces here, described by {@code doing}.
+     */
+    public boolean streamQuery(Stream stream, String doing) {
+        int r = status(cuStreamQuery, stream.handle());
+        if (r == CUDA_ERROR_NOT_READY) return false;
+        check(r, "cuStreamQuery", doing);
+        return true;
     }
 
     public void streamDestroy(Stream stream) {

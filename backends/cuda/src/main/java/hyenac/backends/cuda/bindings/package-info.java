@@ -10,6 +10,8 @@
  *   <li>{@link Nvrtc}: run-time compilation to CUBIN/PTX; compile errors carry the log and the saved source.</li>
  *   <li>{@link CublasLt}: bf16/fp16/fp32 products with fp32 accumulation and fused bias/GELU/ReLU epilogues.</li>
  *   <li>{@link Cufft}: batched R2C/C2R transforms.</li>
+ *   <li>{@link Nccl}: NCCL's communicators and the collectives context parallelism needs (grouped send/receive,
+ *       all-gather, all-to-all), loaded only when a group of GPUs starts.</li>
  * </ul>
  *
  * <p>Every status is checked. A failure throws {@link CudaException} naming the call, the library's error name
@@ -19,7 +21,8 @@
  * "use --target cpu".
  *
  * <p>Libraries are found by soname through the dynamic loader, or at the path in {@code -Dhyenac.cuda.libcuda},
- * {@code -Dhyenac.cuda.libnvrtc}, {@code -Dhyenac.cuda.libcublaslt} or {@code -Dhyenac.cuda.libcufft}
+ * {@code -Dhyenac.cuda.libnvrtc}, {@code -Dhyenac.cuda.libcublaslt}, {@code -Dhyenac.cuda.libcufft} or
+ * {@code -Dhyenac.cuda.libnccl}
  * ({@link CudaLibrary} lists them; {@code NativeLibrary} loads them). The JVM must run with
  * {@code --enable-native-access=ALL-UNNAMED}. {@link hyenac.backends.cuda.check.DeviceCheck} checks the whole
  * layer on a GPU machine in one run.

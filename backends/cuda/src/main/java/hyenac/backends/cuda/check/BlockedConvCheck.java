@@ -34,10 +34,9 @@ import java.util.Random;
  * against the same sums with s rounded to bf16 as the tensor cores take it (within one bf16 step of y: 2^-7·|ref| +
  * 1e-3) at shapes that cross every edge (L not a multiple of 16 or of a segment, one step, segments shorter than the
  * halo, idle warps, B = 3, 1 to 128 taps in both orders, every gate) and at Evo 2 7B's Hyena-MR (D = 4096, 256 groups,
- * 128 taps: L = 1024; B = 2, L = 700 in segments of 512; L = 1100 spread over 8 blocks); then timed at B = 1,
- * D = 4096, L = 8192 and 65536, Hyena-MR (128 taps) and Hyena-SE (7 taps), blocked in segments of 512, 1024 and 2048
- * steps and spread over 8 and 16 blocks per 64 channels (at least 1024 steps each: about one and two waves of an
- * H100's resident blocks at B = 1), the direct kernel beside it (5 warm-up launches, 50 timed after an L2 flush each,
+ * 128 taps: L = 1024; B = 2, L = 700 in segments of 512; L = 1100 in segments of 144); then timed at B = 1,
+ * D = 4096, L = 8192 and 65536, Hyena-MR (128 taps) and Hyena-SE (7 taps), blocked in segments of 512, 1024, 2048
+ * and 4096 steps, the direct kernel beside it (5 warm-up launches, 50 timed after an L2 flush each,
  * the median), as effective bandwidth over the minimal 8·D·L bytes (q, k, v read, y written).
  * {@code java --enable-native-access=ALL-UNNAMED -cp app/target/hyenac.jar hyenac.backends.cuda.check.BlockedConvCheck};
  * exits 0 when every check passed (the targets of issue 12, MR ≤ 0.20 ms at 8192 and ≤ 1.3 ms at 65536 on an H100, are
@@ -95,13 +94,13 @@ public final class BlockedConvCheck {
                 new Case("one_step", new Filter(48, 128, 3, Taps.FIR, true), Primitive.IDENTITY, Walk.segments(64), 2, 1),
                 new Case("evo2_7b_mr", new Filter(WIDTH, 128, GROUPS, Taps.FIR, true), Primitive.IDENTITY, Walk.segments(BlockedConv.SEGMENT), 1, 1024),
                 new Case("evo2_7b_mr_b2", new Filter(WIDTH, 128, GROUPS, Taps.FIR, true), Primitive.IDENTITY, Walk.segments(512), 2, 700),
-                new Case("evo2_7b_mr_spread", new Filter(WIDTH, 128, GROUPS, Taps.FIR, true), Primitive.IDENTITY, Walk.spread(8, 128), 1, 1100))) {
+                new Case("evo2_7b_mr_seg144", new Filter(WIDTH, 128, GROUPS, Taps.FIR, true), Primitive.IDENTITY, Walk.segments(144), 1, 1100))) {
             check("blocked " + c.name() + " (" + c.filter().describe() + ", " + c.gate() + " gate, " + c.walk().describe() + ", B=" + c.batch() + " L="
                     + c.length() + ")", () -> compare(c));
         }
         Filter mr = new Filter(WIDTH, 128, GROUPS, Taps.FIR, true), se = new Filter(WIDTH, 7, GROUPS, Taps.XCORR, false);
         for (int length : new int[] {8192, 65536}) {
-            for (Walk walk : List.of(Walk.segments(512), Walk.segments(1024), Walk.segments(2048), Walk.spread(8, 1024), Walk.spread(16, 1024))) {
+            for (Walk walk : List.of(Walk.segments(512), Walk.segments(1024), Walk.segments(2048), Walk.segments(4096))) {
                 time("Hyena-MR blocked, " + walk.describe(), BlockedConv.generate(mr, Precision.BF16, true, Primitive.IDENTITY, walk), length);
             }
             time("Hyena-MR direct", CausalConv.hyenaCore(mr, Primitive.IDENTITY, Precision.BF16), length);
