@@ -204,11 +204,12 @@ class CommandLineTest {
     }
 
     @Test
-    void theCudaTargetChoosesTheBlockedConvolutionForHyenaMrInBf16() {
+    void theCudaTargetChoosesTheBlockedConvolutionForEvo2sExplicitFiltersInBf16() {
         Run r = run("graph", samples().resolve("evo2-7b.hyena").toString(), "--target", "cuda", "--print-after=select-algorithms");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> blocked  (direct "), r.out());
-        assertTrue(r.out().contains("causal_conv layers.0.mixer.filter -> direct  (direct "), r.out());
+        assertTrue(r.out().contains("causal_conv layers.0.mixer.filter -> blocked  (direct "), r.out());
+        assertTrue(r.out().contains("causal_conv layers.0.mixer.featurizer -> direct  (direct "), r.out());
     }
 
     @Test
@@ -236,7 +237,7 @@ class CommandLineTest {
             assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> fused_fft  preferred (fft "), r.out());
             assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> fused_fft  preferred (direct "), r.out());
             // 7 taps: no fused FFT offered
-            assertTrue(r.out().contains("causal_conv layers.0.mixer.filter -> direct  (direct 1.25 us)"), r.out());
+            assertTrue(r.out().contains("causal_conv layers.0.mixer.filter -> direct  (direct 1.79 us)"), r.out());
         } finally {
             if (before == null) System.clearProperty("hyenac.algorithm");
             else System.setProperty("hyenac.algorithm", before);

@@ -176,7 +176,7 @@ class CodegenLoweringTest {
     }
 
     @Test
-    void hyenaMrTakesTheTensorCoresInBf16AndSeStaysDirect() {
+    void evo2sExplicitFiltersTakeTheTensorCoresInBf16() {
         Graph evo = Samples.graph("evo2-7b.hyena");
         Node se = filterOf(evo, 0), mr = filterOf(evo, 1);
         Node featurizer = evo.nodes().stream().filter(n -> n.path().equals("layers.1.mixer.featurizer")).findFirst().orElseThrow();
@@ -193,17 +193,19 @@ class CodegenLoweringTest {
         }
         assertEquals(List.of(Algorithm.DIRECT), bf16.algorithms(evo, featurizer, Phase.PARALLEL), "one channel a group: nothing to share");
 
-        // at the reference shape (B = 1, L = 8192): 128 taps are far cheaper as products, 7 are cheaper direct
+        // at the reference shape (B = 1, L = 8192), as an H100 measured them: 128 taps are far cheaper as products
+        // (0.108 vs 1.67 ms), and even 7 (0.100 vs 0.131 ms: the blocked kernel reads memory closer to the copy rate)
         Shape at = KernelPipeline.REFERENCE;
-        assertTrue(bf16.cost(evo, mr, Algorithm.BLOCKED, at) < bf16.cost(evo, mr, Algorithm.DIRECT, at) / 2);
-        assertTrue(bf16.cost(evo, se, Algorithm.DIRECT, at) < bf16.cost(evo, se, Algorithm.BLOCKED, at));
+        assertTrue(bf16.cost(evo, mr, Algorithm.BLOCKED, at) < bf16.cost(evo, mr, Algorithm.DIRECT, at) / 10);
+        assertTrue(bf16.cost(evo, se, Algorithm.BLOCKED, at) < bf16.cost(evo, se, Algorithm.DIRECT, at));
         assertTrue(bf16.cost(evo, mr, Algorithm.BLOCKED, at) < bf16.cost(evo, mr, Algorithm.FUSED_FFT, at), "128 taps: the products beat FFTs");
-        assertTrue(fp32.cost(evo, mr, Algorithm.DIRECT, at) < fp32.cost(evo, mr, Algorithm.FUSED_FFT, at), "and in fp32 the direct window does");
+        assertTrue(fp32.cost(evo, mr, Algorithm.FUSED_FFT, at) < fp32.cost(evo, mr, Algorithm.DIRECT, at), "in fp32 the FFTs beat the direct window");
+        assertTrue(fp32.cost(evo, se, Algorithm.DIRECT, at) < 0.2e-3, "7 taps direct run near the memory's rate");
         Plan plan = new KernelPipeline(evo, bf16, true).plan(Phase.PARALLEL);
         Map<String, Algorithm> chosen = new TreeMap<>();
         for (Step st : plan.steps()) if (st.site().algorithm() != null) chosen.put(st.site().path() + " " + kind(plan, st), st.site().algorithm());
         assertEquals(Algorithm.BLOCKED, chosen.get("layers.1.mixer hyena_core"), chosen.toString());
-        assertEquals(Algorithm.DIRECT, chosen.get("layers.0.mixer hyena_core"), chosen.toString());
+        assertEquals(Algorithm.BLOCKED, chosen.get("layers.0.mixer hyena_core"), chosen.toString());
         assertTrue(plan.kernels().stream().anyMatch(k -> k.entry().startsWith("hyena_core_blocked_c4096_k128_g256_fir_skip")), "the blocked core is launched");
     }
 
