@@ -58,7 +58,7 @@ ours=()
 for f in "$out/hyenac-ops.json" "$out/hyenac-attention.json"; do [ -f "$f" ] && ours+=("$f"); done
 if [ ${#ours[@]} -gt 0 ] && [ -f "$out/peer.json" ]; then
     step "our/peer ratios" 60 "${hyenac[@]}" bench compare "${ours[@]}" "$out/peer.json" --markdown "$out/compare.md" \
-        --json "$out/compare.json"
+        --json "$out/compare.json" --cores "$out/conv-cores.json"
 else
     echo "== our/peer ratios: skipped (no results from one side)" | tee -a "$log"
 fi

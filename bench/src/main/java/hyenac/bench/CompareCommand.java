@@ -26,6 +26,9 @@ final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--markdown", paramLabel = "FILE", description = "also write the table as Markdown (for a note)") Path markdown;
 
+    @Option(names = "--cores", paramLabel = "FILE", description = "also write the Hyena cores' points as a JSON list of records "
+            + "(op, L, ms, peer_ms, copy_gbps, gpu, ...), e.g. bench/results/h100-conv-cores.json") Path cores;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() throws IOException {
@@ -39,6 +42,10 @@ final class CompareCommand implements Callable<Integer> {
         }
         int code = print(o, peer, markdown, spec.commandLine().getOut(), err);
         if (code == 0 && json != null) Files.writeString(json, BenchCommand.gson(Comparison.of(o, read(peer, err)).json()) + "\n");
+        if (code == 0 && cores != null) {
+            Files.writeString(cores, new com.google.gson.GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create()
+                    .toJson(Comparison.cores(o, read(peer, err))) + "\n");
+        }
         return code;
     }
 

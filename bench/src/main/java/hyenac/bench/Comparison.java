@@ -104,6 +104,37 @@ record Comparison(String ours, String peer, List<String> warnings, List<Row> row
         return t;
     }
 
+    /**
+     * The Hyena cores' points as issue-level records: {@code op}, {@code B}, {@code L}, {@code D}, {@code ms} (ours),
+     * {@code peer_ms} and {@code peer_impl} (the fastest correct peer variant), {@code gbps}, {@code copy_gbps} (our
+     * report's copy point), the fraction of it, and {@code gpu} (ours; the peer's beside it, to see that they agree).
+     */
+    static com.google.gson.JsonArray cores(JsonObject ours, JsonObject peer) {
+        Comparison c = of(ours, peer);
+        JsonObject machine = ours.has("machine") ? ours.getAsJsonObject("machine") : new JsonObject();
+        JsonObject env = peer.has("environment") ? peer.getAsJsonObject("environment") : new JsonObject();
+        Double copy = ours.has("copy_gbps") && !ours.get("copy_gbps").isJsonNull() ? ours.get("copy_gbps").getAsDouble() : null;
+        com.google.gson.JsonArray out = new com.google.gson.JsonArray();
+        for (Row r : c.rows()) {
+            if (!r.op().startsWith("hyena_")) continue;
+            JsonObject o = new JsonObject();
+            o.addProperty("op", r.op());
+            o.addProperty("B", r.batch());
+            o.addProperty("L", r.length());
+            o.addProperty("D", r.width());
+            o.addProperty("ms", r.oursMs());
+            o.addProperty("peer_ms", r.best().ms());
+            o.addProperty("peer_impl", r.best().impl());
+            o.addProperty("gbps", r.oursGbps());
+            o.addProperty("copy_gbps", copy);
+            o.addProperty("copy_fraction", copy == null || r.oursGbps() == null ? null : r.oursGbps() / copy);
+            o.addProperty("gpu", text(machine, "gpu"));
+            o.addProperty("peer_gpu", text(env, "gpu"));
+            out.add(o);
+        }
+        return out;
+    }
+
     JsonObject json() {
         JsonObject o = new JsonObject();
         o.addProperty("ours", ours);

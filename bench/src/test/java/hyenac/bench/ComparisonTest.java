@@ -55,4 +55,22 @@ class ComparisonTest {
         assertEquals(1, c.warnings().size());
         assertTrue(c.text().contains("WARNING: the two files come from different devices (NVIDIA H100 80GB HBM3 vs NVIDIA H200)"), c.text());
     }
+
+    @Test
+    void theCoresAreRecordsOfOursThePeersFastestAndTheCopyRate() throws Exception {
+        JsonObject ours = read("ours.json");
+        ours.addProperty("copy_gbps", 3000.0);
+        var cores = Comparison.cores(ours, read("peer.json"));
+        assertEquals(List.of("hyena_se", "hyena_mr"), cores.asList().stream().map(e -> e.getAsJsonObject().get("op").getAsString()).toList(),
+                "the Hyena cores only: no copy, no attention");
+        JsonObject se = cores.get(0).getAsJsonObject();
+        Comparison.Row row = Comparison.of(ours, read("peer.json")).rows().get(1);
+        assertEquals(row.oursMs(), se.get("ms").getAsDouble());
+        assertEquals(row.best().ms(), se.get("peer_ms").getAsDouble());
+        assertEquals("se_bcl", se.get("peer_impl").getAsString());
+        assertEquals(row.length(), se.get("L").getAsLong());
+        assertEquals(3000.0, se.get("copy_gbps").getAsDouble());
+        assertEquals(row.oursGbps() / 3000.0, se.get("copy_fraction").getAsDouble(), 1e-12);
+        assertEquals("NVIDIA H100 80GB HBM3", se.get("gpu").getAsString());
+    }
 }
