@@ -14,7 +14,6 @@ import hyenac.dsl.diag.HumanRenderer;
 import hyenac.dsl.source.SourceFile;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
-import hyenac.ir.Primitive;
 import hyenac.ir.plan.Algorithm;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Shape;
