@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The gate-conv-gate core of Hyena-SE, MR and LI (and any operator written like them):
@@ -25,9 +26,17 @@ public final class FuseHyenaCore implements Pattern {
     @Override public String kind() { return KIND; }
 
     @Override public Optional<Set<Node>> match(Node gate, Context ctx) {
+        return match(gate, ctx, group -> group.stream().allMatch(ctx::free) ? Optional.of(group) : Optional.empty());
+    }
+
+    /**
+     * The gated core found at {@code gate}, every value but y private to it, as {@code finish} completes it (or refuses
+     * it): shared with {@link FuseHyenaStep}, which takes the same nodes in a decode step.
+     */
+    static Optional<Set<Node>> match(Node gate, Context ctx, Function<Set<Node>, Optional<Set<Node>>> finish) {
         if (!gate.is(Primitive.MUL) || gate.operands().size() != 2) return Optional.empty();
-        Optional<Set<Node>> m = at(gate, 0, 1, ctx);
-        return m.isPresent() ? m : at(gate, 1, 0, ctx);
+        Optional<Set<Node>> m = at(gate, 0, 1, ctx).flatMap(finish);
+        return m.isPresent() ? m : at(gate, 1, 0, ctx).flatMap(finish);
     }
 
     /** The pattern with the convolution at operand {@code convAt} of the gate and q's side at {@code qAt}. */
@@ -56,6 +65,6 @@ public final class FuseHyenaCore implements Pattern {
             if (n == gate) continue;
             for (int r : n.results()) if (!ctx.privateTo(r, group)) return Optional.empty();
         }
-        return group.stream().allMatch(ctx::free) ? Optional.of(group) : Optional.empty();
+        return Optional.of(group);
     }
 }
