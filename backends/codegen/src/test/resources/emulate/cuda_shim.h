@@ -164,6 +164,18 @@ inline void hy_st_global_v4(const void* global, unsigned r0, unsigned r1, unsign
     std::memcpy(const_cast<void*>(global), r, 16);
 }
 
+#define HY_LD_GLOBAL_V4
+inline void hy_ld_global_v4(unsigned& r0, unsigned& r1, unsigned& r2, unsigned& r3, const void* global) {
+    unsigned r[4];
+    hy_require_aligned(global, 16, "ld.global.v4");
+    std::memcpy(r, global, 16);
+    r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
+}
+#define HY_LD_GLOBAL_V4_STREAM
+inline void hy_ld_global_v4_stream(unsigned& r0, unsigned& r1, unsigned& r2, unsigned& r3, const void* global) {
+    hy_ld_global_v4(r0, r1, r2, r3, global);
+}
+
 #define HY_PACK_BF16X2
 inline void hy_pack_bf16x2(unsigned& packed, float hi, float lo) { packed = (hy_round_bf16(hi) << 16) | hy_round_bf16(lo); }
 #define HY_UNPACK_BF16X2

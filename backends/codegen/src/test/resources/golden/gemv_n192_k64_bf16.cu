@@ -80,6 +80,44 @@ __device__ __forceinline__ unsigned int hy_stream_b32(const void* p) { return hy
 #endif
 #endif
 
+#ifndef HY_LD_GLOBAL_V4_STREAM
+#define HY_LD_GLOBAL_V4_STREAM
+__device__ __forceinline__ void hy_ld_global_v4_stream(unsigned int& o0, unsigned int& o1,
+        unsigned int& o2, unsigned int& o3, const void* i0) {
+    asm("ld.global.nc.L1::no_allocate.v4.b32 {%0, %1, %2, %3}, [%4];"
+            : "=r"(o0), "=r"(o1), "=r"(o2), "=r"(o3)
+            : "l"(i0));
+}
+#endif
+
+#ifndef HY_PACK_BF16X2
+#define HY_PACK_BF16X2
+__device__ __forceinline__ void hy_pack_bf16x2(unsigned int& o0, float i0, float i1) {
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(o0) : "f"(i0), "f"(i1));
+}
+#endif
+
+#ifndef HY_LD_GLOBAL_V4
+#define HY_LD_GLOBAL_V4
+__device__ __forceinline__ void hy_ld_global_v4(unsigned int& o0, unsigned int& o1,
+        unsigned int& o2, unsigned int& o3, const void* i0) {
+    asm("ld.global.nc.v4.b32 {%0, %1, %2, %3}, [%4];"
+            : "=r"(o0), "=r"(o1), "=r"(o2), "=r"(o3)
+            : "l"(i0));
+}
+#endif
+
+#ifndef HY_MMA_BF16_M16N8K16
+#define HY_MMA_BF16_M16N8K16
+__device__ __forceinline__ void hy_mma_bf16_m16n8k16(float& o0, float& o1, float& o2, float& o3,
+        unsigned int i0, unsigned int i1, unsigned int i2, unsigned int i3, unsigned int i4,
+        unsigned int i5) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+            : "+f"(o0), "+f"(o1), "+f"(o2), "+f"(o3)
+            : "r"(i0), "r"(i1), "r"(i2), "r"(i3), "r"(i4), "r"(i5));
+}
+#endif
+
 extern "C" __global__ void __launch_bounds__(256, 2) gemv_n192_k64_bf16(
     const hy_bf16* __restrict__ x,
     const hy_bf16* __restrict__ w0,
@@ -389,273 +427,91 @@ extern "C" __global__ void __launch_bounds__(256, 2) gemv_n192_k64_bf16(
                 y[m * 192 + feature] = hy_float_to_bf16(p0);
             }
         }
-    } else if (held <= 4) {
-        float acc[4];
-        #pragma unroll
-        for (int a = 0; a < 4; a++) {
-            acc[a] = 0.0f;
-        }
-        float wv[8];
-        float xv[8];
-        for (long long c = 0LL + warp * 64; c < 64LL; c += 512) {
-            // Weights first: every load of this step in flight before the sums need them.
-            const long long at0 = c + part * 8;
-            #pragma unroll
-            for (int i = 0; i < 1; i++) {
-                const long long feature = n0 + i * 4 + group;
-                if (at0 < 64LL) {
-                    {
-                        const hy_b128 hy_v = hy_stream_b128(w0 + (feature * 64 + at0));
-                        wv[i * 8] = __uint_as_float(hy_v.x << 16);
-                        wv[i * 8 + 1] = __uint_as_float(hy_v.x & 0xffff0000u);
-                        wv[i * 8 + 2] = __uint_as_float(hy_v.y << 16);
-                        wv[i * 8 + 3] = __uint_as_float(hy_v.y & 0xffff0000u);
-                        wv[i * 8 + 4] = __uint_as_float(hy_v.z << 16);
-                        wv[i * 8 + 5] = __uint_as_float(hy_v.z & 0xffff0000u);
-                        wv[i * 8 + 6] = __uint_as_float(hy_v.w << 16);
-                        wv[i * 8 + 7] = __uint_as_float(hy_v.w & 0xffff0000u);
-                    }
-                } else {
-                    #pragma unroll
-                    for (int j = 0; j < 8; j++) {
-                        wv[i * 8 + j] = 0.0f;
-                    }
-                }
-            }
-            #pragma unroll
-            for (int row = 0; row < 4; row++) {
-                if (at0 < 64LL && row < held) {
-                    {
-                        const hy_b128 hy_v = hy_load_b128(x + ((m0 + row) * 64 + at0));
-                        xv[0] = __uint_as_float(hy_v.x << 16);
-                        xv[1] = __uint_as_float(hy_v.x & 0xffff0000u);
-                        xv[2] = __uint_as_float(hy_v.y << 16);
-                        xv[3] = __uint_as_float(hy_v.y & 0xffff0000u);
-                        xv[4] = __uint_as_float(hy_v.z << 16);
-                        xv[5] = __uint_as_float(hy_v.z & 0xffff0000u);
-                        xv[6] = __uint_as_float(hy_v.w << 16);
-                        xv[7] = __uint_as_float(hy_v.w & 0xffff0000u);
-                    }
-                } else {
-                    #pragma unroll
-                    for (int j = 0; j < 8; j++) {
-                        xv[j] = 0.0f;
-                    }
-                }
-                #pragma unroll
-                for (int q = 0; q < 1; q++) {
-                    #pragma unroll
-                    for (int j = 0; j < 8; j++) {
-                        acc[q * 4 + row] += wv[q * 8 + j] * xv[j];
-                    }
-                }
-            }
-        }
-        // The 8 lanes of a row group summed different parts of the same rows: add them up (each lane gets the total).
-        #pragma unroll
-        for (int a = 0; a < 4; a++) {
-            acc[a] += __shfl_xor_sync(0xffffffffu, acc[a], 1);
-            acc[a] += __shfl_xor_sync(0xffffffffu, acc[a], 2);
-            acc[a] += __shfl_xor_sync(0xffffffffu, acc[a], 4);
-        }
-        if (part == 0) {
-            #pragma unroll
-            for (int q = 0; q < 1; q++) {
-                #pragma unroll
-                for (int row = 0; row < 4; row++) {
-                    red[(warp * 4 + group + q) * 16 + row] = acc[q * 4 + row];
-                }
-            }
-        }
-        __syncthreads();
-        // One thread per (feature, row): the warps' sums in warp order, then the epilogue or the split's partial sums.
-        if (tid < 16) {
-            const int f = tid / 4;
-            const int row = tid % 4;
-            const long long feature = n0 + f;
-            if (row < held) {
-                const long long m = m0 + row;
-                float sum0 = 0.0f;
-                #pragma unroll
-                for (int from = 0; from < 8; from++) {
-                    sum0 += red[(from * 4 + f) * 16 + row];
-                }
-                const float p0 = sum0;
-                y[m * 192 + feature] = hy_float_to_bf16(p0);
-            }
-        }
-    } else if (held <= 8) {
-        float acc[8];
-        #pragma unroll
-        for (int a = 0; a < 8; a++) {
-            acc[a] = 0.0f;
-        }
-        float wv[8];
-        float xv[8];
-        for (long long c = 0LL + warp * 64; c < 64LL; c += 512) {
-            // Weights first: every load of this step in flight before the sums need them.
-            const long long at0 = c + part * 8;
-            #pragma unroll
-            for (int i = 0; i < 1; i++) {
-                const long long feature = n0 + i * 4 + group;
-                if (at0 < 64LL) {
-                    {
-                        const hy_b128 hy_v = hy_stream_b128(w0 + (feature * 64 + at0));
-                        wv[i * 8] = __uint_as_float(hy_v.x << 16);
-                        wv[i * 8 + 1] = __uint_as_float(hy_v.x & 0xffff0000u);
-                        wv[i * 8 + 2] = __uint_as_float(hy_v.y << 16);
-                        wv[i * 8 + 3] = __uint_as_float(hy_v.y & 0xffff0000u);
-                        wv[i * 8 + 4] = __uint_as_float(hy_v.z << 16);
-                        wv[i * 8 + 5] = __uint_as_float(hy_v.z & 0xffff0000u);
-                        wv[i * 8 + 6] = __uint_as_float(hy_v.w << 16);
-                        wv[i * 8 + 7] = __uint_as_float(hy_v.w & 0xffff0000u);
-                    }
-                } else {
-                    #pragma unroll
-                    for (int j = 0; j < 8; j++) {
-                        wv[i * 8 + j] = 0.0f;
-                    }
-                }
-            }
-            #pragma unroll
-            for (int row = 0; row < 8; row++) {
-                if (at0 < 64LL && row < held) {
-                    {
-                        const hy_b128 hy_v = hy_load_b128(x + ((m0 + row) * 64 + at0));
-                        xv[0] = __uint_as_float(hy_v.x << 16);
-                        xv[1] = __uint_as_float(hy_v.x & 0xffff0000u);
-                        xv[2] = __uint_as_float(hy_v.y << 16);
-                        xv[3] = __uint_as_float(hy_v.y & 0xffff0000u);
-                        xv[4] = __uint_as_float(hy_v.z << 16);
-                        xv[5] = __uint_as_float(hy_v.z & 0xffff0000u);
-                        xv[6] = __uint_as_float(hy_v.w << 16);
-                        xv[7] = __uint_as_float(hy_v.w & 0xffff0000u);
-                    }
-                } else {
-                    #pragma unroll
-                    for (int j = 0; j < 8; j++) {
-                        xv[j] = 0.0f;
-                    }
-                }
-                #pragma unroll
-                for (int q = 0; q < 1; q++) {
-                    #pragma unroll
-                    for (int j = 0; j < 8; j++) {
-                        acc[q * 8 + row] += wv[q * 8 + j] * xv[j];
-                    }
-                }
-            }
-        }
-        // The 8 lanes of a row group summed different parts of the same rows: add them up (each lane gets the total).
-        #pragma unroll
-        for (int a = 0; a < 8; a++) {
-            acc[a] += __shfl_xor_sync(0xffffffffu, acc[a], 1);
-            acc[a] += __shfl_xor_sync(0xffffffffu, acc[a], 2);
-            acc[a] += __shfl_xor_sync(0xffffffffu, acc[a], 4);
-        }
-        if (part == 0) {
-            #pragma unroll
-            for (int q = 0; q < 1; q++) {
-                #pragma unroll
-                for (int row = 0; row < 8; row++) {
-                    red[(warp * 4 + group + q) * 16 + row] = acc[q * 8 + row];
-                }
-            }
-        }
-        __syncthreads();
-        // One thread per (feature, row): the warps' sums in warp order, then the epilogue or the split's partial sums.
-        if (tid < 32) {
-            const int f = tid / 8;
-            const int row = tid % 8;
-            const long long feature = n0 + f;
-            if (row < held) {
-                const long long m = m0 + row;
-                float sum0 = 0.0f;
-                #pragma unroll
-                for (int from = 0; from < 8; from++) {
-                    sum0 += red[(from * 4 + f) * 16 + row];
-                }
-                const float p0 = sum0;
-                y[m * 192 + feature] = hy_float_to_bf16(p0);
-            }
-        }
     } else {
-        float acc[16];
+        const int g = lane / 4;
+        const int t4 = lane % 4;
+        float dacc[4];
         #pragma unroll
-        for (int a = 0; a < 16; a++) {
-            acc[a] = 0.0f;
+        for (int a = 0; a < 4; a++) {
+            dacc[a] = 0.0f;
         }
-        float wv[8];
-        float xv[8];
+        unsigned int wr[8];
+        unsigned int xr[16];
         for (long long c = 0LL + warp * 64; c < 64LL; c += 512) {
-            // Weights first: every load of this step in flight before the sums need them.
-            const long long at0 = c + part * 8;
-            #pragma unroll
-            for (int i = 0; i < 1; i++) {
-                const long long feature = n0 + i * 4 + group;
-                if (at0 < 64LL) {
-                    {
-                        const hy_b128 hy_v = hy_stream_b128(w0 + (feature * 64 + at0));
-                        wv[i * 8] = __uint_as_float(hy_v.x << 16);
-                        wv[i * 8 + 1] = __uint_as_float(hy_v.x & 0xffff0000u);
-                        wv[i * 8 + 2] = __uint_as_float(hy_v.y << 16);
-                        wv[i * 8 + 3] = __uint_as_float(hy_v.y & 0xffff0000u);
-                        wv[i * 8 + 4] = __uint_as_float(hy_v.z << 16);
-                        wv[i * 8 + 5] = __uint_as_float(hy_v.z & 0xffff0000u);
-                        wv[i * 8 + 6] = __uint_as_float(hy_v.w << 16);
-                        wv[i * 8 + 7] = __uint_as_float(hy_v.w & 0xffff0000u);
-                    }
-                } else {
-                    #pragma unroll
-                    for (int j = 0; j < 8; j++) {
-                        wv[i * 8 + j] = 0.0f;
-                    }
-                }
+            // Every load of the chunk in flight before the first mma.
+            const long long at0 = c + t4 * 8;
+            const long long at1 = c + 32 + t4 * 8;
+            const int f0_0 = g;
+            if (at0 < 64LL && f0_0 < 4) {
+                hy_ld_global_v4_stream(wr[0], wr[1], wr[2], wr[3], w0 + ((n0 + f0_0) * 64 + at0));
+            } else {
+                hy_pack_bf16x2(wr[0], 0.0f, 0.0f);
+                hy_pack_bf16x2(wr[1], 0.0f, 0.0f);
+                hy_pack_bf16x2(wr[2], 0.0f, 0.0f);
+                hy_pack_bf16x2(wr[3], 0.0f, 0.0f);
             }
-            #pragma unroll
-            for (int row = 0; row < 16; row++) {
-                if (at0 < 64LL && row < held) {
-                    {
-                        const hy_b128 hy_v = hy_load_b128(x + ((m0 + row) * 64 + at0));
-                        xv[0] = __uint_as_float(hy_v.x << 16);
-                        xv[1] = __uint_as_float(hy_v.x & 0xffff0000u);
-                        xv[2] = __uint_as_float(hy_v.y << 16);
-                        xv[3] = __uint_as_float(hy_v.y & 0xffff0000u);
-                        xv[4] = __uint_as_float(hy_v.z << 16);
-                        xv[5] = __uint_as_float(hy_v.z & 0xffff0000u);
-                        xv[6] = __uint_as_float(hy_v.w << 16);
-                        xv[7] = __uint_as_float(hy_v.w & 0xffff0000u);
-                    }
-                } else {
-                    #pragma unroll
-                    for (int j = 0; j < 8; j++) {
-                        xv[j] = 0.0f;
-                    }
-                }
-                #pragma unroll
-                for (int q = 0; q < 1; q++) {
-                    #pragma unroll
-                    for (int j = 0; j < 8; j++) {
-                        acc[q * 16 + row] += wv[q * 8 + j] * xv[j];
-                    }
-                }
+            const int r0_0 = g;
+            if (at0 < 64LL && r0_0 < held) {
+                hy_ld_global_v4(xr[0], xr[1], xr[2], xr[3], x + ((m0 + r0_0) * 64 + at0));
+            } else {
+                hy_pack_bf16x2(xr[0], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[1], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[2], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[3], 0.0f, 0.0f);
             }
+            const int r0_1 = g + 8;
+            if (at0 < 64LL && r0_1 < held) {
+                hy_ld_global_v4(xr[4], xr[5], xr[6], xr[7], x + ((m0 + r0_1) * 64 + at0));
+            } else {
+                hy_pack_bf16x2(xr[4], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[5], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[6], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[7], 0.0f, 0.0f);
+            }
+            const int f1_0 = g;
+            if (at1 < 64LL && f1_0 < 4) {
+                hy_ld_global_v4_stream(wr[4], wr[5], wr[6], wr[7], w0 + ((n0 + f1_0) * 64 + at1));
+            } else {
+                hy_pack_bf16x2(wr[4], 0.0f, 0.0f);
+                hy_pack_bf16x2(wr[5], 0.0f, 0.0f);
+                hy_pack_bf16x2(wr[6], 0.0f, 0.0f);
+                hy_pack_bf16x2(wr[7], 0.0f, 0.0f);
+            }
+            const int r1_0 = g;
+            if (at1 < 64LL && r1_0 < held) {
+                hy_ld_global_v4(xr[8], xr[9], xr[10], xr[11], x + ((m0 + r1_0) * 64 + at1));
+            } else {
+                hy_pack_bf16x2(xr[8], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[9], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[10], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[11], 0.0f, 0.0f);
+            }
+            const int r1_1 = g + 8;
+            if (at1 < 64LL && r1_1 < held) {
+                hy_ld_global_v4(xr[12], xr[13], xr[14], xr[15], x + ((m0 + r1_1) * 64 + at1));
+            } else {
+                hy_pack_bf16x2(xr[12], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[13], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[14], 0.0f, 0.0f);
+                hy_pack_bf16x2(xr[15], 0.0f, 0.0f);
+            }
+            hy_mma_bf16_m16n8k16(dacc[0], dacc[1], dacc[2], dacc[3], xr[0], xr[4], xr[1], xr[5], wr[0], wr[1]);
+            hy_mma_bf16_m16n8k16(dacc[0], dacc[1], dacc[2], dacc[3], xr[2], xr[6], xr[3], xr[7], wr[2], wr[3]);
+            hy_mma_bf16_m16n8k16(dacc[0], dacc[1], dacc[2], dacc[3], xr[8], xr[12], xr[9], xr[13], wr[4],
+                    wr[5]);
+            hy_mma_bf16_m16n8k16(dacc[0], dacc[1], dacc[2], dacc[3], xr[10], xr[14], xr[11], xr[15], wr[6],
+                    wr[7]);
         }
-        // The 8 lanes of a row group summed different parts of the same rows: add them up (each lane gets the total).
-        #pragma unroll
-        for (int a = 0; a < 16; a++) {
-            acc[a] += __shfl_xor_sync(0xffffffffu, acc[a], 1);
-            acc[a] += __shfl_xor_sync(0xffffffffu, acc[a], 2);
-            acc[a] += __shfl_xor_sync(0xffffffffu, acc[a], 4);
+        // Accumulators: rows g and g + 8, features 2t and 2t + 1 of each tile, to the warps' sums in shared memory.
+        const int sf0_0 = t4 * 2;
+        if (sf0_0 < 4) {
+            red[(warp * 4 + sf0_0) * 16 + g] = dacc[0];
+            red[(warp * 4 + sf0_0) * 16 + (g + 8)] = dacc[2];
         }
-        if (part == 0) {
-            #pragma unroll
-            for (int q = 0; q < 1; q++) {
-                #pragma unroll
-                for (int row = 0; row < 16; row++) {
-                    red[(warp * 4 + group + q) * 16 + row] = acc[q * 16 + row];
-                }
-            }
+        const int sf0_1 = t4 * 2 + 1;
+        if (sf0_1 < 4) {
+            red[(warp * 4 + sf0_1) * 16 + g] = dacc[1];
+            red[(warp * 4 + sf0_1) * 16 + (g + 8)] = dacc[3];
         }
         __syncthreads();
         // One thread per (feature, row): the warps' sums in warp order, then the epilogue or the split's partial sums.

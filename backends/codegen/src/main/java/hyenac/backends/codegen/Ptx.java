@@ -120,6 +120,17 @@ public final class Ptx {
     }
 
     /**
+     * Sixteen bytes of 16-byte aligned, read-only global memory into four 32-bit registers ({@code ld.global.nc.v4.b32}),
+     * e.g. eight packed bf16 as tensor-core fragments; {@code streaming}: read once, not kept in L1.
+     */
+    public static void loadGlobal128(Scope s, List<Expr> regs, Expr global, boolean streaming) {
+        count("destination", regs, 4, CType.Scalar.B32);
+        requireGlobal(global);
+        s.asm(streaming ? "hy_ld_global_v4_stream" : "hy_ld_global_v4",
+                "ld.global.nc" + (streaming ? ".L1::no_allocate" : "") + ".v4.b32 {%0, %1, %2, %3}, [%4];", regs, List.of(), List.of(global), false, false);
+    }
+
+    /**
      * The two bf16 of a packed register as floats: {@code lo} from the low half, {@code hi} from the high (a bf16 is
      * the upper half of a float's bits, so each is a shift or a mask).
      */
@@ -142,7 +153,7 @@ public final class Ptx {
 
     private static void requireGlobal(Expr e) {
         if (!(e.type() instanceof CType.Pointer p && p.space() == CType.Space.GLOBAL)) {
-            throw new Expr.TypeError("cp.async reads global memory, got " + e.type());
+            throw new Expr.TypeError("a global address is a global pointer, got " + e.type());
         }
     }
 

@@ -15,6 +15,7 @@ import hyenac.backends.codegen.Extent;
 import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.MathFn;
 import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.Ptx;
 import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
 import hyenac.ir.Primitive;
@@ -55,6 +56,8 @@ public final class Gemv {
     /** Rows of x one block holds; the row-count variants of the main loop. */
     public static final int MAX_ROWS = 16;
     private static final int[] ROW_VARIANTS = {1, 2, 4, 8, 16};
+    /** The CUDA-core variants where more rows take the tensor cores ({@link #tensorCores}). */
+    private static final int[] TENSOR_VARIANTS = {1, 2};
     /** Weight rows a lane keeps across all matrices: 4 × 8 floats of weights stay in registers beside the sums. */
     private static final int WEIGHT_ROWS = 4;
     /**
@@ -193,8 +196,8 @@ public final class Gemv {
         }
         Var held = b.let("held", min(rows.sub(m0), lit64(MAX_ROWS)).cast(Scalar.INT));
         b.comment("The smallest copy of the loop that holds this block's rows of x (every thread takes the same branch).");
-        Body body = new Body(s, t, x, w, out, partials, rows, red, tid, warp, group, part, n0, k0, kEnd, m0, held, st);
-        variants(b, body, held, 0);
+        Body body = new Body(s, t, x, w, out, partials, rows, red, tid, warp, lane, group, part, n0, k0, kEnd, m0, held, st);
+        variants(b, body, held, tensorCores(t, st) ? TENSOR_VARIANTS : ROW_VARIANTS, 0);
 
         List<String> about = new ArrayList<>();
         about.add("GEMV for few rows (a decode step): " + s.formula() + ", W" + (mats == 2 ? "0, W1" : "0") + " [" + n + ", " + k + "], rows <= 16 per block;");
@@ -206,17 +209,28 @@ public final class Gemv {
     }
 
     /** What every variant of the main loop reads. */
-    private record Body(Spec s, Tiling t, Var x, List<Var> w, Outputs out, Var partials, Var rows, Var red, Var tid, Var warp, Var group, Var part,
-                        Var n0, Expr k0, Expr kEnd, Var m0, Var held, Scalar st) {}
+    private record Body(Spec s, Tiling t, Var x, List<Var> w, Outputs out, Var partials, Var rows, Var red, Var tid, Var warp, Var lane, Var group,
+                        Var part, Var n0, Expr k0, Expr kEnd, Var m0, Var held, Scalar st) {}
 
-    /** {@code if (held <= 1) {…} else if (held <= 2) {…} … else {16 rows}}. */
-    private static void variants(Scope s, Body body, Var held, int i) {
-        int rowsHeld = ROW_VARIANTS[i];
-        if (i == ROW_VARIANTS.length - 1) {
+    /**
+     * Whether rows past two take the tensor cores: bf16 with 16-byte loads. Sixteen rows on the CUDA cores cost 16 fp32
+     * FMAs per weight, more than an H100 issues while the weights stream; an mma does them in one instruction per 16×8×16.
+     */
+    static boolean tensorCores(Tiling t, Scalar storage) { return storage == Scalar.BF16 && t.vector() == 8; }
+
+    /** {@code if (held <= 1) {…} else if (held <= 2) {…} … else {the last}}: the last of {@code counts}, or the tensor-core loop past them. */
+    private static void variants(Scope s, Body body, Var held, int[] counts, int i) {
+        int rowsHeld = counts[i];
+        boolean last = i == counts.length - 1;
+        if (last && counts != TENSOR_VARIANTS) {
             loop(s, body, rowsHeld);
             return;
         }
-        s.when(held.le(rowsHeld), then -> loop(then, body, rowsHeld), otherwise -> variants(otherwise, body, held, i + 1));
+        s.when(held.le(rowsHeld), then -> loop(then, body, rowsHeld),
+                otherwise -> {
+                    if (last) tensorLoop(otherwise, body);
+                    else variants(otherwise, body, held, counts, i + 1);
+                });
     }
 
     /** The main loop for {@code rowsHeld} rows of x, then the reductions and the store. */
@@ -271,6 +285,94 @@ public final class Gemv {
         });
         s.when(c.part().eq(lit(0)), first -> first.unrolled("q", lit(0), lit(r), (q, each) -> each.unrolled("row", lit(0), lit(rowsHeld), (row, st) ->
                 st.set(c.red().at(redIndex(c.warp(), q.mod(rl).mul(ROW_GROUPS).add(c.group()), q.div(rl), row, nr, mats)), acc.at(q.mul(rowsHeld).add(row))))));
+        finish(s, c, rowsHeld);
+    }
+
+    /**
+     * Rows 3 to 16 on the tensor cores: per 64-element chunk of K a lane loads 16 bytes of one weight row per n8 tile
+     * and of two rows of x (g and g + 8, g = lane / 4) at elements 8t … 8t + 7 of each 32-element half (t = lane % 4),
+     * and each half is two mma.m16n8k16 (A = x, B = Wᵀ). A sum over K does not care in which order the elements come:
+     * the fragments' k slots 2t, 2t + 1, 2t + 8, 2t + 9 of step e hold elements 8t + 4e … 8t + 4e + 3, in x and in W
+     * alike, so each lane's one 16-byte load per row feeds both steps. A matrix's features fill ⌈features / 8⌉ tiles.
+     */
+    private static void tensorLoop(Scope s, Body c) {
+        Spec spec = c.s();
+        Tiling t = c.t();
+        int mats = spec.matrices(), nr = t.features(), perMatrix = Math.ceilDiv(nr, 8), tiles = mats * perMatrix;
+        long n = spec.n(), k = spec.k(), chunk = t.chunk();
+        Var g = s.let("g", c.lane().div(4));
+        Var t4 = s.let("t4", c.lane().mod(4));
+        Var acc = s.array("dacc", Scalar.FLOAT, 4 * tiles);
+        s.unrolled("a", lit(0), lit(4 * tiles), (a, body) -> body.set(acc.at(a), lit(0.0f)));
+        Var wr = s.array("wr", Scalar.B32, 2 * tiles * 4);
+        Var xr = s.array("xr", Scalar.B32, 2 * 2 * 4);
+        s.loop("c", c.k0().add(c.warp().mul(chunk)), c.kEnd(), lit(WARPS * chunk), (ch, loop) -> {
+            loop.comment("Every load of the chunk in flight before the first mma.");
+            List<Var> at = new ArrayList<>();
+            for (int h = 0; h < 2; h++) at.add(loop.let("at" + h, ch.add(32L * h).add(t4.mul(8))));
+            for (int h = 0; h < 2; h++) {
+                Var ku = at.get(h);
+                for (int tile = 0; tile < tiles; tile++) {
+                    int mat = tile / perMatrix, first = tile % perMatrix * 8, base = (h * tiles + tile) * 4;
+                    Var f = loop.let("f" + h + "_" + tile, g.add(first));
+                    Expr feature = c.n0().add(f);
+                    Expr inside = ku.lt(c.kEnd());
+                    if (first + 8 > nr) inside = inside.and(f.lt(nr));
+                    if (n % nr != 0) inside = inside.and(feature.lt(lit64(n)));
+                    loop.when(inside, then -> Ptx.loadGlobal128(then, regs(wr, base), Expr.offset(c.w().get(mat), feature.mul(k).add(ku)), true),
+                            otherwise -> zero(otherwise, wr, base));
+                }
+                for (int half = 0; half < 2; half++) {
+                    int base = (h * 2 + half) * 4;
+                    Var row = loop.let("r" + h + "_" + half, g.add(8 * half));
+                    loop.when(ku.lt(c.kEnd()).and(row.lt(c.held())),
+                            then -> Ptx.loadGlobal128(then, regs(xr, base), Expr.offset(c.x(), c.m0().add(row).mul(k).add(ku)), false),
+                            otherwise -> zero(otherwise, xr, base));
+                }
+            }
+            for (int h = 0; h < 2; h++) {
+                for (int e = 0; e < 2; e++) {
+                    int x0 = h * 8, x8 = h * 8 + 4;
+                    List<Expr> a = List.of(xr.at(lit(x0 + 2 * e)), xr.at(lit(x8 + 2 * e)), xr.at(lit(x0 + 2 * e + 1)), xr.at(lit(x8 + 2 * e + 1)));
+                    for (int tile = 0; tile < tiles; tile++) {
+                        int base = (h * tiles + tile) * 4;
+                        Ptx.mmaBf16(loop, List.of(acc.at(lit(4 * tile)), acc.at(lit(4 * tile + 1)), acc.at(lit(4 * tile + 2)), acc.at(lit(4 * tile + 3))),
+                                a, List.of(wr.at(lit(base + 2 * e)), wr.at(lit(base + 2 * e + 1))));
+                    }
+                }
+            }
+        });
+        s.comment("Accumulators: rows g and g + 8, features 2t and 2t + 1 of each tile, to the warps' sums in shared memory.");
+        for (int tile = 0; tile < tiles; tile++) {
+            int mat = tile / perMatrix, first = tile % perMatrix * 8, tt = tile;
+            for (int j = 0; j < 2; j++) {
+                int jj = j;
+                Var f = s.let("sf" + tile + "_" + j, t4.mul(2).add(first + j));
+                s.when(f.lt(nr), st -> {
+                    for (int half = 0; half < 2; half++) {
+                        st.set(c.red().at(redIndex(c.warp(), f, lit(mat), g.add(8 * half), nr, mats)), acc.at(lit(4 * tt + 2 * half + jj)));
+                    }
+                });
+            }
+        }
+        finish(s, c, MAX_ROWS);
+    }
+
+    private static List<Expr> regs(Var array, int first) {
+        return List.of(array.at(lit(first)), array.at(lit(first + 1)), array.at(lit(first + 2)), array.at(lit(first + 3)));
+    }
+
+    private static void zero(Scope s, Var array, int first) {
+        // a b32 register is made by an instruction: two zeros packed
+        for (int i = 0; i < 4; i++) Ptx.packBf16x2(s, array.at(lit(first + i)), lit(0.0f), lit(0.0f));
+    }
+
+    /** The warps' sums, waiting in shared memory, added in warp order by one thread per (feature, row); then the epilogue or the split's partial sums. */
+    private static void finish(Scope s, Body c, int rowsHeld) {
+        Spec spec = c.s();
+        int mats = spec.matrices(), nr = c.t().features();
+        long n = spec.n();
+        boolean ragged = n % nr != 0;
         s.barrier();
         s.comment("One thread per (feature, row): the warps' sums in warp order, then the epilogue or the split's partial sums.");
         s.when(c.tid().lt(nr * rowsHeld), last -> {

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The decode-step GEMV ({@link Gemv}) run on the CPU through the emulator against sums in double of the same stored
- * inputs: bf16 and fp32; 1, 3, 16 and 20 rows (the last in two blocks along z); K and N that are no multiple of the
- * tiles, K split across blocks, K too odd for 16-byte loads; each epilogue alone and together.
+ * inputs: bf16 and fp32; 1, 3, 9, 16 and 20 rows (the last in two blocks along z; past two rows bf16 takes the tensor
+ * cores); K and N that are no multiple of the tiles, K split across blocks, K too odd for 16-byte loads; each epilogue
+ * alone and together.
  */
 class EmulatedGemvTest {
     private record Case(String name, Gemv.Spec spec, int rows) {}
@@ -54,6 +55,8 @@ class EmulatedGemvTest {
                 // 20 rows: a block of 16 and one of 4 along x
                 new Case("gate_20_rows", new Gemv.Spec(44, 520, 2, false, id, true), 20),
                 new Case("relu", new Gemv.Spec(300, 72, 1, true, Primitive.RELU, false), 16),
+                // 9 rows on the tensor cores: row g + 8 of the fragment real for g = 0 only
+                new Case("rows_9", new Gemv.Spec(37, 200, 1, true, id, true), 9),
                 // K = 100, 102, 101: 8-, 4-byte and element loads in bf16
                 new Case("k100", new Gemv.Spec(13, 100, 1, false, id, false), 3),
                 new Case("k102", new Gemv.Spec(13, 102, 1, false, id, false), 3),
