@@ -268,7 +268,12 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         r.addProperty("copy_gbps", run.copyGbps());
         r.add("points", run.pointsJson());
         if (!run.profile().isEmpty()) r.add("profile_ms", profileJson(run.profile()));
-        if (!run.stepProfile().isEmpty()) r.add("decode_profile_ms", profileJson(run.stepProfile()));
+        if (!run.stepProfiles().isEmpty()) {
+            // batch size → the step's breakdown
+            JsonObject steps = new JsonObject();
+            run.stepProfiles().forEach((b, works) -> steps.add(String.valueOf(b), profileJson(works)));
+            r.add("decode_profile_ms", steps);
+        }
         JsonArray notes = new JsonArray();
         run.notes().forEach(notes::add);
         r.add("notes", notes);

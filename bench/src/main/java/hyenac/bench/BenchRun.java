@@ -26,7 +26,9 @@ final class BenchRun {
     private final List<String> notes = new ArrayList<>();
     private final long started = System.nanoTime();
     private Double copyGbps;
-    private Map<String, BenchTarget.Work> profile = Map.of(), stepProfile = Map.of();
+    private Map<String, BenchTarget.Work> profile = Map.of();
+    /** Batch size → where one decode step's time goes. */
+    private final Map<Integer, Map<String, BenchTarget.Work>> stepProfiles = new java.util.LinkedHashMap<>();
 
     /** {@code afterPoint} sees the run after each point (the command saves the JSON so far). */
     BenchRun(BenchCommand.Plan plan, BenchTarget target, PrintWriter log, Consumer<BenchRun> afterPoint) {
@@ -47,7 +49,7 @@ final class BenchRun {
     Map<String, BenchTarget.Work> profile() { return profile; }
 
     /** A decode step's GPU time by kind of work (with --profile and decode steps), empty otherwise. */
-    Map<String, BenchTarget.Work> stepProfile() { return stepProfile; }
+    Map<Integer, Map<String, BenchTarget.Work>> stepProfiles() { return stepProfiles; }
 
     int elementBytes() { return target.precision().storage().bytes(); }
 
@@ -121,8 +123,8 @@ final class BenchRun {
                             "B sequences decoded together after different prompts of L tokens; wall clock of each step() call: B tokens in, "
                                     + "the step, the logits [B, vocab] back on the host; greedy; tokens_per_s counts all B sequences, "
                                     + "tokens_per_s_per_sequence one; min_bytes = every weight once + the B KV caches at position " + position, "ok"));
-                    // the step of the last batch size, while the runner holds its sequences
-                    if (plan.profile() && b == batches.getLast() && point.ok()) profileStep(r, b);
+                    // one more step of this batch size, while the runner holds its sequences
+                    if (plan.profile() && point.ok()) profileStep(r, b);
                 }
             }
         }
@@ -132,11 +134,13 @@ final class BenchRun {
     private void profileStep(BenchTarget.Runner r, int batch) {
         long[] tokens = new long[batch];
         Arrays.fill(tokens, Inputs.dna(1)[0]);
-        stepProfile = r.profileStep(tokens);
+        Map<String, BenchTarget.Work> stepProfile = r.profileStep(tokens);
         if (stepProfile.isEmpty()) {
-            notes.add("--profile: the " + target.name() + " target does not break a decode step down");
+            String note = "--profile: the " + target.name() + " target does not break a decode step down";
+            if (!notes.contains(note)) notes.add(note);
             return;
         }
+        stepProfiles.put(batch, stepProfile);
         print("one decode step of " + batch + (batch == 1 ? " sequence" : " sequences"), stepProfile);
         afterPoint.accept(this);
     }
