@@ -60,6 +60,8 @@ public final class Gemv {
     private static final int[] TENSOR_VARIANTS = {1, 2};
     /** Weight rows a lane keeps across all matrices: 4 × 8 floats of weights stay in registers beside the sums. */
     private static final int WEIGHT_ROWS = 4;
+    /** Chunks of K in flight per lane for one or two rows of x. */
+    static final int UNROLL = 2;
     /**
      * Blocks that keep a GPU's memory busy: an H100 has 132 multiprocessors and holds two of these blocks on each
      * (the kernel asks the compiler to fit two); fewer blocks than this leave bandwidth unused, so K is split too.
@@ -91,7 +93,7 @@ public final class Gemv {
             return String.join("_", parts);
         }
 
-        String formula() {
+        public String formula() {
             String p0 = "x*W0^T" + (bias ? " + b0" : ""), p1 = "x*W1^T" + (bias ? " + b1" : "");
             String y = activation == Primitive.IDENTITY ? (matrices == 2 ? "(" + p0 + ")" : p0) : activation.op() + "(" + p0 + ")";
             if (matrices == 2) y += " * (" + p1 + ")";
@@ -137,10 +139,14 @@ public final class Gemv {
      * Parameters: {@code x}, {@code w0} (and {@code w1}), {@code bias0} ({@code bias1}), {@code residual}, {@code y},
      * {@code partials}, {@code rows} (= B·L).
      */
-    public static List<GeneratedKernel> generate(Spec s, Precision p) {
+    public static List<GeneratedKernel> generate(Spec s, Precision p) { return generate(s, p, UNROLL); }
+
+    /** As {@link #generate(Spec, Precision)} with {@code unroll} chunks of K in flight per lane for one or two rows (for measurements). */
+    public static List<GeneratedKernel> generate(Spec s, Precision p, int unroll) {
+        if (unroll < 1 || unroll > 8) throw new IllegalArgumentException("1 to 8 chunks in flight, not " + unroll);
         Tiling t = tiling(s, p);
-        if (t.splits() == 1) return List.of(main(s, t, p));
-        return List.of(main(s, t, p), reduce(s, t, p));
+        if (t.splits() == 1) return List.of(main(s, t, p, unroll));
+        return List.of(main(s, t, p, unroll), reduce(s, t, p));
     }
 
     /** Elements of the partial sums' scratch per row of x: splits × matrices × n (empty when K is not split). */
@@ -162,14 +168,14 @@ public final class Gemv {
         return new Outputs(bias, residual, y);
     }
 
-    private static GeneratedKernel main(Spec s, Tiling t, Precision p) {
+    private static GeneratedKernel main(Spec s, Tiling t, Precision p, int unroll) {
         Scalar st = p.storage();
         boolean split = t.splits() > 1;
         int mats = s.matrices(), nr = t.features(), v = t.vector();
         long n = s.n(), k = s.k(), chunk = t.chunk();
         String tag = s.epilogueTag();
-        String entry = split ? "gemv_" + shapeTag(s) + (mats == 2 ? "_x2" : "") + "_s" + t.splits() + "_" + p.suffix()
-                : "gemv_" + shapeTag(s) + (tag.isEmpty() ? "" : "_" + tag) + "_" + p.suffix();
+        String entry = (split ? "gemv_" + shapeTag(s) + (mats == 2 ? "_x2" : "") + "_s" + t.splits()
+                : "gemv_" + shapeTag(s) + (tag.isEmpty() ? "" : "_" + tag)) + (unroll == UNROLL ? "" : "_u" + unroll) + "_" + p.suffix();
         Signature sig = new Signature(entry, THREADS);
         sig.k.minBlocksPerMultiprocessor(2);
         Var x = sig.input("x", st, "input " + Signature.shape("rows", k));
@@ -196,7 +202,7 @@ public final class Gemv {
         }
         Var held = b.let("held", min(rows.sub(m0), lit64(MAX_ROWS)).cast(Scalar.INT));
         b.comment("The smallest copy of the loop that holds this block's rows of x (every thread takes the same branch).");
-        Body body = new Body(s, t, x, w, out, partials, rows, red, tid, warp, lane, group, part, n0, k0, kEnd, m0, held, st);
+        Body body = new Body(s, t, x, w, out, partials, rows, red, tid, warp, lane, group, part, n0, k0, kEnd, m0, held, st, unroll);
         variants(b, body, held, tensorCores(t, st) ? TENSOR_VARIANTS : ROW_VARIANTS, 0);
 
         List<String> about = new ArrayList<>();
@@ -210,7 +216,7 @@ public final class Gemv {
 
     /** What every variant of the main loop reads. */
     private record Body(Spec s, Tiling t, Var x, List<Var> w, Outputs out, Var partials, Var rows, Var red, Var tid, Var warp, Var lane, Var group,
-                        Var part, Var n0, Expr k0, Expr kEnd, Var m0, Var held, Scalar st) {}
+                        Var part, Var n0, Expr k0, Expr kEnd, Var m0, Var held, Scalar st, int unroll) {}
 
     /**
      * Whether rows past two take the tensor cores: bf16 with 16-byte loads. Sixteen rows on the CUDA cores cost 16 fp32
@@ -239,8 +245,8 @@ public final class Gemv {
         Tiling t = c.t();
         int mats = spec.matrices(), rl = t.rowsPerLane(), nr = t.features(), v = t.vector(), r = mats * rl;
         long n = spec.n(), k = spec.k(), chunk = t.chunk();
-        // two chunks in flight per lane where few sums leave registers for them: more loads in flight per thread
-        int unroll = rowsHeld <= 2 ? 2 : 1;
+        // more chunks in flight per lane where few sums leave registers for them: more loads in flight per thread
+        int unroll = rowsHeld <= 2 ? c.unroll() : 1;
         boolean wide = v * c.st().bytes() >= 4;
         boolean ragged = n % nr != 0;
 
