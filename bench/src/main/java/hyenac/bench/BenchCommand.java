@@ -8,6 +8,7 @@ import hyenac.backends.cuda.bindings.CudaUnavailableException;
 import hyenac.compiler.commands.ExtraCommand;
 import hyenac.compiler.Compilation;
 import hyenac.dsl.diag.HumanRenderer;
+import hyenac.ir.cp.CpMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -93,6 +94,14 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
             + " after the decode point, of one decode step")
     boolean profile;
 
+    @Option(names = "--context-parallel", paramLabel = "N", defaultValue = "1",
+            description = "with SPEC: the forward pass split over N ranks (zig-zag; the CPU's in-process ranks for now), its time and what each rank sent")
+    int contextParallel;
+
+    @Option(names = "--cp-mode", paramLabel = "MODE", defaultValue = "auto",
+            description = "with --context-parallel: auto (short FIRs by halo, long ones and Hyena-LI by all-to-all), a2a, or p2p")
+    String cpMode;
+
     @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON") Path json;
 
     @Option(names = "--compare", paramLabel = "PEER.json", description = "after the run, print our/peer ratios against peer_baselines.py's JSON")
@@ -118,7 +127,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
     /** What to run, validated: a SPEC or operators (never both). */
     record Plan(Path spec, String modelName, List<Operator> ops, List<Shape> shapes, Operator.Config config, long copyBytes, String target,
                 Precision precision, int prefill, int decode, int prompt, List<Integer> batches, int warmup, int reps, boolean quick,
-                double timeBudget, long seed, boolean profile, Path json, Path compare) {}
+                double timeBudget, long seed, boolean profile, int contextParallel, CpMode cpMode, Path json, Path compare) {}
 
     /** Checks the options; a problem → IllegalArgumentException with the sentence to print. */
     Plan plan() {
@@ -156,6 +165,17 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         if (!sizes.equals(List.of(1)) && (spec == null || decode == 0)) {
             throw new IllegalArgumentException("--batch sizes a model's decode point: give a SPEC and --decode N");
         }
+        if (contextParallel < 1) throw new IllegalArgumentException("--context-parallel must be at least 1 (the ranks a sequence is split over), not " + contextParallel);
+        CpMode mode = CpMode.of(cpMode);
+        if (contextParallel > 1) {
+            if (spec == null || prefill == 0) throw new IllegalArgumentException("--context-parallel splits a model's forward pass: give a SPEC and --prefill L");
+            if (cuda) {
+                throw new IllegalArgumentException("--context-parallel runs on the CPU's in-process ranks for now (the NCCL executor needs a machine with"
+                        + " several GPUs): pass --target cpu");
+            }
+            if (decode > 0) throw new IllegalArgumentException("--context-parallel times the forward pass (decode continues on one rank): pass --decode 0");
+            if (profile) throw new IllegalArgumentException("--profile breaks down one device's pass, not a split one: leave it out with --context-parallel");
+        }
         if (spec != null) {
             if (!Files.isRegularFile(spec)) throw new IllegalArgumentException(spec + ": no such file");
             if (prefill < 0 || decode < 0) throw new IllegalArgumentException("--prefill and --decode must be 0 (skip) or positive");
@@ -167,7 +187,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
             }
         }
         return new Plan(spec, modelName, List.copyOf(chosen), parsed, new Operator.Config(width, g, heads, hd), copyMib << 20, target, p,
-                prefill, decode, prompt, sizes, warmup, reps, quick, timeBudget, seed, profile, json, compare);
+                prefill, decode, prompt, sizes, warmup, reps, quick, timeBudget, seed, profile, contextParallel, mode, json, compare);
     }
 
     @Override public Integer call() throws IOException {
@@ -268,6 +288,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         r.addProperty("copy_gbps", run.copyGbps());
         r.add("points", run.pointsJson());
         if (!run.profile().isEmpty()) r.add("profile_ms", profileJson(run.profile()));
+        if (run.contextParallel() != null) r.add("context_parallel", run.contextParallel());
         if (!run.stepProfiles().isEmpty()) {
             // batch size → the step's breakdown
             JsonObject steps = new JsonObject();

@@ -2,7 +2,10 @@ package hyenac.bench;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import hyenac.backends.cpu.ContextParallelCpu;
+import hyenac.backends.cpu.ContextParallelRank;
 import hyenac.compiler.Compilation;
+import hyenac.compiler.cp.PlanContextParallel;
 import hyenac.explain.Explain;
 import hyenac.ir.Graph;
 import hyenac.runtime.weights.WeightStore;
@@ -27,6 +30,8 @@ final class BenchRun {
     private final long started = System.nanoTime();
     private Double copyGbps;
     private Map<String, BenchTarget.Work> profile = Map.of();
+    /** With --context-parallel: the ranks, the mode and what each rank sent in one pass; null otherwise. */
+    private JsonObject contextParallel;
     /** Batch size → where one decode step's time goes. */
     private final Map<Integer, Map<String, BenchTarget.Work>> stepProfiles = new java.util.LinkedHashMap<>();
 
@@ -44,6 +49,8 @@ final class BenchRun {
     Double copyGbps() { return copyGbps; }
 
     List<String> notes() { return notes; }
+
+    JsonObject contextParallel() { return contextParallel; }
 
     /** The forward pass's GPU time by kind of work (with --profile and a prefill), empty otherwise. */
     Map<String, BenchTarget.Work> profile() { return profile; }
@@ -100,6 +107,10 @@ final class BenchRun {
                 + " parameters)...");
         log.flush();
         WeightStore w = WeightStore.random(g, plan.seed());
+        if (plan.contextParallel() > 1) {
+            contextParallelPrefill(g, w, name, width);
+            return;
+        }
         try (BenchTarget.Runner r = target.open(g, w)) {
             if (plan.prefill() > 0) {
                 int l = plan.prefill();
@@ -128,6 +139,46 @@ final class BenchRun {
                 }
             }
         }
+    }
+
+    /** The forward pass split over {@code --context-parallel} in-process ranks: its time, and what each rank sent in one pass. */
+    private void contextParallelPrefill(Graph g, WeightStore w, String name, long width) {
+        int l = plan.prefill(), ranks = plan.contextParallel();
+        String variant = name + " forward pass over " + ranks + " ranks (zig-zag, --cp-mode " + plan.cpMode().flag() + "), logits at every position";
+        long[] tokens = Inputs.dna(l);
+        Set<Integer> wanted = Set.of(g.outputs().getFirst());
+        ContextParallelCpu.Result[] last = new ContextParallelCpu.Result[1];
+        Point p = measure("prefill", variant, 1, l, width, () -> {
+            ContextParallelCpu cp = new ContextParallelCpu(PlanContextParallel.plan(g, ranks, plan.cpMode()));
+            Samples t = CpuBenchTarget.time(() -> last[0] = cp.run(g, w, 1, l, tokens, Map.of(), wanted), plan.warmup(), plan.reps());
+            return new Point("prefill", variant, 1, l, width, t, null, Explain.of(g, l).flopsPerToken() * l, l,
+                    "FLOPs by SEMANTICS.md §7 over all ranks; the ranks are threads of one process sharing its cores", "ok");
+        });
+        if (!p.ok()) return;
+        JsonObject cp = new JsonObject();
+        cp.addProperty("ranks", ranks);
+        cp.addProperty("mode", plan.cpMode().flag());
+        JsonArray perRank = new JsonArray();
+        List<List<ContextParallelRank.Sent>> traffic = last[0].traffic();
+        for (int r = 0; r < traffic.size(); r++) {
+            Map<String, Long> byKind = new java.util.TreeMap<>();
+            long total = 0;
+            for (ContextParallelRank.Sent sent : traffic.get(r)) {
+                byKind.merge(sent.kind(), sent.elements(), Long::sum);
+                total += sent.elements();
+            }
+            JsonObject rank = new JsonObject();
+            rank.addProperty("rank", r);
+            rank.addProperty("sent_elements", total);
+            JsonObject kinds = new JsonObject();
+            byKind.forEach(kinds::addProperty);
+            rank.add("sent_elements_by_kind", kinds);
+            perRank.add(rank);
+            log.printf(Locale.ROOT, "  rank %d sent %,d elements in one pass %s%n", r, total, byKind);
+        }
+        cp.add("per_rank", perRank);
+        contextParallel = cp;
+        afterPoint.accept(this);
     }
 
     /** One more decode step of {@code batch} sequences after the timed ones, each operation between its own events: where a step's time goes. */

@@ -41,7 +41,7 @@ final class CpuBenchTarget implements BenchTarget {
     }
 
     /** One untimed run (first-use costs), {@code warmup} more, then {@code reps} timed. */
-    private static Samples time(Runnable work, int warmup, int reps) {
+    static Samples time(Runnable work, int warmup, int reps) {
         for (int i = 0; i <= warmup; i++) work.run();
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {

@@ -94,4 +94,43 @@ class BenchOptionsTest {
         assertTrue(problem(spec, "--prefill", "0", "--decode", "0").contains("nothing to time"));
         assertTrue(problem("no/such/spec.hyena").contains("no such file"));
     }
+    @Test
+    void contextParallelSplitsAModelsForwardPassOnTheCpu() {
+        String spec = Repo.ROOT.resolve("samples/sh2-tiny.hyena").toString();
+        BenchCommand.Plan p = plan(spec, "--target", "cpu", "--decode", "0", "--context-parallel", "4", "--cp-mode", "a2a");
+        assertEquals(4, p.contextParallel());
+        assertEquals(hyenac.ir.cp.CpMode.A2A, p.cpMode());
+        assertEquals(1, plan(spec).contextParallel());
+        assertTrue(problem(spec, "--context-parallel", "2", "--decode", "0").contains("pass --target cpu"));
+        assertTrue(problem(spec, "--target", "cpu", "--context-parallel", "2").contains("pass --decode 0"));
+        assertTrue(problem("--op", "se", "--target", "cpu", "--context-parallel", "2").contains("give a SPEC and --prefill L"));
+        assertTrue(problem(spec, "--target", "cpu", "--decode", "0", "--context-parallel", "0").contains("at least 1"));
+        assertTrue(problem(spec, "--target", "cpu", "--decode", "0", "--context-parallel", "2", "--cp-mode", "ring").contains("modes: auto, a2a, p2p"));
+    }
+
+    @Test
+    void aContextParallelRunReportsWhatEachRankSent(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String spec = Repo.ROOT.resolve("samples/sh2-tiny.hyena").toString();
+        java.nio.file.Path json = dir.resolve("cp.json");
+        CommandLine cl = new CommandLine(new BenchCommand());
+        cl.setOut(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+        int ranks = 2, length = 64;
+        assertEquals(0, cl.execute(spec, "--target", "cpu", "--prefill", String.valueOf(length), "--decode", "0", "--context-parallel", String.valueOf(ranks),
+                "--cp-mode", "a2a", "--reps", "1", "--warmup", "0", "--json", json.toString()));
+        com.google.gson.JsonObject r = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(json)).getAsJsonObject();
+        assertEquals("ok", r.getAsJsonArray("points").get(0).getAsJsonObject().get("status").getAsString());
+        com.google.gson.JsonObject cp = r.getAsJsonObject("context_parallel");
+        assertEquals(ranks, cp.get("ranks").getAsInt());
+        assertEquals("a2a", cp.get("mode").getAsString());
+        assertEquals(ranks, cp.getAsJsonArray("per_rank").size());
+        // each all-to-all moves 4(N−1)/N²·D·L elements per rank (there and back): whole multiples of it, the same on every rank
+        long width = 64, perExchange = 4L * (ranks - 1) * width * length / ((long) ranks * ranks);
+        long first = -1;
+        for (var e : cp.getAsJsonArray("per_rank")) {
+            long a2a = e.getAsJsonObject().getAsJsonObject("sent_elements_by_kind").get("a2a").getAsLong();
+            assertTrue(a2a > 0 && a2a % perExchange == 0, a2a + " is no multiple of " + perExchange);
+            if (first < 0) first = a2a;
+            assertEquals(first, a2a, "the zig-zag balances the ranks");
+        }
+    }
 }
