@@ -45,7 +45,8 @@ import java.util.List;
  * </ul>
  * The main loop is written once for each row count of 1, 2, 4, 8 and 16 and the block takes the smallest that holds its
  * rows (a branch every thread takes alike): one sequence does one row's arithmetic, sixteen reuse each weight sixteen
- * times.
+ * times. In bf16 with 16-byte loads, more than two rows go to the tensor cores instead ({@link #tensorCores}): the
+ * same blocks and warps, the weights read once, each 16 × 8 × 16 product one mma.
  */
 public final class Gemv {
     private Gemv() {}
