@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * N ranks as threads of this process over shared memory: the CPU's {@link Communicator}, for running and testing
@@ -27,9 +26,8 @@ public final class InProcessGroup {
     private final long timeoutNanos;
     private final List<BlockingQueue<float[]>> queues = new ArrayList<>();
     /** The first failure of any rank; once set every wait stops. */
-    private final AtomicReference<Failure> failure = new AtomicReference<>();
+    private final FirstFailure failure = new FirstFailure();
 
-    private record Failure(int rank, Throwable error) {}
 
     private InProcessGroup(int size, Duration timeout) {
         if (size < 1) throw new IllegalArgumentException("a group needs at least one rank, not " + size);
@@ -67,18 +65,13 @@ public final class InProcessGroup {
                 Thread.currentThread().interrupt();
             }
         }
-        Failure f = group.failure.get();
-        if (f != null) {
-            if (f.error() instanceof RuntimeException re) throw re;
-            if (f.error() instanceof Error err) throw err;
-            throw new CommunicatorException("rank " + f.rank() + " failed: " + f.error(), f.error());
-        }
+        group.failure.rethrow();
         return results;
     }
 
     /** Records the first failure; the others are consequences of it (ranks stopped because it failed). */
     private void fail(int rank, Throwable e) {
-        failure.compareAndSet(null, new Failure(rank, e));
+        failure.record(rank, e);
     }
 
     private BlockingQueue<float[]> queue(int from, int to) { return queues.get(from * size + to); }
@@ -135,7 +128,7 @@ public final class InProcessGroup {
             float[] message;
             try {
                 while ((message = queue(from, rank).poll(20, TimeUnit.MILLISECONDS)) == null) {
-                    Failure f = failure.get();
+                    FirstFailure.Failure f = failure.get();
                     if (f != null) {
                         throw new CommunicatorException("rank " + rank + " stopped: rank " + f.rank() + " failed (" + f.error().getMessage() + ")");
                     }

@@ -7,6 +7,7 @@ import hyenac.backends.cuda.bindings.Driver;
 import hyenac.backends.cuda.bindings.Nccl;
 import hyenac.runtime.comm.Communicator;
 import hyenac.runtime.comm.CommunicatorException;
+import hyenac.runtime.comm.FirstFailure;
 import hyenac.runtime.comm.InProcessGroup;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -54,11 +54,10 @@ public final class NcclGroup {
     private final boolean nativeAllToAll;
     private final long timeoutNanos;
     private final List<Rank> ranks = new ArrayList<>();
-    private final AtomicReference<Failure> failure = new AtomicReference<>();
+    private final FirstFailure failure = new FirstFailure();
     private final AtomicBoolean aborted = new AtomicBoolean();
     private volatile boolean finished;
 
-    private record Failure(int rank, Throwable error) {}
 
     private NcclGroup(Driver driver, Nccl nccl, List<Nccl.Comm> comms, boolean nativeAllToAll, Duration timeout) {
         this.driver = driver;
@@ -138,23 +137,18 @@ public final class NcclGroup {
         }
         finished = true;
         watchdog.interrupt();
-        Failure f = failure.get();
-        if (f != null) {
+        if (failure.failed()) {
             abortAll();
         } else {
             for (Nccl.Comm c : comms) nccl.commDestroy(c);
         }
-        if (f != null) {
-            if (f.error() instanceof RuntimeException re) throw re;
-            if (f.error() instanceof Error err) throw err;
-            throw new CommunicatorException("rank " + f.rank() + " failed: " + f.error(), f.error());
-        }
+        failure.rethrow();
         return results;
     }
 
     /** Records the first failure; the others are consequences of it. */
     private void fail(int rank, Throwable e) {
-        failure.compareAndSet(null, new Failure(rank, e));
+        failure.record(rank, e);
     }
 
     /**
@@ -163,7 +157,7 @@ public final class NcclGroup {
      */
     private void watch() {
         while (!finished && !aborted.get()) {
-            if (failure.get() != null) {
+            if (failure.failed()) {
                 abortAll();
                 return;
             }
@@ -226,9 +220,9 @@ public final class NcclGroup {
             // After a failure, NCCL work on this stream may wait for peers that will never come: let the watchdog's
             // abort end it (it follows within milliseconds) before freeing what it uses, and do not wait for it.
             long until = System.nanoTime() + 5_000_000_000L;
-            while (failure.get() != null && !aborted.get() && System.nanoTime() < until) LockSupport.parkNanos(1_000_000);
+            while (failure.failed() && !aborted.get() && System.nanoTime() < until) LockSupport.parkNanos(1_000_000);
             try {
-                if (stream != null && failure.get() == null && !aborted.get()) {
+                if (stream != null && !failure.failed() && !aborted.get()) {
                     driver.streamSynchronize(stream, "finishing rank " + rank + "'s work");
                 }
                 if (sendBuffer != 0) driver.memFree(sendBuffer, "rank " + rank + "'s send buffer");
@@ -402,7 +396,7 @@ public final class NcclGroup {
 
         /** Throws the group's end as this rank's CommunicatorException, if it has ended. */
         private void stopIfEnded(String what) {
-            Failure f = failure.get();
+            FirstFailure.Failure f = failure.get();
             if (f != null && f.rank() != rank) {
                 throw new CommunicatorException("rank " + rank + " stopped in " + what + ": rank " + f.rank()
                         + " failed (" + f.error().getMessage() + ")");
