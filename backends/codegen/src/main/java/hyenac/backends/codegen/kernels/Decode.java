@@ -5,10 +5,12 @@ import static hyenac.backends.codegen.Expr.cos;
 import static hyenac.backends.codegen.Expr.exp;
 import static hyenac.backends.codegen.Expr.fmax;
 import static hyenac.backends.codegen.Expr.lit;
+import static hyenac.backends.codegen.Expr.lit64;
 import static hyenac.backends.codegen.Expr.load;
 import static hyenac.backends.codegen.Expr.min;
 import static hyenac.backends.codegen.Expr.negInfinity;
 import static hyenac.backends.codegen.Expr.select;
+import static hyenac.backends.codegen.Expr.shuffleXor;
 import static hyenac.backends.codegen.Expr.sin;
 import static hyenac.backends.codegen.Expr.threadIdx;
 
@@ -43,7 +45,9 @@ import java.util.function.BinaryOperator;
 public final class Decode {
     private Decode() {}
 
-    public static final int THREADS = 256, SCAN_THREADS = 64, ATTEND_THREADS = 128;
+    public static final int THREADS = 256, SCAN_THREADS = 64, ATTEND_THREADS = 256;
+    /** kv_attend: warps, keys each warp has in flight, and keys per chunk of the online softmax (one score per thread). */
+    static final int ATTEND_WARPS = ATTEND_THREADS / 32, ATTEND_KEYS = 16, ATTEND_CHUNK = ATTEND_WARPS * ATTEND_KEYS;
     /** Rings up to this many taps (Hyena-MR's 128) are read in an unrolled loop by a fused step. */
     static final int UNROLL_RING = 128;
 
@@ -311,13 +315,15 @@ public final class Decode {
     /**
      * One token of causal attention against a KV cache [B, capacity, H·d] holding rotated keys: rotates q and k
      * at {@code position} (as {@link Rope}), appends k and v at row {@code held}, then attends over the
-     * held + 1 rows. One block per (head, sequence); keys go by in chunks of the block size with an online
-     * softmax (block-wide max and sum through shared memory), each thread owning output dimensions.
+     * held + 1 rows. One block per (head, sequence); keys go by in chunks with an online softmax (block-wide max
+     * and sum through shared memory). In a chunk each warp takes {@link #ATTEND_KEYS} keys, all their rows in flight at
+     * once, each row read by the whole warp (a lane's dimensions in one load) for the scores (dot products summed by
+     * shuffles) and again for p·v, which each lane sums for its dimensions; the warps' sums meet at the end. A row
+     * read by one thread, as a thread per key would, takes a sector per element: this reads each sector once.
      */
     public static GeneratedKernel kvAttend(int heads, int headDim, boolean rope, double scale, Precision p) {
         int half = rope ? Rope.half(headDim) : headDim / 2;
         long width = (long) heads * headDim;
-        int per = Math.ceilDiv(headDim, ATTEND_THREADS);
         Scalar st = p.storage();
         String token = Signature.shape("B", width);
         String cache = Signature.shape("B", "capacity", width);
@@ -333,7 +339,9 @@ public final class Decode {
         Var clock = sig.input("clock", Scalar.INT64, "decode clock [position, steps since the prompt]");
         Var capacity = sig.scalar("capacity", Scalar.INT64, "rows per sequence in the cache (> held)");
         Var qs = sig.k.shared("qs", Scalar.FLOAT, headDim);
-        Var pr = sig.k.shared("p", Scalar.FLOAT, ATTEND_THREADS);
+        Var pr = sig.k.shared("p", Scalar.FLOAT, ATTEND_CHUNK);
+        Var sums = sig.k.shared("sums", Scalar.FLOAT, ATTEND_WARPS * headDim);
+        int dims = Math.ceilDiv(headDim, 32);
         Var red = sig.k.shared("red", Scalar.FLOAT, ATTEND_THREADS);
         float qkScale = (float) (1 / Math.sqrt(headDim));
 
@@ -375,55 +383,98 @@ public final class Decode {
         s.barrier();
         s.blank();
         Var count = s.let("count", held.add(1));
+        Var lane = s.let("lane", tid.mod(32));
+        Var warp = s.let("warp", tid.div(32));
+        s.comment("Lane l holds dimensions l*" + dims + " ... of q, and sums the same dimensions of p*v over its warp's keys.");
+        Var qv = s.array("qv", Scalar.FLOAT, dims);
+        s.unrolled("i", lit(0), lit(dims), (i, body) -> {
+            Var d = body.let("d", lane.mul(dims).add(i));
+            body.set(qv.at(i), select(d.lt(headDim), qs.at(select(d.lt(headDim), d, lit(0))), lit(0.0f)));
+        });
         Var m = s.var("m", Scalar.FLOAT, negInfinity());
         Var l = s.var("l", Scalar.FLOAT, lit(0.0f));
-        Var acc = s.array("acc", Scalar.FLOAT, per);
-        s.unrolled("r", lit(0), lit(per), (r, body) -> body.set(acc.at(r), lit(0.0f)));
-        s.loop("j0", lit64(0), count, lit(ATTEND_THREADS), (j0, chunk) -> {
-            Var j = chunk.let("j", j0.add(tid));
-            Var score = chunk.var("score", Scalar.FLOAT, negInfinity());
-            chunk.when(j.lt(count), visible -> {
-                Var krow = visible.let("krow", cacheRow.add(j).mul(width).add(c0));
-                Var dot = visible.var("dot", Scalar.FLOAT, lit(0.0f));
-                visible.loop("d", lit(0), lit(headDim), lit(1), (d, inner) -> inner.inc(dot, qs.at(d).mul(load(keys, krow.add(d)))));
-                visible.set(score, dot.mul(lit(qkScale)));
+        Var acc = s.array("acc", Scalar.FLOAT, dims);
+        s.unrolled("i", lit(0), lit(dims), (i, body) -> body.set(acc.at(i), lit(0.0f)));
+        Var kv = s.array("kv", Scalar.FLOAT, ATTEND_KEYS * dims);
+        s.loop("j0", lit64(0), count, lit(ATTEND_CHUNK), (j0, chunk) -> {
+            chunk.comment("Scores: warp w takes keys j0 + " + ATTEND_KEYS + "w ..., each row read by the whole warp at once, all " + ATTEND_KEYS
+                    + " rows in flight before the sums.");
+            Var first = chunk.let("first", j0.add(warp.mul(ATTEND_KEYS)));
+            rows(chunk, keys, first, count, cacheRow, width, c0, lane, dims, headDim, kv, st);
+            chunk.unrolled("u", lit(0), lit(ATTEND_KEYS), (u, each) -> {
+                Var dot = each.var("dot", Scalar.FLOAT, lit(0.0f));
+                each.unrolled("i", lit(0), lit(dims), (i, sum) -> sum.inc(dot, qv.at(i).mul(kv.at(u.mul(dims).add(i)))));
+                for (int mask = 16; mask >= 1; mask /= 2) each.inc(dot, shuffleXor(dot, mask));
+                each.when(lane.eq(lit(0)), write -> write.set(pr.at(warp.mul(ATTEND_KEYS).add(u)),
+                        select(first.add(u).lt(count), dot.mul(lit(qkScale)), negInfinity())));
             });
+            chunk.comment("The chunk's scores are all in p.");
+            chunk.barrier();
+            Var inChunk = chunk.let("in_chunk", tid.lt(ATTEND_CHUNK));
+            Var score = chunk.let("score", select(inChunk, pr.at(select(inChunk, tid, lit(0))), negInfinity()));
             Var mChunk = blockReduce(chunk, "m_chunk", red, tid, score, (a, c) -> fmax(a, c), "the chunk's largest score");
             Var mNew = chunk.let("m_new", fmax(m, mChunk));
             Var alpha = chunk.let("alpha", select(mNew.eq(negInfinity()), lit(1.0f), exp(m.sub(mNew))));
             Var w = chunk.let("w", select(score.eq(negInfinity()), lit(0.0f), exp(score.sub(mNew))));
-            chunk.set(pr.at(tid), w);
+            chunk.when(inChunk, keep -> keep.set(pr.at(tid), w));
             Var wSum = blockReduce(chunk, "w_sum", red, tid, w, Expr::add, "the sum of the chunk's weights");
             chunk.set(l, l.mul(alpha).add(wSum));
             chunk.set(m, mNew);
-            Var n = chunk.let("n", min(count.sub(j0), lit64(ATTEND_THREADS)).cast(Scalar.INT));
-            chunk.unrolled("r", lit(0), lit(per), (r, body) -> {
-                Var d = body.let("d", tid.add(r.mul(ATTEND_THREADS)));
-                body.when(d.lt(headDim), dim -> {
-                    Var sum = dim.var("sum", Scalar.FLOAT, acc.at(r).mul(alpha));
-                    dim.loop("jj", lit(0), n, lit(1), (jj, inner) ->
-                            inner.inc(sum, pr.at(jj).mul(load(values, cacheRow.add(j0).add(jj).mul(width).add(c0).add(d)))));
-                    dim.set(acc.at(r), sum);
-                });
+            chunk.comment("p * v over the warp's keys, the value rows in flight together; every warp's sums scale by the same alpha.");
+            rows(chunk, values, first, count, cacheRow, width, c0, lane, dims, headDim, kv, st);
+            chunk.unrolled("i", lit(0), lit(dims), (i, each) -> each.set(acc.at(i), acc.at(i).mul(alpha)));
+            chunk.unrolled("u", lit(0), lit(ATTEND_KEYS), (u, each) -> {
+                Var weight = each.let("weight", pr.at(warp.mul(ATTEND_KEYS).add(u)));
+                each.unrolled("i", lit(0), lit(dims), (i, sum) -> sum.inc(acc.at(i), weight.mul(kv.at(u.mul(dims).add(i)))));
             });
             chunk.comment("p is rewritten by the next chunk.");
             chunk.barrier();
         });
-        s.unrolled("r", lit(0), lit(per), (r, body) -> {
-            Var d = body.let("d", tid.add(r.mul(ATTEND_THREADS)));
-            body.when(d.lt(headDim), dim -> dim.store(out, src.add(d), acc.at(r).div(l)));
+        s.comment("The warps' sums, added in warp order.");
+        s.unrolled("i", lit(0), lit(dims), (i, body) -> {
+            Var d = body.let("d", lane.mul(dims).add(i));
+            body.when(d.lt(headDim), in -> in.set(sums.at(warp.mul(headDim).add(d)), acc.at(i)));
+        });
+        s.barrier();
+        s.loop("d", tid, lit(headDim), lit(ATTEND_THREADS), (d, body) -> {
+            Var total = body.var("total", Scalar.FLOAT, lit(0.0f));
+            body.unrolled("from", lit(0), lit(ATTEND_WARPS), (from, add) -> add.inc(total, sums.at(from.mul(headDim).add(d))));
+            body.store(out, src.add(d), total.div(l));
         });
         return sig.build("kv_attend", new Launch(Extent.of(heads), Extent.batch(), Extent.of(1), ATTEND_THREADS, 1, 1),
                 List.of("One decode step of causal attention, " + heads + " heads x " + headDim
                                 + (rope ? ", RoPE at the token's position" + (scale != 1 ? " / " + scale : "") : ", no position encoding") + ":",
-                        "append k, v to the cache, then attend over it in chunks of " + ATTEND_THREADS
-                                + " keys with an online softmax; one block per (head, sequence)."));
+                        "append k, v to the cache, then attend over it in chunks of " + ATTEND_CHUNK + " keys (" + ATTEND_KEYS
+                                + " per warp, rows read by whole warps) with an online softmax; one block per (head, sequence)."));
     }
 
     /**
      * {@link BlockReduce#tree} through {@code red} (a slot per thread), the result as {@code name} in every thread;
      * ends with a barrier, so {@code red} may be reused at once.
      */
+    /**
+     * Rows {@code first} … {@code first + ATTEND_KEYS − 1} of a cache, this lane's {@code dims} dimensions of each, into
+     * {@code into} (zeros past {@code count} or past the head): one 4-, 8- or 16-byte load per row where the slice is that.
+     */
+    private static void rows(Scope s, Var cache, Var first, Var count, Var cacheRow, long width, Var c0, Var lane, int dims, int headDim, Var into,
+                             Scalar st) {
+        boolean vector = dims * 32 == headDim && List.of(4, 8, 16).contains(dims * st.bytes());
+        s.unrolled("u", lit(0), lit(ATTEND_KEYS), (u, each) -> {
+            Var j = each.let("j", first.add(u));
+            Var at = each.let("at", cacheRow.add(j).mul(width).add(c0).add(lane.mul(dims)));
+            if (vector) {
+                List<Expr> targets = new ArrayList<>();
+                for (int i = 0; i < dims; i++) targets.add(into.at(u.mul(dims).add(i)));
+                each.when(j.lt(count), row -> row.loadVector(cache, at, targets, false),
+                        past -> { for (Expr t : targets) past.set(t, lit(0.0f)); });
+            } else {
+                each.unrolled("i", lit(0), lit(dims), (i, one) -> one.set(into.at(u.mul(dims).add(i)),
+                        select(j.lt(count).and(lane.mul(dims).add(i).lt(headDim)), load(cache, select(j.lt(count).and(lane.mul(dims).add(i).lt(headDim)),
+                                at.add(i), lit64(0))), lit(0.0f))));
+            }
+        });
+    }
+
     private static Var blockReduce(Scope s, String name, Var red, Var tid, Expr value, BinaryOperator<Expr> op, String holds) {
         Var result = s.let(name, BlockReduce.tree(s, red, tid, ATTEND_THREADS, value, op, holds));
         s.barrier();

@@ -84,8 +84,11 @@ class EmulatedKernelsTest {
             fftConv(emu, p);
             firDecode(emu, p, new Filter(48, 7, 4, Taps.XCORR, false), L);
             firDecode(emu, p, new Filter(48, 128, 4, Taps.FIR, true), 5); // prompt shorter than the ring
-            kvDecode(emu, p, 2, 32, true, 1);
-            kvDecode(emu, p, 1, 256, false, 1);
+            kvDecode(emu, p, 2, 32, true, 1, L);
+            kvDecode(emu, p, 1, 256, false, 1, 20);
+            // several chunks of the online softmax and a partial last one; a head the lanes split unevenly (3 dimensions each)
+            kvDecode(emu, p, 2, 128, false, 1, 300);
+            kvDecode(emu, p, 1, 96, false, 1, 150);
             // a Hyena mixer's fused decode step: SE-, MR- and LI-like, and one without featurizer or ring
             Filter featurizer = new Filter(72, 3, 72, Taps.XCORR, false);
             hyenaStep(emu, p, featurizer, new Decode.Inner.Fir(new Filter(24, 7, 4, Taps.XCORR, false)), Primitive.IDENTITY, 9);
@@ -383,8 +386,8 @@ class EmulatedKernelsTest {
         }
     }
 
-    private void kvDecode(CudaOnCpu emu, Precision p, int heads, int headDim, boolean rope, double ropeScale) {
-        int w = heads * headDim, held = rope ? L : 20, capacity = held + 7;
+    private void kvDecode(CudaOnCpu emu, Precision p, int heads, int headDim, boolean rope, double ropeScale, int held) {
+        int w = heads * headDim, capacity = held + 7;
         float[] k = stored(p, normal(B * held * w, 1)), v = stored(p, normal(B * held * w, 1));
         float[] q1 = stored(p, normal(B * w, 1)), k1 = stored(p, normal(B * w, 1)), v1 = stored(p, normal(B * w, 1));
         float[] invFreq = hyenac.backends.cpu.Rope.invFreqBf16(1e4, headDim);
@@ -393,7 +396,7 @@ class EmulatedKernelsTest {
         for (int b = 0; b < B; b++) System.arraycopy(v, b * held * w, values, b * capacity * w, held * w);
         float[] keys = new float[B * capacity * w];
         if (!rope) for (int b = 0; b < B; b++) System.arraycopy(k, b * held * w, keys, b * capacity * w, held * w);
-        var s = emu.scenario("kv_h" + heads + "_d" + headDim + "_" + p.suffix()).buffer("k", p.storage(), k).buffer("q1", p.storage(), q1)
+        var s = emu.scenario("kv_h" + heads + "_d" + headDim + "_t" + held + "_" + p.suffix()).buffer("k", p.storage(), k).buffer("q1", p.storage(), q1)
                 .buffer("k1", p.storage(), k1).buffer("v1", p.storage(), v1).buffer("inv_freq", Scalar.FLOAT, invFreq).buffer("keys", p.storage(), keys)
                 .buffer("values", p.storage(), values).zeros("out", p.storage(), B * w);
         if (rope) {
