@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", header = "Time a model or operators on a GPU or the CPU (JSON out).",
         mixinStandardHelpOptions = true, subcommands = CompareCommand.class, description = {
-        "Time a model (SPEC: its forward pass at --prefill L, then --decode N steps after a --prompt P, for each --batch B of sequences) or single operators "
+        "Time a model (SPEC: its forward pass at each --prefill L, then --decode N steps after a --prompt P, for each --batch B of sequences) or single operators "
                 + "(--op se,mr,li,attention,copy at --shapes BxL,... and --width D) on the cuda or cpu target.",
         "On cuda: CUDA events around each repetition, an L2 flush before it, an untimed first run and --warmup more, "
                 + "at least 50 timed repetitions. On cpu: the host clock, no flush.",
@@ -66,8 +66,9 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
 
     @Option(names = "--precision", description = "bf16 or fp32 (default: bf16 on cuda; the cpu target runs fp32)") String precision;
 
-    @Option(names = "--prefill", paramLabel = "L", defaultValue = "8192", description = "forward-pass length for SPEC; 0 skips it (default: ${DEFAULT-VALUE})")
-    int prefill;
+    @Option(names = "--prefill", split = ",", paramLabel = "L", defaultValue = "8192",
+            description = "forward-pass lengths for SPEC, one point each on the same weights; 0 skips them (default: ${DEFAULT-VALUE})")
+    List<Integer> prefill;
 
     @Option(names = "--decode", paramLabel = "N", defaultValue = "64", description = "decode steps timed for SPEC; 0 skips them (default: ${DEFAULT-VALUE})")
     int decode;
@@ -126,7 +127,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
 
     /** What to run, validated: a SPEC or operators (never both). */
     record Plan(Path spec, String modelName, List<Operator> ops, List<Shape> shapes, Operator.Config config, long copyBytes, String target,
-                Precision precision, int prefill, int decode, int prompt, List<Integer> batches, int warmup, int reps, boolean quick,
+                Precision precision, List<Integer> prefills, int decode, int prompt, List<Integer> batches, int warmup, int reps, boolean quick,
                 double timeBudget, long seed, boolean profile, int contextParallel, CpMode cpMode, Path json, Path compare) {}
 
     /** Checks the options; a problem → IllegalArgumentException with the sentence to print. */
@@ -157,7 +158,9 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         long hd = headDim != null ? headDim : heads > 0 && width % heads == 0 ? width / heads : -1;
         if (heads < 1 || hd < 1) throw new IllegalArgumentException("--heads " + heads + " must divide --width " + width + ", or give --head-dim");
         if (copyMib < 1) throw new IllegalArgumentException("--copy-mib must be positive");
-        if (profile && (spec == null || prefill == 0 && decode == 0)) {
+        if (prefill.stream().anyMatch(l -> l < 0)) throw new IllegalArgumentException("--prefill lengths must be 0 (skip) or positive, not " + prefill);
+        List<Integer> lengths = prefill.stream().filter(l -> l > 0).distinct().toList();
+        if (profile && (spec == null || lengths.isEmpty() && decode == 0)) {
             throw new IllegalArgumentException("--profile breaks down a model's forward pass or decode step: give a SPEC and --prefill or --decode");
         }
         List<Integer> sizes = batches.stream().distinct().toList();
@@ -168,7 +171,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         if (contextParallel < 1) throw new IllegalArgumentException("--context-parallel must be at least 1 (the ranks a sequence is split over), not " + contextParallel);
         CpMode mode = CpMode.of(cpMode);
         if (contextParallel > 1) {
-            if (spec == null || prefill == 0) throw new IllegalArgumentException("--context-parallel splits a model's forward pass: give a SPEC and --prefill L");
+            if (spec == null || lengths.isEmpty()) throw new IllegalArgumentException("--context-parallel splits a model's forward pass: give a SPEC and --prefill L");
             if (cuda) {
                 throw new IllegalArgumentException("--context-parallel runs on the CPU's in-process ranks for now (the NCCL executor needs a machine with"
                         + " several GPUs): pass --target cpu");
@@ -178,8 +181,8 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         }
         if (spec != null) {
             if (!Files.isRegularFile(spec)) throw new IllegalArgumentException(spec + ": no such file");
-            if (prefill < 0 || decode < 0) throw new IllegalArgumentException("--prefill and --decode must be 0 (skip) or positive");
-            if (prefill == 0 && decode == 0) throw new IllegalArgumentException("--prefill 0 and --decode 0 leave nothing to time");
+            if (decode < 0) throw new IllegalArgumentException("--decode must be 0 (skip) or positive");
+            if (lengths.isEmpty() && decode == 0) throw new IllegalArgumentException("--prefill 0 and --decode 0 leave nothing to time");
             if (decode > 0 && prompt < 1) throw new IllegalArgumentException("--prompt must be at least 1 token");
             if (cuda && !quick && decode > 0 && decode < MIN_REPS) {
                 throw new IllegalArgumentException("--decode " + decode + ": the timed steps are the repetitions; at least " + MIN_REPS
@@ -187,7 +190,7 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
             }
         }
         return new Plan(spec, modelName, List.copyOf(chosen), parsed, new Operator.Config(width, g, heads, hd), copyMib << 20, target, p,
-                prefill, decode, prompt, sizes, warmup, reps, quick, timeBudget, seed, profile, contextParallel, mode, json, compare);
+                lengths, decode, prompt, sizes, warmup, reps, quick, timeBudget, seed, profile, contextParallel, mode, json, compare);
     }
 
     @Override public Integer call() throws IOException {
@@ -287,7 +290,12 @@ public final class BenchCommand implements Callable<Integer>, ExtraCommand {
         r.add("conventions", conventions);
         r.addProperty("copy_gbps", run.copyGbps());
         r.add("points", run.pointsJson());
-        if (!run.profile().isEmpty()) r.add("profile_ms", profileJson(run.profile()));
+        if (!run.profiles().isEmpty()) {
+            // length → the forward pass's breakdown
+            JsonObject passes = new JsonObject();
+            run.profiles().forEach((l, works) -> passes.add(String.valueOf(l), profileJson(works)));
+            r.add("profile_ms", passes);
+        }
         if (run.contextParallel() != null) r.add("context_parallel", run.contextParallel());
         if (!run.stepProfiles().isEmpty()) {
             // batch size → the step's breakdown

@@ -29,8 +29,9 @@ final class BenchRun {
     private final List<String> notes = new ArrayList<>();
     private final long started = System.nanoTime();
     private Double copyGbps;
-    private Map<String, BenchTarget.Work> profile = Map.of();
-    /** With --context-parallel: the ranks, the mode and what each rank sent in one pass; null otherwise. */
+    /** Prefill length → where one forward pass's time goes. */
+    private final Map<Integer, Map<String, BenchTarget.Work>> profiles = new java.util.LinkedHashMap<>();
+    /** With --context-parallel: the ranks, the mode and what each rank sent in one pass at each length; null otherwise. */
     private JsonObject contextParallel;
     /** Batch size → where one decode step's time goes. */
     private final Map<Integer, Map<String, BenchTarget.Work>> stepProfiles = new java.util.LinkedHashMap<>();
@@ -52,8 +53,8 @@ final class BenchRun {
 
     JsonObject contextParallel() { return contextParallel; }
 
-    /** The forward pass's GPU time by kind of work (with --profile and a prefill), empty otherwise. */
-    Map<String, BenchTarget.Work> profile() { return profile; }
+    /** The forward pass's GPU time by kind of work at each prefill length (with --profile), empty otherwise. */
+    Map<Integer, Map<String, BenchTarget.Work>> profiles() { return profiles; }
 
     /** A decode step's GPU time by kind of work (with --profile and decode steps), empty otherwise. */
     Map<Integer, Map<String, BenchTarget.Work>> stepProfiles() { return stepProfiles; }
@@ -112,8 +113,7 @@ final class BenchRun {
             return;
         }
         try (BenchTarget.Runner r = target.open(g, w)) {
-            if (plan.prefill() > 0) {
-                int l = plan.prefill();
+            for (int l : plan.prefills()) {
                 String variant = name + " forward pass, logits at every position";
                 measure("prefill", variant, 1, l, width, () -> new Point("prefill", variant, 1, l, width,
                         r.forward(1, l, Inputs.dna(l), Map.of(), Set.of(g.outputs().getFirst()), plan.warmup(), plan.reps()),
@@ -143,7 +143,11 @@ final class BenchRun {
 
     /** The forward pass split over {@code --context-parallel} in-process ranks: its time, and what each rank sent in one pass. */
     private void contextParallelPrefill(Graph g, WeightStore w, String name, long width) {
-        int l = plan.prefill(), ranks = plan.contextParallel();
+        for (int l : plan.prefills()) contextParallelPrefill(g, w, name, width, l);
+    }
+
+    private void contextParallelPrefill(Graph g, WeightStore w, String name, long width, int l) {
+        int ranks = plan.contextParallel();
         String variant = name + " forward pass over " + ranks + " ranks (zig-zag, --cp-mode " + plan.cpMode().flag() + "), logits at every position";
         long[] tokens = Inputs.dna(l);
         Set<Integer> wanted = Set.of(g.outputs().getFirst());
@@ -155,9 +159,12 @@ final class BenchRun {
                     "FLOPs by SEMANTICS.md §7 over all ranks; the ranks are threads of one process sharing its cores", "ok");
         });
         if (!p.ok()) return;
-        JsonObject cp = new JsonObject();
-        cp.addProperty("ranks", ranks);
-        cp.addProperty("mode", plan.cpMode().flag());
+        if (contextParallel == null) {
+            contextParallel = new JsonObject();
+            contextParallel.addProperty("ranks", ranks);
+            contextParallel.addProperty("mode", plan.cpMode().flag());
+            contextParallel.add("per_rank_by_length", new JsonObject());
+        }
         JsonArray perRank = new JsonArray();
         List<List<ContextParallelRank.Sent>> traffic = last[0].traffic();
         for (int r = 0; r < traffic.size(); r++) {
@@ -176,8 +183,7 @@ final class BenchRun {
             perRank.add(rank);
             log.printf(Locale.ROOT, "  rank %d sent %,d elements in one pass %s%n", r, total, byKind);
         }
-        cp.add("per_rank", perRank);
-        contextParallel = cp;
+        contextParallel.getAsJsonObject("per_rank_by_length").add(String.valueOf(l), perRank);
         afterPoint.accept(this);
     }
 
@@ -206,12 +212,13 @@ final class BenchRun {
 
     /** One more forward pass, each operation between its own events: where the time goes. */
     private void profile(BenchTarget.Runner r, int length, int logits) {
-        profile = r.profile(1, length, Inputs.dna(length), Set.of(logits));
+        Map<String, BenchTarget.Work> profile = r.profile(1, length, Inputs.dna(length), Set.of(logits));
         if (profile.isEmpty()) {
             notes.add("--profile: the " + target.name() + " target does not break a pass down");
             return;
         }
-        print("one forward pass", profile);
+        profiles.put(length, profile);
+        print("one forward pass at L=" + length, profile);
         afterPoint.accept(this);
     }
 

@@ -32,7 +32,9 @@ class BenchOptionsTest {
         assertEquals(5, p.warmup());
         assertEquals(2L << 30, p.copyBytes());
         BenchCommand.Plan m = plan(Repo.ROOT.resolve("samples/evo2-7b.hyena").toString());
-        assertEquals(8192, m.prefill());
+        assertEquals(List.of(8192), m.prefills());
+        assertEquals(List.of(8192, 32768), plan(Repo.ROOT.resolve("samples/evo2-7b.hyena").toString(), "--prefill", "8192,32768,0").prefills());
+        assertTrue(problem(Repo.ROOT.resolve("samples/evo2-7b.hyena").toString(), "--prefill", "8192,-1").contains("0 (skip) or positive"));
         assertEquals(64, m.decode());
         assertEquals(1024, m.prompt());
     }
@@ -122,11 +124,12 @@ class BenchOptionsTest {
         com.google.gson.JsonObject cp = r.getAsJsonObject("context_parallel");
         assertEquals(ranks, cp.get("ranks").getAsInt());
         assertEquals("a2a", cp.get("mode").getAsString());
-        assertEquals(ranks, cp.getAsJsonArray("per_rank").size());
+        com.google.gson.JsonArray perRank = cp.getAsJsonObject("per_rank_by_length").getAsJsonArray(String.valueOf(length));
+        assertEquals(ranks, perRank.size());
         // each all-to-all moves 4(N−1)/N²·D·L elements per rank (there and back): whole multiples of it, the same on every rank
         long width = 64, perExchange = 4L * (ranks - 1) * width * length / ((long) ranks * ranks);
         long first = -1;
-        for (var e : cp.getAsJsonArray("per_rank")) {
+        for (var e : perRank) {
             long a2a = e.getAsJsonObject().getAsJsonObject("sent_elements_by_kind").get("a2a").getAsLong();
             assertTrue(a2a > 0 && a2a % perExchange == 0, a2a + " is no multiple of " + perExchange);
             if (first < 0) first = a2a;
