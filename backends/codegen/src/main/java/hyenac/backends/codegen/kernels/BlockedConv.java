@@ -425,42 +425,12 @@ public final class BlockedConv {
          * ring as before; the last rows of u go to the tail for the next strip. Returns z.
          */
         Var formFeaturized(Scope s, Var rawSlot, Var sSlot, Var tailSlot) {
-            s.comment("z = featurizer(u) of row tid / 8, columns 24 (tid % 8) ... + 23, then s = k * v of its channels into the ring.");
+            s.comment("z = featurizer(u) of row tid / 8, columns 24 (tid % 8) ... + 23, 8 columns at a time, then s = k * v of its channels into the ring.");
             Var r = myRow, cc = myColumn;
             int rowBytes = rawRow * 2, columnBytes = 48;
             Var packed = s.array("packed", Scalar.B32, 12);
             Var from = s.let("from", sharedAddress(raw, lit(0)).add(rawSlot.mul(rawSlotBytes)).add(r.mul(rowBytes)).add(cc.mul(columnBytes)));
             for (int v = 0; v < 3; v++) Ptx.loadShared128(s, regs(packed, 4 * v, 4), from.add(16 * v));
-            Var before = tail == null ? null
-                    : s.let("tail_from", sharedAddress(tail, lit(0)).add(lit(1).sub(tailSlot).mul(tailSlotBytes)).add(cc.mul(columnBytes)));
-            Var value = s.array("value", Scalar.FLOAT, 24);
-            Var words = s.array("words", Scalar.B32, 4);
-            Var u = s.array("u_row", Scalar.FLOAT, 8);
-            Var w = s.array("tap_w", Scalar.FLOAT, 8);
-            Var taps = s.let("taps_from", sharedAddress(featureTaps, cc.mul(24)));
-            Var skipFrom = featureSkip == null ? null : s.let("skip_from", sharedAddress(featureSkip, cc.mul(24)));
-            for (int j = 0; j < featurizer.len(); j++) {
-                // row r - j: this strip's, or one of the tail's rows of the strip before
-                Var row = j == 0 ? from : s.let("back" + j, select(r.ge(lit(j)), from.sub(lit(j * rowBytes)), before.add(r.add(tailRows - j).mul(rowBytes))));
-                for (int v = 0; v < 3; v++) {
-                    List<Expr> source = j == 0 ? regs(packed, 4 * v, 4) : regs(words, 0, 4);
-                    if (j > 0) Ptx.loadShared128(s, source, row.add(16 * v));
-                    for (int q = 0; q < 4; q++) Ptx.unpackBf16x2(s, u.at(lit(2 * q)), u.at(lit(2 * q + 1)), source.get(q));
-                    if (j == 0) {
-                        // the sum starts as the featurizer's kernel starts it: skip * u, or zero
-                        if (skipFrom != null) {
-                            Ptx.loadSharedFloats128(s, regs(w, 0, 4), skipFrom.add(32 * v));
-                            Ptx.loadSharedFloats128(s, regs(w, 4, 4), skipFrom.add(32 * v + 16));
-                        }
-                        for (int i = 0; i < 8; i++) s.set(value.at(lit(8 * v + i)), skipFrom != null ? w.at(lit(i)).mul(u.at(lit(i))) : lit(0.0f));
-                    }
-                    Ptx.loadSharedFloats128(s, regs(w, 0, 4), taps.add(j * rawRow * 4 + 32 * v));
-                    Ptx.loadSharedFloats128(s, regs(w, 4, 4), taps.add(j * rawRow * 4 + 32 * v + 16));
-                    for (int i = 0; i < 8; i++) s.inc(value.at(lit(8 * v + i)), w.at(lit(i)).mul(u.at(lit(i))));
-                }
-            }
-            s.comment("z as the unfused plan stores it: rounded to bf16.");
-            for (int i = 0; i < 24; i++) s.set(value.at(lit(i)), Expr.toFloat(Expr.toStorage(Scalar.BF16, value.at(lit(i)))));
             if (tail != null) {
                 s.comment("The last " + tailRows + " rows of u to the tail, for the next strip's first rows.");
                 s.when(r.ge(lit(STRIP - tailRows)), keepRow -> {
@@ -469,6 +439,43 @@ public final class BlockedConv {
                     for (int v = 0; v < 3; v++) Ptx.storeShared128(keepRow, to.add(16 * v), regs(packed, 4 * v, 4));
                 });
             }
+            Var before = tail == null ? null
+                    : s.let("tail_from", sharedAddress(tail, lit(0)).add(lit(1).sub(tailSlot).mul(tailSlotBytes)).add(cc.mul(columnBytes)));
+            List<Var> rows = new ArrayList<>();
+            rows.add(from);
+            // row r - j: this strip's, or one of the tail's rows of the strip before
+            for (int j = 1; j < featurizer.len(); j++) {
+                rows.add(s.let("back" + j, select(r.ge(lit(j)), from.sub(lit(j * rowBytes)), before.add(r.add(tailRows - j).mul(rowBytes)))));
+            }
+            Var taps = s.let("taps_from", sharedAddress(featureTaps, cc.mul(24)));
+            Var skipFrom = featureSkip == null ? null : s.let("skip_from", sharedAddress(featureSkip, cc.mul(24)));
+            Var zPacked = s.array("z_packed", Scalar.B32, 12);
+            Var sum = s.array("z_sum", Scalar.FLOAT, 8);
+            Var words = s.array("words", Scalar.B32, 4);
+            Var u = s.array("u_row", Scalar.FLOAT, 8);
+            Var w = s.array("tap_w", Scalar.FLOAT, 8);
+            for (int v = 0; v < 3; v++) {
+                for (int j = 0; j < featurizer.len(); j++) {
+                    List<Expr> source = j == 0 ? regs(packed, 4 * v, 4) : regs(words, 0, 4);
+                    if (j > 0) Ptx.loadShared128(s, source, rows.get(j).add(16 * v));
+                    for (int q = 0; q < 4; q++) Ptx.unpackBf16x2(s, u.at(lit(2 * q)), u.at(lit(2 * q + 1)), source.get(q));
+                    if (j == 0) {
+                        // the sum starts as the featurizer's kernel starts it: skip * u, or zero
+                        if (skipFrom != null) {
+                            Ptx.loadSharedFloats128(s, regs(w, 0, 4), skipFrom.add(32 * v));
+                            Ptx.loadSharedFloats128(s, regs(w, 4, 4), skipFrom.add(32 * v + 16));
+                        }
+                        for (int i = 0; i < 8; i++) s.set(sum.at(lit(i)), skipFrom != null ? w.at(lit(i)).mul(u.at(lit(i))) : lit(0.0f));
+                    }
+                    Ptx.loadSharedFloats128(s, regs(w, 0, 4), taps.add(j * rawRow * 4 + 32 * v));
+                    Ptx.loadSharedFloats128(s, regs(w, 4, 4), taps.add(j * rawRow * 4 + 32 * v + 16));
+                    for (int i = 0; i < 8; i++) s.inc(sum.at(lit(i)), w.at(lit(i)).mul(u.at(lit(i))));
+                }
+                // z as the unfused plan stores it: rounded to bf16 (to nearest even, as the featurizer's kernel stores it)
+                for (int i = 0; i < 4; i++) Ptx.packBf16x2(s, zPacked.at(lit(4 * v + i)), sum.at(lit(2 * i)), sum.at(lit(2 * i + 1)));
+            }
+            Var value = s.array("value", Scalar.FLOAT, 24);
+            for (int i = 0; i < 12; i++) Ptx.unpackBf16x2(s, value.at(lit(2 * i)), value.at(lit(2 * i + 1)), zPacked.at(lit(i)));
             Var sv = sValue = s.array("s_value", Scalar.FLOAT, 8);
             for (int i = 0; i < 8; i++) s.set(sv.at(lit(i)), value.at(lit(3 * i + 1)).mul(value.at(lit(3 * i + 2))));
             Var out = s.array("s_bf16", Scalar.B32, 4);
