@@ -246,7 +246,7 @@ public final class BlockedConv {
             s.comment("Copies of the first " + (STAGES - 1) + " strips (" + (first < -top ? "the one before the halo, whose last rows the featurizer reads, first"
                     : "the halo's first") + ") start before the walk; every pass commits one group, empty or not.");
             s.unrolled("p", lit(0), lit(STAGES - 1), (p, body) -> {
-                Expr n = p.add(first);
+                Expr n = p.sub(-first);
                 body.when(n.lt(slabs), copy -> copyStrip(copy, n, p.mul(rawSlotBytes)));
                 Ptx.cpAsyncCommit(body);
             });

@@ -516,8 +516,9 @@ public final class CodegenLowering implements Lowering {
      * its own other than direct, whose numbers the fused kernels would not reproduce.
      */
     private boolean featurizerApart(Builder b, Group group) {
+        if (!group.kind().equals(FuseHyenaCore.KIND)) return false;
         Node featurizer = HyenaCore.featurizer(group);
-        if (featurizer == null || !group.kind().equals(FuseHyenaCore.KIND)) return false;
+        if (featurizer == null) return false;
         Algorithm own = b.algorithms.get(featurizer.id());
         return own != null && own != Algorithm.DIRECT || kernels.featurizerApart(b.g, group, precision, b.algorithms.get(HyenaCore.conv(group).id()));
     }
