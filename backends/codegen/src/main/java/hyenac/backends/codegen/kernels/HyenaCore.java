@@ -32,10 +32,10 @@ public final class HyenaCore {
                 .orElseThrow(() -> new IllegalArgumentException("a hyena_core group without a convolution: " + group));
     }
 
-    /** The featurizer a hyena_core group holds (the causal_conv producing the split's z), or null where it reads z. */
+    /** The featurizer a hyena_core group holds (the causal_conv producing the split's z), or null where it reads z (or is no core). */
     public static Node featurizer(Group group) {
-        Node split = group.nodes(Primitive.DEINTERLEAVE).getFirst();
-        int z = split.operands().getFirst();
+        if (!group.kind().equals(FuseHyenaCore.KIND)) return null;
+        int z = group.nodes(Primitive.DEINTERLEAVE).getFirst().operands().getFirst();
         return group.nodes().stream().filter(n -> n.is(Primitive.CAUSAL_CONV) && n.results().getFirst() == z).findFirst().orElse(null);
     }
 
