@@ -50,6 +50,14 @@ import java.util.stream.IntStream;
  * finishes 8 channels of one row with one 16-byte store. A segment starts by rebuilding its first D strips of history
  * (the halo: the K − 1 steps before it, rounded up to strips), the only input read twice.
  *
+ * <p>As a core it may also compute the featurizer (a depthwise FIR of at most 17 taps over the 3C channels) from the
+ * input projection's output u, so z is never stored: the strips staged are u's, laid out as z's, and each thread forms z
+ * of its row's 24 columns from that row and the rows before it (the first rows of a strip read the last rows of the
+ * strip before, which that strip left in a small two-slot tail), summing as the featurizer's own direct kernel sums and
+ * rounding to bf16 as the unfused plan stores z, so the result is the unfused plan's bit for bit. The walk starts a strip
+ * earlier for that tail; the featurizer's taps (fp32) sit in shared memory, and the accumulators are staged in the
+ * strip's own input slot, free by then, so the kernel stays within the plain core's 47 KiB.
+ *
  * <p>Launch: grid (⌈C / {@value #CHANNELS}⌉, ⌈L / segment⌉ or a fixed count as the {@link Walk} says, B),
  * {@value #THREADS} threads, static shared memory only (at most 47 KiB at K = 128: four blocks fit on an H100
  * multiprocessor, at 112 registers a thread).
