@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -210,6 +211,25 @@ class CommandLineTest {
         assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> blocked  (direct "), r.out());
         assertTrue(r.out().contains("causal_conv layers.0.mixer.filter -> blocked  (direct "), r.out());
         assertTrue(r.out().contains("causal_conv layers.0.mixer.featurizer -> direct  (direct "), r.out());
+    }
+
+    @Test
+    void evo2sHyenaCoresTakeTheirFeaturizerIntoOneKernelFromTheProjection() {
+        String evo = samples().resolve("evo2-7b.hyena").toString();
+        Run fused = run("graph", evo, "--target", "cuda", "--print-after=fuse-kernels");
+        assertEquals(0, fused.code(), fused.err());
+        assertTrue(fused.out().contains("hyena_core [causal_conv, deinterleave, mul, causal_conv, mul]"), fused.out());
+        assertTrue(fused.out().contains("hyena_core [causal_conv, deinterleave, mul, modal_conv, mul]"), fused.out());
+        List<String> parallel = fused.out().lines().dropWhile(l -> !l.startsWith("// ----- parallel")).skip(1).takeWhile(l -> !l.startsWith("// -----"))
+                .toList();
+        assertTrue(parallel.size() > 100 && parallel.stream().noneMatch(l -> l.contains("single [causal_conv]")), "no featurizer runs alone in a parallel pass");
+        Run plan = run("graph", evo, "--target", "cuda", "--print-after=plan-memory");
+        assertEquals(0, plan.code(), plan.err());
+        // SE and MR: one blocked kernel from u; LI by the fused FFT reads z, which the featurizer's own kernel writes first
+        assertTrue(plan.out().contains("launch hyena_core_blocked_c4096_k7_g256_xcorr_feat_k3_g12288_xcorr_bf16("), plan.out());
+        assertTrue(plan.out().contains("launch hyena_core_blocked_c4096_k128_g256_fir_skip_feat_k3_g12288_xcorr_bf16("), plan.out());
+        assertTrue(plan.out().contains("causal_conv layers.2.mixer.featurizer [direct]"), plan.out());
+        assertTrue(plan.out().lines().noneMatch(l -> l.contains("causal_conv layers.0.mixer.featurizer [direct]")), plan.out());
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.function.Function;
 /**
  * The gate-conv-gate core of Hyena-SE, MR and LI (and any operator written like them):
  * <pre>
+ *   z = featurizer(u)              (a causal_conv; joins where the split alone reads z)
  *   q, k, v = deinterleave(z, n = 3)
  *   s = k * v                      (mul)
  *   c = causal_conv(s)             (explicit taps)   or   modal_conv(s)   (Hyena-LI's implicit filter)
@@ -18,6 +19,8 @@ import java.util.function.Function;
  * </pre>
  * where q, k, v, s, c and act(q) are private to the group, so its kernels read z and write only y (a target may
  * compute the convolution in several steps, e.g. through library FFTs, but nothing else of the group is stored).
+ * With the featurizer inside, the group reads u, the input projection's output, and z is never stored where the
+ * core's kernel computes the featurizer on its loads (a target whose core algorithm cannot runs it first, apart).
  * Found at the gate.
  */
 public final class FuseHyenaCore implements Pattern {
@@ -26,7 +29,25 @@ public final class FuseHyenaCore implements Pattern {
     @Override public String kind() { return KIND; }
 
     @Override public Optional<Set<Node>> match(Node gate, Context ctx) {
-        return match(gate, ctx, group -> group.stream().allMatch(ctx::free) ? Optional.of(group) : Optional.empty());
+        return match(gate, ctx, core -> {
+            Set<Node> group = withFeaturizer(core, ctx);
+            return group.stream().allMatch(ctx::free) && ctx.schedulable(group) ? Optional.of(group) : Optional.empty();
+        });
+    }
+
+    /**
+     * The core with the featurizer that produces z where the split alone reads it and it is free, else the core as it is:
+     * the featurizer is a depthwise FIR, so each output channel needs only its own three channels of u and their last
+     * few steps, which a core kernel can convolve as it loads them. Shared with {@link FuseHyenaStep}.
+     */
+    static Set<Node> withFeaturizer(Set<Node> core, Context ctx) {
+        Node split = core.stream().filter(n -> n.is(Primitive.DEINTERLEAVE)).findFirst().orElseThrow();
+        Node featurizer = ctx.producer(split.operands().getFirst());
+        if (featurizer == null || !featurizer.is(Primitive.CAUSAL_CONV) || !ctx.free(featurizer)) return core;
+        Set<Node> group = new LinkedHashSet<>();
+        group.add(featurizer);
+        group.addAll(core);
+        return ctx.privateTo(featurizer.results().getFirst(), group) ? group : core;
     }
 
     /**

@@ -1,8 +1,6 @@
 package hyenac.ir.fusion;
 
 import hyenac.ir.Node;
-import hyenac.ir.Primitive;
-import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
 
@@ -30,15 +28,8 @@ public final class FuseHyenaStep implements Pattern {
 
     @Override public Optional<Set<Node>> match(Node gate, Context ctx) {
         return FuseHyenaCore.match(gate, ctx, core -> {
-            Set<Node> group = core;
             // the featurizer joins where the split alone reads it; else it steps alone and the kernel reads its output
-            Node split = core.stream().filter(n -> n.is(Primitive.DEINTERLEAVE)).findFirst().orElseThrow();
-            Node featurizer = ctx.producer(split.operands().getFirst());
-            if (featurizer != null && featurizer.is(Primitive.CAUSAL_CONV) && ctx.free(featurizer)) {
-                Set<Node> withFeaturizer = new LinkedHashSet<>(core);
-                withFeaturizer.add(featurizer);
-                if (ctx.privateTo(featurizer.results().getFirst(), withFeaturizer)) group = withFeaturizer;
-            }
+            Set<Node> group = FuseHyenaCore.withFeaturizer(core, ctx);
             return group.stream().allMatch(ctx::free) && ctx.schedulable(group) ? Optional.of(group) : Optional.empty();
         });
     }

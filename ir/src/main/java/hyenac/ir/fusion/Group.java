@@ -47,6 +47,25 @@ public record Group(String kind, List<Node> nodes, List<Integer> inputs, List<In
         return out;
     }
 
+    /**
+     * The group without {@code first}, a node whose results only the rest reads: the group that runs after it when a
+     * target computes {@code first} apart (its results, in memory then, become inputs). A Hyena core's featurizer, for
+     * a core algorithm whose kernels read z.
+     */
+    public Group without(Node first) {
+        if (!nodes.contains(first) || nodes.size() < 3) throw new IllegalArgumentException(first.op() + " cannot leave " + this);
+        List<Node> rest = nodes.stream().filter(n -> n != first).toList();
+        List<Integer> in = new ArrayList<>();
+        for (Node n : rest) {
+            for (int v : n.operands()) {
+                boolean inside = rest.stream().anyMatch(m -> m.results().contains(v));
+                if (!inside && !in.contains(v)) in.add(v);
+            }
+        }
+        if (materialised.stream().anyMatch(first.results()::contains)) throw new IllegalArgumentException(first.op() + "'s results leave " + this);
+        return new Group(kind, rest, in, materialised);
+    }
+
     /** The group's nodes of one primitive, in graph order. */
     public List<Node> nodes(Primitive p) { return nodes.stream().filter(n -> n.is(p)).toList(); }
 

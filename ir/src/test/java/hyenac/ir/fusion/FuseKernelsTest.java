@@ -280,9 +280,47 @@ class FuseKernelsTest {
             assertEquals(1, mixer.inputs().size(), "reads the projection z only");
             assertEquals(g.nodes().get(1).results(), mixer.inputs(), "z, the linear's result");
             assertEquals(1, mixer.materialised().size(), "writes y only");
-            // a prompt fuses no state: the modal mixer is elementwise chains around its FFTs, the FIR one a hyena_core
+            // a prompt fuses no state: its mixer is a hyena_core
             assertTrue(fuse(g).stream().noneMatch(gr -> gr.kind().equals(FuseHyenaStep.KIND)));
         }
+    }
+
+    @Test
+    void aPromptsHyenaCoreTakesTheFeaturizerItsSplitAloneReads() {
+        for (String filter : List.of("causal_conv", "modal_conv")) {
+            G t = new G();
+            Graph g = mixer(t, filter, false, List.of());
+            List<Group> groups = fuse(g);
+            assertSchedule(g, groups);
+            Group core = groups.stream().filter(gr -> gr.kind().equals(FuseHyenaCore.KIND)).findFirst().orElseThrow();
+            assertEquals(List.of("causal_conv", "deinterleave", "mul", filter, "silu", "mul"), ops(core), filter);
+            assertEquals(g.nodes().get(1).results(), core.inputs(), "reads the projection's output u, not z");
+            assertEquals(1, core.materialised().size(), "writes y only");
+            assertEquals(g.nodes().get(2).results(), core.internal().subList(0, 1), "z is internal: no buffer");
+            // where a target runs the featurizer apart, the rest of the group reads z
+            Group rest = core.without(g.nodes().get(2));
+            assertEquals(ops(core).subList(1, 6), ops(rest));
+            assertEquals(g.nodes().get(2).results(), rest.inputs());
+            assertEquals(core.materialised(), rest.materialised());
+        }
+        // z read elsewhere, or wanted: the featurizer runs alone and the core reads z
+        G t = new G();
+        Graph g = mixer(t, "causal_conv", true, List.of());
+        Node featurizer = g.nodes().get(2);
+        List<Group> groups = fuse(g);
+        assertSchedule(g, groups);
+        assertEquals("single", groupOf(groups, featurizer.results().getFirst()).kind());
+        Group core = groups.stream().filter(gr -> gr.kind().equals(FuseHyenaCore.KIND)).findFirst().orElseThrow();
+        assertEquals(List.of("deinterleave", "mul", "causal_conv", "silu", "mul"), ops(core));
+        assertEquals(featurizer.results(), core.inputs());
+        G t2 = new G();
+        Graph g2 = mixer(t2, "causal_conv", false, List.of());
+        int z = g2.nodes().get(2).results().getFirst();
+        Group keeping = groupOf(FuseKernels.standard().run(g2, g2.nodes(), List.of(z), FuseKernels.Mode.PARALLEL), z);
+        assertEquals("single", keeping.kind(), "a wanted z is materialised by the featurizer alone");
+        // a prefill keeps s for the filter's ring: no core forms, so the featurizer stays apart too
+        List<Group> prefill = FuseKernels.standard().run(g2, g2.nodes(), List.of(), FuseKernels.Mode.PREFILL);
+        assertEquals("single", groupOf(prefill, z).kind());
     }
 
     @Test

@@ -50,6 +50,14 @@ import java.util.stream.IntStream;
  * finishes 8 channels of one row with one 16-byte store. A segment starts by rebuilding its first D strips of history
  * (the halo: the K − 1 steps before it, rounded up to strips), the only input read twice.
  *
+ * <p>As a core it may also compute the featurizer (a depthwise FIR of at most 17 taps over the 3C channels) from the
+ * input projection's output u, so z is never stored: the strips staged are u's, laid out as z's, and each thread forms z
+ * of its row's 24 columns from that row and the rows before it (the first rows of a strip read the last rows of the
+ * strip before, which that strip left in a small two-slot tail), summing as the featurizer's own direct kernel sums and
+ * rounding to bf16 as the unfused plan stores z, so the result is the unfused plan's bit for bit. The walk starts a strip
+ * earlier for that tail; the featurizer's taps (fp32) sit in shared memory, and the accumulators are staged in the
+ * strip's own input slot, free by then, so the kernel stays within the plain core's 47 KiB.
+ *
  * <p>Launch: grid (⌈C / {@value #CHANNELS}⌉, ⌈L / segment⌉ or a fixed count as the {@link Walk} says, B),
  * {@value #THREADS} threads, static shared memory only (at most 47 KiB at K = 128: four blocks fit on an H100
  * multiprocessor, at 112 registers a thread).
@@ -109,21 +117,60 @@ public final class BlockedConv {
     public static GeneratedKernel core(Filter f, Primitive gate, Precision p) { return generate(f, p, true, gate, WALK); }
 
     /**
+     * The Hyena core from the input projection u [B, L, 3C] (q, k, v interleaved before the featurizer): z =
+     * featurizer(u) computed as each strip is formed ({@link #supportsFeaturizer}), so z is never stored; walked in the
+     * default segments.
+     */
+    public static GeneratedKernel core(Filter f, Filter featurizer, Primitive gate, Precision p) {
+        return featurizer == null ? core(f, gate, p) : generate(f, featurizer, p, gate, WALK);
+    }
+
+    /**
      * The kernel with time cut among blocks as {@code walk} says: shorter segments make more blocks and read more halo.
      * For tests (small segments cross block boundaries at small L) and tuning.
      */
     public static GeneratedKernel generate(Filter f, Precision p, boolean core, Primitive gate, Walk walk) {
+        check(f, p, gate);
+        return new Writer(f, null, core, gate, walk).write();
+    }
+
+    private static void check(Filter f, Precision p, Primitive gate) {
         if (p != Precision.BF16 || f.len() > CHUNK || f.groupSize() % 16 != 0) {
             throw new IllegalArgumentException("the blocked convolution takes bf16 and at most " + CHUNK + " taps in groups of a multiple of 16 channels, got "
                     + f.describe() + " in " + p);
         }
         if (!gate.activation()) throw new IllegalArgumentException("unknown gate activation " + gate);
-        return new Writer(f, core, gate, walk).write();
     }
+
+    /** The core computing {@code featurizer} on its loads ({@link #core(Filter, Filter, Primitive, Precision)}), walked as {@code walk} says. */
+    public static GeneratedKernel generate(Filter f, Filter featurizer, Precision p, Primitive gate, Walk walk) {
+        if (!supportsFeaturizer(f, featurizer)) {
+            throw new IllegalArgumentException("the blocked core computes a featurizer of 3 x " + f.channels() + " channels reaching at most " + STRIP
+                    + " steps back within " + MAX_STATIC_SHARED + " bytes of shared memory, not " + featurizer.describe());
+        }
+        check(f, p, gate);
+        return new Writer(f, featurizer, true, gate, walk).write();
+    }
+
+    /**
+     * Whether the core computes {@code featurizer} as it forms each strip: the featurizer of its 3C channels, its history
+     * (len − 1 steps) within the strip before, and its taps, skip and that history fitting beside the rest in the 48 KiB of
+     * static shared memory (with the accumulators staged in the strip's own input slot, which it no longer needs by then).
+     */
+    public static boolean supportsFeaturizer(Filter f, Filter featurizer) {
+        return featurizer.channels() == 3 * f.channels() && featurizer.len() - 1 <= STRIP && sharedBytes(f, featurizer) <= MAX_STATIC_SHARED;
+    }
+
+    /** Static shared memory a block may have (CUDA's limit without opting in to more). */
+    static final int MAX_STATIC_SHARED = 48 * 1024;
 
     /** One kernel being written: its sizes and the variables its parts share. */
     private static final class Writer {
         final Filter f;
+        /** The featurizer the core computes on its loads of u, or null (the kernel reads z, or x). */
+        final Filter featurizer;
+        /** The featurizer's history: steps back it reads, the rows of the strip before that each strip keeps for the next. */
+        final int tailRows;
         final boolean core;
         final Primitive gate;
         final Walk walk;
@@ -135,11 +182,16 @@ public final class BlockedConv {
         /** Elements of one staged input row: q, k, v of the block's channels interleaved, or x of them. */
         final int rawRow;
         final int copiesPerRow, copiesPerThread;
-        final int rawSlotBytes, ringSlotBytes;
+        final int rawSlotBytes, ringSlotBytes, tailSlotBytes;
+        /** The first strip walked: the halo's first, or one before it whose last rows the featurizer reads. */
+        final int first;
 
         Signature sig;
         Var in, h, skip, y, length;
         Var raw, sRing, stage;
+        CausalConv.Featurizer feature;
+        /** In shared memory: the featurizer's taps [steps back][the block's 3 x 64 columns] and skip (fp32), the tail rows of u (two slots). */
+        Var featureTaps, featureSkip, tail;
         Var tid, warp, lane, c0, seg0, seq, slabs;
         /** The row and 8-channel column this thread forms s for and finishes: (tid / 8, tid % 8). */
         Var myRow, myColumn;
@@ -150,8 +202,10 @@ public final class BlockedConv {
         /** s of the 8 channels this thread forms, in the strip being walked. */
         Var sValue;
 
-        Writer(Filter f, boolean core, Primitive gate, Walk walk) {
+        Writer(Filter f, Filter featurizer, boolean core, Primitive gate, Walk walk) {
             this.f = f;
+            this.featurizer = featurizer;
+            this.tailRows = featurizer == null ? 0 : featurizer.len() - 1;
             this.core = core;
             this.gate = gate;
             this.walk = walk;
@@ -163,58 +217,70 @@ public final class BlockedConv {
             this.copiesPerThread = STRIP * copiesPerRow / THREADS;
             this.rawSlotBytes = STRIP * rawRow * 2;
             this.ringSlotBytes = STRIP * CHANNELS * 2;
+            this.tailSlotBytes = tailRows * rawRow * 2;
+            this.first = -top - (tailRows > 0 ? 1 : 0);
         }
 
         String entry() {
-            return (core ? "hyena_core_blocked_" : "causal_conv_blocked_") + f.tag() + (core && gate != Primitive.IDENTITY ? "_" + gate : "")
-                    + walk.tag() + "_bf16";
+            return (core ? "hyena_core_blocked_" : "causal_conv_blocked_") + f.tag() + CausalConv.featureTag(featurizer)
+                    + (core && gate != Primitive.IDENTITY ? "_" + gate : "") + walk.tag() + "_bf16";
         }
 
         GeneratedKernel write() {
             sig = new Signature(entry(), THREADS);
             sig.k.minBlocksPerMultiprocessor(4);
             String io = Signature.shape("B", "L", channels);
-            in = core ? sig.input("z", Scalar.BF16, "featurizer output " + Signature.shape("B", "L", 3 * channels) + ", q, k, v interleaved")
-                    : sig.input("x", Scalar.BF16, "input " + io);
+            in = core ? CausalConv.coreInput(sig, channels, featurizer, Precision.BF16) : sig.input("x", Scalar.BF16, "input " + io);
+            feature = featurizer == null ? null : CausalConv.Featurizer.params(sig, featurizer, Precision.BF16);
             h = f.tapsParam(sig, Precision.BF16);
             skip = f.skipParam(sig, Precision.BF16);
             y = sig.output("y", Scalar.BF16, "result " + io);
             length = sig.scalar("length", Scalar.INT64, "L");
             raw = sig.k.shared("raw", Scalar.BF16, STAGES * STRIP * rawRow, 128);
             sRing = sig.k.shared("s_ring", Scalar.BF16, ring * STRIP * CHANNELS, 128);
-            stage = sig.k.shared("sums", Scalar.FLOAT, STRIP * STAGE_ROW, 16);
+            // with a featurizer the accumulators are staged in the strip's own input slot (see stageAddress)
+            stage = featurizer == null ? sig.k.shared("sums", Scalar.FLOAT, STRIP * STAGE_ROW, 16) : null;
+            if (featurizer != null) {
+                featureTaps = sig.k.shared("feature_taps", Scalar.FLOAT, featurizer.len() * rawRow, 16);
+                featureSkip = featurizer.skip() ? sig.k.shared("feature_skip_w", Scalar.FLOAT, rawRow, 16) : null;
+                tail = tailRows > 0 ? sig.k.shared("tail", Scalar.BF16, 2 * tailRows * rawRow, 16) : null;
+            }
 
             Scope s = sig.k.body();
             setUp(s);
             toeplitzFragments(s);
+            if (featurizer != null) featurizerSetUp(s);
             s.blank();
-            s.comment("Copies of the first " + (STAGES - 1) + " strips (the halo's first) start before the walk; every pass commits one group, empty or not.");
+            s.comment("Copies of the first " + (STAGES - 1) + " strips (" + (first < -top ? "the one before the halo, whose last rows the featurizer reads, first"
+                    : "the halo's first") + ") start before the walk; every pass commits one group, empty or not.");
             s.unrolled("p", lit(0), lit(STAGES - 1), (p, body) -> {
-                Expr n = p.sub(top);
+                Expr n = p.sub(-first);
                 body.when(n.lt(slabs), copy -> copyStrip(copy, n, p.mul(rawSlotBytes)));
                 Ptx.cpAsyncCommit(body);
             });
             Var rawSlot = s.var("raw_slot", Scalar.INT, lit(0));
             Var sSlot = s.var("s_slot", Scalar.INT, lit(0));
+            Var tailSlot = tailRows > 0 ? s.var("tail_slot", Scalar.INT, lit(0)) : null;
             s.blank();
-            s.loop("n", lit(-top), slabs, lit(1), (n, strip) -> {
+            s.loop("n", lit(first), slabs, lit(1), (n, strip) -> {
                 strip.comment("Strip n has landed, and every thread is done with strip n - 1's input.");
                 Ptx.cpAsyncWait(strip, STAGES - 2);
                 strip.barrier();
                 Var ahead = strip.let("ahead", n.add(STAGES - 1));
                 strip.when(ahead.lt(slabs), copy -> copyStrip(copy, ahead, select(rawSlot.eq(lit(0)), lit(STAGES - 1), rawSlot.sub(1)).mul(rawSlotBytes)));
                 Ptx.cpAsyncCommit(strip);
-                Var value = formS(strip, rawSlot, sSlot);
+                Var value = featurizer == null ? formS(strip, rawSlot, sSlot) : formFeaturized(strip, rawSlot, sSlot, tailSlot);
                 strip.when(n.ge(0), out -> {
                     if (core || skip != null) keep(out, value);
-                    out.comment("s of strip n is in the ring.");
+                    out.comment("s of strip n is in the ring" + (featurizer != null ? ", and its input slot is free for the sums." : "."));
                     out.barrier();
-                    products(out, sSlot);
+                    products(out, sSlot, rawSlot);
                     out.barrier();
-                    finish(out, n);
+                    finish(out, n, rawSlot);
                 });
                 strip.set(rawSlot, select(rawSlot.eq(lit(STAGES - 1)), lit(0), rawSlot.add(1)));
                 strip.set(sSlot, select(sSlot.eq(lit(ring - 1)), lit(0), sSlot.add(1)));
+                if (tailSlot != null) strip.set(tailSlot, lit(1).sub(tailSlot));
             });
             return sig.build(core ? "hyena_core" : "causal_conv", launch(channels, walk), about());
         }
@@ -236,7 +302,8 @@ public final class BlockedConv {
             Var ldRow = s.let("ld_row", lane.mod(8).add(lane.div(8).mod(2).mul(8)));
             Var ldChunk = s.let("ld_chunk", warp.mul(2).add(lane.div(16)));
             ldFrom = s.let("ld_from", sharedAddress(sRing, lit(0)).add(ldRow.mul(CHANNELS * 2)).add(ldChunk.xor(ldRow.mod(8)).mul(16)));
-            s.comment("Strip n of this block is steps [seg0 + 16n, seg0 + 16n + 16); strips -" + top + " ... -1 are the halo.");
+            s.comment("Strip n of this block is steps [seg0 + 16n, seg0 + 16n + 16); strips -" + top + " ... -1 are the halo"
+                    + (first < -top ? ", strip " + first + " is walked for its last " + tailRows + " rows of u alone." : "."));
             s.blank();
             long width = core ? 3 * channels : channels;
             s.comment("This thread's 16-byte copies of a strip: row, column of the input (elements), place in a staging slot (bytes), and whether\n"
@@ -331,6 +398,101 @@ public final class BlockedConv {
             return value;
         }
 
+        /**
+         * The featurizer's taps and skip of the block's columns into shared memory, by steps back (zero past the last
+         * channel), once; and the tail slot the first strip reads cleared, so that strip's first rows (never used) are
+         * computed from zeros rather than whatever the memory held.
+         */
+        void featurizerSetUp(Scope s) {
+            s.blank();
+            s.comment("The featurizer's taps of column c (channel 3 c0 + c of u) for the input j steps back at feature_taps[j * " + rawRow + " + c]"
+                    + (featureSkip != null ? ", its skip at feature_skip_w[c]" : "") + (tail != null ? "; the tail slot strip " + first + " reads cleared." : "."));
+            long width = 3 * channels;
+            Var base = s.let("feature_column0", c0.mul(3));
+            s.loop("fill", tid, lit(featurizer.len() * rawRow), lit(THREADS), (e, body) -> {
+                Var j = body.let("fill_back", e.div(rawRow));
+                Var ch = body.let("fill_channel", base.add(e.mod(rawRow)));
+                Expr g = featurizer.groupSize() == 1 ? ch : ch.div(lit(featurizer.groupSize()));
+                body.set(featureTaps.at(e), select(ch.lt(lit(width)), CausalConv.tap(feature.h(), g, j, featurizer), lit(0.0f)));
+            });
+            if (featureSkip != null) {
+                s.loop("fill_skip", tid, lit(rawRow), lit(THREADS), (e, body) -> {
+                    Var ch = body.let("skip_channel", base.add(e));
+                    body.set(featureSkip.at(e), select(ch.lt(lit(width)), Expr.load(feature.skip(), ch), lit(0.0f)));
+                });
+            }
+            if (tail != null) {
+                s.loop("clear", tid, lit(2 * tailRows * rawRow), lit(THREADS), (e, body) -> body.set(tail.at(e), Expr.toStorage(Scalar.BF16, lit(0.0f))));
+            }
+        }
+
+        /**
+         * {@link #formS} with the featurizer: thread (r, c) computes z of row r, columns 24c … 24c + 23 (q, k, v of channels
+         * 8c … 8c + 7) from u of rows r, r − 1, … (the rows before the strip from the tail the strip before left), summed as
+         * the featurizer's own kernel sums them and rounded to bf16 as the unfused plan stores z, then s = k ⊙ v into the
+         * ring as before; the last rows of u go to the tail for the next strip. Returns z.
+         */
+        Var formFeaturized(Scope s, Var rawSlot, Var sSlot, Var tailSlot) {
+            s.comment("z = featurizer(u) of row tid / 8, columns 24 (tid % 8) ... + 23, 8 columns at a time, then s = k * v of its channels into the ring.");
+            Var r = myRow, cc = myColumn;
+            int rowBytes = rawRow * 2, columnBytes = 48;
+            Var packed = s.array("packed", Scalar.B32, 12);
+            Var from = s.let("from", sharedAddress(raw, lit(0)).add(rawSlot.mul(rawSlotBytes)).add(r.mul(rowBytes)).add(cc.mul(columnBytes)));
+            for (int v = 0; v < 3; v++) Ptx.loadShared128(s, regs(packed, 4 * v, 4), from.add(16 * v));
+            if (tail != null) {
+                s.comment("The last " + tailRows + " rows of u to the tail, for the next strip's first rows.");
+                s.when(r.ge(lit(STRIP - tailRows)), keepRow -> {
+                    Var to = keepRow.let("tail_to", sharedAddress(tail, lit(0)).add(tailSlot.mul(tailSlotBytes)).add(r.sub(lit(STRIP - tailRows)).mul(rowBytes))
+                            .add(cc.mul(columnBytes)));
+                    for (int v = 0; v < 3; v++) Ptx.storeShared128(keepRow, to.add(16 * v), regs(packed, 4 * v, 4));
+                });
+            }
+            Var before = tail == null ? null
+                    : s.let("tail_from", sharedAddress(tail, lit(0)).add(lit(1).sub(tailSlot).mul(tailSlotBytes)).add(cc.mul(columnBytes)));
+            List<Var> rows = new ArrayList<>();
+            rows.add(from);
+            // row r - j: this strip's, or one of the tail's rows of the strip before
+            for (int j = 1; j < featurizer.len(); j++) {
+                rows.add(s.let("back" + j, select(r.ge(lit(j)), from.sub(lit(j * rowBytes)), before.add(r.add(tailRows - j).mul(rowBytes)))));
+            }
+            Var taps = s.let("taps_from", sharedAddress(featureTaps, cc.mul(24)));
+            Var skipFrom = featureSkip == null ? null : s.let("skip_from", sharedAddress(featureSkip, cc.mul(24)));
+            Var zPacked = s.array("z_packed", Scalar.B32, 12);
+            Var sum = s.array("z_sum", Scalar.FLOAT, 8);
+            Var words = s.array("words", Scalar.B32, 4);
+            Var u = s.array("u_row", Scalar.FLOAT, 8);
+            Var w = s.array("tap_w", Scalar.FLOAT, 8);
+            for (int v = 0; v < 3; v++) {
+                for (int j = 0; j < featurizer.len(); j++) {
+                    List<Expr> source = j == 0 ? regs(packed, 4 * v, 4) : regs(words, 0, 4);
+                    if (j > 0) Ptx.loadShared128(s, source, rows.get(j).add(16 * v));
+                    for (int q = 0; q < 4; q++) Ptx.unpackBf16x2(s, u.at(lit(2 * q)), u.at(lit(2 * q + 1)), source.get(q));
+                    if (j == 0) {
+                        // the sum starts as the featurizer's kernel starts it: skip * u, or zero
+                        if (skipFrom != null) {
+                            Ptx.loadSharedFloats128(s, regs(w, 0, 4), skipFrom.add(32 * v));
+                            Ptx.loadSharedFloats128(s, regs(w, 4, 4), skipFrom.add(32 * v + 16));
+                        }
+                        for (int i = 0; i < 8; i++) s.set(sum.at(lit(i)), skipFrom != null ? w.at(lit(i)).mul(u.at(lit(i))) : lit(0.0f));
+                    }
+                    Ptx.loadSharedFloats128(s, regs(w, 0, 4), taps.add(j * rawRow * 4 + 32 * v));
+                    Ptx.loadSharedFloats128(s, regs(w, 4, 4), taps.add(j * rawRow * 4 + 32 * v + 16));
+                    for (int i = 0; i < 8; i++) s.inc(sum.at(lit(i)), w.at(lit(i)).mul(u.at(lit(i))));
+                }
+                // z as the unfused plan stores it: rounded to bf16 (to nearest even, as the featurizer's kernel stores it)
+                for (int i = 0; i < 4; i++) Ptx.packBf16x2(s, zPacked.at(lit(4 * v + i)), sum.at(lit(2 * i)), sum.at(lit(2 * i + 1)));
+            }
+            Var value = s.array("value", Scalar.FLOAT, 24);
+            for (int i = 0; i < 12; i++) Ptx.unpackBf16x2(s, value.at(lit(2 * i)), value.at(lit(2 * i + 1)), zPacked.at(lit(i)));
+            Var sv = sValue = s.array("s_value", Scalar.FLOAT, 8);
+            for (int i = 0; i < 8; i++) s.set(sv.at(lit(i)), value.at(lit(3 * i + 1)).mul(value.at(lit(3 * i + 2))));
+            Var out = s.array("s_bf16", Scalar.B32, 4);
+            for (int j = 0; j < 4; j++) Ptx.packBf16x2(s, out.at(lit(j)), sv.at(lit(2 * j)), sv.at(lit(2 * j + 1)));
+            Expr into = sharedAddress(sRing, lit(0)).add(sSlot.mul(ringSlotBytes)).add(r.mul(CHANNELS * 2)).add(cc.xor(r.mod(8)).mul(16));
+            Ptx.storeShared128(s, into, regs(out, 0, 4));
+            return value;
+        }
+
         /** For a strip this thread finishes: act(q) and skip·s of its 8 channels, from the input {@code value}s and s. */
         void keep(Scope keep, Var value) {
             for (int i = 0; i < 8; i++) {
@@ -346,7 +508,7 @@ public final class BlockedConv {
         }
 
         /** Warp w: the strip's 16 rows × its 16 channels, Σ_d T_d·S_{n−d}, into the staging rows. */
-        void products(Scope s, Var sSlot) {
+        void products(Scope s, Var sSlot, Var rawSlot) {
             s.comment("Warp w: rows 0-15 x channels 16w ... 16w + 15 of the strip = sum over d of T_d times the ring's strip n - d, as b fragments\n"
                     + "by ldmatrix.trans (registers 0, 1 for channels 0-7, 2, 3 for 8-15).");
             Var acc = s.array("acc", Scalar.FLOAT, 8);
@@ -365,7 +527,7 @@ public final class BlockedConv {
                     for (int half = 0; half < 2; half++) {
                         Expr row = lane.div(4).add(8 * half);
                         Expr column = warp.mul(16).add(8 * nt).add(lane.mod(4).mul(2));
-                        Ptx.storeSharedFloats64(mine, sharedAddress(stage, row.mul(STAGE_ROW).add(stageColumn(column))), acc.at(lit(4 * nt + 2 * half)),
+                        Ptx.storeSharedFloats64(mine, stageAddress(rawSlot, row.mul(STAGE_ROW).add(stageColumn(column))), acc.at(lit(4 * nt + 2 * half)),
                                 acc.at(lit(4 * nt + 2 * half + 1)));
                     }
                 }
@@ -378,8 +540,18 @@ public final class BlockedConv {
          */
         static Expr stageColumn(Expr column) { return column.xor(column.div(32).mod(2).mul(4)); }
 
+        /**
+         * The shared address of staging float {@code index}: in the sums array, or with a featurizer in the strip's own input
+         * slot, whose rows every thread has read by the barrier before the products (the next copy into that slot is issued
+         * after the next strip's first barrier, when every thread has finished).
+         */
+        Expr stageAddress(Var rawSlot, Expr index) {
+            if (stage != null) return sharedAddress(stage, index);
+            return sharedAddress(raw, lit(0)).add(rawSlot.mul(rawSlotBytes)).add(index.mul(4));
+        }
+
         /** Thread (r, c): y of row r, channels 8c … 8c + 7 of strip n, one 16-byte store. */
-        void finish(Scope s, Var n) {
+        void finish(Scope s, Var n, Var rawSlot) {
             s.comment("y = " + (core ? "act(q) * (sum" + (skip != null ? " + skip * s)" : ")") : "sum" + (skip != null ? " + skip * s" : ""))
                     + " for row tid / 8, channels 8 (tid % 8) ... + 7.");
             Var r = myRow, cc = myColumn;
@@ -388,7 +560,7 @@ public final class BlockedConv {
                 Var sum = out.array("sum", Scalar.FLOAT, 8);
                 for (int q = 0; q < 2; q++) {
                     Expr column = stageColumn(cc.mul(8).add(4 * q));
-                    Ptx.loadSharedFloats128(out, regs(sum, 4 * q, 4), sharedAddress(stage, r.mul(STAGE_ROW).add(column)));
+                    Ptx.loadSharedFloats128(out, regs(sum, 4 * q, 4), stageAddress(rawSlot, r.mul(STAGE_ROW).add(column)));
                 }
                 Var yv = out.array("y_bf16", Scalar.B32, 4);
                 for (int j = 0; j < 4; j++) {
@@ -408,9 +580,7 @@ public final class BlockedConv {
         List<String> about() {
             List<String> about = new ArrayList<>();
             if (core) {
-                about.add("Fused Hyena core: y = " + (gate == Primitive.IDENTITY ? "q" : gate + "(q)") + " * (h * s" + (f.skip() ? " + skip * s" : "")
-                        + "), s = k * v, reading q, k, v interleaved");
-                about.add("from the featurizer output; h: " + f.describe() + ".");
+                about.addAll(CausalConv.coreAbout(f, featurizer, gate));
             } else {
                 about.add("Causal convolution, zero history: " + f.describe() + ".");
             }
@@ -431,6 +601,16 @@ public final class BlockedConv {
     /** Static shared memory of a block: the staged input strips, the ring of s and the accumulator staging rows. */
     public static int sharedBytes(Filter f, boolean core) {
         return STAGES * STRIP * (core ? 3 : 1) * CHANNELS * 2 + tiles(f.len()) * STRIP * CHANNELS * 2 + STRIP * STAGE_ROW * 4;
+    }
+
+    /**
+     * Static shared memory of the core with {@code featurizer}: the staged strips of u and the ring of s, the featurizer's
+     * taps and skip (fp32) and two slots of tail rows; the accumulators are staged in an input slot.
+     */
+    public static int sharedBytes(Filter f, Filter featurizer) {
+        int raw = 3 * CHANNELS;
+        return STAGES * STRIP * raw * 2 + tiles(f.len()) * STRIP * CHANNELS * 2 + featurizer.len() * raw * 4 + (featurizer.skip() ? raw * 4 : 0)
+                + 2 * (featurizer.len() - 1) * raw * 2;
     }
 
     private static List<Expr> regs(Var array, int first, int n) {

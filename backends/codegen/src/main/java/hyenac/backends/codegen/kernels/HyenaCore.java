@@ -17,14 +17,49 @@ import java.util.Map;
  * {@link BlockedConv#core} (two-stage blocked on the tensor cores) or {@link FusedFft#conv} (chunked FFTs on chip, the
  * chunks' spectra of the taps prepared once); modal filters (Hyena-LI): {@link FusedFft#conv}, or through library FFTs
  * between the kernels of {@link Kernels#fftCore}, which are not one kernel.
+ *
+ * <p>A group holding its featurizer reads u instead: the direct and blocked kernels compute the featurizer on their loads
+ * where {@link #fusesFeaturizer} says so; for every other algorithm the lowering runs the featurizer first, by its own
+ * kernel, and then the core of the rest of the group ({@link #withoutFeaturizer}), as before.
  */
 public final class HyenaCore {
     private HyenaCore() {}
 
-    /** The group's convolution: its causal_conv or modal_conv. */
+    /** The group's convolution: its causal_conv or modal_conv on k ⊙ v (not the featurizer). */
     public static Node conv(Group group) {
-        return group.nodes().stream().filter(n -> n.is(Primitive.CAUSAL_CONV) || n.is(Primitive.MODAL_CONV)).findFirst()
+        Node featurizer = featurizer(group);
+        return group.nodes().stream().filter(n -> n != featurizer && (n.is(Primitive.CAUSAL_CONV) || n.is(Primitive.MODAL_CONV))).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("a hyena_core group without a convolution: " + group));
+    }
+
+    /** The featurizer a hyena_core group holds (the causal_conv producing the split's z), or null where it reads z (or is no core). */
+    public static Node featurizer(Group group) {
+        if (!group.kind().equals(FuseHyenaCore.KIND)) return null;
+        int z = group.nodes(Primitive.DEINTERLEAVE).getFirst().operands().getFirst();
+        return group.nodes().stream().filter(n -> n.is(Primitive.CAUSAL_CONV) && n.results().getFirst() == z).findFirst().orElse(null);
+    }
+
+    /**
+     * Whether the group's one kernel by {@code algorithm} computes the group's featurizer on its loads: the direct and
+     * the blocked core can (within their limits: {@link CausalConv#supportsFeaturizer}, {@link BlockedConv#supportsFeaturizer});
+     * every other algorithm reads z, and the featurizer runs apart before it. False for a group without a featurizer.
+     */
+    public static boolean fusesFeaturizer(Graph g, Group group, Algorithm algorithm) {
+        Node featurizer = featurizer(group), conv = conv(group);
+        if (featurizer == null || !conv.is(Primitive.CAUSAL_CONV)) return false;
+        long channels = g.value(conv.operands().getFirst()).type().channels();
+        CausalConv.Filter f = Kernels.filter(conv, channels), fz = Kernels.filter(featurizer, 3 * channels);
+        return switch (algorithm) {
+            case DIRECT -> CausalConv.supportsFeaturizer(f, fz);
+            case BLOCKED -> BlockedConv.supportsFeaturizer(f, fz);
+            default -> false;
+        };
+    }
+
+    /** The group without its featurizer: what runs after the featurizer's own kernel where the core's algorithm reads z. */
+    public static Group withoutFeaturizer(Group group) {
+        Node featurizer = featurizer(group);
+        return featurizer == null ? group : group.without(featurizer);
     }
 
     /** The activation q goes through before gating, identity when q gates directly. */
@@ -32,13 +67,30 @@ public final class HyenaCore {
         return group.nodes().stream().map(Node::primitive).filter(Primitive::activation).findFirst().orElse(Primitive.IDENTITY);
     }
 
-    /** The group's kernel with its convolution by {@code algorithm}: direct (or null), blocked or fused_fft. */
+    /**
+     * The group's kernel with its convolution by {@code algorithm}: direct (or null), blocked or fused_fft; a group holding its
+     * featurizer only by an algorithm that {@link #fusesFeaturizer computes it} (else: {@link #withoutFeaturizer}).
+     */
     static GroupKernel generate(Graph g, Group group, Precision p, Algorithm algorithm) {
         Node conv = conv(group);
         Node split = group.nodes(Primitive.DEINTERLEAVE).getFirst();
         Node gate = group.nodes().getLast();
+        Node featurizer = featurizer(group);
+        Algorithm a = algorithm == null ? Algorithm.DIRECT : algorithm;
+        if (featurizer != null && !fusesFeaturizer(g, group, a)) {
+            throw new IllegalArgumentException("the core at " + conv.path() + " by " + a.spelling() + " reads z: its featurizer " + featurizer.path()
+                    + " runs apart first (HyenaCore.withoutFeaturizer), not in one kernel");
+        }
         Map<String, Binding> bindings = new LinkedHashMap<>();
-        bindings.put("z", new Binding.Value(split.operands().getFirst()));
+        CausalConv.Filter fz = null;
+        if (featurizer == null) {
+            bindings.put("z", new Binding.Value(split.operands().getFirst()));
+        } else {
+            fz = Kernels.filter(featurizer, 3 * g.value(conv.operands().getFirst()).type().channels());
+            bindings.put("u", new Binding.Value(featurizer.operands().getFirst()));
+            bindings.put("feature_h", new Binding.Weight(featurizer.weights().get("weight")));
+            if (fz.skip()) bindings.put("feature_skip", new Binding.Weight(featurizer.weights().get("skip")));
+        }
         if (algorithm == Algorithm.FUSED_FFT) {
             FusedFft.Filter f = Kernels.fusedFilter(g, conv);
             bindings.putAll(FusedFft.convBindings(conv, f, FusedFft.DEFAULT));
@@ -54,7 +106,7 @@ public final class HyenaCore {
         bindings.put("h", new Binding.Weight(conv.weights().get("weight")));
         if (f.skip()) bindings.put("skip", new Binding.Weight(conv.weights().get("skip")));
         bindings.put("y", new Binding.Value(gate.results().getFirst()));
-        GeneratedKernel k = algorithm == Algorithm.BLOCKED ? BlockedConv.core(f, gateActivation(group), p) : CausalConv.hyenaCore(f, gateActivation(group), p);
+        GeneratedKernel k = algorithm == Algorithm.BLOCKED ? BlockedConv.core(f, fz, gateActivation(group), p) : CausalConv.hyenaCore(f, fz, gateActivation(group), p);
         return new GroupKernel(k, bindings);
     }
 }

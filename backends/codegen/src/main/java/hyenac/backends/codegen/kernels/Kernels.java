@@ -162,12 +162,28 @@ public class Kernels {
     public List<KernelSource> forGroup(Graph g, Group group, Precision p) {
         if (group.kind().equals(FuseGemv.KIND)) return gemv(g, group.nodes(), p);
         if (!group.fused()) return forNode(g, group.node(), p);
+        if (featurizerApart(g, group, p, null)) {
+            List<KernelSource> out = new ArrayList<>(forNode(g, HyenaCore.featurizer(group), p));
+            out.addAll(forGroup(g, HyenaCore.withoutFeaturizer(group), p));
+            return out;
+        }
         if (throughLibraryFfts(g, group, p, null)) return fftCore(g, group, p);
         FusedKernel k = fused(g, group, p);
         List<KernelSource> out = new ArrayList<>();
         k.prepare().forEach(prep -> out.add(prep.source()));
         out.add(k.source());
         return out;
+    }
+
+    /**
+     * Whether a Hyena core group by {@code algorithm} (null: its convolution's first) holds a featurizer that its kernels do
+     * not compute ({@link HyenaCore#fusesFeaturizer}): the featurizer then runs first by its own kernels, writing z, and
+     * the rest of the group ({@link HyenaCore#withoutFeaturizer}) after it, as any core that reads z.
+     */
+    public boolean featurizerApart(Graph g, Group group, Precision p, Algorithm algorithm) {
+        if (!group.kind().equals(FuseHyenaCore.KIND) || HyenaCore.featurizer(group) == null) return false;
+        Algorithm a = algorithm != null ? algorithm : algorithms(g, HyenaCore.conv(group), p).getFirst();
+        return !HyenaCore.fusesFeaturizer(g, group, a);
     }
 
     /** Whether a fused group by {@code algorithm} (null: its convolution's first) is a modal core through library FFTs ({@link #fftCore}). */
@@ -198,9 +214,10 @@ public class Kernels {
      * modal core through library FFTs is no one kernel (an IllegalArgumentException: see {@link #fftCore}).
      */
     public FusedKernel fused(Graph g, Group group, Precision p, Algorithm algorithm) {
-        // a decode step's Hyena mixer steps its filter recurrently (its site's algorithm RECURRENT), none of the parallel pass's
+        // a decode step's Hyena mixer steps its filter recurrently (its site's algorithm RECURRENT), none of the parallel pass's;
+        // a Hyena core's algorithm is its filter's (a featurizer inside is computed on the loads, whatever its own)
         if (algorithm != null && !group.kind().equals(FuseHyenaStep.KIND)) {
-            for (Node n : group.nodes()) {
+            for (Node n : group.kind().equals(FuseHyenaCore.KIND) ? List.of(HyenaCore.conv(group)) : group.nodes()) {
                 List<Algorithm> offered = algorithms(g, n, p);
                 if (!offered.isEmpty() && !offered.contains(algorithm)) {
                     throw new IllegalArgumentException("no " + algorithm.spelling() + " kernel for " + n.op() + " " + n.path() + " in " + p.suffix() + " ("
@@ -233,17 +250,21 @@ public class Kernels {
                 continue;
             }
             if (!group.fused()) continue;
-            // a decode step's Hyena mixer steps its filter recurrently whatever the parallel pass's algorithm
+            // a decode step's Hyena mixer steps its filter recurrently whatever the parallel pass's algorithm; a Hyena core's
+            // algorithms are its filter's
             List<Node> convs = group.kind().equals(FuseHyenaStep.KIND) ? List.of()
+                    : group.kind().equals(FuseHyenaCore.KIND) ? List.of(HyenaCore.conv(group))
                     : group.nodes().stream().filter(n -> !algorithms(g, n, p).isEmpty()).toList();
             for (Algorithm a : convs.isEmpty() ? Collections.<Algorithm>singletonList(null) : algorithms(g, convs.getFirst(), p)) {
-                if (throughLibraryFfts(g, group, p, a)) {
-                    for (GeneratedKernel k : fftCoreKernels(g, group, p)) add(byCode, k, new Site(group.nodes()));
+                // by an algorithm that reads z, the featurizer's own kernels (every node's, above) and then the rest's
+                Group kernelled = featurizerApart(g, group, p, a) ? HyenaCore.withoutFeaturizer(group) : group;
+                if (throughLibraryFfts(g, kernelled, p, a)) {
+                    for (GeneratedKernel k : fftCoreKernels(g, kernelled, p)) add(byCode, k, new Site(kernelled.nodes()));
                     continue;
                 }
-                GroupKernel k = generate(g, group, p, a);
-                for (GroupKernel prep : k.prepare()) add(byCode, prep.kernel(), new Site(group.nodes()));
-                add(byCode, k.kernel(), new Site(group.nodes()));
+                GroupKernel k = generate(g, kernelled, p, a);
+                for (GroupKernel prep : k.prepare()) add(byCode, prep.kernel(), new Site(kernelled.nodes()));
+                add(byCode, k.kernel(), new Site(kernelled.nodes()));
             }
         }
         Map<String, String> entries = new LinkedHashMap<>();

@@ -20,6 +20,7 @@ import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.Primitive;
 import hyenac.ir.fusion.FuseGemv;
+import hyenac.ir.fusion.FuseHyenaCore;
 import hyenac.ir.fusion.Group;
 import hyenac.ir.plan.Algorithm;
 import hyenac.ir.plan.Arg;
@@ -499,6 +500,7 @@ public final class CodegenLowering implements Lowering {
      * once (the fused FFT's filter spectra); a modal Hyena core by library FFTs, its kernels around the FFT steps.
      */
     private void fused(Builder b, Group group) {
+        if (featurizerApart(b, group)) group = featurizerFirst(b, group);
         b.siteOf(group.nodes());
         if (kernels.throughLibraryFfts(b.g, group, precision, b.site.algorithm())) {
             Node split = group.nodes(Primitive.DEINTERLEAVE).getFirst();
@@ -506,6 +508,32 @@ public final class CodegenLowering implements Lowering {
             return;
         }
         launch(b, kernels.fused(b.g, group, precision, b.site.algorithm()));
+    }
+
+    /**
+     * Whether a Hyena core group's featurizer runs apart: where the core's algorithm reads z (the FFTs, and any algorithm
+     * but the direct and blocked kernels, which compute it on their loads), or the featurizer was given an algorithm of
+     * its own other than direct, whose numbers the fused kernels would not reproduce.
+     */
+    private boolean featurizerApart(Builder b, Group group) {
+        if (!group.kind().equals(FuseHyenaCore.KIND)) return false;
+        Node featurizer = HyenaCore.featurizer(group);
+        if (featurizer == null) return false;
+        Algorithm own = b.algorithms.get(featurizer.id());
+        return own != null && own != Algorithm.DIRECT || kernels.featurizerApart(b.g, group, precision, b.algorithms.get(HyenaCore.conv(group).id()));
+    }
+
+    /**
+     * The one fallback that lets every core algorithm take a group holding its featurizer: the featurizer by its own kernel
+     * (as a node alone, by its own algorithm) into scratch of the group that stands for z, then the rest of the group as any
+     * core reading z; returns that rest.
+     */
+    private Group featurizerFirst(Builder b, Group group) {
+        Node featurizer = HyenaCore.featurizer(group);
+        int z = featurizer.results().getFirst();
+        b.values.put(z, b.scratch("n" + featurizer.id() + ".z", storage(), Size.rows().times(width(b.g, z))));
+        node(b, featurizer);
+        return HyenaCore.withoutFeaturizer(group);
     }
 
     /** A kernel bound as its bindings say, its preparations first, once (their prepared scratch becomes PREPARED at the group's end). */

@@ -113,7 +113,7 @@ class BlockedConvTest {
         }
         Fir fir = Fir.of(taps, Math.toIntExact(f.groups()), f.len(), f.taps() == Taps.XCORR ? Fir.Taps.XCORR : Fir.Taps.FIR);
         float[] oracle = Conv.direct(sv, c.batch(), c.length(), channels, fir, f.skip() ? skip : null);
-        float[] matched = matched(c, taps, sv, f.skip() ? skip : null);
+        float[] matched = matched(f, c.batch(), c.length(), taps, sv, f.skip() ? skip : null);
         if (q != null) {
             oracle = Elementwise.mul(q, oracle);
             matched = Elementwise.mul(q, matched);
@@ -122,20 +122,19 @@ class BlockedConvTest {
     }
 
     /** h ∗ s with s rounded to bf16 (taps already are), summed in double, plus skip ⊙ s unrounded: what the kernel's products take. */
-    private static float[] matched(Case c, float[] taps, float[] s, float[] skip) {
-        Filter f = c.filter();
+    static float[] matched(Filter f, int batch, int length, float[] taps, float[] s, float[] skip) {
         int channels = Math.toIntExact(f.channels()), K = f.len();
         float[] sRounded = bf16(s), y = new float[s.length];
-        for (int b = 0; b < c.batch(); b++) {
-            for (int t = 0; t < c.length(); t++) {
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < length; t++) {
                 for (int ch = 0; ch < channels; ch++) {
                     int g = Math.toIntExact(ch / f.groupSize());
                     double sum = 0;
                     for (int j = 0; j < K && j <= t; j++) {
                         float h = taps[g * K + (f.taps() == Taps.FIR ? j : K - 1 - j)];
-                        sum += (double) h * sRounded[((b * c.length()) + t - j) * channels + ch];
+                        sum += (double) h * sRounded[((b * length) + t - j) * channels + ch];
                     }
-                    int at = (b * c.length() + t) * channels + ch;
+                    int at = (b * length + t) * channels + ch;
                     if (skip != null) sum += (double) skip[ch] * s[at];
                     y[at] = (float) sum;
                 }

@@ -109,7 +109,23 @@ class CompileCheckTest {
                     BlockedConv.Walk.segments(16)));
             out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), p, true, Primitive.IDENTITY,
                     BlockedConv.Walk.segments(144)));
+            // with the featurizer computed as each strip is formed: Evo 2's SE and MR cores at every gate and a short segment, and
+            // a featurizer with skip, shared filters and a longer history
+            CausalConv.Filter feature = new CausalConv.Filter(3 * 4096, 3, 3 * 4096, CausalConv.Taps.XCORR, false);
+            for (Primitive gate : List.of(Primitive.GELU, Primitive.SILU, Primitive.RELU)) {
+                out.add(BlockedConv.core(new CausalConv.Filter(4096, 7, 256, CausalConv.Taps.XCORR, false), feature, gate, p));
+                out.add(BlockedConv.core(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), feature, gate, p));
+            }
+            out.add(BlockedConv.generate(new CausalConv.Filter(4096, 128, 256, CausalConv.Taps.FIR, true), feature, p, Primitive.IDENTITY,
+                    BlockedConv.Walk.segments(16)));
+            out.add(BlockedConv.core(new CausalConv.Filter(4096, 64, 256, CausalConv.Taps.FIR, true),
+                    new CausalConv.Filter(3 * 4096, 5, 3, CausalConv.Taps.FIR, true), Primitive.IDENTITY, p));
         }
+        // the direct core with its featurizer: tiled with a featurizer with skip and shared filters, and untiled
+        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 16, 96, CausalConv.Taps.XCORR, true),
+                new CausalConv.Filter(288, 4, 3, CausalConv.Taps.FIR, true), Primitive.SILU, p));
+        out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 1000, 3, CausalConv.Taps.FIR, true),
+                new CausalConv.Filter(288, 3, 288, CausalConv.Taps.XCORR, false), Primitive.GELU, p));
         return out;
     }
 
@@ -158,6 +174,9 @@ class CompileCheckTest {
                 "the tensor-core attention at d = 64 and 128 is checked");
         assertTrue(units.stream().filter(Unit::noSpills).flatMap(u -> u.sources().stream()).filter(t -> t.contains("hyena_core_blocked_c4096_k128")).count() >= 1,
                 "the blocked Hyena-MR core at Evo 2's shape is checked for spills");
+        assertTrue(units.stream().filter(Unit::noSpills).flatMap(u -> u.sources().stream())
+                        .anyMatch(t -> t.contains("hyena_core_blocked_c4096_k128_g256_fir_skip_feat_k3_g12288_xcorr_bf16")),
+                "Evo 2's blocked Hyena-MR core with its featurizer (every Evo 2 plan's) is checked for spills");
         Set<String> kinds = new TreeSet<>();
         byCode.values().forEach(k -> kinds.add(k.name()));
         assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",

@@ -10,10 +10,12 @@ import hyenac.backends.codegen.Samples;
 import hyenac.backends.codegen.Synthetic;
 import hyenac.backends.codegen.kernels.Binding;
 import hyenac.backends.codegen.kernels.FusedKernel;
+import hyenac.backends.codegen.kernels.HyenaCore;
 import hyenac.backends.cpu.CpuExecutor;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.fusion.FuseGemv;
+import hyenac.ir.fusion.FuseHyenaCore;
 import hyenac.ir.fusion.FuseHyenaStep;
 import hyenac.ir.fusion.FuseKernels;
 import hyenac.ir.fusion.Group;
@@ -35,9 +37,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Every distinct fused group kernel of sh2-tiny, custom-ops and {@link Synthetic} (the groups of a parallel pass, a
  * prefill and a decode step, but a decode step's GEMVs and Hyena steps; a Hyena core by each algorithm its convolution
- * has, its preparations first), run on the CPU through {@link CudaOnCpu} on random inputs, against the CPU backend
- * running the group's nodes, in fp32 and bf16; and, where its convolution is direct, in fp32 against the unfused kernels
- * of the same nodes, bit for bit (the fused kernels do the same fp32 ops in the same order). A modal core through
+ * has, its preparations first, computing its featurizer where that algorithm's kernel does, else the kernel of the rest
+ * of the group, which the featurizer's own kernel feeds), run on the CPU through {@link CudaOnCpu} on random inputs,
+ * against the CPU backend running the group's nodes, in fp32 and bf16; and, where its convolution is direct, in fp32
+ * against the unfused kernels of the same nodes, bit for bit (the fused kernels do the same fp32 ops in the same order;
+ * {@link FeaturizedCoreTest} checks bf16's bits, with z rounded where the unfused plan stores it). A modal core through
  * library FFTs is no one kernel: {@link PlanOnCpuTest} runs it.
  */
 class FusedKernelsTest {
@@ -66,20 +70,26 @@ class FusedKernelsTest {
                         // EmulatedKernelsTest and the whole step plans (PlanOnCpuTest) check them
                         if (!group.fused() || group.kind().equals(FuseGemv.KIND) || group.kind().equals(FuseHyenaStep.KIND)) continue;
                         // each algorithm the group's convolution has (a Hyena core in bf16 also runs blocked on the tensor cores)
-                        List<Algorithm> algorithms = group.nodes().stream().map(n -> kernels.algorithms(g, n, p)).filter(a -> !a.isEmpty())
+                        List<Node> convs = group.kind().equals(FuseHyenaCore.KIND) ? List.of(HyenaCore.conv(group)) : group.nodes();
+                        List<Algorithm> algorithms = convs.stream().map(n -> kernels.algorithms(g, n, p)).filter(a -> !a.isEmpty())
                                 .findFirst().orElse(java.util.Collections.singletonList(null));
                         for (Algorithm a : algorithms) {
-                            if (kernels.throughLibraryFfts(g, group, p, a)) continue;
-                            FusedKernel k = kernels.fused(g, group, p, a);
+                            // by an algorithm whose kernel reads z, the featurizer runs apart (its own kernel): the kernel is the rest's
+                            boolean apart = kernels.featurizerApart(g, group, p, a);
+                            Group kernelled = apart ? HyenaCore.withoutFeaturizer(group) : group;
+                            if (kernels.throughLibraryFfts(g, kernelled, p, a)) continue;
+                            FusedKernel k = kernels.fused(g, kernelled, p, a);
                             if (!seen.add(k.source().code())) continue;
-                            kinds.add(group.kind() + (a == Algorithm.BLOCKED || a == Algorithm.FUSED_FFT ? " " + a.spelling() : ""));
-                            scenario(emu, g, group, k, p == Precision.BF16 ? weights.roundedToBf16() : weights, p, a == null || a == Algorithm.DIRECT);
+                            kinds.add(group.kind() + (a == Algorithm.BLOCKED || a == Algorithm.FUSED_FFT ? " " + a.spelling() : "")
+                                    + (HyenaCore.featurizer(kernelled) != null ? " with featurizer" : ""));
+                            scenario(emu, g, kernelled, k, p == Precision.BF16 ? weights.roundedToBf16() : weights, p, a);
                         }
                     }
                 }
             }
         }
-        assertTrue(kinds.containsAll(Set.of("hyena_core", "hyena_core blocked", "hyena_core fused_fft", "norm_residual", "elementwise")), kinds.toString());
+        assertTrue(kinds.containsAll(Set.of("hyena_core with featurizer", "hyena_core blocked with featurizer", "hyena_core fused_fft", "norm_residual",
+                "elementwise")), kinds.toString());
         emu.run(cxx.get());
 
         List<String> failures = new ArrayList<>();
@@ -95,7 +105,8 @@ class FusedKernelsTest {
     }
 
     /** The group's kernel on random inputs; expected: the CPU backend running its nodes, and (fp32) the unfused kernels. */
-    private void scenario(CudaOnCpu emu, Graph g, Group group, FusedKernel k, WeightStore weights, Precision p, boolean direct) {
+    private void scenario(CudaOnCpu emu, Graph g, Group group, FusedKernel k, WeightStore weights, Precision p, Algorithm algorithm) {
+        boolean direct = algorithm == null || algorithm == Algorithm.DIRECT;
         String name = "s" + checks.size() + "_" + group.kind() + "_" + p.suffix();
         String what = k.source().entry() + " at " + group.nodes().getFirst().path() + " " + p.suffix();
         Map<Integer, float[]> given = new LinkedHashMap<>();
@@ -107,7 +118,15 @@ class FusedKernelsTest {
         for (int v : group.materialised()) fused.zeros("v" + v, p.storage(), B * L * width(g, v));
         for (FusedKernel prep : k.prepare()) fused.launch(prep.source(), B, L, arguments(prep, fused, weights, weightBuffers));
         fused.launch(k.source(), B, L, arguments(k, fused, weights, weightBuffers));
-        Map<Integer, float[]> want = new CpuExecutor(g, weights).run(B, L, null, given, group.materialised());
+        CpuExecutor cpu = new CpuExecutor(g, weights);
+        // the CPU rounds to bf16 where the kernel does beyond its own output: z of a core computing its featurizer (where the
+        // unfused plan stores it), and s = k * v of a blocked core (which the tensor cores take in bf16)
+        Set<Integer> rounded = new HashSet<>();
+        Node featurizer = HyenaCore.featurizer(group);
+        if (featurizer != null) rounded.add(featurizer.results().getFirst());
+        if (algorithm == Algorithm.BLOCKED) rounded.addAll(HyenaCore.conv(group).operands());
+        if (p == Precision.BF16 && !rounded.isEmpty()) cpu.storingBf16(rounded);
+        Map<Integer, float[]> want = cpu.run(B, L, null, given, group.materialised());
         for (int v : group.materialised()) checks.add(new Check(fused, "v" + v, want.get(v), null, what + " vs the CPU backend"));
         if (p == Precision.BF16 || !direct) return;
 

@@ -28,7 +28,8 @@ class GoldenTest {
 
     /**
      * The first kernel of every kind for sh2-tiny in bf16 (the fused groups' included), the silu-gated core of custom-ops,
-     * fp32 and a few kinds the samples lack (the tensor-core attention, the blocked Hyena-MR core, Hyena-LI's fused FFT
+     * fp32 and a few kinds the samples lack (the tensor-core attention, the blocked Hyena-MR core alone and with its
+     * featurizer, Hyena-LI's fused FFT
      * core and a split-K GEMV's reduction among them).
      */
     static Map<String, String> expected() {
@@ -46,6 +47,9 @@ class GoldenTest {
                 Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
                 Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16),
                 BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true), Primitive.IDENTITY, Precision.BF16),
+                // and with its featurizer computed as each strip of u is formed
+                BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true),
+                        new CausalConv.Filter(192, 3, 192, CausalConv.Taps.XCORR, false), Primitive.IDENTITY, Precision.BF16),
                 // Hyena-LI's core: by the fused FFT (its modes' states between chunks), and the gated ends of the library FFTs' path
                 FusedFft.conv(new FusedFft.Modal(64, 16, true), Primitive.IDENTITY, Precision.BF16, FusedFft.DEFAULT),
                 FusedFft.spectrum(new FusedFft.Modal(64, 16, true), FusedFft.DEFAULT),

@@ -86,9 +86,10 @@ class KernelsTest {
         assertEquals(65, norm.sites().size(), "two per layer and the final norm");
         assertEquals(all.size(), all.stream().map(KernelSource::entry).distinct().count());
         assertEquals(all.size(), all.stream().map(KernelSource::code).distinct().count());
-        KernelSource core = all.stream().filter(k -> k.entry().equals("hyena_core_c4096_k7_g256_xcorr_bf16")).findFirst().orElseThrow();
+        KernelSource core = all.stream().filter(k -> k.entry().equals("hyena_core_c4096_k7_g256_xcorr_feat_k3_g12288_xcorr_bf16")).findFirst().orElseThrow();
         assertEquals(9, core.sites().size(), "one site per SE layer, though a parallel pass, a prefill and a step all group them");
-        assertEquals(4, core.sites().getFirst().nodes().size(), "deinterleave, k*v, conv, gate");
+        assertEquals(5, core.sites().getFirst().nodes().size(), "featurizer, deinterleave, k*v, conv, gate");
+        assertTrue(core.params().getFirst().name().equals("u"), "reads the input projection's output");
         assertTrue(core.text().contains("std:16  c = filter(k * v)"), "quotes the DSL lines:\n" + core.text());
     }
 }

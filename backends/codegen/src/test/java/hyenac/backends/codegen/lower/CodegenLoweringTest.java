@@ -15,6 +15,7 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Samples;
 import hyenac.backends.codegen.cuda.CudaDialect;
 import hyenac.backends.codegen.cuda.CudaKernels;
+import hyenac.backends.codegen.kernels.HyenaCore;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.DType;
@@ -673,10 +674,20 @@ class CodegenLoweringTest {
                 for (Group group : groups) {
                     if (!group.fused()) continue;
                     fusedKinds.merge(group.kind(), 1, Integer::sum);
-                    List<Integer> ids = group.nodes().stream().map(Node::id).toList();
+                    // a featurizer its core's kernels do not compute runs first, alone, into scratch that the rest reads as z
+                    boolean apart = new CudaKernels().featurizerApart(g, group, Precision.FP32, null);
+                    Group kernelled = apart ? HyenaCore.withoutFeaturizer(group) : group;
+                    List<Integer> ids = kernelled.nodes().stream().map(Node::id).toList();
                     List<Step> steps = p.steps().stream().filter(s -> s.site().nodes().equals(ids)).toList();
+                    List<Step> featurizer = !apart ? List.of()
+                            : p.steps().stream().filter(s -> s.site().nodes().equals(List.of(HyenaCore.featurizer(group).id()))).toList();
+                    if (apart) {
+                        fusedKinds.merge("core with its featurizer apart", 1, Integer::sum);
+                        assertEquals(1, featurizer.size(), group + ": the featurizer's one kernel");
+                        assertEquals(HyenaCore.featurizer(group).path(), featurizer.getFirst().site().path());
+                    }
                     // a modal core's convolution by default goes through library FFTs: its kernels around three FFTs
-                    boolean library = new CudaKernels().throughLibraryFfts(g, group, Precision.FP32, null);
+                    boolean library = new CudaKernels().throughLibraryFfts(g, kernelled, Precision.FP32, null);
                     if (library) {
                         fusedKinds.merge("modal core through library FFTs", 1, Integer::sum);
                         assertEquals(List.of("modal_filter", "fft_pad_filter", "fft", "fft_pack", "fft", "fft_product", "fft", "fft_unpack"),
@@ -689,7 +700,7 @@ class CodegenLoweringTest {
                     Set<Integer> read = new HashSet<>(), written = new HashSet<>();
                     Set<String> groupWeights = new HashSet<>();
                     group.nodes().forEach(n -> groupWeights.addAll(n.weights().values()));
-                    for (Step st : steps) {
+                    for (Step st : java.util.stream.Stream.concat(featurizer.stream(), steps.stream()).toList()) {
                         if (!(st instanceof Step.Launch l)) continue;
                         Kernel k = p.kernel(l.kernel());
                         for (int i = 0; i < l.args().size(); i++) {
@@ -698,7 +709,7 @@ class CodegenLoweringTest {
                             assertEquals(param.pointer(), a instanceof Arg.Buf, k.entry() + " " + param.name());
                             if (!(a instanceof Arg.Buf ab)) continue;
                             Buffer b = p.buffer(ab.buffer());
-                            assertFalse(!library && (b.kind() == Buffer.Kind.SCRATCH || b.kind() == Buffer.Kind.PREPARED), group + ": a fused kernel needs no scratch");
+                            assertFalse(!library && !apart && (b.kind() == Buffer.Kind.SCRATCH || b.kind() == Buffer.Kind.PREPARED), group + ": a fused kernel needs no scratch");
                             if (b.kind() == Buffer.Kind.WEIGHT) assertTrue(groupWeights.contains(b.name()), b.name());
                             if (b.kind() == Buffer.Kind.VALUE) (param.readOnly() ? read : written).add(b.valueId());
                         }
@@ -709,7 +720,8 @@ class CodegenLoweringTest {
                 }
             }
         }
-        assertEquals(Set.of("elementwise", "gemv", "hyena_core", "hyena_step", "modal core through library FFTs", "norm_residual"), fusedKinds.keySet(),
+        assertEquals(Set.of("core with its featurizer apart", "elementwise", "gemv", "hyena_core", "hyena_step", "modal core through library FFTs", "norm_residual"),
+                fusedKinds.keySet(),
                 fusedKinds.toString());
     }
 
@@ -720,10 +732,13 @@ class CodegenLoweringTest {
         Group core = groups.stream().filter(gr -> gr.kind().equals("hyena_core")).toList().get(1); // layer 1: Hyena-MR, with a skip
         Plan p = lowering(Precision.FP32).lower(g, List.of(core), Map.of(), Phase.PARALLEL, Set.copyOf(core.inputs()), core.materialised());
         Step.Launch l = (Step.Launch) p.steps().getFirst();
-        Node conv = core.nodes(hyenac.ir.Primitive.CAUSAL_CONV).getFirst();
+        Node conv = HyenaCore.conv(core), featurizer = HyenaCore.featurizer(core);
         assertEquals(conv.weights().get("weight"), buffer(p, l, "h").name());
         assertEquals(conv.weights().get("skip"), buffer(p, l, "skip").name());
-        assertEquals(value(p, core.inputs().getFirst()), arg(p, l, "z"));
+        assertEquals("layers.1.mixer.featurizer.weight", buffer(p, l, "feature_h").name());
+        assertEquals(featurizer.operands(), core.inputs(), "the core reads the input projection's output");
+        assertEquals(value(p, core.inputs().getFirst()), arg(p, l, "u"));
+        assertEquals(1, p.steps().size(), "the featurizer inside the core's one kernel");
         assertEquals(new Arg.Int(Size.length()), arg(p, l, "length"));
         assertEquals(Algorithm.DIRECT, new KernelPipeline(g, lowering(Precision.FP32), true).plan(Phase.PARALLEL).steps().stream()
                 .filter(s -> s.site().nodes().equals(core.nodes().stream().map(Node::id).toList())).findFirst().orElseThrow().site().algorithm(),

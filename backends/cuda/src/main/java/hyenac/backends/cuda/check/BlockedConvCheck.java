@@ -35,10 +35,15 @@ import java.util.Random;
  * against the same sums with s rounded to bf16 as the tensor cores take it (within one bf16 step of y: 2^-7·|ref| +
  * 1e-3) at shapes that cross every edge (L not a multiple of 16 or of a segment, one step, segments shorter than the
  * halo, idle warps, B = 3, 1 to 128 taps in both orders, every gate) and at Evo 2 7B's Hyena-MR (D = 4096, 256 groups,
- * 128 taps: L = 1024; B = 2, L = 700 in segments of 512; L = 1100 in segments of 144); then timed at B = 1,
- * D = 4096, L = 8192 and 65536, Hyena-MR (128 taps) and Hyena-SE (7 taps), blocked in segments of 512, 1024, 2048
- * and 4096 steps, the direct kernel beside it (5 warm-up launches, 50 timed after an L2 flush each,
- * the median), as effective bandwidth over the minimal 8·D·L bytes (q, k, v read, y written).
+ * 128 taps: L = 1024; B = 2, L = 700 in segments of 512; L = 1100 in segments of 144). The core that computes the
+ * featurizer itself from the input projection's output u (Evo 2's featurizer: 3 taps per channel, cross-correlation
+ * order) likewise, against the CPU (z rounded to bf16 as the unfused plan stores it) and bit for bit against the unfused
+ * kernels (the featurizer's direct kernel writing z, then the core), for SE and MR at small shapes and Evo 2 7B's.
+ * Then timed at B = 1, D = 4096, L = 8192 and 65536, Hyena-MR (128 taps) and Hyena-SE (7 taps): the core from z,
+ * blocked in segments of 512, 1024, 2048 and 4096 steps, the direct kernel beside it; and the fused variant that starts
+ * from u beside the plain core and beside the featurizer's kernel followed by the core, which it replaces (5 warm-up
+ * launches, 50 timed after an L2 flush each, the median), as effective bandwidth over the minimal 8·D·L bytes (q, k, v
+ * or u read, y written).
  * {@code java --enable-native-access=ALL-UNNAMED -cp app/target/hyenac.jar hyenac.backends.cuda.check.BlockedConvCheck};
  * exits 0 when every check passed (the targets of issue 12, MR ≤ 0.20 ms at 8192 and ≤ 1.3 ms at 65536 on an H100, are
  * reported, not checked).
@@ -81,8 +86,18 @@ public final class BlockedConvCheck {
         System.exit(failures == 0 ? 0 : 1);
     }
 
-    /** A core to check: its filter, gate and segment, and a problem size. */
-    private record Case(String name, Filter filter, Primitive gate, Walk walk, int batch, int length) {}
+    /** A core to check: its filter, gate and segment, and a problem size; with a featurizer, the core computing it from u. */
+    private record Case(String name, Filter filter, Filter featurizer, Primitive gate, Walk walk, int batch, int length) {
+        Case(String name, Filter filter, Primitive gate, Walk walk, int batch, int length) { this(name, filter, null, gate, walk, batch, length); }
+
+        String describe() {
+            return filter.describe() + (featurizer != null ? ", featurizer " + featurizer.describe() : "") + ", " + gate + " gate, " + walk.describe()
+                    + ", B=" + batch + " L=" + length;
+        }
+    }
+
+    /** Evo 2's featurizer of a core's 3C channels: 3 taps per channel, cross-correlation order, no skip. */
+    static Filter featurizer(Filter core) { return new Filter(3 * core.channels(), 3, 3 * core.channels(), Taps.XCORR, false); }
 
     private void run() {
         for (Case c : List.of(
@@ -96,17 +111,40 @@ public final class BlockedConvCheck {
                 new Case("evo2_7b_mr", new Filter(WIDTH, 128, GROUPS, Taps.FIR, true), Primitive.IDENTITY, Walk.segments(BlockedConv.SEGMENT), 1, 1024),
                 new Case("evo2_7b_mr_b2", new Filter(WIDTH, 128, GROUPS, Taps.FIR, true), Primitive.IDENTITY, Walk.segments(512), 2, 700),
                 new Case("evo2_7b_mr_seg144", new Filter(WIDTH, 128, GROUPS, Taps.FIR, true), Primitive.IDENTITY, Walk.segments(144), 1, 1100))) {
-            check("blocked " + c.name() + " (" + c.filter().describe() + ", " + c.gate() + " gate, " + c.walk().describe() + ", B=" + c.batch() + " L="
-                    + c.length() + ")", () -> compare(c));
+            check("blocked " + c.name() + " (" + c.describe() + ")", () -> compare(c));
         }
         Filter mr = new Filter(WIDTH, 128, GROUPS, Taps.FIR, true), se = new Filter(WIDTH, 7, GROUPS, Taps.XCORR, false);
+        Filter smallMr = new Filter(48, 128, 3, Taps.FIR, true), smallSe = new Filter(64, 7, 4, Taps.XCORR, false);
+        // the core computing its featurizer: strips whose first rows read the strip before's tail, segments whose halo (and the
+        // strip before it) come from the blocks before, every gate, one step; Evo 2 7B's SE and MR
+        for (Case c : List.of(
+                new Case("featurized_mr", smallMr, featurizer(smallMr), Primitive.IDENTITY, Walk.segments(64), 2, 150),
+                new Case("featurized_mr_seg16", smallMr, featurizer(smallMr), Primitive.SILU, Walk.segments(16), 2, 17),
+                new Case("featurized_se", smallSe, featurizer(smallSe), Primitive.GELU, Walk.segments(32), 2, 70),
+                new Case("featurized_se_skip", smallSe, new Filter(192, 5, 3, Taps.FIR, true), Primitive.RELU, Walk.segments(48), 2, 100),
+                new Case("featurized_one_step", smallMr, featurizer(smallMr), Primitive.IDENTITY, Walk.segments(64), 2, 1),
+                new Case("evo2_7b_featurized_mr", mr, featurizer(mr), Primitive.IDENTITY, BlockedConv.WALK, 1, 1024),
+                new Case("evo2_7b_featurized_mr_seg144", mr, featurizer(mr), Primitive.IDENTITY, Walk.segments(144), 2, 1100),
+                new Case("evo2_7b_featurized_se", se, featurizer(se), Primitive.IDENTITY, Walk.segments(512), 2, 700))) {
+            check("blocked " + c.name() + " (" + c.describe() + ")", () -> compare(c));
+        }
         for (int length : new int[] {8192, 65536}) {
             for (Walk walk : List.of(Walk.segments(512), Walk.segments(1024), Walk.segments(2048), Walk.segments(4096))) {
-                time("Hyena-MR blocked, " + walk.describe(), BlockedConv.generate(mr, Precision.BF16, true, Primitive.IDENTITY, walk), length);
+                time("Hyena-MR blocked, " + walk.describe(), List.of(BlockedConv.generate(mr, Precision.BF16, true, Primitive.IDENTITY, walk)), length);
             }
-            time("Hyena-MR direct", CausalConv.hyenaCore(mr, Primitive.IDENTITY, Precision.BF16), length);
-            time("Hyena-SE blocked, " + BlockedConv.WALK.describe(), BlockedConv.core(se, Primitive.IDENTITY, Precision.BF16), length);
-            time("Hyena-SE direct", CausalConv.hyenaCore(se, Primitive.IDENTITY, Precision.BF16), length);
+            time("Hyena-MR direct", List.of(CausalConv.hyenaCore(mr, Primitive.IDENTITY, Precision.BF16)), length);
+            time("Hyena-SE blocked, " + BlockedConv.WALK.describe(), List.of(BlockedConv.core(se, Primitive.IDENTITY, Precision.BF16)), length);
+            time("Hyena-SE direct", List.of(CausalConv.hyenaCore(se, Primitive.IDENTITY, Precision.BF16)), length);
+            // from the input projection's output u: the fused core, beside the featurizer's kernel and then the core it replaces
+            for (Filter f : List.of(mr, se)) {
+                String name = f.len() == 128 ? "Hyena-MR" : "Hyena-SE";
+                GeneratedKernel plainFeaturizer = CausalConv.direct(featurizer(f), Precision.BF16);
+                time(name + " blocked with its featurizer, from u, " + BlockedConv.WALK.describe(),
+                        List.of(BlockedConv.core(f, featurizer(f), Primitive.IDENTITY, Precision.BF16)), length);
+                time(name + " featurizer, then blocked from z (unfused)", List.of(plainFeaturizer, BlockedConv.core(f, Primitive.IDENTITY, Precision.BF16)), length);
+                time(name + " featurizer alone", List.of(plainFeaturizer), length);
+            }
+            time("Hyena-SE direct with its featurizer, from u", List.of(CausalConv.hyenaCore(se, featurizer(se), Primitive.IDENTITY, Precision.BF16)), length);
         }
     }
 
@@ -115,28 +153,40 @@ public final class BlockedConvCheck {
         return d.moduleGetFunction(d.moduleLoadData(compiled.image(), k.entry()), k.entry());
     }
 
-    /** Device buffers of one core: z [B, L, 3C], h, skip and y, freed on close. */
+    /**
+     * Device buffers of one core: u and z [B, L, 3C], the featurizer's taps (3 per channel, the longest a case has) and
+     * skip, h, skip and y, freed on close.
+     */
     private final class Buffers implements AutoCloseable {
-        final long z, h, skip, y;
+        static final int FEATURE_TAPS = 5;
+        final long u, z, featureH, featureSkip, h, skip, y;
         final long zBytes, yBytes;
 
         Buffers(Filter f, int batch, int length) {
             zBytes = 2L * batch * length * 3 * f.channels();
             yBytes = 2L * batch * length * f.channels();
+            u = d.memAlloc(zBytes, "u");
             z = d.memAlloc(zBytes, "z");
             y = d.memAlloc(yBytes, "y");
+            featureH = d.memAlloc(4L * 3 * f.channels() * FEATURE_TAPS, "feature_h");
+            featureSkip = d.memAlloc(4L * 3 * f.channels(), "feature_skip");
             h = d.memAlloc(4L * f.groups() * f.len(), "h");
             skip = d.memAlloc(4L * f.channels(), "skip");
         }
 
+        /** A core's arguments (from z, or from u computing the featurizer), or the featurizer's own kernel's (u into z). */
         KernelArgs args(GeneratedKernel k, long length) {
+            boolean featurizer = k.name().equals("causal_conv");
             KernelArgs a = ctx.args(k.params().size());
             for (KernelParam p : k.params()) {
                 switch (p.name()) {
+                    case "u", "x" -> a.ptr(u);
                     case "z" -> a.ptr(z);
-                    case "h" -> a.ptr(h);
-                    case "skip" -> a.ptr(skip);
-                    case "y" -> a.ptr(y);
+                    case "feature_h" -> a.ptr(featureH);
+                    case "feature_skip" -> a.ptr(featureSkip);
+                    case "h" -> a.ptr(featurizer ? featureH : h);
+                    case "skip" -> a.ptr(featurizer ? featureSkip : skip);
+                    case "y" -> a.ptr(featurizer ? z : y);
                     case "length" -> a.i64(length);
                     default -> throw new IllegalStateException("nothing binds parameter " + p.name() + " of " + k.entry());
                 }
@@ -145,7 +195,7 @@ public final class BlockedConvCheck {
         }
 
         @Override public void close() {
-            for (long p : new long[] {z, h, skip, y}) d.memFree(p, "core buffers");
+            for (long p : new long[] {u, z, featureH, featureSkip, h, skip, y}) d.memFree(p, "core buffers");
         }
     }
 
@@ -157,30 +207,46 @@ public final class BlockedConvCheck {
     }
 
     private String compare(Case c) {
-        Filter f = c.filter();
+        Filter f = c.filter(), fz = c.featurizer();
         int channels = Math.toIntExact(f.channels()), rows = c.batch() * c.length();
         Random rnd = new Random(1000 + c.length());
         // WeightStore.random's scales: filters N(0, 1/K) (held in bf16, as a bf16 model's are), skips N(0, 1/4)
-        float[] taps = new float[f.len() * (int) f.groups()], skip = new float[channels], z = new float[rows * 3 * channels];
+        float[] taps = new float[f.len() * (int) f.groups()], skip = new float[channels];
         for (int i = 0; i < taps.length; i++) taps[i] = round((float) (rnd.nextGaussian() / Math.sqrt(f.len())));
         for (int i = 0; i < skip.length; i++) skip[i] = (float) (rnd.nextGaussian() * 0.5);
-        short[] zb = new short[z.length];
-        for (int i = 0; i < z.length; i++) {
-            zb[i] = DeviceCheck.toBf16((float) rnd.nextGaussian());
-            z[i] = DeviceCheck.fromBf16(zb[i]);
+        // the core's input: z, or u and the featurizer's taps and skip (bf16 values)
+        float[] in = new float[rows * 3 * channels];
+        short[] inBf16 = new short[in.length];
+        for (int i = 0; i < in.length; i++) {
+            inBf16[i] = DeviceCheck.toBf16((float) rnd.nextGaussian());
+            in[i] = DeviceCheck.fromBf16(inBf16[i]);
         }
-        GeneratedKernel k = BlockedConv.generate(f, Precision.BF16, true, c.gate(), c.walk());
-        Driver.Function fn = compile(k);
-        float[] got = new float[rows * channels];
+        float[] featureTaps = fz == null ? null : new float[fz.len() * (int) fz.groups()], featureSkip = new float[3 * channels];
+        if (fz != null) {
+            for (int i = 0; i < featureTaps.length; i++) featureTaps[i] = round((float) (rnd.nextGaussian() / Math.sqrt(fz.len())));
+            for (int i = 0; i < featureSkip.length; i++) featureSkip[i] = round((float) (rnd.nextGaussian() * 0.5));
+        }
+        GeneratedKernel k = fz == null ? BlockedConv.generate(f, Precision.BF16, true, c.gate(), c.walk())
+                : BlockedConv.generate(f, fz, Precision.BF16, c.gate(), c.walk());
+        float[] got, unfused = null;
         try (Buffers b = new Buffers(f, c.batch(), c.length())) {
-            d.memcpyHtoD(b.z, zb, "z");
+            d.memcpyHtoD(fz == null ? b.z : b.u, inBf16, fz == null ? "z" : "u");
             d.memcpyHtoD(b.h, taps, "h");
             d.memcpyHtoD(b.skip, skip, "skip");
-            d.memsetD8(b.y, (byte) 0xff, b.yBytes, "y"); // NaNs: an output the kernel misses shows
-            launch(k, fn, c.batch(), c.length(), b.args(k, c.length()), Stream.DEFAULT);
-            d.ctxSynchronize("running " + k.entry());
-            short[] yb = d.memcpyDtoHShorts(b.y, got.length, "y");
-            for (int i = 0; i < got.length; i++) got[i] = DeviceCheck.fromBf16(yb[i]);
+            if (fz != null) {
+                d.memcpyHtoD(b.featureH, featureTaps, "feature_h");
+                d.memcpyHtoD(b.featureSkip, featureSkip, "feature_skip");
+            }
+            got = run(List.of(k), b, c);
+            // the unfused plan's kernels: the featurizer's own (direct) into z, then the core reading z
+            if (fz != null) unfused = run(List.of(CausalConv.direct(fz, Precision.BF16), BlockedConv.generate(f, Precision.BF16, true, c.gate(), c.walk())), b, c);
+        }
+        // z as the plan stores it: in bf16
+        float[] z = in;
+        if (fz != null) {
+            Fir featureFir = Fir.of(featureTaps, Math.toIntExact(fz.groups()), fz.len(), fz.taps() == Taps.XCORR ? Fir.Taps.XCORR : Fir.Taps.FIR);
+            z = Conv.direct(in, c.batch(), c.length(), 3 * channels, featureFir, fz.skip() ? featureSkip : null);
+            for (int i = 0; i < z.length; i++) z[i] = round(z[i]);
         }
         float[][] qkv = hyenac.backends.cpu.Channels.deinterleave(z, rows, 3 * channels, 3);
         float[] q = hyenac.backends.cpu.Activation.of(c.gate()).apply(qkv[0]), s = Elementwise.mul(qkv[1], qkv[2]);
@@ -205,37 +271,66 @@ public final class BlockedConvCheck {
         String loose = worst(got, oracle, bound), tight = worst(got, matched, 1.0 / 128, 1e-3);
         if (loose != null) throw new AssertionError("against the CPU backend: " + loose);
         if (tight != null) throw new AssertionError("against the bf16-matched sums: " + tight);
-        return f("matches the CPU backend and the bf16-matched sums (%d outputs; max|err| %.2e against the CPU, max|ref| %.2e)", got.length,
-                maxError(got, oracle), maxAbs(oracle));
+        if (unfused != null) {
+            for (int i = 0; i < got.length; i++) {
+                if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(unfused[i])) {
+                    throw new AssertionError(f("against the featurizer's kernel and then the core: at %d got %s, unfused %s", i, got[i], unfused[i]));
+                }
+            }
+        }
+        return f("matches the CPU backend and the bf16-matched sums%s (%d outputs; max|err| %.2e against the CPU, max|ref| %.2e)",
+                unfused != null ? ", and the unfused kernels bit for bit" : "", got.length, maxError(got, oracle), maxAbs(oracle));
     }
 
-    private void time(String what, GeneratedKernel k, int length) {
+    /** y after {@code kernels} run in order on {@code b} (y set to NaNs first: an output the kernels miss shows). */
+    private float[] run(List<GeneratedKernel> kernels, Buffers b, Case c) {
+        d.memsetD8(b.y, (byte) 0xff, b.yBytes, "y");
+        for (GeneratedKernel k : kernels) {
+            launch(k, compile(k), c.batch(), c.length(), b.args(k, c.length()), Stream.DEFAULT);
+            d.ctxSynchronize("running " + k.entry());
+        }
+        short[] yb = d.memcpyDtoHShorts(b.y, (int) (b.yBytes / 2), "y");
+        float[] y = new float[yb.length];
+        for (int i = 0; i < y.length; i++) y[i] = DeviceCheck.fromBf16(yb[i]);
+        return y;
+    }
+
+    /** {@code kernels} launched in order, timed together. */
+    private void time(String what, List<GeneratedKernel> kernels, int length) {
         check(f("time %s, B=1 D=%d L=%d", what, WIDTH, length), () -> {
-            Driver.Function fn = compile(k);
+            List<Driver.Function> fns = kernels.stream().map(this::compile).toList();
             Filter real = new Filter(WIDTH, 128, GROUPS, Taps.FIR, true); // buffers for the longer of the two filters
             try (Buffers b = new Buffers(real, 1, length)) {
                 // 0x3e3e: every bf16 about 0.19, every fp32 tap and skip about 0.19 too: finite sums, no denormals
+                d.memsetD8(b.u, (byte) 0x3e, b.zBytes, "u");
                 d.memsetD8(b.z, (byte) 0x3e, b.zBytes, "z");
+                d.memsetD8(b.featureH, (byte) 0x3e, 4L * 3 * WIDTH * Buffers.FEATURE_TAPS, "feature_h");
+                d.memsetD8(b.featureSkip, (byte) 0x3e, 4L * 3 * WIDTH, "feature_skip");
                 d.memsetD8(b.h, (byte) 0x3e, 4L * real.groups() * real.len(), "h");
                 d.memsetD8(b.skip, (byte) 0x3e, 4L * WIDTH, "skip");
                 long flush = d.memAlloc(FLUSH_BYTES, "the L2 flush buffer");
                 Driver.Event start = d.eventCreate(Driver.EVENT_DEFAULT), end = d.eventCreate(Driver.EVENT_DEFAULT);
                 try {
-                    KernelArgs args = b.args(k, length);
-                    for (int i = 0; i < WARMUP; i++) launch(k, fn, 1, length, args, Stream.DEFAULT);
+                    List<KernelArgs> args = kernels.stream().map(k -> b.args(k, length)).toList();
+                    Runnable launches = () -> {
+                        for (int j = 0; j < kernels.size(); j++) launch(kernels.get(j), fns.get(j), 1, length, args.get(j), Stream.DEFAULT);
+                    };
+                    for (int i = 0; i < WARMUP; i++) launches.run();
                     float[] ms = new float[REPS];
                     for (int i = 0; i < REPS; i++) {
                         d.memsetD8Async(flush, (byte) i, FLUSH_BYTES, Stream.DEFAULT, "the L2 flush");
                         d.eventRecord(start, Stream.DEFAULT);
-                        launch(k, fn, 1, length, args, Stream.DEFAULT);
+                        launches.run();
                         d.eventRecord(end, Stream.DEFAULT);
                         d.eventSynchronize(end);
                         ms[i] = d.eventElapsedTime(start, end);
                     }
                     Arrays.sort(ms);
                     double median = ms[REPS / 2], bytes = 8.0 * WIDTH * length;
-                    return f("median %.3f ms (min %.3f, max %.3f): %.0f GB/s over 8*D*L bytes; %s, %d bytes of shared memory", median, ms[0], ms[REPS - 1],
-                            bytes / (median * 1e-3) / 1e9, k.launch(), k.kernel().sharedBytes());
+                    String described = kernels.stream().map(k -> k.entry() + " " + k.launch() + ", " + k.kernel().sharedBytes() + " bytes of shared memory")
+                            .collect(java.util.stream.Collectors.joining("; then "));
+                    return f("median %.3f ms (min %.3f, max %.3f): %.0f GB/s over 8*D*L bytes; %s", median, ms[0], ms[REPS - 1],
+                            bytes / (median * 1e-3) / 1e9, described);
                 } finally {
                     d.eventDestroy(start);
                     d.eventDestroy(end);
