@@ -118,6 +118,13 @@ class FusionOnSamplesTest {
                         List<KernelSource> ks = cuda.forGroup(g, gr, p);
                         // one kernel, but a modal core through library FFTs: its five kernels around the FFTs
                         if (gr.fused()) assertEquals(cuda.throughLibraryFfts(g, gr, p, null) ? 5 : 1, ks.size(), gr.toString());
+                        // a modal core by the scan: its three kernels, which all() holds too
+                        if (gr.fused() && cuda.throughLibraryFfts(g, gr, p, null)) {
+                            List<KernelSource> scan = cuda.scanCore(g, gr, p);
+                            assertEquals(List.of("scan_states", "scan_carry", "scan_core"), scan.stream().map(KernelSource::name).toList());
+                            ks = new java.util.ArrayList<>(ks);
+                            ks.addAll(scan);
+                        }
                         for (KernelSource k : ks) {
                             assertTrue(codes.contains(k.code()), sample + ": all() lacks the kernel of " + gr);
                             KernelSource merged = all.stream().filter(m -> m.code().equals(k.code())).findFirst().orElseThrow();

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * has, its preparations first), run on the CPU through {@link CudaOnCpu} on random inputs, against the CPU backend
  * running the group's nodes, in fp32 and bf16; and, where its convolution is direct, in fp32 against the unfused kernels
  * of the same nodes, bit for bit (the fused kernels do the same fp32 ops in the same order). A modal core through
- * library FFTs is no one kernel: {@link PlanOnCpuTest} runs it.
+ * library FFTs or by the scan is no one kernel: {@link PlanOnCpuTest} runs it (and {@link ModalScanTest} the scan's).
  */
 class FusedKernelsTest {
     static final int B = 2, L = 70;
@@ -69,7 +69,7 @@ class FusedKernelsTest {
                         List<Algorithm> algorithms = group.nodes().stream().map(n -> kernels.algorithms(g, n, p)).filter(a -> !a.isEmpty())
                                 .findFirst().orElse(java.util.Collections.singletonList(null));
                         for (Algorithm a : algorithms) {
-                            if (kernels.throughLibraryFfts(g, group, p, a)) continue;
+                            if (kernels.throughLibraryFfts(g, group, p, a) || kernels.byScan(g, group, p, a)) continue;
                             FusedKernel k = kernels.fused(g, group, p, a);
                             if (!seen.add(k.source().code())) continue;
                             kinds.add(group.kind() + (a == Algorithm.BLOCKED || a == Algorithm.FUSED_FFT ? " " + a.spelling() : ""));
