@@ -225,7 +225,7 @@ class CommandLineTest {
         assertTrue(parallel.size() > 100 && parallel.stream().noneMatch(l -> l.contains("single [causal_conv]")), "no featurizer runs alone in a parallel pass");
         Run plan = run("graph", evo, "--target", "cuda", "--print-after=plan-memory");
         assertEquals(0, plan.code(), plan.err());
-        // SE and MR: one blocked kernel from u; LI by the fused FFT reads z, which the featurizer's own kernel writes first
+        // SE and MR: one blocked kernel from u; LI by the scan reads z, which the featurizer's own kernel writes first
         assertTrue(plan.out().contains("launch hyena_core_blocked_c4096_k7_g256_xcorr_feat_k3_g12288_xcorr_bf16("), plan.out());
         assertTrue(plan.out().contains("launch hyena_core_blocked_c4096_k128_g256_fir_skip_feat_k3_g12288_xcorr_bf16("), plan.out());
         assertTrue(plan.out().contains("causal_conv layers.2.mixer.featurizer [direct]"), plan.out());
@@ -233,17 +233,40 @@ class CommandLineTest {
     }
 
     @Test
-    void theCudaTargetChoosesTheFusedFftForEvo2sHyenaLi() {
+    void theCudaTargetChoosesTheScanForEvo2sHyenaLi() {
         Run r = run("graph", samples().resolve("evo2-7b.hyena").toString(), "--target", "cuda", "--print-after=select-algorithms");
         assertEquals(0, r.code(), r.err());
-        // at the reference shape (B = 1, L = 8192) the fused kernel beats the library's FFTs, which remain a candidate
-        assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> fused_fft  (fft "), r.out());
+        // at the reference shape (B = 1, L = 8192) the scan beats both FFTs, which remain candidates
+        assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> scan  (fft "), r.out());
+        assertTrue(r.out().contains(", fused_fft "), r.out());
         assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> blocked  (direct "), r.out());
         Run plan = run("graph", samples().resolve("evo2-7b.hyena").toString(), "--target", "cuda", "--print-after=plan-memory");
         assertEquals(0, plan.code(), plan.err());
-        assertTrue(plan.out().contains("once launch fused_fft_spectrum_c4096_m16_skip_t512("), plan.out());
-        assertTrue(plan.out().contains("launch fused_fft_core_c4096_m16_skip_t512_bf16("), plan.out());
-        assertTrue(plan.out().contains("prepared n38.chunk_spectra"), plan.out());
+        assertTrue(plan.out().contains("launch scan_states_core_c4096_m16_skip_t128_bf16("), plan.out());
+        assertTrue(plan.out().contains("launch scan_carry_c4096_m16_t128("), plan.out());
+        assertTrue(plan.out().contains("launch scan_core_c4096_m16_skip_t128_bf16("), plan.out());
+        assertTrue(plan.out().contains("scratch n38.scan_states  fp32[B*ceil(L / 128)*65536]"), plan.out());
+        assertTrue(!plan.out().contains("fused_fft_core_c4096_m16"), "LI's fused FFT is not launched");
+    }
+
+    @Test
+    void theAlgorithmPreferenceForcesTheScanOnATinyModel() {
+        String before = System.getProperty("hyenac.algorithm");
+        System.setProperty("hyenac.algorithm", "scan");
+        try {
+            Run r = run("graph", samples().resolve("sh2-tiny.hyena").toString(), "--target", "cuda", "--print-after=select-algorithms");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("scan preferred wherever offered (-Dhyenac.algorithm)"), r.out());
+            assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> scan  preferred (fft "), r.out());
+            // explicit filters have no modes to scan
+            assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> direct  (direct "), r.out());
+            Run plan = run("graph", samples().resolve("sh2-tiny.hyena").toString(), "--target", "cuda", "--print-after=plan-memory");
+            assertEquals(0, plan.code(), plan.err());
+            assertTrue(plan.out().contains("launch scan_core_c64_m16_skip_t128_fp32("), plan.out());
+        } finally {
+            if (before == null) System.clearProperty("hyenac.algorithm");
+            else System.setProperty("hyenac.algorithm", before);
+        }
     }
 
     @Test
@@ -272,7 +295,7 @@ class CommandLineTest {
             Run r = run("check", samples().resolve("sh2-tiny.hyena").toString());
             assertEquals(2, r.code());
             assertEquals(1, r.err().strip().lines().count(), r.err());
-            assertTrue(r.err().contains("-Dhyenac.algorithm=winograd names no algorithm; choose from [direct, blocked, fft, fused_fft, recurrent]"), r.err());
+            assertTrue(r.err().contains("-Dhyenac.algorithm=winograd names no algorithm; choose from [direct, blocked, fft, fused_fft, scan, recurrent]"), r.err());
         } finally {
             if (before == null) System.clearProperty("hyenac.algorithm");
             else System.setProperty("hyenac.algorithm", before);

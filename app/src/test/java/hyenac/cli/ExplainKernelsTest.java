@@ -133,6 +133,19 @@ class ExplainKernelsTest {
     }
 
     @Test
+    void theCudaPlanShowsEvo2sHyenaLiByTheScan() {
+        String evo = CommandLineTest.samples().resolve("evo2-7b.hyena").toString();
+        CommandLineTest.Run r = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> scan  (fft "), r.out());
+        // its three kernels, launched in the core's place with their scratch of states between them
+        for (String kernel : List.of("scan_states_core_c4096_m16_skip_t128_bf16", "scan_carry_c4096_m16_t128", "scan_core_c4096_m16_skip_t128_bf16")) {
+            assertTrue(r.out().contains("launch " + kernel + "("), kernel + ":\n" + r.out());
+        }
+        assertTrue(r.out().contains("layers.2.mixer [scan]"), r.out());
+    }
+
+    @Test
     void aTunedChoiceIsMadeByTheMeasurementAndSaysSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
         String evo = CommandLineTest.samples().resolve("evo2-7b.hyena").toString();
         CommandLineTest.Run byModel = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");

@@ -11,11 +11,13 @@ import hyenac.compiler.kernels.SelectAlgorithms;
 import hyenac.compiler.kernels.Tuning;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.plan.Algorithm;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Shape;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +52,16 @@ class TuneCommandTest {
         int mr = found.values().stream().filter(c -> c.key().contains("len=128")).mapToInt(TuneCommand.Candidate::count).sum();
         assertEquals(g.nodes().stream().filter(n -> n.op().equals("causal_conv") && n.attrs().get("len").equals(128L)).count(), mr,
                 "every MR filter of the model is counted under its key");
+    }
+
+    @Test
+    void evo2sHyenaLiIsTimedByBothFftsAndTheScan() {
+        Graph g = Compilation.compile(Repo.ROOT.resolve("samples/evo2-7b.hyena"), null).graph();
+        List<TuneCommand.Candidate> li = candidates(g).values().stream().filter(c -> c.modelChoice().node().op().equals("modal_conv")).toList();
+        assertEquals(1, li.size(), "Evo 2's nine LI filters share one shape");
+        assertEquals(List.of(Algorithm.FFT, Algorithm.FUSED_FFT, Algorithm.SCAN), List.copyOf(li.getFirst().modelChoice().costs().keySet()));
+        assertEquals(Algorithm.SCAN, li.getFirst().modelChoice().algorithm(), "the cost model's choice, which tuning checks");
+        assertEquals(9, li.getFirst().count());
     }
 
     @Test

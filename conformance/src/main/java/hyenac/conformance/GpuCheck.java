@@ -32,7 +32,8 @@ import java.util.SplittableRandom;
  * First the fused group kernels on their own ({@link FusedKernelCheck}); then the CUDA executor against the CPU
  * executor on a GPU machine, in fp32 and then in bf16:
  * <ul>
- *   <li>each sample spec with random weights (B = 2, L = 100, random tokens): logits and every layer's output;
+ *   <li>each sample spec with random weights (B = 2, L = 100, random tokens): logits and every layer's output; sh2-tiny
+ *       again at L = {@link #LONG}, across chunks of the long convolutions' algorithms;
  *   <li>each sample decoding on both (prefill of {@link #PROMPT} tokens, {@link #STEPS} greedy steps): logits per
  *       step, and in fp32 identical tokens (in bf16 the GPU steps on the CPU's tokens);
  *   <li>each sample scored and embedded through the cuda backend's session as {@code hyenac score} and {@code embed} use it
@@ -54,11 +55,19 @@ import java.util.SplittableRandom;
  *
  * <p>{@code java --enable-native-access=ALL-UNNAMED -cp … hyenac.conformance.GpuCheck [--samples DIR] [--vortex DIR]
  * [--precision fp32|bf16|both] [--layers SPEC] [--only score]} (defaults: {@code samples}, {@code conformance/data/vortex}, both
- * precisions, no layer check; {@code --only score}: the score and embed checks alone).
+ * precisions, no layer check; {@code --only score}: the score and embed checks alone). {@code -Dhyenac.algorithm=NAME}
+ * (e.g. {@code fused_fft}, {@code scan}; {@code HYENAC_JAVA_OPTS} with {@code scripts/gpu-check.sh}) forces that algorithm
+ * wherever it is offered in every check that plans as a run does; the fused kernel check keeps the cost model's choices.
  */
 public final class GpuCheck {
     static final List<String> SPECS = List.of("sh2-tiny.hyena", "transformer-tiny.hyena", "custom-ops.hyena");
     static final int B = 2, L = 100, PROMPT = 37, STEPS = 10;
+    /**
+     * The length sh2-tiny also runs at: several of the modal scan's chunks of 128 steps with a partial last one, and past
+     * the fused FFT's first chunk of 512, so the states carried between chunks are checked whichever algorithm
+     * {@code -Dhyenac.algorithm} forces.
+     */
+    static final int LONG = 600;
     /**
      * bf16 against the CPU rounding at the plan's points, a layer at a time. The same kernels run by the CPU emulator
      * (PlanOnCpuTest, B=2, L=16) stay within 3.3e-2·max|ref| of that reference on sh2-tiny even through all 7 layers of
@@ -103,6 +112,11 @@ public final class GpuCheck {
                 }
             }
         }
+        String forced = System.getProperty("hyenac.algorithm");
+        if (forced != null && !forced.isBlank()) {
+            System.out.println("== -Dhyenac.algorithm=" + KernelPipeline.preferred(forced).spelling()
+                    + ": preferred wherever offered (the fused kernel check keeps the cost model's choices)");
+        }
         if (vortex == null) {
             for (Path p : List.of(Path.of("conformance/data/vortex"))) {
                 if (Files.isDirectory(p)) {
@@ -123,7 +137,8 @@ public final class GpuCheck {
         int failures = FusedKernelCheck.run(samples, SPECS);
         for (Precision p : precisions) {
             System.out.println("== " + p.suffix());
-            for (String spec : SPECS) failures += sample(samples.resolve(spec), p);
+            for (String spec : SPECS) failures += sample(samples.resolve(spec), p, L);
+            failures += sample(samples.resolve("sh2-tiny.hyena"), p, LONG);
             for (String spec : SPECS) failures += score(samples.resolve(spec), p);
             for (String spec : SPECS) failures += decode(samples.resolve(spec), p);
             if (vortex == null) {
@@ -137,8 +152,8 @@ public final class GpuCheck {
         System.exit(failures == 0 ? 0 : 1);
     }
 
-    /** Returns the number of failed comparisons (a spec that cannot run counts as one). */
-    static int sample(Path spec, Precision precision) {
+    /** Returns the number of failed comparisons (a spec that cannot run counts as one); B sequences of {@code length} tokens. */
+    static int sample(Path spec, Precision precision, int length) {
         String name = spec.getFileName().toString();
         try {
             Compilation.Result c = Compilation.compile(spec, null);
@@ -150,20 +165,20 @@ public final class GpuCheck {
             WeightStore weights = stored(WeightStore.random(g, 1), precision);
             long vocab = g.nodes().stream().filter(n -> n.is(Primitive.EMBEDDING)).findFirst().map(n -> n.intAttr("vocab")).orElseThrow();
             SplittableRandom rng = new SplittableRandom(7);
-            long[] tokens = new long[B * L];
+            long[] tokens = new long[B * length];
             for (int i = 0; i < tokens.length; i++) tokens[i] = rng.nextLong(vocab);
             Map<String, Integer> wanted = new LinkedHashMap<>();
             wanted.put("logits", g.outputs().getFirst());
             g.probes().entrySet().stream().filter(e -> e.getKey().matches("layers\\.\\d+"))
                     .sorted(Map.Entry.comparingByValue()).forEach(e -> wanted.put(e.getKey(), e.getValue()));
-            Map<Integer, float[]> ref = new CpuExecutor(g, weights).run(B, L, tokens, Map.of(), wanted.values());
+            Map<Integer, float[]> ref = new CpuExecutor(g, weights).run(B, length, tokens, Map.of(), wanted.values());
             KernelPipeline pipeline = new KernelPipeline(g, CudaTarget.lowering(precision));
             boolean bf16 = precision == Precision.BF16;
             // in bf16 the CPU rounds where the GPU's plan stores bf16: the reference; the fp32 oracle's difference is shown beside it
             Map<Integer, float[]> fp32 = ref;
             if (bf16) {
                 Set<Integer> rounded = storedInBf16(pipeline.plan(Phase.PARALLEL, Set.of(), wanted.values()));
-                ref = new CpuExecutor(g, weights).storingBf16(rounded).run(B, L, tokens, Map.of(), wanted.values());
+                ref = new CpuExecutor(g, weights).storingBf16(rounded).run(B, length, tokens, Map.of(), wanted.values());
             }
             Map<Integer, float[]> got;
             Map<Integer, double[]> local = new HashMap<>();
@@ -171,8 +186,8 @@ public final class GpuCheck {
             String device;
             try (CudaExecutor gpu = new CudaExecutor(pipeline, weights)) {
                 device = gpu.device().name() + " " + gpu.arch();
-                got = gpu.run(B, L, tokens, Map.of(), wanted.values());
-                if (bf16) local = stepwise(g, weights, pipeline, gpu, tokens, wanted, ref);
+                got = gpu.run(B, length, tokens, Map.of(), wanted.values());
+                if (bf16) local = stepwise(g, weights, pipeline, gpu, tokens, length, wanted, ref);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double tolerance = tolerance(precision);
@@ -190,7 +205,7 @@ public final class GpuCheck {
             }
             System.out.printf(Locale.ROOT, "%s %s %s: %d values vs the CPU%s (B=%d, L=%d, tolerance %.0e·max|ref|) on %s, %.1f s with compiles%n",
                     failed == 0 ? "PASS" : "FAIL", name, precision.suffix(), wanted.size(),
-                    bf16 ? " rounding at the plan's points, each from the reference's value before it" : "", B, L, tolerance, device, seconds);
+                    bf16 ? " rounding at the plan's points, each from the reference's value before it" : "", B, length, tolerance, device, seconds);
             lines.forEach(System.out::println);
             return failed;
         } catch (RuntimeException e) {
@@ -206,7 +221,7 @@ public final class GpuCheck {
      * they grow to the bf16 floor itself), so the bound stays tight enough for a wrong element to fail. By value id:
      * {max|err|, max|ref|}.
      */
-    private static Map<Integer, double[]> stepwise(Graph g, WeightStore weights, KernelPipeline pipeline, CudaExecutor gpu, long[] tokens,
+    private static Map<Integer, double[]> stepwise(Graph g, WeightStore weights, KernelPipeline pipeline, CudaExecutor gpu, long[] tokens, int length,
                                                   Map<String, Integer> wanted, Map<Integer, float[]> matched) {
         List<Integer> chain = new ArrayList<>();
         for (var e : wanted.entrySet()) if (!e.getKey().equals("logits")) chain.add(e.getValue());
@@ -217,8 +232,8 @@ public final class GpuCheck {
             Map<Integer, float[]> given = before == null ? Map.of() : Map.of(before, Floats.roundedToBf16(matched.get(before)));
             long[] in = before == null ? tokens : null;
             Set<Integer> rounded = storedInBf16(pipeline.plan(Phase.PARALLEL, given.keySet(), List.of(value)));
-            float[] expect = new CpuExecutor(g, weights).storingBf16(rounded).run(B, L, in, given, List.of(value)).get(value);
-            out.put(value, compare(gpu.run(B, L, in, given, List.of(value)).get(value), expect));
+            float[] expect = new CpuExecutor(g, weights).storingBf16(rounded).run(B, length, in, given, List.of(value)).get(value);
+            out.put(value, compare(gpu.run(B, length, in, given, List.of(value)).get(value), expect));
             before = value;
         }
         return out;

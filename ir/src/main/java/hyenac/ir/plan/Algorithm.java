@@ -19,6 +19,11 @@ public enum Algorithm {
      * spectrum prepared once.
      */
     FUSED_FFT,
+    /**
+     * Modal filters only: the diagonal recurrence of their modes (an IIR: Sₙ = λₙ·Sₙ + s, y = Σ Rₙ·Sₙ) as a chunked scan,
+     * each chunk's states from zero, the chunks' incoming states carried across them, each chunk run again from its own.
+     */
+    SCAN,
     /** One token at a time through the decode state (FIR ring, modal state, KV cache). */
     RECURRENT;
 

@@ -119,11 +119,21 @@ class FusionOnSamplesTest {
                 for (FuseKernels.Mode mode : FuseKernels.Mode.values()) {
                     for (Group gr : FuseKernels.standard().run(g, g.nodes(), List.of(), mode)) {
                         List<KernelSource> ks = cuda.forGroup(g, gr, p);
-                        // one kernel, but a modal core through library FFTs: its five kernels around the FFTs; a featurizer
-                        // that the core's kernels do not compute runs first, by its own kernel, the rest after it
+                        // one kernel, but a modal core through library FFTs: its five kernels around the FFTs, or by the scan: its
+                        // three; a featurizer that the core's kernels do not compute runs first, by its own kernel, the rest after it
                         boolean apart = cuda.featurizerApart(g, gr, p, null);
                         Group kernelled = apart ? HyenaCore.withoutFeaturizer(gr) : gr;
-                        if (gr.fused()) assertEquals((apart ? 1 : 0) + (cuda.throughLibraryFfts(g, kernelled, p, null) ? 5 : 1), ks.size(), gr.toString());
+                        if (gr.fused()) {
+                            int core = cuda.throughLibraryFfts(g, kernelled, p, null) ? 5 : cuda.byScan(g, kernelled, p, null) ? 3 : 1;
+                            assertEquals((apart ? 1 : 0) + core, ks.size(), gr.toString());
+                        }
+                        // a modal core by the scan: its three kernels, which all() holds too
+                        if (gr.fused() && cuda.throughLibraryFfts(g, kernelled, p, null)) {
+                            List<KernelSource> scan = cuda.scanCore(g, kernelled, p);
+                            assertEquals(List.of("scan_states", "scan_carry", "scan_core"), scan.stream().map(KernelSource::name).toList());
+                            ks = new java.util.ArrayList<>(ks);
+                            ks.addAll(scan);
+                        }
                         for (KernelSource k : ks.subList(apart ? 1 : 0, ks.size())) {
                             assertTrue(codes.contains(k.code()), sample + ": all() lacks the kernel of " + gr);
                             KernelSource merged = all.stream().filter(m -> m.code().equals(k.code())).findFirst().orElseThrow();

@@ -16,7 +16,8 @@ import java.util.Map;
  * activation of q and the gate, reading z and writing y only. Explicit taps: {@link CausalConv#hyenaCore} (direct),
  * {@link BlockedConv#core} (two-stage blocked on the tensor cores) or {@link FusedFft#conv} (chunked FFTs on chip, the
  * chunks' spectra of the taps prepared once); modal filters (Hyena-LI): {@link FusedFft#conv}, or through library FFTs
- * between the kernels of {@link Kernels#fftCore}, which are not one kernel.
+ * between the kernels of {@link Kernels#fftCore}, or by the chunked scan's three kernels ({@link Kernels#scanCore}), which
+ * are not one kernel.
  *
  * <p>A group holding its featurizer reads u instead: the direct and blocked kernels compute the featurizer on their loads
  * where {@link #fusesFeaturizer} says so; for every other algorithm the lowering runs the featurizer first, by its own
@@ -100,7 +101,7 @@ public final class HyenaCore {
         }
         if (conv.is(Primitive.MODAL_CONV)) {
             throw new IllegalArgumentException("the modal core at " + conv.path() + " by " + (algorithm == null ? "fft" : algorithm.spelling())
-                    + " runs through library FFTs between several kernels (Kernels.fftCore), not as one kernel");
+                    + " runs as several kernels (Kernels.fftCore around library FFTs, Kernels.scanCore for the scan), not as one kernel");
         }
         CausalConv.Filter f = Kernels.filter(conv, g.value(conv.operands().getFirst()).type().channels());
         bindings.put("h", new Binding.Weight(conv.weights().get("weight")));

@@ -72,7 +72,8 @@ public class Kernels {
     /**
      * The algorithms the parallel pass has kernels for at node {@code n}, the first the default: a causal convolution is
      * direct, and also blocked on the tensor cores where {@link BlockedConv#supports} it; a modal one goes through library
-     * FFTs; either also by the fused FFT ({@link FusedFft}: chunks transformed on chip) where {@link FusedFft#supports} it.
+     * FFTs; either also by the fused FFT ({@link FusedFft}: chunks transformed on chip) where {@link FusedFft#supports} it;
+     * a modal one also by the chunked scan of its modes ({@link ModalScan}) where {@link ModalScan#supports} it.
      */
     public List<Algorithm> algorithms(Graph g, Node n, Precision p) {
         List<Algorithm> out = new ArrayList<>();
@@ -87,8 +88,12 @@ public class Kernels {
             }
         }
         if (fusedFftSupports(fusedFilter(g, n), p)) out.add(Algorithm.FUSED_FFT);
+        if (n.is(Primitive.MODAL_CONV) && ModalScan.supports(scanFilter(g, n))) out.add(Algorithm.SCAN);
         return List.copyOf(out);
     }
+
+    /** The filter of a modal convolution node as the scan sees it. */
+    public static ModalScan.Filter scanFilter(Graph g, Node n) { return ModalScan.filter(n, width(g, n.operands().getFirst())); }
 
     private final Map<List<Object>, Boolean> fusedFftSupport = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -137,6 +142,25 @@ public class Kernels {
         return fftCoreKernels(g, group, p).stream().map(k -> source(k, List.of(new Site(group.nodes())))).toList();
     }
 
+    /**
+     * The kernels of a Hyena core group whose modal convolution is the chunked scan ({@link ModalScan}), in launch order:
+     * the chunks' end states of s = k ⊙ v read from z, their carry into each chunk's incoming states, and the chunks run
+     * again from those, gated; the lowering binds a scratch of states between them.
+     */
+    public List<KernelSource> scanCore(Graph g, Group group, Precision p) {
+        Node conv = HyenaCore.conv(group);
+        if (!group.kind().equals(FuseHyenaCore.KIND) || !conv.is(Primitive.MODAL_CONV)) {
+            throw new IllegalArgumentException("the modal scan serves the modal Hyena core, not " + group);
+        }
+        return scanCoreKernels(g, group, p).stream().map(k -> source(k, List.of(new Site(group.nodes())))).toList();
+    }
+
+    private static List<GeneratedKernel> scanCoreKernels(Graph g, Group group, Precision p) {
+        ModalScan.Filter f = scanFilter(g, HyenaCore.conv(group));
+        return List.of(ModalScan.states(f, true, p, ModalScan.DEFAULT), ModalScan.carry(f, ModalScan.DEFAULT),
+                ModalScan.output(f, HyenaCore.gateActivation(group), p, ModalScan.DEFAULT));
+    }
+
     private static List<GeneratedKernel> fftCoreKernels(Graph g, Group group, Precision p) {
         Node conv = HyenaCore.conv(group);
         long in = width(g, conv.operands().getFirst());
@@ -156,8 +180,8 @@ public class Kernels {
 
     /**
      * The kernels a group runs in the parallel pass, its convolution (if any) by its first algorithm: a single node's own
-     * (none for a library call), a fused group's preparations and its one kernel, a modal core's {@link #fftCore}, or a
-     * {@link FuseGemv} group's GEMV.
+     * (none for a library call), a fused group's preparations and its one kernel, a modal core's {@link #fftCore} (or
+     * {@link #scanCore}), or a {@link FuseGemv} group's GEMV.
      */
     public List<KernelSource> forGroup(Graph g, Group group, Precision p) {
         if (group.kind().equals(FuseGemv.KIND)) return gemv(g, group.nodes(), p);
@@ -168,6 +192,7 @@ public class Kernels {
             return out;
         }
         if (throughLibraryFfts(g, group, p, null)) return fftCore(g, group, p);
+        if (byScan(g, group, p, null)) return scanCore(g, group, p);
         FusedKernel k = fused(g, group, p);
         List<KernelSource> out = new ArrayList<>();
         k.prepare().forEach(prep -> out.add(prep.source()));
@@ -194,6 +219,14 @@ public class Kernels {
         return conv.is(Primitive.MODAL_CONV) && a == Algorithm.FFT;
     }
 
+    /** Whether a fused group by {@code algorithm} (null: its convolution's first) is a modal core by the chunked scan ({@link #scanCore}). */
+    public boolean byScan(Graph g, Group group, Precision p, Algorithm algorithm) {
+        if (!group.kind().equals(FuseHyenaCore.KIND)) return false;
+        Node conv = HyenaCore.conv(group);
+        Algorithm a = algorithm != null ? algorithm : algorithms(g, conv, p).getFirst();
+        return conv.is(Primitive.MODAL_CONV) && a == Algorithm.SCAN;
+    }
+
     /**
      * The GEMV of a lone projection or of a {@link FuseGemv} group's nodes ({@link GemvGroup}), in launch order: one
      * kernel, or two where K is split across blocks.
@@ -211,7 +244,8 @@ public class Kernels {
 
     /**
      * As {@link #fused(Graph, Group, Precision)}, the group's convolution computed by {@code algorithm} (null: its first); a
-     * modal core through library FFTs is no one kernel (an IllegalArgumentException: see {@link #fftCore}).
+     * modal core through library FFTs or by the scan is no one kernel (an IllegalArgumentException: see {@link #fftCore},
+     * {@link #scanCore}).
      */
     public FusedKernel fused(Graph g, Group group, Precision p, Algorithm algorithm) {
         // a decode step's Hyena mixer steps its filter recurrently (its site's algorithm RECURRENT), none of the parallel pass's;
@@ -256,10 +290,13 @@ public class Kernels {
                     : group.kind().equals(FuseHyenaCore.KIND) ? List.of(HyenaCore.conv(group))
                     : group.nodes().stream().filter(n -> !algorithms(g, n, p).isEmpty()).toList();
             for (Algorithm a : convs.isEmpty() ? Collections.<Algorithm>singletonList(null) : algorithms(g, convs.getFirst(), p)) {
-                // by an algorithm that reads z, the featurizer's own kernels (every node's, above) and then the rest's
+                // by an algorithm that reads z, the featurizer's own kernels (every node's, above) and then the rest's; a modal
+                // core of several kernels: around the library's FFTs, or the scan's three
                 Group kernelled = featurizerApart(g, group, p, a) ? HyenaCore.withoutFeaturizer(group) : group;
-                if (throughLibraryFfts(g, kernelled, p, a)) {
-                    for (GeneratedKernel k : fftCoreKernels(g, kernelled, p)) add(byCode, k, new Site(kernelled.nodes()));
+                List<GeneratedKernel> several = throughLibraryFfts(g, kernelled, p, a) ? fftCoreKernels(g, kernelled, p)
+                        : byScan(g, kernelled, p, a) ? scanCoreKernels(g, kernelled, p) : null;
+                if (several != null) {
+                    for (GeneratedKernel k : several) add(byCode, k, new Site(kernelled.nodes()));
                     continue;
                 }
                 GroupKernel k = generate(g, kernelled, p, a);
@@ -320,6 +357,12 @@ public class Kernels {
             // its filter's spectra prepared once, then the one convolution kernel
             FusedFft.Filter f = fusedFilter(g, n);
             return List.of(FusedFft.spectrum(f, FusedFft.DEFAULT), FusedFft.conv(f, null, p, FusedFft.DEFAULT));
+        }
+        if (algorithm == Algorithm.SCAN) {
+            // the chunks' end states, their carry, the chunks again: the lowering binds the scratch of states between them
+            ModalScan.Filter f = scanFilter(g, n);
+            return List.of(ModalScan.states(f, false, p, ModalScan.DEFAULT), ModalScan.carry(f, ModalScan.DEFAULT),
+                    ModalScan.output(f, null, p, ModalScan.DEFAULT));
         }
         Primitive op = n.primitive();
         long in = n.operands().isEmpty() || op == Primitive.EMBEDDING ? 0 : width(g, n.operands().getFirst());

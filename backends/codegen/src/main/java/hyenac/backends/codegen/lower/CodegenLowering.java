@@ -14,6 +14,7 @@ import hyenac.backends.codegen.kernels.Gemv;
 import hyenac.backends.codegen.kernels.GemvGroup;
 import hyenac.backends.codegen.kernels.HyenaCore;
 import hyenac.backends.codegen.kernels.Kernels;
+import hyenac.backends.codegen.kernels.ModalScan;
 import hyenac.backends.cpu.Rope;
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
@@ -47,8 +48,9 @@ import java.util.stream.Collectors;
  * Lowers fused groups to the typed builder's generated kernels and library calls, for any dialect the
  * {@link Kernels} speak (CUDA today): every kernel argument bound to a buffer, a size formula or a real. What each
  * node does here is what the generators offer: causal convolutions direct or two-stage blocked on the tensor cores
- * (bf16, filters up to the chunk), modal convolutions through library FFTs (the filter's spectrum prepared once) or
- * by the fused FFT (one kernel, its chunks' filter spectra prepared once), GEMMs as library calls, and in a decode step
+ * (bf16, filters up to the chunk), modal convolutions through library FFTs (the filter's spectrum prepared once), by
+ * the fused FFT (one kernel, its chunks' filter spectra prepared once) or by the chunked scan of their modes (three
+ * kernels around a scratch of states), GEMMs as library calls, and in a decode step
  * each stateful node through its recurrent kernel (a Hyena mixer's all in one), each projection as a GEMV with its
  * fused epilogue.
  */
@@ -113,6 +115,20 @@ public final class CodegenLowering implements Lowering {
      */
     static final double DIRECT_ARITHMETIC = 0.077, DIRECT_MEMORY = 0.7, BLOCKED_MEMORY = 0.85;
 
+    /**
+     * What the FFT paths attain of the rates their estimates assume, measured on an H100 (bf16, B = 1, D = 4096, Hyena-LI's
+     * core): through cuFFT 1.252 ms at L = 8192, where its passes over padded rows estimate 0.52 (at 65536, 17.6 ms for an
+     * estimated 4.2: larger transforms fall further behind, which this does not model); the fused FFT 0.686 and 5.63 ms at
+     * 8192 and 65536, where its three bounds estimate 0.127 and 1.02 (its passes wait on their barriers, and its blocks on
+     * their shared memory; its explicit filters, unmeasured, are taken to fare alike). Without these the estimates ranked
+     * the two the right way round but put both 2.4 to 5.4 times under what they took, while the direct and blocked kernels
+     * are costed at the rates measured for them (and the scan, streaming like the blocked kernel, at its rate).
+     */
+    static final double FFT_ATTAINED = 0.42, FUSED_FFT_ATTAINED = 0.18;
+
+    /** How long a load from device memory takes under load (an H100's HBM3: some 600 ns), for kernels bound by their threads' chains. */
+    static final double MEMORY_LATENCY = 6e-7;
+
     @Override public double cost(Graph g, Node n, Algorithm algorithm, Shape shape) {
         double channels = g.value(n.operands().getFirst()).type().channels(), rows = (double) shape.batch() * shape.length();
         double element = precision.storage().bytes(), io = 2 * rows * channels * element;
@@ -136,9 +152,10 @@ public final class CodegenLowering implements Lowering {
                 // a forward and an inverse real FFT (≈ 2.5·N·log2 N each) and the spectra's product, padded rows through memory
                 double flops = transforms * (5 * points * (Math.log(points) / Math.log(2)) + 6 * (points / 2 + 1));
                 double bytes = io + transforms * points * 4 * 6;
-                yield Math.max(flops / hardware.flops(), bytes / hardware.bytesPerSecond());
+                yield Math.max(flops / hardware.flops(), bytes / hardware.bytesPerSecond()) / FFT_ATTAINED;
             }
             case FUSED_FFT -> fusedFft(n, shape, rows, channels, element);
+            case SCAN -> scan(n, shape, rows, channels, element);
             case RECURRENT -> {
                 double state = n.is(Primitive.MODAL_CONV) ? n.intAttr("modes") : n.is(Primitive.CAUSAL_CONV) ? n.intAttr("len") : shape.capacity();
                 yield Math.max(rows * channels * state * 8 / hardware.flops(), (io + rows * channels * state * 4) / hardware.bytesPerSecond());
@@ -159,7 +176,8 @@ public final class CodegenLowering implements Lowering {
      *   <li>memory: the input once (twice for explicit filters: overlap-save reads the chunk before), y once, and the
      *       spectra of the block's filters every chunk, 8 bytes per bin (cached, but counted).</li>
      * </ul>
-     * Nothing else goes through memory: no padded rows, no spectra of the signal.
+     * Nothing else goes through memory: no padded rows, no spectra of the signal. The kernel attains {@link #FUSED_FFT_ATTAINED}
+     * of the slowest bound.
      */
     private double fusedFft(Node n, Shape shape, double rows, double channels, double element) {
         FusedFft.Blocking k = FusedFft.DEFAULT;
@@ -174,7 +192,31 @@ public final class CodegenLowering implements Lowering {
         double share = Math.min(1, blocks / ((double) hardware.multiprocessors() * k.blocksPerMultiprocessor()));
         double seconds = Math.max(transformed * perOutput / hardware.flops(),
                 Math.max(transformed * 16 * 7 / hardware.sharedBytesPerSecond(), bytes / hardware.bytesPerSecond()));
-        return seconds / share;
+        return seconds / share / FUSED_FFT_ATTAINED;
+    }
+
+    /**
+     * The modal scan ({@link ModalScan}), bound by memory at the blocked kernel's rate (both stream their input in order,
+     * one thread a channel), or by arithmetic where that is slower, over the share of the multiprocessors its threads fill
+     * (a thread a channel and chunk):
+     * <ul>
+     *   <li>memory: the input and y once, the input again (in a Hyena core s = k ⊙ v, two elements: counted as such), and the
+     *       scratch of states, 4 bytes per mode, channel and chunk written, read and written by the carry, and read;</li>
+     *   <li>arithmetic: per step, channel and mode one FMA for the chunk's end states and two for its output.</li>
+     * </ul>
+     * However few the threads, no kernel ends before its threads' walks: a load latency per group of steps loaded ahead,
+     * twice a chunk's, and per group of chunks the carry loads ahead.
+     */
+    private double scan(Node n, Shape shape, double rows, double channels, double element) {
+        ModalScan.Blocking k = ModalScan.DEFAULT;
+        double modes = n.intAttr("modes"), chunks = Math.ceilDiv(shape.length(), k.chunk());
+        double scratch = 4 * 4 * shape.batch() * chunks * modes * channels;
+        double bytes = 4 * rows * channels * element + scratch;
+        double flops = 6 * modes * rows * channels;
+        double threads = shape.batch() * chunks * Math.ceil(channels / k.threads()) * k.threads();
+        double share = Math.min(1, threads / ((double) hardware.multiprocessors() * k.blocksPerMultiprocessor() * k.threads()));
+        double walks = (2.0 * k.chunk() / k.ahead() + Math.ceil(chunks / k.carryAhead())) * MEMORY_LATENCY;
+        return Math.max(walks, Math.max(flops / hardware.flops(), bytes / (hardware.bytesPerSecond() * BLOCKED_MEMORY)) / share);
     }
 
     @Override public Plan lower(Graph g, List<Group> groups, Map<Integer, Algorithm> algorithms, Phase phase, Set<Integer> given,
@@ -406,6 +448,10 @@ public final class CodegenLowering implements Lowering {
             launch(b, kernels.fusedFft(b.g, n, precision));
             return;
         }
+        if (b.site.algorithm() == Algorithm.SCAN) {
+            scan(b, n, kernels.forNode(b.g, n, precision, Algorithm.SCAN), "x", operand(n, 0), result(n, 0));
+            return;
+        }
         int in = n.is(Primitive.EMBEDDING) ? 0 : width(b.g, n.operands().getFirst());
         int out = width(b.g, n.results().getFirst());
         switch (n.primitive()) {
@@ -496,8 +542,27 @@ public final class CodegenLowering implements Lowering {
     }
 
     /**
+     * A modal convolution by the chunked scan ({@link ModalScan}): the chunks' end states into scratch [B, ceil(L / T),
+     * modes, C], the carry turning them in place into each chunk's incoming states, and the chunks run again from those,
+     * s read from {@code in} as the kernels' parameter {@code input} (x; or z of a Hyena core, whose last kernel also
+     * gates) and y written to {@code out}. The poles and residues are read from the weights as they are.
+     */
+    private void scan(Builder b, Node n, List<KernelSource> ks, String input, Ref in, Ref out) {
+        int width = width(b.g, n.operands().getFirst());
+        ModalScan.Filter f = ModalScan.filter(n, width);
+        Ref states = new Ref.Scratch(ModalScan.scratchName(n), Size.batch().times(Size.length().ceilDiv(ModalScan.DEFAULT.chunk()))
+                .times(ModalScan.scratchPerChunk(f)));
+        Ref logPoles = new Ref.Weight(weight(n, "log_poles"));
+        b.launch(ks.get(0), Map.of(input, in, "log_poles", logPoles, "states", states), false);
+        b.launch(ks.get(1), Map.of("log_poles", logPoles, "states", states), false);
+        b.launch(ks.get(2), withSkip(n, Map.of(input, in, "log_poles", logPoles, "residues", new Ref.Weight(weight(n, "residues")), "states", states,
+                "y", out)), false);
+    }
+
+    /**
      * A fused group: its one kernel bound as its generator says at this group, after the kernels that prepare its data
-     * once (the fused FFT's filter spectra); a modal Hyena core by library FFTs, its kernels around the FFT steps.
+     * once (the fused FFT's filter spectra); a modal Hyena core by library FFTs, its kernels around the FFT steps, or by
+     * the scan, its three kernels around their scratch of states.
      */
     private void fused(Builder b, Group group) {
         if (featurizerApart(b, group)) group = featurizerFirst(b, group);
@@ -505,6 +570,11 @@ public final class CodegenLowering implements Lowering {
         if (kernels.throughLibraryFfts(b.g, group, precision, b.site.algorithm())) {
             Node split = group.nodes(Primitive.DEINTERLEAVE).getFirst();
             libraryFfts(b, HyenaCore.conv(group), kernels.fftCore(b.g, group, precision), "z", operand(split, 0), result(group.nodes().getLast(), 0));
+            return;
+        }
+        if (kernels.byScan(b.g, group, precision, b.site.algorithm())) {
+            Node split = group.nodes(Primitive.DEINTERLEAVE).getFirst();
+            scan(b, HyenaCore.conv(group), kernels.scanCore(b.g, group, precision), "z", operand(split, 0), result(group.nodes().getLast(), 0));
             return;
         }
         launch(b, kernels.fused(b.g, group, precision, b.site.algorithm()));

@@ -19,6 +19,7 @@ import hyenac.backends.codegen.kernels.FlashAttention;
 import hyenac.backends.codegen.kernels.FusedFft;
 import hyenac.backends.codegen.kernels.GeneratedKernel;
 import hyenac.backends.codegen.kernels.Gemv;
+import hyenac.backends.codegen.kernels.ModalScan;
 import hyenac.backends.codegen.kernels.Pointwise;
 import hyenac.backends.codegen.kernels.Rope;
 import hyenac.ir.Graph;
@@ -48,17 +49,22 @@ import org.junit.jupiter.api.Test;
 class CompileCheckTest {
     static final String ARCH = "sm_90";
 
-    /** {@code noSpills}: a register spill fails it too (the tensor-core kernels are budgeted to keep everything in registers). */
+    /**
+     * {@code noSpills}: a register spill fails it too (the tensor-core kernels and the modal scan's, whose modes' states,
+     * poles and residues live in registers, are budgeted to keep everything there).
+     */
     private record Unit(String name, List<String> sources, boolean noSpills) {}
 
-    private static boolean tensorCore(String entry) { return entry.startsWith("flash_attention_") || entry.contains("_blocked_"); }
+    private static boolean budgeted(String entry) {
+        return entry.startsWith("flash_attention_") || entry.contains("_blocked_") || entry.startsWith("scan_");
+    }
 
-    /** The unit {@code name} of the sources, and its tensor-core kernels as a second unit that must not spill. */
+    /** The unit {@code name} of the sources, and its register-budgeted kernels as a second unit that must not spill. */
     private static void addUnits(List<Unit> units, String name, List<String> entries, List<String> sources) {
-        List<String> plain = new ArrayList<>(), tc = new ArrayList<>();
-        for (int i = 0; i < entries.size(); i++) (tensorCore(entries.get(i)) ? tc : plain).add(sources.get(i));
+        List<String> plain = new ArrayList<>(), tight = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) (budgeted(entries.get(i)) ? tight : plain).add(sources.get(i));
         if (!plain.isEmpty()) units.add(new Unit(name, plain, false));
-        if (!tc.isEmpty()) units.add(new Unit(name + "-tensor-core", tc, true));
+        if (!tight.isEmpty()) units.add(new Unit(name + "-budgeted", tight, true));
     }
 
     /** Kernels the generator can emit that no sample needs (yet): ops, shapes and options the samples lack. */
@@ -92,6 +98,17 @@ class CompileCheckTest {
         out.add(FusedFft.conv(new FusedFft.Explicit(new CausalConv.Filter(60, 512, 5, CausalConv.Taps.XCORR, true)), Primitive.RELU, p, FusedFft.DEFAULT));
         out.add(FusedFft.conv(new FusedFft.Explicit(new CausalConv.Filter(96, 32, 3, CausalConv.Taps.FIR, false)), null, p, FusedFft.DEFAULT));
         out.add(FftConv.unpack(96, false, Primitive.GELU, p));
+        // the modal scan at the most modes a thread holds, at one mode, every gate, with and without skip, plain and as the core
+        var most = new ModalScan.Filter(96, ModalScan.MAX_MODES, false);
+        var one = new ModalScan.Filter(20, 1, true);
+        for (var f : List.of(most, one)) {
+            out.add(ModalScan.states(f, true, p, ModalScan.DEFAULT));
+            out.add(ModalScan.states(f, false, p, ModalScan.DEFAULT));
+            out.add(ModalScan.output(f, null, p, ModalScan.DEFAULT));
+        }
+        out.add(ModalScan.output(most, Primitive.GELU, p, ModalScan.DEFAULT));
+        out.add(ModalScan.output(one, Primitive.RELU, p, ModalScan.DEFAULT));
+        if (p == Precision.FP32) out.addAll(List.of(ModalScan.carry(most, ModalScan.DEFAULT), ModalScan.carry(one, ModalScan.DEFAULT)));
         if (p == Precision.FP32) {
             out.add(FusedFft.spectrum(new FusedFft.Modal(20, 20, false), FusedFft.DEFAULT));
             out.add(FusedFft.spectrum(new FusedFft.Explicit(new CausalConv.Filter(60, 512, 5, CausalConv.Taps.XCORR, true)), FusedFft.DEFAULT));
@@ -182,9 +199,13 @@ class CompileCheckTest {
         assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",
                 "fft_product", "fft_unpack", "fir_prefill", "fir_step", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gelu", "gemv",
                 "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul", "neg", "norm_residual", "rmsnorm", "relu",
-                "rope", "scale", "silu", "split", "sub")), kinds);
+                "rope", "scale", "scan_carry", "scan_conv", "scan_core", "scan_states", "silu", "split", "sub")), kinds);
         assertTrue(byCode.values().stream().anyMatch(k -> k.entry().startsWith("fused_fft_core_c4096_m16_skip_t512_bf16")),
                 "Evo 2 7B's Hyena-LI core by the fused FFT is checked");
+        for (String scan : List.of("scan_states_core_c4096_m16_skip_t128_bf16", "scan_carry_c4096_m16_t128", "scan_core_c4096_m16_skip_t128_bf16")) {
+            assertTrue(units.stream().filter(Unit::noSpills).flatMap(u -> u.sources().stream()).anyMatch(t -> t.contains(" " + scan + "(")),
+                    "Evo 2 7B's Hyena-LI core by the scan is checked for spills: " + scan);
+        }
 
         Path keep = Path.of("target", "kernel-check");
         Files.createDirectories(keep);

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  * against the CPU backend running the group's nodes, in fp32 and bf16; and, where its convolution is direct, in fp32
  * against the unfused kernels of the same nodes, bit for bit (the fused kernels do the same fp32 ops in the same order;
  * {@link FeaturizedCoreTest} checks bf16's bits, with z rounded where the unfused plan stores it). A modal core through
- * library FFTs is no one kernel: {@link PlanOnCpuTest} runs it.
+ * library FFTs or by the scan is no one kernel: {@link PlanOnCpuTest} runs it (and {@link ModalScanTest} the scan's).
  */
 class FusedKernelsTest {
     static final int B = 2, L = 70;
@@ -77,7 +77,7 @@ class FusedKernelsTest {
                             // by an algorithm whose kernel reads z, the featurizer runs apart (its own kernel): the kernel is the rest's
                             boolean apart = kernels.featurizerApart(g, group, p, a);
                             Group kernelled = apart ? HyenaCore.withoutFeaturizer(group) : group;
-                            if (kernels.throughLibraryFfts(g, kernelled, p, a)) continue;
+                            if (kernels.throughLibraryFfts(g, kernelled, p, a) || kernels.byScan(g, kernelled, p, a)) continue;
                             FusedKernel k = kernels.fused(g, kernelled, p, a);
                             if (!seen.add(k.source().code())) continue;
                             kinds.add(group.kind() + (a == Algorithm.BLOCKED || a == Algorithm.FUSED_FFT ? " " + a.spelling() : "")

@@ -38,8 +38,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Whole kernel plans of the samples run on the CPU through the emulator ({@link PlanOnCpu}): memory plan, argument
  * binding, {@code once} steps, copies and the decode states together, against the CPU executor. A parallel plan runs
  * twice on one prepared pool with different tokens (as a replayed CUDA graph does), then a prefill and two decode
- * steps; the samples as the cost model plans them, and with the fused FFT forced, at edge shapes too. Small shapes: the
- * emulator is slow.
+ * steps; the samples as the cost model plans them, and with the fused FFT or the modal scan forced, at edge shapes too.
+ * Small shapes: the emulator is slow.
  */
 class PlanOnCpuTest {
     private static final int B = 2, L = 16, STEPS = 2;
@@ -113,6 +113,60 @@ class PlanOnCpuTest {
         }
         List<String> failures = new ArrayList<>();
         for (Precision p : Precision.values()) run(cxx.get(), g, "fft-edges", p, Algorithm.FUSED_FFT, new int[] {1, 7, 600}, failures);
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /**
+     * The modal scan forced (-Dhyenac.algorithm=scan: at these widths the cost model keeps library FFTs): sh2-tiny, whose LI
+     * cores then run as the scan's three kernels around their scratch of states, and whose prefill runs the plain scan
+     * before the decode states' own scan.
+     */
+    @Test
+    void sh2TinyWithTheScanMatchesTheCpuExecutor() throws Exception {
+        Optional<Path> cxx = CudaOnCpu.compiler();
+        Assumptions.assumeTrue(cxx.isPresent(), "no host C++ compiler to run the kernels on");
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        List<String> failures = new ArrayList<>();
+        for (Precision p : Precision.values()) {
+            Plan parallel = pipeline(g, p, Algorithm.SCAN).plan(Phase.PARALLEL);
+            assertTrue(parallel.steps().stream().filter(st -> st.site().algorithm() == Algorithm.SCAN).count() == 6, "LI twice, three kernels each");
+            run(cxx.get(), g, "sh2-tiny-scan", p, Algorithm.SCAN, new int[] {L}, failures);
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /**
+     * The scan's edge shapes through whole plans (its chunks are 128 steps): one step, a chunk but one, a chunk, a chunk and
+     * one, and several chunks with a partial last one; 20 channels, so a block's 128 threads are mostly idle, and 5 modes;
+     * plain (prefill) and as the core.
+     */
+    @Test
+    void theScanAtEdgeShapesMatchesTheCpuExecutor(@TempDir Path dir) throws Exception {
+        Optional<Path> cxx = CudaOnCpu.compiler();
+        Assumptions.assumeTrue(cxx.isPresent(), "no host C++ compiler to run the kernels on");
+        Path spec = dir.resolve("scan-edges.hyena");
+        Files.writeString(spec, """
+                import "std"
+                model scan_edges {
+                  vocab = 64
+                  width = 20
+                  context = 4096
+                  dtype = fp32
+                  op li = hyena_li(modes = 5)
+                  op mlp = gated_mlp(hidden = 16, act = identity)
+                  layers = [li, li]
+                }
+                """);
+        Graph g = Samples.graph(spec);
+        for (Phase phase : List.of(Phase.PARALLEL, Phase.PREFILL)) {
+            Plan plan = pipeline(g, Precision.FP32, Algorithm.SCAN).plan(phase);
+            String kernel = phase == Phase.PARALLEL ? "scan_core" : "scan_conv";
+            assertTrue(plan.kernels().stream().filter(k -> k.name().equals(kernel)).count() == 1, phase + ": both layers' " + kernel + ", one kernel");
+            assertTrue(plan.steps().stream().filter(st -> st instanceof Step.Launch l && plan.kernel(l.kernel()).name().equals(kernel)).count() == 2, phase
+                    + ": launched in both layers");
+        }
+        List<String> failures = new ArrayList<>();
+        for (Precision p : Precision.values()) run(cxx.get(), g, "scan-edges", p, Algorithm.SCAN, new int[] {1, 127, 128, 129, 300}, failures);
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 

@@ -27,9 +27,9 @@ class GoldenTest {
     static Path goldens() { return Samples.root().resolve("backends/codegen/src/test/resources/golden"); }
 
     /**
-     * The first kernel of every kind for sh2-tiny in bf16 (the fused groups' included), the silu-gated core of custom-ops,
-     * fp32 and a few kinds the samples lack (the tensor-core attention, the blocked Hyena-MR core alone and with its
-     * featurizer, Hyena-LI's fused FFT
+     * The first kernel of every kind for sh2-tiny in bf16 (the fused groups' included, Hyena-LI's scan among them), the
+     * silu-gated core of custom-ops, fp32 and a few kinds the samples lack (the tensor-core attention, the blocked Hyena-MR
+     * core alone and with its featurizer, Hyena-LI's fused FFT
      * core and a split-K GEMV's reduction among them).
      */
     static Map<String, String> expected() {
@@ -54,6 +54,8 @@ class GoldenTest {
                 FusedFft.conv(new FusedFft.Modal(64, 16, true), Primitive.IDENTITY, Precision.BF16, FusedFft.DEFAULT),
                 FusedFft.spectrum(new FusedFft.Modal(64, 16, true), FusedFft.DEFAULT),
                 FftConv.packSignal(64, Precision.BF16, true), FftConv.unpack(64, true, Primitive.IDENTITY, Precision.BF16),
+                // and by the scan, whose first kernel reads k * v from z
+                ModalScan.states(new ModalScan.Filter(64, 16, true), true, Precision.BF16, ModalScan.DEFAULT),
                 // Evo 2's logits: too few features to fill a GPU, so K splits and a second kernel reduces
                 Gemv.generate(Gemv.Spec.linear(512, 4096, false), Precision.BF16).getLast())) {
             out.put(k.entry(), k.kernel().render(CudaDialect.INSTANCE));
@@ -72,14 +74,14 @@ class GoldenTest {
         assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
                 "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "fused_fft_conv", "fused_fft_core",
                 "fused_fft_spectrum", "gelu", "gemv", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul",
-                "norm_residual", "relu", "rmsnorm", "rope", "scale", "silu", "split")),
+                "norm_residual", "relu", "rmsnorm", "rope", "scale", "scan_carry", "scan_conv", "scan_core", "scan_states", "silu", "split")),
                 new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
         for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step",
                 "flash_attention", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend",
-                "modal_filter", "modal_scan", "norm_residual")) {
+                "modal_filter", "modal_scan", "norm_residual", "scan_carry", "scan_conv", "scan_core", "scan_states")) {
             if (entry.startsWith(k + "_")) return k;
         }
         return entry.substring(0, entry.indexOf('_'));

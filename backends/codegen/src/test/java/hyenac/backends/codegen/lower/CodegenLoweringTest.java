@@ -159,7 +159,7 @@ class CodegenLoweringTest {
         Graph g = Samples.graph("sh2-tiny.hyena");
         CodegenLowering l = lowering(Precision.FP32);
         assertEquals(List.of(Algorithm.DIRECT), l.algorithms(g, first(g, "causal_conv"), Phase.PARALLEL));
-        assertEquals(List.of(Algorithm.FFT, Algorithm.FUSED_FFT), l.algorithms(g, first(g, "modal_conv"), Phase.PREFILL));
+        assertEquals(List.of(Algorithm.FFT, Algorithm.FUSED_FFT, Algorithm.SCAN), l.algorithms(g, first(g, "modal_conv"), Phase.PREFILL));
         assertEquals(List.of(Algorithm.DIRECT, Algorithm.FUSED_FFT), l.algorithms(g, filterOf(g, 1), Phase.PARALLEL), "MR's 128 taps fit a chunk");
         assertEquals(List.of(Algorithm.DIRECT), l.algorithms(g, filterOf(g, 0), Phase.PARALLEL), "SE's 7 taps are too few for FFTs");
         assertEquals(List.of(Algorithm.RECURRENT), l.algorithms(g, first(g, "modal_conv"), Phase.STEP));
@@ -211,35 +211,87 @@ class CodegenLoweringTest {
     }
 
     @Test
-    void evo2LiTakesTheFusedFftAtLongLengthsAndATinyModelKeepsLibraryFfts() {
+    void evo2LiTakesTheScanAndATinyModelKeepsLibraryFfts() {
         Graph evo = Samples.graph("evo2-7b.hyena");
         Node li = filterOf(evo, 2);
         assertEquals("modal_conv", li.op());
-        CodegenLowering bf16 = lowering(Precision.BF16);
-        for (long length : new long[] {8192, 65536}) {
-            Shape at = new Shape(1, length, length + 64);
-            double fft = bf16.cost(evo, li, Algorithm.FFT, at), fused = bf16.cost(evo, li, Algorithm.FUSED_FFT, at);
-            // the library's padded rows and spectra go through memory several times; the fused kernel reads s and writes y
-            assertTrue(fused < fft / 2, "L = " + length + ": fused " + fused + " s, library " + fft + " s");
+        for (Precision p : Precision.values()) {
+            CodegenLowering l = lowering(p);
+            for (long length : new long[] {8192, 65536}) {
+                Shape at = new Shape(1, length, length + 64);
+                double fft = l.cost(evo, li, Algorithm.FFT, at), fused = l.cost(evo, li, Algorithm.FUSED_FFT, at), scan = l.cost(evo, li, Algorithm.SCAN, at);
+                // the scan streams q, k, v (k and v twice) and a small scratch of states; the FFTs, as measured, far slower
+                String costs = p.suffix() + " L = " + length + ": scan " + scan + " s, fused " + fused + " s, library " + fft + " s";
+                assertTrue(scan * 4 < fused && fused < fft, costs);
+                // the memory floor: q, k, v read and y written once at the H100's peak
+                double floor = 4.0 * length * 4096 * (p == Precision.BF16 ? 2 : 4) / CodegenLowering.Hardware.H100.bytesPerSecond();
+                assertTrue(scan < 2 * floor, costs + ", floor " + floor + " s");
+            }
+            Plan plan = new KernelPipeline(evo, l, true).plan(Phase.PARALLEL);
+            List<Step> core = plan.steps().stream().filter(st -> st.site().nodes().contains(li.id())).toList();
+            assertEquals(List.of("scan_states", "scan_carry", "scan_core"), core.stream().map(st -> kind(plan, st)).toList(), p.suffix());
+            core.forEach(st -> assertEquals(Algorithm.SCAN, st.site().algorithm()));
+            assertEquals(List.of(false, false, false), core.stream().map(Step::once).toList(), "nothing prepared: the poles are read as they are");
+            // one scratch of states, [B, ceil(L / 128), 16, 4096] fp32, written by the first, carried in place by the second, read by the third
+            List<Buffer> states = core.stream().map(st -> plan.buffer(((Arg.Buf) arg(plan, (Step.Launch) st, "states")).buffer())).distinct().toList();
+            assertEquals(1, states.size(), states.toString());
+            Buffer scratch = states.getFirst();
+            assertEquals(Buffer.Kind.SCRATCH, scratch.kind());
+            assertEquals(DType.FP32, scratch.element());
+            assertEquals(2L * 64 * 16 * 4096, scratch.elements().eval(new Shape(2, 8192, 0)));
+            assertEquals(2L * 65 * 16 * 4096, scratch.elements().eval(new Shape(2, 8193, 0)), "a partial last chunk has its slot");
+            Step.Launch run = (Step.Launch) core.getLast();
+            assertTrue(plan.kernel(run.kernel()).entry().startsWith("scan_core_c4096_m16_skip_t128_" + p.suffix()), run.kernel());
+            assertEquals(List.of(li.weights().get("log_poles"), li.weights().get("residues"), li.weights().get("skip")),
+                    List.of("log_poles", "residues", "skip").stream().map(w -> plan.buffer(((Arg.Buf) arg(plan, run, w)).buffer()).name()).toList());
         }
-        Plan plan = new KernelPipeline(evo, bf16, true).plan(Phase.PARALLEL);
-        List<Step> core = plan.steps().stream().filter(st -> st.site().nodes().contains(li.id())).toList();
-        assertEquals(List.of("fused_fft_spectrum", "fused_fft_core"), core.stream().map(st -> kind(plan, st)).toList());
-        assertEquals(List.of(true, false), core.stream().map(Step::once).toList(), "the spectra once, the core every run");
-        core.forEach(st -> assertEquals(Algorithm.FUSED_FFT, st.site().algorithm()));
-        Step.Launch spectrum = (Step.Launch) core.getFirst(), run = (Step.Launch) core.getLast();
-        Buffer spectra = plan.buffer(((Arg.Buf) spectrum.args().get(index(plan, spectrum, "hf"))).buffer());
+
+        // forced, the fused FFT's spectra are prepared once and its twiddles are a constant
+        Plan fusedPlan = new KernelPipeline(evo, lowering(Precision.BF16), true, Algorithm.FUSED_FFT).plan(Phase.PARALLEL);
+        List<Step> fusedCore = fusedPlan.steps().stream().filter(st -> st.site().nodes().contains(li.id())).toList();
+        assertEquals(List.of("fused_fft_spectrum", "fused_fft_core"), fusedCore.stream().map(st -> kind(fusedPlan, st)).toList());
+        assertEquals(List.of(true, false), fusedCore.stream().map(Step::once).toList(), "the spectra once, the core every run");
+        Step.Launch spectrum = (Step.Launch) fusedCore.getFirst(), fusedRun = (Step.Launch) fusedCore.getLast();
+        Buffer spectra = fusedPlan.buffer(((Arg.Buf) spectrum.args().get(index(fusedPlan, spectrum, "hf"))).buffer());
         assertEquals(Buffer.Kind.PREPARED, spectra.kind(), "written once, read by every run: " + spectra);
-        assertEquals(spectra.id(), ((Arg.Buf) run.args().get(index(plan, run, "hf"))).buffer());
-        Buffer twiddles = plan.buffer(((Arg.Buf) run.args().get(index(plan, run, "twiddles"))).buffer());
+        assertEquals(spectra.id(), ((Arg.Buf) fusedRun.args().get(index(fusedPlan, fusedRun, "hf"))).buffer());
+        Buffer twiddles = fusedPlan.buffer(((Arg.Buf) fusedRun.args().get(index(fusedPlan, fusedRun, "twiddles"))).buffer());
         assertEquals(Buffer.Kind.CONSTANT, twiddles.kind());
         var blocking = hyenac.backends.codegen.kernels.FusedFft.DEFAULT;
-        assertTrue(java.util.Arrays.equals(hyenac.backends.codegen.kernels.FusedFft.twiddles(blocking), plan.constants().get(twiddles.name())));
+        assertTrue(java.util.Arrays.equals(hyenac.backends.codegen.kernels.FusedFft.twiddles(blocking), fusedPlan.constants().get(twiddles.name())));
 
-        // sh2-tiny's 64 channels fill 8 blocks of 132 multiprocessors' 528: the library's FFTs stay cheaper
+        // sh2-tiny's 64 channels fill 8 blocks of 132 multiprocessors' 528, and the scan's 64 chunks of them a twelfth of
+        // the threads an H100 holds: the library's FFTs stay cheapest
         Graph tiny = Samples.graph("sh2-tiny.hyena");
         Node modal = filterOf(tiny, 2);
-        assertTrue(bf16.cost(tiny, modal, Algorithm.FFT, KernelPipeline.REFERENCE) < bf16.cost(tiny, modal, Algorithm.FUSED_FFT, KernelPipeline.REFERENCE));
+        CodegenLowering bf16 = lowering(Precision.BF16);
+        double fft = bf16.cost(tiny, modal, Algorithm.FFT, KernelPipeline.REFERENCE);
+        assertTrue(fft < bf16.cost(tiny, modal, Algorithm.FUSED_FFT, KernelPipeline.REFERENCE));
+        assertTrue(fft < bf16.cost(tiny, modal, Algorithm.SCAN, KernelPipeline.REFERENCE));
+    }
+
+    @Test
+    void preferringTheScanLowersEveryModalConvolutionAsItsThreeKernelsAroundAScratchOfStates() {
+        Graph g = Samples.graph("sh2-tiny.hyena");
+        for (Precision p : Precision.values()) {
+            for (Phase phase : List.of(Phase.PARALLEL, Phase.PREFILL)) {
+                Plan plan = new KernelPipeline(g, lowering(p), true, Algorithm.SCAN).plan(phase);
+                Map<String, List<String>> byPath = new TreeMap<>();
+                for (Step st : plan.steps()) {
+                    if (st.site().algorithm() == Algorithm.SCAN) byPath.computeIfAbsent(st.site().path(), k -> new ArrayList<>()).add(kind(plan, st));
+                }
+                // LI only (SE and MR have no modes); the parallel pass fuses its core, a prefill runs the convolution alone,
+                // then fills the decode state from its input as before
+                Map<String, List<String>> want = new TreeMap<>();
+                for (int layer : new int[] {2, 6}) {
+                    if (phase == Phase.PARALLEL) want.put("layers." + layer + ".mixer", List.of("scan_states", "scan_carry", "scan_core"));
+                    else want.put("layers." + layer + ".mixer.filter", List.of("scan_states", "scan_carry", "scan_conv", "modal_scan"));
+                }
+                assertEquals(want, byPath, p.suffix() + " " + phase);
+                assertTrue(plan.buffers().stream().noneMatch(b -> b.kind() == Buffer.Kind.PREPARED), "the scan prepares nothing");
+                assertEquals(2, plan.buffers().stream().filter(b -> b.name().endsWith(".scan_states") && b.kind() == Buffer.Kind.SCRATCH).count());
+            }
+        }
     }
 
     @Test
