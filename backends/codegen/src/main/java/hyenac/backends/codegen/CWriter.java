@@ -19,6 +19,7 @@ final class CWriter {
     String kernel(Kernel k) {
         for (String line : d.preamble(k.scalarsUsed())) out.append(line).append('\n');
         if (k.usesVectorLoads()) for (String line : d.vectorLoadPreamble()) out.append(line).append('\n');
+        if (k.usesVectorStores()) for (String line : d.vectorStorePreamble()) out.append(line).append('\n');
         out.append('\n');
         for (Stmt.Asm a : k.asmFunctions()) {
             for (String line : d.asmFunction(a)) out.append(line).append('\n');
@@ -83,6 +84,11 @@ final class CWriter {
                 Scalar element = ((CType.Pointer) v.pointer().type()).element();
                 String address = expr(new Expr.Offset(v.pointer(), v.index()));
                 for (String l : d.vectorLoad(address, element, v.targets().stream().map(this::expr).toList(), v.streaming())) line(depth, l);
+            }
+            case Stmt.VectorStore v -> {
+                Scalar element = ((CType.Pointer) v.pointer().type()).element();
+                String address = expr(new Expr.Offset(v.pointer(), v.index()));
+                for (String l : d.vectorStore(address, element, v.values().stream().map(this::expr).toList())) line(depth, l);
             }
             case Stmt.Comment c -> line(depth, c.text().isEmpty() ? "//" : "// " + c.text());
             case Stmt.Blank b -> out.append('\n');
@@ -210,6 +216,11 @@ final class CWriter {
                     visit(v.pointer(), f);
                     visit(v.index(), f);
                     v.targets().forEach(t -> visit(t, f));
+                }
+                case Stmt.VectorStore v -> {
+                    visit(v.pointer(), f);
+                    visit(v.index(), f);
+                    v.values().forEach(t -> visit(t, f));
                 }
                 case Stmt.Comment c -> { }
                 case Stmt.Blank b -> { }

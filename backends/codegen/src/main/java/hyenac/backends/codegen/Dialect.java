@@ -107,6 +107,22 @@ public interface Dialect {
         return lines;
     }
 
+    /** Lines a translation unit needs before kernels that use {@link Scope#storeVector} (none where stores are element by element). */
+    default List<String> vectorStorePreamble() { return List.of(); }
+
+    /**
+     * A {@link Stmt.VectorStore} as lines: {@code values} (float expressions) narrowed to {@code element} and written to
+     * consecutive elements at {@code address} (a pointer expression). This portable form writes element by element; a
+     * dialect with wide stores writes them in one access.
+     */
+    default List<String> vectorStore(String address, Scalar element, List<String> values) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (int j = 0; j < values.size(); j++) {
+            lines.add("(" + address + ")[" + j + "] = " + (element == Scalar.BF16 ? floatToBf16(values.get(j)) : values.get(j)) + ";");
+        }
+        return lines;
+    }
+
     /** The suffix of an int64 literal ({@code LL} in C99 where long is 32 bits). */
     String int64Suffix();
 

@@ -32,6 +32,9 @@ public record Kernel(String entry, int threadsPerBlock, int minBlocks, List<Var>
     /** Whether the body reads memory with {@link Scope#loadVector} (a dialect may need helpers for it). */
     public boolean usesVectorLoads() { return CWriter.anyStatement(body, s -> s instanceof Stmt.VectorLoad); }
 
+    /** Whether the body writes memory with {@link Scope#storeVector}. */
+    public boolean usesVectorStores() { return CWriter.anyStatement(body, s -> s instanceof Stmt.VectorStore); }
+
     /**
      * The assembly functions the body calls, one statement standing for each name, in first-use order; fails when one
      * name is used with two different templates or operand lists (its single definition would be wrong for one of them).

@@ -175,6 +175,29 @@ public final class Scope {
         stmts.add(new Stmt.VectorLoad(pointer, index, targets, streaming));
     }
 
+    /**
+     * {@code values} written to consecutive elements of a global float or bf16 array from {@code pointer[index]} as one
+     * access of 4, 8 or 16 bytes, each converted as {@link #store} converts it (bf16: rounded to nearest even), so the
+     * bits are those of {@code values.size()} scalar stores. Aligned as {@link #loadVector} is.
+     */
+    public void storeVector(Expr pointer, Expr index, List<Expr> values) {
+        if (!(pointer.type() instanceof CType.Pointer p && p.space() == CType.Space.GLOBAL && !p.readOnly())) {
+            throw new Expr.TypeError("a vector store writes writable global memory, got " + pointer.type());
+        }
+        if (p.element() != Scalar.FLOAT && p.element() != Scalar.BF16) throw new Expr.TypeError("vector stores narrow to float or bf16, not " + p.element());
+        if (!Expr.scalar(index).isInteger()) throw new Expr.TypeError("an index must be an integer, got " + index.type());
+        int bytes = values.size() * p.element().bytes();
+        if (bytes != 4 && bytes != 8 && bytes != 16) {
+            throw new IllegalArgumentException("a vector store writes 4, 8 or 16 bytes, not " + values.size() + " " + p.element() + " elements");
+        }
+        List<Expr> floats = new ArrayList<>();
+        for (Expr v : values) {
+            if (!Expr.scalar(v).isNumeric()) throw new Expr.TypeError("a vector store narrows numbers, not a " + v.type());
+            floats.add(Expr.cast(Scalar.FLOAT, v));
+        }
+        stmts.add(new Stmt.VectorStore(pointer, index, floats));
+    }
+
     private static boolean asmType(CType t) {
         return t instanceof CType.Pointer p && p.space() == CType.Space.GLOBAL
                 || t instanceof Scalar s && (s == Scalar.INT || s == Scalar.INT64 || s == Scalar.FLOAT || s == Scalar.DOUBLE || s == Scalar.B32);

@@ -81,6 +81,17 @@ public sealed interface Stmt {
         public int bytes() { return targets.size() * ((CType.Pointer) pointer.type()).element().bytes(); }
     }
 
+    /**
+     * {@code values} (floats) narrowed to the element type of global memory and written to consecutive elements from
+     * {@code pointer[index]} as one aligned access of 4, 8 or 16 bytes (see {@link Scope#storeVector}).
+     */
+    record VectorStore(Expr pointer, Expr index, List<Expr> values) implements Stmt {
+        public VectorStore { values = List.copyOf(values); }
+
+        /** Bytes the access writes. */
+        public int bytes() { return values.size() * ((CType.Pointer) pointer.type()).element().bytes(); }
+    }
+
     record Comment(String text) implements Stmt {}
 
     record Blank() implements Stmt {}

@@ -342,6 +342,63 @@ class BuilderTest {
         assertTrue(!toy.contains("hy_"), toy);
     }
 
+    /** A kernel writing 8 bf16 (one 16-byte store, the last a double narrowed as a scalar store narrows it) and 2 floats (8 bytes). */
+    static Kernel vectorStoreSample() {
+        KernelBuilder k = new KernelBuilder("wide_store_demo", 32);
+        Var y = k.param("y", CType.output(Scalar.BF16));
+        Var z = k.param("z", CType.output(Scalar.FLOAT));
+        Scope s = k.body();
+        Var lane = s.let("lane", Expr.threadIdx(Axis.X));
+        Var v = s.array("v", Scalar.FLOAT, 8);
+        java.util.List<Expr> eight = new java.util.ArrayList<>();
+        for (int j = 0; j < 7; j++) eight.add(v.at(j));
+        eight.add(lit(0.5));
+        s.storeVector(y, lane.mul(8), eight);
+        s.storeVector(z, lane.mul(2), eight.subList(0, 2));
+        return k.build();
+    }
+
+    @Test
+    void vectorStoresAreOneAccessInCudaAndElementsElsewhere() {
+        String cuda = vectorStoreSample().render(CudaDialect.INSTANCE);
+        assertTrue(cuda.contains(CudaDialect.VECTOR_STORE_PRELUDE + "\n"), cuda);
+        assertTrue(!cuda.contains("HY_VECTOR_LOAD_PRELUDE"), "a kernel that only stores carries no load helpers");
+        for (String line : java.util.List.of(
+                "        const unsigned int hy_w0 = (unsigned int) hy_float_to_bf16(v[0]) | (unsigned int) hy_float_to_bf16(v[1]) << 16;",
+                "        const unsigned int hy_w3 = (unsigned int) hy_float_to_bf16(v[6]) | (unsigned int) hy_float_to_bf16((float)0.5) << 16;",
+                "        hy_store_b128(y + lane * 8, hy_w0, hy_w1, hy_w2, hy_w3);",
+                "        const unsigned int hy_w1 = __float_as_uint(v[1]);",
+                "        hy_store_b64(z + lane * 2, hy_w0, hy_w1);")) {
+            assertTrue(cuda.contains(line + "\n"), "missing\n" + line + "\nin\n" + cuda);
+        }
+        assertTrue(!vectorSample().render(CudaDialect.INSTANCE).contains("hy_store_"), "kernels without vector stores carry no store helpers");
+        String toy = vectorStoreSample().render(new ToyOpenClDialect());
+        assertTrue(toy.contains("    (y + lane * 8)[7] = bf16_round((float)0.5);\n"), toy);
+        assertTrue(toy.contains("    (z + lane * 2)[1] = v[1];\n"), toy);
+        assertTrue(!toy.contains("hy_"), toy);
+    }
+
+    @Test
+    void vectorStoresAreChecked() {
+        KernelBuilder k = new KernelBuilder("k", 32);
+        Var y = k.param("y", CType.output(Scalar.BF16));
+        Var x = k.param("x", CType.input(Scalar.BF16));
+        Var i = k.param("i", CType.output(Scalar.INT64));
+        Scope s = k.body();
+        Var v = s.array("v", Scalar.FLOAT, 16);
+        java.util.List<Expr> three = java.util.List.of(v.at(0), v.at(1), v.at(2));
+        assertThrows(IllegalArgumentException.class, () -> s.storeVector(y, lit(0), three), "6 bytes");
+        java.util.List<Expr> sixteen = new java.util.ArrayList<>();
+        for (int j = 0; j < 16; j++) sixteen.add(v.at(j));
+        assertThrows(IllegalArgumentException.class, () -> s.storeVector(y, lit(0), sixteen), "32 bytes");
+        java.util.List<Expr> two = java.util.List.of(v.at(0), v.at(1));
+        assertThrows(Expr.TypeError.class, () -> s.storeVector(x, lit(0), two), "read-only memory");
+        assertThrows(Expr.TypeError.class, () -> s.storeVector(i, lit(0), java.util.List.of(v.at(0))), "int64 elements");
+        assertThrows(Expr.TypeError.class, () -> s.storeVector(v, lit(0), two), "a private array");
+        assertThrows(Expr.TypeError.class, () -> s.storeVector(y, lit(0.5f), two), "a float index");
+        assertThrows(Expr.TypeError.class, () -> s.storeVector(y, lit(0), java.util.List.of(v.at(0), lit(1.0f).lt(lit(2.0f)))), "a boolean");
+    }
+
     @Test
     void vectorLoadsAreChecked() {
         KernelBuilder k = new KernelBuilder("k", 32);

@@ -117,6 +117,56 @@ public final class CudaDialect implements Dialect {
         return lines;
     }
 
+    /**
+     * Stores of 16, 8 and 4 bytes of raw bits, for {@link hyenac.backends.codegen.Scope#storeVector}; a host compiler
+     * (the test emulator) traps where a GPU would fault on a misaligned address.
+     */
+    public static final String VECTOR_STORE_PRELUDE = """
+            #ifndef HY_VECTOR_STORE_PRELUDE
+            #define HY_VECTOR_STORE_PRELUDE
+            struct __align__(16) hy_w128 { unsigned int x, y, z, w; };
+            struct __align__(8) hy_w64 { unsigned int x, y; };
+            #ifdef __CUDA_ARCH__
+            #define HY_STORE_BITS(T, p, v) *static_cast<T*>(p) = v
+            #else
+            #define HY_STORE_BITS(T, p, v) \\
+                if (reinterpret_cast<unsigned long long>(p) % sizeof(T) != 0) __builtin_trap(); \\
+                __builtin_memcpy(p, &v, sizeof(T))
+            #endif
+            __device__ __forceinline__ void hy_store_b128(void* p, unsigned int x, unsigned int y, unsigned int z, unsigned int w) {
+                const hy_w128 v = {x, y, z, w};
+                HY_STORE_BITS(hy_w128, p, v);
+            }
+            __device__ __forceinline__ void hy_store_b64(void* p, unsigned int x, unsigned int y) {
+                const hy_w64 v = {x, y};
+                HY_STORE_BITS(hy_w64, p, v);
+            }
+            __device__ __forceinline__ void hy_store_b32(void* p, unsigned int x) { HY_STORE_BITS(unsigned int, p, x); }
+            #endif""";
+
+    @Override public List<String> vectorStorePreamble() { return VECTOR_STORE_PRELUDE.lines().toList(); }
+
+    /**
+     * Each 32-bit word packed (a float's bits, or two bf16 rounded as a scalar store rounds them, the first in the low
+     * half), then one store of the words.
+     */
+    @Override public List<String> vectorStore(String address, Scalar element, List<String> values) {
+        int bytes = values.size() * element.bytes();
+        if (bytes != 4 && bytes != 8 && bytes != 16) throw new IllegalArgumentException("no " + bytes + "-byte stores");
+        List<String> lines = new ArrayList<>();
+        lines.add("{");
+        List<String> words = new ArrayList<>();
+        for (int w = 0; w < bytes / 4; w++) {
+            String bits = element == Scalar.FLOAT ? "__float_as_uint(" + values.get(w) + ")"
+                    : "(unsigned int) " + floatToBf16(values.get(2 * w)) + " | (unsigned int) " + floatToBf16(values.get(2 * w + 1)) + " << 16";
+            lines.add("    const unsigned int hy_w" + w + " = " + bits + ";");
+            words.add("hy_w" + w);
+        }
+        lines.add("    hy_store_b" + bytes * 8 + "(" + address + ", " + String.join(", ", words) + ");");
+        lines.add("}");
+        return lines;
+    }
+
     @Override public List<String> preamble(Set<Scalar> used) {
         return used.contains(Scalar.BF16) ? BF16_PRELUDE.lines().toList() : List.of();
     }

@@ -6,15 +6,14 @@ import static hyenac.backends.codegen.Expr.lit;
 import static hyenac.backends.codegen.Expr.select;
 
 import hyenac.backends.codegen.Expr;
-import hyenac.backends.codegen.Var;
 import hyenac.ir.Primitive;
 
 /** The pointwise activations of the language on a float value, with the reference's formulas. */
 final class Activations {
     private Activations() {}
 
-    /** act(v) for an activation primitive ({@link Primitive#activation()}); v is a variable because some forms read it twice. */
-    static Expr apply(Primitive act, Var v) {
+    /** act(v) for an activation primitive ({@link Primitive#activation()}); v is a variable or an array element, as some forms read it twice. */
+    static Expr apply(Primitive act, Expr v) {
         return switch (act) {
             case IDENTITY -> v;
             // exact GELU x·Φ(x) written with erfc, which keeps its precision for large negative x

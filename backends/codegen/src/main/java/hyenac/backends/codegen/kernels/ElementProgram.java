@@ -157,40 +157,100 @@ final class ElementProgram {
 
     /**
      * Emits the part of the program that {@code wanted} needs at one element into {@code s}: plain inputs first, each
-     * loaded once, then the nodes in order. Returns the local holding each wanted graph value.
+     * loaded once, then the nodes in order. Returns the value of each wanted graph value (a local, or an input's).
      */
-    Map<Integer, Var> emit(Scope s, At at, List<Var> x, List<Var> by, Collection<Integer> wanted) {
+    Map<Integer, Expr> emit(Scope s, At at, List<Var> x, List<Var> by, Collection<Integer> wanted) {
+        boolean[] needed = needed(wanted);
+        Expr[] values = new Expr[steps.size()];
+        for (int i = 0; i < steps.size(); i++) {
+            if (needed[i] && steps.get(i) instanceof Step.Load l) values[i] = s.let("in" + l.input(), load(x.get(l.input()), at.index()));
+        }
+        return compute(s, at, x, by, wanted, needed, values);
+    }
+
+    /** What {@code body} does at each lane of {@link #emitLanes}: {@code values} are the wanted graph values at lane {@code lane}. */
+    interface Lane {
+        void emit(Scope body, Var lane, Map<Integer, Expr> values);
+    }
+
+    /**
+     * Emits what {@code wanted} needs at the {@code lanes} consecutive elements from {@code first} (its index and channel
+     * multiples of the lanes, so the elements lie in one row and every vector is aligned): each plain input, and each
+     * split's channels, read as one 16-byte vector into a private array (named {@code in<k>}, or as the selected value); a
+     * deinterleave's input by n as n vectors holding the n channels of every lane; then an unrolled loop over the lanes
+     * computes the nodes as {@link #emit} does, the same ops in the same order, and runs {@code body} at each lane.
+     */
+    void emitLanes(Scope s, At first, int lanes, List<Var> x, List<Var> by, Collection<Integer> wanted, Lane body) {
+        boolean[] needed = needed(wanted);
+        Var[] vectors = new Var[steps.size()];
+        int[] stride = new int[steps.size()], offset = new int[steps.size()];
+        Map<Integer, Var> interleaved = new HashMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            if (!needed[i]) continue;
+            stride[i] = 1;
+            switch (steps.get(i)) {
+                case Step.Load l -> vectors[i] = loadVectors(s, "in" + l.input(), x.get(l.input()), first.index(), lanes, 1);
+                case Step.Select sel when sel.interleaved() -> {
+                    vectors[i] = interleaved.computeIfAbsent(sel.input(),
+                            k -> loadVectors(s, "in" + k, x.get(k), first.index().mul(sel.ways()), lanes, sel.ways()));
+                    stride[i] = sel.ways();
+                    offset[i] = sel.part();
+                }
+                case Step.Select sel -> vectors[i] = loadVectors(s, names.get(i), x.get(sel.input()), selectIndex(sel, first), lanes, 1);
+                case Step.Op op -> { }
+            }
+        }
+        s.unrolled("j", Expr.lit(0), Expr.lit(lanes), (j, b) -> {
+            Expr[] values = new Expr[steps.size()];
+            for (int i = 0; i < steps.size(); i++) if (vectors[i] != null) values[i] = vectors[i].at(j.mul(stride[i]).add(offset[i]));
+            At at = new At(first.index().add(j), first.row(), first.channel() == null ? null : first.channel().add(j));
+            body.emit(b, j, compute(b, at, x, by, wanted, needed, values));
+        });
+    }
+
+    /** {@code count} consecutive 16-byte vectors of {@code from} from {@code index} into a private array. */
+    private static Var loadVectors(Scope s, String name, Var from, Expr index, int lanes, int count) {
+        Var v = VectorAccess.array(s, name, lanes * count);
+        for (int k = 0; k < count; k++) s.loadVector(from, index.add(k * lanes), VectorAccess.elements(v, Expr.lit(k * lanes), lanes), true);
+        return v;
+    }
+
+    /** Which steps {@code wanted} needs, directly or through the nodes that compute it. */
+    private boolean[] needed(Collection<Integer> wanted) {
         boolean[] needed = new boolean[steps.size()];
         for (int v : wanted) needed[local.get(v)] = true;
         for (int i = steps.size() - 1; i >= 0; i--) {
             if (needed[i] && steps.get(i) instanceof Step.Op op) for (int j : op.operands()) needed[j] = true;
         }
-        Var[] vars = new Var[steps.size()];
+        return needed;
+    }
+
+    /** Where a selection reads its element: channel {@code ways·c + part} or {@code part·C + c} of its row. */
+    private Expr selectIndex(Step.Select sel, At at) {
+        return sel.interleaved() ? at.index().mul(sel.ways()).add(sel.part())
+                : at.row().mul(sel.ways() * width).add(sel.part() * width).add(at.channel());
+    }
+
+    /** The needed steps not yet in {@code values} (selections, then the nodes), in order; the wanted graph values' values. */
+    private Map<Integer, Expr> compute(Scope s, At at, List<Var> x, List<Var> by, Collection<Integer> wanted, boolean[] needed, Expr[] values) {
         for (int i = 0; i < steps.size(); i++) {
-            if (needed[i] && steps.get(i) instanceof Step.Load l) vars[i] = s.let("in" + l.input(), load(x.get(l.input()), at.index()));
-        }
-        for (int i = 0; i < steps.size(); i++) {
-            if (!needed[i]) continue;
+            if (!needed[i] || values[i] != null) continue;
             String t = names.get(i);
             switch (steps.get(i)) {
-                case Step.Load l -> { }
-                case Step.Select sel -> {
-                    Expr index = sel.interleaved() ? at.index().mul(sel.ways()).add(sel.part())
-                            : at.row().mul(sel.ways() * width).add(sel.part() * width).add(at.channel());
-                    vars[i] = s.let(t, load(x.get(sel.input()), index));
-                }
+                case Step.Load l -> throw new IllegalStateException("input " + l.input() + " is not loaded");
+                case Step.Select sel -> values[i] = s.let(t, load(x.get(sel.input()), selectIndex(sel, at)));
                 case Step.Op op -> {
-                    List<Var> a = op.operands().stream().map(j -> vars[j]).toList();
-                    vars[i] = op.op() == Primitive.IDENTITY ? a.getFirst() : s.let(t, compute(op, a, by));
+                    List<Expr> a = op.operands().stream().map(j -> values[j]).toList();
+                    values[i] = op.op() == Primitive.IDENTITY ? a.getFirst() : s.let(t, compute(op, a, by));
                 }
             }
         }
-        Map<Integer, Var> out = new HashMap<>();
-        for (int v : wanted) out.put(v, vars[local.get(v)]);
+        Map<Integer, Expr> out = new HashMap<>();
+        for (int v : wanted) out.put(v, values[local.get(v)]);
         return out;
     }
 
-    private static Expr compute(Step.Op op, List<Var> a, List<Var> by) {
+    private static Expr compute(Step.Op op, List<Expr> a, List<Var> by) {
         return switch (op.op()) {
             case ADD -> a.get(0).add(a.get(1));
             case SUB -> a.get(0).sub(a.get(1));

@@ -1,6 +1,7 @@
 package hyenac.backends.codegen.kernels;
 
 import hyenac.backends.codegen.CType.Scalar;
+import hyenac.backends.codegen.Expr;
 import hyenac.backends.codegen.Extent;
 import hyenac.backends.codegen.Launch;
 import hyenac.backends.codegen.Precision;
@@ -18,8 +19,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The kernel of an elementwise group: one thread per element of [B, L, C] runs the group's {@link ElementProgram},
- * reading each input once and writing only the group's materialised values.
+ * The kernel of an elementwise group: the group's {@link ElementProgram} over [B, L, C], reading each input once and
+ * writing only the group's materialised values. Where rows split into 16-byte vectors ({@link VectorAccess}) a thread
+ * takes one vector of every input and output, else one element.
  */
 final class ElementwiseChain {
     private ElementwiseChain() {}
@@ -45,17 +47,36 @@ final class ElementwiseChain {
         List<Var> by = sig.scaleFactors(program.scales(), bindings);
 
         Scope s = sig.k.body();
-        Var i = Pointwise.globalIndex(s, THREADS);
-        s.when(i.ge(rows.mul(width)), Scope::exit);
-        ElementProgram.At at = program.needsRowAndChannel()
-                ? new ElementProgram.At(i, s.let("row", i.div(width)), s.let("c", i.mod(width))) : new ElementProgram.At(i, null, null);
-        Map<Integer, Var> values = program.emit(s, at, x, by, stored);
-        for (int m = 0; m < stored.size(); m++) s.store(y.get(m), i, values.get(stored.get(m)));
-
         List<String> about = new ArrayList<>();
-        about.add("Fused elementwise chain over " + shape + ", one thread per element, each input read once, fp32 arithmetic:");
+        Launch launch;
+        if (VectorAccess.fits(width, p)) {
+            int lanes = VectorAccess.lanes(p);
+            Var v = Pointwise.globalIndex(s, THREADS, "v");
+            s.when(v.ge(rows.mul(width / lanes)), Scope::exit);
+            Var i = s.let("i", v.mul(lanes));
+            ElementProgram.At first = program.needsRowAndChannel()
+                    ? new ElementProgram.At(i, s.let("row", i.div(width)), s.let("c", i.mod(width))) : new ElementProgram.At(i, null, null);
+            List<Var> out = new ArrayList<>();
+            for (int m = 0; m < stored.size(); m++) out.add(VectorAccess.array(s, "out" + m, lanes));
+            program.emitLanes(s, first, lanes, x, by, stored, (b, j, values) -> {
+                for (int m = 0; m < stored.size(); m++) b.set(out.get(m).at(j), values.get(stored.get(m)));
+            });
+            for (int m = 0; m < stored.size(); m++) s.storeVector(y.get(m), i, VectorAccess.elements(out.get(m), lanes));
+            about.add("Fused elementwise chain over " + shape + ", one thread per " + lanes + " elements (16-byte loads and stores), each input read once,"
+                    + " fp32 arithmetic:");
+            launch = Launch.linear(Extent.rows().times(width / lanes).ceilDiv(THREADS), THREADS);
+        } else {
+            Var i = Pointwise.globalIndex(s, THREADS);
+            s.when(i.ge(rows.mul(width)), Scope::exit);
+            ElementProgram.At at = program.needsRowAndChannel()
+                    ? new ElementProgram.At(i, s.let("row", i.div(width)), s.let("c", i.mod(width))) : new ElementProgram.At(i, null, null);
+            Map<Integer, Expr> values = program.emit(s, at, x, by, stored);
+            for (int m = 0; m < stored.size(); m++) s.store(y.get(m), i, values.get(stored.get(m)));
+            about.add("Fused elementwise chain over " + shape + ", one thread per element, each input read once, fp32 arithmetic:");
+            launch = Launch.linear(Extent.rows().times(width).ceilDiv(THREADS), THREADS);
+        }
         for (String f : program.formulas()) about.add("  " + f);
-        return new GroupKernel(sig.build("elementwise", Launch.linear(Extent.rows().times(width).ceilDiv(THREADS), THREADS), about), bindings);
+        return new GroupKernel(sig.build("elementwise", launch, about), bindings);
     }
 
     /** Six hex digits of the SHA-256 of a kernel's structure: kernels of one shape share a name, others do not. */

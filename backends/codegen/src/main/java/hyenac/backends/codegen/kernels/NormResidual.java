@@ -22,12 +22,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The kernel of a norm_residual group: one block per row computes the residual sum (the group's pointwise
  * prologue, usually one add), writes it where it is materialised, and normalises it as {@link RmsNorm} does, with
- * the same fp32 sums and reduction. The sum is recomputed for the second pass over the row rather than read back:
- * both passes see the same fp32 values, and nothing depends on its stored (possibly bf16) copy.
+ * the same fp32 sums and reduction. In the vector form ({@link RmsNorm#vectors}) each thread keeps its 16-byte vectors'
+ * sums in registers for the second pass; in the scalar form the sum is recomputed from the inputs rather than read back.
+ * Either way both passes see the same fp32 values, and nothing depends on its stored (possibly bf16) copy.
  */
 final class NormResidual {
     private NormResidual() {}
@@ -38,7 +40,8 @@ final class NormResidual {
         int sum = norm.operands().getFirst();
         long width = g.value(sum).type().channels();
         double eps = norm.floatAttr("eps");
-        int threads = RmsNorm.threads(width);
+        Optional<RmsNorm.Vectors> vectors = RmsNorm.vectors(width, p);
+        int threads = RmsNorm.threadsPerRow(width, p);
         ElementProgram program = new ElementProgram(width, group.inputs(), prologue);
         List<Integer> stored = group.materialised();
         Scalar st = p.storage();
@@ -62,33 +65,50 @@ final class NormResidual {
         Var partial = sig.k.shared("partial", Scalar.FLOAT, threads);
 
         Scope s = sig.k.body();
-        Var tid = s.let("tid", threadIdx(Axis.X));
-        Var row = s.let("row", blockIdx(Axis.X).cast(Scalar.INT64));
-        Var base = s.let("base", row.mul(width));
-        Var sumSq = s.var("sum_sq", Scalar.FLOAT, lit(0.0f));
-        List<Integer> firstPass = new ArrayList<>(y.keySet().stream().filter(program::computes).toList());
-        firstPass.add(sum);
-        s.loop("c", tid, lit(width), lit(threads), (c, body) -> {
-            Var i = body.let("i", base.add(c));
-            Map<Integer, Var> values = program.emit(body, new ElementProgram.At(i, row, c), x, by, firstPass);
-            for (var e : y.entrySet()) if (program.computes(e.getKey())) body.store(e.getValue(), i, values.get(e.getKey()));
-            Var v = values.get(sum);
-            body.inc(sumSq, v.mul(v));
-        });
-        Expr rowSumSq = BlockReduce.tree(s, partial, tid, threads, sumSq, Expr::add, "the row's sum of squares");
-        Var denom = s.let("denom", sqrt(rowSumSq.div(lit((float) width))).add(lit((float) eps)));
         Var normed = y.get(norm.results().getFirst());
-        s.loop("c", tid, lit(width), lit(threads), (c, body) -> {
-            Var i = body.let("i", base.add(c));
-            Var v = program.emit(body, new ElementProgram.At(i, row, c), x, by, List.of(sum)).get(sum);
-            body.store(normed, i, load(scale, c).mul(v.div(denom)));
-        });
-
+        List<Integer> computed = y.keySet().stream().filter(program::computes).toList();
+        List<Integer> firstPass = new ArrayList<>(computed);
+        firstPass.add(sum);
         List<String> about = new ArrayList<>();
-        about.add("Fused residual sum and RMS normalisation over " + width + " channels, one block per row, fp32 arithmetic:");
+        Launch launch = new Launch(Extent.rows(), Extent.of(1), Extent.of(1), threads, 1, 1);
+        if (vectors.isPresent()) {
+            int lanes = vectors.get().lanes();
+            RmsNorm.vectorRows(s, vectors.get(), width, eps, scale, normed, partial, (body, first, keep) -> {
+                List<Var> out = new ArrayList<>();
+                for (int v : computed) out.add(VectorAccess.array(body, "out" + out.size(), lanes));
+                program.emitLanes(body, first, lanes, x, by, firstPass, (b, j, values) -> {
+                    for (int m = 0; m < computed.size(); m++) b.set(out.get(m).at(j), values.get(computed.get(m)));
+                    keep.accept(b, j, values.get(sum));
+                });
+                for (int m = 0; m < computed.size(); m++) body.storeVector(y.get(computed.get(m)), first.index(), VectorAccess.elements(out.get(m), lanes));
+            });
+            about.add("Fused residual sum and RMS normalisation over " + width + " channels, one block per row, " + lanes + " channels per 16-byte access,"
+                    + " fp32 arithmetic:");
+        } else {
+            Var tid = s.let("tid", threadIdx(Axis.X));
+            Var row = s.let("row", blockIdx(Axis.X).cast(Scalar.INT64));
+            Var base = s.let("base", row.mul(width));
+            Var sumSq = s.var("sum_sq", Scalar.FLOAT, lit(0.0f));
+            s.loop("c", tid, lit(width), lit(threads), (c, body) -> {
+                Var i = body.let("i", base.add(c));
+                Map<Integer, Expr> values = program.emit(body, new ElementProgram.At(i, row, c), x, by, firstPass);
+                for (int v : computed) body.store(y.get(v), i, values.get(v));
+                Expr v = values.get(sum);
+                body.inc(sumSq, v.mul(v));
+            });
+            Expr rowSumSq = BlockReduce.tree(s, partial, tid, threads, sumSq, Expr::add, "the row's sum of squares");
+            Var denom = s.let("denom", sqrt(rowSumSq.div(lit((float) width))).add(lit((float) eps)));
+            s.loop("c", tid, lit(width), lit(threads), (c, body) -> {
+                Var i = body.let("i", base.add(c));
+                Expr v = program.emit(body, new ElementProgram.At(i, row, c), x, by, List.of(sum)).get(sum);
+                body.store(normed, i, load(scale, c).mul(v.div(denom)));
+            });
+            about.add("Fused residual sum and RMS normalisation over " + width + " channels, one block per row, fp32 arithmetic:");
+        }
         for (String f : program.formulas()) about.add("  " + f);
         about.add("  normalised = scale * " + program.nameOf(sum) + " / (rms(" + program.nameOf(sum) + ") + " + eps + "), eps added to the RMS;");
-        about.add("fp32 sums of squares reduced in shared memory; the sum is recomputed, not re-read, for the second pass.");
-        return new GroupKernel(sig.build("norm_residual", new Launch(Extent.rows(), Extent.of(1), Extent.of(1), threads, 1, 1), about), bindings);
+        about.add(vectors.isPresent() ? "fp32 sums of squares reduced in shared memory; the sum kept in registers for the second pass, not re-read."
+                : "fp32 sums of squares reduced in shared memory; the sum is recomputed, not re-read, for the second pass.");
+        return new GroupKernel(sig.build("norm_residual", launch, about), bindings);
     }
 }

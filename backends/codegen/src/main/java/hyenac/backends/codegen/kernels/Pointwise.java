@@ -17,8 +17,9 @@ import hyenac.ir.Primitive;
 import java.util.List;
 
 /**
- * Elementwise kernels over [B, L, C]: add, sub, mul of two tensors; scale, neg and the activations of one.
- * One thread per element, computed in fp32 (scale in fp64, as the reference rounds s·x once).
+ * Elementwise kernels over [B, L, C]: add, sub, mul of two tensors; scale, neg and the activations of one, computed in
+ * fp32 (scale in fp64, as the reference rounds s·x once). One thread per 16-byte vector of every operand where rows split
+ * into them ({@link VectorAccess}), else one per element.
  */
 public final class Pointwise {
     private Pointwise() {}
@@ -40,18 +41,6 @@ public final class Pointwise {
         Var by = op == Primitive.SCALE ? sig.scalar("by", Scalar.DOUBLE, "the factor (attribute `by`)") : null;
 
         Scope s = sig.k.body();
-        Var i = globalIndex(s, THREADS);
-        s.when(i.ge(rows.mul(channels)), Scope::exit);
-        Var va = s.let("va", load(a, i));
-        Expr result = switch (op) {
-            case ADD -> va.add(s.let("vb", load(b, i)));
-            case SUB -> va.sub(s.let("vb", load(b, i)));
-            case MUL -> va.mul(s.let("vb", load(b, i)));
-            case SCALE -> by.mul(va.cast(Scalar.DOUBLE));
-            case NEG -> va.neg();
-            default -> Activations.apply(op, va);
-        };
-        s.store(y, i, result);
         String formula = switch (op) {
             case ADD -> "y = a + b";
             case SUB -> "y = a - b";
@@ -60,8 +49,40 @@ public final class Pointwise {
             case NEG -> "y = -a";
             default -> "y = " + Activations.formula(op, "a");
         };
+        if (VectorAccess.fits(channels, p)) {
+            int lanes = VectorAccess.lanes(p);
+            Var v = globalIndex(s, THREADS, "v");
+            s.when(v.ge(rows.mul(channels / lanes)), Scope::exit);
+            Var i = s.let("i", v.mul(lanes));
+            Var va = VectorAccess.array(s, "va", lanes);
+            s.loadVector(a, i, VectorAccess.elements(va, lanes), true);
+            Var vb = binary ? VectorAccess.array(s, "vb", lanes) : null;
+            if (binary) s.loadVector(b, i, VectorAccess.elements(vb, lanes), true);
+            Var vy = VectorAccess.array(s, "vy", lanes);
+            s.unrolled("j", lit(0), lit(lanes), (j, body) -> body.set(vy.at(j), apply(op, va.at(j), binary ? vb.at(j) : null, by).cast(Scalar.FLOAT)));
+            s.storeVector(y, i, VectorAccess.elements(vy, lanes));
+            return sig.build(op.op(), Launch.linear(Extent.rows().times(channels / lanes).ceilDiv(THREADS), THREADS),
+                    List.of(formula + ", elementwise over " + shape + "; one thread per " + lanes + " elements, 16-byte loads and stores."));
+        }
+        Var i = globalIndex(s, THREADS);
+        s.when(i.ge(rows.mul(channels)), Scope::exit);
+        Var va = s.let("va", load(a, i));
+        Var vb = binary ? s.let("vb", load(b, i)) : null;
+        s.store(y, i, apply(op, va, vb, by));
         return sig.build(op.op(), Launch.linear(Extent.rows().times(channels).ceilDiv(THREADS), THREADS),
                 List.of(formula + ", elementwise over " + shape + "; one thread per element."));
+    }
+
+    /** The op at one element: a and b float values (b null for a unary op); scale's product in fp64. */
+    private static Expr apply(Primitive op, Expr a, Expr b, Var by) {
+        return switch (op) {
+            case ADD -> a.add(b);
+            case SUB -> a.sub(b);
+            case MUL -> a.mul(b);
+            case SCALE -> by.mul(a.cast(Scalar.DOUBLE));
+            case NEG -> a.neg();
+            default -> Activations.apply(op, a);
+        };
     }
 
     /** {@code const long long i = blockIdx.x · threads + threadIdx.x}: the thread's element in a linear grid. */

@@ -21,6 +21,7 @@ import hyenac.backends.codegen.kernels.GeneratedKernel;
 import hyenac.backends.codegen.kernels.Gemv;
 import hyenac.backends.codegen.kernels.ModalScan;
 import hyenac.backends.codegen.kernels.Pointwise;
+import hyenac.backends.codegen.kernels.RmsNorm;
 import hyenac.backends.codegen.kernels.Rope;
 import hyenac.ir.Graph;
 import hyenac.ir.Primitive;
@@ -72,6 +73,10 @@ class CompileCheckTest {
         List<GeneratedKernel> out = new ArrayList<>();
         for (Primitive op : List.of(Primitive.SUB, Primitive.SCALE, Primitive.NEG, Primitive.IDENTITY, Primitive.RELU)) out.add(Pointwise.generate(op, 96, p));
         out.add(Channels.concat(List.of(64L, 32L), p));
+        // the scalar forms of the kernels that have a vector form: rows of no whole 16-byte vectors, or (fp32) too wide to keep
+        out.add(Pointwise.generate(Primitive.MUL, 50, p));
+        out.add(RmsNorm.generate(50, 1e-6, p));
+        out.add(RmsNorm.generate(8200, 1e-6, p));
         out.add(CausalConv.direct(new CausalConv.Filter(96, 1000, 3, CausalConv.Taps.FIR, true), p));
         out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 16, 96, CausalConv.Taps.XCORR, true), Primitive.GELU, p));
         out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 5, 1, CausalConv.Taps.FIR, false), Primitive.RELU, p));
@@ -162,6 +167,7 @@ class CompileCheckTest {
         Map<String, Graph> graphs = new LinkedHashMap<>();
         for (Path sample : Samples.all()) graphs.put(sample.getFileName().toString().replace(".hyena", ""), Samples.graph(sample));
         graphs.put("synthetic", Synthetic.graph());
+        graphs.put("synthetic-c50", Synthetic.graph(50)); // the scalar forms of the kernels that have a vector form
         for (Map.Entry<String, Graph> graph : graphs.entrySet()) {
             for (Precision p : Precision.values()) {
                 List<KernelSource> fresh = new ArrayList<>();

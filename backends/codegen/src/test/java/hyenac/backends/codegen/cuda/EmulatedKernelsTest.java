@@ -124,27 +124,39 @@ class EmulatedKernelsTest {
         return worst < 0 ? null : "at " + worst + " got " + got[worst] + ", expected " + want[worst];
     }
 
+    /**
+     * Every pointwise op at 64 channels (16-byte vectors in either precision), 36 (vectors of 4 fp32, single bf16) and 50
+     * (single elements either way), over 14 rows: the vector form and its fallback.
+     */
     private void pointwise(CudaOnCpu emu, Precision p) {
-        int c = 64, n = B * 5 * c;
-        float[] a = stored(p, normal(n, 2)), b = stored(p, normal(n, 2));
-        for (Primitive op : Primitive.values()) {
-            if (!Pointwise.handles(op)) continue;
-            var s = emu.scenario(op + "_" + p.suffix()).buffer("a", p.storage(), a).buffer("b", p.storage(), b).zeros("y", p.storage(), n);
-            s.launch(Pointwise.generate(op, c, p), B, 5, Map.of("rows", (long) B * 5, "by", 0.3));
-            float[] want = switch (op) {
-                case ADD -> Elementwise.add(a, b);
-                case SUB -> Elementwise.sub(a, b);
-                case MUL -> Elementwise.mul(a, b);
-                case SCALE -> Elementwise.scale(a, 0.3);
-                case NEG -> Elementwise.scale(a, -1);
-                default -> Activation.of(op).apply(a);
-            };
-            expect(s, "y", want, op + " " + p.suffix());
+        int len = 7;
+        for (int c : new int[] {64, 36, 50}) {
+            int n = B * len * c;
+            float[] a = stored(p, normal(n, 2)), b = stored(p, normal(n, 2));
+            for (Primitive op : Primitive.values()) {
+                if (!Pointwise.handles(op)) continue;
+                var s = emu.scenario(op + "_" + c + "_" + p.suffix()).buffer("a", p.storage(), a).buffer("b", p.storage(), b).zeros("y", p.storage(), n);
+                s.launch(Pointwise.generate(op, c, p), B, len, Map.of("rows", (long) B * len, "by", 0.3));
+                float[] want = switch (op) {
+                    case ADD -> Elementwise.add(a, b);
+                    case SUB -> Elementwise.sub(a, b);
+                    case MUL -> Elementwise.mul(a, b);
+                    case SCALE -> Elementwise.scale(a, 0.3);
+                    case NEG -> Elementwise.scale(a, -1);
+                    default -> Activation.of(op).apply(a);
+                };
+                expect(s, "y", want, op + " " + c + " " + p.suffix());
+            }
         }
     }
 
+    /**
+     * RMS normalisation in its vector form (64: one vector per thread with idle threads; 1920: a ragged last round; 4096,
+     * Evo 2's: whole rounds; 8200: five vectors per thread in bf16) and its scalar fallback (36 and 50 in bf16, 50 and
+     * 8200, too wide to keep in registers, in fp32).
+     */
     private void norms(CudaOnCpu emu, Precision p) {
-        for (int c : new int[] {64, 1920}) {
+        for (int c : new int[] {64, 1920, 4096, 8200, 36, 50}) {
             int rows = B * 3;
             float[] x = stored(p, normal(rows * c, 3)), scale = stored(p, normal(c, 1));
             var s = emu.scenario("rmsnorm_" + c + "_" + p.suffix()).buffer("x", p.storage(), x).buffer("scale", p.storage(), scale)

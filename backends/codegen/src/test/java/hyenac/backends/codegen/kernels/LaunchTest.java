@@ -56,7 +56,10 @@ class LaunchTest {
             for (long len : LENGTHS) {
                 var s = sizes(b, len);
                 long rows = b * len;
-                coversLinearly(Pointwise.generate(Primitive.ADD, 4096, Precision.BF16).launch(), s, rows * 4096);
+                // a thread per 16-byte vector where rows split into them, else per element
+                coversLinearly(Pointwise.generate(Primitive.ADD, 4096, Precision.BF16).launch(), s, rows * 4096 / 8);
+                coversLinearly(Pointwise.generate(Primitive.ADD, 4096, Precision.FP32).launch(), s, rows * 4096 / 4);
+                coversLinearly(Pointwise.generate(Primitive.ADD, 4100, Precision.BF16).launch(), s, rows * 4100);
                 coversLinearly(Embedding.generate(512, 1920, Precision.BF16).launch(), s, rows * 1920);
                 coversLinearly(Channels.deinterleave(12288, 3, Precision.BF16).launch(), s, rows * 4096);
                 coversLinearly(Channels.concat(List.of(64L, 64L), Precision.FP32).launch(), s, rows * 128);
@@ -118,6 +121,10 @@ class LaunchTest {
         assertEquals(128, RmsNorm.threads(65));
         assertEquals(32, RmsNorm.threads(1));
         assertEquals(256, RmsNorm.threads(1920));
+        // the vector form: threads for the row's 16-byte vectors
+        assertEquals(32, RmsNorm.threadsPerRow(64, Precision.BF16));
+        assertEquals(256, RmsNorm.threadsPerRow(4096, Precision.BF16));
+        assertEquals(64, RmsNorm.threadsPerRow(50, Precision.BF16), "no vectors: a thread per channel");
     }
 
     @Test
