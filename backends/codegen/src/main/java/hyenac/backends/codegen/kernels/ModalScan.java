@@ -33,10 +33,10 @@ import java.util.List;
  *   <li>{@link #output}: one thread per (sequence, channel, chunk) re-runs its chunk from its incoming state and writes y;
  *       for a Hyena core s = k ⊙ v from z and y = act(q) ⊙ (…).</li>
  * </ol>
- * No FFT and no materialised filter: per step and channel 16 FMAs a mode's state takes twice (the chunk's own states,
- * then the output) and one more for y, all fp32 in registers, storage the precision's; the input is read twice. The
- * last chunk may be partial: its end state is never needed, so the first kernel skips it. λ comes from the weights in
- * each thread (exp of log λ; λ^T as exp(T·log λ), not T products, so the carry across many chunks stays exact).
+ * No FFT and no materialised filter: per step, channel and mode three FMAs (its state in each of the two passes over the
+ * chunk, and its share of y), all fp32 in registers, storage the precision's; the input is read twice. The last chunk
+ * may be partial: its end state is never needed, so the first kernel skips it. λ comes from the weights in each thread
+ * (exp of log λ; λ^T as exp(T·log λ), not T products, so the carry across many chunks stays exact).
  */
 public final class ModalScan {
     private ModalScan() {}
