@@ -177,7 +177,7 @@ public final class GpuCheck {
             // in bf16 the CPU rounds where the GPU's plan stores bf16: the reference; the fp32 oracle's difference is shown beside it
             Map<Integer, float[]> fp32 = ref;
             if (bf16) {
-                Set<Integer> rounded = storedInBf16(pipeline.plan(Phase.PARALLEL, Set.of(), wanted.values()));
+                Set<Integer> rounded = storedInBf16(g, pipeline.plan(Phase.PARALLEL, Set.of(), wanted.values()));
                 ref = new CpuExecutor(g, weights).storingBf16(rounded).run(B, length, tokens, Map.of(), wanted.values());
             }
             Map<Integer, float[]> got;
@@ -231,7 +231,7 @@ public final class GpuCheck {
         for (int value : chain) {
             Map<Integer, float[]> given = before == null ? Map.of() : Map.of(before, Floats.roundedToBf16(matched.get(before)));
             long[] in = before == null ? tokens : null;
-            Set<Integer> rounded = storedInBf16(pipeline.plan(Phase.PARALLEL, given.keySet(), List.of(value)));
+            Set<Integer> rounded = storedInBf16(g, pipeline.plan(Phase.PARALLEL, given.keySet(), List.of(value)));
             float[] expect = new CpuExecutor(g, weights).storingBf16(rounded).run(B, length, in, given, List.of(value)).get(value);
             out.put(value, compare(gpu.run(B, length, in, given, List.of(value)).get(value), expect));
             before = value;
@@ -259,13 +259,13 @@ public final class GpuCheck {
             KernelPipeline pipeline = new KernelPipeline(g, CudaTarget.lowering(precision));
             // fp32: the oracle picks the tokens and is the reference; bf16: the oracle picks the tokens, and the CPU rounding
             // at the prefill's and the step's plan points is the reference
-            CpuExecutor matched = bf16 ? new CpuExecutor(g, weights).storingBf16(storedInBf16(pipeline.plan(Phase.PREFILL))) : null;
+            CpuExecutor matched = bf16 ? new CpuExecutor(g, weights).storingBf16(storedInBf16(g, pipeline.plan(Phase.PREFILL))) : null;
             List<float[]> ref = new ArrayList<>(), got = new ArrayList<>(), oracle = new ArrayList<>();
             List<long[]> refTokens = new ArrayList<>(), gotTokens = new ArrayList<>();
             oracle.add(cpu.prefill(prompt, B, PROMPT));
             if (bf16) ref.add(matched.prefill(prompt, B, PROMPT));
             refTokens.add(greedy(oracle.getLast(), vocab));
-            if (bf16) matched.storingBf16(storedInBf16(pipeline.plan(Phase.STEP)));
+            if (bf16) matched.storingBf16(storedInBf16(g, pipeline.plan(Phase.STEP)));
             for (int s = 0; s < STEPS; s++) {
                 if (bf16) ref.add(matched.step(refTokens.getLast()));
                 oracle.add(cpu.step(refTokens.getLast()));
@@ -426,23 +426,23 @@ public final class GpuCheck {
             public int vocab() { return vocab; }
 
             public float[] prefill(long[] tokens, int length) {
-                if (bf16) generating.storingBf16(storedInBf16(pipeline.plan(Phase.PREFILL)));
+                if (bf16) generating.storingBf16(storedInBf16(g, pipeline.plan(Phase.PREFILL)));
                 return generating.prefill(tokens, 1, length);
             }
 
             public float[] step(long[] tokens) {
-                if (bf16) generating.storingBf16(storedInBf16(pipeline.plan(Phase.STEP)));
+                if (bf16) generating.storingBf16(storedInBf16(g, pipeline.plan(Phase.STEP)));
                 return generating.step(tokens);
             }
 
             public Map<Integer, float[]> forward(long[] tokens, int batch, int length, java.util.Collection<Integer> wanted) {
                 CpuExecutor e = new CpuExecutor(g, weights);
-                if (bf16) e.storingBf16(storedInBf16(pipeline.plan(Phase.PARALLEL, Set.of(), wanted)));
+                if (bf16) e.storingBf16(storedInBf16(g, pipeline.plan(Phase.PARALLEL, Set.of(), wanted)));
                 return e.run(batch, length, tokens, Map.of(), wanted);
             }
 
             public float[] prefillAllPositions(long[] tokens, int batch, int length, int maxLength) {
-                if (bf16) generating.storingBf16(storedInBf16(pipeline.plan(Phase.PREFILL)));
+                if (bf16) generating.storingBf16(storedInBf16(g, pipeline.plan(Phase.PREFILL)));
                 return generating.prefill(tokens, batch, length, List.of()).get(logits);
             }
         };
@@ -482,7 +482,7 @@ public final class GpuCheck {
                             .map(Node::op).reduce((a, b) -> b).orElse("?");
                     float[] given = precision == Precision.BF16 ? Floats.roundedToBf16(ref.get(in)) : ref.get(in);
                     Map<Integer, float[]> expect = precision == Precision.BF16
-                            ? new CpuExecutor(g, weights).storingBf16(storedInBf16(pipeline.plan(Phase.PARALLEL, Set.of(in), List.of(out))))
+                            ? new CpuExecutor(g, weights).storingBf16(storedInBf16(g, pipeline.plan(Phase.PARALLEL, Set.of(in), List.of(out))))
                                     .run(batch, length, null, Map.of(in, given), List.of(out)) : ref;
                     double[] cmp = compare(gpu.run(batch, length, null, Map.of(in, given), List.of(out)).get(out), expect.get(out));
                     boolean ok = cmp[0] <= tolerance * cmp[1] && !Double.isNaN(cmp[0]);
@@ -508,10 +508,21 @@ public final class GpuCheck {
         return String.format(Locale.ROOT, "  (the fp32 oracle: rel %.2e)", cmp[1] == 0 ? cmp[0] : cmp[0] / cmp[1]);
     }
 
-    /** The graph values a plan keeps in bf16 memory: where a bf16 run rounds. */
-    static Set<Integer> storedInBf16(Plan p) {
+    /**
+     * The graph values a plan keeps in bf16 memory: where a bf16 run rounds. In a prompt's plan that includes z of every
+     * Hyena mixer, which a core computing its featurizer rounds in registers (or the featurizer apart writes to scratch)
+     * as the unfused plan stored it; a decode step's fused mixer keeps z in registers.
+     */
+    static Set<Integer> storedInBf16(Graph g, Plan p) {
         Set<Integer> out = new java.util.HashSet<>();
         for (Buffer b : p.buffers()) if (b.kind() == Buffer.Kind.VALUE && b.element() == DType.BF16) out.add(b.valueId());
+        if (p.phase() == Phase.STEP) return out;
+        for (Node split : g.nodes()) {
+            if (!split.is(Primitive.DEINTERLEAVE)) continue;
+            for (Node n : g.nodes()) {
+                if (n.is(Primitive.CAUSAL_CONV) && n.results().contains(split.operands().getFirst())) out.addAll(n.results());
+            }
+        }
         return out;
     }
 

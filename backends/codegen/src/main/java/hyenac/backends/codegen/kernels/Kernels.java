@@ -206,7 +206,7 @@ public class Kernels {
      * the rest of the group ({@link HyenaCore#withoutFeaturizer}) after it, as any core that reads z.
      */
     public boolean featurizerApart(Graph g, Group group, Precision p, Algorithm algorithm) {
-        if (!group.kind().equals(FuseHyenaCore.KIND) || HyenaCore.featurizer(group) == null) return false;
+        if (HyenaCore.featurizer(group) == null) return false;
         Algorithm a = algorithm != null ? algorithm : algorithms(g, HyenaCore.conv(group), p).getFirst();
         return !HyenaCore.fusesFeaturizer(g, group, a);
     }

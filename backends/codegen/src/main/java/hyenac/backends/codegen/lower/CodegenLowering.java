@@ -21,7 +21,6 @@ import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.Primitive;
 import hyenac.ir.fusion.FuseGemv;
-import hyenac.ir.fusion.FuseHyenaCore;
 import hyenac.ir.fusion.Group;
 import hyenac.ir.plan.Algorithm;
 import hyenac.ir.plan.Arg;
@@ -586,7 +585,6 @@ public final class CodegenLowering implements Lowering {
      * its own other than direct, whose numbers the fused kernels would not reproduce.
      */
     private boolean featurizerApart(Builder b, Group group) {
-        if (!group.kind().equals(FuseHyenaCore.KIND)) return false;
         Node featurizer = HyenaCore.featurizer(group);
         if (featurizer == null) return false;
         Algorithm own = b.algorithms.get(featurizer.id());
