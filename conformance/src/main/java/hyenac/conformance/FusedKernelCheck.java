@@ -34,7 +34,8 @@ import java.util.SplittableRandom;
  * The fused group kernels on the GPU: every distinct fused group of the samples (the groups of a parallel pass, a
  * prefill and a decode step, but a decode step's GEMVs and Hyena steps, which {@link GpuCheck}'s decode runs) run
  * alone, as the plan that computes its written values from its inputs, on random inputs; in fp32 bit for bit against
- * the plan of its nodes unfused, in fp32 and bf16 against the CPU executor running its nodes (in bf16 rounding where the
+ * the plan of its nodes unfused (a Hyena core computing its featurizer within 2^-20 of the scale: on an H100 nvcc
+ * contracted its sum into FMAs otherwise than the featurizer's own kernel, 1 ulp apart), in fp32 and bf16 against the CPU executor running its nodes (in bf16 rounding where the
  * group's kernels round inside it). One line per group; returns the failures.
  */
 final class FusedKernelCheck {
@@ -104,8 +105,16 @@ final class FusedKernelCheck {
             }
             if (plain == null) continue;
             float[] u = plain.get(v);
+            // a featurizer summed inside the core may be contracted into FMAs by nvcc otherwise than in its own kernel (the
+            // emulator never contracts): there, 2^-20 of the tensor's scale, far below any wrong element; elsewhere the bits
+            double slack = 0;
+            if (HyenaCore.featurizer(group) != null) {
+                for (float x : u) slack = Math.max(slack, Math.abs(x));
+                slack *= 0x1p-20;
+            }
             for (int i = 0; i < u.length; i++) {
-                if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(u[i])) {
+                boolean same = slack == 0 ? Float.floatToRawIntBits(a[i]) == Float.floatToRawIntBits(u[i]) : Math.abs((double) a[i] - u[i]) <= slack;
+                if (!same) {
                     problems.add("%" + v + "[" + i + "] = " + a[i] + ", the unfused kernels " + u[i]);
                     break;
                 }
@@ -114,7 +123,8 @@ final class FusedKernelCheck {
         String kernels = String.join(" ", plan.kernels().stream().map(Kernel::entry).toList());
         System.out.println((problems.isEmpty() ? "PASS " : "FAIL ") + group.kind() + " " + kernels + " (" + group.nodes().size() + " nodes at "
                 + group.nodes().getFirst().path() + ", " + p.suffix() + ") on " + fused.device().name()
-                + (p == Precision.FP32 ? ": the CPU's values, the unfused kernels' bits" : ": the CPU's values")
+                + (p == Precision.FP32 ? HyenaCore.featurizer(group) != null ? ": the CPU's values, the unfused kernels' within 2^-20 of their scale"
+                        : ": the CPU's values, the unfused kernels' bits" : ": the CPU's values")
                 + (problems.isEmpty() ? "" : ": " + String.join("; ", problems)));
         return problems.isEmpty() ? 0 : 1;
     }
