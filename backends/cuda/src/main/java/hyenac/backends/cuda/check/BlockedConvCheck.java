@@ -22,7 +22,6 @@ import hyenac.backends.cuda.bindings.KernelArgs;
 import hyenac.backends.cuda.bindings.Nvrtc;
 import hyenac.ir.Primitive;
 import java.io.PrintStream;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,8 +48,6 @@ import java.util.Random;
  * reported, not checked).
  */
 public final class BlockedConvCheck {
-    static final int WARMUP = 5, REPS = 50;
-    static final long FLUSH_BYTES = 256L << 20;
     static final int WIDTH = 4096, GROUPS = 256;
 
     private final PrintStream out;
@@ -312,32 +309,18 @@ public final class BlockedConvCheck {
                 d.memsetD8(b.featureSkip, (byte) 0x3e, 4L * 3 * WIDTH, "feature_skip");
                 d.memsetD8(b.h, (byte) 0x3e, 4L * real.groups() * real.len(), "h");
                 d.memsetD8(b.skip, (byte) 0x3e, 4L * WIDTH, "skip");
-                long flush = d.memAlloc(FLUSH_BYTES, "the L2 flush buffer");
-                Driver.Event start = d.eventCreate(Driver.EVENT_DEFAULT), end = d.eventCreate(Driver.EVENT_DEFAULT);
+                long flush = d.memAlloc(FlushedTiming.FLUSH_BYTES, "the L2 flush buffer");
                 try {
                     List<KernelArgs> args = kernels.stream().map(k -> b.args(k, length)).toList();
-                    Runnable launches = () -> {
+                    float[] ms = FlushedTiming.sorted(d, flush, () -> {
                         for (int j = 0; j < kernels.size(); j++) launch(kernels.get(j), fns.get(j), 1, length, args.get(j), Stream.DEFAULT);
-                    };
-                    for (int i = 0; i < WARMUP; i++) launches.run();
-                    float[] ms = new float[REPS];
-                    for (int i = 0; i < REPS; i++) {
-                        d.memsetD8Async(flush, (byte) i, FLUSH_BYTES, Stream.DEFAULT, "the L2 flush");
-                        d.eventRecord(start, Stream.DEFAULT);
-                        launches.run();
-                        d.eventRecord(end, Stream.DEFAULT);
-                        d.eventSynchronize(end);
-                        ms[i] = d.eventElapsedTime(start, end);
-                    }
-                    Arrays.sort(ms);
-                    double median = ms[REPS / 2], bytes = 8.0 * WIDTH * length;
+                    });
+                    double median = ms[ms.length / 2], bytes = 8.0 * WIDTH * length;
                     String described = kernels.stream().map(k -> k.entry() + " " + k.launch() + ", " + k.kernel().sharedBytes() + " bytes of shared memory")
                             .collect(java.util.stream.Collectors.joining("; then "));
-                    return f("median %.3f ms (min %.3f, max %.3f): %.0f GB/s over 8*D*L bytes; %s", median, ms[0], ms[REPS - 1],
+                    return f("median %.3f ms (min %.3f, max %.3f): %.0f GB/s over 8*D*L bytes; %s", median, ms[0], ms[ms.length - 1],
                             bytes / (median * 1e-3) / 1e9, described);
                 } finally {
-                    d.eventDestroy(start);
-                    d.eventDestroy(end);
                     d.memFree(flush, "the L2 flush buffer");
                 }
             }

@@ -31,9 +31,6 @@ import java.util.Random;
  * exits 0 when every check passed.
  */
 public final class GemvCheck {
-    static final int WARMUP = 5, REPS = 50;
-    static final long FLUSH_BYTES = 256L << 20;
-
     private final PrintStream out;
     private final Driver d;
     private final CudaContext ctx;
@@ -48,7 +45,7 @@ public final class GemvCheck {
         this.ctx = ctx;
         this.nvrtc = nvrtc;
         this.arch = arch;
-        this.flush = d.memAlloc(FLUSH_BYTES, "the L2 flush buffer");
+        this.flush = d.memAlloc(FlushedTiming.FLUSH_BYTES, "the L2 flush buffer");
     }
 
     public static void main(String[] args) {
@@ -80,8 +77,8 @@ public final class GemvCheck {
             for (int rows : new int[] {1, 3, 16}) check(f("gemv %s, %d rows", s.formula(), rows) + " n=" + s.n() + " k=" + s.k(), () -> compare(s, rows));
         }
         check("copy of 256 MiB", () -> {
-            double ms = time(() -> d.memcpyDtoDAsync(flush, flush + (FLUSH_BYTES / 2), FLUSH_BYTES / 2, Stream.DEFAULT, "the copy"));
-            return f("median %.3f ms: %.0f GB/s read + written", ms, FLUSH_BYTES / (ms * 1e-3) / 1e9);
+            double ms = time(() -> d.memcpyDtoDAsync(flush, flush + (FlushedTiming.FLUSH_BYTES / 2), FlushedTiming.FLUSH_BYTES / 2, Stream.DEFAULT, "the copy"));
+            return f("median %.3f ms: %.0f GB/s read + written", ms, FlushedTiming.FLUSH_BYTES / (ms * 1e-3) / 1e9);
         });
         for (Gemv.Spec s : evo2()) {
             for (int rows : new int[] {1, 4, 16}) {
@@ -207,26 +204,10 @@ public final class GemvCheck {
         }
     }
 
-    /** Median of {@link #REPS} runs of {@code work}, each between two events after an L2 flush. */
+    /** Median of the timed runs of {@code work} ({@link FlushedTiming}). */
     private double time(Runnable work) {
-        Driver.Event start = d.eventCreate(Driver.EVENT_DEFAULT), end = d.eventCreate(Driver.EVENT_DEFAULT);
-        try {
-            for (int i = 0; i < WARMUP; i++) work.run();
-            float[] ms = new float[REPS];
-            for (int i = 0; i < REPS; i++) {
-                d.memsetD8Async(flush, (byte) i, FLUSH_BYTES, Stream.DEFAULT, "the L2 flush");
-                d.eventRecord(start, Stream.DEFAULT);
-                work.run();
-                d.eventRecord(end, Stream.DEFAULT);
-                d.eventSynchronize(end);
-                ms[i] = d.eventElapsedTime(start, end);
-            }
-            Arrays.sort(ms);
-            return ms[REPS / 2];
-        } finally {
-            d.eventDestroy(start);
-            d.eventDestroy(end);
-        }
+        float[] ms = FlushedTiming.sorted(d, flush, work);
+        return ms[ms.length / 2];
     }
 
     private Driver.Function compile(GeneratedKernel k) {
