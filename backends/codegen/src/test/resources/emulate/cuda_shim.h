@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 #include <math.h>
+#include <tuple>
+#include <utility>
 
 #define __global__
 #define __launch_bounds__(...)
@@ -68,8 +70,11 @@ inline T __shfl_xor_sync(unsigned, T value, int lane_mask) {
 // anchor in the same data, which fits in 32 bits in a small test program. The anchor is page aligned, so an array's
 // alignment is its address's, as on a GPU (kernels swizzle by xor on addresses).
 alignas(4096) inline char hy_shared_anchor;
+// The last address this thread took: the window's addresses are not below 2^18 here, so a wgmma descriptor's 14-bit
+// start is completed from it (a kernel's shared arrays span far less than 2^17 bytes).
+inline thread_local long long hy_shared_last;
 inline long long __cvta_generic_to_shared(const void* p) {
-    return (long long) (reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(&hy_shared_anchor));
+    return hy_shared_last = (long long) (reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(&hy_shared_anchor));
 }
 inline unsigned char* hy_shared(int address) {
     return reinterpret_cast<unsigned char*>(reinterpret_cast<uintptr_t>(&hy_shared_anchor) + uintptr_t(intptr_t(address)));
@@ -250,3 +255,94 @@ inline void hy_mma_bf16_m16n8k16(float& d0, float& d1, float& d2, float& d3, uns
         *d[e] = float(sum);
     }
 }
+
+// wgmma (sm_90a), run at issue: the fence, commit and wait have nothing to order here. The warpgroup's four warps
+// each multiply their own 16 rows of a (from their registers) by the b in shared memory its descriptor names.
+#define HY_WGMMA_DESC128
+inline void hy_wgmma_desc128(long long& desc, int address, long long fixed) {
+    desc = (long long) ((unsigned long long) (address >> 4) & 0x3fff) | fixed;
+}
+#define HY_WGMMA_FENCE
+inline void hy_wgmma_fence() {}
+#define HY_WGMMA_COMMIT
+inline void hy_wgmma_commit() {}
+#define HY_FENCE_PROXY_ASYNC
+inline void hy_fence_proxy_async() {}
+#define HY_WGMMA_WAIT_0_F32
+template <class... F> inline void hy_wgmma_wait_0_f32(F&...) {}
+#define HY_WGMMA_WAIT_0_F64
+template <class... F> inline void hy_wgmma_wait_0_f64(F&...) {}
+#define HY_WGMMA_WAIT_1_F32
+template <class... F> inline void hy_wgmma_wait_1_f32(F&...) {}
+#define HY_WGMMA_WAIT_1_F64
+template <class... F> inline void hy_wgmma_wait_1_f64(F&...) {}
+
+// Element (n, k) of a b operand under a 128-byte-swizzle descriptor: bits 0-13 the start address / 16, 16-29 the
+// leading byte offset / 16 (from one 64-element atom column to the next along an N-major row), 32-45 the stride
+// byte offset / 16 (from one 8-row atom to the next), 62-63 the swizzle (1: 128 bytes). The swizzle acts on the
+// address: its 16-byte chunk bits (4-6) are xor-ed with its 128-byte row bits (7-9).
+inline int hy_wgmma_b_address(unsigned long long desc, bool mn_major, unsigned n, unsigned k) {
+    if ((desc >> 62) != 1 || ((desc >> 49) & 7) != 0) {
+        std::fprintf(stderr, "wgmma: only the 128-byte swizzle at base offset 0 is emulated (descriptor %llx)\n", desc);
+        std::abort();
+    }
+    long long low = (long long) (desc & 0x3fff) << 4, near = ((low - hy_shared_last) & 0x3ffff);
+    const int start = int(hy_shared_last + (near >= 0x20000 ? near - 0x40000 : near));
+    const int leading = int((desc >> 16) & 0x3fff) << 4, stride = int((desc >> 32) & 0x3fff) << 4;
+    int a;
+    if (mn_major) {
+        a = start + int(n / 64) * leading + int(k / 8) * stride + int(k % 8) * 128 + int(n % 64) * 2;
+    } else {
+        if ((start & 127) + 2 * 16 > 128) {
+            std::fprintf(stderr, "wgmma: a K-major step crosses its 128-byte row (start %d)\n", start);
+            std::abort();
+        }
+        a = start + int(n / 8) * stride + int(n % 8) * 128 + int(k) * 2;
+    }
+    return a ^ (((a >> 7) & 7) << 4);
+}
+
+template <unsigned N, bool MnMajor> inline void hy_wgmma_rs(float* const* d, const unsigned* a_mine, unsigned long long desc, int accumulate) {
+    std::memcpy(hy_slot(hy_lane_id), a_mine, 16);
+    hy_warp_meet();
+    float a[16][16];
+    for (unsigned lane = 0; lane < 32; lane++) {
+        unsigned r[4];
+        std::memcpy(r, hy_slot(lane), sizeof r);
+        const unsigned g = lane / 4, t = lane % 4;
+        for (unsigned k = 0; k < 4; k++) {
+            const unsigned row = g + (k % 2) * 8, column = 2 * t + (k / 2) * 8;
+            a[row][column] = hy_lo_bf16(r[k]);
+            a[row][column + 1] = hy_hi_bf16(r[k]);
+        }
+    }
+    hy_warp_meet();
+    const unsigned g = hy_lane_id / 4, t = hy_lane_id % 4;
+    for (unsigned i = 0; i < N / 8; i++) {
+        for (unsigned e = 0; e < 4; e++) {
+            const unsigned row = g + (e / 2) * 8, n = 8 * i + 2 * t + e % 2;
+            double sum = accumulate ? *d[4 * i + e] : 0.0;
+            for (unsigned k = 0; k < 16; k++) {
+                uint16_t bits;
+                std::memcpy(&bits, hy_shared(hy_wgmma_b_address(desc, MnMajor, n, k)), 2);
+                sum += double(a[row][k]) * double(hy_bits_float(uint32_t(bits) << 16));
+            }
+            *d[4 * i + e] = float(sum);
+        }
+    }
+}
+
+// The generated call passes N/2 accumulators, 4 a registers, the descriptor and the accumulate flag.
+template <unsigned N, bool MnMajor, class... Args> inline void hy_wgmma_call(Args&&... args) {
+    static_assert(sizeof...(Args) == N / 2 + 6, "wgmma operands");
+    auto all = std::forward_as_tuple(args...);
+    float* d[N / 2];
+    [&]<std::size_t... I>(std::index_sequence<I...>) { ((d[I] = &std::get<I>(all)), ...); }(std::make_index_sequence<N / 2>{});
+    const unsigned a[4] = {unsigned(std::get<N / 2>(all)), unsigned(std::get<N / 2 + 1>(all)), unsigned(std::get<N / 2 + 2>(all)),
+                           unsigned(std::get<N / 2 + 3>(all))};
+    hy_wgmma_rs<N, MnMajor>(d, a, (unsigned long long) std::get<N / 2 + 4>(all), int(std::get<N / 2 + 5>(all)));
+}
+#define HY_WGMMA_M64N64K16_BF16_RS_K
+template <class... Args> inline void hy_wgmma_m64n64k16_bf16_rs_k(Args&&... args) { hy_wgmma_call<64, false>(args...); }
+#define HY_WGMMA_M64N64K16_BF16_RS_MN
+template <class... Args> inline void hy_wgmma_m64n64k16_bf16_rs_mn(Args&&... args) { hy_wgmma_call<64, true>(args...); }

@@ -140,6 +140,79 @@ public final class Ptx {
         s.asm("hy_unpack_bf16x2", "shl.b32 %0, %2, 16; and.b32 %1, %2, 0xffff0000;", List.of(lo, hi), List.of(), List.of(packed), false, false);
     }
 
+    /**
+     * {@code d += a·b} (or {@code d = a·b} where {@code accumulate} is 0) by the warpgroup's tensor cores, asynchronously:
+     * {@code wgmma.mma_async} m64nNk16, bf16 in and fp32 out, sm_90a. The warpgroup (4 consecutive warps, the first
+     * one's index divisible by 4) issues it together. a is the 64×16 tile from registers: warp w holds rows 16w…16w+15
+     * as the a fragment of {@link #mmaBf16}. b is the 16×N tile in shared memory, named by a matrix descriptor
+     * ({@link #descriptor128}), K-major (each of the N columns has its 16 k contiguous) or, with {@code bMnMajor}, N-major
+     * (each k row has its N contiguous). d holds N/2 floats per thread: register 4i + e of lane t of warp w is row
+     * 16w + t/4 + 8·(e/2), column 8i + 2·(t%4) + e%2. The result is there only after {@link #wgmmaWait}; a
+     * {@link #wgmmaFence} must come between other writes of d or a and this.
+     */
+    public static void wgmmaBf16(Scope s, int n, List<Expr> d, List<Expr> a, Expr bDescriptor, boolean bMnMajor, Expr accumulate) {
+        if (n < 8 || n > 256 || n % 8 != 0) throw new IllegalArgumentException("wgmma takes N a multiple of 8 up to 256, got " + n);
+        count("accumulator", d, n / 2, CType.Scalar.FLOAT);
+        count("a fragment", a, 4, CType.Scalar.B32);
+        if (bDescriptor.type() != CType.Scalar.INT64) throw new Expr.TypeError("a matrix descriptor is an int64, got " + bDescriptor.type());
+        requireInt(accumulate, "the accumulate flag");
+        StringBuilder t = new StringBuilder("{ .reg .pred p; setp.ne.b32 p, %" + (n / 2 + 5) + ", 0; wgmma.mma_async.sync.aligned.m64n" + n
+                + "k16.f32.bf16.bf16 {");
+        for (int i = 0; i < n / 2; i++) t.append(i == 0 ? "" : ", ").append('%').append(i);
+        t.append("}, {%").append(n / 2).append(", %").append(n / 2 + 1).append(", %").append(n / 2 + 2).append(", %").append(n / 2 + 3)
+                .append("}, %").append(n / 2 + 4).append(", p, 1, 1, ").append(bMnMajor ? 1 : 0).append("; }");
+        s.asm("hy_wgmma_m64n" + n + "k16_bf16_rs_" + (bMnMajor ? "mn" : "k"), t.toString(), List.of(), d,
+                concat(a, List.of(bDescriptor, accumulate)), true, true);
+    }
+
+    /**
+     * {@code target} = the shared-memory matrix descriptor of a wgmma operand stored in the 128-byte swizzle: rows of 128 bytes
+     * whose 16-byte chunk c is stored at chunk c ^ (row % 8), 8 rows (1024 bytes, 1024-byte aligned) to a swizzle
+     * atom. {@code address}: the operand's first element; {@code strideBytes}: from one 8-row atom to the next
+     * along the 8-row direction (N for a K-major b, K for an N-major one); {@code leadingBytes}: from one 64-element
+     * atom column to the next along the 128-byte rows' direction (an N-major b wider than 64; ignored for K-major).
+     */
+    public static void descriptor128(Scope s, Expr target, Expr address, int leadingBytes, int strideBytes) {
+        requireInt(address, "a shared address");
+        if (target.type() != CType.Scalar.INT64) throw new Expr.TypeError("a matrix descriptor is an int64, got " + target.type());
+        if (leadingBytes % 16 != 0 || strideBytes % 16 != 0 || leadingBytes >= 1 << 18 || strideBytes >= 1 << 18) {
+            throw new IllegalArgumentException("descriptor offsets are multiples of 16 below 2^18, got " + leadingBytes + " and " + strideBytes);
+        }
+        long fixed = (long) (leadingBytes >> 4) << 16 | (long) (strideBytes >> 4) << 32 | 1L << 62;
+        // bits 0-13: the address in 16-byte units (shared addresses are below 2^18); adding multiples of 16 bytes to
+        // the address later is adding to the descriptor
+        s.asm("hy_wgmma_desc128", "{ .reg .b64 t; cvt.u64.u32 t, %1; shr.b64 t, t, 4; and.b64 t, t, 16383; or.b64 %0, t, %2; }",
+                List.of(target), List.of(), List.of(address, Expr.lit64(fixed)), false, false);
+    }
+
+    /** Makes this warpgroup's earlier register writes visible to the wgmma that follow (of accumulators and a fragments). */
+    public static void wgmmaFence(Scope s) {
+        s.asm("hy_wgmma_fence", "wgmma.fence.sync.aligned;", List.of(), List.of(), List.of(), true, true);
+    }
+
+    /** Closes the group of wgmma issued since the last commit. */
+    public static void wgmmaCommit(Scope s) {
+        s.asm("hy_wgmma_commit", "wgmma.commit_group.sync.aligned;", List.of(), List.of(), List.of(), true, true);
+    }
+
+    /**
+     * Waits until at most {@code pending} committed wgmma groups are in flight. The accumulators they write are
+     * operands of the wait (named in a comment), so the compiler reads none of them before it.
+     */
+    public static void wgmmaWait(Scope s, int pending, List<Expr> accumulators) {
+        if (pending < 0 || pending > 7) throw new IllegalArgumentException("wgmma.wait_group takes 0 to 7, got " + pending);
+        count("accumulator", accumulators, accumulators.size(), CType.Scalar.FLOAT);
+        StringBuilder t = new StringBuilder("wgmma.wait_group.sync.aligned " + pending + ";");
+        if (!accumulators.isEmpty()) t.append(" //");
+        for (int i = 0; i < accumulators.size(); i++) t.append(" %").append(i);
+        s.asm("hy_wgmma_wait_" + pending + "_f" + accumulators.size(), t.toString(), List.of(), accumulators, List.of(), true, true);
+    }
+
+    /** Orders this thread's generic-proxy writes of shared memory (stores, cp.async) before async-proxy reads (wgmma, TMA). */
+    public static void fenceProxyAsync(Scope s) {
+        s.asm("hy_fence_proxy_async", "fence.proxy.async.shared::cta;", List.of(), List.of(), List.of(), true, true);
+    }
+
     private static void count(String what, List<Expr> regs, int n, CType.Scalar type) {
         if (regs.size() != n) throw new IllegalArgumentException("a " + what + " is " + n + " registers, got " + regs.size());
         for (Expr r : regs) {

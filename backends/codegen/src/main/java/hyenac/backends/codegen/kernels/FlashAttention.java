@@ -109,7 +109,7 @@ public final class FlashAttention {
         Var ldColumn = s.let("ld_column", head.mul(d).add(ldChunk.mul(8)));
         Var ldSlot = s.let("ld_slot", ldRow.mul(d).add(ldChunk.xor(ldRow.mod(8)).mul(8)));
         Var ldSource = s.let("ld_source", seq.mul(width).add(ldColumn));
-        Copier copier = new Copier(ldRow, ldSource, length, rowsPerPass, width, d);
+        Copier copier = new Copier(ldRow, ldSource, length, rowsPerPass, width, rowsPerPass * d * 2);
         Var store = s.let("store", sharedAddress(kv, ldSlot));
         s.comment("The row this lane addresses in an ldmatrix of 16 rows x 2 chunks: lanes 0-7 give rows 0-7 of chunk 0, lanes 8-15\n"
                 + "rows 8-15 of chunk 0, lanes 16-31 the same of chunk 1. q, k and v are all read so, k and v from one address.");
@@ -132,10 +132,7 @@ public final class FlashAttention {
         Var o = s.array("o", Scalar.FLOAT, 4 * (d / 8));
         s.unrolled("i", lit(0), lit(4 * (d / 8)), (i, body) -> body.set(o.at(i), lit(0.0f)));
         s.comment("Rows lane / 4 and lane / 4 + 8 of the warp's 16: running maxima (of unscaled scores) and this lane's part of the sums.");
-        Var m0 = s.var("m0", Scalar.FLOAT, negInfinity());
-        Var m1 = s.var("m1", Scalar.FLOAT, negInfinity());
-        Var l0 = s.var("l0", Scalar.FLOAT, lit(0.0f));
-        Var l1 = s.var("l1", Scalar.FLOAT, lit(0.0f));
+        Rows st = Rows.declare(s);
         Var sc = s.array("sc", Scalar.FLOAT, 4 * (KEYS / 8));
         Var kf = s.array("kf", Scalar.B32, 4);
         Var vf = s.array("vf", Scalar.B32, 4);
@@ -157,46 +154,7 @@ public final class FlashAttention {
                 Ptx.mmaBf16(body, regs(sc, kp.mul(8), 4), regs(qf, ds.mul(4), 4), List.of(kf.at(0), kf.at(2)));
                 Ptx.mmaBf16(body, regs(sc, kp.mul(8).add(4), 4), regs(qf, ds.mul(4), 4), List.of(kf.at(1), kf.at(3)));
             }));
-            loop.comment("On the diagonal tile, key j is in the future of query i when j > i.");
-            loop.when(kt.eq(tile), diag -> diag.unrolled("n", lit(0), lit(KEYS / 8), (n, mask) -> mask.unrolled("e", lit(0), lit(4), (e, body) -> {
-                Expr key = n.mul(8).add(lane.mod(4).mul(2)).add(e.mod(2));
-                Expr query = warp.mul(16).add(lane.div(4)).add(e.div(2).mul(8));
-                Expr at = n.mul(4).add(e);
-                body.set(sc.at(at), select(key.gt(query), negInfinity(), sc.at(at)));
-            })));
-
-            loop.comment("Online softmax: new row maxima (over the 4 lanes sharing a row), rescale what came before, p = 2^(s*c - m*c).");
-            Var t0 = loop.var("t0", Scalar.FLOAT, m0);
-            Var t1 = loop.var("t1", Scalar.FLOAT, m1);
-            loop.unrolled("n", lit(0), lit(KEYS / 8), (n, body) -> {
-                body.set(t0, fmax(t0, fmax(sc.at(n.mul(4)), sc.at(n.mul(4).add(1)))));
-                body.set(t1, fmax(t1, fmax(sc.at(n.mul(4).add(2)), sc.at(n.mul(4).add(3)))));
-            });
-            for (int mask : new int[] {1, 2}) {
-                loop.set(t0, fmax(t0, shuffleXor(t0, mask)));
-                loop.set(t1, fmax(t1, shuffleXor(t1, mask)));
-            }
-            loop.comment("A row that has seen only masked keys keeps m = -inf; shift it by 0 instead, so no inf - inf.");
-            Var shift0 = loop.let("shift0", select(t0.eq(negInfinity()), lit(0.0f), t0.mul(lit(scaleLog2))));
-            Var shift1 = loop.let("shift1", select(t1.eq(negInfinity()), lit(0.0f), t1.mul(lit(scaleLog2))));
-            Var alpha0 = loop.var("alpha0", Scalar.FLOAT, lit(0.0f));
-            Var alpha1 = loop.var("alpha1", Scalar.FLOAT, lit(0.0f));
-            Ptx.exp2Approx(loop, alpha0, m0.mul(lit(scaleLog2)).sub(shift0));
-            Ptx.exp2Approx(loop, alpha1, m1.mul(lit(scaleLog2)).sub(shift1));
-            loop.set(m0, t0);
-            loop.set(m1, t1);
-            loop.set(l0, l0.mul(alpha0));
-            loop.set(l1, l1.mul(alpha1));
-            loop.unrolled("n", lit(0), lit(KEYS / 8), (n, body) -> {
-                for (int e = 0; e < 4; e++) {
-                    Expr at = n.mul(4).add(e);
-                    Ptx.exp2Approx(body, sc.at(at), sc.at(at).mul(lit(scaleLog2)).sub(e < 2 ? shift0 : shift1));
-                    body.inc(e < 2 ? l0 : l1, sc.at(at));
-                }
-            });
-            loop.unrolled("n", lit(0), lit(d / 8), (n, body) -> {
-                for (int e = 0; e < 4; e++) body.update(o.at(n.mul(4).add(e)), AssignOp.MUL, e < 2 ? alpha0 : alpha1);
-            });
+            softmax(loop, st, sc, o, kt.eq(tile), warp, lane, d, scaleLog2);
 
             loop.comment("V of this tile has landed, and every warp is done with K: fetch the next K during p v.");
             Ptx.cpAsyncWait(loop, 0);
@@ -218,6 +176,73 @@ public final class FlashAttention {
         });
 
         s.blank();
+        storeRows(s, st, o, q0, warp, lane, seq, head, length, out, width, d);
+        return sig.build("causal_attention", launch(heads),
+                List.of("Causal attention, " + heads + " heads x " + d + ", scale 1/sqrt(" + d + "), on q and k already rotated: FlashAttention-2",
+                        "on the tensor cores (mma.sync m16n8k16 bf16, fp32 accumulation); " + QUERIES + " queries per block, 16 per warp,",
+                        "key tiles of " + KEYS + " through shared memory by cp.async and ldmatrix; online softmax in fp32 with exp2."));
+    }
+
+    /** Running maxima (of unscaled scores) and this lane's part of the sums of rows lane / 4 and lane / 4 + 8 of the warp's 16. */
+    record Rows(Var m0, Var m1, Var l0, Var l1) {
+        static Rows declare(Scope s) {
+            return new Rows(s.var("m0", Scalar.FLOAT, negInfinity()), s.var("m1", Scalar.FLOAT, negInfinity()), s.var("l0", Scalar.FLOAT, lit(0.0f)),
+                    s.var("l1", Scalar.FLOAT, lit(0.0f)));
+        }
+    }
+
+    /**
+     * One key tile's online softmax over the scores {@code sc} of the warp's 16 queries x {@value #KEYS} keys (the
+     * m16n8 accumulator layout, 8-key tile n in registers 4n…4n+3): masks the future on the diagonal tile, updates
+     * the rows' maxima and sums, turns sc into p and rescales the output accumulator {@code o} (the same layout, d columns).
+     */
+    static void softmax(Scope loop, Rows st, Var sc, Var o, Expr diagonal, Var warp, Var lane, int d, float scaleLog2) {
+        Var m0 = st.m0(), m1 = st.m1(), l0 = st.l0(), l1 = st.l1();
+        loop.comment("On the diagonal tile, key j is in the future of query i when j > i.");
+        loop.when(diagonal, diag -> diag.unrolled("n", lit(0), lit(KEYS / 8), (n, mask) -> mask.unrolled("e", lit(0), lit(4), (e, body) -> {
+            Expr key = n.mul(8).add(lane.mod(4).mul(2)).add(e.mod(2));
+            Expr query = warp.mul(16).add(lane.div(4)).add(e.div(2).mul(8));
+            Expr at = n.mul(4).add(e);
+            body.set(sc.at(at), select(key.gt(query), negInfinity(), sc.at(at)));
+        })));
+
+        loop.comment("Online softmax: new row maxima (over the 4 lanes sharing a row), rescale what came before, p = 2^(s*c - m*c).");
+        Var t0 = loop.var("t0", Scalar.FLOAT, m0);
+        Var t1 = loop.var("t1", Scalar.FLOAT, m1);
+        loop.unrolled("n", lit(0), lit(KEYS / 8), (n, body) -> {
+            body.set(t0, fmax(t0, fmax(sc.at(n.mul(4)), sc.at(n.mul(4).add(1)))));
+            body.set(t1, fmax(t1, fmax(sc.at(n.mul(4).add(2)), sc.at(n.mul(4).add(3)))));
+        });
+        for (int mask : new int[] {1, 2}) {
+            loop.set(t0, fmax(t0, shuffleXor(t0, mask)));
+            loop.set(t1, fmax(t1, shuffleXor(t1, mask)));
+        }
+        loop.comment("A row that has seen only masked keys keeps m = -inf; shift it by 0 instead, so no inf - inf.");
+        Var shift0 = loop.let("shift0", select(t0.eq(negInfinity()), lit(0.0f), t0.mul(lit(scaleLog2))));
+        Var shift1 = loop.let("shift1", select(t1.eq(negInfinity()), lit(0.0f), t1.mul(lit(scaleLog2))));
+        Var alpha0 = loop.var("alpha0", Scalar.FLOAT, lit(0.0f));
+        Var alpha1 = loop.var("alpha1", Scalar.FLOAT, lit(0.0f));
+        Ptx.exp2Approx(loop, alpha0, m0.mul(lit(scaleLog2)).sub(shift0));
+        Ptx.exp2Approx(loop, alpha1, m1.mul(lit(scaleLog2)).sub(shift1));
+        loop.set(m0, t0);
+        loop.set(m1, t1);
+        loop.set(l0, l0.mul(alpha0));
+        loop.set(l1, l1.mul(alpha1));
+        loop.unrolled("n", lit(0), lit(KEYS / 8), (n, body) -> {
+            for (int e = 0; e < 4; e++) {
+                Expr at = n.mul(4).add(e);
+                Ptx.exp2Approx(body, sc.at(at), sc.at(at).mul(lit(scaleLog2)).sub(e < 2 ? shift0 : shift1));
+                body.inc(e < 2 ? l0 : l1, sc.at(at));
+            }
+        });
+        loop.unrolled("n", lit(0), lit(d / 8), (n, body) -> {
+            for (int e = 0; e < 4; e++) body.update(o.at(n.mul(4).add(e)), AssignOp.MUL, e < 2 ? alpha0 : alpha1);
+        });
+    }
+
+    /** The end of a block: the rows' whole sums, then its queries' outputs. */
+    static void storeRows(Scope s, Rows st, Var o, Var q0, Var warp, Var lane, Var seq, Var head, Var length, Var out, long width, int d) {
+        Var l0 = st.l0(), l1 = st.l1();
         s.comment("Whole row sums (each lane holds a quarter of a row's columns), then out = o / l for the rows that exist.");
         for (int mask : new int[] {1, 2}) {
             s.inc(l0, shuffleXor(l0, mask));
@@ -231,18 +256,14 @@ public final class FlashAttention {
             final int h = half;
             Expr row = half == 0 ? r0 : r0.add(8);
             Var inv = half == 0 ? inv0 : inv1;
-            s.when(row.lt(length), st -> {
-                Var at = st.let("at" + h, seq.add(row).mul(width).add(column));
-                st.unrolled("n", lit(0), lit(d / 8), (n, body) -> {
+            s.when(row.lt(length), inside -> {
+                Var at = inside.let("at" + h, seq.add(row).mul(width).add(column));
+                inside.unrolled("n", lit(0), lit(d / 8), (n, body) -> {
                     body.store(out, at.add(n.mul(8)), o.at(n.mul(4).add(2 * h)).mul(inv));
                     body.store(out, at.add(n.mul(8)).add(1), o.at(n.mul(4).add(2 * h + 1)).mul(inv));
                 });
             });
         }
-        return sig.build("causal_attention", launch(heads),
-                List.of("Causal attention, " + heads + " heads x " + d + ", scale 1/sqrt(" + d + "), on q and k already rotated: FlashAttention-2",
-                        "on the tensor cores (mma.sync m16n8k16 bf16, fp32 accumulation); " + QUERIES + " queries per block, 16 per warp,",
-                        "key tiles of " + KEYS + " through shared memory by cp.async and ldmatrix; online softmax in fp32 with exp2."));
     }
 
     /** Grid (B·H, ⌈L/64⌉): blockIdx.x picks the (sequence, head), blockIdx.y the query tile, counted from the end. */
@@ -253,24 +274,24 @@ public final class FlashAttention {
     /** Static shared memory of a block: a K and a V tile of bf16. */
     public static int sharedBytes(int headDim) { return 2 * KEYS * headDim * 2; }
 
-    /** Where this thread's 16-byte copies of a tile come from and go to. */
-    private record Copier(Var ldRow, Var source, Var length, int rowsPerPass, long width, int headDim) {}
+    /** Where this thread's 16-byte copies of a tile come from, and how far apart in shared memory its passes store. */
+    record Copier(Var ldRow, Var source, Var length, int rowsPerPass, long width, int passBytes) {}
 
     /**
      * Starts the asynchronous copy of rows [t0, t0 + 64) of one head of {@code src} (t0 < L) into the tile at
      * {@code store} (this thread's slot) and commits it as one group. Only a tile at the end of the sequence
      * has rows past it: those are zero-filled, their (unread) address clamped to the last row.
      */
-    private static void copyTile(Scope s, String name, Copier c, Expr store, Var src, Expr t0) {
+    static void copyTile(Scope s, String name, Copier c, Expr store, Var src, Expr t0) {
         int passes = KEYS / c.rowsPerPass();
         Var first = s.let(name + "_first", c.source().add(t0.cast(Scalar.INT64).add(c.ldRow()).mul(c.width())));
         s.when(t0.add(KEYS).le(c.length()), whole -> whole.unrolled("pass", lit(0), lit(passes), (pass, body) ->
-                Ptx.cpAsync16(body, store.add(pass.mul(c.rowsPerPass() * c.headDim() * 2)),
+                Ptx.cpAsync16(body, store.add(pass.mul(c.passBytes())),
                         offset(src, first.add(pass.mul(c.rowsPerPass()).cast(Scalar.INT64).mul(c.width()))))), end -> {
             Var last = end.let(name + "_last", c.length().sub(1).sub(t0).sub(c.ldRow())); // this thread's rows after it are missing
             end.unrolled("pass", lit(0), lit(passes), (pass, body) -> {
                 Expr row = pass.mul(c.rowsPerPass());
-                Ptx.cpAsync16(body, store.add(pass.mul(c.rowsPerPass() * c.headDim() * 2)),
+                Ptx.cpAsync16(body, store.add(pass.mul(c.passBytes())),
                         offset(src, first.add(Expr.min(row.cast(Scalar.INT64), last).mul(c.width()))), select(row.le(last), lit(16), lit(0)));
             });
         });
@@ -287,7 +308,7 @@ public final class FlashAttention {
     }
 
     /** {@code n} consecutive elements of a register array, from {@code first}. */
-    private static List<Expr> regs(Var array, Expr first, int n) {
+    static List<Expr> regs(Var array, Expr first, int n) {
         return IntStream.range(0, n).mapToObj(i -> array.at(first.add(i))).map(e -> (Expr) e).toList();
     }
 }

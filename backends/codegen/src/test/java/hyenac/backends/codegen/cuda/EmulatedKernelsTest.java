@@ -13,6 +13,7 @@ import hyenac.backends.codegen.kernels.Decode;
 import hyenac.backends.codegen.kernels.Embedding;
 import hyenac.backends.codegen.kernels.FftConv;
 import hyenac.backends.codegen.kernels.FlashAttention;
+import hyenac.backends.codegen.kernels.HopperAttention;
 import hyenac.backends.codegen.kernels.ModalFilter;
 import hyenac.backends.codegen.kernels.Pointwise;
 import hyenac.backends.codegen.kernels.RmsNorm;
@@ -79,7 +80,12 @@ class EmulatedKernelsTest {
             // the plain attention kernel, in both precisions and at d = 128 too; the tensor-core one below
             attention(emu, p, 2, 32, 1);
             attention(emu, p, 1, 128, 4);
-            if (FlashAttention.supports(64, p)) flashAttention(emu, p, 2, 64);
+            if (FlashAttention.supports(64, p)) flashAttention(emu, p, 2, 64, false);
+            // the warpgroup (wgmma) one, with both head dims: d = 128 is two swizzle column blocks
+            if (HopperAttention.supports(64, p)) {
+                flashAttention(emu, p, 2, 64, true);
+                flashAttention(emu, p, 1, 128, true);
+            }
             modal(emu, p);
             fftConv(emu, p);
             firDecode(emu, p, new Filter(48, 7, 4, Taps.XCORR, false), L);
@@ -229,16 +235,18 @@ class EmulatedKernelsTest {
     }
 
     /**
-     * The tensor-core attention (mma.sync, ldmatrix, cp.async, shuffles: the shim's warp emulation) on queries and keys
+     * The tensor-core attention (mma.sync, ldmatrix, cp.async, shuffles: the shim's warp emulation), or with
+     * {@code hopper} its wgmma form (the shim reads b through the descriptors and their swizzle), on queries and keys
      * taken as already rotated; 150 keys are two whole tiles and part of a third, so the diagonal tile is masked.
      */
-    private void flashAttention(CudaOnCpu emu, Precision p, int heads, int headDim) {
+    private void flashAttention(CudaOnCpu emu, Precision p, int heads, int headDim, boolean hopper) {
         int n = B * L * heads * headDim;
         float[] q = stored(p, normal(n, 1)), k = stored(p, normal(n, 1)), v = stored(p, normal(n, 1));
-        var s = emu.scenario("flash_h" + heads + "_d" + headDim + "_" + p.suffix()).buffer("q", p.storage(), q).buffer("k", p.storage(), k)
+        var s = emu.scenario((hopper ? "hopper_h" : "flash_h") + heads + "_d" + headDim + "_" + p.suffix()).buffer("q", p.storage(), q).buffer("k", p.storage(), k)
                 .buffer("v", p.storage(), v).zeros("out", p.storage(), n);
-        s.launch(FlashAttention.generate(heads, headDim, p), B, L, Map.of("length", (long) L));
-        expect(s, "out", hyenac.backends.cpu.Attention.causal(q, k, v, B, L, heads, headDim), "flash attention " + heads + "x" + headDim + " " + p.suffix());
+        s.launch(hopper ? HopperAttention.generate(heads, headDim, p) : FlashAttention.generate(heads, headDim, p), B, L, Map.of("length", (long) L));
+        expect(s, "out", hyenac.backends.cpu.Attention.causal(q, k, v, B, L, heads, headDim),
+                (hopper ? "hopper" : "flash") + " attention " + heads + "x" + headDim + " " + p.suffix());
     }
 
     private void attention(CudaOnCpu emu, Precision p, int heads, int headDim, double ropeScale) {

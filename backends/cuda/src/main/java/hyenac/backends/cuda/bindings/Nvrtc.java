@@ -140,6 +140,15 @@ public final class Nvrtc {
     }
 
     /**
+     * The target that has Hopper's warpgroup tensor-core instructions (wgmma, setmaxnreg) beside what {@code arch}
+     * has: {@code sm_90a} for {@code sm_90}; null for every other arch (later GPUs dropped wgmma). A CUBIN for it runs
+     * only on compute capability 9.0.
+     */
+    public static String wgmmaArch(String arch) {
+        return "sm_90".equals(arch) ? "sm_90a" : null;
+    }
+
+    /**
      * The options hyenac compiles with: the architecture ({@code sm_90} → CUBIN, {@code compute_90} → PTX),
      * functions are device functions unless marked otherwise, C++17, and an {@code -I} for each directory in
      * {@code -Dhyenac.cuda.include}.

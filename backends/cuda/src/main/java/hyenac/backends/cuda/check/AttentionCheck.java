@@ -8,6 +8,7 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.cuda.CudaDialect;
 import hyenac.backends.codegen.kernels.FlashAttention;
 import hyenac.backends.codegen.kernels.GeneratedKernel;
+import hyenac.backends.codegen.kernels.HopperAttention;
 import hyenac.backends.cuda.bindings.CudaContext;
 import hyenac.backends.cuda.bindings.Driver;
 import hyenac.backends.cuda.bindings.Driver.Dim3;
@@ -23,7 +24,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The tensor-core attention kernel ({@link FlashAttention}) on a GPU: compiled by NVRTC from the source the
+ * The tensor-core attention kernels ({@link FlashAttention}, and {@link HopperAttention} where the device has wgmma) on a GPU: compiled by NVRTC from the source the
  * generator emits (which needs no toolkit header: the GPU machine has none),
  * checked against the CPU reference ({@link hyenac.backends.cpu.Attention}, inputs rounded to bf16, max |err| ≤
  * 1e-2·max |ref|) at B=1, H=32, d=128, L=256 and B=2, H=4, d=64, L=300 (not a multiple of the tile), then timed at
@@ -72,23 +73,28 @@ public final class AttentionCheck {
     }
 
     private void run() {
-        Compiled d128 = compile(32, 128), d64 = compile(4, 64);
-        compare(d128, 1, 256);
-        compare(d64, 2, 300);
-        compare(d64, 1, 1);  // one query
-        for (int length : new int[] {8192, 16384}) time(d128, 1, length);
+        List<Boolean> kinds = Nvrtc.wgmmaArch(arch) == null ? List.of(false) : List.of(false, true);
+        if (kinds.size() == 1) out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernel is not checked");
+        for (boolean hopper : kinds) {
+            Compiled d128 = compile(32, 128, hopper), d64 = compile(4, 64, hopper);
+            compare(d128, 1, 256);
+            compare(d64, 2, 300);
+            compare(d64, 1, 1);  // one query
+            for (int length : new int[] {8192, 16384}) time(d128, 1, length);
+        }
     }
 
-    private record Compiled(GeneratedKernel kernel, int heads, int headDim, Driver.Function function, double compileMillis) {}
+    private record Compiled(GeneratedKernel kernel, int heads, int headDim, Driver.Function function, double compileMillis, String label) {}
 
-    private Compiled compile(int heads, int headDim) {
-        GeneratedKernel k = FlashAttention.generate(heads, headDim, Precision.BF16);
+    /** The mma.sync kernel, or with {@code hopper} the wgmma one (compiled for the arch-specific target, e.g. sm_90a). */
+    private Compiled compile(int heads, int headDim, boolean hopper) {
+        GeneratedKernel k = hopper ? HopperAttention.generate(heads, headDim, Precision.BF16) : FlashAttention.generate(heads, headDim, Precision.BF16);
         String source = k.kernel().render(CudaDialect.INSTANCE);
-        Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), source, Nvrtc.defaultOptions(arch));
+        Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), source, Nvrtc.defaultOptions(hopper ? Nvrtc.wgmmaArch(arch) : arch));
         Driver.Module m = d.moduleLoadData(compiled.image(), k.entry());
         out.println(f("INFO compiled %s with NVRTC in %.0f ms: %s, %d bytes of static shared memory", k.entry(), compiled.compileMillis(),
                 k.launch(), k.kernel().sharedBytes()));
-        return new Compiled(k, heads, headDim, d.moduleGetFunction(m, k.entry()), compiled.compileMillis());
+        return new Compiled(k, heads, headDim, d.moduleGetFunction(m, k.entry()), compiled.compileMillis(), hopper ? "wgmma attention" : "flash attention");
     }
 
     /** Device buffers of one problem, as bf16, with the host copies (already rounded) of the inputs. */
@@ -176,7 +182,7 @@ public final class AttentionCheck {
     /** The whole output against the CPU backend's reference. */
     private void compare(Compiled c, int batch, int length) {
         try (Problem p = new Problem(batch, c.heads(), c.headDim(), length, 1000 + length)) {
-            String what = "flash attention " + describe(p);
+            String what = c.label() + " " + describe(p);
             check(what, () -> {
                 launch(c, p, args(c, p));
                 d.ctxSynchronize("running " + c.kernel().entry());
@@ -203,12 +209,12 @@ public final class AttentionCheck {
     private void time(Compiled c, int batch, int length) {
         try (Problem p = new Problem(batch, c.heads(), c.headDim(), length, 2000 + length)) {
             KernelArgs args = args(c, p);
-            check("flash attention " + describe(p) + " (sampled rows)", () -> {
+            check(c.label() + " " + describe(p) + " (sampled rows)", () -> {
                 launch(c, p, args);
                 d.ctxSynchronize("running " + c.kernel().entry());
                 return sampledRows(p, p.result());
             });
-            check("time flash attention " + describe(p), () -> {
+            check("time " + c.label() + " " + describe(p), () -> {
                 Driver.Event start = d.eventCreate(Driver.EVENT_DEFAULT), end = d.eventCreate(Driver.EVENT_DEFAULT);
                 try {
                     for (int i = 0; i < WARMUP; i++) launch(c, p, args);
