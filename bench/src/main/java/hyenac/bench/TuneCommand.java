@@ -14,6 +14,7 @@ import hyenac.dsl.diag.HumanRenderer;
 import hyenac.dsl.source.SourceFile;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.plan.Algorithm;
 import hyenac.ir.plan.Phase;
 import hyenac.ir.plan.Shape;
@@ -135,11 +136,15 @@ public final class TuneCommand implements Callable<Integer>, ExtraCommand {
         return 0;
     }
 
-    /** The model's convolutions with more than one candidate, one per key, in the order of the plan. */
+    /**
+     * The model's convolutions with more than one candidate, one per key, in the order of the plan (attention's kernels
+     * are chosen by the cost model: a convolution's core is what this times).
+     */
     static Map<String, Candidate> candidates(Graph g, List<SelectAlgorithms.Choice> choices, Shape at) {
         Map<String, Candidate> out = new LinkedHashMap<>();
         for (SelectAlgorithms.Choice c : choices) {
-            if (c.costs().size() < 2) continue;
+            boolean conv = c.node().is(Primitive.CAUSAL_CONV) || c.node().is(Primitive.MODAL_CONV);
+            if (!conv || c.costs().size() < 2) continue;
             String key = Tuning.key(g, c.node(), at);
             Candidate seen = out.get(key);
             out.put(key, seen == null ? new Candidate(g, key, c, 1) : new Candidate(g, key, seen.modelChoice(), seen.count() + 1));

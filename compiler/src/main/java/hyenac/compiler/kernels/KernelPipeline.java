@@ -79,7 +79,7 @@ public final class KernelPipeline implements Planner {
 
     /**
      * As a user's run plans: with fusion unless {@code -Dhyenac.fusion=false}, by {@code hyenac tune}'s measurements where
-     * it made them ({@link Tuning#standard()}), and {@code -Dhyenac.algorithm=NAME} (direct, blocked, fft, fused_fft, scan)
+     * it made them ({@link Tuning#standard()}), and {@code -Dhyenac.algorithm=NAME} (direct, blocked, fft, fused_fft, scan, flash, flash_wgmma)
      * preferring that algorithm wherever it is offered, to time it against the choice.
      */
     public KernelPipeline(Graph graph, Lowering lowering) {

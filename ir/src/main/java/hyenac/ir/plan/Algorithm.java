@@ -2,7 +2,7 @@ package hyenac.ir.plan;
 
 import java.util.Locale;
 
-/** How a convolution is computed; chosen per node by the compiler's selection pass, for the target that runs it. */
+/** How a convolution or an attention is computed; chosen per node by the compiler's selection pass, for the target that runs it. */
 public enum Algorithm {
     /** y[t] = Σ h[k]·x[t−k] term by term. */
     DIRECT,
@@ -24,6 +24,10 @@ public enum Algorithm {
      * each chunk's states from zero, the chunks' incoming states carried across them, each chunk run again from its own.
      */
     SCAN,
+    /** Attention: FlashAttention-2's tiles on the tensor cores as every GPU since compute capability 8.0 has them (mma.sync). */
+    FLASH,
+    /** Attention: the same schedule on Hopper's warpgroup tensor cores (wgmma; compute capability 9.0 only). */
+    FLASH_WGMMA,
     /** One token at a time through the decode state (FIR ring, modal state, KV cache). */
     RECURRENT;
 

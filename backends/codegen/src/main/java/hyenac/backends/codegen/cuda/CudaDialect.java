@@ -19,6 +19,15 @@ import java.util.Set;
 public final class CudaDialect implements Dialect {
     public static final CudaDialect INSTANCE = new CudaDialect();
 
+    /** Whether code for {@code arch} may use Hopper's warpgroup tensor cores (wgmma): sm_90 alone (later GPUs dropped them). */
+    public static boolean warpgroupMma(String arch) { return arch.equals("sm_90") || arch.equals("compute_90"); }
+
+    /**
+     * The target a CUDA compiler is given for {@code arch}: sm_90's arch-specific variant sm_90a (which adds wgmma and
+     * setmaxnreg; its code runs on compute capability 9.0 alone, the only one sm_90 names), else {@code arch} itself.
+     */
+    public static String compileTarget(String arch) { return warpgroupMma(arch) ? arch + "a" : arch; }
+
     private CudaDialect() {}
 
     @Override public String name() { return "cuda"; }

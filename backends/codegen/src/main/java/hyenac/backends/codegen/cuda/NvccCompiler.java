@@ -99,7 +99,7 @@ public final class NvccCompiler implements KernelCompiler {
         boolean keep = false;
         try {
             Files.writeString(cu, source);
-            List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), output.flag, "-arch=" + arch));
+            List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), output.flag, "-arch=" + CudaDialect.compileTarget(arch)));
             cmd.addAll(options);
             cmd.addAll(List.of("-o", binary.toString(), cu.toString()));
             Result r = run(cmd, work);

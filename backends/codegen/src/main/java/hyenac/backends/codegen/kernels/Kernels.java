@@ -73,7 +73,9 @@ public class Kernels {
      * The algorithms the parallel pass has kernels for at node {@code n}, the first the default: a causal convolution is
      * direct, and also blocked on the tensor cores where {@link BlockedConv#supports} it; a modal one goes through library
      * FFTs; either also by the fused FFT ({@link FusedFft}: chunks transformed on chip) where {@link FusedFft#supports} it;
-     * a modal one also by the chunked scan of its modes ({@link ModalScan}) where {@link ModalScan#supports} it.
+     * a modal one also by the chunked scan of its modes ({@link ModalScan}) where {@link ModalScan#supports} it. Causal
+     * attention on the tensor cores where the dialect has inline PTX and {@link FlashAttention#supports} it: by mma.sync
+     * ({@link FlashAttention}), and by wgmma ({@link HopperAttention}) for the lowering to offer where the device has it.
      */
     public List<Algorithm> algorithms(Graph g, Node n, Precision p) {
         List<Algorithm> out = new ArrayList<>();
@@ -83,6 +85,11 @@ public class Kernels {
                 if (BlockedConv.supports(filter(n, width(g, n.operands().getFirst())), p, dialect)) out.add(Algorithm.BLOCKED);
             }
             case MODAL_CONV -> out.add(Algorithm.FFT);
+            case CAUSAL_ATTENTION -> {
+                // the tensor-core kernels where the dialect has inline PTX and the shape fits; else (fp32) the plain kernel alone
+                int heads = toInt(n.intAttr("heads")), headDim = toInt(width(g, n.operands().getFirst()) / heads);
+                return dialect.inlinePtx() && FlashAttention.supports(headDim, p) ? List.of(Algorithm.FLASH, Algorithm.FLASH_WGMMA) : List.of();
+            }
             default -> {
                 return List.of();
             }
@@ -383,9 +390,13 @@ public class Kernels {
                 int headDim = toInt(in / heads);
                 List<GeneratedKernel> ks = new ArrayList<>();
                 if (hasRope(n)) ks.add(Rope.generate(heads, headDim, ropeScale(n), p));
-                // tensor cores where the dialect has them and the shape fits; fp32 keeps the plain kernel
-                ks.add(dialect.inlinePtx() && FlashAttention.supports(headDim, p) ? FlashAttention.generate(heads, headDim, p)
-                        : Attention.generate(heads, headDim, p));
+                // as selected (null: the first offered): the tensor cores' tiles (mma.sync or wgmma), else the plain kernel
+                Algorithm chosen = algorithm != null ? algorithm : algorithms(g, n, p).stream().findFirst().orElse(null);
+                ks.add(switch (chosen) {
+                    case FLASH_WGMMA -> HopperAttention.generate(heads, headDim, p);
+                    case FLASH -> FlashAttention.generate(heads, headDim, p);
+                    case null, default -> Attention.generate(heads, headDim, p);
+                });
                 yield ks;
             }
             case ADD, SUB, MUL, SCALE, NEG, IDENTITY, GELU, SILU, RELU -> List.of(Pointwise.generate(op, out, p));

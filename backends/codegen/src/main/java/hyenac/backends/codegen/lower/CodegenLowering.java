@@ -58,25 +58,27 @@ public final class CodegenLowering implements Lowering {
      * A device's throughput, for the cost of an algorithm: FLOP/s of fp32 arithmetic on its cores, FLOP/s of bf16 matrix
      * products on its tensor cores as {@code mma.sync} issues them, bytes/s of memory, bytes/s of shared memory (all
      * multiprocessors together), and how many multiprocessors share that work (a kernel of fewer blocks than they hold
-     * gets a part of it); {@code name} as the device names itself (the driver's name), which measurements are filed under.
+     * gets a part of it); {@code name} as the device names itself (the driver's name), which measurements are filed under;
+     * whether it has Hopper's warpgroup tensor cores (wgmma: compute capability 9.0).
      */
-    public record Hardware(String name, double flops, double tensorFlops, double bytesPerSecond, double sharedBytesPerSecond, int multiprocessors) {
+    public record Hardware(String name, double flops, double tensorFlops, double bytesPerSecond, double sharedBytesPerSecond, int multiprocessors,
+                           boolean warpgroupMma) {
         /**
          * An H100 SXM: 67 TFLOP/s fp32 on CUDA cores, 3.35 TB/s of HBM3; bf16 products taken at half the 989 TFLOP/s
          * dense peak, which only wgmma approaches (an estimate for mma.sync; the blocked convolution is bound by memory);
          * 132 multiprocessors, each reading or writing 128 bytes of shared memory a cycle at some 1.75 GHz.
          */
-        public static final Hardware H100 = new Hardware("NVIDIA H100 80GB HBM3", 67e12, 495e12, 3.35e12, 132 * 128 * 1.75e9, 132);
+        public static final Hardware H100 = new Hardware("NVIDIA H100 80GB HBM3", 67e12, 495e12, 3.35e12, 132 * 128 * 1.75e9, 132, true);
 
         /**
          * Another device, scaled from the H100 by its multiprocessors × clock (arithmetic and shared memory) and its
-         * memory's peak bandwidth; the H100's own figures where {@code name} is the H100's.
+         * memory's peak bandwidth, with or without wgmma; the H100's own figures where {@code name} is the H100's.
          */
-        public static Hardware scaled(String name, int multiprocessors, double clockHz, double peakBytesPerSecond) {
+        public static Hardware scaled(String name, int multiprocessors, double clockHz, double peakBytesPerSecond, boolean warpgroupMma) {
             if (name.equals(H100.name())) return H100;
             double compute = multiprocessors * clockHz / (H100_MULTIPROCESSORS * H100_CLOCK_HZ);
             return new Hardware(name, H100.flops() * compute, H100.tensorFlops() * compute, peakBytesPerSecond,
-                    H100.sharedBytesPerSecond() * compute, multiprocessors);
+                    H100.sharedBytesPerSecond() * compute, multiprocessors, warpgroupMma);
         }
 
         private static final int H100_MULTIPROCESSORS = 132;
@@ -100,6 +102,11 @@ public final class CodegenLowering implements Lowering {
     @Override public String device() { return hardware.name(); }
 
     @Override public List<Algorithm> algorithms(Graph g, Node n, Phase phase) {
+        if (n.is(Primitive.CAUSAL_ATTENTION)) {
+            // prefill and the parallel pass; a decode step attends over its cache with its own kernel
+            if (phase == Phase.STEP) return List.of();
+            return kernels.algorithms(g, n, precision).stream().filter(a -> a != Algorithm.FLASH_WGMMA || hardware.warpgroupMma()).toList();
+        }
         boolean conv = n.is(Primitive.CAUSAL_CONV) || n.is(Primitive.MODAL_CONV);
         if (!conv) return List.of();
         if (phase == Phase.STEP) return List.of(Algorithm.RECURRENT);
@@ -124,6 +131,14 @@ public final class CodegenLowering implements Lowering {
      * are costed at the rates measured for them (and the scan, streaming like the blocked kernel, at its rate).
      */
     static final double FFT_ATTAINED = 0.42, FUSED_FFT_ATTAINED = 0.18;
+
+    /**
+     * What the attention kernels attain of the tensor cores' rate: mma.sync's ({@link hyenac.backends.codegen.kernels.FlashAttention}) measured at 276-290
+     * TFLOP/s on an H100 (bf16, 32 heads × 128, L = 8192 and 16384), some 0.58 of {@link Hardware#tensorFlops}; wgmma issues
+     * at twice that rate (989 TFLOP/s dense), and its kernel ({@link hyenac.backends.codegen.kernels.HopperAttention}) is
+     * taken to attain 0.4 of it until measured.
+     */
+    static final double FLASH_ATTAINED = 0.58, WGMMA_SPEEDUP = 2, WGMMA_FLASH_ATTAINED = 0.4;
 
     /** How long a load from device memory takes under load (an H100's HBM3: some 600 ns), for kernels bound by their threads' chains. */
     static final double MEMORY_LATENCY = 6e-7;
@@ -154,6 +169,10 @@ public final class CodegenLowering implements Lowering {
                 yield Math.max(flops / hardware.flops(), bytes / hardware.bytesPerSecond()) / FFT_ATTAINED;
             }
             case FUSED_FFT -> fusedFft(n, shape, rows, channels, element);
+            // causal attention: two products of 2·L²·d per head, halved by the mask
+            case FLASH -> 2 * shape.batch() * (double) shape.length() * shape.length() * channels / (hardware.tensorFlops() * FLASH_ATTAINED);
+            case FLASH_WGMMA -> 2 * shape.batch() * (double) shape.length() * shape.length() * channels
+                    / (WGMMA_SPEEDUP * hardware.tensorFlops() * WGMMA_FLASH_ATTAINED);
             case SCAN -> scan(n, shape, rows, channels, element);
             case RECURRENT -> {
                 double state = n.is(Primitive.MODAL_CONV) ? n.intAttr("modes") : n.is(Primitive.CAUSAL_CONV) ? n.intAttr("len") : shape.capacity();

@@ -9,6 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import hyenac.backends.codegen.cache.KernelCompileException;
+import hyenac.backends.codegen.cuda.CudaDialect;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -140,21 +141,13 @@ public final class Nvrtc {
     }
 
     /**
-     * The target that has Hopper's warpgroup tensor-core instructions (wgmma, setmaxnreg) beside what {@code arch}
-     * has: {@code sm_90a} for {@code sm_90}; null for every other arch (later GPUs dropped wgmma). A CUBIN for it runs
-     * only on compute capability 9.0.
-     */
-    public static String wgmmaArch(String arch) {
-        return "sm_90".equals(arch) ? "sm_90a" : null;
-    }
-
-    /**
-     * The options hyenac compiles with: the architecture ({@code sm_90} → CUBIN, {@code compute_90} → PTX),
+     * The options hyenac compiles with: the architecture ({@code sm_90} → CUBIN, {@code compute_90} → PTX; sm_90 as its
+     * arch-specific sm_90a, see {@link CudaDialect#compileTarget}),
      * functions are device functions unless marked otherwise, C++17, and an {@code -I} for each directory in
      * {@code -Dhyenac.cuda.include}.
      */
     public static List<String> defaultOptions(String arch) {
-        List<String> options = new ArrayList<>(List.of("--gpu-architecture=" + arch, "-default-device", "--std=c++17"));
+        List<String> options = new ArrayList<>(List.of("--gpu-architecture=" + CudaDialect.compileTarget(arch), "-default-device", "--std=c++17"));
         String include = System.getProperty("hyenac.cuda.include");
         if (include != null) {
             for (String dir : include.split(java.io.File.pathSeparator)) {

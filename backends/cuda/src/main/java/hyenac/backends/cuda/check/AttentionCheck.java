@@ -73,7 +73,7 @@ public final class AttentionCheck {
     }
 
     private void run() {
-        List<Boolean> kinds = Nvrtc.wgmmaArch(arch) == null ? List.of(false) : List.of(false, true);
+        List<Boolean> kinds = CudaDialect.warpgroupMma(arch) ? List.of(false, true) : List.of(false);
         if (kinds.size() == 1) out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernel is not checked");
         for (boolean hopper : kinds) {
             Compiled d128 = compile(32, 128, hopper), d64 = compile(4, 64, hopper);
@@ -86,11 +86,11 @@ public final class AttentionCheck {
 
     private record Compiled(GeneratedKernel kernel, int heads, int headDim, Driver.Function function, double compileMillis, String label) {}
 
-    /** The mma.sync kernel, or with {@code hopper} the wgmma one (compiled for the arch-specific target, e.g. sm_90a). */
+    /** The mma.sync kernel, or with {@code hopper} the wgmma one. */
     private Compiled compile(int heads, int headDim, boolean hopper) {
         GeneratedKernel k = hopper ? HopperAttention.generate(heads, headDim, Precision.BF16) : FlashAttention.generate(heads, headDim, Precision.BF16);
         String source = k.kernel().render(CudaDialect.INSTANCE);
-        Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), source, Nvrtc.defaultOptions(hopper ? Nvrtc.wgmmaArch(arch) : arch));
+        Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), source, Nvrtc.defaultOptions(arch));
         Driver.Module m = d.moduleLoadData(compiled.image(), k.entry());
         out.println(f("INFO compiled %s with NVRTC in %.0f ms: %s, %d bytes of static shared memory", k.entry(), compiled.compileMillis(),
                 k.launch(), k.kernel().sharedBytes()));

@@ -53,7 +53,7 @@ public final class CudaTarget implements DeviceTarget {
     /** As {@link #lowering(Precision)}, costed for {@code gpu}: its name (which measurements are filed under), cores and memory. */
     public static Lowering lowering(Precision precision, DeviceInfo gpu) {
         return new CodegenLowering(NAME, new CudaKernels(), precision, CodegenLowering.Hardware.scaled(gpu.name(), gpu.multiprocessors(),
-                gpu.clockKHz() * 1e3, gpu.peakBandwidthBytesPerSecond()));
+                gpu.clockKHz() * 1e3, gpu.peakBandwidthBytesPerSecond(), gpu.computeMajor() == 9 && gpu.computeMinor() == 0));
     }
 
     @Override public Backend backend(DeviceCode carried, BiFunction<Graph, Lowering, Planner> planning) {
