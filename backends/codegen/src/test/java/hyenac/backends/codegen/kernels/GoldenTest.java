@@ -44,7 +44,7 @@ class GoldenTest {
         KernelSource fp32 = cuda.all(Samples.graph("sh2-tiny.hyena"), Precision.FP32, Samples.everyGroup(Samples.graph("sh2-tiny.hyena"))).stream().filter(k -> k.name().equals("rmsnorm")).findFirst().orElseThrow();
         out.put(fp32.entry(), relative(fp32.text()));
         for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate(Primitive.SCALE, 64, Precision.FP32),
-                Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
+                Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, 1, Precision.BF16),
                 Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16),
                 BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true), Primitive.IDENTITY, Precision.BF16),
                 // and with its featurizer computed as each strip of u is formed
