@@ -73,14 +73,14 @@ class GoldenTest {
         Samples.matchGoldens(goldens(), files, "kernel");
         assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
                 "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "fused_fft_conv", "fused_fft_core",
-                "fused_fft_spectrum", "gelu", "gemv", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul",
+                "fused_fft_spectrum", "gelu", "gemv", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "kv_combine", "modal_filter", "modal_scan", "mul",
                 "norm_residual", "relu", "rmsnorm", "rope", "scale", "scan_carry", "scan_conv", "scan_core", "scan_states", "silu", "split")),
                 new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
         for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step",
-                "flash_attention", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend",
+                "flash_attention", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "kv_combine",
                 "modal_filter", "modal_scan", "norm_residual", "scan_carry", "scan_conv", "scan_core", "scan_states")) {
             if (entry.startsWith(k + "_")) return k;
         }
