@@ -68,6 +68,7 @@ extern "C" __global__ void __launch_bounds__(256) kv_attend_h4_d256_bf16(
 
     // This token's position, which is also how many tokens the cache holds before it.
     const long long position = clock[0];
+    const long long count = position + 1;
     const int tid = (int)threadIdx.x;
     const int c0 = (int)blockIdx.x * 256;
     const long long b = (long long)blockIdx.y;
@@ -84,7 +85,6 @@ extern "C" __global__ void __launch_bounds__(256) kv_attend_h4_d256_bf16(
     // The appended row and qs are read by other threads of this block below.
     __syncthreads();
 
-    const long long count = position + 1;
     const int lane = tid % 32;
     const int warp = tid / 32;
     // Lane l holds dimensions l*8 ... of q, and sums the same dimensions of p*v over its warp's keys.

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.BinaryOperator;
+import java.util.function.Consumer;
 
 /**
  * The recurrent (decode) forms of the stateful primitives, one token per sequence per step:
@@ -313,28 +314,77 @@ public final class Decode {
     }
 
     /**
+     * How kv_attend splits the keys of one (head, sequence) across blocks (flash-decoding). Unsplit, a step has one block
+     * per (head, sequence), Evo 2 7B's 32 at B = 1 on 132 multiprocessors, each reading its keys one chunk after
+     * another: the cache streams at a fraction of the memory's speed. So the keys are cut into up to
+     * {@link #attendSplits} ranges, each a block writing its partial softmax (max, sum, unnormalised output) to scratch,
+     * and {@link #kvCombine} merges them. The split count is fixed when the kernels are made (a captured step replays the
+     * same grid at every cache length); the range a split covers follows the live key count, read from the clock:
+     * ceil(count / splits) rounded up to whole chunks, at least {@link #MIN_SPLIT_KEYS}, so a short cache takes one
+     * split and the blocks past the last live one leave at once.
+     */
+    public static int attendSplits(int heads) {
+        if (heads <= 0) throw new IllegalArgumentException("heads must be positive, got " + heads);
+        // enough (head, split) blocks at B = 1 to keep the GPU's memory busy, as a split-K GEMV takes
+        return Math.clamp(Math.ceilDiv(Gemv.FILL_BLOCKS, heads), 1, MAX_ATTEND_SPLITS);
+    }
+
+    /**
+     * The most splits per (head, sequence), for models of few heads (their partials stay a few KB), and the fewest keys a
+     * split takes: one chunk, since a block's cost past its reads is per chunk (its reductions and barriers), and at
+     * d = 128 in bf16 a chunk is 64 KB of keys and values against a 520-byte partial. Evo 2 7B at 1024 keys: 8 live
+     * splits of 128, 256 blocks.
+     */
+    static final int MAX_ATTEND_SPLITS = 32, MIN_SPLIT_KEYS = ATTEND_CHUNK;
+
+    /** The floats one split's partial holds: its running max, its sum of weights, its unnormalised output. */
+    static int partialFloats(int headDim) { return headDim + 2; }
+
+    /** Elements of kv_attend's fp32 scratch of partials per sequence (0 when the keys are not split). */
+    public static long attendPartialsPerSequence(int heads, int headDim) {
+        int splits = attendSplits(heads);
+        return splits == 1 ? 0 : (long) heads * splits * partialFloats(headDim);
+    }
+
+    /**
+     * A decode step's attention kernels in launch order at {@link #attendSplits}: {@link #kvAttend}, then
+     * {@link #kvCombine} where the keys are split.
+     */
+    public static List<GeneratedKernel> kvAttendStep(int heads, int headDim, boolean rope, double scale, Precision p) {
+        int splits = attendSplits(heads);
+        GeneratedKernel attend = kvAttend(heads, headDim, rope, scale, splits, p);
+        return splits == 1 ? List.of(attend) : List.of(attend, kvCombine(heads, headDim, splits, p));
+    }
+
+    /**
      * One token of causal attention against a KV cache [B, capacity, H·d] holding rotated keys: rotates q and k
      * at {@code position} (as {@link Rope}), appends k and v at row {@code held}, then attends over the
-     * held + 1 rows. One block per (head, sequence); keys go by in chunks with an online softmax (block-wide max
-     * and sum through shared memory). In a chunk each warp takes {@link #ATTEND_KEYS} keys, all their rows in flight at
-     * once, each row read by the whole warp (a lane's dimensions in one load) for the scores (dot products summed by
-     * shuffles) and again for p·v, which each lane sums for its dimensions; the warps' sums meet at the end. A row
-     * read by one thread, as a thread per key would, takes a sector per element: this reads each sector once.
+     * held + 1 rows. One block per (head, sequence, split): with one split it attends over every key and writes the
+     * result; with more each block takes its range of keys ({@link #attendSplits}) and writes its partial to scratch
+     * for {@link #kvCombine}; the block whose range ends at the new row appends it. Keys go by in chunks with an online
+     * softmax (block-wide max and sum through shared memory). In a chunk each warp takes {@link #ATTEND_KEYS} keys, all
+     * their rows in flight at once, each row read by the whole warp (a lane's dimensions in one load) for the scores
+     * (dot products summed by shuffles) and again for p·v, which each lane sums for its dimensions; the warps' sums meet
+     * at the end. A row read by one thread, as a thread per key would, takes a sector per element: this reads each
+     * sector once.
      */
-    public static GeneratedKernel kvAttend(int heads, int headDim, boolean rope, double scale, Precision p) {
+    public static GeneratedKernel kvAttend(int heads, int headDim, boolean rope, double scale, int splits, Precision p) {
+        if (splits < 1 || splits > Launch.MAX_GRID_YZ) throw new IllegalArgumentException("splits must be in [1, 65535], got " + splits);
+        boolean split = splits > 1;
         int half = rope ? Rope.half(headDim) : headDim / 2;
         long width = (long) heads * headDim;
         Scalar st = p.storage();
         String token = Signature.shape("B", width);
         String cache = Signature.shape("B", "capacity", width);
-        Signature sig = new Signature("kv_attend_h" + heads + "_d" + headDim + (rope ? "_rope" + Rope.scaleTag(scale) : "") + "_" + p.suffix(),
-                ATTEND_THREADS);
+        Signature sig = new Signature("kv_attend_h" + heads + "_d" + headDim + (rope ? "_rope" + Rope.scaleTag(scale) : "") + (split ? "_s" + splits : "")
+                + "_" + p.suffix(), ATTEND_THREADS);
         Var q = sig.input("q", st, "this token's query " + token);
         Var k = sig.input("k", st, "this token's key " + token);
         Var v = sig.input("v", st, "this token's value " + token);
         Var keys = sig.output("keys", st, "state: rotated keys " + cache);
         Var values = sig.output("values", st, "state: values " + cache);
-        Var out = sig.output("out", st, "result " + token);
+        Var out = split ? null : sig.output("out", st, "result " + token);
+        Var partials = split ? sig.output("partials", Scalar.FLOAT, "scratch: " + partialsShape(heads, headDim, splits)) : null;
         Var invFreq = rope ? sig.input("inv_freq", p.filter(), "inverse frequencies [" + half + "]") : null;
         Var clock = sig.input("clock", Scalar.INT64, "decode clock [position, steps since the prompt]");
         Var capacity = sig.scalar("capacity", Scalar.INT64, "rows per sequence in the cache (> held)");
@@ -349,12 +399,29 @@ public final class Decode {
         s.comment("This token's position, which is also how many tokens the cache holds before it.");
         Var position = s.let("position", clock.at(0));
         Var held = position;
+        Var count = s.let("count", held.add(1));
+        Expr begin = lit64(0), end = count, appends = null;
+        if (split) {
+            Var keysPerSplit = splitKeys(s, count, splits);
+            Var first = s.let("split_first", blockIdx(Axis.Z).cast(Scalar.INT64).mul(keysPerSplit));
+            s.comment("Splits past the live keys have nothing to read (the combine reads only the live ones).");
+            s.when(first.ge(count), Scope::exit);
+            begin = first;
+            end = s.let("split_end", min(first.add(keysPerSplit), count));
+            appends = s.let("appends", end.eq(count));
+        }
         Var tid = s.let("tid", threadIdx(Axis.X));
         Var c0 = s.let("c0", blockIdx(Axis.X).mul(headDim)); // first channel of this head
         Var b = s.let("b", blockIdx(Axis.Y).cast(Scalar.INT64));
         Var src = s.let("src", b.mul(width).add(c0));
         Var cacheRow = s.let("cache_row", b.mul(capacity));
         Var dst = s.let("dst", cacheRow.add(held).mul(width).add(c0));
+        // where the keys are split, only the block whose range holds the new row appends it (and reads it back below)
+        Expr appending = appends;
+        BiConsumer<Scope, Consumer<Scope>> appender = (body, write) -> {
+            if (appending == null) write.accept(body);
+            else body.when(appending, write);
+        };
         if (rope) {
             s.comment("Rotate q (into shared memory) and k (into the cache) at this token's position, in fp64.");
             s.loop("i", tid, lit(half), lit(ATTEND_THREADS), (i, body) -> {
@@ -367,22 +434,24 @@ public final class Decode {
                 Var q1v = body.let("q1", load(q, src.add(i).add(half)).cast(Scalar.DOUBLE));
                 body.set(qs.at(i), q0v.mul(cs).sub(q1v.mul(sn)).cast(Scalar.FLOAT));
                 body.set(qs.at(i.add(half)), q0v.mul(sn).add(q1v.mul(cs)).cast(Scalar.FLOAT));
-                Var k0v = body.let("k0", load(k, src.add(i)).cast(Scalar.DOUBLE));
-                Var k1v = body.let("k1", load(k, src.add(i).add(half)).cast(Scalar.DOUBLE));
-                body.store(keys, dst.add(i), k0v.mul(cs).sub(k1v.mul(sn)));
-                body.store(keys, dst.add(i).add(half), k0v.mul(sn).add(k1v.mul(cs)));
+                appender.accept(body, write -> {
+                    Var k0v = write.let("k0", load(k, src.add(i)).cast(Scalar.DOUBLE));
+                    Var k1v = write.let("k1", load(k, src.add(i).add(half)).cast(Scalar.DOUBLE));
+                    write.store(keys, dst.add(i), k0v.mul(cs).sub(k1v.mul(sn)));
+                    write.store(keys, dst.add(i).add(half), k0v.mul(sn).add(k1v.mul(cs)));
+                });
             });
         } else {
             s.loop("d", tid, lit(headDim), lit(ATTEND_THREADS), (d, body) -> {
                 body.set(qs.at(d), load(q, src.add(d)));
-                body.set(keys.at(dst.add(d)), k.at(src.add(d)));
+                appender.accept(body, write -> write.set(keys.at(dst.add(d)), k.at(src.add(d))));
             });
         }
-        s.loop("d", tid, lit(headDim), lit(ATTEND_THREADS), (d, body) -> body.set(values.at(dst.add(d)), v.at(src.add(d))));
+        appender.accept(s, write ->
+                write.loop("d", tid, lit(headDim), lit(ATTEND_THREADS), (d, body) -> body.set(values.at(dst.add(d)), v.at(src.add(d)))));
         s.comment("The appended row and qs are read by other threads of this block below.");
         s.barrier();
         s.blank();
-        Var count = s.let("count", held.add(1));
         Var lane = s.let("lane", tid.mod(32));
         Var warp = s.let("warp", tid.div(32));
         s.comment("Lane l holds dimensions l*" + dims + " ... of q, and sums the same dimensions of p*v over its warp's keys.");
@@ -396,17 +465,18 @@ public final class Decode {
         Var acc = s.array("acc", Scalar.FLOAT, dims);
         s.unrolled("i", lit(0), lit(dims), (i, body) -> body.set(acc.at(i), lit(0.0f)));
         Var kv = s.array("kv", Scalar.FLOAT, ATTEND_KEYS * dims);
-        s.loop("j0", lit64(0), count, lit(ATTEND_CHUNK), (j0, chunk) -> {
+        Expr last = end;
+        s.loop("j0", begin, end, lit(ATTEND_CHUNK), (j0, chunk) -> {
             chunk.comment("Scores: warp w takes keys j0 + " + ATTEND_KEYS + "w ..., each row read by the whole warp at once, all " + ATTEND_KEYS
                     + " rows in flight before the sums.");
             Var first = chunk.let("first", j0.add(warp.mul(ATTEND_KEYS)));
-            rows(chunk, keys, first, count, cacheRow, width, c0, lane, dims, headDim, kv, st);
+            rows(chunk, keys, first, last, cacheRow, width, c0, lane, dims, headDim, kv, st);
             chunk.unrolled("u", lit(0), lit(ATTEND_KEYS), (u, each) -> {
                 Var dot = each.var("dot", Scalar.FLOAT, lit(0.0f));
                 each.unrolled("i", lit(0), lit(dims), (i, sum) -> sum.inc(dot, qv.at(i).mul(kv.at(u.mul(dims).add(i)))));
                 for (int mask = 16; mask >= 1; mask /= 2) each.inc(dot, shuffleXor(dot, mask));
                 each.when(lane.eq(lit(0)), write -> write.set(pr.at(warp.mul(ATTEND_KEYS).add(u)),
-                        select(first.add(u).lt(count), dot.mul(lit(qkScale)), negInfinity())));
+                        select(first.add(u).lt(last), dot.mul(lit(qkScale)), negInfinity())));
             });
             chunk.comment("The chunk's scores are all in p.");
             chunk.barrier();
@@ -421,7 +491,7 @@ public final class Decode {
             chunk.set(l, l.mul(alpha).add(wSum));
             chunk.set(m, mNew);
             chunk.comment("p * v over the warp's keys, the value rows in flight together; every warp's sums scale by the same alpha.");
-            rows(chunk, values, first, count, cacheRow, width, c0, lane, dims, headDim, kv, st);
+            rows(chunk, values, first, last, cacheRow, width, c0, lane, dims, headDim, kv, st);
             chunk.unrolled("i", lit(0), lit(dims), (i, each) -> each.set(acc.at(i), acc.at(i).mul(alpha)));
             chunk.unrolled("u", lit(0), lit(ATTEND_KEYS), (u, each) -> {
                 Var weight = each.let("weight", pr.at(warp.mul(ATTEND_KEYS).add(u)));
@@ -436,16 +506,90 @@ public final class Decode {
             body.when(d.lt(headDim), in -> in.set(sums.at(warp.mul(headDim).add(d)), acc.at(i)));
         });
         s.barrier();
+        Var record = null;
+        if (split) {
+            s.comment("This split's partial: its max and sum of weights, then its output before dividing by the sum.");
+            record = s.let("record", b.mul(heads).add(blockIdx(Axis.X)).mul(splits).add(blockIdx(Axis.Z)).mul(partialFloats(headDim)));
+            Var at = record;
+            s.when(tid.eq(lit(0)), write -> {
+                write.set(partials.at(at), m);
+                write.set(partials.at(at.add(1)), l);
+            });
+        }
+        Var partial = record;
         s.loop("d", tid, lit(headDim), lit(ATTEND_THREADS), (d, body) -> {
             Var total = body.var("total", Scalar.FLOAT, lit(0.0f));
             body.unrolled("from", lit(0), lit(ATTEND_WARPS), (from, add) -> add.inc(total, sums.at(from.mul(headDim).add(d))));
-            body.store(out, src.add(d), total.div(l));
+            if (split) body.set(partials.at(partial.add(2).add(d)), total);
+            else body.store(out, src.add(d), total.div(l));
         });
-        return sig.build("kv_attend", new Launch(Extent.of(heads), Extent.batch(), Extent.of(1), ATTEND_THREADS, 1, 1),
-                List.of("One decode step of causal attention, " + heads + " heads x " + headDim
-                                + (rope ? ", RoPE at the token's position" + (scale != 1 ? " / " + scale : "") : ", no position encoding") + ":",
-                        "append k, v to the cache, then attend over it in chunks of " + ATTEND_CHUNK + " keys (" + ATTEND_KEYS
-                                + " per warp, rows read by whole warps) with an online softmax; one block per (head, sequence)."));
+        List<String> about = new ArrayList<>();
+        about.add("One decode step of causal attention, " + heads + " heads x " + headDim
+                + (rope ? ", RoPE at the token's position" + (scale != 1 ? " / " + scale : "") : ", no position encoding") + ":");
+        about.add("append k, v to the cache, then attend over it in chunks of " + ATTEND_CHUNK + " keys (" + ATTEND_KEYS
+                + " per warp, rows read by whole warps) with an online softmax; " + (split
+                ? "one block per (head, sequence, split), the keys cut into up to " + splits + " ranges of whole chunks (at least " + MIN_SPLIT_KEYS
+                  + " keys),"
+                : "one block per (head, sequence)."));
+        if (split) about.add("each writing its partial (max, sum, unnormalised output) to scratch for kv_combine.");
+        return sig.build("kv_attend", new Launch(Extent.of(heads), Extent.batch(), Extent.of(splits), ATTEND_THREADS, 1, 1), about);
+    }
+
+    /**
+     * The partials of a split kv_attend merged as the online softmax merges chunks: with M the largest of the live
+     * splits' maxima, out = Σ exp(mᵢ − M)·oᵢ / Σ exp(mᵢ − M)·lᵢ, the splits taken in order (the same bits on every
+     * run). A second kernel rather than the last block of each (head, sequence) finishing the work behind an atomic
+     * counter: no counter to keep zeroed between replays, no fences, and a step already launches a few dozen kernels
+     * in one graph. One thread per output element.
+     */
+    public static GeneratedKernel kvCombine(int heads, int headDim, int splits, Precision p) {
+        if (splits < 2) throw new IllegalArgumentException("only split keys have partials to combine, got " + splits + " split");
+        long width = (long) heads * headDim;
+        int floats = partialFloats(headDim);
+        Signature sig = new Signature("kv_combine_h" + heads + "_d" + headDim + "_s" + splits + "_" + p.suffix(), THREADS);
+        Var partials = sig.input("partials", Scalar.FLOAT, "scratch: " + partialsShape(heads, headDim, splits));
+        Var out = sig.output("out", p.storage(), "result " + Signature.shape("B", width));
+        Var clock = sig.input("clock", Scalar.INT64, "decode clock [position, steps since the prompt]");
+        Var batch = sig.scalar("batch", Scalar.INT64, "B");
+
+        Scope s = sig.k.body();
+        Var i = Pointwise.globalIndex(s, THREADS);
+        s.when(i.ge(batch.mul(width)), Scope::exit);
+        Var d = s.let("d", i.mod(headDim));
+        Var first = s.let("first", i.div(headDim).mul(splits).mul(floats)); // this (sequence, head)'s first partial
+        s.comment("The splits kv_attend wrote: as many as cover the keys the cache holds after this token.");
+        Var count = s.let("count", clock.at(0).add(1));
+        Var keysPerSplit = splitKeys(s, count, splits);
+        Var live = s.let("live", count.add(keysPerSplit.sub(1)).div(keysPerSplit));
+        Var mAll = s.var("m_all", Scalar.FLOAT, negInfinity());
+        s.loop("split", lit64(0), live, lit(1), (split, body) -> body.set(mAll, fmax(mAll, partials.at(first.add(split.mul(floats))))));
+        Var sum = s.var("sum", Scalar.FLOAT, lit(0.0f));
+        Var total = s.var("total", Scalar.FLOAT, lit(0.0f));
+        s.loop("split", lit64(0), live, lit(1), (split, body) -> {
+            Var at = body.let("at", first.add(split.mul(floats)));
+            Var mSplit = body.let("m_split", partials.at(at));
+            Var rescale = body.let("rescale", select(mSplit.eq(negInfinity()), lit(0.0f), exp(mSplit.sub(mAll))));
+            body.inc(sum, partials.at(at.add(1)).mul(rescale));
+            body.inc(total, partials.at(at.add(2).add(d)).mul(rescale));
+        });
+        s.store(out, i, total.div(sum));
+        return sig.build("kv_combine", Launch.linear(Extent.batch().times(width).ceilDiv(THREADS), THREADS),
+                List.of("The partials of kv_attend split " + splits + " ways over the keys, " + heads + " heads x " + headDim + ", merged as an online softmax:",
+                        "rescaled to the largest max of the live splits, summed in split order; one thread per output."));
+    }
+
+    private static String partialsShape(int heads, int headDim, int splits) {
+        return "each split's max, sum of weights and unnormalised output " + Signature.shape("B", heads, splits, partialFloats(headDim)) + ", fp32";
+    }
+
+    /**
+     * The keys one split of kv_attend takes when the cache holds {@code count}: ceil(count / splits) rounded up to whole
+     * chunks, at least {@link #MIN_SPLIT_KEYS}; kv_attend and kv_combine compute it alike.
+     */
+    private static Var splitKeys(Scope s, Expr count, int splits) {
+        Var chunks = s.let("split_chunks", count.add(lit64((long) splits * ATTEND_CHUNK - 1)).div(lit64((long) splits * ATTEND_CHUNK)));
+        Var keysPerSplit = s.let("split_keys", chunks.mul(lit64(ATTEND_CHUNK)));
+        return s.let("keys_per_split", select(keysPerSplit.lt(lit64(MIN_SPLIT_KEYS)), lit64(MIN_SPLIT_KEYS), keysPerSplit));
     }
 
     /**
@@ -454,9 +598,9 @@ public final class Decode {
      */
     /**
      * Rows {@code first} … {@code first + ATTEND_KEYS − 1} of a cache, this lane's {@code dims} dimensions of each, into
-     * {@code into} (zeros past {@code count} or past the head): one 4-, 8- or 16-byte load per row where the slice is that.
+     * {@code into} (zeros from row {@code end} on or past the head): one 4-, 8- or 16-byte load per row where the slice is that.
      */
-    private static void rows(Scope s, Var cache, Var first, Var count, Var cacheRow, long width, Var c0, Var lane, int dims, int headDim, Var into,
+    private static void rows(Scope s, Var cache, Var first, Expr end, Var cacheRow, long width, Var c0, Var lane, int dims, int headDim, Var into,
                              Scalar st) {
         boolean vector = dims * 32 == headDim && List.of(4, 8, 16).contains(dims * st.bytes());
         s.unrolled("u", lit(0), lit(ATTEND_KEYS), (u, each) -> {
@@ -465,11 +609,11 @@ public final class Decode {
             if (vector) {
                 List<Expr> targets = new ArrayList<>();
                 for (int i = 0; i < dims; i++) targets.add(into.at(u.mul(dims).add(i)));
-                each.when(j.lt(count), row -> row.loadVector(cache, at, targets, false),
+                each.when(j.lt(end), row -> row.loadVector(cache, at, targets, false),
                         past -> { for (Expr t : targets) past.set(t, lit(0.0f)); });
             } else {
                 each.unrolled("i", lit(0), lit(dims), (i, one) -> one.set(into.at(u.mul(dims).add(i)),
-                        select(j.lt(count).and(lane.mul(dims).add(i).lt(headDim)), load(cache, select(j.lt(count).and(lane.mul(dims).add(i).lt(headDim)),
+                        select(j.lt(end).and(lane.mul(dims).add(i).lt(headDim)), load(cache, select(j.lt(end).and(lane.mul(dims).add(i).lt(headDim)),
                                 at.add(i), lit64(0))), lit(0.0f))));
             }
         });

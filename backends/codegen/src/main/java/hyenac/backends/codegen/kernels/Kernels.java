@@ -420,7 +420,7 @@ public class Kernels {
             case MODAL_CONV -> List.of(Decode.modalScan(width(g, n.operands().getFirst()), toInt(n.intAttr("modes")), n.boolAttr("skip"), p));
             case CAUSAL_ATTENTION -> {
                 int heads = toInt(n.intAttr("heads"));
-                yield List.of(Decode.kvAttend(heads, toInt(width(g, n.operands().getFirst()) / heads), hasRope(n), ropeScale(n), p));
+                yield Decode.kvAttendStep(heads, toInt(width(g, n.operands().getFirst()) / heads), hasRope(n), ropeScale(n), p);
             }
             default -> throw new UnsupportedOperationException("`" + n.op() + "` keeps decode state but has no step kernels");
         };

@@ -643,12 +643,15 @@ public final class CodegenLowering implements Lowering {
     }
 
     /**
-     * One decode step of a stateful node through its recurrent kernel. Where the token stands the kernels read from
-     * the {@link Plan#CLOCK} state, so a step's launches are the same from token to token.
+     * One decode step of a stateful node through its recurrent kernel (attention's with the kernel merging its split
+     * keys' partials, where they are split). Where the token stands the kernels read from the {@link Plan#CLOCK} state,
+     * so a step's launches are the same from token to token.
      */
     private void decodeStep(Builder b, Node n) {
         b.siteOf(List.of(n));
-        KernelSource k = kernels.decodeForNode(b.g, n, precision).getFirst();
+        List<KernelSource> ks = kernels.decodeForNode(b.g, n, precision);
+        // a FIR's second kernel fills its ring after a prompt; attention's merges the partials of its split keys
+        List<KernelSource> launched = n.is(Primitive.CAUSAL_ATTENTION) ? ks : List.of(ks.getFirst());
         String id = "n" + n.id();
         Map<String, Object> named = new HashMap<>(Map.of("x", operand(n, 0), "y", result(n, 0)));
         switch (n.primitive()) {
@@ -669,12 +672,15 @@ public final class CodegenLowering implements Lowering {
                 named.putAll(Map.of("q", operand(n, 0), "k", operand(n, 1), "v", operand(n, 2), "out", result(n, 0),
                         "keys", new Ref.State(id + ".keys"), "values", new Ref.State(id + ".values"), "clock", new Ref.State(Plan.CLOCK),
                         "capacity", Size.capacity()));
+                int heads = Math.toIntExact(n.intAttr("heads"));
                 // the same constant as the parallel pass's RoPE, so both rotate with one table
-                if (rope(n)) named.put("inv_freq", invFreq(n, in / Math.toIntExact(n.intAttr("heads"))));
+                if (rope(n)) named.put("inv_freq", invFreq(n, in / heads));
+                long partials = Decode.attendPartialsPerSequence(heads, in / heads);
+                if (partials > 0) named.put("partials", new Ref.Scratch(id + ".attend_partials", Size.batch().times(partials)));
             }
             default -> throw new IllegalArgumentException(n.op() + " keeps no state");
         }
-        b.launch(k, withSkip(n, named), false);
+        for (KernelSource k : launched) b.launch(k, withSkip(n, named), false);
     }
 
     /**

@@ -81,8 +81,8 @@ class CompileCheckTest {
         out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 16, 96, CausalConv.Taps.XCORR, true), Primitive.GELU, p));
         out.add(CausalConv.hyenaCore(new CausalConv.Filter(96, 5, 1, CausalConv.Taps.FIR, false), Primitive.RELU, p));
         out.add(Decode.firStep(new CausalConv.Filter(96, 1, 1, CausalConv.Taps.FIR, true), p));
-        out.add(Decode.kvAttend(1, 256, false, 1, p));
-        out.add(Decode.kvAttend(3, 96, true, 32, p));
+        out.add(Decode.kvAttend(1, 256, false, 1, 1, p));
+        out.addAll(Decode.kvAttendStep(3, 96, true, 32, p));
         out.add(Decode.modalScan(96, 64, false, p));
         out.add(Attention.generate(3, 96, p));
         out.add(Attention.generate(1, 256, p));
@@ -204,7 +204,7 @@ class CompileCheckTest {
         byCode.values().forEach(k -> kinds.add(k.name()));
         assertEquals(new TreeSet<>(Set.of("add", "causal_attention", "causal_conv", "deinterleave", "elementwise", "embedding", "fft_pack", "fft_pad_filter",
                 "fft_product", "fft_unpack", "fir_prefill", "fir_step", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gelu", "gemv",
-                "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul", "neg", "norm_residual", "rmsnorm", "relu",
+                "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "kv_combine", "modal_filter", "modal_scan", "mul", "neg", "norm_residual", "rmsnorm", "relu",
                 "rope", "scale", "scan_carry", "scan_conv", "scan_core", "scan_states", "silu", "split", "sub")), kinds);
         assertTrue(byCode.values().stream().anyMatch(k -> k.entry().startsWith("fused_fft_core_c4096_m16_skip_t512_bf16")),
                 "Evo 2 7B's Hyena-LI core by the fused FFT is checked");

@@ -95,6 +95,16 @@ class EmulatedKernelsTest {
             // several chunks of the online softmax and a partial last one; a head the lanes split unevenly (3 dimensions each)
             kvDecode(emu, p, 2, 128, false, 1, 300);
             kvDecode(emu, p, 1, 96, false, 1, 150);
+            // the keys split across blocks (4 at most here, each at least a chunk of 128): 1 key; fewer than a split; 300 keys
+            // in 3 splits, the last partial; 512 in 4 whole ones; 1000 in 4 of 256, the last of 232; 3 sequences with RoPE;
+            // and one split, the kernel writing the result itself
+            kvDecode(emu, p, B, 2, 32, true, 1, 4, 0);
+            kvDecode(emu, p, B, 1, 64, false, 1, 4, 99);
+            kvDecode(emu, p, B, 2, 32, false, 1, 4, 299);
+            kvDecode(emu, p, B, 1, 32, false, 1, 4, 511);
+            kvDecode(emu, p, B, 1, 128, false, 1, 4, 999);
+            kvDecode(emu, p, 3, 2, 64, true, 1, 3, 400);
+            kvDecode(emu, p, 3, 2, 32, true, 1, 1, 300);
             // a Hyena mixer's fused decode step: SE-, MR- and LI-like, and one without featurizer or ring
             Filter featurizer = new Filter(72, 3, 72, Taps.XCORR, false);
             hyenaStep(emu, p, featurizer, new Decode.Inner.Fir(new Filter(24, 7, 4, Taps.XCORR, false)), Primitive.IDENTITY, 9);
@@ -406,31 +416,49 @@ class EmulatedKernelsTest {
         }
     }
 
+    /** A decode step of attention as a plan runs it: the keys split as {@link Decode#attendSplits} splits them for this many heads. */
     private void kvDecode(CudaOnCpu emu, Precision p, int heads, int headDim, boolean rope, double ropeScale, int held) {
+        kvDecode(emu, p, B, heads, headDim, rope, ropeScale, Decode.attendSplits(heads), held);
+    }
+
+    /**
+     * One token of attention over a cache of {@code held} rows for {@code batch} sequences, its keys split at most
+     * {@code splits} ways (1: the kernel writes the result itself). The partials' scratch starts as NaNs, so a combine
+     * that read a split kv_attend left unwritten would give NaNs.
+     */
+    private void kvDecode(CudaOnCpu emu, Precision p, int batch, int heads, int headDim, boolean rope, double ropeScale, int splits, int held) {
         int w = heads * headDim, capacity = held + 7;
-        float[] k = stored(p, normal(B * held * w, 1)), v = stored(p, normal(B * held * w, 1));
-        float[] q1 = stored(p, normal(B * w, 1)), k1 = stored(p, normal(B * w, 1)), v1 = stored(p, normal(B * w, 1));
+        float[] k = stored(p, normal(batch * held * w, 1)), v = stored(p, normal(batch * held * w, 1));
+        float[] q1 = stored(p, normal(batch * w, 1)), k1 = stored(p, normal(batch * w, 1)), v1 = stored(p, normal(batch * w, 1));
         float[] invFreq = hyenac.backends.cpu.Rope.invFreqBf16(1e4, headDim);
         // the launcher copies the prompt's values into the cache; rotated keys come from the rope kernel
-        float[] values = new float[B * capacity * w];
-        for (int b = 0; b < B; b++) System.arraycopy(v, b * held * w, values, b * capacity * w, held * w);
-        float[] keys = new float[B * capacity * w];
-        if (!rope) for (int b = 0; b < B; b++) System.arraycopy(k, b * held * w, keys, b * capacity * w, held * w);
-        var s = emu.scenario("kv_h" + heads + "_d" + headDim + "_t" + held + "_" + p.suffix()).buffer("k", p.storage(), k).buffer("q1", p.storage(), q1)
-                .buffer("k1", p.storage(), k1).buffer("v1", p.storage(), v1).buffer("inv_freq", Scalar.FLOAT, invFreq).buffer("keys", p.storage(), keys)
-                .buffer("values", p.storage(), values).zeros("out", p.storage(), B * w);
-        if (rope) {
-            s.launch(Rope.generate(heads, headDim, ropeScale, p), B, held, Map.of("x", "k", "y", "keys", "rows", (long) B * held, "length", (long) held,
+        float[] values = new float[batch * capacity * w];
+        for (int b = 0; b < batch; b++) System.arraycopy(v, b * held * w, values, b * capacity * w, held * w);
+        float[] keys = new float[batch * capacity * w];
+        if (!rope) for (int b = 0; b < batch; b++) System.arraycopy(k, b * held * w, keys, b * capacity * w, held * w);
+        float[] unwritten = new float[batch * heads * splits * (headDim + 2)];
+        Arrays.fill(unwritten, Float.NaN);
+        var s = emu.scenario("kv_h" + heads + "_d" + headDim + "_t" + held + "_b" + batch + "_s" + splits + "_" + p.suffix()).buffer("k", p.storage(), k)
+                .buffer("q1", p.storage(), q1).buffer("k1", p.storage(), k1).buffer("v1", p.storage(), v1).buffer("inv_freq", Scalar.FLOAT, invFreq)
+                .buffer("keys", p.storage(), keys).buffer("values", p.storage(), values).zeros("out", p.storage(), batch * w)
+                .buffer("partials", Scalar.FLOAT, unwritten);
+        if (rope && held > 0) {
+            s.launch(Rope.generate(heads, headDim, ropeScale, p), batch, held, Map.of("x", "k", "y", "keys", "rows", (long) batch * held, "length", (long) held,
                     "y_length", (long) capacity, "first_position", 0L));
         }
         s.tokens("clock", new long[] {held, 0});
-        s.launch(Decode.kvAttend(heads, headDim, rope, ropeScale, p), B, 1, Map.of("q", "q1", "k", "k1", "v", "v1", "capacity", (long) capacity));
-        KvCache ref = new KvCache(B, heads, headDim, rope ? new hyenac.backends.cpu.Rope(invFreq, ropeScale) : null);
-        ref.prefill(k, v, held);
-        expect(s, "out", ref.step(q1, k1, v1, held), "kv_attend " + heads + "x" + headDim + (rope ? " rope" : "") + " " + p.suffix());
-        float[] cached = ref.keys(), want = new float[B * capacity * w];
-        for (int b = 0; b < B; b++) System.arraycopy(cached, b * (held + 1) * w, want, b * capacity * w, (held + 1) * w);
-        expect(s, "keys", want, "kv cache keys " + heads + "x" + headDim + " " + p.suffix());
+        s.launch(Decode.kvAttend(heads, headDim, rope, ropeScale, splits, p), batch, 1, Map.of("q", "q1", "k", "k1", "v", "v1", "capacity", (long) capacity));
+        if (splits > 1) s.launch(Decode.kvCombine(heads, headDim, splits, p), batch, 1, Map.of("batch", (long) batch));
+        KvCache ref = new KvCache(batch, heads, headDim, rope ? new hyenac.backends.cpu.Rope(invFreq, ropeScale) : null);
+        if (held > 0) ref.prefill(k, v, held);
+        String what = heads + "x" + headDim + (rope ? " rope" : "") + " B=" + batch + " " + (held + 1) + " keys, " + splits + " splits " + p.suffix();
+        expect(s, "out", ref.step(q1, k1, v1, held), "kv_attend " + what);
+        // the new row is appended once, by the split that ends with it
+        for (String cache : List.of("keys", "values")) {
+            float[] cached = cache.equals("keys") ? ref.keys() : ref.values(), want = new float[batch * capacity * w];
+            for (int b = 0; b < batch; b++) System.arraycopy(cached, b * (held + 1) * w, want, b * capacity * w, (held + 1) * w);
+            expect(s, cache, want, "kv cache " + cache + " " + what);
+        }
     }
 
     static {

@@ -44,7 +44,7 @@ class GoldenTest {
         KernelSource fp32 = cuda.all(Samples.graph("sh2-tiny.hyena"), Precision.FP32, Samples.everyGroup(Samples.graph("sh2-tiny.hyena"))).stream().filter(k -> k.name().equals("rmsnorm")).findFirst().orElseThrow();
         out.put(fp32.entry(), relative(fp32.text()));
         for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate(Primitive.SCALE, 64, Precision.FP32),
-                Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, Precision.BF16),
+                Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, 1, Precision.BF16),
                 Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16),
                 BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true), Primitive.IDENTITY, Precision.BF16),
                 // and with its featurizer computed as each strip of u is formed
@@ -73,14 +73,14 @@ class GoldenTest {
         Samples.matchGoldens(goldens(), files, "kernel");
         assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
                 "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "fused_fft_conv", "fused_fft_core",
-                "fused_fft_spectrum", "gelu", "gemv", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "modal_filter", "modal_scan", "mul",
+                "fused_fft_spectrum", "gelu", "gemv", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "kv_combine", "modal_filter", "modal_scan", "mul",
                 "norm_residual", "relu", "rmsnorm", "rope", "scale", "scan_carry", "scan_conv", "scan_core", "scan_states", "silu", "split")),
                 new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
         for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step",
-                "flash_attention", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend",
+                "flash_attention", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "kv_combine",
                 "modal_filter", "modal_scan", "norm_residual", "scan_carry", "scan_conv", "scan_core", "scan_states")) {
             if (entry.startsWith(k + "_")) return k;
         }

@@ -29,7 +29,8 @@ class KernelsTest {
         assertTrue(Kernels.isLibraryCall(first(g, Primitive.UNEMBED)));
         Node attention = first(g, Primitive.CAUSAL_ATTENTION);
         assertEquals(List.of("rope", "causal_attention"), cuda.forNode(g, attention, Precision.BF16).stream().map(KernelSource::name).toList());
-        assertEquals(List.of("kv_attend"), cuda.decodeForNode(g, attention, Precision.BF16).stream().map(KernelSource::name).toList());
+        // two heads: the keys split across blocks, their partials merged by a second kernel
+        assertEquals(List.of("kv_attend", "kv_combine"), cuda.decodeForNode(g, attention, Precision.BF16).stream().map(KernelSource::name).toList());
         assertEquals(List.of("fir_step", "fir_prefill"), cuda.decodeForNode(g, first(g, Primitive.CAUSAL_CONV), Precision.FP32).stream()
                 .map(KernelSource::name).toList());
         assertEquals(List.of("modal_filter", "fft_pad_filter", "fft_pack", "fft_product", "fft_unpack"), cuda.forNode(g, first(g, Primitive.MODAL_CONV), Precision.FP32).stream().map(KernelSource::name).toList());

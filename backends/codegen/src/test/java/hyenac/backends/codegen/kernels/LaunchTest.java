@@ -77,7 +77,11 @@ class LaunchTest {
                         .launch().grid(s);
                 assertArrayEquals(new long[] {60, Math.ceilDiv(len, 64), b}, odd);
                 assertArrayEquals(new long[] {Math.ceilDiv(len, Attention.tile(128)), 32, b}, Attention.generate(32, 128, Precision.BF16).launch().grid(s));
-                assertArrayEquals(new long[] {32, b, 1}, Decode.kvAttend(32, 128, true, 1, Precision.BF16).launch().grid(s));
+                // Evo 2 7B's 32 heads: 9 splits of the keys per (head, sequence), 288 blocks at B = 1, then a thread per output merges them
+                List<GeneratedKernel> attend = Decode.kvAttendStep(32, 128, true, 1, Precision.BF16);
+                assertArrayEquals(new long[] {32, b, 9}, attend.getFirst().launch().grid(s));
+                coversLinearly(attend.getLast().launch(), s, b * 32 * 128);
+                assertArrayEquals(new long[] {32, b, 1}, Decode.kvAttend(32, 128, true, 1, 1, Precision.BF16).launch().grid(s));
                 // (sequence, head) along x, so the first blocks launched are the last (longest) query tiles of every head
                 assertArrayEquals(new long[] {b * 32, Math.ceilDiv(len, FlashAttention.QUERIES), 1}, FlashAttention.generate(32, 128, Precision.BF16)
                         .launch().grid(s));

@@ -15,6 +15,7 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Samples;
 import hyenac.backends.codegen.cuda.CudaDialect;
 import hyenac.backends.codegen.cuda.CudaKernels;
+import hyenac.backends.codegen.kernels.Decode;
 import hyenac.backends.codegen.kernels.HyenaCore;
 import hyenac.backends.codegen.kernels.Kernels;
 import hyenac.compiler.kernels.KernelPipeline;
@@ -580,8 +581,13 @@ class CodegenLoweringTest {
                 boolean ring = n.op().equals("causal_conv") && n.intAttr("len") > 1;
 
                 Plan step = plan(pipeline, n, Phase.STEP);
-                assertEquals(1, step.steps().size(), at + ": one decode kernel");
-                Step.Launch l = (Step.Launch) step.steps().getFirst();
+                boolean attention = n.op().equals("causal_attention");
+                int heads = attention ? Math.toIntExact(n.intAttr("heads")) : 1;
+                long width = g.value(n.operands().getFirst()).type().channels();
+                // attention with its keys split across blocks: kv_attend's partials, then kv_combine merging them into the result
+                boolean splitKeys = attention && Decode.attendSplits(heads) > 1;
+                assertEquals(splitKeys ? 2 : 1, step.steps().size(), at + ": its decode kernels");
+                Step.Launch l = (Step.Launch) step.steps().getFirst(), last = (Step.Launch) step.steps().getLast();
                 if (!n.op().equals("causal_attention")) assertEquals(Algorithm.RECURRENT, l.site().algorithm(), at);
                 Set<String> states = new HashSet<>();
                 for (Arg a : l.args()) {
@@ -593,7 +599,15 @@ class CodegenLoweringTest {
                     default -> Set.of(own + "keys", own + "values", Plan.CLOCK);
                 };
                 assertEquals(expected, states, at + " decodes on its own states");
-                assertEquals(value(step, n.results().getFirst()), arg(step, l, n.op().equals("causal_attention") ? "out" : "y"), at);
+                assertEquals(value(step, n.results().getFirst()), arg(step, last, attention ? "out" : "y"), at);
+                if (splitKeys) {
+                    assertEquals("kv_combine", step.kernel(last.kernel()).name(), at);
+                    Buffer partials = buffer(step, l, "partials");
+                    assertEquals(partials, buffer(step, last, "partials"), at + ": the combine reads what kv_attend wrote");
+                    assertEquals(Buffer.Kind.SCRATCH, partials.kind(), at);
+                    assertEquals(STEP.batch() * Decode.attendPartialsPerSequence(heads, Math.toIntExact(width / heads)), partials.elements().eval(STEP), at);
+                    assertEquals(buffer(step, l, "clock"), buffer(step, last, "clock"), at + ": both count the live keys from the clock");
+                }
                 // where the token stands comes from the device clock, so one captured step serves every token
                 if (n.op().equals("causal_attention") || ring) {
                     Buffer clock = buffer(step, l, "clock");
