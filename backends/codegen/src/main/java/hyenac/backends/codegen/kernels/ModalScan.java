@@ -241,10 +241,12 @@ public final class ModalScan {
         }
 
         /** How the kernel's header names its input. */
-        String describe() {
-            if (!core) return "s = x";
-            if (featurizer == null) return "s = k * v read from z";
-            return "s = k * v from z = featurizer(u), formed on the loads of u as its own kernel sums it and rounded as the plan stores z";
+        String describe() { return core ? "s = k * v read from z" : "s = x"; }
+
+        /** The header's lines on the featurizer formed on the loads. */
+        List<String> aboutFeaturizer() {
+            return List.of("s = k * v from z = featurizer(u), computed on the loads of u (the featurizer: " + featurizer.filter().describe() + ",",
+                    "summed as its own kernel sums it and rounded as the plan stores z);");
         }
     }
 
@@ -297,7 +299,7 @@ public final class ModalScan {
         s.unrolled("n", lit(0), lit(modes), (n, body) -> body.set(out.at(slot(f, here, here.y(), n)), state.at(n)));
         List<String> about = new ArrayList<>();
         about.add("Modal scan, 1 of 3: the end states of each chunk of " + k.chunk() + " steps from a zero state, S = lambda * S + s,");
-        if (featurizer != null) about.add(in.describe() + " (the featurizer: " + featurizer.describe() + ");");
+        if (featurizer != null) about.addAll(in.aboutFeaturizer());
         about.add((featurizer == null ? in.describe() + "; " : "") + f.describe() + "; one thread per (sequence, channel, chunk), fp32.");
         return sig.build("scan_states", perChunk(f, k), about);
     }
@@ -413,7 +415,7 @@ public final class ModalScan {
         List<String> about = new ArrayList<>();
         about.add("Modal scan, 3 of 3: " + (core ? "the Hyena core y = " + (gate == Primitive.IDENTITY ? "q" : gate + "(q)") + " * (h * s"
                 + (f.skip() ? " + skip * s" : "") + ")" + (featurizer == null ? ", s = k * v from z," : ",") : "y = h * x" + (f.skip() ? " + skip * x" : "") + ","));
-        if (featurizer != null) about.add(in.describe() + " (the featurizer: " + featurizer.describe() + ");");
+        if (featurizer != null) about.addAll(in.aboutFeaturizer());
         about.add("each chunk of " + k.chunk() + " steps from its incoming states: S = lambda * S + s, h * s = sum(residue * S);");
         about.add(f.describe() + "; one thread per (sequence, channel, chunk), fp32.");
         return sig.build(core ? "scan_core" : "scan_conv", perChunk(f, k), about);
