@@ -297,6 +297,10 @@ class CodegenLoweringTest {
                     else want.put("layers." + layer + ".mixer.filter", List.of("scan_states", "scan_carry", "scan_conv", "modal_scan"));
                 }
                 assertEquals(want, byPath, p.suffix() + " " + phase);
+                // the parallel pass's scan computes LI's featurizer, as the direct cores compute SE's and MR's: none runs alone
+                if (phase == Phase.PARALLEL) {
+                    assertTrue(plan.steps().stream().noneMatch(st -> st.site().path().endsWith(".mixer.featurizer")), p.suffix() + ": a featurizer alone");
+                }
                 assertTrue(plan.buffers().stream().noneMatch(b -> b.kind() == Buffer.Kind.PREPARED), "the scan prepares nothing");
                 assertEquals(2, plan.buffers().stream().filter(b -> b.name().endsWith(".scan_states") && b.kind() == Buffer.Kind.SCRATCH).count());
             }
