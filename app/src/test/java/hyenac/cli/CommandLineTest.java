@@ -225,11 +225,12 @@ class CommandLineTest {
         assertTrue(parallel.size() > 100 && parallel.stream().noneMatch(l -> l.contains("single [causal_conv]")), "no featurizer runs alone in a parallel pass");
         Run plan = run("graph", evo, "--target", "cuda", "--print-after=plan-memory");
         assertEquals(0, plan.code(), plan.err());
-        // SE and MR: one blocked kernel from u; LI by the scan reads z, which the featurizer's own kernel writes first
+        // SE and MR: one blocked kernel from u; LI: the scan's first and third kernels from u, computing the featurizer too
         assertTrue(plan.out().contains("launch hyena_core_blocked_c4096_k7_g256_xcorr_feat_k3_g12288_xcorr_bf16("), plan.out());
         assertTrue(plan.out().contains("launch hyena_core_blocked_c4096_k128_g256_fir_skip_feat_k3_g12288_xcorr_bf16("), plan.out());
-        assertTrue(plan.out().contains("causal_conv layers.2.mixer.featurizer [direct]"), plan.out());
-        assertTrue(plan.out().lines().noneMatch(l -> l.contains("causal_conv layers.0.mixer.featurizer [direct]")), plan.out());
+        assertTrue(plan.out().contains("launch scan_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_bf16("), plan.out());
+        assertTrue(plan.out().contains("causal_conv+deinterleave+mul+modal_conv+mul layers.2.mixer [scan]"), plan.out());
+        assertTrue(plan.out().lines().noneMatch(l -> l.contains(".mixer.featurizer [direct]")), "no featurizer's kernel of its own: " + plan.out());
     }
 
     @Test
@@ -242,9 +243,9 @@ class CommandLineTest {
         assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> blocked  (direct "), r.out());
         Run plan = run("graph", samples().resolve("evo2-7b.hyena").toString(), "--target", "cuda", "--print-after=plan-memory");
         assertEquals(0, plan.code(), plan.err());
-        assertTrue(plan.out().contains("launch scan_states_core_c4096_m16_skip_t128_bf16("), plan.out());
+        assertTrue(plan.out().contains("launch scan_states_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_bf16("), plan.out());
         assertTrue(plan.out().contains("launch scan_carry_c4096_m16_t128("), plan.out());
-        assertTrue(plan.out().contains("launch scan_core_c4096_m16_skip_t128_bf16("), plan.out());
+        assertTrue(plan.out().contains("launch scan_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_bf16("), plan.out());
         assertTrue(plan.out().contains("scratch n38.scan_states  fp32[B*ceil(L / 128)*65536]"), plan.out());
         assertTrue(!plan.out().contains("fused_fft_core_c4096_m16"), "LI's fused FFT is not launched");
     }
@@ -262,7 +263,7 @@ class CommandLineTest {
             assertTrue(r.out().contains("causal_conv layers.1.mixer.filter -> direct  (direct "), r.out());
             Run plan = run("graph", samples().resolve("sh2-tiny.hyena").toString(), "--target", "cuda", "--print-after=plan-memory");
             assertEquals(0, plan.code(), plan.err());
-            assertTrue(plan.out().contains("launch scan_core_c64_m16_skip_t128_fp32("), plan.out());
+            assertTrue(plan.out().contains("launch scan_core_c64_m16_skip_feat_k3_g192_xcorr_t128_fp32("), plan.out());
         } finally {
             if (before == null) System.clearProperty("hyenac.algorithm");
             else System.setProperty("hyenac.algorithm", before);

@@ -138,11 +138,14 @@ class ExplainKernelsTest {
         CommandLineTest.Run r = CommandLineTest.run("explain", evo, "--kernels", "--target", "cuda");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("modal_conv layers.2.mixer.filter -> scan  (fft "), r.out());
-        // its three kernels, launched in the core's place with their scratch of states between them
-        for (String kernel : List.of("scan_states_core_c4096_m16_skip_t128_bf16", "scan_carry_c4096_m16_t128", "scan_core_c4096_m16_skip_t128_bf16")) {
+        // its three kernels, launched in the core's place with their scratch of states between them, the first and third
+        // computing the featurizer from u
+        for (String kernel : List.of("scan_states_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_bf16", "scan_carry_c4096_m16_t128",
+                "scan_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_bf16")) {
             assertTrue(r.out().contains("launch " + kernel + "("), kernel + ":\n" + r.out());
         }
-        assertTrue(r.out().contains("layers.2.mixer [scan]"), r.out());
+        assertTrue(r.out().contains("causal_conv+deinterleave+mul+modal_conv+mul layers.2.mixer [scan]"), "the featurizer inside: " + r.out());
+        assertTrue(!r.out().contains("layers.2.mixer.featurizer [direct]"), "no featurizer's kernel of its own: " + r.out());
     }
 
     @Test

@@ -10,10 +10,12 @@
 // Implements, at 4 sites:
 //   %45 = modal_conv(%44)  layers.2.mixer.filter  at samples/sh2-tiny.hyena:14:11 via std:45:7
 //   %114 = modal_conv(%113)  layers.6.mixer.filter  at samples/sh2-tiny.hyena:14:11 via std:45:7
+//   %40 = causal_conv(%39)  layers.2.mixer.featurizer  at samples/sh2-tiny.hyena:14:11 via std:44:26
 //   %41, %42, %43 = deinterleave(%40)  layers.2.mixer.deinterleave  at samples/sh2-tiny.hyena:14:11 via std:44:13
 //   %44 = mul(%42, %43)  layers.2.mixer  at samples/sh2-tiny.hyena:14:11 via std:45:14
 //   %45 = modal_conv(%44)  layers.2.mixer.filter  at samples/sh2-tiny.hyena:14:11 via std:45:7
 //   %46 = mul(%41, %45)  layers.2.mixer  at samples/sh2-tiny.hyena:14:11 via std:46:7
+//   %109 = causal_conv(%108)  layers.6.mixer.featurizer  at samples/sh2-tiny.hyena:14:11 via std:44:26
 //   %110, %111, %112 = deinterleave(%109)  layers.6.mixer.deinterleave  at samples/sh2-tiny.hyena:14:11 via std:44:13
 //   %113 = mul(%111, %112)  layers.6.mixer  at samples/sh2-tiny.hyena:14:11 via std:45:14
 //   %114 = modal_conv(%113)  layers.6.mixer.filter  at samples/sh2-tiny.hyena:14:11 via std:45:7

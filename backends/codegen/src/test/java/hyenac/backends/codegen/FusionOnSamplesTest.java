@@ -9,6 +9,7 @@ import hyenac.ir.Graph;
 import hyenac.ir.Node;
 import hyenac.ir.fusion.FuseKernels;
 import hyenac.ir.fusion.Group;
+import hyenac.ir.plan.Algorithm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -114,8 +115,6 @@ class FusionOnSamplesTest {
             CudaKernels cuda = new CudaKernels();
             for (Precision p : Precision.values()) {
                 List<KernelSource> all = cuda.all(g, p, Samples.everyGroup(g));
-                Set<String> codes = new HashSet<>();
-                all.forEach(k -> codes.add(k.code()));
                 for (FuseKernels.Mode mode : FuseKernels.Mode.values()) {
                     for (Group gr : FuseKernels.standard().run(g, g.nodes(), List.of(), mode)) {
                         List<KernelSource> ks = cuda.forGroup(g, gr, p);
@@ -127,22 +126,25 @@ class FusionOnSamplesTest {
                             int core = cuda.throughLibraryFfts(g, kernelled, p, null) ? 5 : cuda.byScan(g, kernelled, p, null) ? 3 : 1;
                             assertEquals((apart ? 1 : 0) + core, ks.size(), gr.toString());
                         }
-                        // a modal core by the scan: its three kernels, which all() holds too
+                        for (KernelSource k : ks.subList(apart ? 1 : 0, ks.size())) held(all, k, gr.fused() ? kernelled : null, sample + ": all() lacks the kernel of " + gr);
+                        // a modal core by the scan: its three kernels, computing the featurizer where the group holds it, which all() holds too
                         if (gr.fused() && cuda.throughLibraryFfts(g, kernelled, p, null)) {
-                            List<KernelSource> scan = cuda.scanCore(g, kernelled, p);
+                            Group byScan = cuda.featurizerApart(g, gr, p, Algorithm.SCAN) ? HyenaCore.withoutFeaturizer(gr) : gr;
+                            List<KernelSource> scan = cuda.scanCore(g, byScan, p);
                             assertEquals(List.of("scan_states", "scan_carry", "scan_core"), scan.stream().map(KernelSource::name).toList());
-                            ks = new java.util.ArrayList<>(ks);
-                            ks.addAll(scan);
-                        }
-                        for (KernelSource k : ks.subList(apart ? 1 : 0, ks.size())) {
-                            assertTrue(codes.contains(k.code()), sample + ": all() lacks the kernel of " + gr);
-                            KernelSource merged = all.stream().filter(m -> m.code().equals(k.code())).findFirst().orElseThrow();
-                            if (gr.fused()) assertTrue(merged.sites().contains(new KernelSource.Site(kernelled.nodes())), merged.entry() + " names " + kernelled);
+                            for (KernelSource k : scan) held(all, k, byScan, sample + ": all() lacks the scan's kernel of " + gr);
                         }
                     }
                 }
             }
         }
+    }
+
+    /** {@code all} holds kernel {@code k}, naming the nodes of {@code site} among its sites where that is a fused group. */
+    private static void held(List<KernelSource> all, KernelSource k, Group site, String lacks) {
+        KernelSource merged = all.stream().filter(m -> m.code().equals(k.code())).findFirst().orElse(null);
+        assertTrue(merged != null, lacks);
+        if (site != null) assertTrue(merged.sites().contains(new KernelSource.Site(site.nodes())), merged.entry() + " names " + site);
     }
 
     private static void checkRules(Graph g, List<Group> groups, Set<Integer> kept, String what) {

@@ -19,9 +19,9 @@ import java.util.Map;
  * between the kernels of {@link Kernels#fftCore}, or by the chunked scan's three kernels ({@link Kernels#scanCore}), which
  * are not one kernel.
  *
- * <p>A group holding its featurizer reads u instead: the direct and blocked kernels compute the featurizer on their loads
- * where {@link #fusesFeaturizer} says so; for every other algorithm the lowering runs the featurizer first, by its own
- * kernel, and then the core of the rest of the group ({@link #withoutFeaturizer}), as before.
+ * <p>A group holding its featurizer reads u instead: the direct and blocked kernels, and the scan's, compute the
+ * featurizer on their loads where {@link #fusesFeaturizer} says so; for every other algorithm the lowering runs the
+ * featurizer first, by its own kernel, and then the core of the rest of the group ({@link #withoutFeaturizer}), as before.
  */
 public final class HyenaCore {
     private HyenaCore() {}
@@ -41,20 +41,46 @@ public final class HyenaCore {
     }
 
     /**
-     * Whether the group's one kernel by {@code algorithm} computes the group's featurizer on its loads: the direct and
-     * the blocked core can (within their limits: {@link CausalConv#supportsFeaturizer}, {@link BlockedConv#supportsFeaturizer});
-     * every other algorithm reads z, and the featurizer runs apart before it. False for a group without a featurizer.
+     * Whether the group's kernels by {@code algorithm} compute the group's featurizer on their loads: the direct and the
+     * blocked core can, and the scan's kernels of a modal core (within their limits: {@link CausalConv#supportsFeaturizer},
+     * {@link BlockedConv#supportsFeaturizer}, {@link ModalScan#supportsFeaturizer}); every other algorithm reads z, and the
+     * featurizer runs apart before it. False for a group without a featurizer.
      */
     public static boolean fusesFeaturizer(Graph g, Group group, Algorithm algorithm) {
         Node featurizer = featurizer(group), conv = conv(group);
-        if (featurizer == null || !conv.is(Primitive.CAUSAL_CONV)) return false;
+        if (featurizer == null) return false;
         long channels = g.value(conv.operands().getFirst()).type().channels();
-        CausalConv.Filter f = Kernels.filter(conv, channels), fz = Kernels.filter(featurizer, 3 * channels);
+        CausalConv.Filter fz = Kernels.filter(featurizer, 3 * channels);
+        if (conv.is(Primitive.MODAL_CONV)) return algorithm == Algorithm.SCAN && ModalScan.supportsFeaturizer(ModalScan.filter(conv, channels), fz);
+        CausalConv.Filter f = Kernels.filter(conv, channels);
         return switch (algorithm) {
             case DIRECT -> CausalConv.supportsFeaturizer(f, fz);
             case BLOCKED -> BlockedConv.supportsFeaturizer(f, fz);
             default -> false;
         };
+    }
+
+    /** The group's featurizer as the kernels computing it take it (over the core's 3C channels), or null where it has none. */
+    public static CausalConv.Filter featurizerFilter(Graph g, Group group) {
+        Node featurizer = featurizer(group);
+        return featurizer == null ? null : Kernels.filter(featurizer, 3 * g.value(conv(group).operands().getFirst()).type().channels());
+    }
+
+    /**
+     * What a core's kernels read: z (the split's operand), or where the group holds its featurizer u (the featurizer's
+     * operand) and the featurizer's taps and skip.
+     */
+    public static Map<String, Binding> inputBindings(Graph g, Group group) {
+        Node featurizer = featurizer(group);
+        Map<String, Binding> bindings = new LinkedHashMap<>();
+        if (featurizer == null) {
+            bindings.put("z", new Binding.Value(group.nodes(Primitive.DEINTERLEAVE).getFirst().operands().getFirst()));
+            return bindings;
+        }
+        bindings.put("u", new Binding.Value(featurizer.operands().getFirst()));
+        bindings.put("feature_h", new Binding.Weight(featurizer.weights().get("weight")));
+        if (featurizerFilter(g, group).skip()) bindings.put("feature_skip", new Binding.Weight(featurizer.weights().get("skip")));
+        return bindings;
     }
 
     /** The group without its featurizer: what runs after the featurizer's own kernel where the core's algorithm reads z. */
@@ -82,16 +108,8 @@ public final class HyenaCore {
             throw new IllegalArgumentException("the core at " + conv.path() + " by " + a.spelling() + " reads z: its featurizer " + featurizer.path()
                     + " runs apart first (HyenaCore.withoutFeaturizer), not in one kernel");
         }
-        Map<String, Binding> bindings = new LinkedHashMap<>();
-        CausalConv.Filter fz = null;
-        if (featurizer == null) {
-            bindings.put("z", new Binding.Value(split.operands().getFirst()));
-        } else {
-            fz = Kernels.filter(featurizer, 3 * g.value(conv.operands().getFirst()).type().channels());
-            bindings.put("u", new Binding.Value(featurizer.operands().getFirst()));
-            bindings.put("feature_h", new Binding.Weight(featurizer.weights().get("weight")));
-            if (fz.skip()) bindings.put("feature_skip", new Binding.Weight(featurizer.weights().get("skip")));
-        }
+        Map<String, Binding> bindings = new LinkedHashMap<>(inputBindings(g, group));
+        CausalConv.Filter fz = featurizerFilter(g, group);
         if (algorithm == Algorithm.FUSED_FFT) {
             FusedFft.Filter f = Kernels.fusedFilter(g, conv);
             bindings.putAll(FusedFft.convBindings(conv, f, FusedFft.DEFAULT));

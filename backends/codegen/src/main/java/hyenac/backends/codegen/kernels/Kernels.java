@@ -151,8 +151,9 @@ public class Kernels {
 
     /**
      * The kernels of a Hyena core group whose modal convolution is the chunked scan ({@link ModalScan}), in launch order:
-     * the chunks' end states of s = k ⊙ v read from z, their carry into each chunk's incoming states, and the chunks run
-     * again from those, gated; the lowering binds a scratch of states between them.
+     * the chunks' end states of s = k ⊙ v read from z (or, where the group holds its featurizer, formed from u on the
+     * loads), their carry into each chunk's incoming states, and the chunks run again from those, gated; the lowering
+     * binds a scratch of states between them.
      */
     public List<KernelSource> scanCore(Graph g, Group group, Precision p) {
         Node conv = HyenaCore.conv(group);
@@ -164,8 +165,9 @@ public class Kernels {
 
     private static List<GeneratedKernel> scanCoreKernels(Graph g, Group group, Precision p) {
         ModalScan.Filter f = scanFilter(g, HyenaCore.conv(group));
-        return List.of(ModalScan.states(f, true, p, ModalScan.DEFAULT), ModalScan.carry(f, ModalScan.DEFAULT),
-                ModalScan.output(f, HyenaCore.gateActivation(group), p, ModalScan.DEFAULT));
+        CausalConv.Filter featurizer = HyenaCore.featurizerFilter(g, group);
+        GeneratedKernel states = featurizer == null ? ModalScan.states(f, true, p, ModalScan.DEFAULT) : ModalScan.states(f, featurizer, p, ModalScan.DEFAULT);
+        return List.of(states, ModalScan.carry(f, ModalScan.DEFAULT), ModalScan.output(f, featurizer, HyenaCore.gateActivation(group), p, ModalScan.DEFAULT));
     }
 
     private static List<GeneratedKernel> fftCoreKernels(Graph g, Group group, Precision p) {
@@ -298,7 +300,7 @@ public class Kernels {
                     : group.nodes().stream().filter(n -> !algorithms(g, n, p).isEmpty()).toList();
             for (Algorithm a : convs.isEmpty() ? Collections.<Algorithm>singletonList(null) : algorithms(g, convs.getFirst(), p)) {
                 // by an algorithm that reads z, the featurizer's own kernels (every node's, above) and then the rest's; a modal
-                // core of several kernels: around the library's FFTs, or the scan's three
+                // core of several kernels: around the library's FFTs, or the scan's three (which may compute the featurizer)
                 Group kernelled = featurizerApart(g, group, p, a) ? HyenaCore.withoutFeaturizer(group) : group;
                 List<GeneratedKernel> several = throughLibraryFfts(g, kernelled, p, a) ? fftCoreKernels(g, kernelled, p)
                         : byScan(g, kernelled, p, a) ? scanCoreKernels(g, kernelled, p) : null;

@@ -37,6 +37,12 @@ import java.util.List;
  * chunk, and its share of y), all fp32 in registers, storage the precision's; the input is read twice. The last chunk
  * may be partial: its end state is never needed, so the first kernel skips it. λ comes from the weights in each thread
  * (exp of log λ; λ^T as exp(T·log λ), not T products, so the carry across many chunks stays exact).
+ *
+ * <p>As a core the scan may also compute the featurizer (a depthwise FIR of at most {@value #MAX_FEATURIZER_TAPS} taps
+ * over the 3C channels) from the input projection's output u, so z is never stored: the first and third kernels read u
+ * where they would read z, keep each of their columns' last K − 1 rows of u in registers (a chunk starts by reading
+ * the K − 1 rows before it, zeros before t = 0), and form z as the featurizer's own direct kernel sums it, rounded to the
+ * storage type as the unfused plan stores z, so they compute on the very numbers they would have read.
  */
 public final class ModalScan {
     private ModalScan() {}
@@ -70,6 +76,17 @@ public final class ModalScan {
 
     /** The most modes a thread holds in registers (three floats each: state, pole, residue). */
     public static final int MAX_MODES = 32;
+
+    /**
+     * The longest featurizer the scan computes on its loads: its taps and each column's last K − 1 rows of u sit in
+     * registers beside the modes' (Evo 2's has 3 taps).
+     */
+    public static final int MAX_FEATURIZER_TAPS = 8;
+
+    /** Whether the scan's core computes {@code featurizer} on its loads of u: the featurizer of its 3C channels, short enough. */
+    public static boolean supportsFeaturizer(Filter f, CausalConv.Filter featurizer) {
+        return featurizer.channels() == 3 * f.channels() && featurizer.len() <= MAX_FEATURIZER_TAPS;
+    }
 
     /** Hyena-LI's filter: h[c, t] = Σₙ residues[c, n]·exp(log_poles[c, n]·t), one per channel. */
     public record Filter(long channels, int modes, boolean skip) {
@@ -117,14 +134,120 @@ public final class ModalScan {
         return here.b().mul(here.chunks()).add(chunk).mul(f.modes()).add(n).mul(f.channels()).add(here.c());
     }
 
-    /** The input of the scan at {@code row} (an index into [B, L, C]): s = k·v from z for a core, else x. */
-    private static Expr signal(Var in, boolean core, Expr row) {
-        return core ? load(in, row.mul(3).add(1)).mul(load(in, row.mul(3).add(2))) : load(in, row);
-    }
+    /**
+     * Where a thread's chunk reads its input: x, z (s = k ⊙ v, beside it q), or u, z then formed on the loads by the
+     * featurizer. {@link #read} loads the input of one step, the row of [B, L, C] it is at given; {@link #form} then
+     * computes the loaded steps' s (and q) where z is formed from u.
+     */
+    private static final class Source {
+        final Filter f;
+        final boolean core;
+        final Precision p;
+        final Var in;
+        /** With a featurizer: its parameters, the columns of u used (q = 0, k = 1, v = 2) and for each its taps, skip and window. */
+        final CausalConv.Featurizer featurizer;
+        final List<Integer> columns;
+        final Var[] taps, skip, window;
+        /** The rows of u before a step that its z reads (the featurizer's K − 1), kept at the front of each window. */
+        final int history;
+        final int ahead;
 
-    private static Var input(Signature sig, Filter f, boolean core, Precision p) {
-        return core ? sig.input("z", p.storage(), "featurizer output " + Signature.shape("B", "L", 3 * f.channels()) + ", q, k, v interleaved")
-                : sig.input("x", p.storage(), "input " + Signature.shape("B", "L", f.channels()));
+        private Source(Signature sig, Filter f, boolean core, CausalConv.Filter featurizer, boolean withQ, Precision p, int ahead) {
+            this.f = f;
+            this.core = core;
+            this.p = p;
+            this.ahead = ahead;
+            in = core ? CausalConv.coreInput(sig, f.channels(), featurizer, p) : sig.input("x", p.storage(), "input " + Signature.shape("B", "L", f.channels()));
+            this.featurizer = featurizer == null ? null : CausalConv.Featurizer.params(sig, featurizer, p);
+            columns = withQ ? List.of(0, 1, 2) : List.of(1, 2);
+            taps = new Var[3];
+            skip = new Var[3];
+            window = new Var[3];
+            history = featurizer == null ? 0 : featurizer.len() - 1;
+        }
+
+        /** The input of a kernel: x, or for a core z, or u where {@code featurizer} is not null; {@code withQ}: q too, not only k and v. */
+        static Source of(Signature sig, Filter f, boolean core, CausalConv.Filter featurizer, boolean withQ, Precision p, Blocking k) {
+            if (featurizer != null && (!core || !supportsFeaturizer(f, featurizer))) {
+                throw new IllegalArgumentException("the scan's core computes a featurizer of 3 x " + f.channels() + " channels and at most "
+                        + MAX_FEATURIZER_TAPS + " taps, not " + featurizer.describe() + (core ? "" : " in a plain convolution"));
+            }
+            return new Source(sig, f, core, featurizer, withQ, p, k.ahead());
+        }
+
+        static String column(int col) { return "qkv".substring(col, col + 1); }
+
+        /**
+         * With a featurizer, before the chunk's first step at {@code row} (time {@code t0}): the taps and skip of this
+         * thread's columns into registers, and the K − 1 rows of u before the chunk into the front of the windows (zeros
+         * before t = 0, as the featurizer's zero history).
+         */
+        void start(Scope s, Var c, Var row, Var t0) {
+            if (featurizer == null) return;
+            CausalConv.Filter fz = featurizer.filter();
+            s.comment("The featurizer's taps of this channel's " + (columns.size() == 3 ? "q, k, v" : "k, v") + " columns of u, and the " + history
+                    + " rows of u before the chunk (zeros before t = 0).");
+            for (int col : columns) {
+                String name = "u_" + column(col);
+                Var ch = s.let(name + "_channel", c.mul(3).add(col));
+                Expr g = fz.groupSize() == 1 ? ch : s.let(name + "_group", ch.div(fz.groupSize()));
+                Var w = taps[col] = s.array(name + "_taps", Scalar.FLOAT, fz.len());
+                s.unrolled("tap", lit(0), lit(fz.len()), (j, body) -> body.set(w.at(j), CausalConv.tap(featurizer.h(), g, j, fz)));
+                if (featurizer.skip() != null) skip[col] = s.let(name + "_skip", load(featurizer.skip(), ch));
+                Var rows = window[col] = s.array(name, Scalar.FLOAT, history + ahead);
+                if (history > 0) {
+                    s.unrolled("back", lit(1), lit(history + 1), (back, body) -> body.set(rows.at(lit(history).sub(back)),
+                            select(t0.ge(back), load(in, row.sub(back.mul(f.channels())).mul(3).add(col)), lit(0.0f))));
+                }
+            }
+        }
+
+        /** Loads step {@code i} of the group at row {@code r}: s (and q) from x or z, or u into the windows. */
+        void read(Scope s, Expr i, Expr r, Var sv, Var qv) {
+            if (featurizer != null) {
+                for (int col : columns) s.set(window[col].at(lit(history).add(i)), load(in, r.mul(3).add(col)));
+                return;
+            }
+            s.set(sv.at(i), core ? load(in, r.mul(3).add(1)).mul(load(in, r.mul(3).add(2))) : load(in, r));
+            if (qv != null) s.set(qv.at(i), load(in, r.mul(3)));
+        }
+
+        /**
+         * With a featurizer, after a group's {@link #read}s: each step's z summed as the featurizer's own direct kernel sums
+         * it (skip ⊙ u, then the taps j = 0 … K − 1 in order) and rounded as the unfused plan stores z, s = k ⊙ v and q from
+         * it; then the windows' last K − 1 rows moved to their front for the next group.
+         */
+        void form(Scope s, Var sv, Var qv) {
+            if (featurizer == null) return;
+            int len = featurizer.filter().len();
+            boolean bf16 = p.storage() == Scalar.BF16;
+            s.unrolled("i", lit(0), lit(ahead), (i, step) -> {
+                Var[] z = new Var[3];
+                for (int col : columns) {
+                    Var rows = window[col], w = taps[col];
+                    String name = "z_" + column(col);
+                    Var sum = step.var(name + "_sum", Scalar.FLOAT, skip[col] != null ? skip[col].mul(rows.at(lit(history).add(i))) : lit(0.0f));
+                    step.unrolled("tap", lit(0), lit(len), (j, tap) -> tap.inc(sum, w.at(j).mul(rows.at(lit(history).add(i).sub(j)))));
+                    z[col] = step.let(name, bf16 ? Expr.toFloat(Expr.toStorage(Scalar.BF16, sum)) : sum);
+                }
+                step.set(sv.at(i), z[1].mul(z[2]));
+                if (qv != null) step.set(qv.at(i), z[0]);
+            });
+            if (history > 0) {
+                s.unrolled("m", lit(0), lit(history), (m, shift) -> {
+                    for (int col : columns) shift.set(window[col].at(m), window[col].at(m.add(ahead)));
+                });
+            }
+        }
+
+        /** How the kernel's header names its input. */
+        String describe() { return core ? "s = k * v read from z" : "s = x"; }
+
+        /** The header's lines on the featurizer formed on the loads. */
+        List<String> aboutFeaturizer() {
+            return List.of("s = k * v from z = featurizer(u), computed on the loads of u (the featurizer: " + featurizer.filter().describe() + ",",
+                    "summed as its own kernel sums it and rounded as the plan stores z);");
+        }
     }
 
     private static String endStates(Blocking k) { return "end states [B, ceil(L / " + k.chunk() + "), modes, C], fp32"; }
@@ -137,11 +260,17 @@ public final class ModalScan {
      * The first kernel: each chunk but the last run from a zero state, its modes' end states written to {@code states}.
      * {@code core}: s = k ⊙ v from z, else x.
      */
-    public static GeneratedKernel states(Filter f, boolean core, Precision p, Blocking k) {
+    public static GeneratedKernel states(Filter f, boolean core, Precision p, Blocking k) { return states(f, core, null, p, k); }
+
+    /** The first kernel of the core from u, z = {@code featurizer}(u) formed on the loads ({@link #supportsFeaturizer}). */
+    public static GeneratedKernel states(Filter f, CausalConv.Filter featurizer, Precision p, Blocking k) { return states(f, true, featurizer, p, k); }
+
+    private static GeneratedKernel states(Filter f, boolean core, CausalConv.Filter featurizer, Precision p, Blocking k) {
         int modes = f.modes(), u = k.ahead();
-        Signature sig = new Signature("scan_states_" + (core ? "core_" : "") + f.tag() + "_" + k.tag() + "_" + p.suffix(), k.threads());
+        Signature sig = new Signature("scan_states_" + (core ? "core_" : "") + f.tag() + CausalConv.featureTag(featurizer) + "_" + k.tag() + "_" + p.suffix(),
+                k.threads());
         sig.k.minBlocksPerMultiprocessor(k.blocksPerMultiprocessor());
-        Var in = input(sig, f, core, p);
+        Source in = Source.of(sig, f, core, featurizer, false, p, k);
         Var logPoles = sig.input("log_poles", p.filter(), "weight log_poles [" + f.channels() + ", " + modes + "]");
         Var out = sig.output("states", p.filter(), "scratch: each chunk's " + endStates(k));
         Var length = sig.scalar("length", Scalar.INT64, "L");
@@ -158,17 +287,21 @@ public final class ModalScan {
             body.set(state.at(n), lit(0.0f));
         });
         Var row = s.let("row", here.b().mul(length).add(t0).mul(f.channels()).add(here.c()));
+        in.start(s, here.c(), row, t0);
         s.comment("Whole chunks: " + u + " steps' inputs loaded, then their recurrence.");
         s.loop("tau", lit(0), lit(k.chunk()), lit(u), (tau, step) -> {
             Var sv = step.array("sv", Scalar.FLOAT, u);
-            step.unrolled("i", lit(0), lit(u), (i, load) -> load.set(sv.at(i), signal(in, core, row.add(tau.add(i).mul(f.channels())))));
+            step.unrolled("i", lit(0), lit(u), (i, load) -> in.read(load, i, row.add(tau.add(i).mul(f.channels())), sv, null));
+            in.form(step, sv, null);
             step.unrolled("i", lit(0), lit(u), (i, run) -> run.unrolled("n", lit(0), lit(modes),
                     (n, mode) -> mode.set(state.at(n), lambda.at(n).mul(state.at(n)).add(sv.at(i)))));
         });
         s.unrolled("n", lit(0), lit(modes), (n, body) -> body.set(out.at(slot(f, here, here.y(), n)), state.at(n)));
-        return sig.build("scan_states", perChunk(f, k), List.of(
-                "Modal scan, 1 of 3: the end states of each chunk of " + k.chunk() + " steps from a zero state, S = lambda * S + s,",
-                (core ? "s = k * v read from z" : "s = x") + "; " + f.describe() + "; one thread per (sequence, channel, chunk), fp32."));
+        List<String> about = new ArrayList<>();
+        about.add("Modal scan, 1 of 3: the end states of each chunk of " + k.chunk() + " steps from a zero state, S = lambda * S + s,");
+        if (featurizer != null) about.addAll(in.aboutFeaturizer());
+        about.add((featurizer == null ? in.describe() + "; " : "") + f.describe() + "; one thread per (sequence, channel, chunk), fp32.");
+        return sig.build("scan_states", perChunk(f, k), about);
     }
 
     /**
@@ -213,15 +346,22 @@ public final class ModalScan {
      * The third kernel: each chunk from its incoming state (the carry's {@code states}), y = Σₙ Rₙ·Sₙ (+ skip·s); with
      * {@code gate} null the plain convolution of x, otherwise the Hyena core y = gate(q) ⊙ (…), s = k ⊙ v from z.
      */
-    public static GeneratedKernel output(Filter f, Primitive gate, Precision p, Blocking k) {
+    public static GeneratedKernel output(Filter f, Primitive gate, Precision p, Blocking k) { return output(f, null, gate, p, k); }
+
+    /**
+     * The third kernel; with {@code featurizer} not null the core from u, z = featurizer(u) formed on the loads ({@link
+     * #supportsFeaturizer}).
+     */
+    public static GeneratedKernel output(Filter f, CausalConv.Filter featurizer, Primitive gate, Precision p, Blocking k) {
         if (gate != null && !gate.activation()) throw new IllegalArgumentException("unknown gate activation " + gate);
         boolean core = gate != null;
         int modes = f.modes(), u = k.ahead();
         Scalar st = p.storage();
-        String entry = (core ? "scan_core_" : "scan_conv_") + f.tag() + "_" + k.tag() + (core && gate != Primitive.IDENTITY ? "_" + gate : "") + "_" + p.suffix();
+        String entry = (core ? "scan_core_" : "scan_conv_") + f.tag() + CausalConv.featureTag(featurizer) + "_" + k.tag()
+                + (core && gate != Primitive.IDENTITY ? "_" + gate : "") + "_" + p.suffix();
         Signature sig = new Signature(entry, k.threads());
         sig.k.minBlocksPerMultiprocessor(k.blocksPerMultiprocessor());
-        Var in = input(sig, f, core, p);
+        Source in = Source.of(sig, f, core, featurizer, true, p, k);
         Var logPoles = sig.input("log_poles", p.filter(), "weight log_poles [" + f.channels() + ", " + modes + "]");
         Var residues = sig.input("residues", p.filter(), "weight residues [" + f.channels() + ", " + modes + "]");
         Var skip = f.skip() ? sig.input("skip", p.filter(), "weight skip [" + f.channels() + "]") : null;
@@ -244,15 +384,16 @@ public final class ModalScan {
         Var d = skip == null ? null : s.let("d", skip.at(here.c()));
         Var steps = s.let("steps", Expr.min(length.sub(t0), Expr.lit64(k.chunk())).cast(Scalar.INT));
         Var row = s.let("row", here.b().mul(length).add(t0).mul(f.channels()).add(here.c()));
+        in.start(s, here.c(), row, t0);
         s.comment("The last chunk may be partial: its loads stay at its last step and its stores stop there.");
         s.loop("tau", lit(0), steps, lit(u), (tau, step) -> {
             Var sv = step.array("sv", Scalar.FLOAT, u);
             Var qv = core ? step.array("qv", Scalar.FLOAT, u) : null;
             step.unrolled("i", lit(0), lit(u), (i, load) -> {
                 Var r = load.let("r", row.add(Expr.min(tau.add(i), steps.sub(1)).mul(f.channels())));
-                load.set(sv.at(i), signal(in, core, r));
-                if (core) load.set(qv.at(i), load(in, r.mul(3)));
+                in.read(load, i, r, sv, qv);
             });
+            in.form(step, sv, qv);
             step.unrolled("i", lit(0), lit(u), (i, run) -> {
                 Var acc = run.var("acc", Scalar.FLOAT, d == null ? lit(0.0f) : d.mul(sv.at(i)));
                 run.unrolled("n", lit(0), lit(modes), (n, mode) -> {
@@ -273,7 +414,8 @@ public final class ModalScan {
         });
         List<String> about = new ArrayList<>();
         about.add("Modal scan, 3 of 3: " + (core ? "the Hyena core y = " + (gate == Primitive.IDENTITY ? "q" : gate + "(q)") + " * (h * s"
-                + (f.skip() ? " + skip * s" : "") + "), s = k * v from z," : "y = h * x" + (f.skip() ? " + skip * x" : "") + ","));
+                + (f.skip() ? " + skip * s" : "") + ")" + (featurizer == null ? ", s = k * v from z," : ",") : "y = h * x" + (f.skip() ? " + skip * x" : "") + ","));
+        if (featurizer != null) about.addAll(in.aboutFeaturizer());
         about.add("each chunk of " + k.chunk() + " steps from its incoming states: S = lambda * S + s, h * s = sum(residue * S);");
         about.add(f.describe() + "; one thread per (sequence, channel, chunk), fp32.");
         return sig.build(core ? "scan_core" : "scan_conv", perChunk(f, k), about);

@@ -467,7 +467,7 @@ public final class CodegenLowering implements Lowering {
             return;
         }
         if (b.site.algorithm() == Algorithm.SCAN) {
-            scan(b, n, kernels.forNode(b.g, n, precision, Algorithm.SCAN), "x", operand(n, 0), result(n, 0));
+            scan(b, n, kernels.forNode(b.g, n, precision, Algorithm.SCAN), Map.of("x", operand(n, 0)), result(n, 0));
             return;
         }
         int in = n.is(Primitive.EMBEDDING) ? 0 : width(b.g, n.operands().getFirst());
@@ -562,19 +562,22 @@ public final class CodegenLowering implements Lowering {
     /**
      * A modal convolution by the chunked scan ({@link ModalScan}): the chunks' end states into scratch [B, ceil(L / T),
      * modes, C], the carry turning them in place into each chunk's incoming states, and the chunks run again from those,
-     * s read from {@code in} as the kernels' parameter {@code input} (x; or z of a Hyena core, whose last kernel also
-     * gates) and y written to {@code out}. The poles and residues are read from the weights as they are.
+     * s read from what {@code input} binds (x; or z of a Hyena core, whose last kernel also gates; or u and the featurizer's
+     * weights of a core computing its featurizer) and y written to {@code out}. The poles and residues are read from the
+     * weights as they are.
      */
-    private void scan(Builder b, Node n, List<KernelSource> ks, String input, Ref in, Ref out) {
+    private void scan(Builder b, Node n, List<KernelSource> ks, Map<String, Object> input, Ref out) {
         int width = width(b.g, n.operands().getFirst());
         ModalScan.Filter f = ModalScan.filter(n, width);
         Ref states = new Ref.Scratch(ModalScan.scratchName(n), Size.batch().times(Size.length().ceilDiv(ModalScan.DEFAULT.chunk()))
                 .times(ModalScan.scratchPerChunk(f)));
         Ref logPoles = new Ref.Weight(weight(n, "log_poles"));
-        b.launch(ks.get(0), Map.of(input, in, "log_poles", logPoles, "states", states), false);
+        Map<String, Object> first = new HashMap<>(input), last = new HashMap<>(input);
+        first.putAll(Map.of("log_poles", logPoles, "states", states));
+        last.putAll(withSkip(n, Map.of("log_poles", logPoles, "residues", new Ref.Weight(weight(n, "residues")), "states", states, "y", out)));
+        b.launch(ks.get(0), first, false);
         b.launch(ks.get(1), Map.of("log_poles", logPoles, "states", states), false);
-        b.launch(ks.get(2), withSkip(n, Map.of(input, in, "log_poles", logPoles, "residues", new Ref.Weight(weight(n, "residues")), "states", states,
-                "y", out)), false);
+        b.launch(ks.get(2), last, false);
     }
 
     /**
@@ -591,8 +594,9 @@ public final class CodegenLowering implements Lowering {
             return;
         }
         if (kernels.byScan(b.g, group, precision, b.site.algorithm())) {
-            Node split = group.nodes(Primitive.DEINTERLEAVE).getFirst();
-            scan(b, HyenaCore.conv(group), kernels.scanCore(b.g, group, precision), "z", operand(split, 0), result(group.nodes().getLast(), 0));
+            // z, or u and the featurizer's weights where the scan computes the featurizer
+            scan(b, HyenaCore.conv(group), kernels.scanCore(b.g, group, precision), refs(HyenaCore.inputBindings(b.g, group)),
+                    result(group.nodes().getLast(), 0));
             return;
         }
         launch(b, kernels.fused(b.g, group, precision, b.site.algorithm()));
@@ -600,8 +604,8 @@ public final class CodegenLowering implements Lowering {
 
     /**
      * Whether a Hyena core group's featurizer runs apart: where the core's algorithm reads z (the FFTs, and any algorithm
-     * but the direct and blocked kernels, which compute it on their loads), or the featurizer was given an algorithm of
-     * its own other than direct, whose numbers the fused kernels would not reproduce.
+     * but the direct, blocked and scan kernels, which compute it on their loads), or the featurizer was given an algorithm
+     * of its own other than direct, whose numbers the fused kernels would not reproduce.
      */
     private boolean featurizerApart(Builder b, Group group) {
         Node featurizer = HyenaCore.featurizer(group);

@@ -208,7 +208,9 @@ class CompileCheckTest {
                 "rope", "scale", "scan_carry", "scan_conv", "scan_core", "scan_states", "silu", "split", "sub")), kinds);
         assertTrue(byCode.values().stream().anyMatch(k -> k.entry().startsWith("fused_fft_core_c4096_m16_skip_t512_bf16")),
                 "Evo 2 7B's Hyena-LI core by the fused FFT is checked");
-        for (String scan : List.of("scan_states_core_c4096_m16_skip_t128_bf16", "scan_carry_c4096_m16_t128", "scan_core_c4096_m16_skip_t128_bf16")) {
+        // the scan's core computes the featurizer from u (its taps and the rows of u it reads back in registers beside the modes')
+        for (String scan : List.of("scan_states_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_bf16", "scan_carry_c4096_m16_t128",
+                "scan_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_bf16")) {
             assertTrue(units.stream().filter(Unit::noSpills).flatMap(u -> u.sources().stream()).anyMatch(t -> t.contains(" " + scan + "(")),
                     "Evo 2 7B's Hyena-LI core by the scan is checked for spills: " + scan);
         }

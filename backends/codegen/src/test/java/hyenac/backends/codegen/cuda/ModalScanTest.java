@@ -1,14 +1,19 @@
 package hyenac.backends.codegen.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hyenac.backends.codegen.CType.Scalar;
 import hyenac.backends.codegen.Precision;
+import hyenac.backends.codegen.kernels.CausalConv;
+import hyenac.backends.codegen.kernels.CausalConv.Taps;
 import hyenac.backends.codegen.kernels.ModalScan;
 import hyenac.backends.codegen.kernels.ModalScan.Blocking;
 import hyenac.backends.cpu.Activation;
 import hyenac.backends.cpu.Conv;
+import hyenac.backends.cpu.Elementwise;
+import hyenac.backends.cpu.Fir;
 import hyenac.backends.cpu.ModalFilter;
 import hyenac.ir.Primitive;
 import java.nio.file.Path;
@@ -29,6 +34,11 @@ import org.junit.jupiter.api.Test;
  * leave a block partly empty; poles that decay within a few steps and poles so close to 1 (λ^T ≈ 0.99) that the carry
  * across 20 chunks holds nearly everything the output has. Small chunks keep the emulation to seconds; one case runs the
  * production blocking ({@link ModalScan#DEFAULT}) across a chunk boundary.
+ *
+ * <p>The core computing its featurizer from the input projection's output u: against the CPU backend (the featurizer, z
+ * rounded to the storage type as the plan stores it, then the core) and bit for bit against the unfused kernels (the
+ * featurizer's own direct kernel writing z, then the scan reading it), at L = 1, within one chunk, across chunk
+ * boundaries (a chunk's first steps read the rows of u before it) and over several chunks with a partial last one.
  */
 class ModalScanTest {
     static final int B = 2;
@@ -39,6 +49,7 @@ class ModalScanTest {
 
     private final List<Expect> expectations = new ArrayList<>();
     private final Random random = new Random(20261207);
+    private int featurizedScenarios;
 
     @Test
     void theScanMatchesTheCpuBackend() throws Exception {
@@ -71,6 +82,110 @@ class ModalScanTest {
         assertTrue(failures.isEmpty(), failures.size() + " of " + expectations.size() + " checks failed:\n" + String.join("\n", failures));
     }
 
+    /** Evo 2's featurizer of a core's 3C channels: 3 taps per channel, cross-correlation order, no skip. */
+    private static CausalConv.Filter evo2Featurizer(int c) { return new CausalConv.Filter(3L * c, 3, 3L * c, Taps.XCORR, false); }
+
+    @Test
+    void theScanComputingItsFeaturizerMatchesTheCpuAndTheUnfusedKernels() throws Exception {
+        Optional<Path> cxx = CudaOnCpu.compiler();
+        Assumptions.assumeTrue(cxx.isPresent(), "no host C++ compiler to run the kernels on");
+        CudaOnCpu emu = new CudaOnCpu(Path.of("target", "emulated-featurized-scan"));
+        int t = SMALL.chunk();
+        List<Featurized> cases = new ArrayList<>();
+        for (Precision p : Precision.values()) {
+            // one step, within a chunk, one step past a chunk, whole chunks; 40 channels leave the second block of 32 partly empty
+            cases.add(featurized(emu, p, SMALL, 12, 4, true, Primitive.IDENTITY, evo2Featurizer(12), 1, Poles.TRAINED));
+            cases.add(featurized(emu, p, SMALL, 40, 16, true, Primitive.SILU, evo2Featurizer(40), 7, Poles.TRAINED));
+            cases.add(featurized(emu, p, SMALL, 12, 5, false, Primitive.GELU, evo2Featurizer(12), t + 1, Poles.TRAINED));
+            cases.add(featurized(emu, p, SMALL, 40, 4, true, Primitive.IDENTITY, evo2Featurizer(40), 2 * t, Poles.TRAINED));
+            // several chunks and a partial last one: a featurizer with skip, 3 shared filters in FIR order, 5 taps (4 rows of
+            // history); the most taps taken, 7 rows of history, more than the 4 steps loaded ahead
+            cases.add(featurized(emu, p, SMALL, 12, 4, true, Primitive.RELU, new CausalConv.Filter(36, 5, 3, Taps.FIR, true), 3 * t + 5, Poles.TRAINED));
+            cases.add(featurized(emu, p, SMALL, 12, 3, true, Primitive.SILU,
+                    new CausalConv.Filter(36, ModalScan.MAX_FEATURIZER_TAPS, 36, Taps.XCORR, true), 2 * t + 9, Poles.TRAINED));
+            // the carry across 20 chunks with lambda^T near 1
+            cases.add(featurized(emu, p, SMALL, 12, 4, true, Primitive.IDENTITY, evo2Featurizer(12), 20 * t - 3, Poles.SLOW));
+        }
+        cases.add(featurized(emu, Precision.BF16, ModalScan.DEFAULT, 10, 16, true, Primitive.IDENTITY, evo2Featurizer(10), 300, Poles.TRAINED));
+        long t0 = System.nanoTime();
+        emu.run(cxx.get());
+        System.out.printf("featurized modal scan: %d cases emulated in %.1f s%n", cases.size(), (System.nanoTime() - t0) / 1e9);
+
+        List<String> failures = new ArrayList<>();
+        for (Featurized c : cases) {
+            float[] got = c.fused().read("y");
+            // against the CPU: as the scan from z, but its z is summed in fp64 before rounding, so in bf16 a z may round
+            // the other way (2^-8 of that s, at most 2^-8 of the output's scale)
+            double scale = maxAbs(c.want());
+            boolean bf16 = c.what().endsWith("bf16");
+            String problem = EmulatedKernelsTest.compare(c.want(), got, bf16 ? 0x1p-8 : 1e-5, (bf16 ? 0x1p-8 : 1e-5) * scale);
+            System.out.printf("%s: max error %.3g of max|ref| %.3g%n", c.what(), maxError(c.want(), got), scale);
+            if (problem != null) failures.add(c.what() + " against the CPU backend: " + problem);
+            String bits = identical(c.unfused().read("y"), got);
+            if (bits != null) failures.add(c.what() + " against the unfused featurizer and scan kernels: " + bits);
+        }
+        assertTrue(failures.isEmpty(), failures.size() + " of " + 2 * cases.size() + " checks failed:\n" + String.join("\n", failures));
+    }
+
+    private record Featurized(String what, CudaOnCpu.Scenario fused, CudaOnCpu.Scenario unfused, float[] want) {}
+
+    /**
+     * The scan's three kernels from u computing {@code featurizer}, and beside them the unfused plan's: the featurizer's
+     * direct kernel into z, then the three kernels from z; with what the CPU backend makes of the same inputs.
+     */
+    private Featurized featurized(CudaOnCpu emu, Precision p, Blocking k, int c, int modes, boolean skip, Primitive gate, CausalConv.Filter featurizer,
+                                  int length, Poles poles) {
+        String what = "featurized core " + gate + " c" + c + " m" + modes + (skip ? " skip" : "") + " featurizer k" + featurizer.len() + " g"
+                + featurizer.groups() + (featurizer.skip() ? " skip" : "") + " " + k.tag() + " L" + length + " " + poles + " " + p.suffix();
+        String name = "featurized" + featurizedScenarios++;
+        float[] logPoles = new float[c * modes], residues = normal(c * modes, 0.5f), skipW = normal(c, 1);
+        for (int i = 0; i < logPoles.length; i++) {
+            logPoles[i] = (float) -Math.exp(poles == Poles.TRAINED ? random.nextDouble() * 9 - 8 : random.nextDouble() * 3 - 12);
+        }
+        float[] featureTaps = normal(featurizer.len() * (int) featurizer.groups(), (float) (1 / Math.sqrt(featurizer.len())));
+        float[] featureSkip = normal(3 * c, 0.5f);
+        int n = B * length * c;
+        float[] u = stored(p, normal(3 * n, 1));
+        var f = new ModalScan.Filter(c, modes, skip);
+        Map<String, Object> args = Map.of("length", (long) length);
+        CudaOnCpu.Scenario[] both = new CudaOnCpu.Scenario[2];
+        for (int unfused = 0; unfused < 2; unfused++) {
+            var s = emu.scenario(name + (unfused == 1 ? "_unfused_" : "_") + p.suffix()).buffer("u", p.storage(), u)
+                    .buffer("feature_h", Scalar.FLOAT, featureTaps).buffer("feature_skip", Scalar.FLOAT, featureSkip)
+                    .buffer("log_poles", Scalar.FLOAT, logPoles).buffer("residues", Scalar.FLOAT, residues).buffer("skip", Scalar.FLOAT, skipW)
+                    .buffer("states", Scalar.FLOAT, filled(B * Math.ceilDiv(length, k.chunk()) * modes * c, Float.NaN)).zeros("y", p.storage(), n);
+            if (unfused == 1) {
+                s.zeros("z", p.storage(), 3 * n);
+                s.launch(CausalConv.direct(featurizer, p), B, length, Map.of("length", (long) length, "x", "u", "h", "feature_h", "skip", "feature_skip",
+                        "y", "z"));
+                s.launch(ModalScan.states(f, true, p, k), B, length, args);
+                s.launch(ModalScan.carry(f, k), B, length, args);
+                s.launch(ModalScan.output(f, gate, p, k), B, length, args);
+            } else {
+                s.launch(ModalScan.states(f, featurizer, p, k), B, length, args);
+                s.launch(ModalScan.carry(f, k), B, length, args);
+                s.launch(ModalScan.output(f, featurizer, gate, p, k), B, length, args);
+            }
+            both[unfused] = s;
+        }
+        // the CPU: z as the plan stores it, then deinterleave, k * v, the modal filter and the gate
+        Fir fir = Fir.of(featureTaps, Math.toIntExact(featurizer.groups()), featurizer.len(), featurizer.taps() == Taps.XCORR ? Fir.Taps.XCORR : Fir.Taps.FIR);
+        float[] z = stored(p, Conv.direct(u, B, length, 3 * c, fir, featurizer.skip() ? featureSkip : null));
+        float[][] qkv = hyenac.backends.cpu.Channels.deinterleave(z, B * length, 3 * c, 3);
+        float[] signal = Elementwise.mul(qkv[1], qkv[2]);
+        float[] want = Elementwise.mul(Activation.of(gate).apply(qkv[0]),
+                ModalFilter.apply(signal, B, length, c, logPoles, residues, modes, skip ? skipW : null, Conv.Algorithm.DIRECT));
+        return new Featurized(what, both[0], both[1], want);
+    }
+
+    private static String identical(float[] want, float[] got) {
+        if (want.length != got.length) return "length " + got.length + ", expected " + want.length;
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) return "at " + i + " got " + got[i] + ", the unfused kernels " + want[i];
+        }
+        return null;
+    }
+
     /** The control: the same comparison fails when the carry is left out (the chunks each from zero), so the tolerance cannot hide it. */
     @Test
     void withoutTheCarryTheSlowPolesFail() throws Exception {
@@ -94,6 +209,21 @@ class ModalScanTest {
         assertThrows(IllegalArgumentException.class, () -> new Blocking(128, 100, 8), "whole warps");
         assertTrue(ModalScan.supports(new ModalScan.Filter(4096, ModalScan.MAX_MODES, true)));
         assertTrue(!ModalScan.supports(new ModalScan.Filter(4096, ModalScan.MAX_MODES + 1, true)));
+    }
+
+    @Test
+    void takesOnlyTheFeaturizersItCanCompute() {
+        var li = new ModalScan.Filter(4096, 16, true);
+        assertTrue(ModalScan.supportsFeaturizer(li, evo2Featurizer(4096)), "Evo 2's Hyena-LI core with its featurizer");
+        assertTrue(!ModalScan.supportsFeaturizer(li, new CausalConv.Filter(3 * 4096, ModalScan.MAX_FEATURIZER_TAPS + 1, 3 * 4096, Taps.XCORR, false)),
+                "more taps than registers for");
+        assertTrue(!ModalScan.supportsFeaturizer(li, new CausalConv.Filter(4096, 3, 4096, Taps.XCORR, false)), "not the core's 3C channels");
+        assertThrows(IllegalArgumentException.class, () -> ModalScan.output(li, evo2Featurizer(4096), null, Precision.BF16, ModalScan.DEFAULT),
+                "the plain convolution has no featurizer");
+        assertEquals("scan_states_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_bf16", ModalScan.states(li, evo2Featurizer(4096), Precision.BF16,
+                ModalScan.DEFAULT).entry());
+        assertEquals("scan_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_silu_bf16", ModalScan.output(li, evo2Featurizer(4096), Primitive.SILU,
+                Precision.BF16, ModalScan.DEFAULT).entry());
     }
 
     /** How the poles decay: as trained Hyena-LI poles (from a few steps to thousands), or all within ~1% over a chunk. */

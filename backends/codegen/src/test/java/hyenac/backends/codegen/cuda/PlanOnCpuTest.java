@@ -118,8 +118,8 @@ class PlanOnCpuTest {
 
     /**
      * The modal scan forced (-Dhyenac.algorithm=scan: at these widths the cost model keeps library FFTs): sh2-tiny, whose LI
-     * cores then run as the scan's three kernels around their scratch of states, and whose prefill runs the plain scan
-     * before the decode states' own scan.
+     * cores then run as the scan's three kernels around their scratch of states, computing their featurizer from the
+     * projection's output, and whose prefill runs the plain scan before the decode states' own scan.
      */
     @Test
     void sh2TinyWithTheScanMatchesTheCpuExecutor() throws Exception {

@@ -30,7 +30,7 @@ class GoldenTest {
      * The first kernel of every kind for sh2-tiny in bf16 (the fused groups' included, Hyena-LI's scan among them), the
      * silu-gated core of custom-ops, fp32 and a few kinds the samples lack (the tensor-core attention, the blocked Hyena-MR
      * core alone and with its featurizer, Hyena-LI's fused FFT
-     * core and a split-K GEMV's reduction among them).
+     * core, the scan's first kernel from z and from u, and a split-K GEMV's reduction among them).
      */
     static Map<String, String> expected() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -54,8 +54,10 @@ class GoldenTest {
                 FusedFft.conv(new FusedFft.Modal(64, 16, true), Primitive.IDENTITY, Precision.BF16, FusedFft.DEFAULT),
                 FusedFft.spectrum(new FusedFft.Modal(64, 16, true), FusedFft.DEFAULT),
                 FftConv.packSignal(64, Precision.BF16, true), FftConv.unpack(64, true, Primitive.IDENTITY, Precision.BF16),
-                // and by the scan, whose first kernel reads k * v from z
+                // and by the scan, whose first kernel reads k * v from z, or computes the featurizer from u
                 ModalScan.states(new ModalScan.Filter(64, 16, true), true, Precision.BF16, ModalScan.DEFAULT),
+                ModalScan.states(new ModalScan.Filter(64, 16, true), new CausalConv.Filter(192, 3, 192, CausalConv.Taps.XCORR, false), Precision.BF16,
+                        ModalScan.DEFAULT),
                 // Evo 2's logits: too few features to fill a GPU, so K splits and a second kernel reduces
                 Gemv.generate(Gemv.Spec.linear(512, 4096, false), Precision.BF16).getLast())) {
             out.put(k.entry(), k.kernel().render(CudaDialect.INSTANCE));

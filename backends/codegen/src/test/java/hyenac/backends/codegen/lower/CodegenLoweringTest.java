@@ -242,9 +242,18 @@ class CodegenLoweringTest {
             assertEquals(2L * 64 * 16 * 4096, scratch.elements().eval(new Shape(2, 8192, 0)));
             assertEquals(2L * 65 * 16 * 4096, scratch.elements().eval(new Shape(2, 8193, 0)), "a partial last chunk has its slot");
             Step.Launch run = (Step.Launch) core.getLast();
-            assertTrue(plan.kernel(run.kernel()).entry().startsWith("scan_core_c4096_m16_skip_t128_" + p.suffix()), run.kernel());
+            assertTrue(plan.kernel(run.kernel()).entry().startsWith("scan_core_c4096_m16_skip_feat_k3_g12288_xcorr_t128_" + p.suffix()), run.kernel());
             assertEquals(List.of(li.weights().get("log_poles"), li.weights().get("residues"), li.weights().get("skip")),
                     List.of("log_poles", "residues", "skip").stream().map(w -> plan.buffer(((Arg.Buf) arg(plan, run, w)).buffer()).name()).toList());
+            // the featurizer inside: the first and third kernels read u, the projection's output, and z is never stored
+            Node featurizer = evo.nodes().stream().filter(n -> n.path().equals("layers.2.mixer.featurizer")).findFirst().orElseThrow();
+            assertTrue(core.stream().allMatch(st -> st.site().nodes().contains(featurizer.id())), "the scan's site holds the featurizer");
+            assertTrue(plan.steps().stream().noneMatch(st -> st.site().nodes().equals(List.of(featurizer.id()))), "no featurizer kernel of its own");
+            for (Step st : List.of(core.getFirst(), run)) {
+                assertEquals(value(plan, featurizer.operands().getFirst()), arg(plan, (Step.Launch) st, "u"));
+                assertEquals(featurizer.weights().get("weight"), plan.buffer(((Arg.Buf) arg(plan, (Step.Launch) st, "feature_h")).buffer()).name());
+            }
+            assertTrue(plan.buffers().stream().noneMatch(b -> b.name().equals("n" + featurizer.id() + ".z")), "no scratch for z");
         }
 
         // forced, the fused FFT's spectra are prepared once and its twiddles are a constant
@@ -289,6 +298,10 @@ class CodegenLoweringTest {
                     else want.put("layers." + layer + ".mixer.filter", List.of("scan_states", "scan_carry", "scan_conv", "modal_scan"));
                 }
                 assertEquals(want, byPath, p.suffix() + " " + phase);
+                // the parallel pass's scan computes LI's featurizer, as the direct cores compute SE's and MR's: none runs alone
+                if (phase == Phase.PARALLEL) {
+                    assertTrue(plan.steps().stream().noneMatch(st -> st.site().path().endsWith(".mixer.featurizer")), p.suffix() + ": a featurizer alone");
+                }
                 assertTrue(plan.buffers().stream().noneMatch(b -> b.kind() == Buffer.Kind.PREPARED), "the scan prepares nothing");
                 assertEquals(2, plan.buffers().stream().filter(b -> b.name().endsWith(".scan_states") && b.kind() == Buffer.Kind.SCRATCH).count());
             }
