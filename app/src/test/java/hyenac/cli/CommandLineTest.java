@@ -296,7 +296,7 @@ class CommandLineTest {
             Run r = run("check", samples().resolve("sh2-tiny.hyena").toString());
             assertEquals(2, r.code());
             assertEquals(1, r.err().strip().lines().count(), r.err());
-            assertTrue(r.err().contains("-Dhyenac.algorithm=winograd names no algorithm; choose from [direct, blocked, fft, fused_fft, scan, recurrent]"), r.err());
+            assertTrue(r.err().contains("-Dhyenac.algorithm=winograd names no algorithm; choose from [direct, blocked, fft, fused_fft, scan, flash, flash_wgmma, recurrent]"), r.err());
         } finally {
             if (before == null) System.clearProperty("hyenac.algorithm");
             else System.setProperty("hyenac.algorithm", before);

@@ -61,11 +61,13 @@ class NvrtcTest {
 
     @Test
     void defaultOptionsTargetTheArchitecture() {
-        assertEquals(List.of("--gpu-architecture=sm_90", "-default-device", "--std=c++17"), Nvrtc.defaultOptions("sm_90"));
+        // sm_90 compiles as its arch-specific sm_90a, which has wgmma; other archs as themselves
+        assertEquals(List.of("--gpu-architecture=sm_90a", "-default-device", "--std=c++17"), Nvrtc.defaultOptions("sm_90"));
+        assertEquals(List.of("--gpu-architecture=sm_80", "-default-device", "--std=c++17"), Nvrtc.defaultOptions("sm_80"));
         String old = System.getProperty("hyenac.cuda.include");
         System.setProperty("hyenac.cuda.include", "/opt/cuda/include:/opt/cuda/include/cccl");
         try {
-            assertEquals(List.of("--gpu-architecture=compute_90", "-default-device", "--std=c++17",
+            assertEquals(List.of("--gpu-architecture=compute_90a", "-default-device", "--std=c++17",
                     "-I/opt/cuda/include", "-I/opt/cuda/include/cccl"), Nvrtc.defaultOptions("compute_90"));
         } finally {
             if (old == null) System.clearProperty("hyenac.cuda.include");
