@@ -22,6 +22,7 @@ import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.ir.DType;
 import hyenac.ir.Graph;
 import hyenac.ir.Node;
+import hyenac.ir.Primitive;
 import hyenac.ir.fusion.FuseKernels;
 import hyenac.ir.fusion.Group;
 import hyenac.ir.plan.Algorithm;
@@ -99,6 +100,31 @@ class CodegenLoweringTest {
     }
 
     static String kind(Plan p, Step s) { return s instanceof Step.Launch l ? p.kernel(l.kernel()).name() : s instanceof Step.Fft ? "fft" : s.getClass().getSimpleName(); }
+
+    // ---- attention's kernel ----
+
+    @Test
+    void attentionRunsOnMmaSyncUnlessWgmmaIsAskedForAndTheDeviceHasIt() {
+        Graph evo = Samples.graph("evo2-7b.hyena");
+        Node attention = evo.nodes().stream().filter(n -> n.is(Primitive.CAUSAL_ATTENTION)).findFirst().orElseThrow();
+        CodegenLowering h100 = lowering(Precision.BF16);
+        CodegenLowering ampere = new CodegenLowering("cuda", new CudaKernels(), Precision.BF16,
+                CodegenLowering.Hardware.scaled("NVIDIA A100-SXM4-80GB", 108, 1.41e9, 2.04e12, false));
+        assertEquals(List.of(Algorithm.FLASH), h100.algorithms(evo, attention, Phase.PARALLEL));
+        assertEquals(List.of(), h100.algorithms(evo, attention, Phase.STEP), "a decode step attends with its own kernel");
+        assertEquals(List.of(), lowering(Precision.FP32).algorithms(evo, attention, Phase.PARALLEL), "fp32 keeps the plain kernel");
+        String before = System.getProperty("hyenac.attention.wgmma");
+        System.setProperty("hyenac.attention.wgmma", "true");
+        try {
+            assertEquals(List.of(Algorithm.FLASH, Algorithm.FLASH_WGMMA), h100.algorithms(evo, attention, Phase.PARALLEL));
+            assertEquals(List.of(Algorithm.FLASH), ampere.algorithms(evo, attention, Phase.PARALLEL), "no wgmma before compute capability 9.0");
+            Shape at = new Shape(1, 8192, 8192);
+            assertTrue(h100.cost(evo, attention, Algorithm.FLASH_WGMMA, at) < h100.cost(evo, attention, Algorithm.FLASH, at));
+        } finally {
+            if (before == null) System.clearProperty("hyenac.attention.wgmma");
+            else System.setProperty("hyenac.attention.wgmma", before);
+        }
+    }
 
     // ---- every node, every parameter ----
 

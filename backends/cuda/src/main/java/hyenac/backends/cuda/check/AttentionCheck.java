@@ -62,7 +62,8 @@ public final class AttentionCheck {
             String arch = nvrtc.archFor(ctx.device().computeMajor(), ctx.device().computeMinor());
             out.println("INFO device: " + ctx.device() + "; NVRTC " + nvrtc.version()[0] + "." + nvrtc.version()[1] + " for " + arch);
             AttentionCheck c = new AttentionCheck(out, ctx.driver(), ctx, nvrtc, arch);
-            c.run();
+            if (args.length == 0) c.run();
+            else c.compareOnly(args);
             failures = c.failures;
         } catch (RuntimeException e) {
             out.println("FAIL " + e.getClass().getSimpleName() + ": " + e.getMessage());
@@ -81,6 +82,16 @@ public final class AttentionCheck {
             compare(d64, 2, 300);
             compare(d64, 1, 1);  // one query
             for (int length : new int[] {8192, 16384}) time(d128, 1, length);
+        }
+    }
+
+    /** Only the whole-output comparisons, at shapes given as B,H,d,L (e.g. 2,4,64,300), by each kernel the device has. */
+    private void compareOnly(String[] shapes) {
+        for (boolean hopper : CudaDialect.warpgroupMma(arch) ? List.of(false, true) : List.of(false)) {
+            for (String shape : shapes) {
+                int[] v = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
+                compare(compile(v[1], v[2], hopper), v[0], v[3]);
+            }
         }
     }
 
