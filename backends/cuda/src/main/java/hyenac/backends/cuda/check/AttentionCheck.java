@@ -24,14 +24,14 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The tensor-core attention kernels ({@link FlashAttention}, and {@link HopperAttention} where the device has wgmma) on a GPU: compiled by NVRTC from the source the
- * generator emits (which needs no toolkit header: the GPU machine has none),
+ * The tensor-core attention kernels ({@link FlashAttention}, and {@link HopperAttention} where the device has wgmma)
+ * on a GPU: compiled by NVRTC from the source the generator emits (which needs no toolkit header: the GPU machine has none),
  * checked against the CPU reference ({@link hyenac.backends.cpu.Attention}, inputs rounded to bf16, max |err| ≤
  * 1e-2·max |ref|) at B=1, H=32, d=128, L=256 and B=2, H=4, d=64, L=300 (not a multiple of the tile), then timed at
  * L = 8192 and 16384 (B=1, H=32, d=128; 5 warm-up launches, 50 timed, the median) with some rows of each
  * checked against a double-precision reference too. Throughput counts 4·B·H·L²·d/2 FLOPs (causal).
- * {@code java --enable-native-access=ALL-UNNAMED -cp app/target/hyenac.jar hyenac.backends.cuda.check.AttentionCheck};
- * exits 0 when every check passed.
+ * {@code java --enable-native-access=ALL-UNNAMED -cp app/target/hyenac.jar hyenac.backends.cuda.check.AttentionCheck
+ * [B,H,d,L ...]} (with shapes: only the comparisons at those); exits 0 when every check passed.
  */
 public final class AttentionCheck {
     static final double TOLERANCE = 1e-2;
@@ -73,10 +73,15 @@ public final class AttentionCheck {
         System.exit(failures == 0 ? 0 : 1);
     }
 
+    /** Whether each kernel to check is the wgmma one: the mma.sync kernel always, the wgmma one where the device has it. */
+    private List<Boolean> kernels() {
+        if (CudaDialect.warpgroupMma(arch)) return List.of(false, true);
+        out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernel is not checked");
+        return List.of(false);
+    }
+
     private void run() {
-        List<Boolean> kinds = CudaDialect.warpgroupMma(arch) ? List.of(false, true) : List.of(false);
-        if (kinds.size() == 1) out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernel is not checked");
-        for (boolean hopper : kinds) {
+        for (boolean hopper : kernels()) {
             Compiled d128 = compile(32, 128, hopper), d64 = compile(4, 64, hopper);
             compare(d128, 1, 256);
             compare(d64, 2, 300);
@@ -87,7 +92,7 @@ public final class AttentionCheck {
 
     /** Only the whole-output comparisons, at shapes given as B,H,d,L (e.g. 2,4,64,300), by each kernel the device has. */
     private void compareOnly(String[] shapes) {
-        for (boolean hopper : CudaDialect.warpgroupMma(arch) ? List.of(false, true) : List.of(false)) {
+        for (boolean hopper : kernels()) {
             for (String shape : shapes) {
                 int[] v = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
                 compare(compile(v[1], v[2], hopper), v[0], v[3]);
