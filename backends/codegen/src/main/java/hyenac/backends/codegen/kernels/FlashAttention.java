@@ -80,28 +80,15 @@ public final class FlashAttention {
         final double log2e = 1.4426950408889634;
         final float scaleLog2 = (float) (log2e / Math.sqrt(d));
 
-        String io = Signature.shape("B", "L", width);
         Signature sig = new Signature("flash_attention_h" + heads + "_d" + d + "_bf16", THREADS);
         if (minBlocks > 0) sig.k.minBlocksPerMultiprocessor(minBlocks);
-        Var q = sig.input("q", Scalar.BF16, "queries " + io + " (after RoPE)");
-        Var k = sig.input("k", Scalar.BF16, "keys " + io + " (after RoPE)");
-        Var v = sig.input("v", Scalar.BF16, "values " + io);
-        Var out = sig.output("out", Scalar.BF16, "result " + io);
-        Var length = sig.scalar("length", Scalar.INT64, "L");
         // the K tile, then the V tile; 128-byte aligned, so that the swizzle below can be applied to addresses with one xor
-        Var kv = sig.k.shared("kv", Scalar.BF16, 2 * KEYS * d, 128);
+        Block b = Block.open(sig, heads, d, 128);
+        Var q = b.q(), k = b.k(), v = b.v(), out = b.out(), length = b.length(), kv = b.kv();
+        Scope s = b.body();
+        Var tid = b.tid(), warp = b.warp(), lane = b.lane(), head = b.head(), seq = b.seq(), tile = b.tile(), q0 = b.q0();
         final int vTile = KEYS * d * 2; // bytes from the K tile to the V tile
 
-        Scope s = sig.k.body();
-        Var tid = s.let("tid", threadIdx(Axis.X));
-        Var warp = s.let("warp", tid.div(32));
-        Var lane = s.let("lane", tid.mod(32));
-        Var head = s.let("head", blockIdx(Axis.X).mod(heads));
-        Var seq = s.let("seq", blockIdx(Axis.X).div(heads).cast(Scalar.INT64).mul(length)); // row of (b, 0)
-        s.comment("The last query tiles have the most keys: the first blocks take them.");
-        Var tile = s.let("tile", gridDim(Axis.Y).sub(1).sub(blockIdx(Axis.Y)));
-        Var q0 = s.let("q0", tile.mul(QUERIES));
-        s.blank();
         s.comment("Tile rows are " + d + " bf16 = " + chunks + " chunks of 16 bytes; chunk c of row r is stored at c ^ (r % 8),\n"
                 + "so 8 rows of one chunk column (an ldmatrix) fall in 8 distinct banks.");
         Var ldRow = s.let("ld_row", tid.div(chunks));
@@ -181,6 +168,34 @@ public final class FlashAttention {
                 List.of("Causal attention, " + heads + " heads x " + d + ", scale 1/sqrt(" + d + "), on q and k already rotated: FlashAttention-2",
                         "on the tensor cores (mma.sync m16n8k16 bf16, fp32 accumulation); " + QUERIES + " queries per block, 16 per warp,",
                         "key tiles of " + KEYS + " through shared memory by cp.async and ldmatrix; online softmax in fp32 with exp2."));
+    }
+
+    /**
+     * What both attention kernels start with: their parameters (q, k, v, out [B, L, H·d] bf16 and L), the shared K and V
+     * tiles ({@code kvAlign}-byte aligned), and each thread's place: its warp and lane, the block's head, the row of its
+     * sequence's first position, and its query tile, the longest first.
+     */
+    record Block(Var q, Var k, Var v, Var out, Var length, Var kv, Scope body, Var tid, Var warp, Var lane, Var head, Var seq, Var tile, Var q0) {
+        static Block open(Signature sig, int heads, int d, int kvAlign) {
+            String io = Signature.shape("B", "L", (long) heads * d);
+            Var q = sig.input("q", Scalar.BF16, "queries " + io + " (after RoPE)");
+            Var k = sig.input("k", Scalar.BF16, "keys " + io + " (after RoPE)");
+            Var v = sig.input("v", Scalar.BF16, "values " + io);
+            Var out = sig.output("out", Scalar.BF16, "result " + io);
+            Var length = sig.scalar("length", Scalar.INT64, "L");
+            Var kv = sig.k.shared("kv", Scalar.BF16, 2 * KEYS * d, kvAlign);
+            Scope s = sig.k.body();
+            Var tid = s.let("tid", threadIdx(Axis.X));
+            Var warp = s.let("warp", tid.div(32));
+            Var lane = s.let("lane", tid.mod(32));
+            Var head = s.let("head", blockIdx(Axis.X).mod(heads));
+            Var seq = s.let("seq", blockIdx(Axis.X).div(heads).cast(Scalar.INT64).mul(length)); // row of (b, 0)
+            s.comment("The last query tiles have the most keys: the first blocks take them.");
+            Var tile = s.let("tile", gridDim(Axis.Y).sub(1).sub(blockIdx(Axis.Y)));
+            Var q0 = s.let("q0", tile.mul(QUERIES));
+            s.blank();
+            return new Block(q, k, v, out, length, kv, s, tid, warp, lane, head, seq, tile, q0);
+        }
     }
 
     /** Running maxima (of unscaled scores) and this lane's part of the sums of rows lane / 4 and lane / 4 + 8 of the warp's 16. */

@@ -1,10 +1,7 @@
 package hyenac.backends.codegen.kernels;
 
-import static hyenac.backends.codegen.Expr.blockIdx;
-import static hyenac.backends.codegen.Expr.gridDim;
 import static hyenac.backends.codegen.Expr.lit;
 import static hyenac.backends.codegen.Expr.sharedAddress;
-import static hyenac.backends.codegen.Expr.threadIdx;
 import static hyenac.backends.codegen.kernels.FlashAttention.KEYS;
 import static hyenac.backends.codegen.kernels.FlashAttention.QUERIES;
 import static hyenac.backends.codegen.kernels.FlashAttention.THREADS;
@@ -13,7 +10,6 @@ import static hyenac.backends.codegen.kernels.FlashAttention.regs;
 
 import hyenac.backends.codegen.CType.Scalar;
 import hyenac.backends.codegen.Expr;
-import hyenac.backends.codegen.Expr.Axis;
 import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Ptx;
 import hyenac.backends.codegen.Scope;
@@ -59,27 +55,14 @@ public final class HopperAttention {
         final int dSteps = d / 16, keySteps = KEYS / 16, columnBlocks = d / 64;
         final float scaleLog2 = (float) (1.4426950408889634 / Math.sqrt(d));
 
-        String io = Signature.shape("B", "L", width);
         Signature sig = new Signature("hopper_attention_h" + heads + "_d" + d + "_bf16", THREADS);
-        Var q = sig.input("q", Scalar.BF16, "queries " + io + " (after RoPE)");
-        Var k = sig.input("k", Scalar.BF16, "keys " + io + " (after RoPE)");
-        Var v = sig.input("v", Scalar.BF16, "values " + io);
-        Var out = sig.output("out", Scalar.BF16, "result " + io);
-        Var length = sig.scalar("length", Scalar.INT64, "L");
         // the K tile (q's first), then the V tile; 1024-byte aligned, as the swizzle's atoms must be
-        Var kv = sig.k.shared("kv", Scalar.BF16, 2 * KEYS * d, 1024);
+        FlashAttention.Block b = FlashAttention.Block.open(sig, heads, d, 1024);
+        Var q = b.q(), k = b.k(), v = b.v(), out = b.out(), length = b.length(), kv = b.kv();
+        Scope s = b.body();
+        Var warp = b.warp(), lane = b.lane(), head = b.head(), seq = b.seq(), tile = b.tile(), q0 = b.q0(), tid = b.tid();
         final int vTile = KEYS * d * 2;
 
-        Scope s = sig.k.body();
-        Var tid = s.let("tid", threadIdx(Axis.X));
-        Var warp = s.let("warp", tid.div(32));
-        Var lane = s.let("lane", tid.mod(32));
-        Var head = s.let("head", blockIdx(Axis.X).mod(heads));
-        Var seq = s.let("seq", blockIdx(Axis.X).div(heads).cast(Scalar.INT64).mul(length)); // row of (b, 0)
-        s.comment("The last query tiles have the most keys: the first blocks take them.");
-        Var tile = s.let("tile", gridDim(Axis.Y).sub(1).sub(blockIdx(Axis.Y)));
-        Var q0 = s.let("q0", tile.mul(QUERIES));
-        s.blank();
         s.comment("Chunk c of tile row r is stored in column block c / 8, row r, chunk (c % 8) ^ (r % 8): the 128-byte swizzle.");
         Var ldRow = s.let("ld_row", tid.div(chunks));
         Var ldChunk = s.let("ld_chunk", tid.mod(chunks));
