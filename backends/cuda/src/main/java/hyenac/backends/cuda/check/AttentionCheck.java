@@ -94,6 +94,9 @@ public final class AttentionCheck {
     private void compareOnly(String[] shapes) {
         for (boolean hopper : kernels()) {
             for (String shape : shapes) {
+                if (!shape.matches("[1-9][0-9]*(,[1-9][0-9]*){3}")) {
+                    throw new IllegalArgumentException("a shape is B,H,d,L in positive whole numbers, e.g. 2,4,64,300; got `" + shape + "`");
+                }
                 int[] v = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
                 compare(compile(v[1], v[2], hopper), v[0], v[3]);
             }
