@@ -208,10 +208,42 @@ public final class AttentionCheck {
                 float[] got = p.result();
                 float[] ref = hyenac.backends.cpu.Attention.causal(p.q, p.k, p.v, batch, length, p.heads, p.headDim);
                 double[] e = errors(got, ref);
-                if (!(e[0] <= TOLERANCE * e[1])) throw new AssertionError(f("max|err| %.3e exceeds %.0e of max|ref| %.3e", e[0], TOLERANCE, e[1]));
+                if (!(e[0] <= TOLERANCE * e[1])) {
+                    throw new AssertionError(f("max|err| %.3e exceeds %.0e of max|ref| %.3e; ", e[0], TOLERANCE, e[1]) + whereWrong(p, got, ref, TOLERANCE * e[1]));
+                }
                 return f("matches the CPU reference: max|err| %.3e, max|ref| %.3e", e[0], e[1]);
             });
         }
+    }
+
+    /**
+     * Which outputs are wrong, to tell a layout or indexing fault from a numerical one: how many, the worst one's
+     * position, and the (sequence, head, 64-query tile) blocks and head dims they fall in.
+     */
+    private static String whereWrong(Problem p, float[] got, float[] ref, double tolerance) {
+        int width = p.heads * p.headDim, tiles = (p.length + FlashAttention.QUERIES - 1) / FlashAttention.QUERIES;
+        java.util.TreeSet<String> blocks = new java.util.TreeSet<>();
+        java.util.BitSet dims = new java.util.BitSet(), rowsInTile = new java.util.BitSet();
+        long wrong = 0;
+        int worst = 0;
+        double worstErr = -1;
+        for (int i = 0; i < ref.length; i++) {
+            double e = Math.abs((double) got[i] - ref[i]);
+            if (Double.isNaN(e)) e = Double.POSITIVE_INFINITY;
+            if (e <= tolerance) continue;
+            wrong++;
+            if (e > worstErr) { worstErr = e; worst = i; }
+            int b = i / (p.length * width), t = i / width % p.length, h = i % width / p.headDim;
+            blocks.add(f("(%d,%d,%d)", b, h, t / FlashAttention.QUERIES));
+            dims.set(i % p.headDim);
+            rowsInTile.set(t % FlashAttention.QUERIES);
+        }
+        int b = worst / (p.length * width), t = worst / width % p.length, h = worst % width / p.headDim, e = worst % p.headDim;
+        List<String> shown = blocks.stream().limit(24).toList();
+        return f("%d of %d outputs wrong, the worst (%.3e: %s against %s) at sequence %d, query %d, head %d, dim %d; wrong in %d of %d "
+                        + "(sequence, head, query tile) blocks %s%s, at dims %s, at rows %s of their tiles",
+                wrong, ref.length, worstErr, got[worst], ref[worst], b, t, h, e, blocks.size(), p.batch * p.heads * tiles,
+                String.join(" ", shown), blocks.size() > shown.size() ? " ..." : "", dims, rowsInTile);
     }
 
     /** {max |got − ref|, max |ref|}; a NaN counts as an infinite error. */
