@@ -181,6 +181,10 @@ inline void hy_ld_global_v4_stream(unsigned& r0, unsigned& r1, unsigned& r2, uns
     hy_ld_global_v4(r0, r1, r2, r3, global);
 }
 
+// a prefetch only moves data into a cache: nothing to do here
+#define HY_PREFETCH_L2
+inline void hy_prefetch_l2(const void*) {}
+
 #define HY_PACK_BF16X2
 inline void hy_pack_bf16x2(unsigned& packed, float hi, float lo) { packed = (hy_round_bf16(hi) << 16) | hy_round_bf16(lo); }
 #define HY_UNPACK_BF16X2

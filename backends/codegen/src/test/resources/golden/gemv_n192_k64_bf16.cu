@@ -59,18 +59,18 @@ __device__ __forceinline__ unsigned int hy_load_b32(const void* p) { HY_LOAD_BIT
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
 __device__ __forceinline__ hy_b128 hy_stream_b128(const void* p) {
     hy_b128 v;
-    asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
         : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
     return v;
 }
 __device__ __forceinline__ hy_b64 hy_stream_b64(const void* p) {
     hy_b64 v;
-    asm("ld.global.nc.L1::no_allocate.v2.u32 {%0, %1}, [%2];" : "=r"(v.x), "=r"(v.y) : "l"(p));
+    asm volatile("ld.global.nc.L1::no_allocate.v2.u32 {%0, %1}, [%2];" : "=r"(v.x), "=r"(v.y) : "l"(p));
     return v;
 }
 __device__ __forceinline__ unsigned int hy_stream_b32(const void* p) {
     unsigned int v;
-    asm("ld.global.nc.L1::no_allocate.u32 %0, [%1];" : "=r"(v) : "l"(p));
+    asm volatile("ld.global.nc.L1::no_allocate.u32 %0, [%1];" : "=r"(v) : "l"(p));
     return v;
 }
 #else
@@ -80,11 +80,18 @@ __device__ __forceinline__ unsigned int hy_stream_b32(const void* p) { return hy
 #endif
 #endif
 
+#ifndef HY_PREFETCH_L2
+#define HY_PREFETCH_L2
+__device__ __forceinline__ void hy_prefetch_l2(const void* i0) {
+    asm volatile("prefetch.global.L2 [%0];" : : "l"(i0));
+}
+#endif
+
 #ifndef HY_LD_GLOBAL_V4_STREAM
 #define HY_LD_GLOBAL_V4_STREAM
 __device__ __forceinline__ void hy_ld_global_v4_stream(unsigned int& o0, unsigned int& o1,
         unsigned int& o2, unsigned int& o3, const void* i0) {
-    asm("ld.global.nc.L1::no_allocate.v4.b32 {%0, %1, %2, %3}, [%4];"
+    asm volatile("ld.global.nc.L1::no_allocate.v4.b32 {%0, %1, %2, %3}, [%4];"
             : "=r"(o0), "=r"(o1), "=r"(o2), "=r"(o3)
             : "l"(i0));
 }
@@ -101,7 +108,7 @@ __device__ __forceinline__ void hy_pack_bf16x2(unsigned int& o0, float i0, float
 #define HY_LD_GLOBAL_V4
 __device__ __forceinline__ void hy_ld_global_v4(unsigned int& o0, unsigned int& o1,
         unsigned int& o2, unsigned int& o3, const void* i0) {
-    asm("ld.global.nc.v4.b32 {%0, %1, %2, %3}, [%4];"
+    asm volatile("ld.global.nc.v4.b32 {%0, %1, %2, %3}, [%4];"
             : "=r"(o0), "=r"(o1), "=r"(o2), "=r"(o3)
             : "l"(i0));
 }
@@ -133,6 +140,17 @@ extern "C" __global__ void __launch_bounds__(256, 2) gemv_n192_k64_bf16(
     const int part = lane % 8;
     const long long m0 = (long long)blockIdx.x * 16;
     const long long n0 = (long long)blockIdx.y * 4;
+    // Before waiting for the previous kernel: the first 8192 bytes of each weight row this block reads, into L2.
+    const long long prefetch_feature = n0 + tid % 4;
+    const int prefetch_line = tid / 4;
+    const long long prefetch_at = (long long)(prefetch_line % 64) * 64;
+    if (prefetch_feature < 192LL && prefetch_at < 64LL) {
+        hy_prefetch_l2(w0 + (prefetch_feature * 64 + prefetch_at));
+    }
+    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    #endif
     const int held = (int)(rows - m0 < 16LL ? rows - m0 : 16LL);
     // The smallest copy of the loop that holds this block's rows of x (every thread takes the same branch).
     if (held <= 1) {

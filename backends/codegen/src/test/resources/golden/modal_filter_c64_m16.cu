@@ -32,6 +32,10 @@ extern "C" __global__ void __launch_bounds__(256) modal_filter_c64_m16(
     float* __restrict__ h,
     long long length)
 {
+    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    #endif
     const long long t = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     const int c = (int)blockIdx.y;
     if (t >= length) return;

@@ -43,6 +43,10 @@ extern "C" __global__ void __launch_bounds__(64) modal_scan_c64_m16_skip_bf16(
     long long batch,
     long long steps)
 {
+    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    #endif
     const long long i = (long long)blockIdx.x * 64 + (int)threadIdx.x;
     if (i >= batch * 64) return;
     const int c = (int)(i % 64);

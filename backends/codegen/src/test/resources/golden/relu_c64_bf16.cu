@@ -30,18 +30,18 @@ __device__ __forceinline__ unsigned int hy_load_b32(const void* p) { HY_LOAD_BIT
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
 __device__ __forceinline__ hy_b128 hy_stream_b128(const void* p) {
     hy_b128 v;
-    asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
         : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
     return v;
 }
 __device__ __forceinline__ hy_b64 hy_stream_b64(const void* p) {
     hy_b64 v;
-    asm("ld.global.nc.L1::no_allocate.v2.u32 {%0, %1}, [%2];" : "=r"(v.x), "=r"(v.y) : "l"(p));
+    asm volatile("ld.global.nc.L1::no_allocate.v2.u32 {%0, %1}, [%2];" : "=r"(v.x), "=r"(v.y) : "l"(p));
     return v;
 }
 __device__ __forceinline__ unsigned int hy_stream_b32(const void* p) {
     unsigned int v;
-    asm("ld.global.nc.L1::no_allocate.u32 %0, [%1];" : "=r"(v) : "l"(p));
+    asm volatile("ld.global.nc.L1::no_allocate.u32 %0, [%1];" : "=r"(v) : "l"(p));
     return v;
 }
 #else
@@ -77,6 +77,10 @@ extern "C" __global__ void __launch_bounds__(256) relu_c64_bf16(
     hy_bf16* __restrict__ y,
     long long rows)
 {
+    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    #endif
     const long long v = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (v >= rows * 8) return;
     const long long i = v * 8;

@@ -21,6 +21,10 @@ extern "C" __global__ void __launch_bounds__(256) rope_h32_d128_s128_bf16(
     long long y_length,
     long long first_position)
 {
+    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    #endif
     const long long e = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (e >= rows * 64) return;
     const int i = (int)(e % 64);

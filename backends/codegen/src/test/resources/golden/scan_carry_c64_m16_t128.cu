@@ -32,6 +32,10 @@ extern "C" __global__ void __launch_bounds__(128) scan_carry_c64_m16_t128(
     float* __restrict__ states,
     long long length)
 {
+    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    #endif
     const int c = (int)blockIdx.x * 128 + (int)threadIdx.x;
     if (c >= 64) return;
     const int n = (int)blockIdx.y;

@@ -75,6 +75,9 @@ final class CWriter {
             }
             case Stmt.Return r -> line(depth, "return;");
             case Stmt.Barrier b -> line(depth, d.barrier());
+            case Stmt.AwaitPredecessors a -> {
+                for (String l : d.awaitPredecessors()) line(depth, l);
+            }
             case Stmt.Asm a -> {
                 List<String> lines = d.inlineAsm(a, a.outputs().stream().map(o -> expr(o.value())).toList(),
                         a.inputs().stream().map(o -> expr(o.value())).toList());
@@ -208,6 +211,7 @@ final class CWriter {
                 }
                 case Stmt.Return r -> { }
                 case Stmt.Barrier b -> { }
+                case Stmt.AwaitPredecessors a -> { }
                 case Stmt.Asm a -> {
                     a.outputs().forEach(o -> visit(o.value(), f));
                     a.inputs().forEach(o -> visit(o.value(), f));

@@ -64,6 +64,12 @@ public interface Dialect {
         };
     }
 
+    /**
+     * {@link Stmt.AwaitPredecessors} as lines. Nothing where kernels of one stream always run one after another,
+     * as they do unless launched to overlap.
+     */
+    default List<String> awaitPredecessors() { return List.of(); }
+
     /** Whether the dialect renders inline PTX ({@link Stmt.Asm}), shared addresses and warp shuffles: CUDA does. */
     default boolean inlinePtx() { return false; }
 

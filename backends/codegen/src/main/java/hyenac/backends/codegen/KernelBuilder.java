@@ -71,10 +71,23 @@ public final class KernelBuilder {
         return body;
     }
 
+    /** The kernel, waiting for its predecessors first unless its body says where ({@link Stmt.AwaitPredecessors}). */
     public Kernel build() {
         requireOpen();
         built = true;
-        return new Kernel(entry, threadsPerBlock, minBlocks, params, shared, body.statements());
+        List<Stmt> stmts = body.statements();
+        long atTop = stmts.stream().filter(s -> s instanceof Stmt.AwaitPredecessors).count();
+        boolean nested = stmts.stream().anyMatch(s -> !(s instanceof Stmt.AwaitPredecessors)
+                && CWriter.anyStatement(List.of(s), inner -> inner instanceof Stmt.AwaitPredecessors));
+        // in a branch or a loop some threads could pass it by, or pass it twice
+        if (nested || atTop > 1) throw new IllegalStateException(entry + " must wait for its predecessors once, at the top level of its body");
+        if (atTop == 0) {
+            List<Stmt> first = new ArrayList<>(stmts.size() + 1);
+            first.add(new Stmt.AwaitPredecessors());
+            first.addAll(stmts);
+            stmts = first;
+        }
+        return new Kernel(entry, threadsPerBlock, minBlocks, params, shared, stmts);
     }
 
     private void requireOpen() {

@@ -126,8 +126,15 @@ public final class Ptx {
     public static void loadGlobal128(Scope s, List<Expr> regs, Expr global, boolean streaming) {
         count("destination", regs, 4, CType.Scalar.B32);
         requireGlobal(global);
+        // with side effects: a load must stay after the kernel's wait for the predecessors that write what it reads
         s.asm(streaming ? "hy_ld_global_v4_stream" : "hy_ld_global_v4",
-                "ld.global.nc" + (streaming ? ".L1::no_allocate" : "") + ".v4.b32 {%0, %1, %2, %3}, [%4];", regs, List.of(), List.of(global), false, false);
+                "ld.global.nc" + (streaming ? ".L1::no_allocate" : "") + ".v4.b32 {%0, %1, %2, %3}, [%4];", regs, List.of(), List.of(global), true, false);
+    }
+
+    /** Asks for the 128-byte line holding {@code global} to be brought into L2, without waiting for it. */
+    public static void prefetchL2(Scope s, Expr global) {
+        requireGlobal(global);
+        s.asm("hy_prefetch_l2", "prefetch.global.L2 [%0];", List.of(), List.of(), List.of(global), true, false);
     }
 
     /**

@@ -111,6 +111,9 @@ public final class Scope {
 
     public void barrier() { stmts.add(new Stmt.Barrier()); }
 
+    /** See {@link Stmt.AwaitPredecessors}: where a kernel waits for its predecessors when it does not at its start. */
+    public void awaitPredecessors() { stmts.add(new Stmt.AwaitPredecessors()); }
+
     /**
      * Inline assembly in the device function {@code function} (see {@link Stmt.Asm}): {@code template} names operand
      * i as {@code %i}, outputs first then inputs, and must use every operand. Outputs are assignable scalars; inputs

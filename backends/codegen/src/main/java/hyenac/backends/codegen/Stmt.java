@@ -36,6 +36,15 @@ public sealed interface Stmt {
     record Barrier() implements Stmt {}
 
     /**
+     * Lets the kernel launched after this one start (its blocks take free room and wait), then waits until the
+     * kernels launched before this one have finished and their writes are visible. With it a launch may overlap its
+     * predecessor's tail (CUDA's programmatic dependent launch); without such a launch it costs nothing. Every kernel
+     * has exactly one, at the top level of its body: first, unless the kernel does work before it that reads nothing
+     * a predecessor writes and writes nothing a predecessor reads (a GEMV prefetching its weights).
+     */
+    record AwaitPredecessors() implements Stmt {}
+
+    /**
      * Inline assembly (PTX in CUDA) for what C cannot say: tensor-core products, matrix loads, asynchronous copies.
      * Operands are numbered in order, outputs first: {@code %0} is the first output. An output is written
      * ({@code =}) or read and written ({@code +}); its constraint letter follows from its type. {@code sideEffects}

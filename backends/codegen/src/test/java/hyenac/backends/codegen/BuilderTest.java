@@ -47,6 +47,10 @@ class BuilderTest {
                 {
                     __shared__ float tile[128];
 
+                    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+                    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+                    asm volatile("griddepcontrol.wait;" ::: "memory");
+                    #endif
                     const int tid = (int)threadIdx.x;
                     const long long i = (long long)blockIdx.x * 128 + tid;
                     if (i >= n) return;
@@ -78,9 +82,39 @@ class BuilderTest {
         assertTrue(text.contains("__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void demo_bf16(\n    __global const bf16* restrict x,"), text);
         assertTrue(text.contains("const long i = (long)get_group_id(0) * 128 + tid;"), text);
         assertTrue(text.contains("barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);"), text);
-        for (String cuda : new String[] {"__global__", "threadIdx", "blockIdx", "__syncthreads", "hy_bf16", "__shared__", "expf", "#pragma unroll"}) {
+        for (String cuda : new String[] {"__global__", "threadIdx", "blockIdx", "__syncthreads", "hy_bf16", "__shared__", "expf", "#pragma unroll", "griddepcontrol"}) {
             assertTrue(!text.contains(cuda), cuda + " leaked into:\n" + text);
         }
+    }
+
+    @Test
+    void everyKernelWaitsForItsPredecessorsOnceAtTheTopLevel() {
+        // first, unless the body says where: after work that needs nothing from them
+        Kernel first = sample();
+        assertTrue(first.body().getFirst() instanceof Stmt.AwaitPredecessors);
+        assertTrue(CudaDialect.awaitsPredecessors(first.render(CudaDialect.INSTANCE)));
+
+        KernelBuilder later = new KernelBuilder("later", 32);
+        Var w = later.param("w", CType.input(Scalar.FLOAT));
+        Scope s = later.body();
+        Var tid = s.let("tid", Expr.threadIdx(Axis.X));
+        Ptx.prefetchL2(s, Expr.offset(w, tid));
+        s.awaitPredecessors();
+        Kernel k = later.build();
+        assertEquals(1, k.body().stream().filter(st -> st instanceof Stmt.AwaitPredecessors).count());
+        String text = k.render(CudaDialect.INSTANCE);
+        assertTrue(text.indexOf("hy_prefetch_l2(w + tid);") < text.indexOf("griddepcontrol.wait"), text);
+
+        KernelBuilder nested = new KernelBuilder("nested", 32);
+        Scope n = nested.body();
+        n.when(Expr.threadIdx(Axis.X).lt(lit(16)), Scope::awaitPredecessors);
+        IllegalStateException e = assertThrows(IllegalStateException.class, nested::build);
+        assertTrue(e.getMessage().contains("once, at the top level"), e.getMessage());
+
+        KernelBuilder twice = new KernelBuilder("twice", 32);
+        twice.body().awaitPredecessors();
+        twice.body().awaitPredecessors();
+        assertThrows(IllegalStateException.class, twice::build);
     }
 
     @Test

@@ -79,18 +79,18 @@ public final class CudaDialect implements Dialect {
             #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
             __device__ __forceinline__ hy_b128 hy_stream_b128(const void* p) {
                 hy_b128 v;
-                asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+                asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
                     : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
                 return v;
             }
             __device__ __forceinline__ hy_b64 hy_stream_b64(const void* p) {
                 hy_b64 v;
-                asm("ld.global.nc.L1::no_allocate.v2.u32 {%0, %1}, [%2];" : "=r"(v.x), "=r"(v.y) : "l"(p));
+                asm volatile("ld.global.nc.L1::no_allocate.v2.u32 {%0, %1}, [%2];" : "=r"(v.x), "=r"(v.y) : "l"(p));
                 return v;
             }
             __device__ __forceinline__ unsigned int hy_stream_b32(const void* p) {
                 unsigned int v;
-                asm("ld.global.nc.L1::no_allocate.u32 %0, [%1];" : "=r"(v) : "l"(p));
+                asm volatile("ld.global.nc.L1::no_allocate.u32 %0, [%1];" : "=r"(v) : "l"(p));
                 return v;
             }
             #else
@@ -175,6 +175,26 @@ public final class CudaDialect implements Dialect {
         lines.add("}");
         return lines;
     }
+
+    /** What the code of a kernel that waits for its predecessors holds (see {@link #awaitsPredecessors}). */
+    private static final String GRID_WAIT = "griddepcontrol.wait;";
+
+    /**
+     * Programmatic dependent launch (sm_90 on): the trigger that lets the next grid launch, then the wait for the
+     * previous ones. Older GPUs have neither, and run every launch after the previous one, so there it is nothing.
+     */
+    @Override public List<String> awaitPredecessors() {
+        return List.of("#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900",
+                "asm volatile(\"griddepcontrol.launch_dependents;\" ::: \"memory\");",
+                "asm volatile(\"" + GRID_WAIT + "\" ::: \"memory\");",
+                "#endif");
+    }
+
+    /**
+     * Whether kernel source waits for its predecessors, so that it may be launched to overlap them: every kernel this
+     * version generates does; one carried by an artifact from before it does not, and must start after them.
+     */
+    public static boolean awaitsPredecessors(String code) { return code.contains(GRID_WAIT); }
 
     @Override public List<String> preamble(Set<Scalar> used) {
         return used.contains(Scalar.BF16) ? BF16_PRELUDE.lines().toList() : List.of();

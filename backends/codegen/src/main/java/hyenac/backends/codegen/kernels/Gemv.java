@@ -201,6 +201,8 @@ public final class Gemv {
             k0 = b.let("k0", blockIdx(Axis.Z).cast(Scalar.INT64).mul(t.splitLength()));
             kEnd = b.let("k_end", min(k0.add(t.splitLength()), lit64(k)));
         }
+        prefetchWeights(b, w, tid, n0, k0, kEnd, n, k, nr, st);
+        b.awaitPredecessors();
         Var held = b.let("held", min(rows.sub(m0), lit64(MAX_ROWS)).cast(Scalar.INT));
         b.comment("The smallest copy of the loop that holds this block's rows of x (every thread takes the same branch).");
         Body body = new Body(s, t, x, w, out, partials, rows, red, tid, warp, lane, group, part, n0, k0, kEnd, m0, held, st, unroll);
@@ -213,6 +215,25 @@ public final class Gemv {
         about.add(split ? "K split across " + t.splits() + " blocks of " + t.splitLength() + ": fp32 partial sums to scratch, reduced by the next kernel."
                 : "epilogue fused" + (tag.isEmpty() ? " (none)" : ": " + tag.replace('_', ' ')) + ".");
         return sig.build("gemv", new Launch(Extent.rows().ceilDiv(MAX_ROWS), Extent.of(t.tiles(n)), Extent.of(t.splits()), THREADS, 1, 1), about);
+    }
+
+    /**
+     * The weights depend on no earlier kernel: before waiting for the previous kernel to finish, each thread asks L2
+     * for one 128-byte line of what the block reads first (the start of each of its weight rows' K range), 32 KiB a
+     * block, so memory stays busy across the launch boundary; the loop's loads then find them there.
+     */
+    private static void prefetchWeights(Scope b, List<Var> w, Var tid, Var n0, Expr k0, Expr kEnd, long n, long k, int nr, Scalar st) {
+        int mats = w.size(), linesPerRow = THREADS / (nr * mats), perLine = 128 / st.bytes();
+        b.comment("Before waiting for the previous kernel: the first " + linesPerRow * 128 + " bytes of each weight row this block reads, into L2.");
+        Var feature = b.let("prefetch_feature", n0.add(tid.mod(nr)));
+        Var j = b.let("prefetch_line", tid.div(nr));
+        Var at = b.let("prefetch_at", k0.add(j.mod(linesPerRow).cast(Scalar.INT64).mul(perLine)));
+        Expr inside = feature.lt(lit64(n)).and(at.lt(kEnd));
+        for (int m = 0; m < mats; m++) {
+            Var wm = w.get(m);
+            Expr mine = mats == 1 ? inside : inside.and(j.div(linesPerRow).eq(lit(m)));
+            b.when(mine, then -> Ptx.prefetchL2(then, Expr.offset(wm, feature.mul(k).add(at))));
+        }
     }
 
     /** What every variant of the main loop reads. */

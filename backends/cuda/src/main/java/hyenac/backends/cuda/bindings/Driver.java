@@ -105,7 +105,7 @@ public final class Driver {
     private final MethodHandle cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
             cuEventDestroy;
     private final MethodHandle cuModuleLoadData, cuModuleGetFunction, cuModuleUnload, cuFuncSetAttribute,
-            cuLaunchKernel;
+            cuLaunchKernel, cuLaunchKernelEx;
     private final MethodHandle cuStreamBeginCapture, cuStreamEndCapture, cuGraphInstantiateWithFlags,
             cuGraphLaunch, cuGraphExecDestroy, cuGraphDestroy;
 
@@ -163,6 +163,8 @@ public final class Driver {
         cuFuncSetAttribute = lib.downcall("cuFuncSetAttribute", fd(ADDRESS, JAVA_INT, JAVA_INT));
         cuLaunchKernel = lib.downcall("cuLaunchKernel", fd(ADDRESS,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+
+        cuLaunchKernelEx = lib.downcall("cuLaunchKernelEx", fd(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
 
         cuStreamBeginCapture = lib.downcall("cuStreamBeginCapture_v2", fd(ADDRESS, JAVA_INT));
         cuStreamEndCapture = lib.downcall("cuStreamEndCapture", fd(ADDRESS, ADDRESS));
@@ -590,6 +592,41 @@ public final class Driver {
         }
         if (r != CUDA_SUCCESS) {
             throw error(r, "cuLaunchKernel", "launching kernel " + f.name() + " with grid " + grid + ", block " + block
+                    + ", " + sharedMemBytes + " bytes of dynamic shared memory and " + args.count() + " arguments", -1);
+        }
+    }
+
+    /** CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the launch may overlap the previous kernel of its stream. */
+    private static final int LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
+    /** CUlaunchConfig: seven unsigned ints (grid, block, shared bytes), the stream, the attributes and their count. */
+    private static final long CONFIG_BYTES = 56, CONFIG_STREAM = 32, CONFIG_ATTRS = 40, CONFIG_COUNT = 48;
+    /** CUlaunchAttribute: the id padded to 8 bytes, then a 64-byte value. */
+    private static final long ATTRIBUTE_BYTES = 72, ATTRIBUTE_VALUE = 8;
+
+    /**
+     * As {@link #launchKernel}, but the kernel may start while the previous kernel of {@code stream} is still running
+     * (programmatic dependent launch, compute capability 9.0 on): only for a kernel that waits for its predecessors
+     * before it touches what they write or read ({@code griddepcontrol.wait}). Captured into a graph, it becomes a
+     * programmatic edge.
+     */
+    public void launchKernelOverlapping(Function f, Dim3 grid, Dim3 block, int sharedMemBytes, Stream stream, KernelArgs args) {
+        int r;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment attribute = a.allocate(ATTRIBUTE_BYTES, 8);
+            attribute.set(JAVA_INT, 0, LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
+            attribute.set(JAVA_INT, ATTRIBUTE_VALUE, 1);
+            MemorySegment config = a.allocate(CONFIG_BYTES, 8);
+            int[] dims = {grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedMemBytes};
+            for (int i = 0; i < dims.length; i++) config.set(JAVA_INT, 4L * i, dims[i]);
+            config.set(ADDRESS, CONFIG_STREAM, stream.handle());
+            config.set(ADDRESS, CONFIG_ATTRS, attribute);
+            config.set(JAVA_INT, CONFIG_COUNT, 1);
+            r = (int) cuLaunchKernelEx.invokeExact(config, f.handle(), args.array(), MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != CUDA_SUCCESS) {
+            throw error(r, "cuLaunchKernelEx", "launching kernel " + f.name() + " to overlap its predecessor with grid " + grid + ", block " + block
                     + ", " + sharedMemBytes + " bytes of dynamic shared memory and " + args.count() + " arguments", -1);
         }
     }

@@ -3,6 +3,7 @@ package hyenac.backends.cuda.exec;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import hyenac.backends.codegen.cache.KernelCache;
+import hyenac.backends.codegen.cuda.CudaDialect;
 import hyenac.backends.cuda.bindings.CublasLt;
 import hyenac.backends.cuda.bindings.CudaContext;
 import hyenac.backends.cuda.bindings.CudaException;
@@ -56,6 +57,13 @@ public final class CudaExecutor implements AutoCloseable {
     private static final long WORKSPACE_BYTES = 32L << 20;
     /** Set {@code -Dhyenac.cuda.graphs=false} to launch every kernel from the host (to compare, or to debug). */
     private static final boolean GRAPHS = !"false".equals(System.getProperty("hyenac.cuda.graphs"));
+    /**
+     * Set {@code -Dhyenac.cuda.overlap=false} to start every kernel only after the previous one has finished. By
+     * default, on compute capability 9.0 and later, a generated kernel may start while the one before it drains: it
+     * waits for it inside ({@link hyenac.backends.codegen.Stmt.AwaitPredecessors}), after its prologue (a GEMV's weight
+     * prefetch), so launches and the tails of kernels overlap.
+     */
+    private static final boolean OVERLAP = !"false".equals(System.getProperty("hyenac.cuda.overlap"));
 
     private final Planner planner;
     private final Graph graph;
@@ -65,6 +73,7 @@ public final class CudaExecutor implements AutoCloseable {
     private CublasLt lt;
     private Cufft cufft;
     private String arch;
+    private boolean overlap;
     private Stream stream;
     private final DeviceWeights deviceWeights;
     private KernelModules kernels;
@@ -90,6 +99,7 @@ public final class CudaExecutor implements AutoCloseable {
             nvrtc = Nvrtc.load();
             arch = nvrtc.archFor(ctx.device().computeMajor(), ctx.device().computeMinor());
             kernels = new KernelModules(d, nvrtc, arch);
+            overlap = OVERLAP && ctx.device().computeMajor() >= 9;
             lt = CublasLt.open();
             workspace = d.memAlloc(WORKSPACE_BYTES, "the cuBLASLt workspace");
             // blocking: it orders itself with the legacy stream that the host copies use
@@ -247,7 +257,8 @@ public final class CudaExecutor implements AutoCloseable {
 
     /** One step of a plan with every argument resolved to device pointers and sizes. */
     private sealed interface Op {
-        record Launch(Driver.Function f, Dim3 grid, Dim3 block, String kernel, KernelArgs args) implements Op {}
+        /** {@code overlapping}: may start before the previous kernel finishes (it waits for it inside). */
+        record Launch(Driver.Function f, Dim3 grid, Dim3 block, String kernel, KernelArgs args, boolean overlapping) implements Op {}
         record Gemm(CublasLt.Matmul mm, long x, long w, long bias, long y) implements Op {}
         record Fft(Cufft.Plan plan, long in, long out, boolean forward) implements Op {}
         record Copy(long dst, long src, long bytes) implements Op {}
@@ -375,7 +386,8 @@ public final class CudaExecutor implements AutoCloseable {
             }
             // shared arrays are static in the generated code: no dynamic shared memory
             return new Op.Launch(kernels.function(k), new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
-                    new Dim3(k.block().get(0), k.block().get(1), k.block().get(2)), k.name(), args);
+                    new Dim3(k.block().get(0), k.block().get(1), k.block().get(2)), k.name(), args,
+                    overlap && CudaDialect.awaitsPredecessors(k.code()));
         }
 
         /** Uploads the token ids and the given values (converted to the storage type). */
@@ -432,7 +444,10 @@ public final class CudaExecutor implements AutoCloseable {
 
         private void run(Op op) {
             switch (op) {
-                case Op.Launch l -> d.launchKernel(l.f(), l.grid(), l.block(), 0, stream, l.args());
+                case Op.Launch l -> {
+                    if (l.overlapping()) d.launchKernelOverlapping(l.f(), l.grid(), l.block(), 0, stream, l.args());
+                    else d.launchKernel(l.f(), l.grid(), l.block(), 0, stream, l.args());
+                }
                 case Op.Gemm g -> g.mm().run(g.x(), g.w(), g.bias(), g.y(), workspace, stream);
                 case Op.Fft f -> {
                     f.plan().setStream(stream);
