@@ -176,14 +176,17 @@ public final class FlashAttention {
      * sequence's first position, and its query tile, the longest first.
      */
     record Block(Var q, Var k, Var v, Var out, Var length, Var kv, Scope body, Var tid, Var warp, Var lane, Var head, Var seq, Var tile, Var q0) {
-        static Block open(Signature sig, int heads, int d, int kvAlign) {
+        static Block open(Signature sig, int heads, int d, int kvAlign) { return open(sig, heads, d, kvAlign, 2); }
+
+        /** With {@code tiles} tiles of 64 rows x d in the shared array (a K tile and {@code tiles - 1} V tiles). */
+        static Block open(Signature sig, int heads, int d, int kvAlign, int tiles) {
             String io = Signature.shape("B", "L", (long) heads * d);
             Var q = sig.input("q", Scalar.BF16, "queries " + io + " (after RoPE)");
             Var k = sig.input("k", Scalar.BF16, "keys " + io + " (after RoPE)");
             Var v = sig.input("v", Scalar.BF16, "values " + io);
             Var out = sig.output("out", Scalar.BF16, "result " + io);
             Var length = sig.scalar("length", Scalar.INT64, "L");
-            Var kv = sig.k.shared("kv", Scalar.BF16, 2 * KEYS * d, kvAlign);
+            Var kv = sig.k.shared("kv", Scalar.BF16, tiles * KEYS * d, kvAlign);
             Scope s = sig.k.body();
             Var tid = s.let("tid", threadIdx(Axis.X));
             Var warp = s.let("warp", tid.div(32));
@@ -212,6 +215,18 @@ public final class FlashAttention {
      * the rows' maxima and sums, turns sc into p and rescales the output accumulator {@code o} (the same layout, d columns).
      */
     static void softmax(Scope loop, Rows st, Var sc, Var o, Expr diagonal, Var warp, Var lane, int d, float scaleLog2) {
+        rescale(loop, o, exponentiate(loop, st, sc, diagonal, warp, lane, scaleLog2, ""), d);
+    }
+
+    /** The factors by which a tile's online softmax scales what the rows accumulated before it (rows lane / 4 and lane / 4 + 8). */
+    record Rescale(Var alpha0, Var alpha1) {}
+
+    /**
+     * The part of {@link #softmax} that leaves the output accumulator alone: masks the diagonal tile, updates the rows'
+     * maxima and sums, turns sc into p and returns the factors the output is still to be scaled by ({@link #rescale}).
+     * {@code tag} ends the names of its locals, so that two of them can share a scope.
+     */
+    static Rescale exponentiate(Scope loop, Rows st, Var sc, Expr diagonal, Var warp, Var lane, float scaleLog2, String tag) {
         Var m0 = st.m0(), m1 = st.m1(), l0 = st.l0(), l1 = st.l1();
         loop.comment("On the diagonal tile, key j is in the future of query i when j > i.");
         loop.when(diagonal, diag -> diag.unrolled("n", lit(0), lit(KEYS / 8), (n, mask) -> mask.unrolled("e", lit(0), lit(4), (e, body) -> {
@@ -222,8 +237,8 @@ public final class FlashAttention {
         })));
 
         loop.comment("Online softmax: new row maxima (over the 4 lanes sharing a row), rescale what came before, p = 2^(s*c - m*c).");
-        Var t0 = loop.var("t0", Scalar.FLOAT, m0);
-        Var t1 = loop.var("t1", Scalar.FLOAT, m1);
+        Var t0 = loop.var("t0" + tag, Scalar.FLOAT, m0);
+        Var t1 = loop.var("t1" + tag, Scalar.FLOAT, m1);
         loop.unrolled("n", lit(0), lit(KEYS / 8), (n, body) -> {
             body.set(t0, fmax(t0, fmax(sc.at(n.mul(4)), sc.at(n.mul(4).add(1)))));
             body.set(t1, fmax(t1, fmax(sc.at(n.mul(4).add(2)), sc.at(n.mul(4).add(3)))));
@@ -233,10 +248,10 @@ public final class FlashAttention {
             loop.set(t1, fmax(t1, shuffleXor(t1, mask)));
         }
         loop.comment("A row that has seen only masked keys keeps m = -inf; shift it by 0 instead, so no inf - inf.");
-        Var shift0 = loop.let("shift0", select(t0.eq(negInfinity()), lit(0.0f), t0.mul(lit(scaleLog2))));
-        Var shift1 = loop.let("shift1", select(t1.eq(negInfinity()), lit(0.0f), t1.mul(lit(scaleLog2))));
-        Var alpha0 = loop.var("alpha0", Scalar.FLOAT, lit(0.0f));
-        Var alpha1 = loop.var("alpha1", Scalar.FLOAT, lit(0.0f));
+        Var shift0 = loop.let("shift0" + tag, select(t0.eq(negInfinity()), lit(0.0f), t0.mul(lit(scaleLog2))));
+        Var shift1 = loop.let("shift1" + tag, select(t1.eq(negInfinity()), lit(0.0f), t1.mul(lit(scaleLog2))));
+        Var alpha0 = loop.var("alpha0" + tag, Scalar.FLOAT, lit(0.0f));
+        Var alpha1 = loop.var("alpha1" + tag, Scalar.FLOAT, lit(0.0f));
         Ptx.exp2Approx(loop, alpha0, m0.mul(lit(scaleLog2)).sub(shift0));
         Ptx.exp2Approx(loop, alpha1, m1.mul(lit(scaleLog2)).sub(shift1));
         loop.set(m0, t0);
@@ -250,8 +265,13 @@ public final class FlashAttention {
                 body.inc(e < 2 ? l0 : l1, sc.at(at));
             }
         });
-        loop.unrolled("n", lit(0), lit(d / 8), (n, body) -> {
-            for (int e = 0; e < 4; e++) body.update(o.at(n.mul(4).add(e)), AssignOp.MUL, e < 2 ? alpha0 : alpha1);
+        return new Rescale(alpha0, alpha1);
+    }
+
+    /** The output accumulator {@code o} (the m16n8 layout, d columns) scaled by a tile's factors. */
+    static void rescale(Scope s, Var o, Rescale r, int d) {
+        s.unrolled("n", lit(0), lit(d / 8), (n, body) -> {
+            for (int e = 0; e < 4; e++) body.update(o.at(n.mul(4).add(e)), AssignOp.MUL, e < 2 ? r.alpha0() : r.alpha1());
         });
     }
 

@@ -14,6 +14,7 @@ import hyenac.backends.codegen.Precision;
 import hyenac.backends.codegen.Ptx;
 import hyenac.backends.codegen.Scope;
 import hyenac.backends.codegen.Var;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,6 +29,10 @@ import java.util.List;
  * block 1024-byte aligned. K is K-major for q·kᵀ (a key's d contiguous); V is N-major for p·v (a key's d contiguous
  * is a k row's N contiguous), one 64-column block per wgmma, so only the stride between 8-row atoms (1024 bytes) is used.
  * Copies are cp.async as before; a proxy fence makes them visible to the tensor cores' reads.
+ *
+ * <p>Two schedules ({@link Schedule}): SERIAL waits for each product before the next step; OVERLAPPED runs each tile's
+ * softmax while the previous tile's p·v is on the tensor cores (FlashAttention-3, §3.2), with V double-buffered. SERIAL
+ * is the default until the two are measured on a GPU; OVERLAPPED has run only in the emulator.
  *
  * <p>On an H100 it matched the reference at d = 128 and ran at 451-470 TFLOP/s (mma.sync: 285-295), but not at d = 64
  * with two sequences of 300 and 4 heads, which the emulator runs correctly: until that is understood the lowering
@@ -44,7 +49,17 @@ public final class HopperAttention {
     /** One 64-row column block of a tile. */
     private static final int BLOCK_BYTES = KEYS * ROW_BYTES;
 
-    public static GeneratedKernel generate(int heads, int headDim, Precision p) {
+    /**
+     * How a block's warpgroup orders its two products and the softmax. SERIAL: per key tile, q·kᵀ, wait, softmax, p·v,
+     * wait, so the tensor cores idle during the softmax. OVERLAPPED (FlashAttention-3's intra-warpgroup overlap): q·kᵀ of
+     * tile j and p·v of tile j − 1 are issued together and the softmax of tile j runs while p·v is still on the tensor
+     * cores; V is double-buffered for it (48 KiB of shared memory at d = 128).
+     */
+    public enum Schedule { SERIAL, OVERLAPPED }
+
+    public static GeneratedKernel generate(int heads, int headDim, Precision p) { return generate(heads, headDim, p, Schedule.SERIAL); }
+
+    public static GeneratedKernel generate(int heads, int headDim, Precision p, Schedule schedule) {
         if (heads <= 0 || !supports(headDim, p)) {
             throw new IllegalArgumentException("Hopper attention takes bf16 and head dim 64 or 128, got " + heads + " x " + headDim + " " + p);
         }
@@ -52,12 +67,13 @@ public final class HopperAttention {
         final long width = (long) heads * d;
         final int chunks = d / 8;                 // 16-byte chunks per row of a tile
         final int rowsPerPass = THREADS / chunks; // rows one pass of the block's copies covers
-        final int dSteps = d / 16, keySteps = KEYS / 16, columnBlocks = d / 64;
+        final int dSteps = d / 16, keySteps = KEYS / 16;
         final float scaleLog2 = (float) (1.4426950408889634 / Math.sqrt(d));
+        final boolean overlapped = schedule == Schedule.OVERLAPPED;
 
-        Signature sig = new Signature("hopper_attention_h" + heads + "_d" + d + "_bf16", THREADS);
-        // the K tile (q's first), then the V tile; 1024-byte aligned, as the swizzle's atoms must be
-        FlashAttention.Block b = FlashAttention.Block.open(sig, heads, d, 1024);
+        Signature sig = new Signature("hopper_attention_h" + heads + "_d" + d + (overlapped ? "_overlapped" : "") + "_bf16", THREADS);
+        // the K tile (q's first), then the V tile (two of them, overlapped); 1024-byte aligned, as the swizzle's atoms must be
+        FlashAttention.Block b = FlashAttention.Block.open(sig, heads, d, 1024, overlapped ? 3 : 2);
         Var q = b.q(), k = b.k(), v = b.v(), out = b.out(), length = b.length(), kv = b.kv();
         Scope s = b.body();
         Var warp = b.warp(), lane = b.lane(), head = b.head(), seq = b.seq(), tile = b.tile(), q0 = b.q0(), tid = b.tid();
@@ -85,6 +101,7 @@ public final class HopperAttention {
         s.comment("Every warp has its queries before the first keys overwrite them.");
         s.barrier();
         copyTile(s, "k", copier, store, k, lit(0));
+        if (overlapped) copyTile(s, "v0", copier, store.add(vTile), v, lit(0));
 
         s.comment("Descriptors of the K tile (K-major) and the V tile (N-major): 8-row atoms 1024 bytes apart.");
         Var kDesc = s.var("k_desc", Scalar.INT64, Expr.lit64(0));
@@ -97,8 +114,59 @@ public final class HopperAttention {
         FlashAttention.Rows st = FlashAttention.Rows.declare(s);
         Var sc = s.array("sc", Scalar.FLOAT, 4 * (KEYS / 8));
         Var pf = s.array("pf", Scalar.B32, 4 * keySteps);
-        List<Expr> scores = regs(sc, lit(0), 4 * (KEYS / 8)), output = regs(o, lit(0), 4 * (d / 8));
+        Products products = new Products(sc, o, qf, pf, kDesc, d);
+        if (overlapped) {
+            overlappedTiles(s, products, copier, store, vDesc, k, v, tile, st, warp, lane, scaleLog2);
+        } else {
+            serialTiles(s, products, copier, store, vDesc, k, v, tile, st, warp, lane, scaleLog2);
+        }
 
+        s.blank();
+        FlashAttention.storeRows(s, st, o, q0, warp, lane, seq, head, length, out, width, d);
+        List<String> about = new ArrayList<>(List.of(
+                "Causal attention, " + heads + " heads x " + d + ", scale 1/sqrt(" + d + "), on q and k already rotated: FlashAttention-2's",
+                "schedule on Hopper's warpgroup tensor cores (wgmma m64n64k16 bf16, fp32 accumulation, sm_90a); " + QUERIES + " queries per block,",
+                "key tiles of " + KEYS + " through shared memory by cp.async in the 128-byte swizzle; online softmax in fp32 with exp2."));
+        if (overlapped) about.add("Each tile's softmax overlaps the previous tile's p v (FlashAttention-3's intra-warpgroup pipelining); V double-buffered.");
+        return sig.build("causal_attention", FlashAttention.launch(heads), about);
+    }
+
+    /** The registers and the K descriptor both products use: scores, output, q and p fragments; d, the head dim. */
+    private record Products(Var sc, Var o, Var qf, Var pf, Var kDesc, int d) {
+        List<Expr> scores() { return regs(sc, lit(0), 4 * (KEYS / 8)); }
+
+        List<Expr> output() { return regs(o, lit(0), 4 * (d / 8)); }
+
+        /** s = q k^T of the K tile: d/16 wgmma, uncommitted. */
+        void issueScores(Scope s) {
+            for (int ds = 0; ds < d / 16; ds++) {
+                int offset = ds / 4 * BLOCK_BYTES + ds % 4 * 32;
+                Ptx.wgmmaBf16(s, KEYS, scores(), regs(qf, lit(4 * ds), 4), kDesc.add(Expr.lit64(offset / 16)), false, lit(ds == 0 ? 0 : 1));
+            }
+        }
+
+        /** p (the scores, exponentiated) rounded to bf16 pairs: the a fragments of p v. */
+        void pack(Scope s) {
+            for (int ks = 0; ks < KEYS / 16; ks++) {
+                for (int r = 0; r < 4; r++) Ptx.packBf16x2(s, pf.at(4 * ks + r), sc.at(8 * ks + 2 * r), sc.at(8 * ks + 2 * r + 1));
+            }
+        }
+
+        /** o += p v of the V tile {@code vDesc} names: 4·d/64 wgmma, uncommitted. */
+        void issueProduct(Scope s, Expr vDesc) {
+            for (int ks = 0; ks < KEYS / 16; ks++) {
+                for (int cb = 0; cb < d / 64; cb++) {
+                    int offset = cb * BLOCK_BYTES + ks * 16 * ROW_BYTES;
+                    Ptx.wgmmaBf16(s, 64, regs(o, lit(32 * cb), 32), regs(pf, lit(4 * ks), 4), vDesc.add(Expr.lit64(offset / 16)), true, lit(1));
+                }
+            }
+        }
+    }
+
+    /** Per key tile: q k^T, wait, softmax, p v, wait; K and V single-buffered. */
+    private static void serialTiles(Scope s, Products x, FlashAttention.Copier copier, Var store, Var vDesc, Var k, Var v, Var tile,
+            FlashAttention.Rows st, Var warp, Var lane, float scaleLog2) {
+        final int d = x.d(), vTile = KEYS * d * 2;
         s.blank();
         s.loop("kt", lit(0), tile.add(1), lit(1), (kt, loop) -> {
             Var k0 = loop.let("k0", kt.mul(KEYS));
@@ -111,13 +179,10 @@ public final class HopperAttention {
             loop.comment("Scores s = q k^T of 64 queries x " + KEYS + " keys: 16 dims a step; a K-major step is 32 bytes into a 128-byte row,\n"
                     + "the fifth starts the next column block.");
             Ptx.wgmmaFence(loop);
-            for (int ds = 0; ds < dSteps; ds++) {
-                int offset = ds / 4 * BLOCK_BYTES + ds % 4 * 32;
-                Ptx.wgmmaBf16(loop, KEYS, scores, regs(qf, lit(4 * ds), 4), kDesc.add(Expr.lit64(offset / 16)), false, lit(ds == 0 ? 0 : 1));
-            }
+            x.issueScores(loop);
             Ptx.wgmmaCommit(loop);
-            Ptx.wgmmaWait(loop, 0, scores);
-            FlashAttention.softmax(loop, st, sc, o, kt.eq(tile), warp, lane, d, scaleLog2);
+            Ptx.wgmmaWait(loop, 0, x.scores());
+            FlashAttention.softmax(loop, st, x.sc(), x.o(), kt.eq(tile), warp, lane, d, scaleLog2);
 
             loop.comment("V of this tile has landed, and every warp is done with K: fetch the next K during p v.");
             Ptx.cpAsyncWait(loop, 0);
@@ -127,26 +192,81 @@ public final class HopperAttention {
 
             loop.comment("o += p v: the score accumulators of two 8-key tiles are, as bf16 pairs, the a fragment of 16 keys; a step of\n"
                     + "16 keys is 2048 bytes into V, a column block of 64 dims " + BLOCK_BYTES + ".");
-            for (int ks = 0; ks < keySteps; ks++) {
-                for (int r = 0; r < 4; r++) Ptx.packBf16x2(loop, pf.at(4 * ks + r), sc.at(8 * ks + 2 * r), sc.at(8 * ks + 2 * r + 1));
-            }
+            x.pack(loop);
             Ptx.wgmmaFence(loop);
-            for (int ks = 0; ks < keySteps; ks++) {
-                for (int cb = 0; cb < columnBlocks; cb++) {
-                    int offset = cb * BLOCK_BYTES + ks * 16 * ROW_BYTES;
-                    Ptx.wgmmaBf16(loop, 64, regs(o, lit(32 * cb), 32), regs(pf, lit(4 * ks), 4), vDesc.add(Expr.lit64(offset / 16)), true, lit(1));
-                }
-            }
+            x.issueProduct(loop, vDesc);
             Ptx.wgmmaCommit(loop);
-            Ptx.wgmmaWait(loop, 0, output);
+            Ptx.wgmmaWait(loop, 0, x.output());
         });
+    }
+
+    /**
+     * FlashAttention-3's intra-warpgroup overlap: tile 0's scores and softmax first; then per tile j ≥ 1, q k_j^T and
+     * o += p_{j-1} v_{j-1} issued as two groups, a wait for the first, the softmax of tile j while p v runs, a wait for
+     * the second and o rescaled; last, p v of the last tile. One K tile, two V tiles (V_j in buffer j % 2).
+     *
+     * <p>Shared-memory hazards, each copy's 128 threads being the wgmma's: a tile is read by wgmma only after every thread's
+     * cp.async.wait_group for it, a proxy fence and a barrier; it is overwritten only after every warp's wgmma.wait_group
+     * for the products that read it and a barrier. K_{j+1} is copied after the barrier that follows every warp's wait for
+     * q k_j^T; V_j (into the buffer V_{j-2} was in) after the barrier that opens tile j, which follows every warp's wait
+     * for p_{j-2} v_{j-2} at the end of tile j − 1. The p fragments are rewritten only after p v's wait, and o is scaled
+     * only after it.
+     */
+    private static void overlappedTiles(Scope s, Products x, FlashAttention.Copier copier, Var store, Var vDesc, Var k, Var v, Var tile,
+            FlashAttention.Rows st, Var warp, Var lane, float scaleLog2) {
+        final int d = x.d(), vTile = KEYS * d * 2;
+        s.blank();
+        s.comment("Tile 0: K has landed (V_0 may still be in flight) and is visible to the tensor cores.");
+        Ptx.cpAsyncWait(s, 1);
+        Ptx.fenceProxyAsync(s);
+        s.barrier();
+        Ptx.wgmmaFence(s);
+        x.issueScores(s);
+        Ptx.wgmmaCommit(s);
+        Ptx.wgmmaWait(s, 0, x.scores());
+        s.comment("Every warp is done with K_0: fetch K_1 during the softmax.");
+        s.barrier();
+        s.when(tile.gt(0), next -> copyTile(next, "k1", copier, store, k, lit(KEYS)));
+        FlashAttention.exponentiate(s, st, x.sc(), tile.eq(lit(0)), warp, lane, scaleLog2, "_first"); // o is still 0: nothing to rescale
+        x.pack(s);
 
         s.blank();
-        FlashAttention.storeRows(s, st, o, q0, warp, lane, seq, head, length, out, width, d);
-        return sig.build("causal_attention", FlashAttention.launch(heads),
-                List.of("Causal attention, " + heads + " heads x " + d + ", scale 1/sqrt(" + d + "), on q and k already rotated: FlashAttention-2's",
-                        "schedule on Hopper's warpgroup tensor cores (wgmma m64n64k16 bf16, fp32 accumulation, sm_90a); " + QUERIES
-                                + " queries per block,", "key tiles of " + KEYS + " through shared memory by cp.async in the 128-byte swizzle; online softmax in fp32 with exp2."));
+        s.loop("kt", lit(1), tile.add(1), lit(1), (kt, loop) -> {
+            Var k0 = loop.let("k0", kt.mul(KEYS));
+            loop.comment("K_j and V_{j-1} have landed and are visible to the tensor cores; every warp is done with p_{j-2} v_{j-2}, so\n"
+                    + "V_j may take its buffer.");
+            Ptx.cpAsyncWait(loop, 0);
+            Ptx.fenceProxyAsync(loop);
+            loop.barrier();
+            Var vBuffer = loop.let("v_buffer", kt.mod(2).mul(vTile));
+            copyTile(loop, "v", copier, store.add(vTile).add(vBuffer), v, k0);
+
+            loop.comment("s = q k_j^T, then o += p_{j-1} v_{j-1} (V_{j-1} in the other buffer), as two groups: wait for the first only.");
+            Ptx.wgmmaFence(loop);
+            x.issueScores(loop);
+            Ptx.wgmmaCommit(loop);
+            x.issueProduct(loop, vDesc.add(lit(vTile).sub(vBuffer).div(16).cast(Scalar.INT64)));
+            Ptx.wgmmaCommit(loop);
+            Ptx.wgmmaWait(loop, 1, x.scores());
+            loop.comment("Every warp is done with K_j: fetch the next K during the softmax.");
+            loop.barrier();
+            loop.when(kt.lt(tile), next -> copyTile(next, "next", copier, store, k, k0.add(KEYS)));
+
+            FlashAttention.Rescale factors = FlashAttention.exponentiate(loop, st, x.sc(), kt.eq(tile), warp, lane, scaleLog2, "");
+            loop.comment("p_{j-1} v_{j-1} is done: scale o to the new maxima, and the p fragments are free for p_j.");
+            Ptx.wgmmaWait(loop, 0, x.output());
+            FlashAttention.rescale(loop, x.o(), factors, d);
+            x.pack(loop);
+        });
+
+        s.comment("The last tile's V has landed and is visible to the tensor cores: o += p v.");
+        Ptx.cpAsyncWait(s, 0);
+        Ptx.fenceProxyAsync(s);
+        s.barrier();
+        Ptx.wgmmaFence(s);
+        x.issueProduct(s, vDesc.add(tile.mod(2).mul(vTile / 16).cast(Scalar.INT64)));
+        Ptx.wgmmaCommit(s);
+        Ptx.wgmmaWait(s, 0, x.output());
     }
 
     /** The byte offset of 16-byte chunk {@code chunk} of tile row {@code row} in the swizzled layout. */

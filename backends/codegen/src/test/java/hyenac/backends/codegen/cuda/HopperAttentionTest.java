@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The wgmma attention kernel through the emulator at the shapes the GPU check runs it at (AttentionCheck): several
- * sequences and heads, lengths that end in a partial tile, both head dims.
+ * The wgmma attention kernel, both schedules, through the emulator at the shapes the GPU check runs it at (AttentionCheck):
+ * several sequences and heads, lengths that end in a partial tile, both head dims; and at d = 128 several whole tiles,
+ * and several ending in a partial one (the overlapped schedule's V buffers alternate).
  */
 class HopperAttentionTest {
     @Test
@@ -25,16 +26,21 @@ class HopperAttentionTest {
         Assumptions.assumeTrue(cxx.isPresent(), "no host C++ compiler to run the kernels on");
         CudaOnCpu emu = new CudaOnCpu(Path.of("target", "emulated-hopper"));
         record Case(int batch, int heads, int headDim, int length) {}
-        List<Case> cases = List.of(new Case(2, 4, 64, 300), new Case(1, 2, 128, 300), new Case(1, 2, 64, 256), new Case(1, 4, 64, 1));
+        List<Case> cases = List.of(new Case(2, 4, 64, 300), new Case(1, 2, 128, 300), new Case(1, 2, 64, 256), new Case(1, 4, 64, 1),
+                new Case(1, 2, 128, 256), new Case(1, 2, 128, 200));
         Random random = new Random(7);
         List<Object[]> expected = new ArrayList<>();
         for (Case c : cases) {
             int n = c.batch() * c.length() * c.heads() * c.headDim();
             float[] q = bf16(random, n), k = bf16(random, n), v = bf16(random, n);
-            var s = emu.scenario("hopper_b" + c.batch() + "_h" + c.heads() + "_d" + c.headDim() + "_l" + c.length()).buffer("q", Precision.BF16.storage(), q)
-                    .buffer("k", Precision.BF16.storage(), k).buffer("v", Precision.BF16.storage(), v).zeros("out", Precision.BF16.storage(), n);
-            s.launch(HopperAttention.generate(c.heads(), c.headDim(), Precision.BF16), c.batch(), c.length(), Map.of("length", (long) c.length()));
-            expected.add(new Object[] {c, s, Attention.causal(q, k, v, c.batch(), c.length(), c.heads(), c.headDim())});
+            float[] reference = Attention.causal(q, k, v, c.batch(), c.length(), c.heads(), c.headDim());
+            for (HopperAttention.Schedule schedule : HopperAttention.Schedule.values()) {
+                var s = emu.scenario("hopper_" + schedule.name().toLowerCase() + "_b" + c.batch() + "_h" + c.heads() + "_d" + c.headDim() + "_l" + c.length())
+                        .buffer("q", Precision.BF16.storage(), q).buffer("k", Precision.BF16.storage(), k).buffer("v", Precision.BF16.storage(), v)
+                        .zeros("out", Precision.BF16.storage(), n);
+                s.launch(HopperAttention.generate(c.heads(), c.headDim(), Precision.BF16, schedule), c.batch(), c.length(), Map.of("length", (long) c.length()));
+                expected.add(new Object[] {c + " " + schedule, s, reference});
+            }
         }
         emu.run(cxx.get());
         List<String> failures = new ArrayList<>();

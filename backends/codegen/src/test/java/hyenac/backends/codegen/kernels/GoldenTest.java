@@ -28,9 +28,9 @@ class GoldenTest {
 
     /**
      * The first kernel of every kind for sh2-tiny in bf16 (the fused groups' included, Hyena-LI's scan among them), the
-     * silu-gated core of custom-ops, fp32 and a few kinds the samples lack (the tensor-core attention, the blocked Hyena-MR
-     * core alone and with its featurizer, Hyena-LI's fused FFT
-     * core, the scan's first kernel from z and from u, and a split-K GEMV's reduction among them).
+     * silu-gated core of custom-ops, fp32 and a few kinds the samples lack (the tensor-core attention and the overlapped wgmma one,
+     * the blocked Hyena-MR core alone and with its featurizer, Hyena-LI's fused FFT core, the scan's first kernel from z and from
+     * u, and a split-K GEMV's reduction among them).
      */
     static Map<String, String> expected() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -46,6 +46,8 @@ class GoldenTest {
         for (GeneratedKernel k : List.of(Channels.concat(List.of(64L, 32L, 32L), Precision.BF16), Pointwise.generate(Primitive.SCALE, 64, Precision.FP32),
                 Pointwise.generate(Primitive.RELU, 64, Precision.BF16), Decode.kvAttend(4, 256, false, 1, 1, Precision.BF16),
                 Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16),
+                // the wgmma attention with each tile's softmax overlapping the previous tile's p v
+                HopperAttention.generate(2, 64, Precision.BF16, HopperAttention.Schedule.OVERLAPPED),
                 BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true), Primitive.IDENTITY, Precision.BF16),
                 // and with its featurizer computed as each strip of u is formed
                 BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true),
@@ -75,15 +77,15 @@ class GoldenTest {
         Samples.matchGoldens(goldens(), files, "kernel");
         assertEquals(new TreeSet<>(List.of("add", "causal_attention", "causal_conv", "concat", "deinterleave", "elementwise", "embedding", "fft_pack",
                 "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step", "flash_attention", "fused_fft_conv", "fused_fft_core",
-                "fused_fft_spectrum", "gelu", "gemv", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "kv_combine", "modal_filter", "modal_scan", "mul",
-                "norm_residual", "relu", "rmsnorm", "rope", "scale", "scan_carry", "scan_conv", "scan_core", "scan_states", "silu", "split")),
+                "fused_fft_spectrum", "gelu", "gemv", "gemv_reduce", "hopper_attention", "hyena_core", "hyena_step", "kv_attend", "kv_combine", "modal_filter",
+                "modal_scan", "mul", "norm_residual", "relu", "rmsnorm", "rope", "scale", "scan_carry", "scan_conv", "scan_core", "scan_states", "silu", "split")),
                 new TreeSet<>(expected.keySet().stream().map(GoldenTest::kind).toList()));
     }
 
     private static String kind(String entry) {
         for (String k : List.of("causal_attention", "causal_conv", "fft_pack", "fft_pad_filter", "fft_product", "fft_unpack", "fir_prefill", "fir_step",
-                "flash_attention", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gemv_reduce", "hyena_core", "hyena_step", "kv_attend", "kv_combine",
-                "modal_filter", "modal_scan", "norm_residual", "scan_carry", "scan_conv", "scan_core", "scan_states")) {
+                "flash_attention", "fused_fft_conv", "fused_fft_core", "fused_fft_spectrum", "gemv_reduce", "hopper_attention", "hyena_core", "hyena_step", "kv_attend",
+                "kv_combine", "modal_filter", "modal_scan", "norm_residual", "scan_carry", "scan_conv", "scan_core", "scan_states")) {
             if (entry.startsWith(k + "_")) return k;
         }
         return entry.substring(0, entry.indexOf('_'));
