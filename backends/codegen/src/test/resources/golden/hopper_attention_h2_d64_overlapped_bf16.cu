@@ -166,6 +166,10 @@ extern "C" __global__ void __launch_bounds__(128) hopper_attention_h2_d64_overla
 {
     __shared__ __align__(1024) hy_bf16 kv[12288];
 
+    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    #endif
     const int tid = (int)threadIdx.x;
     const int warp = tid / 32;
     const int lane = tid % 32;
