@@ -218,7 +218,8 @@ public final class Gemv {
     }
 
     /**
-     * The weights depend on no earlier kernel: before waiting for the previous kernel to finish, each thread asks L2
+     * The weights depend on no earlier kernel (no kernel writes them; a GPU optimiser step that did would have to
+     * come with its own wait): before waiting for the previous kernel to finish, each thread asks L2
      * for one 128-byte line of what the block reads first (the start of each of its weight rows' K range), 32 KiB a
      * block, so memory stays busy across the launch boundary; the loop's loads then find them there.
      */
