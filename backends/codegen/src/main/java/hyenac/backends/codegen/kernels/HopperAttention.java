@@ -59,7 +59,14 @@ public final class HopperAttention {
 
     public static GeneratedKernel generate(int heads, int headDim, Precision p) { return generate(heads, headDim, p, Schedule.SERIAL); }
 
-    public static GeneratedKernel generate(int heads, int headDim, Precision p, Schedule schedule) {
+    public static GeneratedKernel generate(int heads, int headDim, Precision p, Schedule schedule) { return generate(heads, headDim, p, schedule, 0); }
+
+    /**
+     * As {@link #generate(int, int, Precision, Schedule)}, asking the compiler to fit {@code blocksPerMultiprocessor}
+     * blocks on a multiprocessor (0: no ask): overlapped at d = 128 needs 172 registers, two blocks' worth; three fit
+     * in 168, at the price of a few spills.
+     */
+    public static GeneratedKernel generate(int heads, int headDim, Precision p, Schedule schedule, int blocksPerMultiprocessor) {
         if (heads <= 0 || !supports(headDim, p)) {
             throw new IllegalArgumentException("Hopper attention takes bf16 and head dim 64 or 128, got " + heads + " x " + headDim + " " + p);
         }
@@ -71,7 +78,9 @@ public final class HopperAttention {
         final float scaleLog2 = (float) (1.4426950408889634 / Math.sqrt(d));
         final boolean overlapped = schedule == Schedule.OVERLAPPED;
 
-        Signature sig = new Signature("hopper_attention_h" + heads + "_d" + d + (overlapped ? "_overlapped" : "") + "_bf16", THREADS);
+        Signature sig = new Signature("hopper_attention_h" + heads + "_d" + d + (overlapped ? "_overlapped" : "")
+                + (blocksPerMultiprocessor > 0 ? "_b" + blocksPerMultiprocessor : "") + "_bf16", THREADS);
+        if (blocksPerMultiprocessor > 0) sig.k.minBlocksPerMultiprocessor(blocksPerMultiprocessor);
         // the K tile (q's first), then the V tile (two of them, overlapped); 1024-byte aligned, as the swizzle's atoms must be
         FlashAttention.Block b = FlashAttention.Block.open(sig, heads, d, 1024, overlapped ? 3 : 2);
         Var q = b.q(), k = b.k(), v = b.v(), out = b.out(), length = b.length(), kv = b.kv();

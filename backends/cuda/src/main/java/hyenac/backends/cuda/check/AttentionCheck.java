@@ -73,18 +73,25 @@ public final class AttentionCheck {
         System.exit(failures == 0 ? 0 : 1);
     }
 
-    /** A kernel to check: the mma.sync one (no schedule), or the wgmma one with a schedule. */
-    private record Variant(HopperAttention.Schedule schedule) {
-        static final Variant MMA_SYNC = new Variant(null);
+    /** A kernel to check: the mma.sync one (no schedule), or the wgmma one with a schedule and the blocks per multiprocessor it asks for. */
+    private record Variant(HopperAttention.Schedule schedule, int blocks) {
+        static final Variant MMA_SYNC = new Variant(null, 0);
 
-        String label() { return schedule == null ? "flash attention" : "wgmma attention (" + schedule.name().toLowerCase(Locale.ROOT) + ")"; }
+        String label() {
+            return schedule == null ? "flash attention"
+                    : "wgmma attention (" + schedule.name().toLowerCase(Locale.ROOT) + (blocks > 0 ? ", " + blocks + " blocks per SM" : "") + ")";
+        }
     }
 
     /** The kernels to check: the mma.sync kernel always, the wgmma one in each schedule where the device has it. */
     private List<Variant> kernels() {
         List<Variant> all = new ArrayList<>(List.of(Variant.MMA_SYNC));
-        if (CudaDialect.warpgroupMma(arch)) for (HopperAttention.Schedule s : HopperAttention.Schedule.values()) all.add(new Variant(s));
-        else out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernel is not checked");
+        if (CudaDialect.warpgroupMma(arch)) {
+            for (HopperAttention.Schedule s : HopperAttention.Schedule.values()) all.add(new Variant(s, 0));
+            all.add(new Variant(HopperAttention.Schedule.OVERLAPPED, 3));
+        } else {
+            out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernel is not checked");
+        }
         return all;
     }
 
@@ -115,7 +122,7 @@ public final class AttentionCheck {
 
     private Compiled compile(int heads, int headDim, Variant kernel) {
         GeneratedKernel k = kernel.schedule() == null ? FlashAttention.generate(heads, headDim, Precision.BF16)
-                : HopperAttention.generate(heads, headDim, Precision.BF16, kernel.schedule());
+                : HopperAttention.generate(heads, headDim, Precision.BF16, kernel.schedule(), kernel.blocks());
         String source = k.kernel().render(CudaDialect.INSTANCE);
         Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), source, Nvrtc.defaultOptions(arch));
         Driver.Module m = d.moduleLoadData(compiled.image(), k.entry());
