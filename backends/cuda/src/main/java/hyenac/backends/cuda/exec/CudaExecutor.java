@@ -427,6 +427,7 @@ public final class CudaExecutor implements AutoCloseable {
         }
 
         private void capture() {
+            boolean overlapping = overlap && ops.stream().anyMatch(op -> op instanceof Op.Launch l && l.overlapping());
             try {
                 d.streamBeginCapture(stream, Driver.CAPTURE_MODE_THREAD_LOCAL);
                 try {
@@ -436,18 +437,38 @@ public final class CudaExecutor implements AutoCloseable {
                 }
                 exec = d.graphInstantiate(captured, 0);
             } catch (CudaException e) {
+                if (captured != null) d.graphDestroy(captured);
+                captured = null;
+                if (overlapping) {
+                    // a driver that cannot put overlapping launches in a graph: capture them in order instead
+                    overlap = false;
+                    System.err.println("hyenac: capturing the plan with its kernels in order: " + e.getMessage());
+                    capture();
+                    return;
+                }
                 // a library call that cannot be captured: launch from the host instead, which is only slower
                 replayable = false;
                 System.err.println("hyenac: running the plan without a CUDA graph: " + e.getMessage());
             }
         }
 
+        /** A kernel, overlapping its predecessor where it may; a driver that refuses that launches everything in order from then on. */
+        private void launch(Op.Launch l) {
+            if (l.overlapping() && overlap) {
+                try {
+                    d.launchKernelOverlapping(l.f(), l.grid(), l.block(), 0, stream, l.args());
+                    return;
+                } catch (CudaException e) {
+                    overlap = false;
+                    System.err.println("hyenac: launching kernels in order: " + e.getMessage());
+                }
+            }
+            d.launchKernel(l.f(), l.grid(), l.block(), 0, stream, l.args());
+        }
+
         private void run(Op op) {
             switch (op) {
-                case Op.Launch l -> {
-                    if (l.overlapping()) d.launchKernelOverlapping(l.f(), l.grid(), l.block(), 0, stream, l.args());
-                    else d.launchKernel(l.f(), l.grid(), l.block(), 0, stream, l.args());
-                }
+                case Op.Launch l -> launch(l);
                 case Op.Gemm g -> g.mm().run(g.x(), g.w(), g.bias(), g.y(), workspace, stream);
                 case Op.Fft f -> {
                     f.plan().setStream(stream);
