@@ -93,6 +93,8 @@ class BuilderTest {
         Kernel first = sample();
         assertTrue(first.body().getFirst() instanceof Stmt.AwaitPredecessors);
         assertTrue(CudaDialect.awaitsPredecessors(first.render(CudaDialect.INSTANCE)));
+        // an artifact's kernel from before the wait existed must keep starting after its predecessor
+        assertTrue(!CudaDialect.awaitsPredecessors("extern \"C\" __global__ void __launch_bounds__(32) old(float* y) { y[0] = 1.0f; }"));
 
         KernelBuilder later = new KernelBuilder("later", 32);
         Var w = later.param("w", CType.input(Scalar.FLOAT));
