@@ -60,9 +60,9 @@ public final class HopperAttention {
     /** The kernel in the schedule attention runs in: {@link #schedule()}. */
     public static GeneratedKernel generate(int heads, int headDim, Precision p) { return generate(heads, headDim, p, schedule()); }
 
-    /** SERIAL, or what {@code -Dhyenac.attention.schedule=serial|overlapped} names (to measure one against the other). */
+    /** OVERLAPPED, or what {@code -Dhyenac.attention.schedule=serial|overlapped} names (to measure one against the other). */
     public static Schedule schedule() {
-        String named = System.getProperty("hyenac.attention.schedule", "serial");
+        String named = System.getProperty("hyenac.attention.schedule", "overlapped");
         for (Schedule s : Schedule.values()) if (s.name().equalsIgnoreCase(named)) return s;
         throw new IllegalArgumentException("-Dhyenac.attention.schedule takes serial or overlapped, not `" + named + "`");
     }

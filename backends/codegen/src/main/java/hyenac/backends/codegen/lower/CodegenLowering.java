@@ -142,12 +142,10 @@ public final class CodegenLowering implements Lowering {
     static final double FLASH_ATTAINED = 0.58, WGMMA_SPEEDUP = 2, WGMMA_FLASH_ATTAINED = 0.46;
 
     /**
-     * Whether the wgmma attention kernel is offered where the device has wgmma: only when asked for with
-     * {@code -Dhyenac.attention.wgmma=true}. On an H100 it matched the reference at d = 128 (L = 256, 8192, 16384) but
-     * not at d = 64 with two sequences of 300 (max |err| 0.55 of 1.73), which the emulator does not reproduce: until
-     * that is understood, attention runs on mma.sync by default.
+     * Whether the wgmma attention kernel is offered where the device has wgmma: unless
+     * {@code -Dhyenac.attention.wgmma=false} (then attention runs on mma.sync, to compare).
      */
-    static boolean wgmmaAttention() { return Boolean.getBoolean("hyenac.attention.wgmma"); }
+    static boolean wgmmaAttention() { return !"false".equals(System.getProperty("hyenac.attention.wgmma")); }
 
     /** How long a load from device memory takes under load (an H100's HBM3: some 600 ns), for kernels bound by their threads' chains. */
     static final double MEMORY_LATENCY = 6e-7;
@@ -503,7 +501,8 @@ public final class CodegenLowering implements Lowering {
             case MODAL_CONV -> libraryFfts(b, n, kernels.forNode(b.g, n, precision), "x", operand(n, 0), result(n, 0));
             case CAUSAL_ATTENTION -> {
                 int heads = Math.toIntExact(n.intAttr("heads"));
-                List<KernelSource> ks = kernels.forNode(b.g, n, precision);
+                // the selected algorithm's kernel (mma.sync or wgmma), as for the convolutions
+                List<KernelSource> ks = kernels.forNode(b.g, n, precision, b.algorithms.get(n.id()));
                 Object q = operand(n, 0), k = operand(n, 1);
                 if (ks.size() == 2) {
                     Ref invFreq = invFreq(n, in / heads);

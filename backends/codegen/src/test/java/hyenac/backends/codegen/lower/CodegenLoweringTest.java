@@ -104,26 +104,36 @@ class CodegenLoweringTest {
     // ---- attention's kernel ----
 
     @Test
-    void attentionRunsOnMmaSyncUnlessWgmmaIsAskedForAndTheDeviceHasIt() {
+    void attentionRunsOnWgmmaWhereTheDeviceHasItUnlessTurnedOff() {
         Graph evo = Samples.graph("evo2-7b.hyena");
         Node attention = evo.nodes().stream().filter(n -> n.is(Primitive.CAUSAL_ATTENTION)).findFirst().orElseThrow();
         CodegenLowering h100 = lowering(Precision.BF16);
         CodegenLowering ampere = new CodegenLowering("cuda", new CudaKernels(), Precision.BF16,
                 CodegenLowering.Hardware.scaled("NVIDIA A100-SXM4-80GB", 108, 1.41e9, 2.04e12, false));
-        assertEquals(List.of(Algorithm.FLASH), h100.algorithms(evo, attention, Phase.PARALLEL));
+        assertEquals(List.of(Algorithm.FLASH, Algorithm.FLASH_WGMMA), h100.algorithms(evo, attention, Phase.PARALLEL));
+        assertEquals(List.of(Algorithm.FLASH), ampere.algorithms(evo, attention, Phase.PARALLEL), "no wgmma before compute capability 9.0");
         assertEquals(List.of(), h100.algorithms(evo, attention, Phase.STEP), "a decode step attends with its own kernel");
         assertEquals(List.of(), lowering(Precision.FP32).algorithms(evo, attention, Phase.PARALLEL), "fp32 keeps the plain kernel");
+        Shape at = new Shape(1, 8192, 8192);
+        assertTrue(h100.cost(evo, attention, Algorithm.FLASH_WGMMA, at) < h100.cost(evo, attention, Algorithm.FLASH, at));
+        // the plan launches the chosen algorithm's kernel
+        assertEquals("hopper_attention_h32_d128_overlapped_bf16", attentionKernel(new KernelPipeline(evo, h100, false), attention));
+        assertEquals("flash_attention_h32_d128_bf16", attentionKernel(new KernelPipeline(evo, ampere, false), attention));
         String before = System.getProperty("hyenac.attention.wgmma");
-        System.setProperty("hyenac.attention.wgmma", "true");
+        System.setProperty("hyenac.attention.wgmma", "false");
         try {
-            assertEquals(List.of(Algorithm.FLASH, Algorithm.FLASH_WGMMA), h100.algorithms(evo, attention, Phase.PARALLEL));
-            assertEquals(List.of(Algorithm.FLASH), ampere.algorithms(evo, attention, Phase.PARALLEL), "no wgmma before compute capability 9.0");
-            Shape at = new Shape(1, 8192, 8192);
-            assertTrue(h100.cost(evo, attention, Algorithm.FLASH_WGMMA, at) < h100.cost(evo, attention, Algorithm.FLASH, at));
+            assertEquals(List.of(Algorithm.FLASH), h100.algorithms(evo, attention, Phase.PARALLEL));
         } finally {
             if (before == null) System.clearProperty("hyenac.attention.wgmma");
             else System.setProperty("hyenac.attention.wgmma", before);
         }
+    }
+
+    /** The entry of the last kernel {@code attention}'s plan launches (after the rotations). */
+    private static String attentionKernel(KernelPipeline pipeline, Node attention) {
+        Plan p = plan(pipeline, attention, Phase.PARALLEL);
+        List<Step.Launch> ls = launches(p);
+        return p.kernel(ls.getLast().kernel()).entry();
     }
 
     // ---- every node, every parameter ----
@@ -591,7 +601,7 @@ class CodegenLoweringTest {
         Node att = first(g, "causal_attention");
         Plan p = plan(unfused(g, Precision.BF16), att, Phase.PARALLEL);
         Step.Launch rope = (Step.Launch) p.steps().getFirst(), last = (Step.Launch) p.steps().getLast();
-        assertEquals("flash_attention_h32_d128_bf16", last.kernel());
+        assertEquals("hopper_attention_h32_d128_overlapped_bf16", last.kernel(), "on an H100: wgmma");
         assertEquals(arg(p, rope, "y"), arg(p, last, "q"));
         assertEquals(value(p, att.operands().get(2)), arg(p, last, "v"));
         assertEquals(value(p, att.results().getFirst()), arg(p, last, "out"));
