@@ -30,13 +30,13 @@ import java.util.List;
  * is a k row's N contiguous), one 64-column block per wgmma, so only the stride between 8-row atoms (1024 bytes) is used.
  * Copies are cp.async as before; a proxy fence makes them visible to the tensor cores' reads.
  *
- * <p>Two schedules ({@link Schedule}): SERIAL waits for each product before the next step; OVERLAPPED runs each tile's
- * softmax while the previous tile's p·v is on the tensor cores (FlashAttention-3, §3.2), with V double-buffered. SERIAL
- * is the default until the two are measured on a GPU; OVERLAPPED has run only in the emulator.
- *
- * <p>On an H100 it matched the reference at d = 128 and ran at 451-470 TFLOP/s (mma.sync: 285-295), but not at d = 64
- * with two sequences of 300 and 4 heads, which the emulator runs correctly: until that is understood the lowering
- * offers it only on request ({@code -Dhyenac.attention.wgmma=true}).
+ * <p>Each tile's softmax runs while the previous tile's p·v is on the tensor cores (FlashAttention-3's intra-warpgroup
+ * overlap, §3.2), with V double-buffered: 48 KiB of shared memory at d = 128, 172 registers. On an H100 (bf16, 32
+ * heads × 128, bench/results/cuda-h100-2026-12-07e) it ran at 461 and 454 TFLOP/s at L = 8192 and 16384 and matched
+ * the reference at every shape checked, d = 64 and 128, partial last tiles, several sequences. A serial schedule (q·kᵀ,
+ * wait, softmax, p·v, wait; one V tile) ran as fast (458 / 468) but got every multi-tile block wrong at d = 64 there,
+ * which the emulator did not reproduce, for a cause not found; asking for three blocks per multiprocessor (168
+ * registers, some spilled) made this one slower (434 / 429).
  */
 public final class HopperAttention {
     private HopperAttention() {}
@@ -49,32 +49,7 @@ public final class HopperAttention {
     /** One 64-row column block of a tile. */
     private static final int BLOCK_BYTES = KEYS * ROW_BYTES;
 
-    /**
-     * How a block's warpgroup orders its two products and the softmax. SERIAL: per key tile, q·kᵀ, wait, softmax, p·v,
-     * wait, so the tensor cores idle during the softmax. OVERLAPPED (FlashAttention-3's intra-warpgroup overlap): q·kᵀ of
-     * tile j and p·v of tile j − 1 are issued together and the softmax of tile j runs while p·v is still on the tensor
-     * cores; V is double-buffered for it (48 KiB of shared memory at d = 128).
-     */
-    public enum Schedule { SERIAL, OVERLAPPED }
-
-    /** The kernel in the schedule attention runs in: {@link #schedule()}. */
-    public static GeneratedKernel generate(int heads, int headDim, Precision p) { return generate(heads, headDim, p, schedule()); }
-
-    /** OVERLAPPED, or what {@code -Dhyenac.attention.schedule=serial|overlapped} names (to measure one against the other). */
-    public static Schedule schedule() {
-        String named = System.getProperty("hyenac.attention.schedule", "overlapped");
-        for (Schedule s : Schedule.values()) if (s.name().equalsIgnoreCase(named)) return s;
-        throw new IllegalArgumentException("-Dhyenac.attention.schedule takes serial or overlapped, not `" + named + "`");
-    }
-
-    public static GeneratedKernel generate(int heads, int headDim, Precision p, Schedule schedule) { return generate(heads, headDim, p, schedule, 0); }
-
-    /**
-     * As {@link #generate(int, int, Precision, Schedule)}, asking the compiler to fit {@code blocksPerMultiprocessor}
-     * blocks on a multiprocessor (0: no ask): overlapped at d = 128 needs 172 registers, two blocks' worth; three fit
-     * in 168, at the price of a few spills.
-     */
-    public static GeneratedKernel generate(int heads, int headDim, Precision p, Schedule schedule, int blocksPerMultiprocessor) {
+    public static GeneratedKernel generate(int heads, int headDim, Precision p) {
         if (heads <= 0 || !supports(headDim, p)) {
             throw new IllegalArgumentException("Hopper attention takes bf16 and head dim 64 or 128, got " + heads + " x " + headDim + " " + p);
         }
@@ -84,13 +59,10 @@ public final class HopperAttention {
         final int rowsPerPass = THREADS / chunks; // rows one pass of the block's copies covers
         final int dSteps = d / 16, keySteps = KEYS / 16;
         final float scaleLog2 = (float) (1.4426950408889634 / Math.sqrt(d));
-        final boolean overlapped = schedule == Schedule.OVERLAPPED;
 
-        Signature sig = new Signature("hopper_attention_h" + heads + "_d" + d + (overlapped ? "_overlapped" : "")
-                + (blocksPerMultiprocessor > 0 ? "_b" + blocksPerMultiprocessor : "") + "_bf16", THREADS);
-        if (blocksPerMultiprocessor > 0) sig.k.minBlocksPerMultiprocessor(blocksPerMultiprocessor);
-        // the K tile (q's first), then the V tile (two of them, overlapped); 1024-byte aligned, as the swizzle's atoms must be
-        FlashAttention.Block b = FlashAttention.Block.open(sig, heads, d, 1024, overlapped ? 3 : 2);
+        Signature sig = new Signature("hopper_attention_h" + heads + "_d" + d + "_bf16", THREADS);
+        // the K tile (q's first), then two V tiles; 1024-byte aligned, as the swizzle's atoms must be
+        FlashAttention.Block b = FlashAttention.Block.open(sig, heads, d, 1024, 3);
         Var q = b.q(), k = b.k(), v = b.v(), out = b.out(), length = b.length(), kv = b.kv();
         Scope s = b.body();
         Var warp = b.warp(), lane = b.lane(), head = b.head(), seq = b.seq(), tile = b.tile(), q0 = b.q0(), tid = b.tid();
@@ -118,7 +90,7 @@ public final class HopperAttention {
         s.comment("Every warp has its queries before the first keys overwrite them.");
         s.barrier();
         copyTile(s, "k", copier, store, k, lit(0));
-        if (overlapped) copyTile(s, "v0", copier, store.add(vTile), v, lit(0));
+        copyTile(s, "v0", copier, store.add(vTile), v, lit(0));
 
         s.comment("Descriptors of the K tile (K-major) and the V tile (N-major): 8-row atoms 1024 bytes apart.");
         Var kDesc = s.var("k_desc", Scalar.INT64, Expr.lit64(0));
@@ -132,19 +104,15 @@ public final class HopperAttention {
         Var sc = s.array("sc", Scalar.FLOAT, 4 * (KEYS / 8));
         Var pf = s.array("pf", Scalar.B32, 4 * keySteps);
         Products products = new Products(sc, o, qf, pf, kDesc, d);
-        if (overlapped) {
-            overlappedTiles(s, products, copier, store, vDesc, k, v, tile, st, warp, lane, scaleLog2);
-        } else {
-            serialTiles(s, products, copier, store, vDesc, k, v, tile, st, warp, lane, scaleLog2);
-        }
+        overlappedTiles(s, products, copier, store, vDesc, k, v, tile, st, warp, lane, scaleLog2);
 
         s.blank();
         FlashAttention.storeRows(s, st, o, q0, warp, lane, seq, head, length, out, width, d);
         List<String> about = new ArrayList<>(List.of(
-                "Causal attention, " + heads + " heads x " + d + ", scale 1/sqrt(" + d + "), on q and k already rotated: FlashAttention-2's",
-                "schedule on Hopper's warpgroup tensor cores (wgmma m64n64k16 bf16, fp32 accumulation, sm_90a); " + QUERIES + " queries per block,",
-                "key tiles of " + KEYS + " through shared memory by cp.async in the 128-byte swizzle; online softmax in fp32 with exp2."));
-        if (overlapped) about.add("Each tile's softmax overlaps the previous tile's p v (FlashAttention-3's intra-warpgroup pipelining); V double-buffered.");
+                "Causal attention, " + heads + " heads x " + d + ", scale 1/sqrt(" + d + "), on q and k already rotated, on Hopper's warpgroup",
+                "tensor cores (wgmma m64n64k16 bf16, fp32 accumulation, sm_90a); " + QUERIES + " queries per block, key tiles of " + KEYS + " through",
+                "shared memory by cp.async in the 128-byte swizzle; online softmax in fp32 with exp2, each tile's overlapping the previous",
+                "tile's p v (FlashAttention-3's intra-warpgroup pipelining); V double-buffered."));
         return sig.build("causal_attention", FlashAttention.launch(heads), about);
     }
 
@@ -178,43 +146,6 @@ public final class HopperAttention {
                 }
             }
         }
-    }
-
-    /** Per key tile: q k^T, wait, softmax, p v, wait; K and V single-buffered. */
-    private static void serialTiles(Scope s, Products x, FlashAttention.Copier copier, Var store, Var vDesc, Var k, Var v, Var tile,
-            FlashAttention.Rows st, Var warp, Var lane, float scaleLog2) {
-        final int d = x.d(), vTile = KEYS * d * 2;
-        s.blank();
-        s.loop("kt", lit(0), tile.add(1), lit(1), (kt, loop) -> {
-            Var k0 = loop.let("k0", kt.mul(KEYS));
-            loop.comment("K of this tile has landed and is visible to the tensor cores, and every warp is done with the previous V.");
-            Ptx.cpAsyncWait(loop, 0);
-            Ptx.fenceProxyAsync(loop);
-            loop.barrier();
-            copyTile(loop, "v", copier, store.add(vTile), v, k0);
-
-            loop.comment("Scores s = q k^T of 64 queries x " + KEYS + " keys: 16 dims a step; a K-major step is 32 bytes into a 128-byte row,\n"
-                    + "the fifth starts the next column block.");
-            Ptx.wgmmaFence(loop);
-            x.issueScores(loop);
-            Ptx.wgmmaCommit(loop);
-            Ptx.wgmmaWait(loop, 0, x.scores());
-            FlashAttention.softmax(loop, st, x.sc(), x.o(), kt.eq(tile), warp, lane, d, scaleLog2);
-
-            loop.comment("V of this tile has landed, and every warp is done with K: fetch the next K during p v.");
-            Ptx.cpAsyncWait(loop, 0);
-            Ptx.fenceProxyAsync(loop);
-            loop.barrier();
-            loop.when(kt.lt(tile), next -> copyTile(next, "next", copier, store, k, k0.add(KEYS)));
-
-            loop.comment("o += p v: the score accumulators of two 8-key tiles are, as bf16 pairs, the a fragment of 16 keys; a step of\n"
-                    + "16 keys is 2048 bytes into V, a column block of 64 dims " + BLOCK_BYTES + ".");
-            x.pack(loop);
-            Ptx.wgmmaFence(loop);
-            x.issueProduct(loop, vDesc);
-            Ptx.wgmmaCommit(loop);
-            Ptx.wgmmaWait(loop, 0, x.output());
-        });
     }
 
     /**

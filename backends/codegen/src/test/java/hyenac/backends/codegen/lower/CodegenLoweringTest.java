@@ -117,7 +117,7 @@ class CodegenLoweringTest {
         Shape at = new Shape(1, 8192, 8192);
         assertTrue(h100.cost(evo, attention, Algorithm.FLASH_WGMMA, at) < h100.cost(evo, attention, Algorithm.FLASH, at));
         // the plan launches the chosen algorithm's kernel
-        assertEquals("hopper_attention_h32_d128_overlapped_bf16", attentionKernel(new KernelPipeline(evo, h100, false), attention));
+        assertEquals("hopper_attention_h32_d128_bf16", attentionKernel(new KernelPipeline(evo, h100, false), attention));
         assertEquals("flash_attention_h32_d128_bf16", attentionKernel(new KernelPipeline(evo, ampere, false), attention));
         String before = System.getProperty("hyenac.attention.wgmma");
         System.setProperty("hyenac.attention.wgmma", "false");
@@ -601,7 +601,7 @@ class CodegenLoweringTest {
         Node att = first(g, "causal_attention");
         Plan p = plan(unfused(g, Precision.BF16), att, Phase.PARALLEL);
         Step.Launch rope = (Step.Launch) p.steps().getFirst(), last = (Step.Launch) p.steps().getLast();
-        assertEquals("hopper_attention_h32_d128_overlapped_bf16", last.kernel(), "on an H100: wgmma");
+        assertEquals("hopper_attention_h32_d128_bf16", last.kernel(), "on an H100: wgmma");
         assertEquals(arg(p, rope, "y"), arg(p, last, "q"));
         assertEquals(value(p, att.operands().get(2)), arg(p, last, "v"));
         assertEquals(value(p, att.results().getFirst()), arg(p, last, "out"));

@@ -24,8 +24,8 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The tensor-core attention kernels ({@link FlashAttention}, and {@link HopperAttention} in each of its schedules where
- * the device has wgmma) on a GPU: compiled by NVRTC from the source the generator emits (which needs no toolkit header: the GPU machine has none),
+ * The tensor-core attention kernels ({@link FlashAttention}, and {@link HopperAttention} where the device has wgmma)
+ * on a GPU: compiled by NVRTC from the source the generator emits (which needs no toolkit header: the GPU machine has none),
  * checked against the CPU reference ({@link hyenac.backends.cpu.Attention}, inputs rounded to bf16, max |err| ≤
  * 1e-2·max |ref|) at B=1, H=32, d=128, L=256 and B=2, H=4, d=64, L=300 (not a multiple of the tile), then timed at
  * L = 8192 and 16384 (B=1, H=32, d=128; 5 warm-up launches, 50 timed, the median) with some rows of each
@@ -73,31 +73,16 @@ public final class AttentionCheck {
         System.exit(failures == 0 ? 0 : 1);
     }
 
-    /** A kernel to check: the mma.sync one (no schedule), or the wgmma one with a schedule and the blocks per multiprocessor it asks for. */
-    private record Variant(HopperAttention.Schedule schedule, int blocks) {
-        static final Variant MMA_SYNC = new Variant(null, 0);
-
-        String label() {
-            return schedule == null ? "flash attention"
-                    : "wgmma attention (" + schedule.name().toLowerCase(Locale.ROOT) + (blocks > 0 ? ", " + blocks + " blocks per SM" : "") + ")";
-        }
-    }
-
-    /** The kernels to check: the mma.sync kernel always, the wgmma one in each schedule where the device has it. */
-    private List<Variant> kernels() {
-        List<Variant> all = new ArrayList<>(List.of(Variant.MMA_SYNC));
-        if (CudaDialect.warpgroupMma(arch)) {
-            for (HopperAttention.Schedule s : HopperAttention.Schedule.values()) all.add(new Variant(s, 0));
-            all.add(new Variant(HopperAttention.Schedule.OVERLAPPED, 3));
-        } else {
-            out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernel is not checked");
-        }
-        return all;
+    /** Whether each kernel to check is the wgmma one: the mma.sync kernel always, the wgmma one where the device has it. */
+    private List<Boolean> kernels() {
+        if (CudaDialect.warpgroupMma(arch)) return List.of(false, true);
+        out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernel is not checked");
+        return List.of(false);
     }
 
     private void run() {
-        for (Variant kernel : kernels()) {
-            Compiled d128 = compile(32, 128, kernel), d64 = compile(4, 64, kernel);
+        for (boolean hopper : kernels()) {
+            Compiled d128 = compile(32, 128, hopper), d64 = compile(4, 64, hopper);
             compare(d128, 1, 256);
             compare(d64, 2, 300);
             compare(d64, 1, 1);  // one query
@@ -107,28 +92,28 @@ public final class AttentionCheck {
 
     /** Only the whole-output comparisons, at shapes given as B,H,d,L (e.g. 2,4,64,300), by each kernel the device has. */
     private void compareOnly(String[] shapes) {
-        for (Variant kernel : kernels()) {
+        for (boolean hopper : kernels()) {
             for (String shape : shapes) {
                 if (!shape.matches("[1-9][0-9]*(,[1-9][0-9]*){3}")) {
                     throw new IllegalArgumentException("a shape is B,H,d,L in positive whole numbers, e.g. 2,4,64,300; got `" + shape + "`");
                 }
                 int[] v = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
-                compare(compile(v[1], v[2], kernel), v[0], v[3]);
+                compare(compile(v[1], v[2], hopper), v[0], v[3]);
             }
         }
     }
 
     private record Compiled(GeneratedKernel kernel, int heads, int headDim, Driver.Function function, double compileMillis, String label) {}
 
-    private Compiled compile(int heads, int headDim, Variant kernel) {
-        GeneratedKernel k = kernel.schedule() == null ? FlashAttention.generate(heads, headDim, Precision.BF16)
-                : HopperAttention.generate(heads, headDim, Precision.BF16, kernel.schedule(), kernel.blocks());
+    /** The mma.sync kernel, or with {@code hopper} the wgmma one. */
+    private Compiled compile(int heads, int headDim, boolean hopper) {
+        GeneratedKernel k = hopper ? HopperAttention.generate(heads, headDim, Precision.BF16) : FlashAttention.generate(heads, headDim, Precision.BF16);
         String source = k.kernel().render(CudaDialect.INSTANCE);
         Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), source, Nvrtc.defaultOptions(arch));
         Driver.Module m = d.moduleLoadData(compiled.image(), k.entry());
         out.println(f("INFO compiled %s with NVRTC in %.0f ms: %s, %d bytes of static shared memory", k.entry(), compiled.compileMillis(),
                 k.launch(), k.kernel().sharedBytes()));
-        return new Compiled(k, heads, headDim, d.moduleGetFunction(m, k.entry()), compiled.compileMillis(), kernel.label());
+        return new Compiled(k, heads, headDim, d.moduleGetFunction(m, k.entry()), compiled.compileMillis(), hopper ? "wgmma attention" : "flash attention");
     }
 
     /** Device buffers of one problem, as bf16, with the host copies (already rounded) of the inputs. */

@@ -157,7 +157,7 @@ __device__ __forceinline__ void hy_wgmma_wait_1_f32(float& o0, float& o1, float&
 }
 #endif
 
-extern "C" __global__ void __launch_bounds__(128) hopper_attention_h2_d64_overlapped_bf16(
+extern "C" __global__ void __launch_bounds__(128) hopper_attention_h2_d64_bf16(
     const hy_bf16* __restrict__ q,
     const hy_bf16* __restrict__ k,
     const hy_bf16* __restrict__ v,
