@@ -57,11 +57,7 @@ extern "C" __global__ void __launch_bounds__(256) kv_attend_h2_d32_rope_s32_bf16
     // This token's position, which is also how many tokens the cache holds before it.
     const long long position = clock[0];
     const long long count = position + 1;
-    // Splits enough to fill the GPU at this batch (264 blocks), at most the grid's 32.
-    const long long pairs = (long long)gridDim.y * 2LL;
-    const long long wanted = (264LL + pairs - 1LL) / pairs;
-    const long long used_splits = wanted > 32LL ? 32LL : wanted;
-    const long long split_chunks = (count + used_splits * 128LL - 1LL) / (used_splits * 128LL);
+    const long long split_chunks = (count + 4095LL) / 4096LL;
     const long long split_keys = split_chunks * 128LL;
     const long long keys_per_split = split_keys < 128LL ? 128LL : split_keys;
     const long long split_first = (long long)blockIdx.z * keys_per_split;

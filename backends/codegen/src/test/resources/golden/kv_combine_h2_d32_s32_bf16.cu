@@ -44,11 +44,7 @@ extern "C" __global__ void __launch_bounds__(256) kv_combine_h2_d32_s32_bf16(
     const long long first = i / 32 * 32 * 34;
     // The splits kv_attend wrote: as many as cover the keys the cache holds after this token.
     const long long count = clock[0] + 1;
-    // Splits enough to fill the GPU at this batch (264 blocks), at most the grid's 32.
-    const long long pairs = batch * 2LL;
-    const long long wanted = (264LL + pairs - 1LL) / pairs;
-    const long long used_splits = wanted > 32LL ? 32LL : wanted;
-    const long long split_chunks = (count + used_splits * 128LL - 1LL) / (used_splits * 128LL);
+    const long long split_chunks = (count + 4095LL) / 4096LL;
     const long long split_keys = split_chunks * 128LL;
     const long long keys_per_split = split_keys < 128LL ? 128LL : split_keys;
     const long long live = (count + (keys_per_split - 1)) / keys_per_split;

@@ -4,7 +4,6 @@ import static hyenac.backends.codegen.Expr.blockIdx;
 import static hyenac.backends.codegen.Expr.cos;
 import static hyenac.backends.codegen.Expr.exp;
 import static hyenac.backends.codegen.Expr.fmax;
-import static hyenac.backends.codegen.Expr.gridDim;
 import static hyenac.backends.codegen.Expr.lit;
 import static hyenac.backends.codegen.Expr.lit64;
 import static hyenac.backends.codegen.Expr.load;
@@ -403,7 +402,7 @@ public final class Decode {
         Var count = s.let("count", held.add(1));
         Expr begin = lit64(0), end = count, appends = null;
         if (split) {
-            Var keysPerSplit = splitKeys(s, count, splits, heads, gridDim(Axis.Y).cast(Scalar.INT64));
+            Var keysPerSplit = splitKeys(s, count, splits);
             Var first = s.let("split_first", blockIdx(Axis.Z).cast(Scalar.INT64).mul(keysPerSplit));
             s.comment("Splits past the live keys have nothing to read (the combine reads only the live ones).");
             s.when(first.ge(count), Scope::exit);
@@ -560,7 +559,7 @@ public final class Decode {
         Var first = s.let("first", i.div(headDim).mul(splits).mul(floats)); // this (sequence, head)'s first partial
         s.comment("The splits kv_attend wrote: as many as cover the keys the cache holds after this token.");
         Var count = s.let("count", clock.at(0).add(1));
-        Var keysPerSplit = splitKeys(s, count, splits, heads, batch);
+        Var keysPerSplit = splitKeys(s, count, splits);
         Var live = s.let("live", count.add(keysPerSplit.sub(1)).div(keysPerSplit));
         Var mAll = s.var("m_all", Scalar.FLOAT, negInfinity());
         s.loop("split", lit64(0), live, lit(1), (split, body) -> body.set(mAll, fmax(mAll, partials.at(first.add(split.mul(floats))))));
@@ -584,16 +583,11 @@ public final class Decode {
     }
 
     /**
-     * The keys one split of kv_attend takes when the cache holds {@code count}: ceil(count / used) rounded up to whole
-     * chunks, at least {@link #MIN_SPLIT_KEYS}, where {@code used} is as many of the grid's {@code splits} as fill the GPU
-     * at this batch (at B = 16 Evo 2's 512 (sequence, head) pairs need none); kv_attend and kv_combine compute it alike.
+     * The keys one split of kv_attend takes when the cache holds {@code count}: ceil(count / splits) rounded up to whole
+     * chunks, at least {@link #MIN_SPLIT_KEYS}; kv_attend and kv_combine compute it alike.
      */
-    private static Var splitKeys(Scope s, Expr count, int splits, int heads, Expr batch) {
-        s.comment("Splits enough to fill the GPU at this batch (" + Gemv.FILL_BLOCKS + " blocks), at most the grid's " + splits + ".");
-        Var pairs = s.let("pairs", batch.mul(lit64(heads)));
-        Var wanted = s.let("wanted", lit64(Gemv.FILL_BLOCKS).add(pairs).sub(lit64(1)).div(pairs));
-        Var used = s.let("used_splits", select(wanted.gt(lit64(splits)), lit64(splits), wanted));
-        Var chunks = s.let("split_chunks", count.add(used.mul(lit64(ATTEND_CHUNK))).sub(lit64(1)).div(used.mul(lit64(ATTEND_CHUNK))));
+    private static Var splitKeys(Scope s, Expr count, int splits) {
+        Var chunks = s.let("split_chunks", count.add(lit64((long) splits * ATTEND_CHUNK - 1)).div(lit64((long) splits * ATTEND_CHUNK)));
         Var keysPerSplit = s.let("split_keys", chunks.mul(lit64(ATTEND_CHUNK)));
         return s.let("keys_per_split", select(keysPerSplit.lt(lit64(MIN_SPLIT_KEYS)), lit64(MIN_SPLIT_KEYS), keysPerSplit));
     }

@@ -105,8 +105,6 @@ class EmulatedKernelsTest {
             kvDecode(emu, p, B, 1, 128, false, 1, 4, 999);
             kvDecode(emu, p, 3, 2, 64, true, 1, 3, 400);
             kvDecode(emu, p, 3, 2, 32, true, 1, 1, 300);
-            // enough (sequence, head) pairs that 2 of the grid's 3 splits fill the GPU: 300 keys in 2 of 256 and 44
-            kvDecode(emu, p, 4, 33, 32, false, 1, 3, 299);
             // a Hyena mixer's fused decode step: SE-, MR- and LI-like, and one without featurizer or ring
             Filter featurizer = new Filter(72, 3, 72, Taps.XCORR, false);
             hyenaStep(emu, p, featurizer, new Decode.Inner.Fir(new Filter(24, 7, 4, Taps.XCORR, false)), Primitive.IDENTITY, 9);
