@@ -137,7 +137,7 @@ public final class CodegenLowering implements Lowering {
      * What the attention kernels attain of the tensor cores' rate, measured on an H100 (bf16, 32 heads × 128, L = 8192
      * and 16384, AttentionCheck): mma.sync's ({@link hyenac.backends.codegen.kernels.FlashAttention}) 285-295 TFLOP/s,
      * some 0.58 of {@link Hardware#tensorFlops}; wgmma issues at twice that rate (989 TFLOP/s dense) and its kernel
-     * ({@link hyenac.backends.codegen.kernels.HopperAttention}) reached 451-470, some 0.46 of it.
+     * ({@link hyenac.backends.codegen.kernels.HopperAttention}) reached 454-461, some 0.46 of it.
      */
     static final double FLASH_ATTAINED = 0.58, WGMMA_SPEEDUP = 2, WGMMA_FLASH_ATTAINED = 0.46;
 
