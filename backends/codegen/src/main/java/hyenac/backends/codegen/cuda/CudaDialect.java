@@ -56,7 +56,8 @@ public final class CudaDialect implements Dialect {
     /**
      * Loads of 16, 8 and 4 bytes as raw bits, for {@link hyenac.backends.codegen.Scope#loadVector}. The streaming ones
      * read data used once (a GEMV's weights) past L1 ({@code ld.global.nc.L1::no_allocate}, sm_70 on), so L1 keeps
-     * what the kernel reuses. A host compiler (the test emulator) takes the plain path, trapping where a GPU
+     * what the kernel reuses; their assembly is volatile, so that none moves above the kernel's wait for its
+     * predecessors. A host compiler (the test emulator) takes the plain path, trapping where a GPU
      * would fault on a misaligned address.
      */
     public static final String VECTOR_LOAD_PRELUDE = """
