@@ -18,10 +18,12 @@ import hyenac.backends.cuda.bindings.Nvrtc;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeSet;
 
 /**
  * The tensor-core attention kernels ({@link FlashAttention}, and {@link HopperAttention} where the device has wgmma)
@@ -222,8 +224,8 @@ public final class AttentionCheck {
      */
     private static String whereWrong(Problem p, float[] got, float[] ref, double tolerance) {
         int width = p.heads * p.headDim, tiles = (p.length + FlashAttention.QUERIES - 1) / FlashAttention.QUERIES;
-        java.util.TreeSet<String> blocks = new java.util.TreeSet<>();
-        java.util.BitSet dims = new java.util.BitSet(), rowsInTile = new java.util.BitSet();
+        TreeSet<String> blocks = new TreeSet<>();
+        BitSet dims = new BitSet(), rowsInTile = new BitSet();
         long wrong = 0;
         int worst = 0;
         double worstErr = -1;
