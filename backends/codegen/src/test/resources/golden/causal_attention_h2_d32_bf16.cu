@@ -46,8 +46,8 @@ extern "C" __global__ void __launch_bounds__(128) causal_attention_h2_d32_bf16(
     __shared__ float row_scale[32];
 
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int tid = (int)threadIdx.x;
     const long long q0 = (long long)blockIdx.x * 32;

@@ -46,8 +46,8 @@ extern "C" __global__ void __launch_bounds__(256) causal_conv_c192_k3_g192_xcorr
     __shared__ float tile[2112];
 
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int tx = (int)threadIdx.x;
     const int ty = (int)threadIdx.y;

@@ -20,8 +20,8 @@ extern "C" __global__ void __launch_bounds__(256) concat_c64_c32_c32_bf16(
     long long rows)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (i >= rows * 128) return;

@@ -98,8 +98,8 @@ extern "C" __global__ void __launch_bounds__(256) elementwise_c176_gelu_mul_6680
     long long rows)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long v = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (v >= rows * 22) return;

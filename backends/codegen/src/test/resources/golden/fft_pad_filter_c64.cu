@@ -32,8 +32,8 @@ extern "C" __global__ void __launch_bounds__(256) fft_pad_filter_c64(
     long long n)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long t = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     const long long c = (long long)blockIdx.y;

@@ -42,8 +42,8 @@ extern "C" __global__ void __launch_bounds__(256) fft_unpack_c64_skip_bf16(
     __shared__ float tile[1056];
 
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int tx = (int)threadIdx.x;
     const int ty = (int)threadIdx.y;

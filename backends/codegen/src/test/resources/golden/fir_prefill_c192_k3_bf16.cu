@@ -43,8 +43,8 @@ extern "C" __global__ void __launch_bounds__(256) fir_prefill_c192_k3_bf16(
     long long length)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (i >= batch * 384) return;

@@ -34,8 +34,8 @@ extern "C" __global__ void __launch_bounds__(512) fused_fft_spectrum_c64_k128_g4
     __shared__ float fim[4640];
 
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int t = (int)threadIdx.x;
     const int c = t % 8;

@@ -148,8 +148,8 @@ extern "C" __global__ void __launch_bounds__(256, 2) gemv_n192_k64_bf16(
         hy_prefetch_l2(w0 + (prefetch_feature * 64 + prefetch_at));
     }
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int held = (int)(rows - m0 < 16LL ? rows - m0 : 16LL);
     // The smallest copy of the loop that holds this block's rows of x (every thread takes the same branch).

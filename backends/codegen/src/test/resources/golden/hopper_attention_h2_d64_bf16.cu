@@ -167,8 +167,8 @@ extern "C" __global__ void __launch_bounds__(128) hopper_attention_h2_d64_bf16(
     __shared__ __align__(1024) hy_bf16 kv[12288];
 
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int tid = (int)threadIdx.x;
     const int warp = tid / 32;

@@ -129,8 +129,8 @@ extern "C" __global__ void __launch_bounds__(128, 4) hyena_core_blocked_c64_k128
     __shared__ __align__(16) float sums[1152];
 
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int tid = (int)threadIdx.x;
     const int warp = tid / 32;

@@ -69,8 +69,8 @@ extern "C" __global__ void __launch_bounds__(256) hyena_core_c128_k32_g8_fir_ski
     __shared__ float tile[3040];
 
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int tx = (int)threadIdx.x;
     const int ty = (int)threadIdx.y;

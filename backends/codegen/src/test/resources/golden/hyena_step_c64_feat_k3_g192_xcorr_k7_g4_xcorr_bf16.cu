@@ -55,8 +55,8 @@ extern "C" __global__ void __launch_bounds__(64) hyena_step_c64_feat_k3_g192_xco
     const long long* __restrict__ clock)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long i = (long long)blockIdx.x * 64 + (int)threadIdx.x;
     if (i >= batch * 64) return;

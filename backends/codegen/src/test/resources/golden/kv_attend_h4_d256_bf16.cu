@@ -67,8 +67,8 @@ extern "C" __global__ void __launch_bounds__(256) kv_attend_h4_d256_bf16(
     __shared__ float red[256];
 
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     // This token's position, which is also how many tokens the cache holds before it.
     const long long position = clock[0];

@@ -35,8 +35,8 @@ extern "C" __global__ void __launch_bounds__(256) kv_combine_h2_d32_s32_bf16(
     long long batch)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long i = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (i >= batch * 64) return;

@@ -33,8 +33,8 @@ extern "C" __global__ void __launch_bounds__(256) modal_filter_c64_m16(
     long long length)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long t = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     const int c = (int)blockIdx.y;

@@ -44,8 +44,8 @@ extern "C" __global__ void __launch_bounds__(64) modal_scan_c64_m16_skip_bf16(
     long long steps)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long i = (long long)blockIdx.x * 64 + (int)threadIdx.x;
     if (i >= batch * 64) return;

@@ -114,8 +114,8 @@ extern "C" __global__ void __launch_bounds__(32) rmsnorm_c64_bf16(
     __shared__ float partial[32];
 
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int tid = (int)threadIdx.x;
     const long long row = (long long)blockIdx.x;

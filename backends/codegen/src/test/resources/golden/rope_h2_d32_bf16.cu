@@ -41,8 +41,8 @@ extern "C" __global__ void __launch_bounds__(256) rope_h2_d32_bf16(
     long long first_position)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long e = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (e >= rows * 16) return;

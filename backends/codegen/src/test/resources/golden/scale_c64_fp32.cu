@@ -66,8 +66,8 @@ extern "C" __global__ void __launch_bounds__(256) scale_c64_fp32(
     double by)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const long long v = (long long)blockIdx.x * 256 + (int)threadIdx.x;
     if (v >= rows * 16) return;

@@ -36,8 +36,8 @@ extern "C" __global__ void __launch_bounds__(128, 4) scan_states_c64_m16_skip_t1
     long long length)
 {
     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     #endif
     const int c = (int)blockIdx.x * 128 + (int)threadIdx.x;
     if (c >= 64) return;

@@ -48,8 +48,8 @@ class BuilderTest {
                     __shared__ float tile[128];
 
                     #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-                    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
                     asm volatile("griddepcontrol.wait;" ::: "memory");
+                    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
                     #endif
                     const int tid = (int)threadIdx.x;
                     const long long i = (long long)blockIdx.x * 128 + tid;

@@ -181,13 +181,15 @@ public final class CudaDialect implements Dialect {
     private static final String GRID_WAIT = "griddepcontrol.wait;";
 
     /**
-     * Programmatic dependent launch (sm_90 on): the trigger that lets the next grid launch, then the wait for the
-     * previous ones. Older GPUs have neither, and run every launch after the previous one, so there it is nothing.
+     * Programmatic dependent launch (sm_90 on): the wait for the previous grids, then the trigger that lets the next one
+     * launch. Triggering only once running keeps one grid waiting at a time: a trigger before the wait would let every
+     * later grid of the stream launch at once, and their waiting blocks would take the running grid's places on the
+     * multiprocessors. Older GPUs have neither, and run every launch after the previous one, so there it is nothing.
      */
     @Override public List<String> awaitPredecessors() {
         return List.of("#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900",
-                "asm volatile(\"griddepcontrol.launch_dependents;\" ::: \"memory\");",
                 "asm volatile(\"" + GRID_WAIT + "\" ::: \"memory\");",
+                "asm volatile(\"griddepcontrol.launch_dependents;\" ::: \"memory\");",
                 "#endif");
     }
 
