@@ -311,7 +311,7 @@ extern "C" __global__ void __launch_bounds__(128) hopper_attention_h2_d64_bf16(
         hy_cp_async_commit();
     }
     // On the diagonal tile, key j is in the future of query i when j > i.
-    if (tile == 0) {
+    if (0 == tile) {
         #pragma unroll
         for (int n = 0; n < 8; n++) {
             #pragma unroll

@@ -179,7 +179,10 @@ public final class FlashAttention {
         static Block open(Signature sig, int heads, int d, int kvAlign) { return open(sig, heads, d, kvAlign, 2); }
 
         /** With {@code tiles} tiles of 64 rows x d in the shared array (a K tile and {@code tiles - 1} V tiles). */
-        static Block open(Signature sig, int heads, int d, int kvAlign, int tiles) {
+        static Block open(Signature sig, int heads, int d, int kvAlign, int tiles) { return open(sig, heads, d, kvAlign, tiles, QUERIES); }
+
+        /** As above, with {@code queries} queries per block (a multiple of 64). */
+        static Block open(Signature sig, int heads, int d, int kvAlign, int tiles, int queries) {
             String io = Signature.shape("B", "L", (long) heads * d);
             Var q = sig.input("q", Scalar.BF16, "queries " + io + " (after RoPE)");
             Var k = sig.input("k", Scalar.BF16, "keys " + io + " (after RoPE)");
@@ -195,7 +198,7 @@ public final class FlashAttention {
             Var seq = s.let("seq", blockIdx(Axis.X).div(heads).cast(Scalar.INT64).mul(length)); // row of (b, 0)
             s.comment("The last query tiles have the most keys: the first blocks take them.");
             Var tile = s.let("tile", gridDim(Axis.Y).sub(1).sub(blockIdx(Axis.Y)));
-            Var q0 = s.let("q0", tile.mul(QUERIES));
+            Var q0 = s.let("q0", tile.mul(queries));
             s.blank();
             return new Block(q, k, v, out, length, kv, s, tid, warp, lane, head, seq, tile, q0);
         }
@@ -227,11 +230,22 @@ public final class FlashAttention {
      * {@code tag} ends the names of its locals, so that two of them can share a scope.
      */
     static Rescale exponentiate(Scope loop, Rows st, Var sc, Expr diagonal, Var warp, Var lane, float scaleLog2, String tag) {
+        return exponentiate(loop, st, sc, diagonal, null, warp, lane, scaleLog2, tag);
+    }
+
+    /**
+     * As above for a warp whose 64-query tile may start before the key tile: where {@code masked}, key j of the tile is
+     * in the future of query i (both counted from their tile's start) when j + {@code keyShift} > i, keyShift being how
+     * far the key tile starts after the query tile (0 on the diagonal, or null; 64 on the tile after it: all masked);
+     * {@code warpInTile} is the warp's place among the 4 of its query tile.
+     */
+    static Rescale exponentiate(Scope loop, Rows st, Var sc, Expr masked, Expr keyShift, Expr warpInTile, Var lane, float scaleLog2, String tag) {
         Var m0 = st.m0(), m1 = st.m1(), l0 = st.l0(), l1 = st.l1();
-        loop.comment("On the diagonal tile, key j is in the future of query i when j > i.");
-        loop.when(diagonal, diag -> diag.unrolled("n", lit(0), lit(KEYS / 8), (n, mask) -> mask.unrolled("e", lit(0), lit(4), (e, body) -> {
-            Expr key = n.mul(8).add(lane.mod(4).mul(2)).add(e.mod(2));
-            Expr query = warp.mul(16).add(lane.div(4)).add(e.div(2).mul(8));
+        loop.comment(keyShift == null ? "On the diagonal tile, key j is in the future of query i when j > i."
+                : "On the diagonal tile (and any after it), key j is in the future of query i when j + shift > i.");
+        loop.when(masked, diag -> diag.unrolled("n", lit(0), lit(KEYS / 8), (n, mask) -> mask.unrolled("e", lit(0), lit(4), (e, body) -> {
+            Expr inTile = n.mul(8).add(lane.mod(4).mul(2)).add(e.mod(2)), key = keyShift == null ? inTile : inTile.add(keyShift);
+            Expr query = warpInTile.mul(16).add(lane.div(4)).add(e.div(2).mul(8));
             Expr at = n.mul(4).add(e);
             body.set(sc.at(at), select(key.gt(query), negInfinity(), sc.at(at)));
         })));
@@ -302,8 +316,11 @@ public final class FlashAttention {
     }
 
     /** Grid (B·H, ⌈L/64⌉): blockIdx.x picks the (sequence, head), blockIdx.y the query tile, counted from the end. */
-    public static Launch launch(int heads) {
-        return new Launch(Extent.batch().times(heads), Extent.length().ceilDiv(QUERIES), Extent.of(1), THREADS, 1, 1);
+    public static Launch launch(int heads) { return launch(heads, QUERIES, THREADS); }
+
+    /** As above with {@code queries} per block of {@code threads}. */
+    static Launch launch(int heads, int queries, int threads) {
+        return new Launch(Extent.batch().times(heads), Extent.length().ceilDiv(queries), Extent.of(1), threads, 1, 1);
     }
 
     /** Static shared memory of a block: a K and a V tile of bf16. */

@@ -49,20 +49,32 @@ public final class HopperAttention {
     /** One 64-row column block of a tile. */
     private static final int BLOCK_BYTES = KEYS * ROW_BYTES;
 
-    public static GeneratedKernel generate(int heads, int headDim, Precision p) {
+    /** The kernel a model's attention runs: {@link #warpgroups()} warpgroups per block. */
+    public static GeneratedKernel generate(int heads, int headDim, Precision p) { return generate(heads, headDim, p, warpgroups()); }
+
+    /** Warpgroups per block of a model's attention: 1, or what {@code -Dhyenac.attention.warpgroups} says (1 or 2). */
+    public static int warpgroups() { return Integer.getInteger("hyenac.attention.warpgroups", 1); }
+
+    /**
+     * With {@code warpgroups} (1 or 2) warpgroups per block, each its own 64 queries: two share every K and V tile they
+     * read, halving the tiles' traffic from L2 per query.
+     */
+    public static GeneratedKernel generate(int heads, int headDim, Precision p, int warpgroups) {
         if (heads <= 0 || !supports(headDim, p)) {
             throw new IllegalArgumentException("Hopper attention takes bf16 and head dim 64 or 128, got " + heads + " x " + headDim + " " + p);
         }
+        if (warpgroups != 1 && warpgroups != 2) throw new IllegalArgumentException("one or two warpgroups per block, not " + warpgroups);
         final int d = headDim;
         final long width = (long) heads * d;
+        final int threads = THREADS * warpgroups, queries = QUERIES * warpgroups;
         final int chunks = d / 8;                 // 16-byte chunks per row of a tile
-        final int rowsPerPass = THREADS / chunks; // rows one pass of the block's copies covers
+        final int rowsPerPass = threads / chunks; // rows one pass of the block's copies covers
         final int dSteps = d / 16, keySteps = KEYS / 16;
         final float scaleLog2 = (float) (1.4426950408889634 / Math.sqrt(d));
 
-        Signature sig = new Signature("hopper_attention_h" + heads + "_d" + d + "_bf16", THREADS);
+        Signature sig = new Signature("hopper_attention_h" + heads + "_d" + d + (warpgroups == 1 ? "" : "_wg" + warpgroups) + "_bf16", threads);
         // the K tile (q's first), then two V tiles; 1024-byte aligned, as the swizzle's atoms must be
-        FlashAttention.Block b = FlashAttention.Block.open(sig, heads, d, 1024, 3);
+        FlashAttention.Block b = FlashAttention.Block.open(sig, heads, d, 1024, 3, queries);
         Var q = b.q(), k = b.k(), v = b.v(), out = b.out(), length = b.length(), kv = b.kv();
         Scope s = b.body();
         Var warp = b.warp(), lane = b.lane(), head = b.head(), seq = b.seq(), tile = b.tile(), q0 = b.q0(), tid = b.tid();
@@ -77,16 +89,20 @@ public final class HopperAttention {
         Var store = s.let("store", base.add(swizzled(ldRow, ldChunk)));
 
         s.blank();
+        // the warp's warpgroup and its place there; the warpgroup's queries are its own 64-row tile
+        Expr group = warpgroups == 1 ? lit(0) : s.let("group", warp.div(4));
+        Expr warpInGroup = warpgroups == 1 ? warp : s.let("warp_in_group", warp.mod(4));
         s.comment("This block's queries through shared memory into registers (rows past the end read as zeros).");
-        copyTile(s, "q", copier, store, q, q0);
+        for (int g = 0; g < warpgroups; g++) copyTile(s, g == 0 ? "q" : "q" + g, copier, g == 0 ? store : store.add(g * vTile), q, g == 0 ? q0 : q0.add(g * KEYS));
         Ptx.cpAsyncWait(s, 0);
         s.barrier();
         Var qf = s.array("qf", Scalar.B32, 4 * dSteps);
         s.comment("The warp's 16 queries x 16 dims as an a fragment: lanes 0-7 address rows 0-7 of chunk 2ds, 8-15 rows 8-15, 16-31 the\n"
                 + "same of chunk 2ds + 1.");
-        Var readRow = s.let("read_row", warp.mul(16).add(lane.mod(8)).add(lane.div(8).mod(2).mul(8)));
+        Var readRow = s.let("read_row", warpInGroup.mul(16).add(lane.mod(8)).add(lane.div(8).mod(2).mul(8)));
+        Expr qBase = warpgroups == 1 ? base : base.add(group.mul(vTile));
         s.unrolled("ds", lit(0), lit(dSteps), (ds, body) ->
-                Ptx.ldmatrixX4(body, regs(qf, ds.mul(4), 4), base.add(swizzled(readRow, ds.mul(2).add(lane.div(16)))), false));
+                Ptx.ldmatrixX4(body, regs(qf, ds.mul(4), 4), qBase.add(swizzled(readRow, ds.mul(2).add(lane.div(16)))), false));
         s.comment("Every warp has its queries before the first keys overwrite them.");
         s.barrier();
         copyTile(s, "k", copier, store, k, lit(0));
@@ -104,16 +120,38 @@ public final class HopperAttention {
         Var sc = s.array("sc", Scalar.FLOAT, 4 * (KEYS / 8));
         Var pf = s.array("pf", Scalar.B32, 4 * keySteps);
         Products products = new Products(sc, o, qf, pf, kDesc, d);
-        overlappedTiles(s, products, copier, store, vDesc, k, v, tile, st, warp, lane, scaleLog2);
+        Diagonal diagonal;
+        Expr last;
+        if (warpgroups == 1) {
+            diagonal = new Diagonal(tile, warp, true);
+            last = tile;
+        } else {
+            s.comment("Key tiles up to the block's last query (or the sequence's last key); the warpgroup's own diagonal tile, and any after it, masked.");
+            last = s.let("last_tile", Expr.min(tile.mul(warpgroups).add(warpgroups - 1), b.length().sub(1).div(KEYS).cast(Scalar.INT)));
+            diagonal = new Diagonal(s.let("diagonal", tile.mul(warpgroups).add(group)), warpInGroup, false);
+        }
+        overlappedTiles(s, products, copier, store, vDesc, k, v, last, diagonal, st, lane, scaleLog2);
 
         s.blank();
         FlashAttention.storeRows(s, st, o, q0, warp, lane, seq, head, length, out, width, d);
         List<String> about = new ArrayList<>(List.of(
                 "Causal attention, " + heads + " heads x " + d + ", scale 1/sqrt(" + d + "), on q and k already rotated, on Hopper's warpgroup",
-                "tensor cores (wgmma m64n64k16 bf16, fp32 accumulation, sm_90a); " + QUERIES + " queries per block, key tiles of " + KEYS + " through",
+                "tensor cores (wgmma m64n64k16 bf16, fp32 accumulation, sm_90a); " + queries + " queries per block (" + warpgroups + " warpgroup"
+                        + (warpgroups == 1 ? "" : "s") + " of 64), key tiles of " + KEYS + " through",
                 "shared memory by cp.async in the 128-byte swizzle; online softmax in fp32 with exp2, each tile's overlapping the previous",
                 "tile's p v (FlashAttention-3's intra-warpgroup pipelining); V double-buffered."));
-        return sig.build("causal_attention", FlashAttention.launch(heads), about);
+        return sig.build("causal_attention", FlashAttention.launch(heads, queries, threads), about);
+    }
+
+    /**
+     * Which key tiles a warp masks: from {@code index} (its queries' own 64-key tile) on, or only there where
+     * {@code exact} (the tiles end at it); {@code warpInTile}, the warp's place among the 4 of its query tile.
+     */
+    private record Diagonal(Expr index, Expr warpInTile, boolean exact) {
+        Expr masked(Expr kt) { return exact ? kt.eq(index) : kt.ge(index); }
+
+        /** How far key tile kt starts after the query tile: where masked, key j is in the future of query i when j + shift > i. */
+        Expr shift(Expr kt) { return exact ? null : kt.sub(index).mul(KEYS); }
     }
 
     /** The registers and the K descriptor both products use: scores, output, q and p fragments; d, the head dim. */
@@ -160,8 +198,8 @@ public final class HopperAttention {
      * for p_{j-2} v_{j-2} at the end of tile j − 1. The p fragments are rewritten only after p v's wait, and o is scaled
      * only after it.
      */
-    private static void overlappedTiles(Scope s, Products x, FlashAttention.Copier copier, Var store, Var vDesc, Var k, Var v, Var tile,
-            FlashAttention.Rows st, Var warp, Var lane, float scaleLog2) {
+    private static void overlappedTiles(Scope s, Products x, FlashAttention.Copier copier, Var store, Var vDesc, Var k, Var v, Expr last,
+            Diagonal diagonal, FlashAttention.Rows st, Var lane, float scaleLog2) {
         final int d = x.d(), vTile = KEYS * d * 2;
         s.blank();
         s.comment("Tile 0: K has landed (V_0 may still be in flight) and is visible to the tensor cores.");
@@ -174,12 +212,13 @@ public final class HopperAttention {
         Ptx.wgmmaWait(s, 0, x.scores());
         s.comment("Every warp is done with K_0: fetch K_1 during the softmax.");
         s.barrier();
-        s.when(tile.gt(0), next -> copyTile(next, "k1", copier, store, k, lit(KEYS)));
-        FlashAttention.exponentiate(s, st, x.sc(), tile.eq(lit(0)), warp, lane, scaleLog2, "_first"); // o is still 0: nothing to rescale
+        s.when(last.gt(0), next -> copyTile(next, "k1", copier, store, k, lit(KEYS)));
+        FlashAttention.exponentiate(s, st, x.sc(), diagonal.masked(lit(0)), diagonal.shift(lit(0)), diagonal.warpInTile(), lane, scaleLog2,
+                "_first"); // o is still 0: nothing to rescale
         x.pack(s);
 
         s.blank();
-        s.loop("kt", lit(1), tile.add(1), lit(1), (kt, loop) -> {
+        s.loop("kt", lit(1), last.add(1), lit(1), (kt, loop) -> {
             Var k0 = loop.let("k0", kt.mul(KEYS));
             loop.comment("K_j and V_{j-1} have landed and are visible to the tensor cores; every warp is done with p_{j-2} v_{j-2}, so\n"
                     + "V_j may take its buffer.");
@@ -198,9 +237,10 @@ public final class HopperAttention {
             Ptx.wgmmaWait(loop, 1, x.scores());
             loop.comment("Every warp is done with K_j: fetch the next K during the softmax.");
             loop.barrier();
-            loop.when(kt.lt(tile), next -> copyTile(next, "next", copier, store, k, k0.add(KEYS)));
+            loop.when(kt.lt(last), next -> copyTile(next, "next", copier, store, k, k0.add(KEYS)));
 
-            FlashAttention.Rescale factors = FlashAttention.exponentiate(loop, st, x.sc(), kt.eq(tile), warp, lane, scaleLog2, "");
+            FlashAttention.Rescale factors = FlashAttention.exponentiate(loop, st, x.sc(), diagonal.masked(kt), diagonal.shift(kt), diagonal.warpInTile(),
+                    lane, scaleLog2, "");
             loop.comment("p_{j-1} v_{j-1} is done: scale o to the new maxima, and the p fragments are free for p_j.");
             Ptx.wgmmaWait(loop, 0, x.output());
             FlashAttention.rescale(loop, x.o(), factors, d);
@@ -212,7 +252,7 @@ public final class HopperAttention {
         Ptx.fenceProxyAsync(s);
         s.barrier();
         Ptx.wgmmaFence(s);
-        x.issueProduct(s, vDesc.add(tile.mod(2).mul(vTile / 16).cast(Scalar.INT64)));
+        x.issueProduct(s, vDesc.add(last.mod(2).mul(vTile / 16).cast(Scalar.INT64)));
         Ptx.wgmmaCommit(s);
         Ptx.wgmmaWait(s, 0, x.output());
     }

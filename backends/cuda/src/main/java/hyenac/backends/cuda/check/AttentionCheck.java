@@ -75,15 +75,18 @@ public final class AttentionCheck {
         System.exit(failures == 0 ? 0 : 1);
     }
 
-    /** Whether each kernel to check is the wgmma one: the mma.sync kernel always, the wgmma one where the device has it. */
-    private List<Boolean> kernels() {
-        if (CudaDialect.warpgroupMma(arch)) return List.of(false, true);
-        out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernel is not checked");
-        return List.of(false);
+    /**
+     * The kernels to check, by their warpgroups per block: 0 for the mma.sync kernel (always), 1 and 2 for the wgmma
+     * ones where the device has them.
+     */
+    private List<Integer> kernels() {
+        if (CudaDialect.warpgroupMma(arch)) return List.of(0, 1, 2);
+        out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernels are not checked");
+        return List.of(0);
     }
 
     private void run() {
-        for (boolean hopper : kernels()) {
+        for (int hopper : kernels()) {
             Compiled d128 = compile(32, 128, hopper), d64 = compile(4, 64, hopper);
             compare(d128, 1, 256);
             compare(d64, 2, 300);
@@ -94,7 +97,7 @@ public final class AttentionCheck {
 
     /** Only the whole-output comparisons, at shapes given as B,H,d,L (e.g. 2,4,64,300), by each kernel the device has. */
     private void compareOnly(String[] shapes) {
-        for (boolean hopper : kernels()) {
+        for (int hopper : kernels()) {
             for (String shape : shapes) {
                 if (!shape.matches("[1-9][0-9]*(,[1-9][0-9]*){3}")) {
                     throw new IllegalArgumentException("a shape is B,H,d,L in positive whole numbers, e.g. 2,4,64,300; got `" + shape + "`");
@@ -107,15 +110,16 @@ public final class AttentionCheck {
 
     private record Compiled(GeneratedKernel kernel, int heads, int headDim, Driver.Function function, double compileMillis, String label) {}
 
-    /** The mma.sync kernel, or with {@code hopper} the wgmma one. */
-    private Compiled compile(int heads, int headDim, boolean hopper) {
-        GeneratedKernel k = hopper ? HopperAttention.generate(heads, headDim, Precision.BF16) : FlashAttention.generate(heads, headDim, Precision.BF16);
+    /** The mma.sync kernel (warpgroups 0), or the wgmma one with that many warpgroups per block. */
+    private Compiled compile(int heads, int headDim, int warpgroups) {
+        GeneratedKernel k = warpgroups > 0 ? HopperAttention.generate(heads, headDim, Precision.BF16, warpgroups)
+                : FlashAttention.generate(heads, headDim, Precision.BF16);
         String source = k.kernel().render(CudaDialect.INSTANCE);
         Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), source, Nvrtc.defaultOptions(arch));
         Driver.Module m = d.moduleLoadData(compiled.image(), k.entry());
         out.println(f("INFO compiled %s with NVRTC in %.0f ms: %s, %d bytes of static shared memory", k.entry(), compiled.compileMillis(),
                 k.launch(), k.kernel().sharedBytes()));
-        return new Compiled(k, heads, headDim, d.moduleGetFunction(m, k.entry()), compiled.compileMillis(), hopper ? "wgmma attention" : "flash attention");
+        return new Compiled(k, heads, headDim, d.moduleGetFunction(m, k.entry()), compiled.compileMillis(), warpgroups > 0 ? "wgmma attention (" + warpgroups + " warpgroup" + (warpgroups > 1 ? "s)" : ")") : "flash attention");
     }
 
     /** Device buffers of one problem, as bf16, with the host copies (already rounded) of the inputs. */
