@@ -138,9 +138,9 @@ public final class Gemv {
      * The kernels of one GEMV in launch order: the GEMV with its epilogue; or, where K is split across blocks, the
      * partial sums (into {@code partials}, fp32 [splits, matrices, rows, n]) then their reduction with the epilogue.
      * Parameters: {@code x}, {@code w0} (and {@code w1}), {@code bias0} ({@code bias1}), {@code residual}, {@code y},
-     * {@code partials}, {@code rows} (= B·L).
+     * {@code partials}, {@code rows} (= B·L). {@code -Dhyenac.gemv.unroll=N} sets the chunks in flight (for measurements).
      */
-    public static List<GeneratedKernel> generate(Spec s, Precision p) { return generate(s, p, UNROLL); }
+    public static List<GeneratedKernel> generate(Spec s, Precision p) { return generate(s, p, Integer.getInteger("hyenac.gemv.unroll", UNROLL)); }
 
     /** As {@link #generate(Spec, Precision)} with {@code unroll} chunks of K in flight per lane for one or two rows (for measurements). */
     public static List<GeneratedKernel> generate(Spec s, Precision p, int unroll) {
@@ -201,7 +201,7 @@ public final class Gemv {
             k0 = b.let("k0", blockIdx(Axis.Z).cast(Scalar.INT64).mul(t.splitLength()));
             kEnd = b.let("k_end", min(k0.add(t.splitLength()), lit64(k)));
         }
-        prefetchWeights(b, w, tid, n0, k0, kEnd, n, k, nr, st);
+        if (!"false".equals(System.getProperty("hyenac.gemv.prefetch"))) prefetchWeights(b, w, tid, n0, k0, kEnd, n, k, nr, st);
         b.awaitPredecessors();
         Var held = b.let("held", min(rows.sub(m0), lit64(MAX_ROWS)).cast(Scalar.INT));
         b.comment("The smallest copy of the loop that holds this block's rows of x (every thread takes the same branch).");
@@ -222,6 +222,7 @@ public final class Gemv {
      * come with its own wait): before waiting for the previous kernel to finish, each thread asks L2
      * for one 128-byte line of what the block reads first (the start of each of its weight rows' K range), 32 KiB a
      * block, so memory stays busy across the launch boundary; the loop's loads then find them there.
+     * {@code -Dhyenac.gemv.prefetch=false} leaves it out (for measurements).
      */
     private static void prefetchWeights(Scope b, List<Var> w, Var tid, Var n0, Expr k0, Expr kEnd, long n, long k, int nr, Scalar st) {
         int mats = w.size(), linesPerRow = THREADS / (nr * mats), perLine = 128 / st.bytes();
