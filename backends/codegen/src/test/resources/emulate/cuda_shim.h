@@ -80,6 +80,12 @@ inline unsigned char* hy_shared(int address) {
     return reinterpret_cast<unsigned char*>(reinterpret_cast<uintptr_t>(&hy_shared_anchor) + uintptr_t(intptr_t(address)));
 }
 
+// Dynamic shared memory: the one buffer every kernel's dynamic arrays are carved from (the CUDA dialect's own
+// declaration is guarded off), as large as an H100 gives a block and aligned as that declaration asks. Like the static
+// arrays it serves one block at a time.
+#define HY_DYNAMIC_SHARED
+alignas(1024) inline unsigned char hy_dynamic_shared[232448];
+
 // A GPU faults on a misaligned vector access; here it stops the program, naming the instruction.
 #include <cstdio>
 #include <cstdlib>

@@ -20,6 +20,8 @@ final class CWriter {
         for (String line : d.preamble(k.scalarsUsed())) out.append(line).append('\n');
         if (k.usesVectorLoads()) for (String line : d.vectorLoadPreamble()) out.append(line).append('\n');
         if (k.usesVectorStores()) for (String line : d.vectorStorePreamble()) out.append(line).append('\n');
+        int dynamicShared = k.dynamicSharedBytes(d);
+        if (dynamicShared > 0) for (String line : d.dynamicSharedPreamble()) out.append(line).append('\n');
         out.append('\n');
         for (Stmt.Asm a : k.asmFunctions()) {
             for (String line : d.asmFunction(a)) out.append(line).append('\n');
@@ -37,7 +39,11 @@ final class CWriter {
             }
         }
         out.append("{\n");
-        for (Var s : k.shared()) out.append(INDENT).append(d.sharedArray((CType.Array) s.type(), s.name())).append(";\n");
+        if (dynamicShared > 0) {
+            for (String line : d.dynamicSharedArrays(k.shared(), k.sharedOffsets(), dynamicShared)) out.append(INDENT).append(line).append('\n');
+        } else {
+            for (Var s : k.shared()) out.append(INDENT).append(d.sharedArray((CType.Array) s.type(), s.name())).append(";\n");
+        }
         if (!k.shared().isEmpty()) out.append('\n');
         block(k.body(), 1);
         out.append("}\n");

@@ -53,6 +53,25 @@ public interface Dialect {
     /** The most static shared memory one block may declare. */
     int maxSharedBytes();
 
+    /**
+     * The most shared memory one block may use: a kernel whose arrays exceed {@link #maxSharedBytes} has them carved out
+     * of one buffer of dynamic shared memory that each launch gives ({@link #dynamicSharedArrays}). The static limit
+     * where the dialect has no dynamic shared memory.
+     */
+    default int maxDynamicSharedBytes() { return maxSharedBytes(); }
+
+    /** Lines a translation unit needs before kernels whose shared arrays are dynamic (the buffer they are carved from). */
+    default List<String> dynamicSharedPreamble() { return List.of(); }
+
+    /**
+     * Shared arrays carved out of dynamic shared memory as complete lines: {@code arrays} at byte {@code offsets} into one
+     * buffer of {@code bytes} that each launch gives; each array is then indexed, and its elements' addresses taken, as a
+     * static one's.
+     */
+    default List<String> dynamicSharedArrays(List<Var> arrays, List<Integer> offsets, int bytes) {
+        throw new UnsupportedOperationException(name() + " has no dynamic shared memory");
+    }
+
     /** An integer or floating literal. */
     default String literal(Expr.Lit lit) {
         return switch (lit.type()) {

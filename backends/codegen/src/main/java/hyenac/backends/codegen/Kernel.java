@@ -1,5 +1,6 @@
 package hyenac.backends.codegen;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -18,6 +19,32 @@ public record Kernel(String entry, int threadsPerBlock, int minBlocks, List<Var>
     /** Bytes of shared memory the block declares. */
     public int sharedBytes() {
         return shared.stream().mapToInt(v -> ((CType.Array) v.type()).bytes()).sum();
+    }
+
+    /**
+     * Bytes of dynamic shared memory each launch must give: where the arrays together exceed what the dialect allows
+     * statically, they are carved out of one buffer ({@link #sharedOffsets}), whose size this is; else 0.
+     */
+    public int dynamicSharedBytes(Dialect dialect) {
+        if (sharedBytes() <= dialect.maxSharedBytes()) return 0;
+        return sharedOffsets().getLast() + ((CType.Array) shared.getLast().type()).bytes();
+    }
+
+    /**
+     * Where each shared array starts in one buffer holding them all, in order: aligned as it asks, and to at least 16
+     * bytes, so that 16-byte copies and vector accesses into it stay aligned wherever it lands.
+     */
+    public List<Integer> sharedOffsets() {
+        List<Integer> offsets = new ArrayList<>();
+        int end = 0;
+        for (Var v : shared) {
+            CType.Array a = (CType.Array) v.type();
+            int align = Math.max(a.align(), 16);
+            int start = (end + align - 1) / align * align;
+            offsets.add(start);
+            end = start + a.bytes();
+        }
+        return offsets;
     }
 
     /** The scalar types that appear anywhere in the kernel (a dialect's preamble may depend on them, e.g. bf16). */
@@ -54,9 +81,10 @@ public record Kernel(String entry, int threadsPerBlock, int minBlocks, List<Var>
 
     /** The kernel's source in a dialect: preamble, the assembly functions it calls, then the definition. */
     public String render(Dialect dialect) {
-        if (sharedBytes() > dialect.maxSharedBytes()) {
-            throw new IllegalStateException(entry + " declares " + sharedBytes() + " bytes of shared memory; " + dialect.name()
-                    + " allows " + dialect.maxSharedBytes());
+        int bytes = Math.max(sharedBytes(), dynamicSharedBytes(dialect));
+        if (bytes > dialect.maxDynamicSharedBytes()) {
+            throw new IllegalStateException(entry + " needs " + bytes + " bytes of shared memory per block; " + dialect.name() + " allows at most "
+                    + dialect.maxDynamicSharedBytes());
         }
         return new CWriter(dialect).kernel(this);
     }

@@ -229,7 +229,21 @@ class BuilderTest {
         k.shared("b", Scalar.FLOAT, 3_000);
         Kernel kernel = k.build();
         assertEquals(52_000, kernel.sharedBytes());
-        assertThrows(IllegalStateException.class, () -> kernel.render(CudaDialect.INSTANCE));
+        // past CUDA's 48 KiB of static shared memory the arrays become dynamic; a dialect without dynamic shared memory refuses
+        assertEquals(52_000, kernel.dynamicSharedBytes(CudaDialect.INSTANCE));
+        kernel.render(CudaDialect.INSTANCE);
+        var local = assertThrows(IllegalStateException.class, () -> kernel.render(new ToyOpenClDialect()));
+        assertEquals("big needs 52000 bytes of shared memory per block; toy-opencl allows at most 32768", local.getMessage());
+
+        // past what an H100 gives a block by opt-in (227 KiB), CUDA refuses too, counting the arrays' alignment padding
+        KernelBuilder huge = new KernelBuilder("huge", 32);
+        huge.shared("a", Scalar.FLOAT, 58_000);
+        huge.shared("b", Scalar.BF16, 1);
+        huge.shared("c", Scalar.FLOAT, 111, 1024);
+        Kernel hugeKernel = huge.build();
+        assertEquals(232_446, hugeKernel.sharedBytes());
+        var cuda = assertThrows(IllegalStateException.class, () -> hugeKernel.render(CudaDialect.INSTANCE));
+        assertEquals("huge needs 232892 bytes of shared memory per block; cuda allows at most 232448", cuda.getMessage());
     }
 
     @Test

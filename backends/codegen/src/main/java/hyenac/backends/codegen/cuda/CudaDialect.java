@@ -6,10 +6,13 @@ import hyenac.backends.codegen.Dialect;
 import hyenac.backends.codegen.Expr;
 import hyenac.backends.codegen.MathFn;
 import hyenac.backends.codegen.Stmt;
+import hyenac.backends.codegen.Var;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * CUDA C++ as NVRTC and nvcc read it. Entry points are {@code extern "C"} so their symbols are the names
@@ -267,6 +270,57 @@ public final class CudaDialect implements Dialect {
     @Override public String unrollPragma() { return "#pragma unroll"; }
 
     @Override public int maxSharedBytes() { return 48 * 1024; }
+
+    /** An H100's opt-in limit per block (227 KiB), for rendering without a device; the executor checks the device's own. */
+    @Override public int maxDynamicSharedBytes() { return 227 * 1024; }
+
+    /** The most alignment a dynamic shared array may ask: what wgmma's 128-byte swizzle needs. */
+    private static final int DYNAMIC_SHARED_ALIGN = 1024;
+
+    /**
+     * The one buffer of dynamic shared memory, which every kernel's starts at: declared at file scope, once per translation
+     * unit, aligned for any array carved from it. Guarded, so that the CPU emulator's shim, which defines the guard first,
+     * brings its own.
+     */
+    private static final String DYNAMIC_SHARED_PRELUDE = """
+            #ifndef HY_DYNAMIC_SHARED
+            #define HY_DYNAMIC_SHARED
+            extern __shared__ __align__(%d) unsigned char hy_dynamic_shared[];
+            #endif""".formatted(DYNAMIC_SHARED_ALIGN);
+
+    @Override public List<String> dynamicSharedPreamble() { return DYNAMIC_SHARED_PRELUDE.lines().toList(); }
+
+    /** The line that opens a kernel's dynamic shared arrays; the executor reads the bytes from it ({@link #dynamicSharedBytes}). */
+    private static final String DYNAMIC_SHARED_LINE = "// %d bytes of dynamic shared memory, given at launch";
+    private static final Pattern DYNAMIC_SHARED_BYTES = Pattern.compile("^\\s*" + DYNAMIC_SHARED_LINE.replace("%d", "(\\d+)") + "$", Pattern.MULTILINE);
+
+    /** That line, then each array as a pointer into the buffer: indexing and {@code &a[i]} read as they do on a static array. */
+    @Override public List<String> dynamicSharedArrays(List<Var> arrays, List<Integer> offsets, int bytes) {
+        List<String> lines = new ArrayList<>(List.of(DYNAMIC_SHARED_LINE.formatted(bytes)));
+        for (int i = 0; i < arrays.size(); i++) {
+            CType.Array a = (CType.Array) arrays.get(i).type();
+            if (a.align() > DYNAMIC_SHARED_ALIGN) {
+                throw new IllegalArgumentException("shared array " + arrays.get(i).name() + " asks " + a.align() + "-byte alignment; dynamic shared memory gives at most "
+                        + DYNAMIC_SHARED_ALIGN);
+            }
+            String type = scalar(a.element());
+            String at = offsets.get(i) == 0 ? "hy_dynamic_shared" : "hy_dynamic_shared + " + offsets.get(i);
+            lines.add(type + "* const " + arrays.get(i).name() + " = reinterpret_cast<" + type + "*>(" + at + ");");
+        }
+        return lines;
+    }
+
+    /**
+     * The bytes of dynamic shared memory each launch of the kernel {@code code} defines must give, as its source says: 0 where its
+     * shared arrays are static (every kernel within {@link #maxSharedBytes}, and every kernel from before dynamic shared memory).
+     */
+    public static int dynamicSharedBytes(String code) {
+        Matcher m = DYNAMIC_SHARED_BYTES.matcher(code);
+        if (!m.find()) return 0;
+        int bytes = Integer.parseInt(m.group(1));
+        if (m.find()) throw new IllegalArgumentException("the source defines several kernels with dynamic shared memory: whose bytes a launch gives is ambiguous");
+        return bytes;
+    }
 
     @Override public String int64Suffix() { return "LL"; }
 

@@ -446,7 +446,8 @@ public class Kernels {
         h.addAll(k.about());
         boolean bf16 = k.kernel().scalarsUsed().contains(CType.Scalar.BF16);
         h.add("Numbers: " + (bf16 ? "bf16 in memory, fp32 arithmetic; filters and states fp32." : "fp32 in memory and arithmetic."));
-        h.add("Launch: " + k.launch() + (k.kernel().sharedBytes() > 0 ? ", " + k.kernel().sharedBytes() + " bytes of shared memory" : "") + ".");
+        int shared = k.kernel().sharedBytes(), dynamic = k.kernel().dynamicSharedBytes(dialect);
+        h.add("Launch: " + k.launch() + (dynamic > 0 ? ", " + dynamic + " bytes of dynamic shared memory" : shared > 0 ? ", " + shared + " bytes of shared memory" : "") + ".");
         h.add("Arguments:");
         for (KernelParam param : k.params()) h.add("  " + param.name() + ": " + param.holds());
         h.add(sites.size() == 1 ? "Implements:" : "Implements, at " + sites.size() + " sites:");
