@@ -58,6 +58,18 @@ public final class CudaContext implements AutoCloseable {
         driver.ctxSetCurrent(context);
     }
 
+    /** Dynamic shared memory any kernel may be launched with; beyond it, up to the GPU's opt-in limit, a kernel must ask. */
+    private static final int DYNAMIC_SHARED_BYTES_WITHOUT_OPT_IN = 48 * 1024;
+
+    /**
+     * Lets {@code f} be launched with {@code bytes} of dynamic shared memory: past 48 KiB it asks the driver (once per loaded
+     * function), and past what this GPU gives a block it fails, naming the kernel, its bytes and the limit.
+     */
+    public void allowDynamicSharedMemory(Driver.Function f, int bytes) {
+        device.requireSharedMemoryPerBlock(f.name(), bytes);
+        if (bytes > DYNAMIC_SHARED_BYTES_WITHOUT_OPT_IN) driver.funcSetAttribute(f, Driver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+    }
+
     /** A kernel argument block in this context's arena. */
     public KernelArgs args(int capacity) {
         return new KernelArgs(arena, capacity);

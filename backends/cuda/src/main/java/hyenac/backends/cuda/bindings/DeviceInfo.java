@@ -12,6 +12,17 @@ public record DeviceInfo(int ordinal, String name, int computeMajor, int compute
         return "sm_" + computeMajor + computeMinor;
     }
 
+    /**
+     * Fails where one block of {@code kernel} needs more shared memory than this GPU gives a block (by opt-in), naming
+     * the kernel, its bytes and the limit: such a kernel cannot launch here.
+     */
+    public void requireSharedMemoryPerBlock(String kernel, int bytes) {
+        if (bytes > maxSharedMemoryPerBlockOptin) {
+            throw new UnsupportedOperationException("kernel " + kernel + " needs " + bytes + " bytes of shared memory per block; GPU " + ordinal + " ("
+                    + name + ", " + arch() + ") gives a block at most " + maxSharedMemoryPerBlockOptin);
+        }
+    }
+
     /** Peak DRAM bandwidth in bytes/s from the memory clock and bus width (two transfers per clock). */
     public double peakBandwidthBytesPerSecond() {
         return 2.0 * memoryClockKHz * 1e3 * memoryBusWidthBits / 8.0;

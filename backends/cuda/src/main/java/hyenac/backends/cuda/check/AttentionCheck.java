@@ -117,9 +117,12 @@ public final class AttentionCheck {
         String source = k.kernel().render(CudaDialect.INSTANCE);
         Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), source, Nvrtc.defaultOptions(arch));
         Driver.Module m = d.moduleLoadData(compiled.image(), k.entry());
-        out.println(f("INFO compiled %s with NVRTC in %.0f ms: %s, %d bytes of static shared memory", k.entry(), compiled.compileMillis(),
-                k.launch(), k.kernel().sharedBytes()));
-        return new Compiled(k, heads, headDim, d.moduleGetFunction(m, k.entry()), compiled.compileMillis(), warpgroups > 0 ? "wgmma attention (" + warpgroups + " warpgroup" + (warpgroups > 1 ? "s)" : ")") : "flash attention");
+        int dynamic = k.kernel().dynamicSharedBytes(CudaDialect.INSTANCE);
+        out.println(f("INFO compiled %s with NVRTC in %.0f ms: %s, %d bytes of %s shared memory", k.entry(), compiled.compileMillis(),
+                k.launch(), dynamic > 0 ? dynamic : k.kernel().sharedBytes(), dynamic > 0 ? "dynamic" : "static"));
+        Driver.Function function = d.moduleGetFunction(m, k.entry());
+        ctx.allowDynamicSharedMemory(function, dynamic);
+        return new Compiled(k, heads, headDim, function, compiled.compileMillis(), warpgroups > 0 ? "wgmma attention (" + warpgroups + " warpgroup" + (warpgroups > 1 ? "s)" : ")") : "flash attention");
     }
 
     /** Device buffers of one problem, as bf16, with the host copies (already rounded) of the inputs. */
@@ -177,9 +180,8 @@ public final class AttentionCheck {
     private void launch(Compiled c, Problem p, KernelArgs args) {
         Launch l = c.kernel().launch();
         long[] grid = l.grid(Map.of(Extent.B, (long) p.batch, Extent.L, (long) p.length));
-        // the kernel's shared memory is static: no dynamic shared memory
         d.launchKernel(c.function(), new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
-                new Dim3(l.blockX(), l.blockY(), l.blockZ()), 0, Stream.DEFAULT, args);
+                new Dim3(l.blockX(), l.blockY(), l.blockZ()), c.kernel().kernel().dynamicSharedBytes(CudaDialect.INSTANCE), Stream.DEFAULT, args);
     }
 
     private KernelArgs args(Compiled c, Problem p) {

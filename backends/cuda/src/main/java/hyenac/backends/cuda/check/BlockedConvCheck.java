@@ -147,7 +147,9 @@ public final class BlockedConvCheck {
 
     private Driver.Function compile(GeneratedKernel k) {
         Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), k.kernel().render(CudaDialect.INSTANCE), Nvrtc.defaultOptions(arch));
-        return d.moduleGetFunction(d.moduleLoadData(compiled.image(), k.entry()), k.entry());
+        Driver.Function f = d.moduleGetFunction(d.moduleLoadData(compiled.image(), k.entry()), k.entry());
+        ctx.allowDynamicSharedMemory(f, k.kernel().dynamicSharedBytes(CudaDialect.INSTANCE));
+        return f;
     }
 
     /**
@@ -200,7 +202,7 @@ public final class BlockedConvCheck {
         Launch l = k.launch();
         long[] grid = l.grid(Map.of(Extent.B, (long) batch, Extent.L, (long) length));
         d.launchKernel(fn, new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])), new Dim3(l.blockX(), l.blockY(), l.blockZ()),
-                0, stream, args);
+                k.kernel().dynamicSharedBytes(CudaDialect.INSTANCE), stream, args);
     }
 
     private String compare(Case c) {

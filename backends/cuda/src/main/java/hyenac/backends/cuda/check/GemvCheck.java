@@ -212,7 +212,9 @@ public final class GemvCheck {
 
     private Driver.Function compile(GeneratedKernel k) {
         Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), k.kernel().render(CudaDialect.INSTANCE), Nvrtc.defaultOptions(arch));
-        return d.moduleGetFunction(d.moduleLoadData(compiled.image(), k.entry()), k.entry());
+        Driver.Function f = d.moduleGetFunction(d.moduleLoadData(compiled.image(), k.entry()), k.entry());
+        ctx.allowDynamicSharedMemory(f, k.kernel().dynamicSharedBytes(CudaDialect.INSTANCE));
+        return f;
     }
 
     private void launch(GeneratedKernel k, Driver.Function fn, int rows, KernelArgs args) {
@@ -220,7 +222,7 @@ public final class GemvCheck {
         // a decode step's rows are B·L with L = 1
         long[] grid = l.grid(Map.of(Extent.B, (long) rows, Extent.L, 1L));
         d.launchKernel(fn, new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])), new Dim3(l.blockX(), l.blockY(), l.blockZ()),
-                0, Stream.DEFAULT, args);
+                k.kernel().dynamicSharedBytes(CudaDialect.INSTANCE), Stream.DEFAULT, args);
     }
 
     private static float[] floats(short[] bf16) {

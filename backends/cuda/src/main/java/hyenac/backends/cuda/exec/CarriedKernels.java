@@ -248,7 +248,7 @@ final class CarriedKernels {
 
     /**
      * The disk-cache key under which {@link CudaExecutor} looks up a kernel before compiling it with NVRTC
-     * (its {@code function} method): kept in step with it by hand, so a change there must be made here too.
+     * ({@link KernelModules#load}): kept in step with it by hand, so a change there must be made here too.
      */
     static String executorCacheKey(String code, String arch) {
         return KernelCache.key(code, Nvrtc.defaultOptions(arch), arch + "/nvrtc");

@@ -98,7 +98,7 @@ public final class CudaExecutor implements AutoCloseable {
         try {
             nvrtc = Nvrtc.load();
             arch = nvrtc.archFor(ctx.device().computeMajor(), ctx.device().computeMinor());
-            kernels = new KernelModules(d, nvrtc, arch);
+            kernels = new KernelModules(ctx, nvrtc, arch);
             overlap = OVERLAP && ctx.device().computeMajor() >= 9;
             lt = CublasLt.open();
             workspace = d.memAlloc(WORKSPACE_BYTES, "the cuBLASLt workspace");
@@ -257,8 +257,11 @@ public final class CudaExecutor implements AutoCloseable {
 
     /** One step of a plan with every argument resolved to device pointers and sizes. */
     private sealed interface Op {
-        /** {@code overlapping}: may start before the previous kernel finishes (it waits for it inside). */
-        record Launch(Driver.Function f, Dim3 grid, Dim3 block, String kernel, KernelArgs args, boolean overlapping) implements Op {}
+        /**
+         * {@code sharedBytes}: the dynamic shared memory it is given; {@code overlapping}: may start before the previous kernel
+         * finishes (it waits for it inside).
+         */
+        record Launch(Driver.Function f, Dim3 grid, Dim3 block, int sharedBytes, String kernel, KernelArgs args, boolean overlapping) implements Op {}
         record Gemm(CublasLt.Matmul mm, long x, long w, long bias, long y) implements Op {}
         record Fft(Cufft.Plan plan, long in, long out, boolean forward) implements Op {}
         record Copy(long dst, long src, long bytes) implements Op {}
@@ -384,9 +387,9 @@ public final class CudaExecutor implements AutoCloseable {
                     }
                 }
             }
-            // shared arrays are static in the generated code: no dynamic shared memory
-            return new Op.Launch(kernels.function(k), new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
-                    new Dim3(k.block().get(0), k.block().get(1), k.block().get(2)), k.name(), args,
+            KernelModules.Loaded loaded = kernels.load(k);
+            return new Op.Launch(loaded.function(), new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
+                    new Dim3(k.block().get(0), k.block().get(1), k.block().get(2)), loaded.dynamicSharedBytes(), k.name(), args,
                     overlap && CudaDialect.awaitsPredecessors(k.code()));
         }
 
@@ -456,14 +459,14 @@ public final class CudaExecutor implements AutoCloseable {
         private void launch(Op.Launch l) {
             if (l.overlapping() && overlap) {
                 try {
-                    d.launchKernelOverlapping(l.f(), l.grid(), l.block(), 0, stream, l.args());
+                    d.launchKernelOverlapping(l.f(), l.grid(), l.block(), l.sharedBytes(), stream, l.args());
                     return;
                 } catch (CudaException e) {
                     overlap = false;
                     System.err.println("hyenac: launching kernels in order: " + e.getMessage());
                 }
             }
-            d.launchKernel(l.f(), l.grid(), l.block(), 0, stream, l.args());
+            d.launchKernel(l.f(), l.grid(), l.block(), l.sharedBytes(), stream, l.args());
         }
 
         private void run(Op op) {

@@ -1,6 +1,8 @@
 package hyenac.backends.cuda.exec;
 
 import hyenac.backends.codegen.cache.KernelCache;
+import hyenac.backends.codegen.cuda.CudaDialect;
+import hyenac.backends.cuda.bindings.CudaContext;
 import hyenac.backends.cuda.bindings.Driver;
 import hyenac.backends.cuda.bindings.Nvrtc;
 import hyenac.ir.plan.Kernel;
@@ -12,26 +14,34 @@ import java.util.Map;
 /**
  * The plans' kernels loaded on the device: each distinct code compiled once with NVRTC for the GPU's architecture,
  * or found in the disk {@link KernelCache} (where an artifact's PTX may have been seeded), and unloaded with the
- * executor.
+ * executor. A kernel whose source carves its shared arrays out of dynamic shared memory is allowed its bytes once loaded.
  */
 final class KernelModules {
+    private final CudaContext ctx;
     private final Driver d;
     private final Nvrtc nvrtc;
     private final String arch;
     private final KernelCache diskCache = KernelCache.atDefaultLocation();
-    private final Map<String, Driver.Function> functions = new HashMap<>();
+    private final Map<String, Loaded> loaded = new HashMap<>();
     private final List<Driver.Module> modules = new ArrayList<>();
 
-    KernelModules(Driver d, Nvrtc nvrtc, String arch) {
-        this.d = d;
+    KernelModules(CudaContext ctx, Nvrtc nvrtc, String arch) {
+        this.ctx = ctx;
+        this.d = ctx.driver();
         this.nvrtc = nvrtc;
         this.arch = arch;
     }
 
-    /** The kernel's function, compiled (or found on disk) and loaded on first use. */
-    Driver.Function function(Kernel k) {
-        Driver.Function f = functions.get(k.code());
-        if (f != null) return f;
+    /** A kernel on the device: its function, and the dynamic shared memory every launch of it must give. */
+    record Loaded(Driver.Function function, int dynamicSharedBytes) {}
+
+    /**
+     * The kernel, compiled (or found on disk) and loaded on first use; fails, naming it, where it needs more shared memory
+     * than this GPU gives a block.
+     */
+    Loaded load(Kernel k) {
+        Loaded done = loaded.get(k.code());
+        if (done != null) return done;
         List<String> options = Nvrtc.defaultOptions(arch);
         String key = KernelCache.key(k.code(), options, arch + "/nvrtc");
         byte[] image = cached(key);
@@ -45,9 +55,12 @@ final class KernelModules {
         }
         Driver.Module m = d.moduleLoadData(image, k.entry());
         modules.add(m);
-        f = d.moduleGetFunction(m, k.entry());
-        functions.put(k.code(), f);
-        return f;
+        Driver.Function f = d.moduleGetFunction(m, k.entry());
+        int bytes = CudaDialect.dynamicSharedBytes(k.code());
+        ctx.allowDynamicSharedMemory(f, bytes);
+        done = new Loaded(f, bytes);
+        loaded.put(k.code(), done);
+        return done;
     }
 
     private byte[] cached(String key) {
@@ -61,6 +74,6 @@ final class KernelModules {
     void unload() {
         for (Driver.Module m : modules) d.moduleUnload(m);
         modules.clear();
-        functions.clear();
+        loaded.clear();
     }
 }
