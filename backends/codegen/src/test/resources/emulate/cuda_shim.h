@@ -356,3 +356,5 @@ template <unsigned N, bool MnMajor, class... Args> inline void hy_wgmma_call(Arg
 template <class... Args> inline void hy_wgmma_m64n64k16_bf16_rs_k(Args&&... args) { hy_wgmma_call<64, false>(args...); }
 #define HY_WGMMA_M64N64K16_BF16_RS_MN
 template <class... Args> inline void hy_wgmma_m64n64k16_bf16_rs_mn(Args&&... args) { hy_wgmma_call<64, true>(args...); }
+#define HY_WGMMA_M64N128K16_BF16_RS_K
+template <class... Args> inline void hy_wgmma_m64n128k16_bf16_rs_k(Args&&... args) { hy_wgmma_call<128, false>(args...); }

@@ -240,10 +240,16 @@ public final class FlashAttention {
      * {@code warpInTile} is the warp's place among the 4 of its query tile.
      */
     static Rescale exponentiate(Scope loop, Rows st, Var sc, Expr masked, Expr keyShift, Expr warpInTile, Var lane, float scaleLog2, String tag) {
+        return exponentiate(loop, st, sc, KEYS, masked, keyShift, warpInTile, lane, scaleLog2, tag);
+    }
+
+    /** As above over a tile of {@code keys} keys (a multiple of 8; sc holds keys / 2 scores), keyShift negative where the key tile starts first. */
+    static Rescale exponentiate(Scope loop, Rows st, Var sc, int keys, Expr masked, Expr keyShift, Expr warpInTile, Var lane, float scaleLog2,
+            String tag) {
         Var m0 = st.m0(), m1 = st.m1(), l0 = st.l0(), l1 = st.l1();
         loop.comment(keyShift == null ? "On the diagonal tile, key j is in the future of query i when j > i."
                 : "On the diagonal tile (and any after it), key j is in the future of query i when j + shift > i.");
-        loop.when(masked, diag -> diag.unrolled("n", lit(0), lit(KEYS / 8), (n, mask) -> mask.unrolled("e", lit(0), lit(4), (e, body) -> {
+        loop.when(masked, diag -> diag.unrolled("n", lit(0), lit(keys / 8), (n, mask) -> mask.unrolled("e", lit(0), lit(4), (e, body) -> {
             Expr inTile = n.mul(8).add(lane.mod(4).mul(2)).add(e.mod(2)), key = keyShift == null ? inTile : inTile.add(keyShift);
             Expr query = warpInTile.mul(16).add(lane.div(4)).add(e.div(2).mul(8));
             Expr at = n.mul(4).add(e);
@@ -253,7 +259,7 @@ public final class FlashAttention {
         loop.comment("Online softmax: new row maxima (over the 4 lanes sharing a row), rescale what came before, p = 2^(s*c - m*c).");
         Var t0 = loop.var("t0" + tag, Scalar.FLOAT, m0);
         Var t1 = loop.var("t1" + tag, Scalar.FLOAT, m1);
-        loop.unrolled("n", lit(0), lit(KEYS / 8), (n, body) -> {
+        loop.unrolled("n", lit(0), lit(keys / 8), (n, body) -> {
             body.set(t0, fmax(t0, fmax(sc.at(n.mul(4)), sc.at(n.mul(4).add(1)))));
             body.set(t1, fmax(t1, fmax(sc.at(n.mul(4).add(2)), sc.at(n.mul(4).add(3)))));
         });
@@ -272,7 +278,7 @@ public final class FlashAttention {
         loop.set(m1, t1);
         loop.set(l0, l0.mul(alpha0));
         loop.set(l1, l1.mul(alpha1));
-        loop.unrolled("n", lit(0), lit(KEYS / 8), (n, body) -> {
+        loop.unrolled("n", lit(0), lit(keys / 8), (n, body) -> {
             for (int e = 0; e < 4; e++) {
                 Expr at = n.mul(4).add(e);
                 Ptx.exp2Approx(body, sc.at(at), sc.at(at).mul(lit(scaleLog2)).sub(e < 2 ? shift0 : shift1));
@@ -334,10 +340,13 @@ public final class FlashAttention {
      * {@code store} (this thread's slot) and commits it as one group. Only a tile at the end of the sequence
      * has rows past it: those are zero-filled, their (unread) address clamped to the last row.
      */
-    static void copyTile(Scope s, String name, Copier c, Expr store, Var src, Expr t0) {
-        int passes = KEYS / c.rowsPerPass();
+    static void copyTile(Scope s, String name, Copier c, Expr store, Var src, Expr t0) { copyTile(s, name, c, store, src, t0, KEYS); }
+
+    /** As above for rows [t0, t0 + {@code rows}), a multiple of the copier's rows per pass. */
+    static void copyTile(Scope s, String name, Copier c, Expr store, Var src, Expr t0, int rows) {
+        int passes = rows / c.rowsPerPass();
         Var first = s.let(name + "_first", c.source().add(t0.cast(Scalar.INT64).add(c.ldRow()).mul(c.width())));
-        s.when(t0.add(KEYS).le(c.length()), whole -> whole.unrolled("pass", lit(0), lit(passes), (pass, body) ->
+        s.when(t0.add(rows).le(c.length()), whole -> whole.unrolled("pass", lit(0), lit(passes), (pass, body) ->
                 Ptx.cpAsync16(body, store.add(pass.mul(c.passBytes())),
                         offset(src, first.add(pass.mul(c.rowsPerPass()).cast(Scalar.INT64).mul(c.width()))))), end -> {
             Var last = end.let(name + "_last", c.length().sub(1).sub(t0).sub(c.ldRow())); // this thread's rows after it are missing

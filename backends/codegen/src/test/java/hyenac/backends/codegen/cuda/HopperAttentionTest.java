@@ -15,10 +15,11 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The wgmma attention kernel, with one and two warpgroups per block, through the emulator at the shapes the GPU check
- * runs it at (AttentionCheck): several sequences and heads, lengths that end in a partial tile (with two warpgroups, one
- * whose queries all lie past the end), both head dims; and at d = 128 several whole tiles, and several ending in a
- * partial one (the overlapped schedule's V buffers alternate).
+ * The wgmma attention kernel, with one and two warpgroups per block and key tiles of 64 and 128 keys, through the
+ * emulator at the shapes the GPU check runs it at (AttentionCheck): several sequences and heads, lengths that end in a
+ * partial tile (with two warpgroups, one whose queries all lie past the end), both head dims; and at d = 128 several
+ * whole tiles, and several ending in a partial one (the overlapped schedule's V buffers alternate). A 128-key tile may
+ * start 64 keys before a warpgroup's queries and reach past its last one and past the sequence's end.
  */
 class HopperAttentionTest {
     @Test
@@ -35,13 +36,15 @@ class HopperAttentionTest {
             int n = c.batch() * c.length() * c.heads() * c.headDim();
             float[] q = bf16(random, n), k = bf16(random, n), v = bf16(random, n);
             float[] reference = Attention.causal(q, k, v, c.batch(), c.length(), c.heads(), c.headDim());
-            for (int warpgroups = 1; warpgroups <= 2; warpgroups++) {
-                var s = emu.scenario("hopper_wg" + warpgroups + "_b" + c.batch() + "_h" + c.heads() + "_d" + c.headDim() + "_l" + c.length())
-                        .buffer("q", Precision.BF16.storage(), q).buffer("k", Precision.BF16.storage(), k).buffer("v", Precision.BF16.storage(), v)
-                        .zeros("out", Precision.BF16.storage(), n);
-                s.launch(HopperAttention.generate(c.heads(), c.headDim(), Precision.BF16, warpgroups), c.batch(), c.length(),
-                        Map.of("length", (long) c.length()));
-                expected.add(new Object[] {c + " with " + warpgroups + " warpgroups", s, reference});
+            for (int keys : new int[] {64, 128}) {
+                for (int warpgroups = 1; warpgroups <= 2; warpgroups++) {
+                    var s = emu.scenario("hopper_wg" + warpgroups + "_k" + keys + "_b" + c.batch() + "_h" + c.heads() + "_d" + c.headDim() + "_l" + c.length())
+                            .buffer("q", Precision.BF16.storage(), q).buffer("k", Precision.BF16.storage(), k).buffer("v", Precision.BF16.storage(), v)
+                            .zeros("out", Precision.BF16.storage(), n);
+                    s.launch(HopperAttention.generate(c.heads(), c.headDim(), Precision.BF16, warpgroups, keys), c.batch(), c.length(),
+                            Map.of("length", (long) c.length()));
+                    expected.add(new Object[] {c + " with " + warpgroups + " warpgroups, key tiles of " + keys, s, reference});
+                }
             }
         }
         emu.run(cxx.get());

@@ -48,6 +48,8 @@ class GoldenTest {
                 Rope.generate(32, 128, 128, Precision.BF16), FlashAttention.generate(2, 64, Precision.BF16),
                 // the wgmma attention with each tile's softmax overlapping the previous tile's p v
                 HopperAttention.generate(2, 64, Precision.BF16, 1), HopperAttention.generate(2, 64, Precision.BF16, 2),
+                // and with 128-key tiles (q k^T as m64n128k16)
+                HopperAttention.generate(2, 64, Precision.BF16, 1, 128), HopperAttention.generate(2, 64, Precision.BF16, 2, 128),
                 BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true), Primitive.IDENTITY, Precision.BF16),
                 // and with its featurizer computed as each strip of u is formed
                 BlockedConv.core(new CausalConv.Filter(64, 128, 4, CausalConv.Taps.FIR, true),
