@@ -75,18 +75,23 @@ public final class AttentionCheck {
         System.exit(failures == 0 ? 0 : 1);
     }
 
+    /** A kernel to check: the mma.sync one (warpgroups 0), or the wgmma one with that many warpgroups per block and keys per tile. */
+    private record Variant(int warpgroups, int keys) {}
+
     /**
-     * The kernels to check, by their warpgroups per block: 0 for the mma.sync kernel (always), 1 and 2 for the wgmma
-     * ones where the device has them.
+     * The kernels to check: the mma.sync kernel (always), and where the device has them the wgmma ones with 1 and 2
+     * warpgroups, by key tiles of 64 and of 128.
      */
-    private List<Integer> kernels() {
-        if (CudaDialect.warpgroupMma(arch)) return List.of(0, 1, 2);
+    private List<Variant> kernels() {
+        if (CudaDialect.warpgroupMma(arch)) {
+            return List.of(new Variant(0, 64), new Variant(1, 64), new Variant(2, 64), new Variant(1, 128), new Variant(2, 128));
+        }
         out.println("INFO " + arch + " has no warpgroup tensor cores: the wgmma kernels are not checked");
-        return List.of(0);
+        return List.of(new Variant(0, 64));
     }
 
     private void run() {
-        for (int hopper : kernels()) {
+        for (Variant hopper : kernels()) {
             Compiled d128 = compile(32, 128, hopper), d64 = compile(4, 64, hopper);
             compare(d128, 1, 256);
             compare(d64, 2, 300);
@@ -97,7 +102,7 @@ public final class AttentionCheck {
 
     /** Only the whole-output comparisons, at shapes given as B,H,d,L (e.g. 2,4,64,300), by each kernel the device has. */
     private void compareOnly(String[] shapes) {
-        for (int hopper : kernels()) {
+        for (Variant hopper : kernels()) {
             for (String shape : shapes) {
                 if (!shape.matches("[1-9][0-9]*(,[1-9][0-9]*){3}")) {
                     throw new IllegalArgumentException("a shape is B,H,d,L in positive whole numbers, e.g. 2,4,64,300; got `" + shape + "`");
@@ -110,9 +115,9 @@ public final class AttentionCheck {
 
     private record Compiled(GeneratedKernel kernel, int heads, int headDim, Driver.Function function, double compileMillis, String label) {}
 
-    /** The mma.sync kernel (warpgroups 0), or the wgmma one with that many warpgroups per block. */
-    private Compiled compile(int heads, int headDim, int warpgroups) {
-        GeneratedKernel k = warpgroups > 0 ? HopperAttention.generate(heads, headDim, Precision.BF16, warpgroups)
+    private Compiled compile(int heads, int headDim, Variant variant) {
+        int warpgroups = variant.warpgroups();
+        GeneratedKernel k = warpgroups > 0 ? HopperAttention.generate(heads, headDim, Precision.BF16, warpgroups, variant.keys())
                 : FlashAttention.generate(heads, headDim, Precision.BF16);
         String source = k.kernel().render(CudaDialect.INSTANCE);
         Nvrtc.CompiledKernel compiled = nvrtc.compile(k.entry(), source, Nvrtc.defaultOptions(arch));
@@ -122,7 +127,9 @@ public final class AttentionCheck {
                 k.launch(), dynamic > 0 ? dynamic : k.kernel().sharedBytes(), dynamic > 0 ? "dynamic" : "static"));
         Driver.Function function = d.moduleGetFunction(m, k.entry());
         ctx.allowDynamicSharedMemory(function, dynamic);
-        return new Compiled(k, heads, headDim, function, compiled.compileMillis(), warpgroups > 0 ? "wgmma attention (" + warpgroups + " warpgroup" + (warpgroups > 1 ? "s)" : ")") : "flash attention");
+        String label = warpgroups == 0 ? "flash attention"
+                : "wgmma attention (" + warpgroups + " warpgroup" + (warpgroups > 1 ? "s" : "") + (variant.keys() == 64 ? "" : ", " + variant.keys() + "-key tiles") + ")";
+        return new Compiled(k, heads, headDim, function, compiled.compileMillis(), label);
     }
 
     /** Device buffers of one problem, as bf16, with the host copies (already rounded) of the inputs. */
