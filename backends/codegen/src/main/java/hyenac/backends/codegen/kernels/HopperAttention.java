@@ -52,11 +52,14 @@ public final class HopperAttention {
     /** The swizzle's row: 64 bf16. */
     private static final int ROW_BYTES = 128;
 
-    /** The kernel a model's attention runs: {@link #warpgroups()} warpgroups per block. */
-    public static GeneratedKernel generate(int heads, int headDim, Precision p) { return generate(heads, headDim, p, warpgroups()); }
+    /** The kernel a model's attention runs: {@link #warpgroups()} warpgroups per block, key tiles of {@link #keys()}. */
+    public static GeneratedKernel generate(int heads, int headDim, Precision p) { return generate(heads, headDim, p, warpgroups(), keys()); }
 
     /** Warpgroups per block of a model's attention: 1, or what {@code -Dhyenac.attention.warpgroups} says (1 or 2). */
     public static int warpgroups() { return Integer.getInteger("hyenac.attention.warpgroups", 1); }
+
+    /** Keys per tile of a model's attention: 64, or what {@code -Dhyenac.attention.keys} says (64 or 128). */
+    public static int keys() { return Integer.getInteger("hyenac.attention.keys", KEYS); }
 
     /**
      * With {@code warpgroups} (1 or 2) warpgroups per block, each its own 64 queries: two share every K and V tile they
