@@ -176,12 +176,12 @@ public final class FlashAttention {
      * sequence's first position, and its query tile, the longest first.
      */
     record Block(Var q, Var k, Var v, Var out, Var length, Var kv, Scope body, Var tid, Var warp, Var lane, Var head, Var seq, Var tile, Var q0) {
-        static Block open(Signature sig, int heads, int d, int kvAlign) { return open(sig, heads, d, kvAlign, 2); }
+        static Block open(Signature sig, int heads, int d, int kvAlign) { return open(sig, heads, d, kvAlign, 2, QUERIES); }
 
-        /** With {@code tiles} tiles of 64 rows x d in the shared array (a K tile and {@code tiles - 1} V tiles). */
-        static Block open(Signature sig, int heads, int d, int kvAlign, int tiles) { return open(sig, heads, d, kvAlign, tiles, QUERIES); }
-
-        /** As above, with {@code queries} queries per block (a multiple of 64). */
+        /**
+         * With {@code tiles} tiles of 64 rows x d in the shared array (a K tile and {@code tiles - 1} V tiles) and
+         * {@code queries} queries per block (a multiple of 64).
+         */
         static Block open(Signature sig, int heads, int d, int kvAlign, int tiles, int queries) {
             String io = Signature.shape("B", "L", (long) heads * d);
             Var q = sig.input("q", Scalar.BF16, "queries " + io + " (after RoPE)");
@@ -230,20 +230,16 @@ public final class FlashAttention {
      * {@code tag} ends the names of its locals, so that two of them can share a scope.
      */
     static Rescale exponentiate(Scope loop, Rows st, Var sc, Expr diagonal, Var warp, Var lane, float scaleLog2, String tag) {
-        return exponentiate(loop, st, sc, diagonal, null, warp, lane, scaleLog2, tag);
+        return exponentiate(loop, st, sc, KEYS, diagonal, null, warp, lane, scaleLog2, tag);
     }
 
     /**
-     * As above for a warp whose 64-query tile may start before the key tile: where {@code masked}, key j of the tile is
-     * in the future of query i (both counted from their tile's start) when j + {@code keyShift} > i, keyShift being how
-     * far the key tile starts after the query tile (0 on the diagonal, or null; 64 on the tile after it: all masked);
-     * {@code warpInTile} is the warp's place among the 4 of its query tile.
+     * As above over a tile of {@code keys} keys (a multiple of 8; sc holds keys / 2 scores) for a warp whose 64-query
+     * tile need not start with the key tile: where {@code masked}, key j of the tile is in the future of query i (both
+     * counted from their tile's start) when j + {@code keyShift} > i, keyShift being how far the key tile starts after
+     * the query tile (null for 0: the diagonal; negative where the key tile starts first; 64 on the tile after it: all
+     * masked); {@code warpInTile} is the warp's place among the 4 of its query tile.
      */
-    static Rescale exponentiate(Scope loop, Rows st, Var sc, Expr masked, Expr keyShift, Expr warpInTile, Var lane, float scaleLog2, String tag) {
-        return exponentiate(loop, st, sc, KEYS, masked, keyShift, warpInTile, lane, scaleLog2, tag);
-    }
-
-    /** As above over a tile of {@code keys} keys (a multiple of 8; sc holds keys / 2 scores), keyShift negative where the key tile starts first. */
     static Rescale exponentiate(Scope loop, Rows st, Var sc, int keys, Expr masked, Expr keyShift, Expr warpInTile, Var lane, float scaleLog2,
             String tag) {
         Var m0 = st.m0(), m1 = st.m1(), l0 = st.l0(), l1 = st.l1();

@@ -113,7 +113,8 @@ public final class AttentionCheck {
         }
     }
 
-    private record Compiled(GeneratedKernel kernel, int heads, int headDim, Driver.Function function, double compileMillis, String label) {}
+    /** {@code sharedBytes}: the dynamic shared memory each launch gives. */
+    private record Compiled(GeneratedKernel kernel, int heads, int headDim, Driver.Function function, int sharedBytes, double compileMillis, String label) {}
 
     private Compiled compile(int heads, int headDim, Variant variant) {
         int warpgroups = variant.warpgroups();
@@ -129,7 +130,7 @@ public final class AttentionCheck {
         ctx.allowDynamicSharedMemory(function, dynamic);
         String label = warpgroups == 0 ? "flash attention"
                 : "wgmma attention (" + warpgroups + " warpgroup" + (warpgroups > 1 ? "s" : "") + (variant.keys() == 64 ? "" : ", " + variant.keys() + "-key tiles") + ")";
-        return new Compiled(k, heads, headDim, function, compiled.compileMillis(), label);
+        return new Compiled(k, heads, headDim, function, dynamic, compiled.compileMillis(), label);
     }
 
     /** Device buffers of one problem, as bf16, with the host copies (already rounded) of the inputs. */
@@ -188,7 +189,7 @@ public final class AttentionCheck {
         Launch l = c.kernel().launch();
         long[] grid = l.grid(Map.of(Extent.B, (long) p.batch, Extent.L, (long) p.length));
         d.launchKernel(c.function(), new Dim3(Math.toIntExact(grid[0]), Math.toIntExact(grid[1]), Math.toIntExact(grid[2])),
-                new Dim3(l.blockX(), l.blockY(), l.blockZ()), c.kernel().kernel().dynamicSharedBytes(CudaDialect.INSTANCE), Stream.DEFAULT, args);
+                new Dim3(l.blockX(), l.blockY(), l.blockZ()), c.sharedBytes(), Stream.DEFAULT, args);
     }
 
     private KernelArgs args(Compiled c, Problem p) {
