@@ -1,5 +1,7 @@
 package hyenac.cli;
 
+import hyenac.backends.codegen.kernels.Gemv;
+import hyenac.backends.codegen.kernels.HopperAttention;
 import hyenac.compiler.artifact.ArtifactException;
 import hyenac.compiler.kernels.KernelPipeline;
 import hyenac.compiler.artifact.Executable;
@@ -66,8 +68,11 @@ public final class Main implements Runnable {
         cli.setErr(err);
         try {
             KernelPipeline.preferred(System.getProperty("hyenac.algorithm"));
+            HopperAttention.warpgroups();
+            HopperAttention.keys();
+            Gemv.unroll();
         } catch (IllegalArgumentException e) {
-            // a JVM option of the launcher's user, read wherever plans are made: checked once, up front
+            // JVM options of the launcher's user, read wherever plans are made or kernels generated: checked once, up front
             err.println(cli.getCommandName() + ": " + e.getMessage());
             err.flush();
             return INTERNAL_ERROR;

@@ -251,6 +251,23 @@ class CommandLineTest {
     }
 
     @Test
+    void aKernelOptionOutOfRangeIsNamedNotTraced() {
+        for (String[] option : new String[][] {{"hyenac.attention.keys", "96"}, {"hyenac.attention.warpgroups", "3"}, {"hyenac.gemv.unroll", "x"}}) {
+            String before = System.getProperty(option[0]);
+            System.setProperty(option[0], option[1]);
+            try {
+                Run r = run("graph", samples().resolve("sh2-tiny.hyena").toString(), "--target", "cuda");
+                assertTrue(r.code() != 0, "exit code " + r.code());
+                assertTrue(r.err().contains("-D" + option[0] + " is ") && r.err().contains("not `" + option[1] + "`"), r.err());
+                assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+            } finally {
+                if (before == null) System.clearProperty(option[0]);
+                else System.setProperty(option[0], before);
+            }
+        }
+    }
+
+    @Test
     void theAlgorithmPreferenceForcesTheScanOnATinyModel() {
         String before = System.getProperty("hyenac.algorithm");
         System.setProperty("hyenac.algorithm", "scan");

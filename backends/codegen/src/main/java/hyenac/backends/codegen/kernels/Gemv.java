@@ -138,9 +138,17 @@ public final class Gemv {
      * The kernels of one GEMV in launch order: the GEMV with its epilogue; or, where K is split across blocks, the
      * partial sums (into {@code partials}, fp32 [splits, matrices, rows, n]) then their reduction with the epilogue.
      * Parameters: {@code x}, {@code w0} (and {@code w1}), {@code bias0} ({@code bias1}), {@code residual}, {@code y},
-     * {@code partials}, {@code rows} (= B·L). {@code -Dhyenac.gemv.unroll=N} sets the chunks in flight (for measurements).
+     * {@code partials}, {@code rows} (= B·L). {@code -Dhyenac.gemv.unroll=N} sets the chunks in flight (for measurements, {@link #unroll}).
      */
-    public static List<GeneratedKernel> generate(Spec s, Precision p) { return generate(s, p, Integer.getInteger("hyenac.gemv.unroll", UNROLL)); }
+    public static List<GeneratedKernel> generate(Spec s, Precision p) { return generate(s, p, unroll()); }
+
+    /** Chunks of K in flight per lane: {@value #UNROLL}, or what {@code -Dhyenac.gemv.unroll} says (1 to 8). */
+    public static int unroll() {
+        String given = System.getProperty("hyenac.gemv.unroll");
+        if (given == null) return UNROLL;
+        if (!given.matches("[1-8]")) throw new IllegalArgumentException("-Dhyenac.gemv.unroll is 1 to 8, not `" + given + "`");
+        return Integer.parseInt(given);
+    }
 
     /** As {@link #generate(Spec, Precision)} with {@code unroll} chunks of K in flight per lane for one or two rows (for measurements). */
     public static List<GeneratedKernel> generate(Spec s, Precision p, int unroll) {

@@ -56,10 +56,20 @@ public final class HopperAttention {
     public static GeneratedKernel generate(int heads, int headDim, Precision p) { return generate(heads, headDim, p, warpgroups(), keys()); }
 
     /** Warpgroups per block of a model's attention: 1, or what {@code -Dhyenac.attention.warpgroups} says (1 or 2). */
-    public static int warpgroups() { return Integer.getInteger("hyenac.attention.warpgroups", 1); }
+    public static int warpgroups() { return option("hyenac.attention.warpgroups", 1, 1, 2); }
 
     /** Keys per tile of a model's attention: 64, or what {@code -Dhyenac.attention.keys} says (64 or 128). */
-    public static int keys() { return Integer.getInteger("hyenac.attention.keys", KEYS); }
+    public static int keys() { return option("hyenac.attention.keys", KEYS, 64, 128); }
+
+    /** A system property that must be one of two values, else a message naming it. */
+    private static int option(String property, int fallback, int a, int b) {
+        String given = System.getProperty(property);
+        if (given == null) return fallback;
+        if (!given.equals(String.valueOf(a)) && !given.equals(String.valueOf(b))) {
+            throw new IllegalArgumentException("-D" + property + " is " + a + " or " + b + ", not `" + given + "`");
+        }
+        return Integer.parseInt(given);
+    }
 
     /**
      * With {@code warpgroups} (1 or 2) warpgroups per block, each its own 64 queries: two share every K and V tile they
